@@ -117,6 +117,22 @@ class Sources:
         return cls(**{key: read_csv(path) for key, path in files.items()}, files=files)
 
 
+def repair_pcode_rows(src: Sources, report: BuildReport) -> None:
+    """Mend two defects of the P-code CSVs: a trailing full stop on a ward P-code, and
+    village-tract rows shifted one column right at the end of the file."""
+    wards = src.wards
+    dotted = wards["Ward_Pcode"].str.endswith(".")
+    wards.loc[dotted, "Ward_Pcode"] = wards.loc[dotted, "Ward_Pcode"].str.rstrip(".")
+    vts = src.village_tracts
+    shifted = ~vts["VT_Pcode"].str.fullmatch(r"MMR\d{9}") & vts[
+        "Village_Tract_Name_MMR"].str.fullmatch(r"MMR\d{9}")
+    vts.loc[shifted, ["VT_Pcode", "Village_Tract_Name_Eng", "Village_Tract_Name_MMR"]] = vts.loc[
+        shifted, ["Village_Tract_Name_MMR", "VT_Pcode", "Source"]].to_numpy()
+    vts.loc[shifted, "Source"] = "GAD"
+    report.say(f"P-code rows repaired: {int(dotted.sum())} ward P-code with a trailing full stop, "
+               f"{int(shifted.sum())} village-tract rows shifted one column right.")
+
+
 def active(units: pd.DataFrame) -> pd.DataFrame:
     """Drop units that the P-code release marks as deleted."""
     return units[units["Change_Type"].fillna("") != "Delete"]
@@ -163,6 +179,18 @@ def settlement_units(src: Sources) -> pd.DataFrame:
         pd.DataFrame({"pcode": vts["VT_Pcode"], "name": vts["Village_Tract_Name_Eng"],
                       "level": "village_tract", "parent_pcode": vts["Tsp_Pcode"]}),
     ]).assign(source="mimu_pcodes_9_6")
+
+
+def drop_orphans(places: pd.DataFrame, report: BuildReport) -> pd.DataFrame:
+    """Units whose parent the release deleted (e.g. the wards of Seikkan, a Yangon town
+    deleted in 2020) have no place in the hierarchy."""
+    orphan = places["parent_pcode"].notna() & ~places["parent_pcode"].isin(places["pcode"])
+    report.unplaced.append(pd.DataFrame({
+        "table": "pcode9.6", "township": places.loc[orphan, "parent_pcode"],
+        "name": places.loc[orphan, "name"] + " (" + places.loc[orphan, "pcode"] + ")",
+        "population": pd.NA, "reason": "parent unit deleted in the P-code release"}))
+    report.say(f"P-code units dropped because their parent was deleted: {int(orphan.sum())}.")
+    return places[~orphan]
 
 
 def township_census(src: Sources) -> pd.DataFrame:
@@ -533,7 +561,7 @@ def aliases(src: Sources, places: pd.DataFrame, unit_figures: pd.DataFrame) -> p
     ]
     # Only a parenthesised word is another name; "No (1) Ward" holds a number, not a name.
     named = places[places["name"].str.contains(r"\([^)]*[A-Za-z]{3}", na=False)]
-    inner = named["name"].str.extract(r"\(([^)]*)\)")[0]
+    inner = named["name"].str.extract(r"\(([^)]*)\)")[0].str.strip()
     qualifier = inner.str.fullmatch(r"(?i)(north|south|east|west|upper|lower|middle|central|"
                                     r"old|new|[a-z ]*(sub-township|saz|sad|kokang)[a-z ]*)")
     named, inner = named[~qualifier], inner[~qualifier]
@@ -575,9 +603,10 @@ def check_totals(places: pd.DataFrame, report: BuildReport) -> None:
 
 
 def assemble(src: Sources, report: BuildReport) -> dict[str, pd.DataFrame]:
+    repair_pcode_rows(src, report)
     admin = admin_units(src)
     units = settlement_units(src)
-    places = pd.concat([admin, units], ignore_index=True)
+    places = drop_orphans(pd.concat([admin, units], ignore_index=True), report)
     census_rows = census_unit_rows(src, places[places["level"] == "township"],
                                    places[places["level"] == "town"], report)
     unit_figures = key_census_units(census_rows, places, township_census(src), report)
