@@ -13,6 +13,7 @@ from pandera.typing import Series
 
 LEVELS = ["state_region", "district", "township", "sub_township", "town", "ward",
           "village_tract", "village"]
+CHANGES = ["captured", "recaptured", "handed over", "contested", "withdrawn"]
 MATCH_METHODS = ["pcode", "exact", "alias", "fuzzy"]
 REJECT_REASONS = ["missing_date", "bad_date", "missing_place", "place_not_found",
                   "place_ambiguous", "duplicate_event", "bad_value"]
@@ -58,8 +59,9 @@ class Event(pa.DataFrameModel):
     place: Series[str] = pa.Field(str_length={"min_value": 1},
                                   description="Place as written in the input")
     township: Series[str] = pa.Field(nullable=True, description="Township hint from the input")
+    district: Series[str] = pa.Field(nullable=True, description="District hint from the input")
     region: Series[str] = pa.Field(nullable=True, description="State/region hint from the input")
-    change: Series[str] = pa.Field(description="Kind of change (captured, recaptured, ...)")
+    change: Series[str] = pa.Field(isin=CHANGES, description="Kind of change, normalised")
     gaining_actor: Series[str] = pa.Field(nullable=True, description="Who took control")
     losing_actor: Series[str] = pa.Field(nullable=True, description="Who lost control")
     source: Series[str] = pa.Field(nullable=True, description="Who reported the event")
@@ -68,6 +70,7 @@ class Event(pa.DataFrameModel):
 
     class Config:
         strict = False
+        coerce = True
 
 
 class ResolvedEvent(Event):
@@ -122,3 +125,4 @@ class Rejected(pa.DataFrameModel):
 
     class Config:
         strict = True
+        coerce = True

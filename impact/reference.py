@@ -1,0 +1,106 @@
+"""Load a reference data package: the places, their other names and the sources behind them.
+
+A package is a folder of CSVs (see `reference_data/myanmar/README.md` for the format), so an
+analyst can bring another country's data by pointing `--reference` at such a folder.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import pandas as pd
+import pandera.pandas as pa
+
+from impact.errors import ReferenceDataError
+from impact.schemas import Place
+
+REQUIRED_TABLES = ("places", "sources")
+TEXT_COLUMNS = ("pcode", "name", "level", "parent_pcode", "state_region_pcode", "district_pcode",
+                "township_pcode", "area_pcode", "group_pcode", "member_pcode", "alias",
+                "language", "kind", "source", "facility_id", "town_pcode")
+
+
+@dataclass(frozen=True)
+class Reference:
+    """The tables of one reference data package, validated."""
+
+    places: pd.DataFrame
+    aliases: pd.DataFrame
+    memberships: pd.DataFrame
+    facilities: pd.DataFrame
+    sources: pd.DataFrame
+    metadata: dict
+    path: Path
+
+    @property
+    def version(self) -> str:
+        return str(self.metadata.get("version", "unversioned"))
+
+    @property
+    def census_date(self) -> pd.Timestamp:
+        return pd.Timestamp(self.metadata.get("census_date", "2014-03-29"))
+
+    def place(self, pcode: str) -> pd.Series:
+        return self.places.loc[pcode]
+
+
+def default_reference_path() -> Path:
+    """The bundled Myanmar package, wherever the package is installed."""
+    return Path(str(resources.files("impact.reference_data") / "myanmar"))
+
+
+def load_reference(path: str | Path | None = None) -> Reference:
+    """Read and validate a reference data package (the bundled Myanmar one by default).
+
+    Raises:
+        ReferenceDataError: a required table is missing or a place row breaks the schema.
+    """
+    folder = Path(path) if path is not None else default_reference_path()
+    for table in REQUIRED_TABLES:
+        if not (folder / f"{table}.csv").exists():
+            raise ReferenceDataError(f"reference data has no {table}.csv; a package needs "
+                                     f"{', '.join(t + '.csv' for t in REQUIRED_TABLES)}",
+                                     file=str(folder))
+    places = _validated_places(_read(folder / "places.csv"), folder / "places.csv")
+    metadata_file = folder / "metadata.json"
+    return Reference(
+        places=places.set_index("pcode", drop=False).rename_axis(None),
+        aliases=_read(folder / "aliases.csv", ["pcode", "alias", "language", "kind", "source"]),
+        memberships=_read(folder / "memberships.csv", ["group_pcode", "member_pcode", "source"]),
+        facilities=_read(folder / "facilities.csv", ["facility_id", "township_pcode",
+                                                     "town_pcode", "beds", "lat", "lon"]),
+        sources=_read(folder / "sources.csv"),
+        metadata=json.loads(metadata_file.read_text()) if metadata_file.exists() else {},
+        path=folder,
+    )
+
+
+def _read(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
+    if not path.exists():
+        return pd.DataFrame(columns=columns or [])
+    header = pd.read_csv(path, nrows=0).columns
+    dtypes = {column: "string" for column in header if column in TEXT_COLUMNS
+              or column.endswith("_source")}
+    return pd.read_csv(path, dtype=dtypes, encoding="utf-8", low_memory=False)
+
+
+def _validated_places(places: pd.DataFrame, path: Path) -> pd.DataFrame:
+    try:
+        places = Place.validate(places, lazy=True)
+    except pa.errors.SchemaErrors as error:
+        first = error.failure_cases.iloc[0]
+        row = None if pd.isna(first["index"]) else int(first["index"]) + 2
+        raise ReferenceDataError(
+            f"{len(error.failure_cases)} problem(s); first: {first['check']} "
+            f"(value {first['failure_case']!r})", file=str(path), row=row,
+            column=first["column"]) from error
+    orphans = places["parent_pcode"].notna() & ~places["parent_pcode"].isin(places["pcode"])
+    if orphans.any():
+        row = int(orphans.to_numpy().argmax()) + 2
+        raise ReferenceDataError(f"parent_pcode {places['parent_pcode'][orphans].iloc[0]} is "
+                                 "not a place in the package", file=str(path), row=row,
+                                 column="parent_pcode")
+    return places
