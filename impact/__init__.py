@@ -1,0 +1,33 @@
+"""impact: people and services in places that changed control in a conflict.
+
+    import impact
+    result = impact.run()                 # bundled Myanmar seed events
+    result.impacts                        # one row per event (pandas DataFrame)
+    impact.write_report(result, "reports/my-run")
+
+Nothing here prints or writes unless asked.
+"""
+
+from impact.assumptions import load_assumptions
+from impact.errors import ImpactError
+from impact.estimate import estimate
+from impact.events import read_events
+from impact.gazetteer import resolve_places
+from impact.pipeline import RunResult, run
+from impact.reference import load_reference
+from impact.report import write_report
+from impact.rollup import mark_counted, summarise
+
+__all__ = [
+    "ImpactError",
+    "RunResult",
+    "estimate",
+    "load_assumptions",
+    "load_reference",
+    "mark_counted",
+    "read_events",
+    "resolve_places",
+    "run",
+    "summarise",
+    "write_report",
+]

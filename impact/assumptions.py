@@ -29,17 +29,25 @@ def load_assumptions(path: str | Path | None = None) -> pd.DataFrame:
         try:
             overrides = tomllib.loads(Path(path).read_text(encoding="utf-8"))
         except (OSError, tomllib.TOMLDecodeError) as error:
-            raise AssumptionsError(f"cannot read assumptions: {error}", file=str(path)) \
-                from error
+            raise AssumptionsError(f"cannot read assumptions: {error}", file=str(path)) from error
         for name, entry in overrides.items():
             if name not in defaults:
-                raise AssumptionsError(f"unknown assumption '{name}'; known: "
-                                       f"{', '.join(defaults)}", file=str(path))
+                raise AssumptionsError(
+                    f"unknown assumption '{name}'; known: {', '.join(defaults)}", file=str(path)
+                )
             entry = entry if isinstance(entry, dict) else {"value": entry}
-            defaults[name] = defaults[name] | {"source": f"override from {Path(path).name}"} \
-                | entry
-    table = pd.DataFrame([{"name": name, "value": entry["value"], "unit": entry.get("unit", ""),
-                           "source": entry["source"]} for name, entry in defaults.items()])
+            defaults[name] = defaults[name] | {"source": f"override from {Path(path).name}"} | entry
+    table = pd.DataFrame(
+        [
+            {
+                "name": name,
+                "value": entry["value"],
+                "unit": entry.get("unit", ""),
+                "source": entry["source"],
+            }
+            for name, entry in defaults.items()
+        ]
+    )
     _check(table.set_index("name")["value"], path)
     return table
 
@@ -49,14 +57,18 @@ def _check(values: pd.Series, path: str | Path | None) -> None:
         rates = {name: float(values[name]) for name in RATES}
         pd.Timestamp(values["census_date"])
     except (TypeError, ValueError) as error:
-        raise AssumptionsError(f"an assumption is not a number or date: {error}",
-                               file=str(path) if path else None) from error
+        raise AssumptionsError(
+            f"an assumption is not a number or date: {error}", file=str(path) if path else None
+        ) from error
     if not rates["growth_low"] <= rates["growth_central"] <= rates["growth_high"]:
-        raise AssumptionsError("growth rates must satisfy growth_low <= growth_central <= "
-                               "growth_high", file=str(path) if path else None)
+        raise AssumptionsError(
+            "growth rates must satisfy growth_low <= growth_central <= growth_high",
+            file=str(path) if path else None,
+        )
     if not 0 <= rates["coverage_margin"] < 1:
-        raise AssumptionsError("coverage_margin must be at least 0 and below 1",
-                               file=str(path) if path else None)
+        raise AssumptionsError(
+            "coverage_margin must be at least 0 and below 1", file=str(path) if path else None
+        )
 
 
 def assumption_values(table: pd.DataFrame) -> dict[str, object]:

@@ -8,12 +8,24 @@ class ImpactError(Exception):
 
     exit_code = 1
 
-    def __init__(self, message: str, *, file: str | None = None, row: int | None = None,
-                 column: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        row: int | None = None,
+        column: str | None = None,
+    ) -> None:
         self.file, self.row, self.column = file, row, column
-        where = ", ".join(part for part in (
-            file and f"file {file}", row is not None and f"row {row}",
-            column and f"column '{column}'") if part)
+        where = ", ".join(
+            part
+            for part in (
+                file and f"file {file}",
+                row is not None and f"row {row}",
+                column and f"column '{column}'",
+            )
+            if part
+        )
         super().__init__(f"{where}: {message}" if where else message)
 
 

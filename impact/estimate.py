@@ -19,8 +19,9 @@ SCOPES = ("area", "town")
 SERVICE_COLUMNS = ("schools", "hospitals", "hospital_beds")
 
 
-def estimate(resolved: pd.DataFrame, reference: Reference, assumptions: pd.DataFrame,
-             scope: str = "area") -> pd.DataFrame:
+def estimate(
+    resolved: pd.DataFrame, reference: Reference, assumptions: pd.DataFrame, scope: str = "area"
+) -> pd.DataFrame:
     """Census figures, projected ranges, households and services for each resolved event.
 
     Args:
@@ -51,8 +52,9 @@ def estimate(resolved: pd.DataFrame, reference: Reference, assumptions: pd.DataF
     out = _project(out, values)
     out = _households(out, headline, places)
     out["wards"] = headline["wards"].to_numpy()
-    out["village_tracts"] = np.where(headline["level"] == "town", 0,
-                                     headline["village_tracts"].astype("float"))
+    out["village_tracts"] = np.where(
+        headline["level"] == "town", 0, headline["village_tracts"].astype("float")
+    )
     out["village_tracts"] = pd.array(out["village_tracts"], dtype="Int64")
     for column in SERVICE_COLUMNS:
         out[column] = place[column].to_numpy()
@@ -94,6 +96,8 @@ def _households(out: pd.DataFrame, headline: pd.DataFrame, places: pd.DataFrame)
     has_own = pd.notna(own)
     out["households"] = pd.array(np.where(has_own, own, derived), dtype="Int64")
     out["households_method"] = np.where(
-        has_own, "census", np.where(np.isnan(derived), None,
-                                    "census population / township mean household size"))
+        has_own,
+        "census",
+        np.where(np.isnan(derived), None, "census population / township mean household size"),
+    )
     return out

@@ -34,11 +34,22 @@ COLUMN_SYNONYMS = {
     "notes": ["notes", "note", "comment", "comments"],
 }
 CHANGE_WORDS = {
-    "captured": ["captured", "capture", "seized", "taken", "took", "took control", "overran",
-                 "overrun", "fell", "occupied", "took full control", "control"],
+    "captured": [
+        "captured",
+        "capture",
+        "seized",
+        "taken",
+        "took",
+        "took control",
+        "overran",
+        "overrun",
+        "fell",
+        "occupied",
+        "took full control",
+        "control",
+    ],
     "recaptured": ["recaptured", "retaken", "retook", "regained", "recapture"],
-    "handed over": ["handed over", "handed back", "handover", "hand over", "transferred",
-                    "ceded"],
+    "handed over": ["handed over", "handed back", "handover", "hand over", "transferred", "ceded"],
     "contested": ["contested", "claimed", "disputed", "claim"],
     "withdrawn": ["withdrawn", "withdrew", "abandoned", "evacuated"],
 }
@@ -58,8 +69,9 @@ class EventTable:
         return sum(item["rows"] for item in self.inputs)
 
 
-def read_events(paths: str | Path | list[str | Path], *, dayfirst: bool | None = None,
-                sheet: str | int = 0) -> EventTable:
+def read_events(
+    paths: str | Path | list[str | Path], *, dayfirst: bool | None = None, sheet: str | int = 0
+) -> EventTable:
     """Read event files (CSV or XLSX) into normalised events and rejected rows.
 
     Args:
@@ -76,9 +88,11 @@ def read_events(paths: str | Path | list[str | Path], *, dayfirst: bool | None =
     rejected = pd.concat([t.rejected for t in tables], ignore_index=True)
     events, duplicates = _split_duplicate_ids(events)
     rejected = pd.concat([rejected, duplicates], ignore_index=True)
-    return EventTable(events=events.reset_index(drop=True),
-                      rejected=Rejected.validate(rejected.reset_index(drop=True)),
-                      inputs=[item for t in tables for item in t.inputs])
+    return EventTable(
+        events=events.reset_index(drop=True),
+        rejected=Rejected.validate(rejected.reset_index(drop=True)),
+        inputs=[item for t in tables for item in t.inputs],
+    )
 
 
 def _read_one(path: Path, *, dayfirst: bool | None, sheet: str | int) -> EventTable:
@@ -87,8 +101,7 @@ def _read_one(path: Path, *, dayfirst: bool | None, sheet: str | int) -> EventTa
     frame = _normalise(raw, path, dayfirst)
     events, rejected = _validate(frame)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    return EventTable(events, rejected, [{"file": str(path), "sha256": digest,
-                                          "rows": len(raw)}])
+    return EventTable(events, rejected, [{"file": str(path), "sha256": digest, "rows": len(raw)}])
 
 
 def _read_raw(path: Path, sheet: str | int) -> pd.DataFrame:
@@ -98,12 +111,12 @@ def _read_raw(path: Path, sheet: str | int) -> pd.DataFrame:
         try:
             return pd.read_excel(path, sheet_name=sheet, dtype=str).fillna("")
         except (ValueError, KeyError) as error:
-            raise InputFileError(f"cannot read the Excel sheet: {error}", file=str(path)) \
-                from error
+            raise InputFileError(f"cannot read the Excel sheet: {error}", file=str(path)) from error
     text = _decode(path)
     if not text.strip():
-        raise InputFileError("the file is empty; expected a header row and event rows",
-                             file=str(path))
+        raise InputFileError(
+            "the file is empty; expected a header row and event rows", file=str(path)
+        )
     delimiter = _sniff_delimiter(text)
     from io import StringIO
 
@@ -144,7 +157,8 @@ def _canonical_columns(columns: pd.Index, path: Path) -> list[str]:
         raise InputFileError(
             f"no {' or '.join(missing)} column; expected headers such as "
             f"{', '.join(COLUMN_SYNONYMS[missing[0]][:4])} (found: {', '.join(map(str, columns))})",
-            file=str(path))
+            file=str(path),
+        )
     return result
 
 
@@ -174,17 +188,23 @@ def parse_dates(text: pd.Series, *, dayfirst: bool | None = None) -> pd.Series:
         parsed[todo] = pd.to_datetime(clean[todo], format=fmt, errors="coerce")
     numeric = clean.str.extract(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$").astype("Float64")
     first, second, year = numeric[0], numeric[1], numeric[2]
-    plain_dayfirst = (first > 12) | (first == second) if dayfirst is None else pd.Series(
-        dayfirst, index=text.index)
-    plain_monthfirst = (second > 12) if dayfirst is None else pd.Series(
-        not dayfirst, index=text.index)
-    for is_form, day, month in ((plain_dayfirst, first, second),
-                                (plain_monthfirst, second, first)):
+    plain_dayfirst = (
+        (first > 12) | (first == second)
+        if dayfirst is None
+        else pd.Series(dayfirst, index=text.index)
+    )
+    plain_monthfirst = (
+        (second > 12) if dayfirst is None else pd.Series(not dayfirst, index=text.index)
+    )
+    for is_form, day, month in ((plain_dayfirst, first, second), (plain_monthfirst, second, first)):
         use = parsed.isna() & is_form.fillna(False).astype(bool) & year.notna()
         if use.any():
-            parsed[use] = pd.to_datetime(pd.DataFrame(
-                {"year": year[use], "month": month[use], "day": day[use]}).astype("Int64"),
-                errors="coerce")
+            parsed[use] = pd.to_datetime(
+                pd.DataFrame({"year": year[use], "month": month[use], "day": day[use]}).astype(
+                    "Int64"
+                ),
+                errors="coerce",
+            )
     return parsed
 
 
@@ -203,13 +223,17 @@ def _validate(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         cases = error.failure_cases.dropna(subset=["index"])
         cases = cases.drop_duplicates("index")
         rows = frame.loc[cases["index"]]
-        rejected = pd.DataFrame({
-            "source_file": rows["source_file"].to_numpy(),
-            "source_row": rows["source_row"].to_numpy(),
-            "column": cases["column"].to_numpy(),
-        })
-        reasons = [_reason(case, row) for case, (_, row) in zip(
-            cases.itertuples(), rows.iterrows(), strict=True)]
+        rejected = pd.DataFrame(
+            {
+                "source_file": rows["source_file"].to_numpy(),
+                "source_row": rows["source_row"].to_numpy(),
+                "column": cases["column"].to_numpy(),
+            }
+        )
+        reasons = [
+            _reason(case, row)
+            for case, (_, row) in zip(cases.itertuples(), rows.iterrows(), strict=True)
+        ]
         rejected["value"] = [value for value, _, _ in reasons]
         rejected["reason"] = [reason for _, reason, _ in reasons]
         rejected["message"] = [message for _, _, message in reasons]
@@ -222,14 +246,23 @@ def _reason(case: object, row: pd.Series) -> tuple[str | None, str, str]:
         value = row["date_text"]
         if pd.isna(value):
             return None, "missing_date", "no date; expected a date such as 2023-11-07"
-        return value, "bad_date", (f"cannot read date '{value}'; expected YYYY-MM-DD or "
-                                   "'7 Nov 2023' (for 07/11/2023 say --dayfirst or --monthfirst)")
+        return (
+            value,
+            "bad_date",
+            (
+                f"cannot read date '{value}'; expected YYYY-MM-DD or "
+                "'7 Nov 2023' (for 07/11/2023 say --dayfirst or --monthfirst)"
+            ),
+        )
     if column == "place":
         return None, "missing_place", "no place; expected a place name or P-code"
     if column == "change":
         value = row["change_text"]
-        return value, "bad_value", (f"unknown change '{value}'; expected one of "
-                                    f"{', '.join(CHANGE_WORDS)}")
+        return (
+            value,
+            "bad_value",
+            (f"unknown change '{value}'; expected one of {', '.join(CHANGE_WORDS)}"),
+        )
     value = None if pd.isna(row.get(column)) else str(row.get(column))
     return value, "bad_value", f"column '{column}' failed check {case.check}"
 
@@ -238,15 +271,31 @@ def _split_duplicate_ids(events: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFra
     repeated = events["event_id"].duplicated()
     first_row = events.drop_duplicates("event_id").set_index("event_id")
     dupes = events[repeated]
-    rejected = pd.DataFrame({
-        "source_file": dupes["source_file"], "source_row": dupes["source_row"],
-        "column": "event_id", "value": dupes["event_id"], "reason": "duplicate_event",
-        "message": [f"event_id {eid} already used at {first_row.at[eid, 'source_file']} row "
-                    f"{first_row.at[eid, 'source_row']}" for eid in dupes["event_id"]]})
+    rejected = pd.DataFrame(
+        {
+            "source_file": dupes["source_file"],
+            "source_row": dupes["source_row"],
+            "column": "event_id",
+            "value": dupes["event_id"],
+            "reason": "duplicate_event",
+            "message": [
+                f"event_id {eid} already used at {first_row.at[eid, 'source_file']} row "
+                f"{first_row.at[eid, 'source_row']}"
+                for eid in dupes["event_id"]
+            ],
+        }
+    )
     return events[~repeated], rejected
 
 
 def _empty_rejected() -> pd.DataFrame:
-    return pd.DataFrame({"source_file": pd.Series(dtype=str), "source_row": pd.Series(dtype=int),
-                         "column": pd.Series(dtype=str), "value": pd.Series(dtype=str),
-                         "reason": pd.Series(dtype=str), "message": pd.Series(dtype=str)})
+    return pd.DataFrame(
+        {
+            "source_file": pd.Series(dtype=str),
+            "source_row": pd.Series(dtype=int),
+            "column": pd.Series(dtype=str),
+            "value": pd.Series(dtype=str),
+            "reason": pd.Series(dtype=str),
+            "message": pd.Series(dtype=str),
+        }
+    )

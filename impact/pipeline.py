@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 import pandas as pd
@@ -13,27 +12,70 @@ from impact.errors import NoUsableEventsError
 from impact.estimate import estimate
 from impact.events import EventTable, read_events
 from impact.gazetteer import Resolution, resolve_places
-from impact.reference import Reference, load_reference
+from impact.reference import Reference, bundled_folder, load_reference
 from impact.rollup import mark_counted, summarise
 from impact.schemas import Impact, Rejected
 
 IMPACT_COLUMNS = [
-    "event_id", "date", "place", "township", "district", "region", "change", "gaining_actor",
-    "losing_actor", "source", "confidence", "notes", "pcode", "place_name", "level", "state_region_pcode",
-    "state_region_name", "district_pcode", "district_name", "township_pcode", "township_name",
-    "match_method", "match_score", "match_note", "scope", "area_pcode", "area_name",
-    "area_level", "population_town_census", "population_area_census", "population_census",
-    "census_year", "population_source", "context_pcode", "context_population",
-    "years_since_census", "population_low", "population_central", "population_high",
-    "households", "households_method", "wards", "village_tracts", "schools", "schools_source",
-    "hospitals", "hospital_beds", "hospitals_source", "counted", "not_counted_reason",
-    "headline_pcode", "source_file", "source_row",
+    "event_id",
+    "date",
+    "place",
+    "township",
+    "district",
+    "region",
+    "change",
+    "gaining_actor",
+    "losing_actor",
+    "source",
+    "confidence",
+    "notes",
+    "pcode",
+    "place_name",
+    "level",
+    "state_region_pcode",
+    "state_region_name",
+    "district_pcode",
+    "district_name",
+    "township_pcode",
+    "township_name",
+    "match_method",
+    "match_score",
+    "match_note",
+    "scope",
+    "area_pcode",
+    "area_name",
+    "area_level",
+    "population_town_census",
+    "population_area_census",
+    "population_census",
+    "census_year",
+    "population_source",
+    "context_pcode",
+    "context_population",
+    "years_since_census",
+    "population_low",
+    "population_central",
+    "population_high",
+    "households",
+    "households_method",
+    "wards",
+    "village_tracts",
+    "schools",
+    "schools_source",
+    "hospitals",
+    "hospital_beds",
+    "hospitals_source",
+    "counted",
+    "not_counted_reason",
+    "headline_pcode",
+    "source_file",
+    "source_row",
 ]
 
 
 def default_events_path() -> Path:
     """The bundled seed events (public reporting, Oct–Dec 2023)."""
-    return Path(str(resources.files("impact.seeds") / "events.csv"))
+    return bundled_folder("seeds") / "events.csv"
 
 
 @dataclass
@@ -55,10 +97,14 @@ class RunResult:
         return self.summary[self.summary["group_by"] == "total"].iloc[0]
 
 
-def run(events: str | Path | list[str | Path] | None = None, *,
-        reference: Reference | str | Path | None = None,
-        assumptions: str | Path | None = None, scope: str = "area",
-        dayfirst: bool | None = None) -> RunResult:
+def run(
+    events: str | Path | list[str | Path] | None = None,
+    *,
+    reference: Reference | str | Path | None = None,
+    assumptions: str | Path | None = None,
+    scope: str = "area",
+    dayfirst: bool | None = None,
+) -> RunResult:
     """Read events, resolve places, estimate and total them.
 
     Args:
@@ -73,20 +119,39 @@ def run(events: str | Path | list[str | Path] | None = None, *,
     """
     if not isinstance(reference, Reference):
         reference = load_reference(reference)
-    table = read_events(events if events is not None else default_events_path(),
-                        dayfirst=dayfirst)
+    table = read_events(events if events is not None else default_events_path(), dayfirst=dayfirst)
     resolution = resolve_places(table.events, reference)
     rejected = pd.concat([table.rejected, resolution.rejected], ignore_index=True)
-    rejected = Rejected.validate(rejected.sort_values(["source_file", "source_row"])
-                                 .reset_index(drop=True))
+    rejected = Rejected.validate(
+        rejected.sort_values(["source_file", "source_row"]).reset_index(drop=True)
+    )
     if resolution.resolved.empty:
-        raise NoUsableEventsError(f"none of the {table.rows_read} input rows could be used; "
-                                  "see the reasons in rejected.csv or run `impact validate`")
+        reasons = "; ".join(
+            f"{r.source_file} row {r.source_row}: {r.message}"
+            for r in rejected.head(3).itertuples()
+        )
+        raise NoUsableEventsError(
+            f"none of the {table.rows_read} input rows could be used. "
+            f"{reasons}{' …' if len(rejected) > 3 else ''}"
+        )
     table_assumptions = load_assumptions(assumptions)
     impacts = estimate(resolution.resolved, reference, table_assumptions, scope=scope)
     impacts = mark_counted(impacts, reference)
-    extra = [c for c in impacts.columns if c not in IMPACT_COLUMNS and c in table.events.columns
-             and c not in ("date_text", "change_text")]
+    extra = [
+        c
+        for c in impacts.columns
+        if c not in IMPACT_COLUMNS
+        and c in table.events.columns
+        and c not in ("date_text", "change_text")
+    ]
     impacts = Impact.validate(impacts[[*IMPACT_COLUMNS, *extra]])
-    return RunResult(table, resolution, impacts, rejected, summarise(impacts),
-                     table_assumptions, reference, scope)
+    return RunResult(
+        table,
+        resolution,
+        impacts,
+        rejected,
+        summarise(impacts),
+        table_assumptions,
+        reference,
+        scope,
+    )

@@ -18,9 +18,24 @@ from impact.errors import ReferenceDataError
 from impact.schemas import Place
 
 REQUIRED_TABLES = ("places", "sources")
-TEXT_COLUMNS = ("pcode", "name", "level", "parent_pcode", "state_region_pcode", "district_pcode",
-                "township_pcode", "area_pcode", "group_pcode", "member_pcode", "alias",
-                "language", "kind", "source", "facility_id", "town_pcode")
+TEXT_COLUMNS = (
+    "pcode",
+    "name",
+    "level",
+    "parent_pcode",
+    "state_region_pcode",
+    "district_pcode",
+    "township_pcode",
+    "area_pcode",
+    "group_pcode",
+    "member_pcode",
+    "alias",
+    "language",
+    "kind",
+    "source",
+    "facility_id",
+    "town_pcode",
+)
 
 
 @dataclass(frozen=True)
@@ -47,9 +62,21 @@ class Reference:
         return self.places.loc[pcode]
 
 
+def bundled_folder(name: str) -> Path:
+    """A data folder shipped with the package (`reference_data`, `seeds`).
+
+    Installed, it is the subpackage `impact.<name>`; run from a source checkout without
+    installing, it is the folder of that name beside `impact/`.
+    """
+    try:
+        return Path(str(resources.files(f"impact.{name}")))
+    except ModuleNotFoundError:
+        return Path(__file__).resolve().parents[1] / name
+
+
 def default_reference_path() -> Path:
     """The bundled Myanmar package, wherever the package is installed."""
-    return Path(str(resources.files("impact.reference_data") / "myanmar"))
+    return bundled_folder("reference_data") / "myanmar"
 
 
 def load_reference(path: str | Path | None = None) -> Reference:
@@ -61,17 +88,21 @@ def load_reference(path: str | Path | None = None) -> Reference:
     folder = Path(path) if path is not None else default_reference_path()
     for table in REQUIRED_TABLES:
         if not (folder / f"{table}.csv").exists():
-            raise ReferenceDataError(f"reference data has no {table}.csv; a package needs "
-                                     f"{', '.join(t + '.csv' for t in REQUIRED_TABLES)}",
-                                     file=str(folder))
+            raise ReferenceDataError(
+                f"reference data has no {table}.csv; a package needs "
+                f"{', '.join(t + '.csv' for t in REQUIRED_TABLES)}",
+                file=str(folder),
+            )
     places = _validated_places(_read(folder / "places.csv"), folder / "places.csv")
     metadata_file = folder / "metadata.json"
     return Reference(
         places=places.set_index("pcode", drop=False).rename_axis(None),
         aliases=_read(folder / "aliases.csv", ["pcode", "alias", "language", "kind", "source"]),
         memberships=_read(folder / "memberships.csv", ["group_pcode", "member_pcode", "source"]),
-        facilities=_read(folder / "facilities.csv", ["facility_id", "township_pcode",
-                                                     "town_pcode", "beds", "lat", "lon"]),
+        facilities=_read(
+            folder / "facilities.csv",
+            ["facility_id", "township_pcode", "town_pcode", "beds", "lat", "lon"],
+        ),
         sources=_read(folder / "sources.csv"),
         metadata=json.loads(metadata_file.read_text()) if metadata_file.exists() else {},
         path=folder,
@@ -82,8 +113,11 @@ def _read(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
     if not path.exists():
         return pd.DataFrame(columns=columns or [])
     header = pd.read_csv(path, nrows=0).columns
-    dtypes = {column: "string" for column in header if column in TEXT_COLUMNS
-              or column.endswith("_source")}
+    dtypes = {
+        column: "string"
+        for column in header
+        if column in TEXT_COLUMNS or column.endswith("_source")
+    }
     return pd.read_csv(path, dtype=dtypes, encoding="utf-8", low_memory=False)
 
 
@@ -95,12 +129,18 @@ def _validated_places(places: pd.DataFrame, path: Path) -> pd.DataFrame:
         row = None if pd.isna(first["index"]) else int(first["index"]) + 2
         raise ReferenceDataError(
             f"{len(error.failure_cases)} problem(s); first: {first['check']} "
-            f"(value {first['failure_case']!r})", file=str(path), row=row,
-            column=first["column"]) from error
+            f"(value {first['failure_case']!r})",
+            file=str(path),
+            row=row,
+            column=first["column"],
+        ) from error
     orphans = places["parent_pcode"].notna() & ~places["parent_pcode"].isin(places["pcode"])
     if orphans.any():
         row = int(orphans.to_numpy().argmax()) + 2
-        raise ReferenceDataError(f"parent_pcode {places['parent_pcode'][orphans].iloc[0]} is "
-                                 "not a place in the package", file=str(path), row=row,
-                                 column="parent_pcode")
+        raise ReferenceDataError(
+            f"parent_pcode {places['parent_pcode'][orphans].iloc[0]} is not a place in the package",
+            file=str(path),
+            row=row,
+            column="parent_pcode",
+        )
     return places

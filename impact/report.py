@@ -41,8 +41,9 @@ def default_report_dir(result: RunResult, root: str | Path = "reports") -> Path:
     return candidate
 
 
-def write_report(result: RunResult, out_dir: str | Path | None = None, *,
-                 force: bool = False) -> Path:
+def write_report(
+    result: RunResult, out_dir: str | Path | None = None, *, force: bool = False
+) -> Path:
     """Write every output of `result` into `out_dir` (a new folder) and return its path.
 
     Raises:
@@ -50,8 +51,10 @@ def write_report(result: RunResult, out_dir: str | Path | None = None, *,
     """
     target = Path(out_dir) if out_dir is not None else default_report_dir(result)
     if target.exists() and not force:
-        raise ReportExistsError("the report folder already exists; choose another --out or "
-                                "pass --force to replace it", file=str(target))
+        raise ReportExistsError(
+            "the report folder already exists; choose another --out or pass --force to replace it",
+            file=str(target),
+        )
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
     try:
@@ -76,8 +79,10 @@ def _write_all(result: RunResult, folder: Path) -> None:
     for name, table in tables.items():
         write_csv(table, folder / f"{name}.csv")
     (folder / "charts").mkdir()
-    for name, figure in (("people_per_event", charts.people_per_event),
-                         ("affected_over_time", charts.affected_over_time)):
+    for name, figure in (
+        ("people_per_event", charts.people_per_event),
+        ("affected_over_time", charts.affected_over_time),
+    ):
         figure(result.impacts, CHART_SOURCE).savefig(folder / "charts" / f"{name}.png", dpi=120)
     (folder / "report.md").write_text(render_markdown(result), encoding="utf-8")
     (folder / "manifest.json").write_text(json.dumps(manifest(result, folder), indent=2) + "\n")
@@ -90,8 +95,12 @@ def write_csv(table: pd.DataFrame, path: Path) -> None:
 
 def render_markdown(result: RunResult) -> str:
     """The report text, from the `report.md.j2` template."""
-    env = Environment(loader=PackageLoader("impact", "templates"), undefined=StrictUndefined,
-                      keep_trailing_newline=True, autoescape=False)
+    env = Environment(
+        loader=PackageLoader("impact", "templates"),
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
     impacts = result.impacts.assign(date=result.impacts["date"].dt.strftime("%Y-%m-%d"))
     events = impacts.astype(object).where(impacts.notna(), None).to_dict("records")
     total = result.total
@@ -99,28 +108,40 @@ def render_markdown(result: RunResult) -> str:
     period = f"{dates.min():%d %b %Y} to {dates.max():%d %b %Y}"
     values = dict(zip(result.assumptions["name"], result.assumptions["value"], strict=True))
     return env.get_template("report.md.j2").render(
-        period=period, version=package_version(), today=date.today().isoformat(),
+        period=period,
+        version=package_version(),
+        today=date.today().isoformat(),
         inputs=[Path(i["file"]).name for i in result.inputs.inputs],
-        reference_version=result.reference.version, headline=headline(result),
-        total=total, n_used=len(result.impacts), n_read=result.inputs.rows_read,
-        n_rejected=len(result.rejected), events=events,
-        unknown=[e for e in events if e["population_census"] is None], scope=result.scope,
-        a=values, assumptions=result.assumptions.to_dict("records"),
-        sources=result.reference.sources.astype(object).where(
-            result.reference.sources.notna(), None).to_dict("records"),
-        fmt=fmt)
+        reference_version=result.reference.version,
+        headline=headline(result),
+        total=total,
+        n_used=len(result.impacts),
+        n_read=result.inputs.rows_read,
+        n_rejected=len(result.rejected),
+        events=events,
+        unknown=[e for e in events if e["population_census"] is None],
+        scope=result.scope,
+        a=values,
+        assumptions=result.assumptions.to_dict("records"),
+        sources=result.reference.sources.astype(object)
+        .where(result.reference.sources.notna(), None)
+        .to_dict("records"),
+        fmt=fmt,
+    )
 
 
 def headline(result: RunResult) -> str:
     """One sentence with the figures an analyst reads out first."""
     total = result.total
-    return (f"{total['places_counted']} places changed control in "
-            f"{len(result.impacts)} events. About {fmt(total['population_central'])} people "
-            f"lived there (range {fmt(total['population_low'])}–"
-            f"{fmt(total['population_high'])}; {fmt(total['population_census'])} in the 2014 "
-            f"census), in {fmt(total['households'])} households, with "
-            f"{fmt(total['hospitals'])} public hospitals ({fmt(total['hospital_beds'])} beds). "
-            f"{total['population_unknown_events']} counted places have no census figure.")
+    return (
+        f"{total['places_counted']} places changed control in "
+        f"{len(result.impacts)} events. About {fmt(total['population_central'])} people "
+        f"lived there (range {fmt(total['population_low'])}–"
+        f"{fmt(total['population_high'])}; {fmt(total['population_census'])} in the 2014 "
+        f"census), in {fmt(total['households'])} households, with "
+        f"{fmt(total['hospitals'])} public hospitals ({fmt(total['hospital_beds'])} beds). "
+        f"{total['population_unknown_events']} counted places have no census figure."
+    )
 
 
 def fmt(value: object) -> str:
@@ -134,16 +155,25 @@ def fmt(value: object) -> str:
 
 def manifest(result: RunResult, folder: Path) -> dict:
     """Inputs with hashes, reference version, assumptions, software version, output files."""
-    outputs = {path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
-               for path in sorted(folder.rglob("*")) if path.is_file()}
+    outputs = {
+        path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
     return {
         "software": {"name": "impact", "version": package_version()},
         "created": date.today().isoformat(),
         "inputs": result.inputs.inputs,
-        "rows": {"input": result.inputs.rows_read, "used": len(result.impacts),
-                 "rejected": len(result.rejected)},
-        "reference": {"path": str(result.reference.path), "version": result.reference.version,
-                      "census_date": str(result.reference.census_date.date())},
+        "rows": {
+            "input": result.inputs.rows_read,
+            "used": len(result.impacts),
+            "rejected": len(result.rejected),
+        },
+        "reference": {
+            "path": str(result.reference.path),
+            "version": result.reference.version,
+            "census_date": str(result.reference.census_date.date()),
+        },
         "scope": result.scope,
         "assumptions": result.assumptions.to_dict("records"),
         "outputs": outputs,

@@ -11,12 +11,27 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-LEVELS = ["state_region", "district", "township", "sub_township", "town", "ward",
-          "village_tract", "village"]
+LEVELS = [
+    "state_region",
+    "district",
+    "township",
+    "sub_township",
+    "town",
+    "ward",
+    "village_tract",
+    "village",
+]
 CHANGES = ["captured", "recaptured", "handed over", "contested", "withdrawn"]
 MATCH_METHODS = ["pcode", "exact", "alias", "fuzzy"]
-REJECT_REASONS = ["missing_date", "bad_date", "missing_place", "place_not_found",
-                  "place_ambiguous", "duplicate_event", "bad_value"]
+REJECT_REASONS = [
+    "missing_date",
+    "bad_date",
+    "missing_place",
+    "place_not_found",
+    "place_ambiguous",
+    "duplicate_event",
+    "bad_value",
+]
 PCODE = r"^[A-Z]{3}[0-9A-Z]+$"
 
 
@@ -32,8 +47,9 @@ class Place(pa.DataFrameModel):
     level: Series[str] = pa.Field(isin=LEVELS, description="Administrative level")
     parent_pcode: Series[str] = pa.Field(nullable=True, description="P-code of the parent unit")
     area_pcode: Series[str] = pa.Field(
-        nullable=True, description="For a town, the unit governed from it (township or "
-        "sub-township)")
+        nullable=True,
+        description="For a town, the unit governed from it (township or sub-township)",
+    )
     population: Series[pd.Int64Dtype] = _count("Census population")
     households: Series[pd.Int64Dtype] = _count("Conventional households")
     population_year: Series[pd.Int64Dtype] = _count("Year of the population figure")
@@ -56,8 +72,9 @@ class Event(pa.DataFrameModel):
 
     event_id: Series[str] = pa.Field(description="Identifier of the event")
     date: Series[pd.Timestamp] = pa.Field(description="Date control changed (ISO)")
-    place: Series[str] = pa.Field(str_length={"min_value": 1},
-                                  description="Place as written in the input")
+    place: Series[str] = pa.Field(
+        str_length={"min_value": 1}, description="Place as written in the input"
+    )
     township: Series[str] = pa.Field(nullable=True, description="Township hint from the input")
     district: Series[str] = pa.Field(nullable=True, description="District hint from the input")
     region: Series[str] = pa.Field(nullable=True, description="State/region hint from the input")
@@ -109,7 +126,8 @@ class Impact(ResolvedEvent):
     def ordered_band(cls, df: pd.DataFrame) -> Series[bool]:
         known = df["population_central"].notna()
         ordered = (df["population_low"] <= df["population_central"]) & (
-            df["population_central"] <= df["population_high"])
+            df["population_central"] <= df["population_high"]
+        )
         return ~known | ordered.fillna(False)
 
 

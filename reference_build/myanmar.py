@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,26 +31,80 @@ TOWN_ATTACH_KM = 5.0
 FUZZY_UNIT_SCORE = 85.0
 
 PLACE_COLUMNS = [
-    "pcode", "name", "level", "parent_pcode", "state_region_pcode", "district_pcode",
-    "township_pcode", "area_pcode", "population", "population_male", "population_female",
-    "urban_population", "rural_population", "households", "population_0_14", "population_15_64",
-    "population_65_plus", "population_disability", "population_year", "towns", "wards",
-    "village_tracts", "area_km2", "schools", "hospitals", "hospital_beds", "doctors", "nurses",
-    "health_assistants", "health_workers", "lat", "lon", "source", "population_source",
-    "hospitals_source", "health_workers_source", "schools_source", "area_source",
+    "pcode",
+    "name",
+    "level",
+    "parent_pcode",
+    "state_region_pcode",
+    "district_pcode",
+    "township_pcode",
+    "area_pcode",
+    "population",
+    "population_male",
+    "population_female",
+    "urban_population",
+    "rural_population",
+    "households",
+    "population_0_14",
+    "population_15_64",
+    "population_65_plus",
+    "population_disability",
+    "population_year",
+    "towns",
+    "wards",
+    "village_tracts",
+    "area_km2",
+    "schools",
+    "hospitals",
+    "hospital_beds",
+    "doctors",
+    "nurses",
+    "health_assistants",
+    "health_workers",
+    "lat",
+    "lon",
+    "source",
+    "population_source",
+    "hospitals_source",
+    "health_workers_source",
+    "schools_source",
+    "area_source",
     "location_source",
 ]
 COUNT_COLUMNS = [
-    "population", "population_male", "population_female", "urban_population", "rural_population",
-    "households", "population_0_14", "population_15_64", "population_65_plus",
-    "population_disability", "population_year", "towns", "wards", "village_tracts", "schools",
-    "hospitals", "hospital_beds", "doctors", "nurses", "health_assistants", "health_workers",
+    "population",
+    "population_male",
+    "population_female",
+    "urban_population",
+    "rural_population",
+    "households",
+    "population_0_14",
+    "population_15_64",
+    "population_65_plus",
+    "population_disability",
+    "population_year",
+    "towns",
+    "wards",
+    "village_tracts",
+    "schools",
+    "hospitals",
+    "hospital_beds",
+    "doctors",
+    "nurses",
+    "health_assistants",
+    "health_workers",
 ]
 CENSUS_FIGURES = {
-    "pop_t": "population", "pop_m": "population_male", "pop_f": "population_female",
-    "pop_u": "urban_population", "pop_r": "rural_population", "hh_t": "households",
-    "pop_0_14": "population_0_14", "pop_15_64": "population_15_64",
-    "pop_65ab": "population_65_plus", "popdisab_anydiab_t": "population_disability",
+    "pop_t": "population",
+    "pop_m": "population_male",
+    "pop_f": "population_female",
+    "pop_u": "urban_population",
+    "pop_r": "rural_population",
+    "hh_t": "households",
+    "pop_0_14": "population_0_14",
+    "pop_15_64": "population_15_64",
+    "pop_65ab": "population_65_plus",
+    "popdisab_anydiab_t": "population_disability",
 }
 # The census tables code Bago and Shan as one state each; P-codes split them.
 CENSUS_STATE_CODES = {"MMR111": "Bago", "MMR222": "Shan"}
@@ -83,8 +136,13 @@ def split_camel(name: pd.Series) -> pd.Series:
 
 
 def read_csv(path: Path) -> pd.DataFrame:
-    return pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False,
-                       na_values=["", "NA", "NaN", "nan"])
+    return pd.read_csv(
+        path,
+        dtype=str,
+        encoding="utf-8-sig",
+        keep_default_na=False,
+        na_values=["", "NA", "NaN", "nan"],
+    )
 
 
 @dataclass
@@ -103,7 +161,9 @@ class Sources:
     @classmethod
     def read(cls, root: Path) -> Sources:
         files = {
-            "census": root / "cartesianproduct/HouseholdPopulationbaseddatasetMIMUTownshipsabbreviated.csv",
+            "census": root
+            / "cartesianproduct"
+            / "HouseholdPopulationbaseddatasetMIMUTownshipsabbreviated.csv",
             "ward_vt_census": root / "cartesianproduct/VT_Ward_geo.csv",
             "towns": root / "myanmar_pcode_search/pcode9.6_town_data.csv",
             "wards": root / "myanmar_pcode_search/pcode9.6_ward_data.csv",
@@ -125,12 +185,16 @@ def repair_pcode_rows(src: Sources, report: BuildReport) -> None:
     wards.loc[dotted, "Ward_Pcode"] = wards.loc[dotted, "Ward_Pcode"].str.rstrip(".")
     vts = src.village_tracts
     shifted = ~vts["VT_Pcode"].str.fullmatch(r"MMR\d{9}") & vts[
-        "Village_Tract_Name_MMR"].str.fullmatch(r"MMR\d{9}")
+        "Village_Tract_Name_MMR"
+    ].str.fullmatch(r"MMR\d{9}")
     vts.loc[shifted, ["VT_Pcode", "Village_Tract_Name_Eng", "Village_Tract_Name_MMR"]] = vts.loc[
-        shifted, ["Village_Tract_Name_MMR", "VT_Pcode", "Source"]].to_numpy()
+        shifted, ["Village_Tract_Name_MMR", "VT_Pcode", "Source"]
+    ].to_numpy()
     vts.loc[shifted, "Source"] = "GAD"
-    report.say(f"P-code rows repaired: {int(dotted.sum())} ward P-code with a trailing full stop, "
-               f"{int(shifted.sum())} village-tract rows shifted one column right.")
+    report.say(
+        f"P-code rows repaired: {int(dotted.sum())} ward P-code with a trailing full stop, "
+        f"{int(shifted.sum())} village-tract rows shifted one column right."
+    )
 
 
 def active(units: pd.DataFrame) -> pd.DataFrame:
@@ -140,28 +204,59 @@ def active(units: pd.DataFrame) -> pd.DataFrame:
 
 def admin_units(src: Sources) -> pd.DataFrame:
     """States/regions, districts and townships from the P-code release and the census."""
-    cols = ["SR_Pcode", "SR_Name_Eng", "District/SAZ_Pcode", "District/SAZ_Name_Eng",
-            "Tsp_Pcode", "Township_Name_Eng"]
+    cols = [
+        "SR_Pcode",
+        "SR_Name_Eng",
+        "District/SAZ_Pcode",
+        "District/SAZ_Name_Eng",
+        "Tsp_Pcode",
+        "Township_Name_Eng",
+    ]
     pcodes = pd.concat([active(t)[cols] for t in (src.towns, src.wards, src.village_tracts)])
     pcodes = pcodes.drop_duplicates("Tsp_Pcode")
-    census = src.census.rename(columns={
-        "pcode_dt": "District/SAZ_Pcode", "name_dt": "District/SAZ_Name_Eng",
-        "pcode_ts": "Tsp_Pcode", "name_ts": "Township_Name_Eng", "name_st": "SR_Name_Eng"})
+    census = src.census.rename(
+        columns={
+            "pcode_dt": "District/SAZ_Pcode",
+            "name_dt": "District/SAZ_Name_Eng",
+            "pcode_ts": "Tsp_Pcode",
+            "name_ts": "Township_Name_Eng",
+            "name_st": "SR_Name_Eng",
+        }
+    )
     census["SR_Pcode"] = census["District/SAZ_Pcode"].str[:6]
     townships = pd.concat([pcodes, census[pcodes.columns]]).drop_duplicates("Tsp_Pcode")
     states = townships.drop_duplicates("SR_Pcode")
     # A state name from the P-code release wins over the census name of a split state.
     state_names = pcodes.drop_duplicates("SR_Pcode").set_index("SR_Pcode")["SR_Name_Eng"]
     districts = townships.drop_duplicates("District/SAZ_Pcode")
-    return pd.concat([
-        pd.DataFrame({"pcode": states["SR_Pcode"], "name": states["SR_Pcode"].map(state_names),
-                      "level": "state_region", "parent_pcode": pd.NA}),
-        pd.DataFrame({"pcode": districts["District/SAZ_Pcode"],
-                      "name": districts["District/SAZ_Name_Eng"], "level": "district",
-                      "parent_pcode": districts["SR_Pcode"]}),
-        pd.DataFrame({"pcode": townships["Tsp_Pcode"], "name": townships["Township_Name_Eng"],
-                      "level": "township", "parent_pcode": townships["District/SAZ_Pcode"]}),
-    ]).assign(source="mimu_pcodes_9_6")
+    return pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "pcode": states["SR_Pcode"],
+                    "name": states["SR_Pcode"].map(state_names),
+                    "level": "state_region",
+                    "parent_pcode": pd.NA,
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "pcode": districts["District/SAZ_Pcode"],
+                    "name": districts["District/SAZ_Name_Eng"],
+                    "level": "district",
+                    "parent_pcode": districts["SR_Pcode"],
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "pcode": townships["Tsp_Pcode"],
+                    "name": townships["Township_Name_Eng"],
+                    "level": "township",
+                    "parent_pcode": townships["District/SAZ_Pcode"],
+                }
+            ),
+        ]
+    ).assign(source="mimu_pcodes_9_6")
 
 
 def settlement_units(src: Sources) -> pd.DataFrame:
@@ -169,26 +264,53 @@ def settlement_units(src: Sources) -> pd.DataFrame:
     towns = active(src.towns)
     wards = active(src.wards)
     vts = active(src.village_tracts)
-    return pd.concat([
-        pd.DataFrame({"pcode": towns["Town_Pcode"], "name": towns["Town_Name_Eng"],
-                      "level": "town", "parent_pcode": towns["Tsp_Pcode"],
-                      "lat": pd.to_numeric(towns["Latitude"]),
-                      "lon": pd.to_numeric(towns["Longitude"])}),
-        pd.DataFrame({"pcode": wards["Ward_Pcode"], "name": wards["Ward_Name_Eng"],
-                      "level": "ward", "parent_pcode": wards["Town_Pcode"]}),
-        pd.DataFrame({"pcode": vts["VT_Pcode"], "name": vts["Village_Tract_Name_Eng"],
-                      "level": "village_tract", "parent_pcode": vts["Tsp_Pcode"]}),
-    ]).assign(source="mimu_pcodes_9_6")
+    return pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "pcode": towns["Town_Pcode"],
+                    "name": towns["Town_Name_Eng"],
+                    "level": "town",
+                    "parent_pcode": towns["Tsp_Pcode"],
+                    "lat": pd.to_numeric(towns["Latitude"]),
+                    "lon": pd.to_numeric(towns["Longitude"]),
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "pcode": wards["Ward_Pcode"],
+                    "name": wards["Ward_Name_Eng"],
+                    "level": "ward",
+                    "parent_pcode": wards["Town_Pcode"],
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "pcode": vts["VT_Pcode"],
+                    "name": vts["Village_Tract_Name_Eng"],
+                    "level": "village_tract",
+                    "parent_pcode": vts["Tsp_Pcode"],
+                }
+            ),
+        ]
+    ).assign(source="mimu_pcodes_9_6")
 
 
 def drop_orphans(places: pd.DataFrame, report: BuildReport) -> pd.DataFrame:
     """Units whose parent the release deleted (e.g. the wards of Seikkan, a Yangon town
     deleted in 2020) have no place in the hierarchy."""
     orphan = places["parent_pcode"].notna() & ~places["parent_pcode"].isin(places["pcode"])
-    report.unplaced.append(pd.DataFrame({
-        "table": "pcode9.6", "township": places.loc[orphan, "parent_pcode"],
-        "name": places.loc[orphan, "name"] + " (" + places.loc[orphan, "pcode"] + ")",
-        "population": pd.NA, "reason": "parent unit deleted in the P-code release"}))
+    report.unplaced.append(
+        pd.DataFrame(
+            {
+                "table": "pcode9.6",
+                "township": places.loc[orphan, "parent_pcode"],
+                "name": places.loc[orphan, "name"] + " (" + places.loc[orphan, "pcode"] + ")",
+                "population": pd.NA,
+                "reason": "parent unit deleted in the P-code release",
+            }
+        )
+    )
     report.say(f"P-code units dropped because their parent was deleted: {int(orphan.sum())}.")
     return places[~orphan]
 
@@ -196,19 +318,20 @@ def drop_orphans(places: pd.DataFrame, report: BuildReport) -> pd.DataFrame:
 def township_census(src: Sources) -> pd.DataFrame:
     """Township figures from the MIMU census workbook, keyed by township P-code."""
     figures = src.census[["pcode_ts", *CENSUS_FIGURES]].rename(
-        columns={"pcode_ts": "pcode", **CENSUS_FIGURES})
+        columns={"pcode_ts": "pcode", **CENSUS_FIGURES}
+    )
     for column in CENSUS_FIGURES.values():
         figures[column] = pd.to_numeric(figures[column]).round().astype("Int64")
     figures["population_source"] = "mimu_census_township"
     return figures
 
 
-def census_unit_rows(src: Sources, townships: pd.DataFrame, towns: pd.DataFrame,
-                     report: BuildReport) -> pd.DataFrame:
+def census_unit_rows(
+    src: Sources, townships: pd.DataFrame, towns: pd.DataFrame, report: BuildReport
+) -> pd.DataFrame:
     """Ward/VT census rows, de-duplicated, each with the P-code of its township."""
     rows = src.ward_vt_census.copy()
-    rows["kind"] = np.where(rows["Ward/VillageTract"].str.endswith("(W)"), "ward",
-                            "village_tract")
+    rows["kind"] = np.where(rows["Ward/VillageTract"].str.endswith("(W)"), "ward", "village_tract")
     for column in ("total_population", "male_population", "female_population"):
         rows[column] = pd.to_numeric(rows[column]).astype("Int64")
     rows["lat"] = pd.to_numeric(rows["Latitude"])
@@ -216,35 +339,48 @@ def census_unit_rows(src: Sources, townships: pd.DataFrame, towns: pd.DataFrame,
     rows["township_key"] = squash(rows["Township"])
     rows["row_id"] = np.arange(len(rows))
     named = townships.assign(township_key=squash(townships["name"]))
-    candidates = rows[["Township", "township_key"]].drop_duplicates().merge(
-        named[["township_key", "pcode"]], on="township_key", how="left")
+    candidates = (
+        rows[["Township", "township_key"]]
+        .drop_duplicates()
+        .merge(named[["township_key", "pcode"]], on="township_key", how="left")
+    )
     rows = rows.merge(candidates, on=["Township", "township_key"], how="left")
     rows = _settle_township_by_distance(rows, towns, report)
     before = len(rows)
     rows = rows.drop_duplicates(["township_pcode", "Ward/VillageTract", "total_population"])
-    report.say(f"Ward/VT census rows: {before:,} after township matching, "
-               f"{len(rows):,} once join duplicates are dropped.")
+    report.say(
+        f"Ward/VT census rows: {before:,} after township matching, "
+        f"{len(rows):,} once join duplicates are dropped."
+    )
     return rows
 
 
-def _settle_township_by_distance(rows: pd.DataFrame, towns: pd.DataFrame,
-                                 report: BuildReport) -> pd.DataFrame:
+def _settle_township_by_distance(
+    rows: pd.DataFrame, towns: pd.DataFrame, report: BuildReport
+) -> pd.DataFrame:
     """Two townships share a name (Minhla, Htantabin): take the one whose towns are nearest."""
     rows = rows.rename(columns={"pcode": "township_pcode"})
     town_points = towns.dropna(subset=["lat"]).groupby("parent_pcode")[["lat", "lon"]].mean()
     rows["distance"] = np.hypot(
         rows["lat"] - rows["township_pcode"].map(town_points["lat"]),
-        rows["lon"] - rows["township_pcode"].map(town_points["lon"]))
+        rows["lon"] - rows["township_pcode"].map(town_points["lon"]),
+    )
     shared = rows["row_id"].duplicated(keep=False)
     nearest = rows[shared].sort_values(["row_id", "distance"]).drop_duplicates("row_id")
-    report.say(f"{nearest['row_id'].nunique()} ward/VT rows named a township that two states "
-               "share; each was given the township whose towns lie nearest its coordinates.")
-    return pd.concat([rows[~shared], nearest]).sort_values("row_id").drop(
-        columns=["distance", "row_id"])
+    report.say(
+        f"{nearest['row_id'].nunique()} ward/VT rows named a township that two states "
+        "share; each was given the township whose towns lie nearest its coordinates."
+    )
+    return (
+        pd.concat([rows[~shared], nearest])
+        .sort_values("row_id")
+        .drop(columns=["distance", "row_id"])
+    )
 
 
-def key_census_units(census_rows: pd.DataFrame, units: pd.DataFrame, totals: pd.DataFrame,
-                     report: BuildReport) -> pd.DataFrame:
+def key_census_units(
+    census_rows: pd.DataFrame, units: pd.DataFrame, totals: pd.DataFrame, report: BuildReport
+) -> pd.DataFrame:
     """Give each census ward/VT row its P-code: exact name, evidence, fuzzy, then residual.
 
     Returns one row per assigned P-code with `population`, `population_male`,
@@ -253,7 +389,8 @@ def key_census_units(census_rows: pd.DataFrame, units: pd.DataFrame, totals: pd.
     targets = units[units["level"].isin(["ward", "village_tract"])].copy()
     targets["kind"] = targets["level"]
     targets["township_pcode"] = np.where(
-        targets["level"] == "ward", targets["parent_pcode"].str[:9], targets["parent_pcode"])
+        targets["level"] == "ward", targets["parent_pcode"].str[:9], targets["parent_pcode"]
+    )
     targets["key"] = squash(targets["name"])
     census = census_rows.assign(key=squash(census_rows["Ward/VillageTract"]))
     group = ["township_pcode", "kind", "key"]
@@ -264,32 +401,52 @@ def key_census_units(census_rows: pd.DataFrame, units: pd.DataFrame, totals: pd.
     exact = paired[(paired["values"] == 1) & (paired["candidates"] == 1)].assign(method="exact")
     evidence = _assign_by_evidence(paired[paired["candidates"] > 1], report)
     placed = pd.concat([exact, evidence])
-    leftover = census[~census.index.isin(placed["census_index"])] if "census_index" in placed \
-        else census
+    leftover = (
+        census[~census.index.isin(placed["census_index"])] if "census_index" in placed else census
+    )
     fuzzy = _assign_fuzzy(leftover, targets[~targets["pcode"].isin(placed["pcode"])], report)
     placed = pd.concat([placed, fuzzy])
     residual = _assign_by_residual(census, placed, targets, totals, report)
     placed = pd.concat([placed, residual])
-    unplaced = census[~census["Ward/VillageTract"].add(census["township_pcode"].fillna(""))
-                      .add(census["total_population"].astype(str))
-                      .isin(placed["Ward/VillageTract"].add(placed["township_pcode"].fillna(""))
-                            .add(placed["total_population"].astype(str)))]
-    report.unplaced.append(unplaced.assign(
-        table="VT_Ward_geo.csv", reason=np.where(
-            unplaced["township_pcode"].isna(), "township name not in the census",
-            "no single P-code with this name in the township"))[
-        ["table", "Township", "Ward/VillageTract", "total_population", "reason"]].rename(
-        columns={"Township": "township", "Ward/VillageTract": "name",
-                 "total_population": "population"}))
+    unplaced = census[
+        ~census["Ward/VillageTract"]
+        .add(census["township_pcode"].fillna(""))
+        .add(census["total_population"].astype(str))
+        .isin(
+            placed["Ward/VillageTract"]
+            .add(placed["township_pcode"].fillna(""))
+            .add(placed["total_population"].astype(str))
+        )
+    ]
+    report.unplaced.append(
+        unplaced.assign(
+            table="VT_Ward_geo.csv",
+            reason=np.where(
+                unplaced["township_pcode"].isna(),
+                "township name not in the census",
+                "no single P-code with this name in the township",
+            ),
+        )[["table", "Township", "Ward/VillageTract", "total_population", "reason"]].rename(
+            columns={
+                "Township": "township",
+                "Ward/VillageTract": "name",
+                "total_population": "population",
+            }
+        )
+    )
     for method, count in placed["method"].value_counts().sort_index().items():
         report.say(f"Ward/VT census rows keyed by {method}: {count:,}.")
     report.say(f"Ward/VT census rows left unplaced: {len(unplaced):,} (listed below).")
-    return pd.DataFrame({
-        "pcode": placed["pcode"], "population": placed["total_population"],
-        "population_male": placed["male_population"],
-        "population_female": placed["female_population"],
-        "census_name": split_camel(placed["Ward/VillageTract"]), "method": placed["method"],
-    }).drop_duplicates("pcode", keep=False)
+    return pd.DataFrame(
+        {
+            "pcode": placed["pcode"],
+            "population": placed["total_population"],
+            "population_male": placed["male_population"],
+            "population_female": placed["female_population"],
+            "census_name": split_camel(placed["Ward/VillageTract"]),
+            "method": placed["method"],
+        }
+    ).drop_duplicates("pcode", keep=False)
 
 
 def _assign_by_evidence(ambiguous: pd.DataFrame, report: BuildReport) -> pd.DataFrame:
@@ -297,20 +454,31 @@ def _assign_by_evidence(ambiguous: pd.DataFrame, report: BuildReport) -> pd.Data
     evidence = read_csv(EVIDENCE_DIR / "ward_assignments.csv")
     evidence["census_population"] = pd.to_numeric(evidence["census_population"]).astype("Int64")
     decided = ambiguous.merge(
-        evidence, left_on=["township_pcode", "Ward/VillageTract", "total_population", "pcode"],
-        right_on=["township_pcode", "census_name", "census_population", "pcode"])
-    report.say(f"Same-named wards/VTs in one township assigned from evidence: {len(decided)} "
-               "(reference_build/myanmar_evidence/ward_assignments.csv).")
+        evidence,
+        left_on=["township_pcode", "Ward/VillageTract", "total_population", "pcode"],
+        right_on=["township_pcode", "census_name", "census_population", "pcode"],
+    )
+    report.say(
+        f"Same-named wards/VTs in one township assigned from evidence: {len(decided)} "
+        "(reference_build/myanmar_evidence/ward_assignments.csv)."
+    )
     return decided.assign(method="evidence")[[*ambiguous.columns, "method"]]
 
 
-def _assign_by_residual(census: pd.DataFrame, placed: pd.DataFrame, targets: pd.DataFrame,
-                        totals: pd.DataFrame, report: BuildReport) -> pd.DataFrame:
+def _assign_by_residual(
+    census: pd.DataFrame,
+    placed: pd.DataFrame,
+    targets: pd.DataFrame,
+    totals: pd.DataFrame,
+    report: BuildReport,
+) -> pd.DataFrame:
     """One unit of a township left without a figure, several same-named census values for it:
     take the value that equals the township's urban (wards) or rural (VTs) total less the units
     already keyed. The join that made the source repeated such names across townships."""
-    total = {"ward": totals.set_index("pcode")["urban_population"],
-             "village_tract": totals.set_index("pcode")["rural_population"]}
+    total = {
+        "ward": totals.set_index("pcode")["urban_population"],
+        "village_tract": totals.set_index("pcode")["rural_population"],
+    }
     known = placed.groupby(["township_pcode", "kind"])["total_population"].sum()
     open_units = targets[~targets["pcode"].isin(placed["pcode"])]
     single = open_units.groupby(["township_pcode", "kind"]).filter(lambda g: len(g) == 1)
@@ -320,18 +488,22 @@ def _assign_by_residual(census: pd.DataFrame, placed: pd.DataFrame, targets: pd.
         if pd.isna(residual):
             continue
         residual -= known.get((unit.township_pcode, unit.kind), 0)
-        hits = census[(census["township_pcode"] == unit.township_pcode)
-                      & (census["kind"] == unit.kind) & (census["key"] == unit.key)
-                      & (census["total_population"] == residual)]
+        hits = census[
+            (census["township_pcode"] == unit.township_pcode)
+            & (census["kind"] == unit.kind)
+            & (census["key"] == unit.key)
+            & (census["total_population"] == residual)
+        ]
         if len(hits) == 1:
             chosen.append(hits.iloc[0].to_dict() | {"pcode": unit.pcode, "method": "residual"})
-    report.say(f"Same-named wards/VTs keyed as the only value that completes the township's "
-               f"urban or rural total: {len(chosen)}.")
+    report.say(
+        f"Same-named wards/VTs keyed as the only value that completes the township's "
+        f"urban or rural total: {len(chosen)}."
+    )
     return pd.DataFrame(chosen, columns=[*census.columns, "pcode", "method"])
 
 
-def _assign_fuzzy(census: pd.DataFrame, targets: pd.DataFrame,
-                  report: BuildReport) -> pd.DataFrame:
+def _assign_fuzzy(census: pd.DataFrame, targets: pd.DataFrame, report: BuildReport) -> pd.DataFrame:
     """Pair leftover spellings within a township, one to one, when clearly the best match."""
     chosen = []
     census = census[census["values"] == 1]
@@ -347,48 +519,74 @@ def _assign_fuzzy(census: pd.DataFrame, targets: pd.DataFrame,
             runner_up = ranked[1] if len(ranked) > 1 else 0.0
             clear = scores[i, j] >= FUZZY_UNIT_SCORE and scores[i, j] - runner_up >= 5
             if clear and (scores[:, j].argmax() == i):
-                chosen.append(rows.iloc[i].to_dict() | {
-                    "pcode": pool["pcode"].iloc[j], "method": "fuzzy",
-                    "score": round(float(scores[i, j]), 1)})
-    report.say(f"Ward/VT census rows keyed by spelling similarity >= {FUZZY_UNIT_SCORE:g} "
-               f"within their township: {len(chosen)}.")
+                chosen.append(
+                    rows.iloc[i].to_dict()
+                    | {
+                        "pcode": pool["pcode"].iloc[j],
+                        "method": "fuzzy",
+                        "score": round(float(scores[i, j]), 1),
+                    }
+                )
+    report.say(
+        f"Ward/VT census rows keyed by spelling similarity >= {FUZZY_UNIT_SCORE:g} "
+        f"within their township: {len(chosen)}."
+    )
     return pd.DataFrame(chosen, columns=[*census.columns, "pcode", "method", "score"])
 
 
 def attach_hospitals(src: Sources, places: pd.DataFrame, report: BuildReport) -> pd.DataFrame:
     """Hospitals with beds, each in its township and, when close enough, its nearest town."""
     raw = src.hospitals
-    hospitals = pd.DataFrame({
-        "facility_id": [f"H{i:04d}" for i in range(1, len(raw) + 1)],
-        "name_mm": raw["hospital_name"], "township_pcode": raw["TS_PCODE"],
-        "beds": pd.to_numeric(raw["bed"]).astype("Int64"),
-        "lat": pd.to_numeric(raw["lat"]), "lon": pd.to_numeric(raw["long"]),
-        "source": "moh_hospitals"})
+    hospitals = pd.DataFrame(
+        {
+            "facility_id": [f"H{i:04d}" for i in range(1, len(raw) + 1)],
+            "name_mm": raw["hospital_name"],
+            "township_pcode": raw["TS_PCODE"],
+            "beds": pd.to_numeric(raw["bed"]).astype("Int64"),
+            "lat": pd.to_numeric(raw["lat"]),
+            "lon": pd.to_numeric(raw["long"]),
+            "source": "moh_hospitals",
+        }
+    )
     known = hospitals["township_pcode"].isin(places.loc[places["level"] == "township", "pcode"])
-    report.unplaced.append(pd.DataFrame({
-        "table": "Hospitals.csv", "township": raw.loc[~known, "township"],
-        "name": raw.loc[~known, "hospital_name"], "population": pd.NA,
-        "reason": "no township P-code"}))
-    report.say(f"Hospitals: {len(hospitals):,} in the list, {int(known.sum()):,} with a township "
-               f"P-code, {int(hospitals['beds'].notna().sum()):,} with a bed count.")
+    report.unplaced.append(
+        pd.DataFrame(
+            {
+                "table": "Hospitals.csv",
+                "township": raw.loc[~known, "township"],
+                "name": raw.loc[~known, "hospital_name"],
+                "population": pd.NA,
+                "reason": "no township P-code",
+            }
+        )
+    )
+    report.say(
+        f"Hospitals: {len(hospitals):,} in the list, {int(known.sum()):,} with a township "
+        f"P-code, {int(hospitals['beds'].notna().sum()):,} with a bed count."
+    )
     hospitals = hospitals[known].copy()
     towns = places[places["level"] == "town"].dropna(subset=["lat"])
     pairs = hospitals.reset_index().merge(
         towns[["pcode", "parent_pcode", "lat", "lon"]],
-        left_on="township_pcode", right_on="parent_pcode", suffixes=("", "_town"))
-    pairs["distance_km"] = haversine_km(pairs["lat"], pairs["lon"], pairs["lat_town"],
-                                        pairs["lon_town"])
+        left_on="township_pcode",
+        right_on="parent_pcode",
+        suffixes=("", "_town"),
+    )
+    pairs["distance_km"] = haversine_km(
+        pairs["lat"], pairs["lon"], pairs["lat_town"], pairs["lon_town"]
+    )
     nearest = pairs.sort_values(["index", "distance_km"]).drop_duplicates("index")
     nearest = nearest[nearest["distance_km"] <= TOWN_ATTACH_KM].set_index("index")
     hospitals["town_pcode"] = nearest["pcode"]
     hospitals["distance_to_town_km"] = nearest["distance_km"].round(2)
-    report.say(f"Hospitals placed in a town (nearest town of the township within "
-               f"{TOWN_ATTACH_KM:g} km): {int(hospitals['town_pcode'].notna().sum()):,}.")
+    report.say(
+        f"Hospitals placed in a town (nearest town of the township within "
+        f"{TOWN_ATTACH_KM:g} km): {int(hospitals['town_pcode'].notna().sum()):,}."
+    )
     return hospitals
 
 
-def haversine_km(lat1: pd.Series, lon1: pd.Series, lat2: pd.Series,
-                 lon2: pd.Series) -> pd.Series:
+def haversine_km(lat1: pd.Series, lon1: pd.Series, lat2: pd.Series, lon2: pd.Series) -> pd.Series:
     """Great-circle distance on a 6,371 km sphere."""
     p1, p2 = np.radians(lat1), np.radians(lat2)
     dlat, dlon = p2 - p1, np.radians(lon2 - lon1)
@@ -398,6 +596,7 @@ def haversine_km(lat1: pd.Series, lon1: pd.Series, lat2: pd.Series,
 
 def service_counts(hospitals: pd.DataFrame, src: Sources) -> pd.DataFrame:
     """Hospital and bed counts per township and town; health workers per township."""
+
     def per(column: str) -> pd.DataFrame:
         grouped = hospitals.dropna(subset=[column]).groupby(column)
         beds = grouped["beds"].sum(min_count=1).where(grouped["beds"].count() == grouped.size())
@@ -406,9 +605,17 @@ def service_counts(hospitals: pd.DataFrame, src: Sources) -> pd.DataFrame:
     counts = pd.concat([per("township_pcode"), per("town_pcode")])
     counts = counts.astype("Int64").assign(hospitals_source="moh_hospitals")
     health = src.township_health.set_index("TS_PCODE")
-    workers = pd.DataFrame({
-        "doctors": health["PHYSNB"], "nurses": health["NURSNB"],
-        "health_assistants": health["HSNB"]}).apply(pd.to_numeric).astype("Int64")
+    workers = (
+        pd.DataFrame(
+            {
+                "doctors": health["PHYSNB"],
+                "nurses": health["NURSNB"],
+                "health_assistants": health["HSNB"],
+            }
+        )
+        .apply(pd.to_numeric)
+        .astype("Int64")
+    )
     workers["health_workers"] = workers.sum(axis=1, min_count=3).astype("Int64")
     workers["health_workers_source"] = "gad_township_health"
     return counts.join(workers, how="outer").rename_axis("pcode").reset_index()
@@ -420,8 +627,7 @@ def add_figures(places: pd.DataFrame, figures: pd.DataFrame) -> pd.DataFrame:
     places = places.set_index("pcode")
     for column in figures.columns:
         incoming = figures[column].reindex(places.index)
-        places[column] = places[column].combine_first(incoming) if column in places \
-            else incoming
+        places[column] = places[column].combine_first(incoming) if column in places else incoming
     return places.reset_index()
 
 
@@ -445,35 +651,46 @@ def roll_up_towns(places: pd.DataFrame, report: BuildReport) -> pd.DataFrame:
     differs = use_urban & from_wards.notna() & (from_wards != urban)
     places.loc[use_urban, "population"] = urban[use_urban]
     places.loc[use_urban, "population_source"] = "mimu_census_township"
-    report.say(f"Towns with a population: {int(places.loc[towns, 'population'].notna().sum())} of "
-               f"{int(towns.sum())} ({int(use_urban.sum())} as the urban population of a one-town "
-               f"township, {int((towns & from_wards.notna() & ~use_urban).sum())} as the sum of "
-               f"all their wards; {int(differs.sum())} one-town townships whose ward sum differs "
-               "from the urban total keep the urban total).")
+    report.say(
+        f"Towns with a population: {int(places.loc[towns, 'population'].notna().sum())} of "
+        f"{int(towns.sum())} ({int(use_urban.sum())} as the urban population of a one-town "
+        f"township, {int((towns & from_wards.notna() & ~use_urban).sum())} as the sum of "
+        f"all their wards; {int(differs.sum())} one-town townships whose ward sum differs "
+        "from the urban total keep the urban total)."
+    )
     return places
 
 
-def add_subtownships(places: pd.DataFrame, report: BuildReport) -> tuple[pd.DataFrame,
-                                                                        pd.DataFrame]:
+def add_subtownships(
+    places: pd.DataFrame, report: BuildReport
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Sub-township rows and their membership, from the evidence table."""
     table = read_csv(EVIDENCE_DIR / "subtownships.csv")
     members = table.assign(member_pcode=table["members"].str.split(";")).explode("member_pcode")
-    members = members[["pcode", "member_pcode", "source"]].rename(
-        columns={"pcode": "group_pcode"})
+    members = members[["pcode", "member_pcode", "source"]].rename(columns={"pcode": "group_pcode"})
     figures = places.set_index("pcode").loc[members["member_pcode"]]
     figures.index = members["group_pcode"]
     known = figures.groupby(level=0)["population"].count() == figures.groupby(level=0).size()
-    totals = figures.groupby(level=0)[["population", "population_male",
-                                       "population_female"]].sum(min_count=1)
+    totals = figures.groupby(level=0)[["population", "population_male", "population_female"]].sum(
+        min_count=1
+    )
     totals = totals.where(known)
     levels = figures.groupby(level=0)["level"]
-    rows = table.set_index("pcode")[["name", "parent_pcode"]].join(totals).assign(
-        level="sub_township", source=table.set_index("pcode")["source"],
-        population_source="census_ward_vt",
-        village_tracts=levels.apply(lambda s: int((s == "village_tract").sum())),
-        towns=levels.apply(lambda s: int((s == "town").sum())))
-    report.say(f"Sub-townships from evidence: {len(rows)} "
-               "(reference_build/myanmar_evidence/subtownships.csv).")
+    rows = (
+        table.set_index("pcode")[["name", "parent_pcode"]]
+        .join(totals)
+        .assign(
+            level="sub_township",
+            source=table.set_index("pcode")["source"],
+            population_source="census_ward_vt",
+            village_tracts=levels.apply(lambda s: int((s == "village_tract").sum())),
+            towns=levels.apply(lambda s: int((s == "town").sum())),
+        )
+    )
+    report.say(
+        f"Sub-townships from evidence: {len(rows)} "
+        "(reference_build/myanmar_evidence/subtownships.csv)."
+    )
     return pd.concat([places, rows.reset_index()]), members
 
 
@@ -488,8 +705,7 @@ def add_unit_counts(places: pd.DataFrame) -> pd.DataFrame:
     is_town, is_ts = level == "town", level == "township"
     places.loc[is_town, "wards"] = places.loc[is_town, "pcode"].map(wards_per_town).fillna(0)
     places.loc[is_ts, "wards"] = places.loc[is_ts, "pcode"].map(wards_per_township).fillna(0)
-    places.loc[is_ts, "village_tracts"] = places.loc[is_ts, "pcode"].map(
-        vts_per_township).fillna(0)
+    places.loc[is_ts, "village_tracts"] = places.loc[is_ts, "pcode"].map(vts_per_township).fillna(0)
     places.loc[is_ts, "towns"] = places.loc[is_ts, "pcode"].map(towns_per_township).fillna(0)
     sub = level == "sub_township"
     seats = read_csv(EVIDENCE_DIR / "subtownships.csv").set_index("pcode")["seat_pcode"]
@@ -518,7 +734,8 @@ def add_hierarchy(places: pd.DataFrame) -> pd.DataFrame:
     towns = places[places["level"] == "town"]
     township_names = squash(towns["parent_pcode"].map(places.set_index("pcode")["name"]))
     is_seat = (squash(towns["name"]) == township_names) | ~towns["parent_pcode"].duplicated(
-        keep=False)
+        keep=False
+    )
     places.loc[towns.index[is_seat], "area_pcode"] = towns.loc[is_seat, "parent_pcode"]
     places["area_pcode"] = places["pcode"].map(seats).combine_first(places["area_pcode"])
     return places
@@ -544,30 +761,58 @@ def aliases(src: Sources, places: pd.DataFrame, unit_figures: pd.DataFrame) -> p
     parts = [
         _alias(towns["Town_Pcode"], towns["Town_Name_MMR"], "my", "burmese", "mimu_pcodes_9_6"),
         _alias(wards["Ward_Pcode"], wards["Ward_Name_MMR"], "my", "burmese", "mimu_pcodes_9_6"),
-        _alias(vts["VT_Pcode"], vts["Village_Tract_Name_MMR"], "my", "burmese",
-               "mimu_pcodes_9_6"),
-        _alias(vts["VT_Pcode"], vts["Previous_Village_Tract_Name_Eng"], "en", "previous_name",
-               "mimu_pcodes_9_6"),
+        _alias(vts["VT_Pcode"], vts["Village_Tract_Name_MMR"], "my", "burmese", "mimu_pcodes_9_6"),
+        _alias(
+            vts["VT_Pcode"],
+            vts["Previous_Village_Tract_Name_Eng"],
+            "en",
+            "previous_name",
+            "mimu_pcodes_9_6",
+        ),
         _alias(health["TS_PCODE"], health["TS_MM_NAME"], "my", "burmese", "gad_township_health"),
         _alias(health["SR_PCODE"], health["SR_MM_NAME"], "my", "burmese", "gad_township_health"),
-        _alias(census["pcode_ts"], census["name_ts"].str.strip(), "en", "census_spelling",
-               "mimu_census_township"),
-        _alias(unit_figures["pcode"], unit_figures["census_name"], "en", "census_spelling",
-               "census_ward_vt"),
-        _alias(towns["Town_Pcode"], towns["Town_Name_Eng"].str.replace(r"\s+Town$", "",
-               regex=True), "en", "without_suffix", "mimu_pcodes_9_6"),
-        _alias(township_names.index.to_series(), township_names + " Township", "en",
-               "with_suffix", "mimu_pcodes_9_6"),
+        _alias(
+            census["pcode_ts"],
+            census["name_ts"].str.strip(),
+            "en",
+            "census_spelling",
+            "mimu_census_township",
+        ),
+        _alias(
+            unit_figures["pcode"],
+            unit_figures["census_name"],
+            "en",
+            "census_spelling",
+            "census_ward_vt",
+        ),
+        _alias(
+            towns["Town_Pcode"],
+            towns["Town_Name_Eng"].str.replace(r"\s+Town$", "", regex=True),
+            "en",
+            "without_suffix",
+            "mimu_pcodes_9_6",
+        ),
+        _alias(
+            township_names.index.to_series(),
+            township_names + " Township",
+            "en",
+            "with_suffix",
+            "mimu_pcodes_9_6",
+        ),
     ]
     # Only a parenthesised word is another name; "No (1) Ward" holds a number, not a name.
     named = places[places["name"].str.contains(r"\([^)]*[A-Za-z]{3}", na=False)]
     inner = named["name"].str.extract(r"\(([^)]*)\)")[0].str.strip()
-    qualifier = inner.str.fullmatch(r"(?i)(north|south|east|west|upper|lower|middle|central|"
-                                    r"old|new|[a-z ]*(sub-township|saz|sad|kokang)[a-z ]*)")
+    qualifier = inner.str.fullmatch(
+        r"(?i)(north|south|east|west|upper|lower|middle|central|"
+        r"old|new|[a-z ]*(sub-township|saz|sad|kokang)[a-z ]*)"
+    )
     named, inner = named[~qualifier], inner[~qualifier]
     outer = named["name"].str.replace(r"\s*\([^)]*\)\s*", " ", regex=True).str.strip()
-    parts += [_alias(named["pcode"], inner, "en", "parenthesised", named["source"]),
-              _alias(named["pcode"], outer, "en", "parenthesised", named["source"])]
+    parts += [
+        _alias(named["pcode"], inner, "en", "parenthesised", named["source"]),
+        _alias(named["pcode"], outer, "en", "parenthesised", named["source"]),
+    ]
     table = pd.concat(parts).dropna(subset=["alias"])
     table["alias"] = table["alias"].str.strip()
     table = table[table["alias"] != ""]
@@ -576,19 +821,28 @@ def aliases(src: Sources, places: pd.DataFrame, unit_figures: pd.DataFrame) -> p
     return table.drop_duplicates(["pcode", "alias"]).sort_values(["pcode", "alias"])
 
 
-def _alias(pcode: pd.Series, alias: pd.Series, language: str, kind: str,
-           source: str | pd.Series) -> pd.DataFrame:
-    return pd.DataFrame({"pcode": pcode.values, "alias": alias.values, "language": language,
-                         "kind": kind, "source": source if isinstance(source, str)
-                         else source.values})
+def _alias(
+    pcode: pd.Series, alias: pd.Series, language: str, kind: str, source: str | pd.Series
+) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "pcode": pcode.values,
+            "alias": alias.values,
+            "language": language,
+            "kind": kind,
+            "source": source if isinstance(source, str) else source.values,
+        }
+    )
 
 
 def check_totals(places: pd.DataFrame, report: BuildReport) -> None:
     """The checks the issue asks for: Union totals and ward/VT sums against urban/rural."""
     townships = places[places["level"] == "township"]
-    report.say(f"Township population sum: {int(townships['population'].sum()):,} "
-               f"(2014 enumerated total 50,279,900); households "
-               f"{int(townships['households'].sum()):,} (10,877,832).")
+    report.say(
+        f"Township population sum: {int(townships['population'].sum()):,} "
+        f"(2014 enumerated total 50,279,900); households "
+        f"{int(townships['households'].sum()):,} (10,877,832)."
+    )
     units = places[places["level"].isin(["ward", "village_tract"])]
     grouped = units.groupby(["township_pcode", "level"])["population"]
     complete = grouped.count() == grouped.size()
@@ -596,10 +850,13 @@ def check_totals(places: pd.DataFrame, report: BuildReport) -> None:
     figures = townships.set_index("pcode")
     both = sums.dropna()
     equal = (both["ward"] == figures.loc[both.index, "urban_population"]) & (
-        both["village_tract"] == figures.loc[both.index, "rural_population"])
-    report.say(f"Townships whose wards and village tracts all have a census figure: "
-               f"{len(both)} of {len(townships)}; in {int(equal.sum())} of them "
-               f"({equal.mean():.0%}) they sum exactly to the urban and rural populations.")
+        both["village_tract"] == figures.loc[both.index, "rural_population"]
+    )
+    report.say(
+        f"Townships whose wards and village tracts all have a census figure: "
+        f"{len(both)} of {len(townships)}; in {int(equal.sum())} of them "
+        f"({equal.mean():.0%}) they sum exactly to the urban and rural populations."
+    )
 
 
 def assemble(src: Sources, report: BuildReport) -> dict[str, pd.DataFrame]:
@@ -607,12 +864,17 @@ def assemble(src: Sources, report: BuildReport) -> dict[str, pd.DataFrame]:
     admin = admin_units(src)
     units = settlement_units(src)
     places = drop_orphans(pd.concat([admin, units], ignore_index=True), report)
-    census_rows = census_unit_rows(src, places[places["level"] == "township"],
-                                   places[places["level"] == "town"], report)
+    census_rows = census_unit_rows(
+        src, places[places["level"] == "township"], places[places["level"] == "town"], report
+    )
     unit_figures = key_census_units(census_rows, places, township_census(src), report)
     places = add_figures(places, township_census(src))
-    places = add_figures(places, unit_figures.drop(columns=["census_name", "method"]).assign(
-        population_source="census_ward_vt"))
+    places = add_figures(
+        places,
+        unit_figures.drop(columns=["census_name", "method"]).assign(
+            population_source="census_ward_vt"
+        ),
+    )
     places = roll_up_towns(places, report)
     places, members = add_subtownships(places, report)
     places = add_hierarchy(places.reset_index(drop=True))
@@ -637,28 +899,47 @@ def assemble(src: Sources, report: BuildReport) -> dict[str, pd.DataFrame]:
     }
 
 
-def write_package(tables: dict[str, pd.DataFrame], src: Sources, report: BuildReport,
-                  out: Path) -> None:
+def write_package(
+    tables: dict[str, pd.DataFrame], src: Sources, report: BuildReport, out: Path
+) -> None:
     out.mkdir(parents=True, exist_ok=True)
     for name, table in tables.items():
         table.to_csv(out / f"{name}.csv", index=False, lineterminator="\n")
-    inputs = {key: hashlib.sha256(path.read_bytes()).hexdigest()
-              for key, path in sorted(src.files.items())}
+    inputs = {
+        key: hashlib.sha256(path.read_bytes()).hexdigest()
+        for key, path in sorted(src.files.items())
+    }
     digest = hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()[:12]
-    meta = {"country": "Myanmar", "iso3": "MMR", "census_year": CENSUS_YEAR,
-            "census_date": "2014-03-29", "pcode_release": "MIMU 9.6",
-            "version": f"mmr-2014-pcodes9.6-{digest}", "source_sha256": inputs,
-            "rows": {name: len(table) for name, table in tables.items()}}
+    meta = {
+        "country": "Myanmar",
+        "iso3": "MMR",
+        "census_year": CENSUS_YEAR,
+        "census_date": "2014-03-29",
+        "pcode_release": "MIMU 9.6",
+        "version": f"mmr-2014-pcodes9.6-{digest}",
+        "source_sha256": inputs,
+        "rows": {name: len(table) for name, table in tables.items()},
+    }
     (out / "metadata.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
     unplaced = pd.concat(report.unplaced, ignore_index=True)
-    text = ["# Build report: Myanmar reference data", "",
-            "Written by `python -m reference_build.myanmar`; do not edit by hand.", "",
-            *[f"* {line}" for line in report.lines], "",
-            f"## Source rows not placed ({len(unplaced):,})", "",
-            "| table | township | name | population | reason |", "|---|---|---|---|---|",
-            *[f"| {r.table} | {r.township} | {r.name} | "
-              f"{'' if pd.isna(r.population) else r.population} | {r.reason} |"
-              for r in unplaced.itertuples()], ""]
+    text = [
+        "# Build report: Myanmar reference data",
+        "",
+        "Written by `python -m reference_build.myanmar`; do not edit by hand.",
+        "",
+        *[f"* {line}" for line in report.lines],
+        "",
+        f"## Source rows not placed ({len(unplaced):,})",
+        "",
+        "| table | township | name | population | reason |",
+        "|---|---|---|---|---|",
+        *[
+            f"| {r.table} | {r.township} | {r.name} | "
+            f"{'' if pd.isna(r.population) else r.population} | {r.reason} |"
+            for r in unplaced.itertuples()
+        ],
+        "",
+    ]
     (out / "build_report.md").write_text("\n".join(text))
 
 

@@ -1,0 +1,115 @@
+"""The `impact` command: argument parsing and messages only; the work is in the library."""
+
+from __future__ import annotations
+
+import traceback
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from impact.errors import ImpactError
+from impact.pipeline import run
+from impact.report import fmt, headline, write_report
+
+app = typer.Typer(
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+    help=(
+        "Estimate the people, households and services in places that changed control.\n\n"
+        "Example: impact report events.csv"
+    ),
+)
+err = Console(stderr=True)
+out = Console()
+
+EventsArg = Annotated[
+    list[Path] | None,
+    typer.Argument(
+        help="Event files (CSV or XLSX). Default: the bundled Myanmar seed events.",
+        show_default=False,
+    ),
+]
+ReferenceOpt = Annotated[
+    Path | None,
+    typer.Option("--reference", help="Reference data folder. Default: bundled Myanmar package."),
+]
+
+
+@app.command()
+def report(
+    events: EventsArg = None,
+    reference: ReferenceOpt = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Report folder. Default: reports/<input>-<date>.")
+    ] = None,
+    scope: Annotated[str, typer.Option(help="Headline population: area or town.")] = "area",
+    assumptions: Annotated[
+        Path | None, typer.Option(help="TOML file overriding default assumptions.")
+    ] = None,
+    dayfirst: Annotated[bool, typer.Option(help="Read 07/11/2023 as 7 November.")] = False,
+    monthfirst: Annotated[bool, typer.Option(help="Read 07/11/2023 as 11 July.")] = False,
+    force: Annotated[bool, typer.Option(help="Replace an existing report folder.")] = False,
+    debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
+) -> None:
+    """Write a report folder for EVENTS: impacts.csv, summary.csv, charts, report.md …
+
+    Example: impact report events.csv --scope town --out reports/november
+    """
+    if scope not in ("area", "town"):
+        raise typer.BadParameter("scope must be 'area' or 'town'", param_hint="--scope")
+    if dayfirst and monthfirst:
+        raise typer.BadParameter("give --dayfirst or --monthfirst, not both")
+    order = True if dayfirst else (False if monthfirst else None)
+    with _handled(debug):
+        result = run(
+            events or None,
+            reference=reference,
+            assumptions=assumptions,
+            scope=scope,
+            dayfirst=order,
+        )
+        folder = write_report(result, out_dir, force=force)
+    out.print(f"Report written to [bold]{folder}[/bold]")
+    out.print(
+        f"Rows read {result.inputs.rows_read}: used {len(result.impacts)}, "
+        f"rejected {len(result.rejected)} (see rejected.csv)"
+    )
+    out.print(headline(result))
+    total = result.total
+    out.print(
+        f"Projected central {fmt(total['population_central'])} "
+        f"(low {fmt(total['population_low'])}, high {fmt(total['population_high'])})."
+    )
+
+
+class _handled:
+    """Turn an ImpactError into a one-line message and its exit code."""
+
+    def __init__(self, debug: bool) -> None:
+        self.debug = debug
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type | None, error: BaseException | None, tb: object) -> bool:
+        if isinstance(error, ImpactError):
+            if self.debug:
+                err.print("".join(traceback.format_exception(error)))
+            err.print(f"[red]error:[/red] {error}", highlight=False)
+            raise typer.Exit(error.exit_code)
+        return False
+
+
+@app.callback()
+def main_callback() -> None:
+    """Estimate the people, households and services in places that changed control.
+
+    Example: impact report            (the bundled Myanmar events)
+             impact report events.csv --out reports/november
+    """
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,53 @@
+"""The reference build: deterministic, and the committed tables are what it produces."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reference_build import myanmar
+from tests.conftest import SHARED_SOURCES
+
+BUNDLED = Path(__file__).resolve().parents[1] / "reference_data" / "myanmar"
+pytestmark = pytest.mark.skipif(
+    not SHARED_SOURCES.exists(), reason="public source files (shared/reference_sources) absent"
+)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("myanmar")
+    myanmar.main([str(SHARED_SOURCES), "--out", str(out)])
+    return out
+
+
+def test_build_reproduces_the_committed_tables_byte_for_byte(built):
+    names = sorted(p.name for p in built.iterdir())
+    assert names == [
+        "aliases.csv",
+        "build_report.md",
+        "facilities.csv",
+        "memberships.csv",
+        "metadata.json",
+        "places.csv",
+        "sources.csv",
+    ]
+    for name in names:
+        assert (built / name).read_bytes() == (BUNDLED / name).read_bytes(), name
+
+
+def test_build_report_states_the_checks_and_lists_unplaced_rows(built):
+    report = (built / "build_report.md").read_text()
+    assert "Township population sum: 50,279,900" in report
+    assert "households 10,877,832" in report
+    assert "| VT_Ward_geo.csv | Yegyi Township | No(1)(W) |" in report
+    assert "| Hospitals.csv |" in report
+
+
+def test_squash_and_split_camel_spellings():
+    import pandas as pd
+
+    names = pd.Series(["TamuMyoMa(W)", "Tamu Myo Ma Ward", "No (1) Ward", "No(1)(W)"])
+    assert myanmar.squash(names).tolist() == ["tamumyoma", "tamumyoma", "no1", "no1"]
+    assert myanmar.split_camel(pd.Series(["HpaingLin(VT)"])).tolist() == ["Hpaing Lin"]

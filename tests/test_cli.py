@@ -1,0 +1,99 @@
+"""The command line, through the real entry points."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+IMPACT = Path(sys.executable).with_name("impact")
+
+
+def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "impact", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_report_with_no_argument_runs_on_the_bundled_seeds(tmp_path):
+    done = subprocess.run(
+        [str(IMPACT), "report"], cwd=tmp_path, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    folders = list((tmp_path / "reports").iterdir())
+    assert len(folders) == 1 and folders[0].name.startswith("events-")
+    folder = folders[0]
+    for name in (
+        "impacts.csv",
+        "summary.csv",
+        "rejected.csv",
+        "report.md",
+        "manifest.json",
+        "match_audit.csv",
+    ):
+        assert (folder / name).exists(), name
+    assert len(list((folder / "charts").glob("*.png"))) >= 2
+    assert str(folder.relative_to(tmp_path)) in done.stdout
+    assert "used 8, rejected 0" in done.stdout
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["inputs"][0]["rows"] == 8 and len(manifest["inputs"][0]["sha256"]) == 64
+    assert manifest["reference"]["version"].startswith("mmr-2014")
+    assert manifest["software"]["version"] and manifest["assumptions"]
+    report = (folder / "report.md").read_text()
+    assert "38,728 / 14,559" in report and "`census_ward_vt`" in report
+    again = subprocess.run(
+        [str(IMPACT), "report"], cwd=tmp_path, capture_output=True, text=True, timeout=300
+    )
+    assert again.returncode == 0 and len(list((tmp_path / "reports").iterdir())) == 2
+
+
+def test_help_texts_have_examples(tmp_path):
+    for args in (["--help"], ["report", "--help"]):
+        done = cli(*args, cwd=tmp_path)
+        assert done.returncode == 0 and "Example" in done.stdout
+
+
+def test_data_problem_gives_message_not_traceback(tmp_path):
+    done = cli("report", "missing.csv", cwd=tmp_path)
+    assert done.returncode == 1
+    assert "no such file" in done.stderr and "Traceback" not in done.stderr
+    (tmp_path / "bad.csv").write_text("date,place\nnot a date,Atlantis\n")
+    done = cli("report", "bad.csv", cwd=tmp_path)
+    assert done.returncode == 1 and "none of the 1 input rows" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_existing_out_folder_needs_force(tmp_path):
+    (tmp_path / "out").mkdir()
+    done = cli("report", "--out", "out", cwd=tmp_path)
+    assert done.returncode == 2 and "--force" in done.stderr
+    assert cli("report", "--out", "out", "--force", cwd=tmp_path).returncode == 0
+
+
+def test_rejected_rows_are_written_and_reconciled(tmp_path):
+    (tmp_path / "mixed.csv").write_text(
+        "date,place,township\n2023-11-07,Khampat,Tamu\n07/11/2023,Khampat,Tamu\n"
+        "2023-11-08,Atlantis,\n2023-11-09,No (1) Ward,Tamu\n"
+    )
+    done = cli("report", "mixed.csv", "--out", "r", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    rejected = pd.read_csv(tmp_path / "r" / "rejected.csv")
+    impacts = pd.read_csv(tmp_path / "r" / "impacts.csv")
+    assert rejected["reason"].tolist() == ["bad_date", "place_not_found", "place_ambiguous"]
+    assert len(impacts) + len(rejected) == 4
+    assert "used 1, rejected 3" in done.stdout
+
+
+@pytest.mark.parametrize(
+    "args", [["report", "--scope", "county"], ["report", "--dayfirst", "--monthfirst"]]
+)
+def test_usage_errors_exit_2(tmp_path, args):
+    assert cli(*args, cwd=tmp_path).returncode == 2

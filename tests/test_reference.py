@@ -1,0 +1,102 @@
+"""The bundled Myanmar package: totals, Khampat and Tamu figures, structure, sources."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import impact
+from impact.errors import ReferenceDataError
+
+
+def test_township_totals_match_the_2014_enumerated_census(reference):
+    townships = reference.places[reference.places["level"] == "township"]
+    assert townships["population"].sum() == 50_279_900
+    assert townships["households"].sum() == 10_877_832
+    assert townships["population"].notna().sum() == 330
+
+
+@pytest.mark.parametrize(
+    ("pcode", "population", "level"),
+    [
+        ("MMR005030703", 14_559, "town"),
+        ("MMR005030703S", 38_728, "sub_township"),
+        ("MMR005030", 114_869, "township"),
+        ("MMR005030701", 43_737, "town"),
+        ("MMR005030702", 1_642, "town"),
+        ("MMR005030014", 4_269, "village_tract"),
+        ("MMR005030703501", 3_575, "ward"),
+    ],
+)
+def test_known_populations(reference, pcode, population, level):
+    place = reference.places.loc[pcode]
+    assert (place["population"], place["level"]) == (population, level)
+
+
+def test_khampat_subtownship_is_five_wards_and_eight_village_tracts(reference):
+    members = reference.memberships
+    khampat = members.loc[members["group_pcode"] == "MMR005030703S", "member_pcode"]
+    assert sorted(khampat) == [f"MMR0050300{n}" for n in range(14, 22)] + ["MMR005030703"]
+    sub = reference.places.loc["MMR005030703S"]
+    assert (sub["wards"], sub["village_tracts"]) == (5, 8)
+    wards = reference.places[reference.places["parent_pcode"] == "MMR005030703"]
+    assert wards["population"].sum() == 14_559 and len(wards) == 5
+
+
+def test_tamu_hospitals_and_khampat_services(reference):
+    tamu = reference.places.loc["MMR005030"]
+    assert (tamu["hospitals"], tamu["hospital_beds"]) == (5, 173)
+    khampat = reference.places.loc["MMR005030703"]
+    assert (khampat["hospitals"], khampat["hospital_beds"], khampat["schools"]) == (1, 25, 3)
+    assert khampat["schools_source"] == "myanmar_now_khampat_2023"
+
+
+def test_structure_pcodes_unique_parents_exist(reference):
+    places = reference.places
+    assert places["pcode"].is_unique
+    parents = places["parent_pcode"].dropna()
+    assert parents.isin(places["pcode"]).all()
+    assert (places["level"] == "state_region").sum() == 18
+
+
+def test_every_figure_has_a_source(reference):
+    places = reference.places
+    keys = set(reference.sources["source"])
+    for figure, source in [
+        ("population", "population_source"),
+        ("hospitals", "hospitals_source"),
+        ("schools", "schools_source"),
+        ("area_km2", "area_source"),
+        ("health_workers", "health_workers_source"),
+    ]:
+        has_figure = places[figure].notna()
+        assert places.loc[has_figure, source].notna().all(), figure
+        assert set(places.loc[has_figure, source]) <= keys
+    assert set(places["source"]) <= keys
+    assert set(reference.aliases["source"]) <= keys
+
+
+def test_unknown_is_empty_not_zero(reference):
+    places = reference.places
+    assert (places["population"] == 0).sum() == 0
+    assert places.loc["MMR005030022", "population"] is pd.NA  # split from Htin Zin in 2017
+
+
+def test_burmese_alias_present(reference):
+    aliases = reference.aliases
+    assert "ခါမ်းပါတ်" in set(aliases.loc[aliases["pcode"] == "MMR005030703", "alias"])
+
+
+def test_missing_table_is_a_clear_error(tmp_path):
+    with pytest.raises(ReferenceDataError, match=r"places\.csv"):
+        impact.load_reference(tmp_path)
+
+
+def test_broken_place_row_names_file_row_and_column(tmp_path, reference):
+    places = reference.places.head(3).copy()
+    places.loc[places.index[1], "level"] = "county"
+    places.to_csv(tmp_path / "places.csv", index=False)
+    reference.sources.to_csv(tmp_path / "sources.csv", index=False)
+    with pytest.raises(ReferenceDataError) as caught:
+        impact.load_reference(tmp_path)
+    assert caught.value.row == 3 and caught.value.column == "level"
