@@ -16,61 +16,16 @@ from impact.reference import Reference, bundled_folder, load_reference
 from impact.rollup import mark_counted, summarise
 from impact.schemas import Impact, Rejected
 
-IMPACT_COLUMNS = [
-    "event_id",
-    "date",
-    "place",
-    "township",
-    "district",
-    "region",
-    "change",
-    "gaining_actor",
-    "losing_actor",
-    "source",
-    "confidence",
-    "notes",
-    "pcode",
-    "place_name",
-    "level",
-    "state_region_pcode",
-    "state_region_name",
-    "district_pcode",
-    "district_name",
-    "township_pcode",
-    "township_name",
-    "match_method",
-    "match_score",
-    "match_note",
-    "scope",
-    "area_pcode",
-    "area_name",
-    "area_level",
-    "population_town_census",
-    "population_area_census",
-    "population_census",
-    "census_year",
-    "population_source",
-    "context_pcode",
-    "context_population",
-    "years_since_census",
-    "population_low",
-    "population_central",
-    "population_high",
-    "households",
-    "households_method",
-    "wards",
-    "village_tracts",
-    "schools",
-    "schools_source",
-    "hospitals",
-    "hospital_beds",
-    "hospitals_source",
-    "counted",
-    "not_counted_reason",
-    "headline_pcode",
-    "source_file",
-    "source_row",
-]
+IMPACT_COLUMNS = """
+    event_id date place township district region change gaining_actor losing_actor source
+    confidence notes pcode place_name level state_region_pcode state_region_name district_pcode
+    district_name township_pcode township_name match_method match_score match_note scope
+    area_pcode area_name area_level population_town_census population_area_census
+    population_census census_year population_source context_pcode context_population
+    years_since_census population_low population_central population_high households
+    households_method wards village_tracts schools schools_source hospitals hospital_beds
+    hospitals_source counted not_counted_reason headline_pcode source_file source_row
+""".split()
 
 
 def default_events_path() -> Path:

@@ -30,70 +30,21 @@ TOWN_ATTACH_KM = 5.0
 # Census ward/VT spellings that differ from P-code spellings are paired when this similar.
 FUZZY_UNIT_SCORE = 85.0
 
-PLACE_COLUMNS = [
-    "pcode",
-    "name",
-    "level",
-    "parent_pcode",
-    "state_region_pcode",
-    "district_pcode",
-    "township_pcode",
-    "area_pcode",
-    "population",
-    "population_male",
-    "population_female",
-    "urban_population",
-    "rural_population",
-    "households",
-    "population_0_14",
-    "population_15_64",
-    "population_65_plus",
-    "population_disability",
-    "population_year",
-    "towns",
-    "wards",
-    "village_tracts",
-    "area_km2",
-    "schools",
-    "hospitals",
-    "hospital_beds",
-    "doctors",
-    "nurses",
-    "health_assistants",
-    "health_workers",
-    "lat",
-    "lon",
-    "source",
-    "population_source",
-    "hospitals_source",
-    "health_workers_source",
-    "schools_source",
-    "area_source",
-    "location_source",
-]
-COUNT_COLUMNS = [
-    "population",
-    "population_male",
-    "population_female",
-    "urban_population",
-    "rural_population",
-    "households",
-    "population_0_14",
-    "population_15_64",
-    "population_65_plus",
-    "population_disability",
-    "population_year",
-    "towns",
-    "wards",
-    "village_tracts",
-    "schools",
-    "hospitals",
-    "hospital_beds",
-    "doctors",
-    "nurses",
-    "health_assistants",
-    "health_workers",
-]
+PLACE_COLUMNS = """
+    pcode name level parent_pcode state_region_pcode district_pcode township_pcode area_pcode
+    population population_male population_female urban_population rural_population households
+    population_0_14 population_15_64 population_65_plus population_disability population_year
+    census_coverage towns wards village_tracts area_km2 schools hospitals hospital_beds doctors
+    nurses health_assistants health_workers lat lon source population_source
+    census_coverage_source hospitals_source health_workers_source schools_source area_source
+    location_source
+""".split()
+COUNT_COLUMNS = """
+    population population_male population_female urban_population rural_population households
+    population_0_14 population_15_64 population_65_plus population_disability population_year
+    towns wards village_tracts schools hospitals hospital_beds doctors nurses health_assistants
+    health_workers
+""".split()
 CENSUS_FIGURES = {
     "pop_t": "population",
     "pop_m": "population_male",
@@ -602,7 +553,9 @@ def service_counts(hospitals: pd.DataFrame, src: Sources) -> pd.DataFrame:
         beds = grouped["beds"].sum(min_count=1).where(grouped["beds"].count() == grouped.size())
         return pd.DataFrame({"hospitals": grouped.size(), "hospital_beds": beds})
 
-    counts = pd.concat([per("township_pcode"), per("town_pcode")])
+    groups = read_csv(EVIDENCE_DIR / "subtownships.csv").set_index("seat_pcode")["pcode"]
+    hospitals = hospitals.assign(group_pcode=hospitals["town_pcode"].map(groups))
+    counts = pd.concat([per("township_pcode"), per("town_pcode"), per("group_pcode")])
     counts = counts.astype("Int64").assign(hospitals_source="moh_hospitals")
     health = src.township_health.set_index("TS_PCODE")
     workers = (
@@ -738,6 +691,35 @@ def add_hierarchy(places: pd.DataFrame) -> pd.DataFrame:
     )
     places.loc[towns.index[is_seat], "area_pcode"] = towns.loc[is_seat, "parent_pcode"]
     places["area_pcode"] = places["pcode"].map(seats).combine_first(places["area_pcode"])
+    return places
+
+
+def add_census_coverage(places: pd.DataFrame) -> pd.DataFrame:
+    """Flag units in areas the 2014 census did not fully enumerate (township, else state)."""
+    table = read_csv(EVIDENCE_DIR / "census_coverage.csv").set_index("pcode")
+    key = places["township_pcode"].where(
+        places["township_pcode"].isin(table.index), places["state_region_pcode"]
+    )
+    key = places["pcode"].where(places["pcode"].isin(table.index), key)
+    flagged = key.isin(table.index)
+    places["census_coverage"] = np.where(flagged, key.map(table["census_coverage"]), "enumerated")
+    places["census_coverage_source"] = np.where(
+        flagged, key.map(table["source"]), "mimu_census_township"
+    )
+    return places
+
+
+def sum_admin_levels(places: pd.DataFrame) -> pd.DataFrame:
+    """District and state/region figures as sums of their census townships."""
+    townships = places[places["level"] == "township"]
+    columns = [*CENSUS_FIGURES.values(), "hospitals", "doctors", "nurses", "health_assistants"]
+    for level in ("district", "state_region"):
+        sums = townships.groupby(f"{level}_pcode")[columns].sum(min_count=1)
+        rows = places["level"] == level
+        for column in columns:
+            places.loc[rows, column] = places.loc[rows, "pcode"].map(sums[column])
+        places.loc[rows, "population_source"] = "mimu_census_township"
+        places.loc[rows, "hospitals_source"] = "moh_hospitals"
     return places
 
 
@@ -881,6 +863,8 @@ def assemble(src: Sources, report: BuildReport) -> dict[str, pd.DataFrame]:
     hospitals = attach_hospitals(src, places, report)
     places = add_figures(places, service_counts(hospitals, src))
     places = add_unit_counts(places)
+    places = sum_admin_levels(places)
+    places = add_census_coverage(places)
     places = add_public_figures(places)
     places["population_year"] = np.where(places["population"].notna(), CENSUS_YEAR, pd.NA)
     places["location_source"] = np.where(places["lat"].notna(), "mimu_pcodes_9_6", pd.NA)
