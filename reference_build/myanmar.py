@@ -893,7 +893,8 @@ def write_package(
         key: hashlib.sha256(path.read_bytes()).hexdigest()
         for key, path in sorted(src.files.items())
     }
-    digest = hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()[:12]
+    tables_bytes = b"".join((out / f"{name}.csv").read_bytes() for name in sorted(tables))
+    digest = hashlib.sha256(tables_bytes).hexdigest()[:12]
     meta = {
         "country": "Myanmar",
         "iso3": "MMR",
