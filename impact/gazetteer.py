@@ -10,12 +10,12 @@ Work is done once per unique (place, hints) combination, not per row.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
 import pandas as pd
 from rapidfuzz import process
 
+from impact.names import normalise_name
 from impact.reference import Reference
 
 LEVEL_PREFERENCE = [
@@ -29,10 +29,6 @@ LEVEL_PREFERENCE = [
     "state_region",
 ]
 HINT_LEVELS = {"township": "township", "district": "district", "region": "state_region"}
-ADMIN_WORDS = (
-    r"\b(town|township|ward|village tract|city|sub township|sub-township|region|state|"
-    r"division|district)\b"
-)
 HINT_COLUMNS = ["township", "district", "region"]
 DECISION_COLUMNS = [
     "outcome",
@@ -54,13 +50,6 @@ class Resolution:
     resolved: pd.DataFrame
     rejected: pd.DataFrame
     audit: pd.DataFrame
-
-
-def normalise_name(names: pd.Series) -> pd.Series:
-    """Case, spacing, punctuation and admin words removed; Burmese script kept (NFC)."""
-    text = names.fillna("").map(lambda s: unicodedata.normalize("NFC", str(s))).str.lower()
-    text = text.str.replace(ADMIN_WORDS, " ", regex=True)
-    return text.str.replace(r"[^0-9a-z\u1000-\u109f]", "", regex=True)
 
 
 def name_index(reference: Reference) -> pd.DataFrame:

@@ -23,6 +23,8 @@ import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
 
+from impact.names import romanised_key
+
 EVIDENCE_DIR = Path(__file__).with_name("myanmar_evidence")
 CENSUS_YEAR = 2014
 # A hospital is put in a town only when it stands this close to the town's MIMU point.
@@ -77,6 +79,8 @@ def squash(name: pd.Series) -> pd.Series:
     text = name.fillna("").str.lower()
     text = text.str.replace(r"\((w|vt)\)\s*$", "", regex=True)
     text = text.str.replace(r"\b(ward|town|township|village tract)\b", "", regex=True)
+    text = text.str.replace(r"\bah\s*shey\s*$", "east", regex=True)
+    text = text.str.replace(r"\bah\s*nauk\s*$", "west", regex=True)
     return text.str.replace(r"[^a-z0-9]", "", regex=True)
 
 
@@ -332,7 +336,11 @@ def _settle_township_by_distance(
 def key_census_units(
     census_rows: pd.DataFrame, units: pd.DataFrame, totals: pd.DataFrame, report: BuildReport
 ) -> pd.DataFrame:
-    """Give each census ward/VT row its P-code: exact name, evidence, fuzzy, then residual.
+    """Give each census ward/VT row its P-code.
+
+    In order: a name that one unit of the township carries and one census value; evidence for
+    same-named units; elimination of values the source repeated across a district; the one
+    value that completes a township's total; a clearly best spelling variant.
 
     Returns one row per assigned P-code with `population`, `population_male`,
     `population_female`, `census_name` and `method`.
@@ -344,6 +352,7 @@ def key_census_units(
     )
     targets["key"] = squash(targets["name"])
     census = census_rows.assign(key=squash(census_rows["Ward/VillageTract"]))
+    census["row_id"] = np.arange(len(census))
     group = ["township_pcode", "kind", "key"]
     census["values"] = census.groupby(group)["total_population"].transform("size")
     targets["candidates"] = targets.groupby(group)["pcode"].transform("size")
@@ -352,23 +361,15 @@ def key_census_units(
     exact = paired[(paired["values"] == 1) & (paired["candidates"] == 1)].assign(method="exact")
     evidence = _assign_by_evidence(paired[paired["candidates"] > 1], report)
     placed = pd.concat([exact, evidence])
-    leftover = (
-        census[~census.index.isin(placed["census_index"])] if "census_index" in placed else census
+    placed = pd.concat([placed, _assign_repeats(paired, placed, totals)])
+    unnamed = census[~census.set_index(group).index.isin(targets.set_index(group).index)]
+    fuzzy = _assign_fuzzy(
+        unnamed[~unnamed["row_id"].isin(placed["row_id"])],
+        targets[~targets["pcode"].isin(placed["pcode"])],
+        report,
     )
-    fuzzy = _assign_fuzzy(leftover, targets[~targets["pcode"].isin(placed["pcode"])], report)
     placed = pd.concat([placed, fuzzy])
-    residual = _assign_by_residual(census, placed, targets, totals, report)
-    placed = pd.concat([placed, residual])
-    unplaced = census[
-        ~census["Ward/VillageTract"]
-        .add(census["township_pcode"].fillna(""))
-        .add(census["total_population"].astype(str))
-        .isin(
-            placed["Ward/VillageTract"]
-            .add(placed["township_pcode"].fillna(""))
-            .add(placed["total_population"].astype(str))
-        )
-    ]
+    unplaced = census[~census["row_id"].isin(placed["row_id"])]
     report.unplaced.append(
         unplaced.assign(
             table="VT_Ward_geo.csv",
@@ -400,6 +401,59 @@ def key_census_units(
     ).drop_duplicates("pcode", keep=False)
 
 
+def _assign_repeats(
+    paired: pd.DataFrame, placed: pd.DataFrame, totals: pd.DataFrame
+) -> pd.DataFrame:
+    """Settle names the source repeated with several values (its join copied a name's values
+    to every same-named unit of the district).
+
+    Repeatedly: a value placed in one township is struck from the same name's candidates in
+    the other townships of its district; a unit left with one candidate takes it
+    ("elimination"); a township with one open unit takes the candidate equal to its urban or
+    rural total less the units already keyed ("residual").
+    """
+    total = {
+        "ward": totals.set_index("pcode")["urban_population"],
+        "village_tract": totals.set_index("pcode")["rural_population"],
+    }
+    open_rows = paired[(paired["candidates"] == 1) & (paired["values"] > 1)].copy()
+    open_rows["district"] = open_rows["township_pcode"].str[:6]
+    done = placed.copy()
+    chosen: list[pd.DataFrame] = []
+    while True:
+        taken = done.assign(district=done["township_pcode"].str[:6])
+        struck = open_rows.set_index(["district", "kind", "key", "total_population"]).index.isin(
+            taken.set_index(["district", "kind", "key", "total_population"]).index
+        )
+        open_rows = open_rows[
+            ~struck
+            & ~open_rows["pcode"].isin(done["pcode"])
+            & ~open_rows["row_id"].isin(done["row_id"])
+        ]
+        single = open_rows.groupby("pcode")["row_id"].transform("size") == 1
+        step = open_rows[single].assign(method="elimination")
+        if step.empty:
+            step = _residual_step(open_rows, done, total)
+        if step.empty:
+            break
+        chosen.append(step)
+        done = pd.concat([done, step])
+    return pd.concat(chosen) if chosen else paired.head(0).assign(method="")
+
+
+def _residual_step(open_rows: pd.DataFrame, done: pd.DataFrame, total: dict) -> pd.DataFrame:
+    known = done.groupby(["township_pcode", "kind"])["total_population"].sum()
+    hits = []
+    for (township, kind), rows in open_rows.groupby(["township_pcode", "kind"]):
+        if rows["pcode"].nunique() != 1 or pd.isna(total[kind].get(township)):
+            continue
+        residual = total[kind][township] - known.get((township, kind), 0)
+        match = rows[rows["total_population"] == residual]
+        if len(match) == 1:
+            hits.append(match.assign(method="residual"))
+    return pd.concat(hits) if hits else open_rows.head(0).assign(method="")
+
+
 def _assign_by_evidence(ambiguous: pd.DataFrame, report: BuildReport) -> pd.DataFrame:
     """Same-named units in one township: assign only where the evidence table decides."""
     evidence = read_csv(EVIDENCE_DIR / "ward_assignments.csv")
@@ -416,73 +470,42 @@ def _assign_by_evidence(ambiguous: pd.DataFrame, report: BuildReport) -> pd.Data
     return decided.assign(method="evidence")[[*ambiguous.columns, "method"]]
 
 
-def _assign_by_residual(
-    census: pd.DataFrame,
-    placed: pd.DataFrame,
-    targets: pd.DataFrame,
-    totals: pd.DataFrame,
-    report: BuildReport,
-) -> pd.DataFrame:
-    """One unit of a township left without a figure, several same-named census values for it:
-    take the value that equals the township's urban (wards) or rural (VTs) total less the units
-    already keyed. The join that made the source repeated such names across townships."""
-    total = {
-        "ward": totals.set_index("pcode")["urban_population"],
-        "village_tract": totals.set_index("pcode")["rural_population"],
-    }
-    known = placed.groupby(["township_pcode", "kind"])["total_population"].sum()
-    open_units = targets[~targets["pcode"].isin(placed["pcode"])]
-    single = open_units.groupby(["township_pcode", "kind"]).filter(lambda g: len(g) == 1)
-    chosen = []
-    for unit in single.itertuples():
-        residual = total[unit.kind].get(unit.township_pcode)
-        if pd.isna(residual):
-            continue
-        residual -= known.get((unit.township_pcode, unit.kind), 0)
-        hits = census[
-            (census["township_pcode"] == unit.township_pcode)
-            & (census["kind"] == unit.kind)
-            & (census["key"] == unit.key)
-            & (census["total_population"] == residual)
-        ]
-        if len(hits) == 1:
-            chosen.append(hits.iloc[0].to_dict() | {"pcode": unit.pcode, "method": "residual"})
-    report.say(
-        f"Same-named wards/VTs keyed as the only value that completes the township's "
-        f"urban or rural total: {len(chosen)}."
-    )
-    return pd.DataFrame(chosen, columns=[*census.columns, "pcode", "method"])
-
-
 def _assign_fuzzy(census: pd.DataFrame, targets: pd.DataFrame, report: BuildReport) -> pd.DataFrame:
-    """Pair leftover spellings within a township, one to one, when clearly the best match."""
+    """Pair leftover spellings within a township, one to one: first where the romanised keys
+    are equal (Hpaing Lin / Hpai Lin differ, Kyun Taw Yae Shin / Kyun Taw Ye Shin do not),
+    then where they are clearly the closest pair and start alike."""
+    census = census[census["values"] == 1].assign(
+        fkey=romanised_key(split_camel(census["Ward/VillageTract"]))
+    )
+    targets = targets.assign(fkey=romanised_key(targets["name"]))
+    group = ["township_pcode", "kind", "fkey"]
+    unique_census = census[~census.duplicated(group, keep=False)]
+    unique_targets = targets[~targets.duplicated(group, keep=False)]
+    folded = unique_census.merge(unique_targets[[*group, "pcode"]], on=group).assign(
+        method="romanised"
+    )
+    rest = census[~census["row_id"].isin(folded["row_id"])]
+    pool = targets[~targets["pcode"].isin(folded["pcode"])]
     chosen = []
-    census = census[census["values"] == 1]
-    by_place = targets.groupby(["township_pcode", "kind"])
-    for (township, kind), rows in census.groupby(["township_pcode", "kind"]):
+    by_place = pool.groupby(["township_pcode", "kind"])
+    for (township, kind), rows in rest.groupby(["township_pcode", "kind"]):
         if (township, kind) not in by_place.groups:
             continue
-        pool = by_place.get_group((township, kind))
-        scores = process.cdist(rows["key"].tolist(), pool["key"].tolist(), scorer=fuzz.ratio)
-        best = scores.argmax(axis=1)
-        for i, j in enumerate(best):
+        options = by_place.get_group((township, kind))
+        scores = process.cdist(rows["fkey"].tolist(), options["fkey"].tolist(), scorer=fuzz.ratio)
+        for i, j in enumerate(scores.argmax(axis=1)):
             ranked = np.sort(scores[i])[::-1]
             runner_up = ranked[1] if len(ranked) > 1 else 0.0
+            same_start = rows["fkey"].iloc[i][:1] == options["fkey"].iloc[j][:1]
             clear = scores[i, j] >= FUZZY_UNIT_SCORE and scores[i, j] - runner_up >= 5
-            if clear and (scores[:, j].argmax() == i):
-                chosen.append(
-                    rows.iloc[i].to_dict()
-                    | {
-                        "pcode": pool["pcode"].iloc[j],
-                        "method": "fuzzy",
-                        "score": round(float(scores[i, j]), 1),
-                    }
-                )
+            if clear and same_start and scores[:, j].argmax() == i:
+                chosen.append(rows.iloc[i].to_dict() | {"pcode": options["pcode"].iloc[j]})
+    fuzzy = pd.DataFrame(chosen, columns=[*rest.columns, "pcode"]).assign(method="fuzzy")
     report.say(
-        f"Ward/VT census rows keyed by spelling similarity >= {FUZZY_UNIT_SCORE:g} "
-        f"within their township: {len(chosen)}."
+        f"Ward/VT census rows keyed by romanisation-folded spelling: {len(folded)}; by "
+        f"spelling similarity >= {FUZZY_UNIT_SCORE:g} within their township: {len(fuzzy)}."
     )
-    return pd.DataFrame(chosen, columns=[*census.columns, "pcode", "method", "score"])
+    return pd.concat([folded, fuzzy])
 
 
 def attach_hospitals(src: Sources, places: pd.DataFrame, report: BuildReport) -> pd.DataFrame:
@@ -826,18 +849,17 @@ def check_totals(places: pd.DataFrame, report: BuildReport) -> None:
         f"{int(townships['households'].sum()):,} (10,877,832)."
     )
     units = places[places["level"].isin(["ward", "village_tract"])]
-    grouped = units.groupby(["township_pcode", "level"])["population"]
-    complete = grouped.count() == grouped.size()
-    sums = grouped.sum().where(complete).unstack()
-    figures = townships.set_index("pcode")
-    both = sums.dropna()
-    equal = (both["ward"] == figures.loc[both.index, "urban_population"]) & (
-        both["village_tract"] == figures.loc[both.index, "rural_population"]
-    )
+    sums = units.groupby(["township_pcode", "level"])["population"].sum(min_count=1).unstack()
+    figures = townships.set_index("pcode").reindex(sums.index)
+    wards_equal = sums["ward"] == figures["urban_population"]
+    vts_equal = sums["village_tract"] == figures["rural_population"]
+    with_figures = sums.notna().any(axis=1)
     report.say(
-        f"Townships whose wards and village tracts all have a census figure: "
-        f"{len(both)} of {len(townships)}; in {int(equal.sum())} of them "
-        f"({equal.mean():.0%}) they sum exactly to the urban and rural populations."
+        f"Townships with ward/VT census figures: {int(with_figures.sum())}. Their keyed wards "
+        f"sum exactly to the urban population in {int(wards_equal.sum())}, their village "
+        f"tracts to the rural population in {int(vts_equal.sum())}, both in "
+        f"{int((wards_equal & vts_equal).sum())} "
+        f"({(wards_equal & vts_equal).sum() / max(int(with_figures.sum()), 1):.0%})."
     )
 
 

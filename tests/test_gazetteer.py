@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from impact.gazetteer import normalise_name, resolve_places
+from impact.gazetteer import resolve_places
+from impact.names import normalise_name
 
 
 def events(*rows: tuple) -> pd.DataFrame:
