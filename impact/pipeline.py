@@ -19,7 +19,8 @@ from impact.schemas import Impact, Rejected
 IMPACT_COLUMNS = """
     event_id date place township district region change gaining_actor losing_actor source
     confidence notes pcode place_name level state_region_pcode state_region_name district_pcode
-    district_name township_pcode township_name match_method match_score match_note scope
+    district_name township_pcode township_name match_method match_score match_note
+    place_qualifier scope
     area_pcode area_name area_level population_town_census population_area_census
     population_census census_year population_source context_pcode context_population
     years_since_census population_low population_central population_high households

@@ -29,6 +29,7 @@ REJECT_REASONS = [
     "missing_place",
     "place_not_found",
     "place_ambiguous",
+    "place_unreadable",
     "duplicate_event",
     "bad_value",
 ]

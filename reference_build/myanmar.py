@@ -806,6 +806,8 @@ def aliases(src: Sources, places: pd.DataFrame, unit_figures: pd.DataFrame) -> p
         ),
     ]
     # Only a parenthesised word is another name; "No (1) Ward" holds a number, not a name.
+    other = read_csv(EVIDENCE_DIR / "other_names.csv")
+    parts.append(_alias(other["pcode"], other["alias"], "en", "other_name", other["source"]))
     named = places[places["name"].str.contains(r"\([^)]*[A-Za-z]{3}", na=False)]
     inner = named["name"].str.extract(r"\(([^)]*)\)")[0].str.strip()
     qualifier = inner.str.fullmatch(

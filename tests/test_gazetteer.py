@@ -1,12 +1,21 @@
-"""Place resolution: P-codes, exact names, aliases, hints, ambiguity, audit."""
+"""Place resolution: P-codes, names, aliases, fuzzy spellings, hints, ambiguity, audit."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from impact.gazetteer import resolve_places
-from impact.names import normalise_name
+from impact.gazetteer import LEVEL_PREFERENCE, Gazetteer, resolve_places
+from impact.names import normalise_name, repair_pcode, romanised_key, split_qualifier
+
+VARIANTS = pd.read_csv(
+    Path(__file__).with_name("data") / "spelling_variants.csv", dtype=str, keep_default_na=False
+)
 
 
 def events(*rows: tuple) -> pd.DataFrame:
@@ -17,62 +26,132 @@ def events(*rows: tuple) -> pd.DataFrame:
     return frame
 
 
-@pytest.mark.parametrize(
-    ("place", "township", "region", "pcode", "method"),
-    [
-        ("Khampat", "Tamu", None, "MMR005030703", "exact"),
-        ("Khampat Town", None, None, "MMR005030703", "exact"),
-        ("KHAMPAT", None, "Sagaing", "MMR005030703", "exact"),
-        ("Kham Pat", None, None, "MMR005030703", "exact"),
-        ("MMR005030703", None, None, "MMR005030703", "pcode"),
-        ("mmr005030", None, None, "MMR005030", "pcode"),
-        ("ခါမ်းပါတ်", None, None, "MMR005030703", "alias"),
-        ("Tamu", None, None, "MMR005030701", "exact"),
-        ("Tamu Township", None, None, "MMR005030701", "exact"),
-        ("Kawlin", "Kawlin", "Sagaing Region", "MMR005024701", "exact"),
-        ("Pauktaw", None, "Rakhine State", "MMR012007701", "exact"),
-        ("Rihkhawdar", "Falam", "Chin State", "MMR004001702", "exact"),
-        ("Auk Taung", "Tamu", None, "MMR005030014", "exact"),
-    ],
-)
-def test_resolves(reference, place, township, region, pcode, method):
-    result = resolve_places(events((place, township, None, region)), reference)
-    assert result.rejected.empty, result.rejected["message"].tolist()
-    row = result.resolved.iloc[0]
-    assert (row["pcode"], row["match_method"]) == (pcode, method)
+@pytest.fixture(scope="module")
+def gazetteer(reference) -> Gazetteer:
+    return Gazetteer(reference)
 
 
-def test_ward_name_shared_by_two_towns_is_ambiguous(reference):
-    result = resolve_places(events(("No (1) Ward", "Tamu", None, None)), reference)
-    assert result.resolved.empty
-    row = result.rejected.iloc[0]
+@pytest.mark.parametrize("row", VARIANTS.to_dict("records"), ids=lambda r: r["place"])
+def test_spelling_variants_from_public_reporting(gazetteer, row):
+    frame = events((row["place"], row["township"] or None, None, row["region"] or None))
+    result = resolve_places(frame, gazetteer)
+    if row["expected"].startswith("MMR"):
+        assert result.rejected.empty, result.rejected["message"].tolist()
+        assert result.resolved.loc[0, "pcode"] == row["expected"]
+    else:
+        assert result.rejected.loc[0, "reason"] == row["expected"]
+
+
+def test_the_variant_table_is_large_enough():
+    assert len(VARIANTS) >= 60
+    assert VARIANTS["expected"].str.startswith("place_").sum() >= 6
+
+
+def test_methods_scores_notes_and_qualifier_are_recorded(gazetteer):
+    frame = events(
+        ("Khamphat", "Tamu", None, None),
+        ("MMR005030703", None, None, None),
+        ("Moulmein", None, None, None),
+        ("LIB-345 base, Khampat", None, None, None),
+        ("Khampat", "Tamu", None, None),
+    )
+    resolved = resolve_places(frame, gazetteer).resolved.drop_duplicates("place")
+    resolved = resolved.set_index("place")
+    assert resolved.loc["Khamphat", "match_method"] == "fuzzy"
+    assert 80 < resolved.loc["Khamphat", "match_score"] < 100
+    assert "within township Tamu" in resolved.loc["Khamphat", "match_note"]
+    assert resolved.loc["MMR005030703", "match_method"] == "pcode"
+    assert resolved.loc["Moulmein", "match_method"] == "alias"
+    assert resolved.loc["Khampat", "match_method"] == "exact"
+    assert resolved.loc["LIB-345 base, Khampat", "place_qualifier"] == "LIB-345 base"
+
+
+def test_ambiguous_message_lists_candidates_with_townships(gazetteer):
+    row = resolve_places(events(("No (1) Ward", "Tamu", None, None)), gazetteer).rejected.iloc[0]
     assert row["reason"] == "place_ambiguous"
     assert "MMR005030702501" in row["message"] and "MMR005030703501" in row["message"]
+    assert "Tamu township" in row["message"]
 
 
-def test_unknown_place_and_unknown_pcode(reference):
-    result = resolve_places(
-        events(("Atlantis", None, None, None), ("MMR999999", None, None, None)), reference
-    )
-    assert result.rejected["reason"].tolist() == ["place_not_found", "place_not_found"]
-    assert "Closest names" in result.rejected["message"].iloc[0]
-    assert "not in the reference data" in result.rejected["message"].iloc[1]
+def test_not_found_gives_three_suggestions(gazetteer):
+    row = resolve_places(events(("Khampatt Xyz", None, None, None)), gazetteer).rejected.iloc[0]
+    assert row["reason"] == "place_not_found"
+    assert row["message"].count("(MMR") == 3
 
 
-def test_hint_that_contradicts_the_place_is_reported(reference):
-    result = resolve_places(events(("Khampat", "Kawlin", None, None)), reference)
-    row = result.rejected.iloc[0]
+def test_hint_that_contradicts_the_place_is_reported(gazetteer):
+    row = resolve_places(events(("Khampat", "Kawlin", None, None)), gazetteer).rejected.iloc[0]
     assert row["reason"] == "place_not_found"
     assert "exists elsewhere" in row["message"] and "MMR005030703" in row["message"]
 
 
-def test_audit_has_one_row_per_unique_name_and_hints(reference):
+def test_short_names_are_never_fuzzed(gazetteer):
+    result = resolve_places(events(("Ann", None, None, None), ("Anx", None, None, None)), gazetteer)
+    assert result.resolved.loc[0, "pcode"] == "MMR012014701"
+    assert result.rejected.loc[0, "reason"] == "place_not_found"
+
+
+def test_audit_has_one_row_per_unique_name_and_hints(gazetteer):
     frame = events(*[("Khampat", "Tamu", None, None)] * 5, ("Kawlin", None, None, None))
-    result = resolve_places(frame, reference)
+    result = resolve_places(frame, gazetteer)
     assert len(result.audit) == 2 and len(result.resolved) == 6
+    assert {"runner_up", "match_method", "match_score", "candidates"} <= set(result.audit)
 
 
-def test_normalise_name():
-    names = pd.Series(["Kham Pat Town", "KHAMPAT", "Khampat (reported)", "ခါမ်းပါတ်"])
-    assert normalise_name(names).tolist()[:2] == ["khampat", "khampat"]
-    assert normalise_name(names).iloc[3] == "ခါမ်းပါတ်"
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Kalay", "Kale"),
+        ("Hpa-an", "Pa-an"),
+        ("Khampat", "Khamphat"),
+        ("Toungup", "Taungup"),
+        ("Kawthoung", "Kawthaung"),
+        ("Hpakant", "Hpakan"),
+        ("Pyin Oo Lwin", "Pyin U Lwin"),
+    ],
+)
+def test_romanisation_variants_fold_together(a, b):
+    assert romanised_key(pd.Series([a])).iloc[0] == romanised_key(pd.Series([b])).iloc[0]
+
+
+@pytest.mark.parametrize(("a", "b"), [("Nyaung Kone", "Kyaung Kone"), ("Bagan", "Hpakan")])
+def test_different_sounds_stay_apart(a, b):
+    assert romanised_key(pd.Series([a])).iloc[0] != romanised_key(pd.Series([b])).iloc[0]
+
+
+def test_name_helpers():
+    assert normalise_name(pd.Series(["Kham Pat Town", "KHAMPAT"])).tolist() == ["khampat"] * 2
+    assert split_qualifier("Kawlin outskirts") == ("Kawlin", "outskirts")
+    assert split_qualifier("near Namhsan") == ("Namhsan", "near")
+    assert repair_pcode("mmr 5030703") == "MMR005030703"
+    assert repair_pcode("MMR5D6") == "MMR005D006"
+    assert repair_pcode("Khampat") is None
+
+
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_every_place_resolves_to_itself_by_pcode_and_by_name(gazetteer, reference, data):
+    pcode = data.draw(st.sampled_from(sorted(reference.places.index)))
+    place = reference.places.loc[pcode]
+    hint = place["township_pcode"] if pd.notna(place["township_pcode"]) else None
+    frame = events((pcode, None, None, None), (place["name"], hint, None, None))
+    result = resolve_places(frame, gazetteer)
+    by_code = result.resolved[result.resolved["place"] == pcode]
+    assert by_code["pcode"].tolist() == [pcode]
+    by_name = result.resolved[result.resolved["place"] == place["name"]]
+    if by_name.empty:
+        rejected = result.rejected[result.rejected["value"] == place["name"]].iloc[0]
+        assert rejected["reason"] == "place_ambiguous"
+        listed = re.findall(r"\((MMR\w+),", rejected["message"])
+        own_rank = LEVEL_PREFERENCE.index(place["level"])
+        assert pcode in listed or all(
+            LEVEL_PREFERENCE.index(reference.places.loc[code, "level"]) < own_rank
+            for code in listed
+        )
+    elif by_name["pcode"].iloc[0] != pcode:
+        # Only a place of a preferred level may win (a town over a village tract of the
+        # same name); never an unrelated place at the same level.
+        other = reference.places.loc[by_name["pcode"].iloc[0]]
+        assert LEVEL_PREFERENCE.index(other["level"]) < LEVEL_PREFERENCE.index(place["level"])
