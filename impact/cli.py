@@ -6,11 +6,15 @@ import traceback
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 from rich.console import Console
+from rich.table import Table
 
 from impact.errors import ImpactError
+from impact.gazetteer import lookup_place
 from impact.pipeline import run
+from impact.reference import load_reference
 from impact.report import fmt, headline, write_report
 
 app = typer.Typer(
@@ -82,6 +86,37 @@ def report(
         f"Projected central {fmt(total['population_central'])} "
         f"(low {fmt(total['population_low'])}, high {fmt(total['population_high'])})."
     )
+
+
+@app.command()
+def places(
+    name: Annotated[str, typer.Argument(help="Place name or P-code, as written in an event.")],
+    township: Annotated[str | None, typer.Option(help="Township hint (name or P-code).")] = None,
+    district: Annotated[str | None, typer.Option(help="District hint.")] = None,
+    region: Annotated[str | None, typer.Option(help="State/region hint.")] = None,
+    reference: ReferenceOpt = None,
+    limit: Annotated[int, typer.Option(help="How many candidates to show.")] = 10,
+    debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
+) -> None:
+    """Show the candidate places for NAME and which one a report would take.
+
+    Example: impact places "Kham Pat" --township Tamu
+    """
+    with _handled(debug):
+        table = lookup_place(
+            name,
+            load_reference(reference),
+            township=township,
+            district=district,
+            region=region,
+            limit=limit,
+        )
+    shown = Table(title=f"Candidates for {name!r}", caption=table.attrs["decision"])
+    for column in table.columns:
+        shown.add_column(column.replace("_", " "), no_wrap=column in ("pcode", "level"))
+    for row in table.itertuples(index=False):
+        shown.add_row(*["" if pd.isna(value) else str(value) for value in row])
+    out.print(shown)
 
 
 class _handled:

@@ -36,6 +36,7 @@ ADMIN = ["level", "state_region_pcode", "district_pcode", "township_pcode"]
 # candidate at the same level makes the match ambiguous.
 FUZZY_CUTOFF = 88.0
 TIE = 3.0
+PLAIN_CUTOFF = 70.0
 # Names this short are never fuzzed: too many places are one letter away.
 MIN_FUZZY_LENGTH = 4
 AUDIT_COLUMNS = """
@@ -132,14 +133,20 @@ class Gazetteer:
                 pd.DataFrame(
                     {
                         "query_id": chunk["query_id"].to_numpy()[rows],
+                        "row": rows + start,
                         "index": cols,
                         "score": scores[rows, cols].astype(float),
                     }
                 )
             )
         hits = pd.concat(parts, ignore_index=True)
-        found = hits.join(self.folded[["pcode", "text", *ADMIN]], on="index").drop(columns="index")
-        return found.assign(method="fuzzy")
+        found = hits.join(self.folded[["pcode", "text", "key", *ADMIN]], on="index")
+        # Folding can bring unlike names together (Mong Sheen / Mong Inn); the plain
+        # spellings must still be alike.
+        typed = normalise_name(keys["name"]).to_numpy()[found["row"]]
+        plain = [fuzz.ratio(a, b) for a, b in zip(typed, found["key"], strict=True)]
+        found = found[np.array(plain, dtype=float) >= PLAIN_CUTOFF]
+        return found.drop(columns=["index", "key", "row"]).assign(method="fuzzy")
 
     def _scope(self, queries: pd.DataFrame) -> pd.DataFrame:
         """P-codes each hint names, one column of sets per hinted level (None: no hint)."""
@@ -179,6 +186,62 @@ class Gazetteer:
         return inside
 
 
+def lookup_place(
+    name: str,
+    reference: Reference | Gazetteer,
+    *,
+    township: str | None = None,
+    district: str | None = None,
+    region: str | None = None,
+    limit: int = 10,
+) -> pd.DataFrame:
+    """Candidates for one name, best first, with the decision the resolver would take.
+
+    For an analyst checking a name by hand (`impact places`): each row has pcode, name, level,
+    township, how it matched, score, whether it lies inside the hints, and `decision`
+    (chosen, or why there is no single match) on the first row.
+    """
+    gazetteer = reference if isinstance(reference, Gazetteer) else Gazetteer(reference)
+    keys = pd.DataFrame(
+        [{"place": name, "township": township, "district": district, "region": region}]
+    )
+    decision = decide(keys, gazetteer).iloc[0]
+    split_name, _ = split_qualifier(name)
+    queries = keys[HINT_COLUMNS].assign(query_id=0, name=split_name)
+    found = gazetteer.candidates(queries)
+    places = gazetteer.reference.places
+    found = found.assign(
+        chosen=found["pcode"] == decision["pcode"],
+        rank=found["level"].map(LEVEL_PREFERENCE.index),
+    ).sort_values(
+        ["chosen", "in_scope", "stage", "score", "rank"],
+        ascending=[False, False, True, False, True],
+    )
+    table = (
+        pd.DataFrame(
+            {
+                "pcode": found["pcode"],
+                "name": found["pcode"].map(places["name"]),
+                "level": found["level"],
+                "township": found["township_pcode"].map(places["name"]),
+                "state_region": found["state_region_pcode"].map(places["name"]),
+                "method": found["method"],
+                "score": found["score"],
+                "inside_hints": found["in_scope"],
+                "chosen": found["chosen"],
+            }
+        )
+        .head(limit)
+        .reset_index(drop=True)
+    )
+    table.attrs["decision"] = (
+        f"{decision['outcome']}: {decision['pcode']}"
+        if decision["outcome"] == "matched"
+        else f"{decision['outcome']}: {decision['match_note']}"
+    )
+    return table
+
+
 def resolve_places(events: pd.DataFrame, reference: Reference | Gazetteer) -> Resolution:
     """Give each event the P-code of the place it names.
 
@@ -214,37 +277,216 @@ def resolve_places(events: pd.DataFrame, reference: Reference | Gazetteer) -> Re
 
 
 def decide(keys: pd.DataFrame, gazetteer: Gazetteer) -> pd.DataFrame:
-    """One decision per row of `keys` (place and hints): the columns of `AUDIT_COLUMNS`."""
+    """One decision per row of `keys` (place and hints): the columns of `AUDIT_COLUMNS`.
+
+    Vectorised over all queries; only the messages of rejected names are built one by one.
+    """
     if keys.empty:
         return pd.DataFrame(columns=AUDIT_COLUMNS)
     split = keys["place"].fillna("").astype(str).map(split_qualifier)
     queries = keys[HINT_COLUMNS].assign(
         query_id=np.arange(len(keys)), name=[name for name, _ in split]
     )
+    queries["where"] = [_hint_text(row) for row in queries[HINT_COLUMNS].itertuples(index=False)]
+    queries["level_word"] = level_named(queries["name"])
     zawgyi = queries["name"].map(looks_like_zawgyi)
     found = gazetteer.candidates(queries[~zawgyi])
     found = pd.concat([found, _parenthesised(queries[~zawgyi], found, gazetteer)])
-    by_query = dict(tuple(found.groupby("query_id")))
-    empty = found.head(0)
-    hints = [_hint_text(row) for row in queries[HINT_COLUMNS].itertuples(index=False)]
-    decisions = [
-        _decide_one(by_query.get(i, empty), name, where, gazetteer)
-        for i, name, where in zip(queries["query_id"], queries["name"], hints, strict=True)
-    ]
-    out = pd.DataFrame(decisions, columns=AUDIT_COLUMNS)
+    out = pd.DataFrame({"outcome": pd.Series(pd.NA, index=queries.index, dtype=object)})
+    for column in AUDIT_COLUMNS[1:]:
+        out[column] = pd.Series(pd.NA, index=queries.index, dtype=object)
     out["place_qualifier"] = [qualifier for _, qualifier in split]
+    describe = _Describer(gazetteer.reference.places)
+    _reject_outside(out, queries, found, describe)
+    _reject_unknown_pcodes(out, queries, found, gazetteer.reference.version)
+    inside = found[found["in_scope"]].merge(queries[["query_id", "level_word"]], on="query_id")
+    chosen, ambiguous = _choose(inside)
+    _reject_not_found(out, queries, found, chosen, ambiguous, gazetteer, describe)
+    _reject_ambiguous(out, queries, ambiguous, describe)
+    _accept(out, queries, chosen, found[found["in_scope"]], describe)
     out.loc[zawgyi.to_numpy(), ["outcome", "match_note"]] = [
         "place_unreadable",
         "the Burmese text looks like the legacy Zawgyi encoding; convert "
         "it to Unicode (for example with the Rabbit converter) and run again",
     ]
+    out["match_score"] = pd.to_numeric(out["match_score"]).astype(float)
     return out
+
+
+def level_named(names: pd.Series) -> pd.Series:
+    """The level a name spells out at its end ("… Township", "… Ward"), else NA."""
+    word = names.str.extract(r"(?i)\b(township|town|ward|village tract|sub-township|district)\s*$")[
+        0
+    ].str.lower()
+    return word.map(
+        {
+            "township": "township",
+            "town": "town",
+            "ward": "ward",
+            "village tract": "village_tract",
+            "sub-township": "sub_township",
+            "district": "district",
+        }
+    )
+
+
+def _choose(inside: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The chosen candidate per query, and the tied candidates of ambiguous queries.
+
+    A name equal once romanisation is folded counts as exact when pooling; the level
+    preference then decides (Kalay: Kale Town rather than the village tract Ka Lay).
+    """
+    sure = inside[(inside["stage"] <= STAGES["alias"]) | (inside["score"] >= 100)]
+    rest = inside[~inside["query_id"].isin(sure["query_id"])]
+    best = rest.groupby("query_id")["score"].transform("max")
+    pool = pd.concat([sure, rest[rest["score"] >= best - TIE]])
+    # "Tamu Township", "Myo Ma Ward": a level written in the name outranks the preference.
+    named = pool["level"] == pool["level_word"]
+    pool = pool[named | ~named.groupby(pool["query_id"]).transform("any")]
+    pool = pool.assign(rank=pool["level"].map(LEVEL_PREFERENCE.index))
+    pool = pool[pool["rank"] == pool.groupby("query_id")["rank"].transform("min")]
+    pool = pool[pool["stage"] == pool.groupby("query_id")["stage"].transform("min")]
+    tied = pool.groupby("query_id")["pcode"].transform("nunique") > 1
+    chosen = pool[~tied].sort_values(["query_id", "score"], ascending=[True, False])
+    return chosen.drop_duplicates("query_id"), pool[tied]
+
+
+def _open(out: pd.DataFrame, ids: pd.Index | np.ndarray | list) -> pd.Index:
+    """Queries among `ids` that have no outcome yet."""
+    index = pd.Index(ids)
+    return index[out.loc[index, "outcome"].isna().to_numpy()]
+
+
+def _reject_outside(out, queries, found, describe) -> None:
+    exact = found["stage"] <= STAGES["alias"]
+    inside_exact = set(found.loc[exact & found["in_scope"], "query_id"])
+    outside = found[exact & ~found["in_scope"] & ~found["query_id"].isin(inside_exact)]
+    for query_id, rows in outside.groupby("query_id"):
+        text, where = queries.at[query_id, "name"], queries.at[query_id, "where"]
+        _set_reject(
+            out,
+            query_id,
+            "place_not_found",
+            f"'{text}' is not inside {where}; it exists elsewhere: "
+            f"{describe(rows)}. Check the hint or give the P-code",
+        )
+
+
+def _reject_unknown_pcodes(out, queries, found, version) -> None:
+    codes = queries["name"].map(repair_pcode)
+    has_code = set(found.loc[found["stage"] == STAGES["pcode"], "query_id"])
+    for query_id in _open(out, queries.index[codes.notna() & ~queries.index.isin(has_code)]):
+        _set_reject(
+            out,
+            query_id,
+            "place_not_found",
+            f"P-code {codes[query_id]} is not in the reference data ({version}); "
+            "check it against the MIMU list",
+        )
+
+
+def _reject_not_found(out, queries, found, chosen, ambiguous, gazetteer, describe) -> None:
+    known = set(chosen["query_id"]) | set(ambiguous["query_id"])
+    missing = _open(out, queries.index[~queries.index.isin(known)])
+    suggestions = suggest_many(queries.loc[missing, "name"], gazetteer, describe)
+    for query_id in missing:
+        where = queries.at[query_id, "where"]
+        within = f" inside {where}" if where else ""
+        _set_reject(
+            out,
+            query_id,
+            "place_not_found",
+            f"no place named '{queries.at[query_id, 'name']}'{within}. Closest names: "
+            f"{suggestions.get(query_id, 'none')}",
+        )
+
+
+def _reject_ambiguous(out, queries, ambiguous, describe) -> None:
+    for query_id, rows in ambiguous.groupby("query_id"):
+        if pd.notna(out.at[query_id, "outcome"]):
+            continue
+        _set_reject(
+            out,
+            query_id,
+            "place_ambiguous",
+            f"'{queries.at[query_id, 'name']}' could be {rows['pcode'].nunique()} "
+            f"places: {describe(rows)}; add a township or region, or give the P-code",
+        )
+
+
+def _accept(out, queries, chosen, inside, describe) -> None:
+    chosen = chosen[chosen["query_id"].isin(_open(out, chosen["query_id"]))]
+    places = describe.places
+    ids = chosen["query_id"].to_numpy()
+    containers = places.loc[
+        chosen["pcode"],
+        ["area_pcode", "parent_pcode", "township_pcode", "district_pcode", "state_region_pcode"],
+    ]
+    related = pd.concat(
+        [pd.DataFrame({"query_id": ids, "pcode": chosen["pcode"].to_numpy()})]
+        + [pd.DataFrame({"query_id": ids, "pcode": containers[c].to_numpy()}) for c in containers]
+    ).dropna()
+    others = inside[inside["query_id"].isin(ids)].merge(
+        related.assign(related=True), on=["query_id", "pcode"], how="left"
+    )
+    others = (
+        others[others["related"].isna()]
+        .sort_values(["query_id", "stage", "score"], ascending=[True, True, False])
+        .drop_duplicates("query_id")
+        .set_index("query_id")
+    )
+    count = inside.groupby("query_id")["pcode"].nunique()
+    typed = normalise_name(queries.loc[ids, "name"]).to_numpy()
+    known = normalise_name(chosen["text"]).to_numpy()
+    fuzzy = (chosen["method"] == "fuzzy").to_numpy()
+    records = []
+    for i, row in enumerate(chosen.itertuples()):
+        runner_up = (
+            describe(others.loc[[row.query_id]], score=True)
+            if row.query_id in others.index
+            else None
+        )
+        where = queries.at[row.query_id, "where"]
+        note = "; ".join(
+            part
+            for part in (
+                where and f"within {where}",
+                fuzzy[i] and f"spelling close to '{row.text}'",
+                runner_up and f"runner-up {runner_up}",
+            )
+            if part
+        )
+        score = round(fuzz.ratio(typed[i], known[i]), 1) if fuzzy[i] else row.score
+        records.append(
+            [
+                "matched",
+                row.pcode,
+                describe.name[row.pcode],
+                describe.level[row.pcode],
+                row.method,
+                float(score),
+                note or None,
+                out.at[row.query_id, "place_qualifier"],
+                int(count[row.query_id]),
+                runner_up,
+            ]
+        )
+    if records:
+        out.loc[ids, AUDIT_COLUMNS] = pd.DataFrame(records, index=ids, columns=AUDIT_COLUMNS)
+
+
+def _set_reject(out: pd.DataFrame, query_id: int, reason: str, message: str) -> None:
+    if pd.isna(out.at[query_id, "outcome"]):
+        out.at[query_id, "outcome"] = reason
+        out.at[query_id, "match_note"] = message
 
 
 def _parenthesised(
     queries: pd.DataFrame, found: pd.DataFrame, gazetteer: Gazetteer
 ) -> pd.DataFrame:
-    """'Pang Hseng (Kyu Koke)' with no exact match: look up each part as its own name."""
+    """'Pang Hseng (Kyu Koke)' with no exact match: look up each part as its own name.
+
+    A part that is only a qualifier such as (East) or (A) is not a name."""
     exact_ids = set(found.loc[found["stage"] <= STAGES["alias"], "query_id"])
     todo = queries[
         queries["name"].str.contains(r"\(.+\)", regex=True) & ~queries["query_id"].isin(exact_ids)
@@ -252,8 +494,11 @@ def _parenthesised(
     if todo.empty:
         return found.head(0)
     parts = todo.assign(name=todo["name"].str.split(r"[()]")).explode("name")
-    parts = parts[parts["name"].str.strip() != ""].assign(name=lambda p: p["name"].str.strip())
-    return gazetteer.candidates(parts.reset_index(drop=True))
+    parts = parts.assign(name=parts["name"].str.strip())
+    qualifier = parts["name"].str.fullmatch(
+        r"(?i)(north|south|east|west|upper|lower|middle|[a-z]|\d+)?"
+    )
+    return gazetteer.candidates(parts[~qualifier].reset_index(drop=True))
 
 
 def _hint_text(hints: tuple) -> str:
@@ -264,125 +509,45 @@ def _hint_text(hints: tuple) -> str:
     )
 
 
-def _decide_one(found: pd.DataFrame, text: str, where: str, gazetteer: Gazetteer) -> dict:
-    places = gazetteer.reference.places
-    inside = found[found["in_scope"]]
-    exact_outside = found[~found["in_scope"] & (found["stage"] <= STAGES["alias"])]
-    if inside[inside["stage"] <= STAGES["alias"]].empty and not exact_outside.empty:
-        return _reject(
-            "place_not_found",
-            f"'{text}' is not inside {where}; it exists elsewhere: "
-            f"{_describe(exact_outside, places)}. Check the hint or give the P-code",
-        )
-    pcode = repair_pcode(text)
-    if pcode is not None and found[found["stage"] == STAGES["pcode"]].empty:
-        return _reject(
-            "place_not_found",
-            f"P-code {pcode} is not in the reference data "
-            f"({gazetteer.reference.version}); check it against the MIMU list",
-        )
-    if inside.empty:
-        within = f" inside {where}" if where else ""
-        return _reject(
-            "place_not_found",
-            f"no place named '{text}'{within}. Closest names: {suggest(text, gazetteer)}",
-        )
-    # A name equal once romanisation is folded counts as exact when pooling; the level
-    # preference then decides (Kalay: Kale Town rather than the village tract Ka Lay).
-    sure = inside[(inside["stage"] <= STAGES["alias"]) | (inside["score"] >= 100)]
-    if sure.empty:
-        sure = inside[inside["score"] >= inside["score"].max() - TIE]
-    pool = sure.assign(rank=sure["level"].map(LEVEL_PREFERENCE.index))
-    top = pool[pool["rank"] == pool["rank"].min()]
-    top = top[top["stage"] == top["stage"].min()]
-    if top["pcode"].nunique() > 1:
-        return _reject(
-            "place_ambiguous",
-            f"'{text}' could be {top['pcode'].nunique()} places: "
-            f"{_describe(top, places)}; add a township or region, or give the P-code",
-        )
-    chosen = top.sort_values("score", ascending=False).iloc[0]
-    return _matched(chosen, inside, text, where, places)
+class _Describer:
+    """Short descriptions of places for messages: 'Name (P-code, level, X township)'."""
+
+    def __init__(self, places: pd.DataFrame) -> None:
+        self.places = places
+        self.name = places["name"].to_dict()
+        self.level = places["level"].to_dict()
+        self.township = places["township_pcode"].map(places["name"]).to_dict()
+
+    def __call__(self, found: pd.DataFrame, score: bool = False) -> str:
+        parts = []
+        for row in found.drop_duplicates("pcode").head(6).itertuples():
+            township = self.township.get(row.pcode)
+            where = f", {township} township" if isinstance(township, str) else ""
+            extra = f", score {row.score:.0f}" if score else ""
+            parts.append(
+                f"{self.name[row.pcode]} ({row.pcode}, {self.level[row.pcode]}{where}{extra})"
+            )
+        return ", ".join(parts)
 
 
-def _matched(
-    chosen: pd.Series, inside: pd.DataFrame, text: str, where: str, places: pd.DataFrame
+def suggest_many(
+    names: pd.Series, gazetteer: Gazetteer, describe: _Describer, limit: int = 3
 ) -> dict:
-    containers = [
-        "area_pcode",
-        "parent_pcode",
-        "township_pcode",
-        "district_pcode",
-        "state_region_pcode",
-    ]
-    related = {chosen["pcode"], *places.loc[chosen["pcode"], containers].dropna()}
-    others = inside[~inside["pcode"].isin(related)]
-    runner_up = None if others.empty else _describe(others.head(1), places, score=True)
-    fuzzy = chosen["method"] == "fuzzy"
-    note = "; ".join(
-        part
-        for part in (
-            where and f"within {where}",
-            fuzzy and f"spelling close to '{chosen['text']}'",
-            runner_up and f"runner-up {runner_up}",
-        )
-        if part
+    """The closest names in the whole gazetteer for each of `names`, for messages."""
+    keys = romanised_key(names)
+    keys = keys[keys != ""]
+    if keys.empty:
+        return {}
+    folded = gazetteer.folded
+    scores = process.cdist(
+        keys.tolist(), folded["fkey"].tolist(), scorer=fuzz.ratio, dtype=np.uint8, workers=-1
     )
-    score = chosen["score"]
-    if fuzzy:
-        typed, known = normalise_name(pd.Series([text, chosen["text"]]))
-        score = round(fuzz.ratio(typed, known), 1)
-    place = places.loc[chosen["pcode"]]
-    return {
-        "outcome": "matched",
-        "pcode": chosen["pcode"],
-        "place_name": place["name"],
-        "level": place["level"],
-        "match_method": chosen["method"],
-        "match_score": float(score),
-        "match_note": note or None,
-        "candidates": int(inside["pcode"].nunique()),
-        "runner_up": runner_up,
-    }
-
-
-def suggest(text: str, gazetteer: Gazetteer, limit: int = 3) -> str:
-    """The closest names in the whole gazetteer, for a 'not found' message."""
-    key = romanised_key(pd.Series([text]))[0]
-    if not key:
-        return "none"
-    hits = process.extract(
-        key, gazetteer.folded["fkey"].tolist(), scorer=fuzz.ratio, limit=limit * 4
-    )
-    rows = gazetteer.folded.iloc[[i for _, _, i in hits]].drop_duplicates("pcode").head(limit)
-    return _describe(rows, gazetteer.reference.places) or "none"
-
-
-def _describe(found: pd.DataFrame, places: pd.DataFrame, score: bool = False) -> str:
-    parts = []
-    for row in found.drop_duplicates("pcode").head(6).itertuples():
-        township = places.at[row.pcode, "township_pcode"]
-        where = f", {places.at[township, 'name']} township" if pd.notna(township) else ""
-        extra = f", score {row.score:.0f}" if score else ""
-        parts.append(
-            f"{places.at[row.pcode, 'name']} ({row.pcode}, "
-            f"{places.at[row.pcode, 'level']}{where}{extra})"
-        )
-    return ", ".join(parts)
-
-
-def _reject(reason: str, message: str) -> dict:
-    return {
-        "outcome": reason,
-        "pcode": pd.NA,
-        "place_name": pd.NA,
-        "level": pd.NA,
-        "match_method": pd.NA,
-        "match_score": np.nan,
-        "match_note": message,
-        "candidates": pd.NA,
-        "runner_up": pd.NA,
-    }
+    result = {}
+    for row, query_id in enumerate(keys.index):
+        best = np.argsort(scores[row])[::-1][: limit * 4]
+        rows = folded.iloc[best].assign(score=scores[row][best].astype(float))
+        result[query_id] = describe(rows.drop_duplicates("pcode").head(limit)) or "none"
+    return result
 
 
 def _with_admin_names(resolved: pd.DataFrame, reference: Reference) -> pd.DataFrame:

@@ -18,7 +18,7 @@ import pandas as pd
 
 ADMIN_WORDS = (
     r"\b(town|township|ward|village tract|village|city|sub township|sub-township|"
-    r"myo|region|state|division|district|self-administered (zone|division))\b"
+    r"region|state|division|district|self-administered (zone|division))\b"
 )
 # Applied in order to each lowercase word; consonant families first, then vowel spellings.
 FOLDS = [

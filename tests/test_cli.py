@@ -97,3 +97,11 @@ def test_rejected_rows_are_written_and_reconciled(tmp_path):
 )
 def test_usage_errors_exit_2(tmp_path, args):
     assert cli(*args, cwd=tmp_path).returncode == 2
+
+
+def test_places_command_prints_candidates_and_decision(tmp_path):
+    done = cli("places", "Kham Pat", "--township", "Tamu", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "MMR005030703" in done.stdout and "matched: MMR005030703" in done.stdout
+    done = cli("places", "Myothit", cwd=tmp_path)
+    assert done.returncode == 0 and "place_ambiguous" in done.stdout
