@@ -14,7 +14,14 @@ import pandas as pd
 
 from impact.errors import AssumptionsError
 
-RATES = ("growth_low", "growth_central", "growth_high", "coverage_margin")
+RATES = (
+    "growth_low",
+    "growth_central",
+    "growth_high",
+    "coverage_margin",
+    "fuzzy_match_margin",
+    "beds_benchmark",
+)
 
 
 def load_assumptions(path: str | Path | None = None) -> pd.DataFrame:
@@ -65,10 +72,12 @@ def _check(values: pd.Series, path: str | Path | None) -> None:
             "growth rates must satisfy growth_low <= growth_central <= growth_high",
             file=str(path) if path else None,
         )
-    if not 0 <= rates["coverage_margin"] < 1:
-        raise AssumptionsError(
-            "coverage_margin must be at least 0 and below 1", file=str(path) if path else None
-        )
+    where = str(path) if path else None
+    for margin in ("coverage_margin", "fuzzy_match_margin"):
+        if not 0 <= rates[margin] < 0.5:
+            raise AssumptionsError(f"{margin} must be at least 0 and below 0.5", file=where)
+    if rates["beds_benchmark"] <= 0:
+        raise AssumptionsError("beds_benchmark must be positive", file=where)
 
 
 def assumption_values(table: pd.DataFrame) -> dict[str, object]:

@@ -134,3 +134,46 @@ def affected_over_time(impacts: pd.DataFrame, source: str) -> Figure:
     fig.subplots_adjust(bottom=0.22)
     _caption(fig, source)
     return fig
+
+
+def control_over_time(control: pd.DataFrame, impacts: pd.DataFrame, source: str) -> Figure:
+    """Stacked steps: people (projected central) in the report's places, by holder, over time."""
+    colours = actor_colours(pd.concat([impacts["gaining_actor"], impacts["losing_actor"]]))
+    wide = (
+        control.pivot_table(
+            index="date", columns="holder", values="population_central", aggfunc="sum"
+        )
+        .fillna(0)
+        .astype(float)
+    )
+    fig = Figure(figsize=(9, 6))
+    ax = fig.add_subplot()
+    if not wide.empty:
+        # Hold the last state for a few days so the final step is visible.
+        tail = wide.iloc[[-1]].set_axis([wide.index[-1] + pd.Timedelta(days=3)])
+        wide = pd.concat([wide, tail])
+        ax.stackplot(
+            wide.index,
+            wide.T.to_numpy(),
+            labels=wide.columns,
+            step="post",
+            colors=[colours.get(name, UNKNOWN) for name in wide.columns],
+            alpha=0.85,
+        )
+        ax.legend(
+            fontsize=7,
+            loc="upper center",
+            bbox_to_anchor=(0.45, -0.22),
+            ncols=2,
+            frameon=False,
+            title="Held by",
+            title_fontsize=7,
+        )
+    ax.set_title("People in the report's places, by who holds them")
+    ax.set_ylabel("People (projected central)")
+    ax.set_xlabel("Date")
+    ax.yaxis.set_major_formatter(lambda value, _: f"{value:,.0f}")
+    ax.tick_params(axis="x", labelrotation=30, labelsize=8)
+    fig.subplots_adjust(bottom=0.4)
+    _caption(fig, source)
+    return fig

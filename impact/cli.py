@@ -15,7 +15,8 @@ from impact.errors import ImpactError
 from impact.gazetteer import lookup_place
 from impact.pipeline import run
 from impact.reference import load_reference
-from impact.report import fmt, headline, write_report
+from impact.render import headline
+from impact.report import write_report
 
 app = typer.Typer(
     add_completion=False,
@@ -54,6 +55,8 @@ def report(
     ] = None,
     dayfirst: Annotated[bool, typer.Option(help="Read 07/11/2023 as 7 November.")] = False,
     monthfirst: Annotated[bool, typer.Option(help="Read 07/11/2023 as 11 July.")] = False,
+    since: Annotated[str | None, typer.Option(help="First day of the period (YYYY-MM-DD).")] = None,
+    until: Annotated[str | None, typer.Option(help="Last day of the period (YYYY-MM-DD).")] = None,
     force: Annotated[bool, typer.Option(help="Replace an existing report folder.")] = False,
     debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
 ) -> None:
@@ -73,19 +76,17 @@ def report(
             assumptions=assumptions,
             scope=scope,
             dayfirst=order,
+            since=_iso(since, "--since"),
+            until=_iso(until, "--until"),
         )
         folder = write_report(result, out_dir, force=force)
     out.print(f"Report written to [bold]{folder}[/bold]")
+    rows = result.reconciliation
     out.print(
-        f"Rows read {result.inputs.rows_read}: used {len(result.impacts)}, "
-        f"rejected {len(result.rejected)} (see rejected.csv)"
+        f"Rows read {rows['input']}: used {rows['used']}, rejected {rows['rejected']} "
+        f"(see rejected.csv), skipped by rule {rows['skipped']}"
     )
     out.print(headline(result))
-    total = result.total
-    out.print(
-        f"Projected central {fmt(total['population_central'])} "
-        f"(low {fmt(total['population_low'])}, high {fmt(total['population_high'])})."
-    )
 
 
 @app.command()
@@ -117,6 +118,17 @@ def places(
     for row in table.itertuples(index=False):
         shown.add_row(*["" if pd.isna(value) else str(value) for value in row])
     out.print(shown)
+
+
+def _iso(text: str | None, option: str) -> str | None:
+    if text is None:
+        return None
+    try:
+        return pd.Timestamp(text).strftime("%Y-%m-%d")
+    except ValueError as error:
+        raise typer.BadParameter(
+            f"expected a date such as 2023-11-01, got {text!r}", param_hint=option
+        ) from error
 
 
 class _handled:

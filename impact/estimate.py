@@ -2,9 +2,10 @@
 
 Two populations per event (DESIGN.md §5): `town`, the place named, and `area`, the unit
 governed from it (its township or sub-township). The headline uses one of them (`scope`). The
-census figure is projected to the event date with low/central/high growth and a coverage margin
-from the assumptions table. "Affected" means living where control changed; it is not a count of
-displaced people.
+census figure is projected to the event date with low/central/high growth; the band widens for
+the coverage margin, a fuzzy place match, a date known only to the month or year, and units the
+2014 census did not fully enumerate. "Affected" means living where control changed; it is not
+a count of displaced people.
 """
 
 from __future__ import annotations
@@ -16,16 +17,25 @@ from impact.assumptions import assumption_values
 from impact.reference import Reference
 
 SCOPES = ("area", "town")
-SERVICE_COLUMNS = ("schools", "hospitals", "hospital_beds")
+BREAKDOWNS = [
+    "population_male",
+    "population_female",
+    "population_0_14",
+    "population_15_64",
+    "population_65_plus",
+    "population_disability",
+    "households",
+]
 
 
 def estimate(
     resolved: pd.DataFrame, reference: Reference, assumptions: pd.DataFrame, scope: str = "area"
 ) -> pd.DataFrame:
-    """Census figures, projected ranges, households and services for each resolved event.
+    """Census figures, projected ranges, breakdowns and services for each resolved event.
 
     Args:
-        resolved: events with a `pcode` (from `resolve_places`).
+        resolved: events with a `pcode` (from `resolve_places`); optional `date_start` and
+            `date_end` bound an imprecise date.
         reference: the reference data package.
         assumptions: the table from `load_assumptions`.
         scope: "area" (default) or "town": which population is the headline.
@@ -48,19 +58,16 @@ def estimate(
     out["population_census"] = headline["population"].to_numpy()
     out["census_year"] = headline["population_year"].to_numpy()
     out["population_source"] = headline["population_source"].to_numpy()
+    out["census_coverage"] = headline["census_coverage"].to_numpy()
     out = _context(out, places)
-    out = _project(out, values)
-    out = _households(out, headline, places)
+    out = _project(out, headline["not_enumerated_share"].to_numpy(dtype=float), values)
+    out = _breakdowns(out, headline, places)
     out["wards"] = headline["wards"].to_numpy()
-    out["village_tracts"] = np.where(
-        headline["level"] == "town", 0, headline["village_tracts"].astype("float")
+    is_town = (headline["level"] == "town").to_numpy()
+    out["village_tracts"] = pd.array(
+        np.where(is_town, 0, headline["village_tracts"].astype(float)), dtype="Int64"
     )
-    out["village_tracts"] = pd.array(out["village_tracts"], dtype="Int64")
-    for column in SERVICE_COLUMNS:
-        out[column] = place[column].to_numpy()
-    out["schools_source"] = place["schools_source"].to_numpy()
-    out["hospitals_source"] = place["hospitals_source"].to_numpy()
-    return out
+    return _services(out, place, float(values["beds_benchmark"]))
 
 
 def _context(out: pd.DataFrame, places: pd.DataFrame) -> pd.DataFrame:
@@ -72,32 +79,79 @@ def _context(out: pd.DataFrame, places: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _project(out: pd.DataFrame, values: dict) -> pd.DataFrame:
+def _project(out: pd.DataFrame, not_enumerated: np.ndarray, values: dict) -> pd.DataFrame:
+    """low/central/high at the event date (low at the earliest, high at the latest possible)."""
     census_date = pd.Timestamp(values["census_date"])
-    years = (out["date"] - census_date).dt.days / 365.25
-    out["years_since_census"] = years.round(2)
-    base = out["population_census"].astype("float")
-    margin = float(values["coverage_margin"])
-    low = base * (1 + float(values["growth_low"])) ** years * (1 - margin)
-    central = base * (1 + float(values["growth_central"])) ** years
-    high = base * (1 + float(values["growth_high"])) ** years * (1 + margin)
+    start = out["date_start"] if "date_start" in out else out["date"]
+    end = out["date_end"] if "date_end" in out else out["date"]
+
+    def years(dates: pd.Series) -> pd.Series:
+        return (pd.to_datetime(dates).fillna(out["date"]) - census_date).dt.days / 365.25
+
+    out["years_since_census"] = years(out["date"]).round(2)
+    fuzzy = (out["match_method"] == "fuzzy").to_numpy() * float(values["fuzzy_match_margin"])
+    margin = float(values["coverage_margin"]) + fuzzy
+    base = out["population_census"].astype("float").to_numpy()
+    unenumerated = np.nan_to_num(not_enumerated, nan=0.0)
+    low = base * (1 + float(values["growth_low"])) ** years(start) * (1 - margin)
+    central = base * (1 + float(values["growth_central"])) ** years(out["date"])
+    high = (
+        base * (1 + float(values["growth_high"])) ** years(end) * (1 + margin) * (1 + unenumerated)
+    )
     out["population_low"] = pd.array(np.floor(low), dtype="Int64")
     out["population_central"] = pd.array(np.round(central), dtype="Int64")
     out["population_high"] = pd.array(np.ceil(high), dtype="Int64")
+    out["band_note"] = _band_note(fuzzy > 0, unenumerated, start, end)
     return out
 
 
-def _households(out: pd.DataFrame, headline: pd.DataFrame, places: pd.DataFrame) -> pd.DataFrame:
-    """Census households where the unit has them; else the township's people per household."""
-    own = headline["households"].to_numpy()
-    township = places.loc[out["township_pcode"].fillna(out["pcode"])]
-    size = (township["population"] / township["households"]).to_numpy(dtype="float")
-    derived = np.round(out["population_census"].astype("float").to_numpy() / size)
-    has_own = pd.notna(own)
-    out["households"] = pd.array(np.where(has_own, own, derived), dtype="Int64")
-    out["households_method"] = np.where(
-        has_own,
-        "census",
-        np.where(np.isnan(derived), None, "census population / township mean household size"),
+def _band_note(
+    fuzzy: np.ndarray, unenumerated: np.ndarray, start: pd.Series, end: pd.Series
+) -> list[str | None]:
+    notes = []
+    for is_fuzzy, share, first, last in zip(fuzzy, unenumerated, start, end, strict=True):
+        parts = [
+            is_fuzzy and "widened: fuzzy place match",
+            share > 0 and f"high raised {share:.0%}: state partly not enumerated in 2014",
+            pd.notna(first)
+            and pd.notna(last)
+            and first != last
+            and "low at the earliest, high at the latest possible date",
+        ]
+        notes.append("; ".join(p for p in parts if p) or None)
+    return notes
+
+
+def _breakdowns(out: pd.DataFrame, headline: pd.DataFrame, places: pd.DataFrame) -> pd.DataFrame:
+    """Census breakdowns of the headline unit, or its township's shares applied to it."""
+    township = places.loc[out["township_pcode"].fillna(out["pcode"])].reset_index(drop=True)
+    base = out["population_census"].astype("float").to_numpy()
+    derived = []
+    for column in BREAKDOWNS:
+        own = headline[column].astype("float").to_numpy()
+        share = (township[column] / township["population"]).astype("float").to_numpy()
+        use_share = np.isnan(own) & ~np.isnan(share * base)
+        out[column] = pd.array(np.round(np.where(use_share, base * share, own)), dtype="Int64")
+        derived.append(np.where(use_share, column.replace("population_", ""), ""))
+    names = [", ".join(d for d in row if d) for row in zip(*derived, strict=True)]
+    out["breakdown_method"] = [
+        f"township shares applied: {n}" if n else "census figures of the unit" for n in names
+    ]
+    out.loc[out["population_census"].isna(), "breakdown_method"] = None
+    return out
+
+
+def _services(out: pd.DataFrame, place: pd.DataFrame, benchmark: float) -> pd.DataFrame:
+    """Services of the place named, and beds per 10,000 of its people against a benchmark."""
+    for column in ("schools", "hospitals", "hospital_beds", "health_workers"):
+        out[column] = place[column].to_numpy()
+    for column in ("schools_source", "hospitals_source", "health_workers_source"):
+        out[column] = place[column].to_numpy()
+    people = out["population_town_census"].astype("float")
+    beds = out["hospital_beds"].astype("float")
+    out["beds_per_10000"] = (beds / people * 10_000).round(1)
+    out["beds_benchmark_per_10000"] = benchmark
+    out["beds_below_benchmark"] = (
+        (out["beds_per_10000"] < benchmark).where(out["beds_per_10000"].notna()).astype("boolean")
     )
     return out

@@ -11,21 +11,26 @@ from impact.assumptions import load_assumptions
 from impact.errors import NoUsableEventsError
 from impact.estimate import estimate
 from impact.events import EventTable, read_events
-from impact.gazetteer import Resolution, resolve_places
+from impact.gazetteer import Gazetteer, Resolution, resolve_places
 from impact.reference import Reference, bundled_folder, load_reference
-from impact.rollup import mark_counted, summarise
-from impact.schemas import Impact, Rejected
+from impact.rollup import control_timeline, mark_counted, population_by_actor, summarise
+from impact.schemas import Impact, Rejected, Skipped
 
 IMPACT_COLUMNS = """
     event_id date place township district region change gaining_actor losing_actor source
-    confidence notes pcode place_name level state_region_pcode state_region_name district_pcode
-    district_name township_pcode township_name match_method match_score match_note
-    place_qualifier scope
-    area_pcode area_name area_level population_town_census population_area_census
-    population_census census_year population_source context_pcode context_population
-    years_since_census population_low population_central population_high households
-    households_method wards village_tracts schools schools_source hospitals hospital_beds
-    hospitals_source counted not_counted_reason headline_pcode source_file source_row
+    confidence notes
+    pcode place_name level state_region_pcode state_region_name district_pcode district_name
+    township_pcode township_name match_method match_score match_note place_qualifier
+    scope area_pcode area_name area_level headline_pcode population_town_census
+    population_area_census population_census census_year census_coverage population_source
+    context_pcode context_population
+    years_since_census population_low population_central population_high band_note
+    population_male population_female population_0_14 population_15_64 population_65_plus
+    population_disability households breakdown_method
+    wards village_tracts schools schools_source hospitals hospital_beds hospitals_source
+    health_workers health_workers_source beds_per_10000 beds_benchmark_per_10000
+    beds_below_benchmark
+    counted not_counted_reason source_file source_row
 """.split()
 
 
@@ -42,54 +47,66 @@ class RunResult:
     resolution: Resolution
     impacts: pd.DataFrame
     rejected: pd.DataFrame
+    skipped: pd.DataFrame
     summary: pd.DataFrame
+    timeline: pd.DataFrame
+    control: pd.DataFrame
     assumptions: pd.DataFrame
     reference: Reference
     scope: str
+    period: tuple[str | None, str | None] = (None, None)
 
     @property
     def total(self) -> pd.Series:
         """The 'all events' row of the summary."""
         return self.summary[self.summary["group_by"] == "total"].iloc[0]
 
+    @property
+    def reconciliation(self) -> dict[str, int]:
+        """Input rows = used + rejected + skipped by rule, always."""
+        return {
+            "input": self.inputs.rows_read,
+            "used": len(self.impacts),
+            "rejected": len(self.rejected),
+            "skipped": len(self.skipped),
+        }
+
 
 def run(
     events: str | Path | list[str | Path] | None = None,
     *,
-    reference: Reference | str | Path | None = None,
+    reference: Reference | Gazetteer | str | Path | None = None,
     assumptions: str | Path | None = None,
     scope: str = "area",
     dayfirst: bool | None = None,
+    since: str | None = None,
+    until: str | None = None,
 ) -> RunResult:
     """Read events, resolve places, estimate and total them.
 
     Args:
         events: event files; the bundled seeds when None.
-        reference: a loaded package or its folder; the bundled Myanmar package when None.
+        reference: a loaded package (or a Gazetteer built on one, to reuse its index) or a
+            package folder; the bundled Myanmar package when None.
         assumptions: a TOML file overriding default assumptions.
         scope: "area" or "town", the headline population.
         dayfirst: how to read dates such as 07/11/2023 (None refuses ambiguous ones).
+        since, until: keep events in this period (ISO dates, inclusive); others are skipped.
 
     Raises:
-        NoUsableEventsError: every input row was rejected.
+        NoUsableEventsError: no input row could be used.
     """
-    if not isinstance(reference, Reference):
-        reference = load_reference(reference)
+    gazetteer = _gazetteer(reference)
+    reference = gazetteer.reference
     table = read_events(events if events is not None else default_events_path(), dayfirst=dayfirst)
-    resolution = resolve_places(table.events, reference)
+    kept, skipped = _within_period(table.events, since, until)
+    resolution = resolve_places(kept, gazetteer)
     rejected = pd.concat([table.rejected, resolution.rejected], ignore_index=True)
     rejected = Rejected.validate(
         rejected.sort_values(["source_file", "source_row"]).reset_index(drop=True)
     )
     if resolution.resolved.empty:
-        reasons = "; ".join(
-            f"{r.source_file} row {r.source_row}: {r.message}"
-            for r in rejected.head(3).itertuples()
-        )
-        raise NoUsableEventsError(
-            f"none of the {table.rows_read} input rows could be used. "
-            f"{reasons}{' …' if len(rejected) > 3 else ''}"
-        )
+        raise NoUsableEventsError(_nothing_usable(table, rejected, skipped))
     table_assumptions = load_assumptions(assumptions)
     impacts = estimate(resolution.resolved, reference, table_assumptions, scope=scope)
     impacts = mark_counted(impacts, reference)
@@ -101,13 +118,63 @@ def run(
         and c not in ("date_text", "change_text")
     ]
     impacts = Impact.validate(impacts[[*IMPACT_COLUMNS, *extra]])
+    timeline = control_timeline(impacts)
     return RunResult(
-        table,
-        resolution,
-        impacts,
-        rejected,
-        summarise(impacts),
-        table_assumptions,
-        reference,
-        scope,
+        inputs=table,
+        resolution=resolution,
+        impacts=impacts,
+        rejected=rejected,
+        skipped=skipped,
+        summary=summarise(impacts),
+        timeline=timeline,
+        control=population_by_actor(timeline, impacts),
+        assumptions=table_assumptions,
+        reference=reference,
+        scope=scope,
+        period=(since, until),
     )
+
+
+def _gazetteer(reference: Reference | Gazetteer | str | Path | None) -> Gazetteer:
+    if isinstance(reference, Gazetteer):
+        return reference
+    if not isinstance(reference, Reference):
+        reference = load_reference(reference)
+    return Gazetteer(reference)
+
+
+def _within_period(
+    events: pd.DataFrame, since: str | None, until: str | None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Events inside [since, until]; the others as skipped rows."""
+    inside = pd.Series(True, index=events.index)
+    if since:
+        inside &= events["date"] >= pd.Timestamp(since)
+    if until:
+        inside &= events["date"] <= pd.Timestamp(until)
+    out = events[~inside]
+    period = f"{since or 'the start'} to {until or 'the end'}"
+    skipped = pd.DataFrame(
+        {
+            "source_file": out["source_file"],
+            "source_row": out["source_row"],
+            "column": "date",
+            "value": out["date"].dt.strftime("%Y-%m-%d"),
+            "reason": "outside_period",
+            "message": f"outside the period {period}",
+        }
+    )
+    return events[inside].reset_index(drop=True), Skipped.validate(skipped.reset_index(drop=True))
+
+
+def _nothing_usable(table: EventTable, rejected: pd.DataFrame, skipped: pd.DataFrame) -> str:
+    if rejected.empty and not skipped.empty:
+        return (
+            f"all {table.rows_read} input rows fall outside the period asked for; widen "
+            "--since/--until"
+        )
+    reasons = "; ".join(
+        f"{r.source_file} row {r.source_row}: {r.message}" for r in rejected.head(3).itertuples()
+    )
+    more = " …" if len(rejected) > 3 else ""
+    return f"none of the {table.rows_read} input rows could be used. {reasons}{more}"

@@ -11,16 +11,11 @@ import pandas as pd
 
 from impact.reference import Reference
 
-SUMMED = [
-    "population_census",
-    "population_low",
-    "population_central",
-    "population_high",
-    "households",
-    "schools",
-    "hospitals",
-    "hospital_beds",
-]
+SUMMED = """
+    population_census population_low population_central population_high households
+    population_male population_female population_0_14 population_15_64 population_65_plus
+    population_disability schools hospitals hospital_beds health_workers
+""".split()
 
 
 def mark_counted(impacts: pd.DataFrame, reference: Reference) -> pd.DataFrame:
@@ -105,3 +100,84 @@ def summarise(impacts: pd.DataFrame) -> pd.DataFrame:
     for column in columns[2:]:
         summary[column] = summary[column].astype("Int64")
     return summary
+
+
+MOVES_CONTROL = {"captured", "recaptured", "handed over", "withdrawn"}
+
+
+def control_timeline(impacts: pd.DataFrame) -> pd.DataFrame:
+    """After each event, who holds the place (its headline unit).
+
+    Captures, recaptures, hand-overs and withdrawals move control to the gaining actor; a
+    contested claim does not and is flagged. Before a place's first event it is held by that
+    event's losing actor. A losing actor that differs from the recorded holder is flagged.
+    """
+    events = impacts.sort_values(["date", "event_id"])
+    rows = []
+    holders: dict[str, str] = {}
+    for event in events.itertuples(index=False):
+        place = event.headline_pcode
+        before = holders.get(place, _actor(event.losing_actor))
+        moves = event.change in MOVES_CONTROL
+        after = _actor(event.gaining_actor) if moves else before
+        flags = []
+        if not moves:
+            flags.append(f"{event.change} claim: control not moved")
+        if place in holders and pd.notna(event.losing_actor) and event.losing_actor != before:
+            flags.append(f"losing actor '{event.losing_actor}' is not the recorded holder")
+        holders[place] = after
+        rows.append(
+            {
+                "date": event.date,
+                "event_id": event.event_id,
+                "pcode": place,
+                "place_name": event.area_name if event.scope == "area" else event.place_name,
+                "change": event.change,
+                "holder_before": before,
+                "holder_after": after,
+                "control_moved": moves and after != before,
+                "flag": "; ".join(flags) or None,
+            }
+        )
+    columns = [
+        "date",
+        "event_id",
+        "pcode",
+        "place_name",
+        "change",
+        "holder_before",
+        "holder_after",
+        "control_moved",
+        "flag",
+    ]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _actor(name: object) -> str:
+    return "unknown" if name is None or pd.isna(name) else str(name)
+
+
+def population_by_actor(timeline: pd.DataFrame, impacts: pd.DataFrame) -> pd.DataFrame:
+    """People (projected central) in the places of the timeline, by holder, after each date.
+
+    Each place counts once, with the central figure of its latest event; places without a
+    census figure are counted in `places` but add nothing to `population_central`.
+    """
+    if timeline.empty:
+        return pd.DataFrame(columns=["date", "holder", "places", "population_central"])
+    holder = timeline.pivot_table(
+        index="date", columns="pcode", values="holder_after", aggfunc="last"
+    ).ffill()
+    long = holder.reset_index().melt(id_vars="date", var_name="pcode", value_name="holder")
+    long = long.dropna(subset=["holder"])
+    latest = impacts.sort_values(["date", "event_id"]).drop_duplicates(
+        "headline_pcode", keep="last"
+    )
+    people = latest.set_index("headline_pcode")["population_central"]
+    long["population_central"] = long["pcode"].map(people)
+    table = long.groupby(["date", "holder"]).agg(
+        places=("pcode", "size"),
+        population_central=("population_central", lambda s: s.sum(min_count=1)),
+    )
+    table["population_central"] = table["population_central"].astype("Int64")
+    return table.reset_index().sort_values(["date", "holder"]).reset_index(drop=True)

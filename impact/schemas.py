@@ -132,6 +132,9 @@ class Impact(ResolvedEvent):
         return ~known | ordered.fillna(False)
 
 
+SKIP_REASONS = ["outside_period", "not_a_control_change"]
+
+
 class Rejected(pa.DataFrameModel):
     """An input row that could not be used, and why."""
 
@@ -145,3 +148,9 @@ class Rejected(pa.DataFrameModel):
     class Config:
         strict = True
         coerce = True
+
+
+class Skipped(Rejected):
+    """An input row left out by a rule the analyst chose (period, event type), not an error."""
+
+    reason: Series[str] = pa.Field(isin=SKIP_REASONS, description="Rule that left it out")

@@ -36,7 +36,7 @@ PLACE_COLUMNS = """
     pcode name level parent_pcode state_region_pcode district_pcode township_pcode area_pcode
     population population_male population_female urban_population rural_population households
     population_0_14 population_15_64 population_65_plus population_disability population_year
-    census_coverage towns wards village_tracts area_km2 schools hospitals hospital_beds doctors
+    census_coverage not_enumerated_share towns wards village_tracts area_km2 schools hospitals hospital_beds doctors
     nurses health_assistants health_workers lat lon source population_source
     census_coverage_source hospitals_source health_workers_source schools_source area_source
     location_source
@@ -729,6 +729,13 @@ def add_census_coverage(places: pd.DataFrame) -> pd.DataFrame:
     places["census_coverage_source"] = np.where(
         flagged, key.map(table["source"]), "mimu_census_township"
     )
+    # The state's estimate of people not enumerated, as a share of those enumerated there: the
+    # finest figure the sources give, used to widen the high estimate in flagged units.
+    estimate = pd.to_numeric(table["not_enumerated_estimate"])
+    state_population = places.set_index("pcode")["population"]
+    share = (estimate / state_population.reindex(estimate.index)).dropna()
+    places["not_enumerated_share"] = places["state_region_pcode"].map(share).where(flagged)
+    places["not_enumerated_share"] = places["not_enumerated_share"].astype(float).round(4)
     return places
 
 

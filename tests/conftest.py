@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 import impact
+import impact.gazetteer
 
 SHARED_SOURCES = Path(__file__).resolve().parents[2] / "shared" / "reference_sources"
 GOLDEN = Path(__file__).with_name("golden")
@@ -50,3 +51,9 @@ def khampat_event(write_events) -> Path:
         'Myanmar military,"Myanmar Now, 8 Nov 2023"\n',
         name="khampat.csv",
     )
+
+
+@pytest.fixture(scope="session")
+def gazetteer(reference) -> impact.gazetteer.Gazetteer:
+    """The name index, built once; `impact.run(reference=gazetteer)` reuses it."""
+    return impact.gazetteer.Gazetteer(reference)

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from impact.gazetteer import LEVEL_PREFERENCE, Gazetteer, resolve_places
+from impact.gazetteer import LEVEL_PREFERENCE, resolve_places
 from impact.names import normalise_name, repair_pcode, romanised_key, split_qualifier
 
 VARIANTS = pd.read_csv(
@@ -24,11 +24,6 @@ def events(*rows: tuple) -> pd.DataFrame:
     frame["source_file"] = "test.csv"
     frame["source_row"] = range(2, len(frame) + 2)
     return frame
-
-
-@pytest.fixture(scope="module")
-def gazetteer(reference) -> Gazetteer:
-    return Gazetteer(reference)
 
 
 @pytest.mark.parametrize("row", VARIANTS.to_dict("records"), ids=lambda r: r["place"])

@@ -1,4 +1,4 @@
-"""Totals: each place once, nested places once, contested claims not at all."""
+"""Totals without double counting, the control timeline, summaries and the period filter."""
 
 from __future__ import annotations
 
@@ -9,25 +9,29 @@ from hypothesis import strategies as st
 import impact
 
 ROWS = [
-    ("2023-11-07", "Khampat", "Tamu", "captured"),
-    ("2023-11-08", "Tamu", None, "captured"),
-    ("2023-11-09", "MMR005030", None, "captured"),
-    ("2023-11-10", "Kawlin", "Kawlin", "captured"),
-    ("2023-11-11", "Kawlin", "Kawlin", "recaptured"),
-    ("2023-11-12", "Namhsan", None, "contested"),
-    ("2023-11-13", "Auk Taung", "Tamu", "captured"),
+    ("2023-11-07", "Khampat", "Tamu", "captured", "PDF", "Myanmar military"),
+    ("2023-11-08", "Tamu", None, "captured", "PDF", "Myanmar military"),
+    ("2023-11-09", "MMR005030", None, "captured", "PDF", "Myanmar military"),
+    ("2023-11-10", "Kawlin", "Kawlin", "captured", "PDF", "Myanmar military"),
+    ("2023-11-11", "Kawlin", "Kawlin", "recaptured", "Myanmar military", "PDF"),
+    ("2023-11-12", "Namhsan", None, "contested", "TNLA", "Myanmar military"),
+    ("2023-11-13", "Auk Taung", "Tamu", "captured", "PDF", "Myanmar military"),
 ]
+COLUMNS = ["date", "place", "township", "change", "gaining_actor", "losing_actor"]
 
 
-def run_rows(rows, tmp_path, reference, name="e.csv"):
-    frame = pd.DataFrame(rows, columns=["date", "place", "township", "change"])
-    path = tmp_path / name
-    frame.to_csv(path, index=False)
-    return impact.run(path, reference=reference)
+def run_rows(rows, folder, gazetteer, name="e.csv", **options):
+    path = folder / name
+    pd.DataFrame(rows, columns=COLUMNS).to_csv(path, index=False)
+    return impact.run(path, reference=gazetteer, **options)
 
 
-def test_reasons_for_not_counting(tmp_path, reference):
-    impacts = run_rows(ROWS, tmp_path, reference).impacts.set_index("place")
+def known(value) -> int:
+    return 0 if pd.isna(value) else int(value)
+
+
+def test_reasons_for_not_counting(tmp_path, gazetteer):
+    impacts = run_rows(ROWS, tmp_path, gazetteer).impacts.set_index("place")
     assert impacts.loc["MMR005030", "counted"]
     assert "inside MMR005030, counted at event" in impacts.loc["Khampat", "not_counted_reason"]
     assert not impacts.loc["Tamu", "counted"]
@@ -38,44 +42,111 @@ def test_reasons_for_not_counting(tmp_path, reference):
     assert "inside MMR005030," in impacts.loc["Auk Taung", "not_counted_reason"]
 
 
-def test_village_tract_inside_counted_subtownship(tmp_path, reference):
-    rows = [
-        ("2023-11-07", "Khampat", "Tamu", "captured"),
-        ("2023-11-08", "Auk Taung", "Tamu", "captured"),
-    ]
-    impacts = run_rows(rows, tmp_path, reference).impacts.set_index("place")
+def test_village_tract_inside_counted_subtownship(tmp_path, gazetteer):
+    rows = [ROWS[0], ("2023-11-08", "Auk Taung", "Tamu", "captured", "PDF", None)]
+    impacts = run_rows(rows, tmp_path, gazetteer).impacts.set_index("place")
     assert impacts.loc["Khampat", "counted"]
     assert "inside MMR005030703S" in impacts.loc["Auk Taung", "not_counted_reason"]
 
 
-def test_nested_town_inside_counted_township_is_not_added(tmp_path, reference):
+def test_nested_town_inside_counted_township_is_not_added(tmp_path, gazetteer):
     rows = [
-        ("2023-11-07", "Tamu", None, "captured"),
-        ("2023-11-08", "Tamu", None, "captured"),
-        ("2023-11-09", "San Da Ku Ward", "Tamu", "captured"),
+        ("2023-11-07", "Tamu", None, "captured", "PDF", None),
+        ("2023-11-09", "San Da Ku Ward", "Tamu", "captured", "PDF", None),
     ]
-    result = run_rows(rows, tmp_path, reference)
+    result = run_rows(rows, tmp_path, gazetteer)
     ward = result.impacts.set_index("place").loc["San Da Ku Ward"]
     assert not ward["counted"] and "inside MMR005030" in ward["not_counted_reason"]
     assert result.total["population_census"] == 114_869
+    assert result.total["population_central_all_rows"] > result.total["population_central"]
 
 
-choices = st.lists(st.sampled_from(ROWS), min_size=1, max_size=10)
+def test_taken_and_retaken_next_day_pauktaw(gazetteer):
+    result = impact.run(reference=gazetteer)
+    pauktaw = result.timeline[result.timeline["pcode"] == "MMR012007"]
+    assert pauktaw[["holder_before", "holder_after"]].values.tolist() == [
+        ["Myanmar military", "Arakan Army"],
+        ["Arakan Army", "Myanmar military"],
+    ]
+    assert pauktaw["control_moved"].all()
+    end = result.control[result.control["date"] == result.control["date"].max()]
+    assert end.set_index("holder").loc["Myanmar military", "places"] == 1
+
+
+def test_taken_then_handed_back_under_a_deal(tmp_path, gazetteer):
+    rows = [
+        ("2023-11-07", "Khampat", "Tamu", "captured", "PDF", "Myanmar military"),
+        ("2023-12-01", "Khampat", "Tamu", "handed over", "Myanmar military", "PDF"),
+    ]
+    timeline = run_rows(rows, tmp_path, gazetteer).timeline
+    assert timeline["holder_after"].tolist() == ["PDF", "Myanmar military"]
+
+
+def test_taken_by_one_group_then_handed_to_another(tmp_path, gazetteer):
+    rows = [
+        ("2023-11-07", "Khampat", "Tamu", "captured", "PDF", "Myanmar military"),
+        ("2023-11-20", "Khampat", "Tamu", "handed over", "KIA", "PDF"),
+    ]
+    result = run_rows(rows, tmp_path, gazetteer)
+    assert result.timeline["holder_after"].tolist() == ["PDF", "KIA"]
+    end = result.control[result.control["date"] == result.control["date"].max()]
+    assert end["holder"].tolist() == ["KIA"] and end["population_central"].iloc[0] > 38_728
+
+
+def test_contested_claim_does_not_move_control_and_is_flagged(tmp_path, gazetteer):
+    rows = [
+        ("2023-11-07", "Khampat", "Tamu", "captured", "PDF", "Myanmar military"),
+        ("2023-11-09", "Khampat", "Tamu", "contested", "Myanmar military", "PDF"),
+    ]
+    timeline = run_rows(rows, tmp_path, gazetteer).timeline
+    assert timeline["holder_after"].tolist() == ["PDF", "PDF"]
+    assert "contested claim" in timeline["flag"].iloc[1]
+
+
+def test_summaries_by_month_actor_and_region(gazetteer):
+    summary = impact.run(reference=gazetteer).summary
+    assert set(summary["group_by"]) == {"total", "month", "gaining_actor", "state_region_name"}
+    months = summary[summary["group_by"] == "month"].set_index("group")
+    assert months.loc["2023-11", "events"] == 6
+    total = summary[summary["group_by"] == "total"].iloc[0]
+    assert months["events_counted"].sum() == total["events_counted"]
+
+
+def test_period_filter_skips_rows_and_reconciles(gazetteer):
+    result = impact.run(reference=gazetteer, since="2023-11-01", until="2023-11-30")
+    assert result.impacts["date"].min() >= pd.Timestamp("2023-11-01")
+    assert result.reconciliation == {"input": 8, "used": 6, "rejected": 0, "skipped": 2}
+    assert set(result.skipped["reason"]) == {"outside_period"}
 
 
 @settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(rows=choices, extra=st.sampled_from(ROWS))
+@given(rows=st.lists(st.sampled_from(ROWS), min_size=1, max_size=10), extra=st.integers(0, 9))
 def test_counted_total_le_plain_sum_and_duplicates_change_nothing(
-    tmp_path_factory, reference, rows, extra
+    tmp_path_factory, gazetteer, rows, extra
 ):
     folder = tmp_path_factory.mktemp("roll")
-    first = run_rows(rows, folder, reference, "a.csv").total
+    first = run_rows(rows, folder, gazetteer, "a.csv").total
     assert known(first["population_central"]) <= known(first["population_central_all_rows"])
-    doubled = run_rows([*rows, rows[-1]], folder, reference, "b.csv").total
+    doubled = run_rows([*rows, rows[extra % len(rows)]], folder, gazetteer, "b.csv").total
     assert known(doubled["population_census"]) == known(first["population_census"])
 
 
-def known(value) -> int:
-    return 0 if pd.isna(value) else int(value)
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    first=st.sampled_from(["Myanmar military", "KIA", "AA"]),
+    second=st.sampled_from(["PDF", "TNLA", "MNDAA"]),
+    change=st.sampled_from(["recaptured", "handed over"]),
+)
+def test_capture_then_reversal_returns_to_the_first_holder(
+    tmp_path_factory, gazetteer, first, second, change
+):
+    rows = [
+        ("2023-11-07", "Khampat", "Tamu", "captured", second, first),
+        ("2023-11-08", "Khampat", "Tamu", change, first, second),
+    ]
+    timeline = run_rows(rows, tmp_path_factory.mktemp("tl"), gazetteer).timeline
+    assert timeline["holder_before"].iloc[0] == timeline["holder_after"].iloc[-1] == first

@@ -1,0 +1,101 @@
+"""Turn a run into words: the headline sentence and the report text from templates."""
+
+from __future__ import annotations
+
+from datetime import date
+from importlib import metadata
+from pathlib import Path
+
+import pandas as pd
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from impact.pipeline import RunResult
+
+
+def package_version() -> str:
+    try:
+        return metadata.version("impact")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def fmt(value: object) -> str:
+    """Thousands separators for counts; 'unknown' for missing values, never 0."""
+    if value is None or pd.isna(value):
+        return "unknown"
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:,.1f}"
+    return f"{int(value):,}"
+
+
+def headline(result: RunResult) -> str:
+    """One sentence with the figures an analyst reads out first."""
+    total = result.total
+    return (
+        f"{total['places_counted']} places changed control in {len(result.impacts)} events. "
+        f"About {fmt(total['population_central'])} people lived there (range "
+        f"{fmt(total['population_low'])}–{fmt(total['population_high'])}; "
+        f"{fmt(total['population_census'])} in the 2014 census), in "
+        f"{fmt(total['households'])} households, with {fmt(total['hospitals'])} public "
+        f"hospitals ({fmt(total['hospital_beds'])} beds). "
+        f"{total['population_unknown_events']} counted places have no census figure."
+    )
+
+
+def period_text(result: RunResult) -> str:
+    since, until = result.period
+    dates = result.impacts["date"]
+    start = pd.Timestamp(since) if since else dates.min()
+    end = pd.Timestamp(until) if until else dates.max()
+    return f"{start:%d %b %Y} to {end:%d %b %Y}"
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    frame = frame.copy()
+    for column in frame.columns:
+        if pd.api.types.is_datetime64_any_dtype(frame[column]):
+            frame[column] = frame[column].dt.strftime("%Y-%m-%d")
+    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+
+
+def report_context(result: RunResult) -> dict:
+    """Everything the report templates show, as plain values."""
+    events = _records(result.impacts)
+    control = result.control
+    last = control[control["date"] == control["date"].max()] if not control.empty else control
+    return {
+        "period": period_text(result),
+        "version": package_version(),
+        "today": date.today().isoformat(),
+        "inputs": [Path(i["file"]).name for i in result.inputs.inputs],
+        "reference_version": result.reference.version,
+        "headline": headline(result),
+        "rows": result.reconciliation,
+        "total": result.total,
+        "events": events,
+        "notes": [e for e in events if e["band_note"]],
+        "unknown": [e for e in events if e["population_census"] is None],
+        "control_end": _records(last.sort_values("population_central", ascending=False)),
+        "flags": [t for t in _records(result.timeline) if t["flag"]],
+        "scope": result.scope,
+        "a": dict(zip(result.assumptions["name"], result.assumptions["value"], strict=True)),
+        "assumptions": result.assumptions.to_dict("records"),
+        "sources": _records(result.reference.sources),
+        "fmt": fmt,
+    }
+
+
+def _environment(autoescape: bool) -> Environment:
+    return Environment(
+        loader=PackageLoader("impact", "templates"),
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+        autoescape=autoescape,
+    )
+
+
+def render_markdown(result: RunResult) -> str:
+    """The report as Markdown, from `templates/report.md.j2`."""
+    return (
+        _environment(autoescape=False).get_template("report.md.j2").render(**report_context(result))
+    )
