@@ -55,6 +55,9 @@ def report(
     ] = None,
     dayfirst: Annotated[bool, typer.Option(help="Read 07/11/2023 as 7 November.")] = False,
     monthfirst: Annotated[bool, typer.Option(help="Read 07/11/2023 as 11 July.")] = False,
+    sheet: Annotated[str | None, typer.Option(help="Excel sheet to read (name or number).")] = None,
+    encoding: Annotated[str | None, typer.Option(help="Text encoding of CSV files.")] = None,
+    strict: Annotated[bool, typer.Option(help="Exit 1 if any row is rejected.")] = False,
     since: Annotated[str | None, typer.Option(help="First day of the period (YYYY-MM-DD).")] = None,
     until: Annotated[str | None, typer.Option(help="Last day of the period (YYYY-MM-DD).")] = None,
     force: Annotated[bool, typer.Option(help="Replace an existing report folder.")] = False,
@@ -76,6 +79,8 @@ def report(
             assumptions=assumptions,
             scope=scope,
             dayfirst=order,
+            sheet=_sheet(sheet),
+            encoding=encoding,
             since=_iso(since, "--since"),
             until=_iso(until, "--until"),
         )
@@ -87,6 +92,12 @@ def report(
         f"(see rejected.csv), skipped by rule {rows['skipped']}"
     )
     out.print(headline(result))
+    if not result.rejected.empty:
+        reasons = result.rejected["reason"].value_counts().sort_index()
+        err.print("Rejected rows by reason: " + ", ".join(f"{k} {v}" for k, v in reasons.items()))
+        if strict:
+            err.print("[red]--strict:[/red] rows were rejected; the report was written anyway")
+            raise typer.Exit(1)
 
 
 @app.command()
@@ -120,6 +131,12 @@ def places(
     out.print(shown)
 
 
+def _sheet(text: str | None) -> str | int:
+    if text is None:
+        return 0
+    return int(text) if text.isdigit() else text
+
+
 def _iso(text: str | None, option: str) -> str | None:
     if text is None:
         return None
@@ -144,7 +161,7 @@ class _handled:
         if isinstance(error, ImpactError):
             if self.debug:
                 err.print("".join(traceback.format_exception(error)))
-            err.print(f"[red]error:[/red] {error}", highlight=False)
+            err.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
             raise typer.Exit(error.exit_code)
         return False
 

@@ -1,36 +1,43 @@
-"""Read control-change events from CSV or Excel files into one normalised table.
+"""Read control-change events from CSV, Excel or ACLED files into one normalised table.
 
-Every input row ends in exactly one of two tables: `events` (usable) or `rejected` (with the
-file, line, column, value and a reason code). Column names are matched forgivingly, so a sheet
-typed by a colleague or exported from another tool reads without editing.
+Every input row ends in exactly one of three tables: `events` (usable), `rejected` (with the
+file, line, column, value and a reason code) or `skipped` (left out by a rule, such as an
+ACLED row that is not a control change). Column names are matched forgivingly, unknown columns
+pass through, and encodings and delimiters are detected, so a sheet typed by a colleague reads
+without editing.
 """
 
 from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
 import pandera.pandas as pa
 
+from impact import acled
+from impact.dates import parse_event_dates
 from impact.errors import InputFileError
-from impact.schemas import Event, Rejected
+from impact.schemas import Event, Rejected, Skipped
 
 COLUMN_SYNONYMS = {
-    "event_id": ["event_id", "id", "event", "event_no", "event_id_cnty"],
-    "date": ["date", "event_date", "date_of_change", "day"],
-    "place": ["place", "location", "town", "place_name", "city", "village", "pcode"],
+    "event_id": ["event_id", "id", "event", "event_no", "event_number"],
+    "date": ["date", "event_date", "date_of_change", "day", "when"],
+    "place": ["place", "location", "town", "place_name", "city", "village", "pcode", "where"],
     "township": ["township", "admin3", "tsp", "township_name"],
     "district": ["district", "admin2"],
-    "region": ["region", "state", "state_region", "admin1", "state_or_region"],
-    "change": ["change", "change_type", "control_change", "type"],
+    "region": ["region", "state", "state_region", "admin1", "state_or_region", "division"],
+    "change": ["change", "change_type", "control_change", "type", "what_happened"],
     "gaining_actor": ["gaining_actor", "gained_by", "taken_by", "actor", "actor1", "new_holder"],
     "losing_actor": ["losing_actor", "lost_by", "actor2", "previous_holder"],
     "source": ["source", "sources", "reported_by", "reference"],
     "confidence": ["confidence"],
+    "scope": ["scope"],
     "notes": ["notes", "note", "comment", "comments"],
 }
 CHANGE_WORDS = {
@@ -38,30 +45,55 @@ CHANGE_WORDS = {
         "captured",
         "capture",
         "seized",
+        "seize",
         "taken",
         "took",
         "took control",
+        "took full control",
         "overran",
         "overrun",
         "fell",
         "occupied",
-        "took full control",
         "control",
+        "liberated",
+        "taken over",
+        "overtaken",
     ],
-    "recaptured": ["recaptured", "retaken", "retook", "regained", "recapture"],
-    "handed over": ["handed over", "handed back", "handover", "hand over", "transferred", "ceded"],
-    "contested": ["contested", "claimed", "disputed", "claim"],
-    "withdrawn": ["withdrawn", "withdrew", "abandoned", "evacuated"],
+    "recaptured": [
+        "recaptured",
+        "recapture",
+        "retaken",
+        "retook",
+        "regained",
+        "regain",
+        "taken back",
+        "recovered",
+    ],
+    "handed over": [
+        "handed over",
+        "handed back",
+        "handover",
+        "hand over",
+        "transferred",
+        "ceded",
+        "handed back under a ceasefire deal",
+        "returned",
+    ],
+    "contested": ["contested", "claimed", "disputed", "claim", "claimed captured"],
+    "withdrawn": ["withdrawn", "withdrew", "abandoned", "evacuated", "retreated"],
 }
-DATE_FORMATS = ["%Y-%m-%d", "%d %b %Y", "%d %B %Y", "%b %d %Y", "%B %d %Y", "%Y/%m/%d"]
+CHANGE_QUALIFIERS = r"\b(partially|partly|reportedly|full|fully|under a ceasefire deal|back)\b"
+MAX_PLACE_LENGTH = 200
+CENSUS_DATE = pd.Timestamp("2014-03-29")
 
 
 @dataclass
 class EventTable:
-    """Events read from one or more files: what can be used, what cannot, and the inputs."""
+    """Events read from one or more files: usable, rejected and skipped rows, and the inputs."""
 
     events: pd.DataFrame
     rejected: pd.DataFrame
+    skipped: pd.DataFrame
     inputs: list[dict] = field(default_factory=list)
 
     @property
@@ -70,232 +102,378 @@ class EventTable:
 
 
 def read_events(
-    paths: str | Path | list[str | Path], *, dayfirst: bool | None = None, sheet: str | int = 0
+    paths: str | Path | list[str | Path],
+    *,
+    dayfirst: bool | None = None,
+    sheet: str | int = 0,
+    encoding: str | None = None,
 ) -> EventTable:
-    """Read event files (CSV or XLSX) into normalised events and rejected rows.
+    """Read event files (CSV, XLSX, ACLED exports) into normalised events.
 
     Args:
         paths: one file or several; their rows are concatenated.
         dayfirst: how to read dates such as 07/11/2023; None refuses ambiguous ones.
-        sheet: the Excel sheet to read.
+        sheet: the Excel sheet to read (name or position).
+        encoding: the text encoding of CSV files; detected when None.
 
     Raises:
         InputFileError: a file is missing, unreadable, or has no date or place column.
     """
     paths = [paths] if isinstance(paths, str | Path) else list(paths)
-    tables = [_read_one(Path(path), dayfirst=dayfirst, sheet=sheet) for path in paths]
+    tables = [_read_one(Path(p), dayfirst=dayfirst, sheet=sheet, encoding=encoding) for p in paths]
     events = pd.concat([t.events for t in tables], ignore_index=True)
-    rejected = pd.concat([t.rejected for t in tables], ignore_index=True)
-    events, duplicates = _split_duplicate_ids(events)
-    rejected = pd.concat([rejected, duplicates], ignore_index=True)
+    events, duplicates = _split_duplicates(events)
+    rejected = pd.concat([*(t.rejected for t in tables), duplicates], ignore_index=True)
+    skipped = pd.concat([t.skipped for t in tables], ignore_index=True)
     return EventTable(
         events=events.reset_index(drop=True),
         rejected=Rejected.validate(rejected.reset_index(drop=True)),
+        skipped=Skipped.validate(skipped.reset_index(drop=True)),
         inputs=[item for t in tables for item in t.inputs],
     )
 
 
-def _read_one(path: Path, *, dayfirst: bool | None, sheet: str | int) -> EventTable:
-    raw = _read_raw(path, sheet)
-    raw.columns = _canonical_columns(raw.columns, path)
-    frame = _normalise(raw, path, dayfirst)
-    events, rejected = _validate(frame)
+def _read_one(
+    path: Path, *, dayfirst: bool | None, sheet: str | int, encoding: str | None
+) -> EventTable:
+    raw = read_table(path, sheet=sheet, encoding=encoding)
+    raw["source_row"] = pd.Series(range(2, len(raw) + 2), index=raw.index, dtype="int64")
+    if acled.is_acled(raw.columns):
+        frame, rule_out = acled.acled_events(raw)
+        frame["source_row"] = raw["source_row"]
+        frame = frame.join(
+            raw[
+                [
+                    c
+                    for c in raw.columns
+                    if c.lower() not in _acled_used() and c not in frame.columns
+                ]
+            ]
+        )
+        layout = "acled"
+    else:
+        raw.columns = [*canonical_columns(raw.columns[:-1], path), "source_row"]
+        frame, rule_out, layout = raw, pd.Series(False, index=raw.index), "table"
+    skipped = _skipped(raw.rename(columns=str.lower)[rule_out], path)
+    normalised = _normalise(frame[~rule_out], path, dayfirst, layout)
+    events, rejected = _validate(normalised)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    return EventTable(events, rejected, [{"file": str(path), "sha256": digest, "rows": len(raw)}])
+    return EventTable(
+        events,
+        rejected,
+        skipped,
+        [{"file": str(path), "sha256": digest, "rows": len(raw), "layout": layout}],
+    )
 
 
-def _read_raw(path: Path, sheet: str | int) -> pd.DataFrame:
+def _acled_used() -> set[str]:
+    return {
+        "event_id_cnty",
+        "event_date",
+        "location",
+        "admin1",
+        "admin2",
+        "admin3",
+        "sub_event_type",
+        "actor1",
+        "actor2",
+        "source",
+        "notes",
+        "geo_precision",
+        "time_precision",
+        "source_row",
+    }
+
+
+def read_table(path: Path, *, sheet: str | int = 0, encoding: str | None = None) -> pd.DataFrame:
+    """The file as a table of text cells, whatever its format, encoding or delimiter."""
     if not path.exists():
         raise InputFileError("no such file; check the path", file=str(path))
     if path.suffix.lower() in {".xlsx", ".xlsm"}:
-        try:
-            return pd.read_excel(path, sheet_name=sheet, dtype=str).fillna("")
-        except (ValueError, KeyError) as error:
-            raise InputFileError(f"cannot read the Excel sheet: {error}", file=str(path)) from error
-    text = _decode(path)
+        return _read_excel(path, sheet)
+    text = decode(path.read_bytes(), path, encoding)
     if not text.strip():
         raise InputFileError(
             "the file is empty; expected a header row and event rows", file=str(path)
         )
-    delimiter = _sniff_delimiter(text)
-    from io import StringIO
+    try:
+        table = pd.read_csv(
+            io.StringIO(text),
+            sep=sniff_delimiter(text),
+            dtype=str,
+            keep_default_na=False,
+            skipinitialspace=True,
+        )
+    except (pd.errors.ParserError, csv.Error) as error:
+        raise InputFileError(
+            f"cannot split the file into columns ({error}); check the delimiter and quotes",
+            file=str(path),
+        ) from error
+    return table.rename(columns=lambda c: str(c).strip())
 
-    return pd.read_csv(StringIO(text), sep=delimiter, dtype=str, keep_default_na=False)
+
+def _read_excel(path: Path, sheet: str | int) -> pd.DataFrame:
+    try:
+        table = pd.read_excel(path, sheet_name=sheet, dtype=str)
+    except (ValueError, KeyError, OSError) as error:
+        raise InputFileError(
+            f"cannot read sheet {sheet!r}: {error}; name the sheet with --sheet", file=str(path)
+        ) from error
+    return table.fillna("").rename(columns=lambda c: str(c).strip())
 
 
-def _decode(path: Path) -> str:
-    data = path.read_bytes()
-    for encoding in ("utf-8-sig", "cp1252"):
+def decode(data: bytes, path: Path, encoding: str | None = None) -> str:
+    """Text of a CSV: the given encoding, else by byte-order mark, UTF-8, then Windows-1252."""
+    if encoding:
         try:
             return data.decode(encoding)
+        except (UnicodeDecodeError, LookupError) as error:
+            raise InputFileError(f"cannot decode as {encoding}: {error}", file=str(path)) from error
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    for candidate in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(candidate)
         except UnicodeDecodeError:
             continue
-    raise InputFileError("cannot decode the file; save it as UTF-8", file=str(path))
+    raise InputFileError(
+        "cannot tell the text encoding; try --encoding latin-1 or save the file as UTF-8",
+        file=str(path),
+    )
 
 
-def _sniff_delimiter(text: str) -> str:
-    try:
-        return csv.Sniffer().sniff(text[:8192], delimiters=",;\t|").delimiter
-    except csv.Error:
-        return ","
+def sniff_delimiter(text: str) -> str:
+    header = text.splitlines()[0] if text else ""
+    counts = {d: header.count(d) for d in (",", ";", "\t", "|")}
+    best = max(counts, key=counts.get)
+    return best if counts[best] else ","
 
 
-def _canonical_columns(columns: pd.Index, path: Path) -> list[str]:
-    """Map each header to its canonical name; unknown headers pass through normalised."""
-    lookup = {synonym: name for name, synonyms in COLUMN_SYNONYMS.items() for synonym in synonyms}
-    seen: set[str] = set()
+def canonical_columns(columns: pd.Index, path: Path) -> list[str]:
+    """Map each header to its canonical name; unknown headers pass through in snake_case."""
+    lookup = {syn: name for name, synonyms in COLUMN_SYNONYMS.items() for syn in synonyms}
+    taken: set[str] = set()
     result = []
     for column in columns:
-        key = re.sub(r"[^a-z0-9]+", "_", str(column).strip().lower()).strip("_")
+        key = re.sub(r"[^a-z0-9]+", "_", str(column).strip().lower()).strip("_") or "column"
         name = lookup.get(key, key)
-        if name in seen:
-            name = key if key not in seen else f"{key}_{len(seen)}"
-        seen.add(name)
+        if name in taken:
+            name = f"{key}_original" if key not in taken else f"{key}_{len(taken)}"
+        taken.add(name)
         result.append(name)
     missing = [name for name in ("date", "place") if name not in result]
     if missing:
         raise InputFileError(
             f"no {' or '.join(missing)} column; expected headers such as "
-            f"{', '.join(COLUMN_SYNONYMS[missing[0]][:4])} (found: {', '.join(map(str, columns))})",
+            f"{', '.join(COLUMN_SYNONYMS[missing[0]][:4])} (found: "
+            f"{', '.join(map(str, columns[:12]))})",
             file=str(path),
         )
     return result
 
 
-def _normalise(raw: pd.DataFrame, path: Path, dayfirst: bool | None) -> pd.DataFrame:
-    frame = raw.apply(lambda column: column.str.strip()).replace("", pd.NA)
+def _normalise(frame: pd.DataFrame, path: Path, dayfirst: bool | None, layout: str) -> pd.DataFrame:
+    text_columns = [c for c in frame.columns if c != "source_row"]
+    frame = frame.copy()
+    frame[text_columns] = (
+        frame[text_columns]
+        .apply(lambda column: column.astype("string").str.strip())
+        .replace("", pd.NA)
+    )
     for name in COLUMN_SYNONYMS:
         if name not in frame:
             frame[name] = pd.NA
     frame["source_file"] = path.name
-    frame["source_row"] = range(2, len(frame) + 2)
     frame["event_id"] = frame["event_id"].fillna(path.stem + "-" + frame["source_row"].astype(str))
     frame["date_text"] = frame["date"]
-    frame["date"] = parse_dates(frame["date"], dayfirst=dayfirst)
-    frame["change_text"] = frame["change"]
+    dates = parse_event_dates(frame["date"], dayfirst=dayfirst)
+    if layout == "acled":
+        dates = acled.precision_window(dates, frame["time_precision"])
+    frame[dates.columns] = dates
+    frame["date_flag"] = date_flags(frame["date"])
+    frame["change_text"] = frame["change"].fillna("(not given: taken as captured)")
     frame["change"] = normalise_change(frame["change"].fillna("captured"))
     return frame
 
 
-def parse_dates(text: pd.Series, *, dayfirst: bool | None = None) -> pd.Series:
-    """Parse dates written in the usual ways; ambiguous day/month forms stay NaT unless told."""
-    parsed = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
-    clean = text.str.replace(r"(\d)(st|nd|rd|th)\b", r"\1", regex=True).str.replace(",", "")
-    for fmt in DATE_FORMATS:
-        todo = parsed.isna() & clean.notna()
-        if not todo.any():
-            break
-        parsed[todo] = pd.to_datetime(clean[todo], format=fmt, errors="coerce")
-    numeric = clean.str.extract(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$").astype("Float64")
-    first, second, year = numeric[0], numeric[1], numeric[2]
-    plain_dayfirst = (
-        (first > 12) | (first == second)
-        if dayfirst is None
-        else pd.Series(dayfirst, index=text.index)
-    )
-    plain_monthfirst = (
-        (second > 12) if dayfirst is None else pd.Series(not dayfirst, index=text.index)
-    )
-    for is_form, day, month in ((plain_dayfirst, first, second), (plain_monthfirst, second, first)):
-        use = parsed.isna() & is_form.fillna(False).astype(bool) & year.notna()
-        if use.any():
-            parsed[use] = pd.to_datetime(
-                pd.DataFrame({"year": year[use], "month": month[use], "day": day[use]}).astype(
-                    "Int64"
-                ),
-                errors="coerce",
-            )
-    return parsed
+def date_flags(dates: pd.Series) -> pd.Series:
+    """Dates after today or before the 2014 census are kept but flagged."""
+    future = dates > pd.Timestamp(date.today())
+    early = dates < CENSUS_DATE
+    flags = pd.Series(pd.NA, index=dates.index, dtype="string")
+    flags[future] = "in the future"
+    flags[early] = "before the 2014 census"
+    return flags
 
 
 def normalise_change(text: pd.Series) -> pd.Series:
     """Map change words to the small vocabulary; unknown words become NA (rejected later)."""
     lookup = {word: name for name, words in CHANGE_WORDS.items() for word in words}
-    key = text.str.lower().str.replace(r"[^a-z ]", " ", regex=True).str.split().str.join(" ")
-    return key.map(lookup).astype("string")
+    words = text.astype("string").str.lower().str.replace(r"[^a-z ]", " ", regex=True)
+    key = words.str.split().str.join(" ")
+    direct = key.map(lookup)
+    bare = key.str.replace(CHANGE_QUALIFIERS, " ", regex=True).str.split().str.join(" ")
+    return direct.fillna(bare.map(lookup)).astype("string")
 
 
 def _validate(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Validate lazily; every failure case becomes a rejected row with a reason code."""
+    """Validate lazily; every failure becomes one rejected row with a reason code."""
+    too_long = (frame["place"].str.len() > MAX_PLACE_LENGTH).fillna(False).astype(bool)
+    frame["place_problem"] = pd.Series(pd.NA, index=frame.index, dtype="string").mask(
+        too_long, "too_long"
+    )
+    checked = frame.assign(place=frame["place"].mask(too_long))
     try:
-        return Event.validate(frame, lazy=True), _empty_rejected()
+        return Event.validate(checked, lazy=True), _empty(Rejected)
     except pa.errors.SchemaErrors as error:
         cases = error.failure_cases.dropna(subset=["index"])
-        cases = cases.drop_duplicates("index")
-        rows = frame.loc[cases["index"]]
-        rejected = pd.DataFrame(
-            {
-                "source_file": rows["source_file"].to_numpy(),
-                "source_row": rows["source_row"].to_numpy(),
-                "column": cases["column"].to_numpy(),
-            }
+        order = {"date": 0, "place": 1, "change": 2}
+        cases = (
+            cases.assign(order=cases["column"].map(order).fillna(9))
+            .sort_values(["index", "order"])
+            .drop_duplicates("index")
         )
+        rows = frame.loc[cases["index"]]
         reasons = [
-            _reason(case, row)
+            _reason(case.column, case.check, row)
             for case, (_, row) in zip(cases.itertuples(), rows.iterrows(), strict=True)
         ]
-        rejected["value"] = [value for value, _, _ in reasons]
-        rejected["reason"] = [reason for _, reason, _ in reasons]
-        rejected["message"] = [message for _, _, message in reasons]
-        return frame.drop(index=cases["index"]), rejected
+        rejected = pd.DataFrame(reasons, columns=["column", "value", "reason", "message"])
+        rejected.insert(0, "source_row", rows["source_row"].to_numpy())
+        rejected.insert(0, "source_file", rows["source_file"].to_numpy())
+        return checked.drop(index=cases["index"]), rejected
 
 
-def _reason(case: object, row: pd.Series) -> tuple[str | None, str, str]:
-    column = case.column
+def _reason(column: str, check: str, row: pd.Series) -> tuple:
     if column == "date":
         value = row["date_text"]
         if pd.isna(value):
-            return None, "missing_date", "no date; expected a date such as 2023-11-07"
+            return "date", None, "missing_date", "no date; expected a date such as 2023-11-07"
+        if row["date_problem"] == "ambiguous":
+            return (
+                "date",
+                value,
+                "bad_date",
+                (f"'{value}' could be day/month or month/day; say --dayfirst or --monthfirst"),
+            )
+        hint = (
+            " The cell holds a delimiter: does this row use a different one from the header?"
+            if re.search(r"[,;\t|]", value)
+            else ""
+        )
         return (
+            "date",
             value,
             "bad_date",
             (
-                f"cannot read date '{value}'; expected YYYY-MM-DD or "
-                "'7 Nov 2023' (for 07/11/2023 say --dayfirst or --monthfirst)"
+                f"cannot read date '{value}'; expected e.g. 2023-11-07, 7 Nov 2023, Nov 2023, "
+                f"2023 or 3-7 Nov 2023.{hint}"
             ),
         )
     if column == "place":
-        return None, "missing_place", "no place; expected a place name or P-code"
+        if row.get("place_problem") is not pd.NA and row.get("place_problem") == "too_long":
+            text = str(row["place"])
+            return (
+                "place",
+                text[:60] + "…",
+                "bad_value",
+                (
+                    f"place text is {len(text):,} characters; expected a name of at most "
+                    f"{MAX_PLACE_LENGTH}"
+                ),
+            )
+        return "place", None, "missing_place", "no place; expected a place name or P-code"
     if column == "change":
         value = row["change_text"]
         return (
+            "change",
             value,
             "bad_value",
-            (f"unknown change '{value}'; expected one of {', '.join(CHANGE_WORDS)}"),
+            (
+                f"unknown change '{value}'; expected one of {', '.join(CHANGE_WORDS)} (or words "
+                "such as seized, retaken, handed back)"
+            ),
         )
-    value = None if pd.isna(row.get(column)) else str(row.get(column))
-    return value, "bad_value", f"column '{column}' failed check {case.check}"
+    value = row.get(column)
+    return (
+        column,
+        None if pd.isna(value) else str(value),
+        "bad_value",
+        (f"column '{column}' failed check {check}"),
+    )
 
 
-def _split_duplicate_ids(events: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    repeated = events["event_id"].duplicated()
-    first_row = events.drop_duplicates("event_id").set_index("event_id")
-    dupes = events[repeated]
+def _split_duplicates(events: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Repeated event IDs, and rows identical in every fact to an earlier one, are reported."""
+    facts = ["date", "place", "township", "region", "change", "gaining_actor", "losing_actor"]
+    if events.empty:
+        return events, _empty(Rejected)
+    same_id = events["event_id"].duplicated()
+    same_facts = events[facts].astype("string").fillna("").duplicated() & ~same_id
+    first_by_id = events.drop_duplicates("event_id").set_index("event_id")
+    first_by_facts = (
+        events.assign(key=events[facts].astype("string").fillna("").agg("|".join, axis=1))
+        .drop_duplicates("key")
+        .set_index("key")
+    )
+    keys = events[facts].astype("string").fillna("").agg("|".join, axis=1)
+    messages = []
+    for index in events.index[same_id | same_facts]:
+        if same_id[index]:
+            first = first_by_id.loc[events.at[index, "event_id"]]
+            messages.append(
+                (
+                    index,
+                    "event_id",
+                    events.at[index, "event_id"],
+                    f"event_id already used at {first['source_file']} row {first['source_row']}",
+                )
+            )
+        else:
+            first = first_by_facts.loc[keys[index]]
+            messages.append(
+                (
+                    index,
+                    "event_id",
+                    events.at[index, "event_id"],
+                    f"same date, place, change and actors as event {first['event_id']} "
+                    f"({first['source_file']} row {first['source_row']})",
+                )
+            )
+    dupes = events.loc[[m[0] for m in messages]]
     rejected = pd.DataFrame(
         {
-            "source_file": dupes["source_file"],
-            "source_row": dupes["source_row"],
-            "column": "event_id",
-            "value": dupes["event_id"],
+            "source_file": dupes["source_file"].to_numpy(),
+            "source_row": dupes["source_row"].to_numpy(),
+            "column": [m[1] for m in messages],
+            "value": [m[2] for m in messages],
             "reason": "duplicate_event",
-            "message": [
-                f"event_id {eid} already used at {first_row.at[eid, 'source_file']} row "
-                f"{first_row.at[eid, 'source_row']}"
-                for eid in dupes["event_id"]
-            ],
+            "message": [m[3] for m in messages],
         }
     )
-    return events[~repeated], rejected
+    return events[~(same_id | same_facts)], rejected
 
 
-def _empty_rejected() -> pd.DataFrame:
+def _skipped(rows: pd.DataFrame, path: Path) -> pd.DataFrame:
+    kind = rows.get("sub_event_type", pd.Series(pd.NA, index=rows.index))
     return pd.DataFrame(
         {
-            "source_file": pd.Series(dtype=str),
-            "source_row": pd.Series(dtype=int),
-            "column": pd.Series(dtype=str),
-            "value": pd.Series(dtype=str),
-            "reason": pd.Series(dtype=str),
-            "message": pd.Series(dtype=str),
+            "source_file": path.name,
+            "source_row": rows["source_row"].to_numpy(),
+            "column": "sub_event_type",
+            "value": kind.to_numpy(),
+            "reason": "not_a_control_change",
+            "message": "ACLED sub-event type is not one of the territorial changes",
         }
+    )
+
+
+def _empty(model: type[pa.DataFrameModel]) -> pd.DataFrame:
+    return model.validate(
+        pd.DataFrame(
+            {
+                c: pd.Series(dtype=object)
+                for c in ["source_file", "source_row", "column", "value", "reason", "message"]
+            }
+        ).astype({"source_row": int})
     )

@@ -82,11 +82,11 @@ class Gazetteer:
         Returns one row per (query_id, pcode) with stage, method, score and `in_scope`.
         """
         direct = self._pcodes(queries)
-        exact = (
-            queries.assign(key=normalise_name(queries["name"]))
-            .merge(self.names, on="key")[["query_id", "pcode", "method", "text"]]
-            .assign(score=100.0)
-        )
+        keyed = queries.assign(key=normalise_name(queries["name"]))
+        # A key without letters ("=1+1" → "11") names nothing; P-codes were matched above.
+        keyed = keyed[keyed["key"].str.contains(r"[a-z\u1000-\u109f]", regex=True)]
+        exact = keyed.merge(self.names, on="key")[["query_id", "pcode", "method", "text"]]
+        exact = exact.assign(score=100.0)
         exact = exact.join(self.reference.places[ADMIN], on="pcode")
         fuzzy = self._fuzzy(queries)
         found = pd.concat([direct, exact, fuzzy], ignore_index=True)
@@ -165,6 +165,10 @@ class Gazetteer:
                 dtype=object,
             )
             out[f"hint_{level}"] = out["query_id"].map(pd.concat([sets, coded]))
+        # The township is the most precise hint: where it is known, district and region
+        # hints are not applied (event lists often carry districts from before 2022).
+        has_township = out["hint_township"].notna()
+        out.loc[has_township, ["hint_district", "hint_state_region"]] = None
         return out
 
     @staticmethod

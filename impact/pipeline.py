@@ -17,8 +17,8 @@ from impact.rollup import control_timeline, mark_counted, population_by_actor, s
 from impact.schemas import Impact, Rejected, Skipped
 
 IMPACT_COLUMNS = """
-    event_id date place township district region change gaining_actor losing_actor source
-    confidence notes
+    event_id date date_text date_precision date_start date_end date_flag place township
+    district region change change_text gaining_actor losing_actor source confidence notes
     pcode place_name level state_region_pcode state_region_name district_pcode district_name
     township_pcode township_name match_method match_score match_note place_qualifier
     scope area_pcode area_name area_level headline_pcode population_town_census
@@ -32,6 +32,8 @@ IMPACT_COLUMNS = """
     beds_below_benchmark
     counted not_counted_reason source_file source_row
 """.split()
+# Columns used while reading that are not part of the output.
+INTERNAL = {"date_problem", "place_problem", "time_precision_code"}
 
 
 def default_events_path() -> Path:
@@ -81,6 +83,8 @@ def run(
     dayfirst: bool | None = None,
     since: str | None = None,
     until: str | None = None,
+    sheet: str | int = 0,
+    encoding: str | None = None,
 ) -> RunResult:
     """Read events, resolve places, estimate and total them.
 
@@ -92,14 +96,21 @@ def run(
         scope: "area" or "town", the headline population.
         dayfirst: how to read dates such as 07/11/2023 (None refuses ambiguous ones).
         since, until: keep events in this period (ISO dates, inclusive); others are skipped.
+        sheet: the Excel sheet to read; encoding: the text encoding of CSV files.
 
     Raises:
         NoUsableEventsError: no input row could be used.
     """
     gazetteer = _gazetteer(reference)
     reference = gazetteer.reference
-    table = read_events(events if events is not None else default_events_path(), dayfirst=dayfirst)
-    kept, skipped = _within_period(table.events, since, until)
+    table = read_events(
+        events if events is not None else default_events_path(),
+        dayfirst=dayfirst,
+        sheet=sheet,
+        encoding=encoding,
+    )
+    kept, outside = _within_period(table.events, since, until)
+    skipped = Skipped.validate(pd.concat([table.skipped, outside], ignore_index=True))
     resolution = resolve_places(kept, gazetteer)
     rejected = pd.concat([table.rejected, resolution.rejected], ignore_index=True)
     rejected = Rejected.validate(
@@ -113,9 +124,7 @@ def run(
     extra = [
         c
         for c in impacts.columns
-        if c not in IMPACT_COLUMNS
-        and c in table.events.columns
-        and c not in ("date_text", "change_text")
+        if c not in IMPACT_COLUMNS and c in table.events.columns and c not in INTERNAL
     ]
     impacts = Impact.validate(impacts[[*IMPACT_COLUMNS, *extra]])
     timeline = control_timeline(impacts)
@@ -168,6 +177,8 @@ def _within_period(
 
 
 def _nothing_usable(table: EventTable, rejected: pd.DataFrame, skipped: pd.DataFrame) -> str:
+    if table.rows_read == 0:
+        return "the input has a header but no event rows"
     if rejected.empty and not skipped.empty:
         return (
             f"all {table.rows_read} input rows fall outside the period asked for; widen "

@@ -86,8 +86,23 @@ def _write_all(result: RunResult, folder: Path) -> None:
 
 
 def write_csv(table: pd.DataFrame, path: Path) -> None:
-    """UTF-8, LF line ends, ISO dates: the same table always gives the same bytes."""
-    table.to_csv(path, index=False, lineterminator="\n", date_format="%Y-%m-%d")
+    """UTF-8, LF line ends, ISO dates, formulas defused: the same table, the same bytes."""
+    safe_cells(table).to_csv(path, index=False, lineterminator="\n", date_format="%Y-%m-%d")
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cells(table: pd.DataFrame) -> pd.DataFrame:
+    """Text a spreadsheet would run as a formula (=, +, -, @ first) gets a leading quote."""
+    out = table.copy()
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            text = out[column]
+            risky = text.astype("string").str.startswith(FORMULA_START).fillna(False)
+            if risky.any():
+                out[column] = text.astype(object).where(~risky, "'" + text.astype("string"))
+    return out
 
 
 def manifest(result: RunResult, folder: Path) -> dict:

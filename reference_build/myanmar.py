@@ -36,8 +36,8 @@ PLACE_COLUMNS = """
     pcode name level parent_pcode state_region_pcode district_pcode township_pcode area_pcode
     population population_male population_female urban_population rural_population households
     population_0_14 population_15_64 population_65_plus population_disability population_year
-    census_coverage not_enumerated_share towns wards village_tracts area_km2 schools hospitals hospital_beds doctors
-    nurses health_assistants health_workers lat lon source population_source
+    census_coverage not_enumerated_share towns wards village_tracts area_km2 schools hospitals
+    hospital_beds doctors nurses health_assistants health_workers lat lon source population_source
     census_coverage_source hospitals_source health_workers_source schools_source area_source
     location_source
 """.split()
@@ -815,24 +815,43 @@ def aliases(src: Sources, places: pd.DataFrame, unit_figures: pd.DataFrame) -> p
     # Only a parenthesised word is another name; "No (1) Ward" holds a number, not a name.
     other = read_csv(EVIDENCE_DIR / "other_names.csv")
     parts.append(_alias(other["pcode"], other["alias"], "en", "other_name", other["source"]))
-    named = places[places["name"].str.contains(r"\([^)]*[A-Za-z]{3}", na=False)]
-    inner = named["name"].str.extract(r"\(([^)]*)\)")[0].str.strip()
-    qualifier = inner.str.fullmatch(
-        r"(?i)(north|south|east|west|upper|lower|middle|central|"
-        r"old|new|[a-z ]*(sub-township|saz|sad|kokang)[a-z ]*)"
-    )
-    named, inner = named[~qualifier], inner[~qualifier]
-    outer = named["name"].str.replace(r"\s*\([^)]*\)\s*", " ", regex=True).str.strip()
-    parts += [
-        _alias(named["pcode"], inner, "en", "parenthesised", named["source"]),
-        _alias(named["pcode"], outer, "en", "parenthesised", named["source"]),
-    ]
+    parts += _parenthesised_aliases(places)
     table = pd.concat(parts).dropna(subset=["alias"])
     table["alias"] = table["alias"].str.strip()
     table = table[table["alias"] != ""]
     own = table["pcode"].map(places.set_index("pcode")["name"])
     table = table[(table["alias"] != own) & table["pcode"].isin(places["pcode"])]
     return table.drop_duplicates(["pcode", "alias"]).sort_values(["pcode", "alias"])
+
+
+def _parenthesised_aliases(places: pd.DataFrame) -> list[pd.DataFrame]:
+    """'Pang Hseng (Kyu Koke) Town' is also 'Kyu Koke' and 'Pang Hseng Town'.
+
+    Only a bracketed part that is a name counts: not a number ('No (11) Ward'), a direction
+    ('(North)') or an administrative note ('(Kokang SAZ)'); numbered names keep no outer alias.
+    """
+    named = places[places["name"].str.contains(r"\(", na=False)]
+    inner = named["name"].str.extractall(r"\(([^)]*)\)")[0].str.strip()
+    inner = inner.droplevel("match")
+    qualifier = inner.str.fullmatch(
+        r"(?i)(north|south|east|west|upper|lower|middle|central|old|new|"
+        r"[a-z ]*(sub-township|saz|sad|kokang)[a-z ]*)"
+    )
+    is_name = inner.str.contains(r"[A-Za-z]{3}") & ~inner.str.contains(r"\d") & ~qualifier
+    inner = inner[is_name]
+    numbered = named["name"].str.contains(r"\bNo\b|\d")
+    plain = named[~numbered & named.index.isin(inner.index)]
+    outer = plain["name"].str.replace(r"\s*\([^)]*\)\s*", " ", regex=True).str.strip()
+    return [
+        _alias(
+            named.loc[inner.index, "pcode"],
+            inner,
+            "en",
+            "parenthesised",
+            named.loc[inner.index, "source"],
+        ),
+        _alias(plain["pcode"], outer, "en", "parenthesised", plain["source"]),
+    ]
 
 
 def _alias(

@@ -1,0 +1,134 @@
+"""Read the dates analysts write: ISO, day-first or month-first, month names, a month or a
+year alone, and ranges such as "3–7 Nov 2023". Each date keeps its precision as a window
+(`date_start` … `date_end`); `date` is the day control is taken to have changed (the last day of
+a range, the first of a month or year).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+DAY_FORMATS = [
+    "%Y-%m-%d",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+    "%d %b %Y",
+    "%d %B %Y",
+    "%b %d %Y",
+    "%B %d %Y",
+    "%Y/%m/%d",
+    "%d-%b-%Y",
+    "%d-%b-%y",
+]
+MONTH_FORMATS = ["%b %Y", "%B %Y", "%Y-%m"]
+COLUMNS = ["date", "date_start", "date_end", "date_precision", "date_problem"]
+
+
+def parse_event_dates(text: pd.Series, *, dayfirst: bool | None = None) -> pd.DataFrame:
+    """One row per input: date, date_start, date_end, date_precision, date_problem.
+
+    `dayfirst` says how to read 07/11/2023; when None such a date is left unread with the
+    problem "ambiguous" (17/11/2023 and 11/17/2023 are read either way).
+    """
+    clean = (
+        text.astype("string")
+        .str.strip()
+        .str.replace(r"(?<=\d)(st|nd|rd|th)\b", "", regex=True)
+        .str.replace(",", " ")
+        .str.replace(r"\s*(–|—|\bto\b)\s*", "-", regex=True)
+        .str.replace(r"\s+", " ", regex=True)
+    )
+    out = pd.DataFrame(index=text.index, columns=COLUMNS)
+    for column in COLUMNS[:3]:
+        out[column] = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
+    out["date_precision"] = pd.Series(pd.NA, index=text.index, dtype="string")
+    out["date_problem"] = pd.Series(pd.NA, index=text.index, dtype="string")
+    _days(out, clean)
+    _numeric_days(out, clean, dayfirst)
+    _ranges(out, clean)
+    _months(out, clean)
+    _years(out, clean)
+    unread = out["date"].isna() & clean.notna() & out["date_problem"].isna()
+    out.loc[unread, "date_problem"] = "unreadable"
+    return out
+
+
+def _set(
+    out: pd.DataFrame,
+    rows: pd.Series,
+    start: pd.Series,
+    end: pd.Series,
+    precision: str,
+    date: pd.Series | None = None,
+) -> None:
+    rows = rows & start.notna() & end.notna() & out["date"].isna()
+    out.loc[rows, "date_start"] = start[rows]
+    out.loc[rows, "date_end"] = end[rows]
+    out.loc[rows, "date"] = (start if date is None else date)[rows]
+    out.loc[rows, "date_precision"] = precision
+
+
+def _parse(clean: pd.Series, formats: list[str], todo: pd.Series) -> pd.Series:
+    parsed = pd.Series(pd.NaT, index=clean.index, dtype="datetime64[ns]")
+    for fmt in formats:
+        left = todo & parsed.isna() & clean.notna()
+        if not left.any():
+            break
+        parsed[left] = pd.to_datetime(clean[left], format=fmt, errors="coerce")
+    return parsed.dt.normalize()
+
+
+def _days(out: pd.DataFrame, clean: pd.Series) -> None:
+    day = _parse(clean, DAY_FORMATS, out["date"].isna())
+    _set(out, day.notna(), day, day, "day")
+
+
+def _numeric_days(out: pd.DataFrame, clean: pd.Series, dayfirst: bool | None) -> None:
+    parts = clean.str.extract(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$").astype("Float64")
+    first, second, year = parts[0], parts[1], parts[2]
+    if dayfirst is None:
+        as_dayfirst = (first > 12) | (first == second)
+        as_monthfirst = second > 12
+        ambiguous = year.notna() & ~as_dayfirst.fillna(False) & ~as_monthfirst.fillna(False)
+        out.loc[ambiguous.fillna(False).astype(bool), "date_problem"] = "ambiguous"
+    else:
+        as_dayfirst = pd.Series(dayfirst, index=clean.index)
+        as_monthfirst = pd.Series(not dayfirst, index=clean.index)
+    for use, day, month in ((as_dayfirst, first, second), (as_monthfirst, second, first)):
+        rows = use.fillna(False).astype(bool) & year.notna() & out["date"].isna()
+        if rows.any():
+            when = pd.to_datetime(
+                pd.DataFrame({"year": year[rows], "month": month[rows], "day": day[rows]}).astype(
+                    "Int64"
+                ),
+                errors="coerce",
+            )
+            _set(out, rows, when.reindex(clean.index), when.reindex(clean.index), "day")
+
+
+def _ranges(out: pd.DataFrame, clean: pd.Series) -> None:
+    todo = out["date"].isna() & clean.notna()
+    same_month = clean.str.extract(r"^(\d{1,2})-(\d{1,2}) ([A-Za-z]+ \d{4})$")
+    start = _parse(same_month[0] + " " + same_month[2], ["%d %b %Y", "%d %B %Y"], todo)
+    end = _parse(same_month[1] + " " + same_month[2], ["%d %b %Y", "%d %B %Y"], todo)
+    _set(out, todo & (start <= end), start, end, "range", date=end)
+    spans = clean.str.extract(r"^(\d{1,2} [A-Za-z]+(?: \d{4})?)-(\d{1,2} [A-Za-z]+ \d{4})$")
+    end = _parse(spans[1], ["%d %b %Y", "%d %B %Y"], todo)
+    year = end.dt.strftime("%Y")
+    first = spans[0].where(spans[0].str.contains(r"\d{4}$", na=False), spans[0] + " " + year)
+    start = _parse(first, ["%d %b %Y", "%d %B %Y"], todo)
+    _set(out, todo & (start <= end), start, end, "range", date=end)
+    iso = clean.str.extract(r"^(\d{4}-\d{2}-\d{2})[-/](\d{4}-\d{2}-\d{2})$")
+    start, end = _parse(iso[0], ["%Y-%m-%d"], todo), _parse(iso[1], ["%Y-%m-%d"], todo)
+    _set(out, todo & (start <= end), start, end, "range", date=end)
+
+
+def _months(out: pd.DataFrame, clean: pd.Series) -> None:
+    start = _parse(clean, MONTH_FORMATS, out["date"].isna())
+    _set(out, start.notna(), start, start + pd.offsets.MonthEnd(0), "month")
+
+
+def _years(out: pd.DataFrame, clean: pd.Series) -> None:
+    year = clean.str.fullmatch(r"(19|20)\d{2}").fillna(False).astype(bool)
+    start = pd.to_datetime(clean.where(year) + "-01-01", errors="coerce")
+    _set(out, year, start, start + pd.offsets.YearEnd(0), "year")

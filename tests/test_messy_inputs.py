@@ -1,0 +1,172 @@
+"""Messy real-world files through the real command: every row accounted for, no traceback."""
+
+from __future__ import annotations
+
+import json
+import shlex
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+import impact
+from impact.cli import app
+from impact.errors import ImpactError
+
+CORPUS = Path(__file__).with_name("data") / "messy"
+CASES = pd.read_csv(CORPUS / "expected.csv", dtype=str, keep_default_na=False)
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(app, list(args))
+
+
+def test_the_corpus_is_large_enough():
+    assert CASES["file"].nunique() >= 30
+    assert all((CORPUS / name).exists() for name in CASES["file"])
+
+
+@pytest.mark.parametrize(
+    "case", CASES.to_dict("records"), ids=lambda c: f"{c['file']} {c['options']}".strip()
+)
+def test_messy_file(tmp_path, case):
+    out = tmp_path / "report"
+    result = invoke(
+        "report", str(CORPUS / case["file"]), "--out", str(out), *shlex.split(case["options"])
+    )
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert "Traceback" not in result.output
+    assert result.exit_code == int(case["exit_code"]), result.output
+    if case["message"]:
+        assert case["message"] in " ".join(result.output.split())
+    if case["used"]:
+        rows = json.loads((out / "manifest.json").read_text())["rows"]
+        expected = {k: int(case[k]) for k in ("used", "rejected", "skipped")}
+        assert {k: rows[k] for k in expected} == expected
+        assert rows["input"] == rows["used"] + rows["rejected"] + rows["skipped"]
+        rejected = pd.read_csv(out / "rejected.csv")
+        assert sorted(rejected["reason"]) == sorted(filter(None, case["reasons"].split(";")))
+        assert rejected["message"].str.len().min() > 10 if len(rejected) else True
+
+
+def test_formulas_are_neutralised_in_every_csv(tmp_path):
+    out = tmp_path / "r"
+    invoke("report", str(CORPUS / "formula_cells.csv"), "--out", str(out))
+    impacts = (out / "impacts.csv").read_text()
+    rejected = (out / "rejected.csv").read_text()
+    assert "'+PDF" in impacts and "'=HYPERLINK" in impacts
+    assert ",=" not in impacts and ",+" not in impacts
+    assert "'=1+1" in rejected
+
+
+def test_acled_rows_keep_their_fields_and_direction_rule(tmp_path):
+    result = impact.run(CORPUS / "acled_export.csv")
+    rows = result.impacts.set_index("event_id")
+    assert set(rows.index) == {"MMR1", "MMR2", "MMR4", "MMR5"}
+    assert rows.loc["MMR1", "gaining_actor"] == "PDF: People's Defence Force"
+    assert rows.loc["MMR1", "actor_rule"] == "overtakes: non-state actor1 gains"
+    # MMR2 lists the army first, yet the non-state actor overtakes: direction from the codes.
+    assert rows.loc["MMR2", "gaining_actor"] == "PDF: People's Defence Force"
+    assert rows.loc["MMR2", "actor_rule"] == "overtakes: non-state actor2 gains"
+    assert rows.loc["MMR4", "change"] == "recaptured"
+    assert rows.loc["MMR4", "gaining_actor"] == "Military Forces of Myanmar (2021-)"
+    assert rows.loc["MMR5", "date_precision"] == "month"
+    assert rows.loc["MMR5", "date_end"] == pd.Timestamp("2023-11-30")
+    for column in (
+        "event_id_cnty",
+        "admin1",
+        "admin2",
+        "admin3",
+        "geo_precision",
+        "time_precision",
+        "source",
+        "notes",
+    ):
+        assert column in rows.columns
+    assert result.skipped["value"].tolist() == ["Armed clash"]
+
+
+def test_extra_columns_pass_through(tmp_path):
+    impacts = impact.run(CORPUS / "extra_columns.csv").impacts
+    assert impacts.loc[0, "reporter_name"] == "A. Analyst"
+    assert "casualties_reported" in impacts.columns
+
+
+def test_dates_keep_precision_and_flags():
+    impacts = impact.run(CORPUS / "mixed_dates.csv", dayfirst=True).impacts.set_index("place")
+    assert impacts.loc["Kunlong", "date_precision"] == "month"
+    assert impacts.loc["Namhsan", "date_precision"] == "year"
+    assert impacts.loc["Tamu", ["date_start", "date"]].tolist() == [
+        pd.Timestamp("2023-11-03"),
+        pd.Timestamp("2023-11-07"),
+    ]
+    flagged = impact.run(CORPUS / "future_and_precensus.csv").impacts.set_index("place")
+    assert flagged.loc["Khampat", "date_flag"] == "in the future"
+    assert flagged.loc["Kawlin", "date_flag"] == "before the 2014 census"
+
+
+def test_several_files_in_one_run():
+    result = impact.run([CORPUS / "semicolon.csv", CORPUS / "second_file.csv"])
+    assert result.reconciliation == {"input": 3, "used": 3, "rejected": 0, "skipped": 0}
+    assert set(result.impacts["source_file"]) == {"semicolon.csv", "second_file.csv"}
+
+
+def test_change_words_keep_the_original_text():
+    impacts = impact.run(CORPUS / "change_words.csv").impacts.set_index("place")
+    assert impacts.loc["Namhsan", "change"] == "handed over"
+    assert impacts.loc["Namhsan", "change_text"] == "handed back under a ceasefire deal"
+    assert impacts.loc["Kunlong", "change"] == "contested"
+    assert not impacts.loc["Kunlong", "counted"]
+
+
+cell = st.one_of(
+    st.just(""),
+    st.sampled_from(
+        [
+            "2023-11-07",
+            "7 Nov 2023",
+            "07/11/2023",
+            "Nov 2023",
+            "3–7 Nov 2023",
+            "Khampat",
+            "Tamu",
+            "Kawlin",
+            "ခါမ်းပါတ်",
+            "captured",
+            "retaken",
+            "x",
+            "=1+1",
+            "MMR005030703",
+            "No (1) Ward",
+        ]
+    ),
+    st.text(
+        alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\n\x00"),
+        max_size=15,
+    ),
+)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    rows=st.lists(st.tuples(cell, cell, cell, cell), min_size=1, max_size=10),
+    separator=st.sampled_from([",", ";", "\t"]),
+)
+def test_random_messy_tables_lose_no_row_and_raise_only_our_errors(
+    tmp_path_factory, gazetteer, rows, separator
+):
+    frame = pd.DataFrame(rows, columns=["date", "place", "township", "change"])
+    path = tmp_path_factory.mktemp("messy") / "events.csv"
+    frame.to_csv(path, index=False, sep=separator)
+    try:
+        result = impact.run(path, reference=gazetteer)
+    except ImpactError:
+        return
+    counts = result.reconciliation
+    assert counts["input"] == len(rows)
+    assert counts["input"] == counts["used"] + counts["rejected"] + counts["skipped"]
