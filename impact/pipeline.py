@@ -14,7 +14,7 @@ from impact.events import EventTable, read_events
 from impact.gazetteer import Gazetteer, Resolution, resolve_places
 from impact.reference import Reference, bundled_folder, load_reference
 from impact.rollup import control_timeline, mark_counted, population_by_actor, summarise
-from impact.schemas import Impact, Rejected, Skipped
+from impact.schemas import Control, Impact, Rejected, Skipped, Summary, Timeline
 
 IMPACT_COLUMNS = """
     event_id date date_text date_precision date_start date_end date_flag place township
@@ -127,16 +127,16 @@ def run(
         if c not in IMPACT_COLUMNS and c in table.events.columns and c not in INTERNAL
     ]
     impacts = Impact.validate(impacts[[*IMPACT_COLUMNS, *extra]])
-    timeline = control_timeline(impacts)
+    timeline = Timeline.validate(control_timeline(impacts))
     return RunResult(
         inputs=table,
         resolution=resolution,
         impacts=impacts,
         rejected=rejected,
         skipped=skipped,
-        summary=summarise(impacts),
+        summary=Summary.validate(summarise(impacts)),
         timeline=timeline,
-        control=population_by_actor(timeline, impacts),
+        control=Control.validate(population_by_actor(timeline, impacts)),
         assumptions=table_assumptions,
         reference=reference,
         scope=scope,
