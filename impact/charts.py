@@ -28,9 +28,10 @@ PALETTE = [
 UNKNOWN = "#b0b0b0"
 
 
-def actor_colours(actors: pd.Series) -> dict[str, str]:
-    """One colour per actor, assigned in sorted order so every chart agrees."""
-    names = sorted(actors.fillna("unknown").unique())
+def actor_colours(impacts: pd.DataFrame) -> dict[str, str]:
+    """One colour per actor (gaining or losing), in sorted order so every chart agrees."""
+    actors = pd.concat([impacts["gaining_actor"], impacts["losing_actor"]]).dropna()
+    names = sorted({*actors.astype(str), "unknown"})
     return {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(names)}
 
 
@@ -47,7 +48,7 @@ def _caption(fig: Figure, source: str) -> None:
 def people_per_event(impacts: pd.DataFrame, source: str) -> Figure:
     """Horizontal bars: projected people per event (central, low–high), by gaining actor."""
     rows = impacts.sort_values(["date", "event_id"], ascending=False)
-    colours = actor_colours(impacts["gaining_actor"])
+    colours = actor_colours(impacts)
     fig = Figure(figsize=(9, 0.45 * len(rows) + 4))
     ax = fig.add_subplot()
     labels = rows["place_name"] + " (" + rows["date"].dt.strftime("%d %b %Y") + ")"
@@ -81,7 +82,8 @@ def people_per_event(impacts: pd.DataFrame, source: str) -> Figure:
     )
     ax.set_title("People living where control changed, per event")
     ax.xaxis.set_major_formatter(lambda value, _: f"{value:,.0f}")
-    handles = [Patch(color=colour, label=name) for name, colour in colours.items()]
+    shown = set(rows["gaining_actor"].fillna("unknown"))
+    handles = [Patch(color=c, label=name) for name, c in colours.items() if name in shown]
     ax.legend(
         handles=handles,
         fontsize=7,
@@ -138,7 +140,7 @@ def affected_over_time(impacts: pd.DataFrame, source: str) -> Figure:
 
 def control_over_time(control: pd.DataFrame, impacts: pd.DataFrame, source: str) -> Figure:
     """Stacked steps: people (projected central) in the report's places, by holder, over time."""
-    colours = actor_colours(pd.concat([impacts["gaining_actor"], impacts["losing_actor"]]))
+    colours = actor_colours(impacts)
     wide = (
         control.pivot_table(
             index="date", columns="holder", values="population_central", aggfunc="sum"
@@ -176,4 +178,100 @@ def control_over_time(control: pd.DataFrame, impacts: pd.DataFrame, source: str)
     ax.tick_params(axis="x", labelrotation=30, labelsize=8)
     fig.subplots_adjust(bottom=0.4)
     _caption(fig, source)
+    return fig
+
+
+def services_by_region(impacts: pd.DataFrame, source: str) -> Figure:
+    """Hospitals, beds and schools in the places named, by state/region (counted rows)."""
+    counted = impacts[impacts["counted"]]
+    region = counted["state_region_name"].fillna("unknown")
+    metrics = {
+        "hospitals": "Public hospitals",
+        "hospital_beds": "Hospital beds",
+        "schools": "Schools (where known)",
+    }
+    fig = Figure(figsize=(10, 0.5 * max(region.nunique(), 2) + 2.6))
+    axes = fig.subplots(1, 3, sharey=True)
+    regions = sorted(region.unique())
+    for ax, (column, title) in zip(axes, metrics.items(), strict=True):
+        values = counted.groupby(region)[column].sum(min_count=1).reindex(regions)
+        known = values.notna()
+        ax.barh(
+            [r for r, k in zip(regions, known, strict=True) if k],
+            values[known].astype(float),
+            color=PALETTE[0],
+        )
+        for position, name in enumerate(regions):
+            if not known[name]:
+                ax.text(0, position, " unknown", va="center", fontsize=8, color="#666666")
+        ax.set_title(title, fontsize=10)
+        ax.set_xlabel("count")
+        ax.set_yticks(range(len(regions)), regions, fontsize=8)
+        ax.set_ylim(-0.6, len(regions) - 0.4)
+    fig.suptitle("Services in the places that changed control, by state/region")
+    fig.subplots_adjust(left=0.18, bottom=0.2, top=0.82, wspace=0.15)
+    _caption(fig, source + "; hospitals: Ministry of Health list (beds c. 2017-19)")
+    return fig
+
+
+UN_DISCLAIMER = (
+    "The boundaries and names shown and the designations used on this map do not "
+    "imply official endorsement or acceptance by the United Nations."
+)
+
+
+def location_map(impacts: pd.DataFrame, places: pd.DataFrame, source: str) -> Figure:
+    """Events as points sized by people, on longitude/latitude, over all MIMU town points.
+
+    The reference data holds no boundary outlines, so the towns of the whole country are drawn
+    faintly for orientation; a place without coordinates is placed at its township's towns.
+    """
+    towns = places[(places["level"] == "town") & places["lat"].notna()]
+    township_points = towns.groupby("parent_pcode")[["lat", "lon"]].mean()
+    seat = impacts["pcode"].map(places["lat"]).notna()
+    lat = (
+        impacts["pcode"]
+        .map(places["lat"])
+        .where(seat, impacts["township_pcode"].map(township_points["lat"]))
+    )
+    lon = (
+        impacts["pcode"]
+        .map(places["lon"])
+        .where(seat, impacts["township_pcode"].map(township_points["lon"]))
+    )
+    latest = (
+        impacts.assign(lat=lat, lon=lon)
+        .sort_values("date")
+        .drop_duplicates("headline_pcode", keep="last")
+        .dropna(subset=["lat"])
+    )
+    colours = actor_colours(impacts)
+    fig = Figure(figsize=(7, 9))
+    ax = fig.add_subplot()
+    ax.scatter(towns["lon"], towns["lat"], s=2, color="#cccccc", label="towns (MIMU)")
+    people = latest["population_central"].astype(float)
+    sizes = 20 + 400 * (people / max(people.max(), 1)).fillna(0)
+    ax.scatter(
+        latest["lon"],
+        latest["lat"],
+        s=sizes,
+        alpha=0.75,
+        edgecolor="#333333",
+        color=[colours.get(a, UNKNOWN) for a in latest["gaining_actor"].fillna("unknown")],
+    )
+    for row in latest.itertuples():
+        ax.annotate(
+            str(row.place_name).replace(" Town", ""),
+            (row.lon, row.lat),
+            fontsize=7,
+            xytext=(4, 4),
+            textcoords="offset points",
+        )
+    ax.set_xlabel("Longitude (degrees east)")
+    ax.set_ylabel("Latitude (degrees north)")
+    ax.set_title("Places that changed control (point size: people, projected central)")
+    ax.set_aspect("equal", adjustable="datalim")
+    fig.subplots_adjust(bottom=0.14)
+    fig.text(0.01, 0.045, UN_DISCLAIMER, fontsize=6.5, color="#555555", wrap=True)
+    _caption(fig, source + "; town points: MIMU P-codes 9.6; no boundaries in the data")
     return fig

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import pandas as pd
 import typer
 from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
 from impact.errors import ImpactError
@@ -58,6 +61,11 @@ def report(
     sheet: Annotated[str | None, typer.Option(help="Excel sheet to read (name or number).")] = None,
     encoding: Annotated[str | None, typer.Option(help="Text encoding of CSV files.")] = None,
     strict: Annotated[bool, typer.Option(help="Exit 1 if any row is rejected.")] = False,
+    hxl: Annotated[bool, typer.Option(help="Add an HXL hashtag row to the CSVs.")] = False,
+    include_facility_locations: Annotated[
+        bool, typer.Option(help="Also write hospital coordinates (sensitive in conflict areas).")
+    ] = False,
+    quiet: Annotated[bool, typer.Option(help="No progress display.")] = False,
     since: Annotated[str | None, typer.Option(help="First day of the period (YYYY-MM-DD).")] = None,
     until: Annotated[str | None, typer.Option(help="Last day of the period (YYYY-MM-DD).")] = None,
     force: Annotated[bool, typer.Option(help="Replace an existing report folder.")] = False,
@@ -72,7 +80,7 @@ def report(
     if dayfirst and monthfirst:
         raise typer.BadParameter("give --dayfirst or --monthfirst, not both")
     order = True if dayfirst else (False if monthfirst else None)
-    with _handled(debug):
+    with _handled(debug), _progress(quiet) as step:
         result = run(
             events or None,
             reference=reference,
@@ -83,8 +91,16 @@ def report(
             encoding=encoding,
             since=_iso(since, "--since"),
             until=_iso(until, "--until"),
+            on_step=step,
         )
-        folder = write_report(result, out_dir, force=force)
+        folder = write_report(
+            result,
+            out_dir,
+            force=force,
+            hxl=hxl,
+            include_facility_locations=include_facility_locations,
+            on_step=step,
+        )
     out.print(f"Report written to [bold]{folder}[/bold]")
     rows = result.reconciliation
     out.print(
@@ -146,6 +162,19 @@ def _iso(text: str | None, option: str) -> str | None:
         raise typer.BadParameter(
             f"expected a date such as 2023-11-01, got {text!r}", param_hint=option
         ) from error
+
+
+@contextmanager
+def _progress(quiet: bool) -> Iterator[Callable[[str], None]]:
+    """A spinner on stderr naming the step being written; silent with --quiet."""
+    if quiet:
+        yield lambda _: None
+        return
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), console=err, transient=True
+    ) as progress:
+        task = progress.add_task("starting", total=None)
+        yield lambda name: progress.update(task, description=name)
 
 
 class _handled:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -85,6 +86,7 @@ def run(
     until: str | None = None,
     sheet: str | int = 0,
     encoding: str | None = None,
+    on_step: Callable[[str], None] | None = None,
 ) -> RunResult:
     """Read events, resolve places, estimate and total them.
 
@@ -97,12 +99,16 @@ def run(
         dayfirst: how to read dates such as 07/11/2023 (None refuses ambiguous ones).
         since, until: keep events in this period (ISO dates, inclusive); others are skipped.
         sheet: the Excel sheet to read; encoding: the text encoding of CSV files.
+        on_step: called with the name of each step, for a progress display.
 
     Raises:
         NoUsableEventsError: no input row could be used.
     """
+    step = on_step or (lambda _: None)
+    step("loading reference data")
     gazetteer = _gazetteer(reference)
     reference = gazetteer.reference
+    step("reading events")
     table = read_events(
         events if events is not None else default_events_path(),
         dayfirst=dayfirst,
@@ -111,6 +117,7 @@ def run(
     )
     kept, outside = _within_period(table.events, since, until)
     skipped = Skipped.validate(pd.concat([table.skipped, outside], ignore_index=True))
+    step("resolving places")
     resolution = resolve_places(kept, gazetteer)
     rejected = pd.concat([table.rejected, resolution.rejected], ignore_index=True)
     rejected = Rejected.validate(
@@ -119,6 +126,7 @@ def run(
     if resolution.resolved.empty:
         raise NoUsableEventsError(_nothing_usable(table, rejected, skipped))
     table_assumptions = load_assumptions(assumptions)
+    step("estimating")
     impacts = estimate(resolution.resolved, reference, table_assumptions, scope=scope)
     impacts = mark_counted(impacts, reference)
     extra = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import date
 from importlib import metadata
 from pathlib import Path
@@ -86,16 +87,33 @@ def report_context(result: RunResult) -> dict:
 
 
 def _environment(autoescape: bool) -> Environment:
-    return Environment(
+    env = Environment(
         loader=PackageLoader("impact", "templates"),
         undefined=StrictUndefined,
         keep_trailing_newline=True,
         autoescape=autoescape,
     )
+    env.filters["cell"] = markdown_cell
+    return env
+
+
+def markdown_cell(value: object) -> str:
+    """Text safe inside a Markdown table cell: pipes escaped, line breaks folded."""
+    text = "" if value is None else str(value)
+    return " ".join(text.replace("|", "\\|").split())
 
 
 def render_markdown(result: RunResult) -> str:
     """The report as Markdown, from `templates/report.md.j2`."""
-    return (
-        _environment(autoescape=False).get_template("report.md.j2").render(**report_context(result))
-    )
+    template = _environment(autoescape=False).get_template("report.md.j2")
+    return template.render(**report_context(result))
+
+
+def render_html(result: RunResult, charts_dir: Path) -> str:
+    """The report as one self-contained HTML page (charts embedded), text from inputs escaped."""
+    images = {
+        path.stem: "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode()
+        for path in sorted(charts_dir.glob("*.png"))
+    }
+    template = _environment(autoescape=True).get_template("report.html.j2")
+    return template.render(**report_context(result), images=images)

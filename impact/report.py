@@ -1,4 +1,4 @@
-"""Write a run to a report folder: CSVs, charts, report.md and manifest.json.
+"""Write a run to a report folder: CSVs, workbook, charts, report.md/.html, manifest.json.
 
 The folder is built in a temporary sibling and renamed into place, so an interrupted run leaves
 no half-written report, and an existing folder is never overwritten unless asked.
@@ -10,15 +10,19 @@ import hashlib
 import json
 import shutil
 import tempfile
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
+import matplotlib
 import pandas as pd
 
 from impact import charts
 from impact.errors import ReportExistsError
+from impact.exports import write_csv, write_workbook
 from impact.pipeline import RunResult
-from impact.render import package_version, render_markdown
+from impact.render import package_version, render_html, render_markdown
+from impact.schemas import data_dictionary
 
 CHART_SOURCE = "impact; 2014 census via MIMU; events from public reporting"
 
@@ -34,9 +38,24 @@ def default_report_dir(result: RunResult, root: str | Path = "reports") -> Path:
 
 
 def write_report(
-    result: RunResult, out_dir: str | Path | None = None, *, force: bool = False
+    result: RunResult,
+    out_dir: str | Path | None = None,
+    *,
+    force: bool = False,
+    hxl: bool = False,
+    include_facility_locations: bool = False,
+    on_step: Callable[[str], None] | None = None,
 ) -> Path:
     """Write every output of `result` into `out_dir` (a new folder) and return its path.
+
+    Args:
+        result: what `run` returned.
+        out_dir: the folder; `reports/<input>-<date>` when None.
+        force: replace an existing folder.
+        hxl: add an HXL hashtag row under the header of each CSV.
+        include_facility_locations: also write hospital coordinates (sensitive in conflict
+            areas, so off by default).
+        on_step: called with the name of each step, for a progress display.
 
     Raises:
         ReportExistsError: `out_dir` exists and `force` is False.
@@ -49,8 +68,19 @@ def write_report(
         )
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    step = on_step or (lambda _: None)
     try:
-        _write_all(result, staging)
+        _write_tables(result, staging, hxl, include_facility_locations, step)
+        step("drawing charts")
+        _write_charts(result, staging)
+        step("writing the report")
+        (staging / "report.md").write_text(render_markdown(result), encoding="utf-8")
+        (staging / "report.html").write_text(
+            render_html(result, staging / "charts"), encoding="utf-8"
+        )
+        (staging / "manifest.json").write_text(
+            json.dumps(manifest(result, staging), indent=2) + "\n"
+        )
         if target.exists():
             shutil.rmtree(target)
         staging.rename(target)
@@ -60,49 +90,78 @@ def write_report(
     return target
 
 
-def _write_all(result: RunResult, folder: Path) -> None:
-    tables = {
+def output_tables(result: RunResult) -> dict[str, pd.DataFrame]:
+    """The tables of a report, by file name (without .csv)."""
+    return {
         "impacts": result.impacts,
         "summary": result.summary,
-        "rejected": result.rejected,
-        "skipped": result.skipped,
         "timeline": result.timeline,
         "control": result.control,
+        "rejected": result.rejected,
+        "skipped": result.skipped,
         "match_audit": result.resolution.audit,
         "assumptions": result.assumptions,
+        "data_dictionary": data_dictionary(),
     }
+
+
+def _write_tables(
+    result: RunResult, folder: Path, hxl: bool, facilities: bool, step: Callable[[str], None]
+) -> None:
+    tables = output_tables(result)
+    if facilities:
+        tables["facilities"] = facility_locations(result)
+    step("writing tables")
     for name, table in tables.items():
-        write_csv(table, folder / f"{name}.csv")
-    (folder / "charts").mkdir()
+        write_csv(table, folder / f"{name}.csv", hxl=hxl)
+    step("writing the workbook")
+    write_workbook(tables, folder / "impact.xlsx")
+
+
+def facility_locations(result: RunResult) -> pd.DataFrame:
+    """Public hospitals in the places named by the events, with coordinates (sensitive)."""
+    facilities = result.reference.facilities
+    named = set(result.impacts["pcode"])
+    inside = facilities["town_pcode"].isin(named) | facilities["township_pcode"].isin(named)
+    columns = [
+        "facility_id",
+        "name_mm",
+        "township_pcode",
+        "town_pcode",
+        "beds",
+        "lat",
+        "lon",
+        "source",
+    ]
+    table = facilities.loc[inside, [c for c in columns if c in facilities]]
+    return table.astype({"beds": "Int64"}).reset_index(drop=True)
+
+
+CHARTS = (
+    "people_per_event",
+    "affected_over_time",
+    "control_over_time",
+    "services_by_region",
+    "location_map",
+)
+
+
+def _write_charts(result: RunResult, folder: Path) -> None:
+    charts_dir = folder / "charts"
+    charts_dir.mkdir()
+    impacts = result.impacts
     figures = {
-        "people_per_event": charts.people_per_event(result.impacts, CHART_SOURCE),
-        "affected_over_time": charts.affected_over_time(result.impacts, CHART_SOURCE),
-        "control_over_time": charts.control_over_time(result.control, result.impacts, CHART_SOURCE),
+        "people_per_event": charts.people_per_event(impacts, CHART_SOURCE),
+        "affected_over_time": charts.affected_over_time(impacts, CHART_SOURCE),
+        "control_over_time": charts.control_over_time(result.control, impacts, CHART_SOURCE),
+        "services_by_region": charts.services_by_region(impacts, CHART_SOURCE),
+        "location_map": charts.location_map(impacts, result.reference.places, CHART_SOURCE),
     }
-    for name, figure in figures.items():
-        figure.savefig(folder / "charts" / f"{name}.png", dpi=120)
-    (folder / "report.md").write_text(render_markdown(result), encoding="utf-8")
-    (folder / "manifest.json").write_text(json.dumps(manifest(result, folder), indent=2) + "\n")
-
-
-def write_csv(table: pd.DataFrame, path: Path) -> None:
-    """UTF-8, LF line ends, ISO dates, formulas defused: the same table, the same bytes."""
-    safe_cells(table).to_csv(path, index=False, lineterminator="\n", date_format="%Y-%m-%d")
-
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cells(table: pd.DataFrame) -> pd.DataFrame:
-    """Text a spreadsheet would run as a formula (=, +, -, @ first) gets a leading quote."""
-    out = table.copy()
-    for column in out.columns:
-        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
-            text = out[column]
-            risky = text.astype("string").str.startswith(FORMULA_START).fillna(False)
-            if risky.any():
-                out[column] = text.astype(object).where(~risky, "'" + text.astype("string"))
-    return out
+    # A fixed salt keeps the SVG element ids the same from run to run.
+    with matplotlib.rc_context({"svg.hashsalt": "impact"}):
+        for name, figure in figures.items():
+            figure.savefig(charts_dir / f"{name}.png", dpi=120)
+            figure.savefig(charts_dir / f"{name}.svg", metadata={"Date": None})
 
 
 def manifest(result: RunResult, folder: Path) -> dict:
