@@ -26,6 +26,7 @@ PALETTE = [
     "#a4036f",
 ]
 UNKNOWN = "#b0b0b0"
+MAX_BARS = 40
 
 
 def actor_colours(impacts: pd.DataFrame) -> dict[str, str]:
@@ -46,8 +47,19 @@ def _caption(fig: Figure, source: str) -> None:
 
 
 def people_per_event(impacts: pd.DataFrame, source: str) -> Figure:
-    """Horizontal bars: projected people per event (central, low–high), by gaining actor."""
+    """Horizontal bars: projected people per event (central, low–high), by gaining actor.
+
+    With more than `MAX_BARS` events only the largest counted ones are drawn; the title says so.
+    """
     rows = impacts.sort_values(["date", "event_id"], ascending=False)
+    title = "People living where control changed, per event"
+    if len(rows) > MAX_BARS:
+        rows = (
+            rows[rows["counted"]]
+            .nlargest(MAX_BARS, "population_central")
+            .sort_values(["date", "event_id"], ascending=False)
+        )
+        title = f"The {len(rows)} largest of {len(impacts):,} events (counted places)"
     colours = actor_colours(impacts)
     fig = Figure(figsize=(9, 0.45 * len(rows) + 4))
     ax = fig.add_subplot()
@@ -80,7 +92,7 @@ def people_per_event(impacts: pd.DataFrame, source: str) -> Figure:
         f"People in the {impacts['scope'].iloc[0]} of each event "
         "(projected central; line = low–high)"
     )
-    ax.set_title("People living where control changed, per event")
+    ax.set_title(title)
     ax.xaxis.set_major_formatter(lambda value, _: f"{value:,.0f}")
     shown = set(rows["gaining_actor"].fillna("unknown"))
     handles = [Patch(color=c, label=name) for name, c in colours.items() if name in shown]

@@ -107,37 +107,55 @@ def _project(out: pd.DataFrame, not_enumerated: np.ndarray, values: dict) -> pd.
 
 def _band_note(
     fuzzy: np.ndarray, unenumerated: np.ndarray, start: pd.Series, end: pd.Series
-) -> list[str | None]:
-    notes = []
-    for is_fuzzy, share, first, last in zip(fuzzy, unenumerated, start, end, strict=True):
-        parts = [
-            is_fuzzy and "widened: fuzzy place match",
-            share > 0 and f"high raised {share:.0%}: state partly not enumerated in 2014",
-            pd.notna(first)
-            and pd.notna(last)
-            and first != last
-            and "low at the earliest, high at the latest possible date",
-        ]
-        notes.append("; ".join(p for p in parts if p) or None)
-    return notes
+) -> pd.Series:
+    """Why a row's range is wider than the coverage margin alone, in words."""
+    share = pd.Series(unenumerated, index=start.index)
+    parts = pd.DataFrame(
+        {
+            "fuzzy": np.where(fuzzy, "widened: fuzzy place match", ""),
+            "unenumerated": (
+                "high raised "
+                + (share * 100).round().astype(int).astype(str)
+                + "%: state partly not enumerated in 2014"
+            ).where(share > 0, ""),
+            "window": np.where(
+                pd.to_datetime(start).ne(pd.to_datetime(end)) & start.notna() & end.notna(),
+                "low at the earliest, high at the latest possible date",
+                "",
+            ),
+        },
+        index=start.index,
+    )
+    return _join_parts(parts)
+
+
+def _join_parts(parts: pd.DataFrame) -> pd.Series:
+    """Join the non-empty strings of each row with '; ' (NA when all are empty).
+
+    Works per unique combination, so a million rows cost a handful of joins.
+    """
+    text = parts.astype(str)
+    keys = text.iloc[:, 0].str.cat([text[c] for c in text.columns[1:]], sep="\x1f")
+    unique = pd.Series(keys.unique())
+    joined = unique.map(lambda key: "; ".join(p for p in key.split("\x1f") if p))
+    result = keys.map(dict(zip(unique, joined, strict=True)))
+    return result.where(result != "", pd.NA).astype("string")
 
 
 def _breakdowns(out: pd.DataFrame, headline: pd.DataFrame, places: pd.DataFrame) -> pd.DataFrame:
     """Census breakdowns of the headline unit, or its township's shares applied to it."""
     township = places.loc[out["township_pcode"].fillna(out["pcode"])].reset_index(drop=True)
     base = out["population_census"].astype("float").to_numpy()
-    derived = []
+    derived = {}
     for column in BREAKDOWNS:
         own = headline[column].astype("float").to_numpy()
         share = (township[column] / township["population"]).astype("float").to_numpy()
         use_share = np.isnan(own) & ~np.isnan(share * base)
         out[column] = pd.array(np.round(np.where(use_share, base * share, own)), dtype="Int64")
-        derived.append(np.where(use_share, column.replace("population_", ""), ""))
-    names = [", ".join(d for d in row if d) for row in zip(*derived, strict=True)]
-    out["breakdown_method"] = [
-        f"township shares applied: {n}" if n else "census figures of the unit" for n in names
-    ]
-    out.loc[out["population_census"].isna(), "breakdown_method"] = None
+        derived[column] = np.where(use_share, column.replace("population_", ""), "")
+    names = _join_parts(pd.DataFrame(derived, index=out.index)).str.replace("; ", ", ")
+    method = ("township shares applied: " + names).fillna("census figures of the unit")
+    out["breakdown_method"] = method.where(out["population_census"].notna(), pd.NA)
     return out
 
 

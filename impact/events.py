@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
@@ -317,11 +318,8 @@ def normalise_change(text: pd.Series) -> pd.Series:
 
 
 def _validate(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Validate lazily; every failure becomes one rejected row with a reason code."""
+    """Validate lazily; every failing row becomes one rejected row with a reason code."""
     too_long = (frame["place"].str.len() > MAX_PLACE_LENGTH).fillna(False).astype(bool)
-    frame["place_problem"] = pd.Series(pd.NA, index=frame.index, dtype="string").mask(
-        too_long, "too_long"
-    )
     checked = frame.assign(place=frame["place"].mask(too_long))
     try:
         return Event.validate(checked, lazy=True), _empty(Rejected)
@@ -333,74 +331,73 @@ def _validate(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
             .sort_values(["index", "order"])
             .drop_duplicates("index")
         )
-        rows = frame.loc[cases["index"]]
-        reasons = [
-            _reason(case.column, case.check, row)
-            for case, (_, row) in zip(cases.itertuples(), rows.iterrows(), strict=True)
-        ]
-        rejected = pd.DataFrame(reasons, columns=["column", "value", "reason", "message"])
-        rejected.insert(0, "source_row", rows["source_row"].to_numpy())
-        rejected.insert(0, "source_file", rows["source_file"].to_numpy())
+        rows = frame.loc[cases["index"]].assign(
+            failed=cases["column"].to_numpy(), check=cases["check"].astype(str).to_numpy()
+        )
+        rejected = _reasons(rows, too_long.loc[rows.index])
         return checked.drop(index=cases["index"]), rejected
 
 
-def _reason(column: str, check: str, row: pd.Series) -> tuple:
-    if column == "date":
-        value = row["date_text"]
-        if pd.isna(value):
-            return "date", None, "missing_date", "no date; expected a date such as 2023-11-07"
-        if row["date_problem"] == "ambiguous":
-            return (
-                "date",
-                value,
-                "bad_date",
-                (f"'{value}' could be day/month or month/day; say --dayfirst or --monthfirst"),
-            )
-        hint = (
-            " The cell holds a delimiter: does this row use a different one from the header?"
-            if re.search(r"[,;\t|]", value)
-            else ""
-        )
-        return (
-            "date",
-            value,
-            "bad_date",
-            (
-                f"cannot read date '{value}'; expected e.g. 2023-11-07, 7 Nov 2023, Nov 2023, "
-                f"2023 or 3-7 Nov 2023.{hint}"
-            ),
-        )
-    if column == "place":
-        if row.get("place_problem") is not pd.NA and row.get("place_problem") == "too_long":
-            text = str(row["place"])
-            return (
-                "place",
-                text[:60] + "…",
-                "bad_value",
-                (
-                    f"place text is {len(text):,} characters; expected a name of at most "
-                    f"{MAX_PLACE_LENGTH}"
-                ),
-            )
-        return "place", None, "missing_place", "no place; expected a place name or P-code"
-    if column == "change":
-        value = row["change_text"]
-        return (
-            "change",
-            value,
-            "bad_value",
-            (
-                f"unknown change '{value}'; expected one of {', '.join(CHANGE_WORDS)} (or words "
-                "such as seized, retaken, handed back)"
-            ),
-        )
-    value = row.get(column)
-    return (
-        column,
-        None if pd.isna(value) else str(value),
-        "bad_value",
-        (f"column '{column}' failed check {check}"),
+def _reasons(rows: pd.DataFrame, too_long: pd.Series) -> pd.DataFrame:
+    """Reason code, value and message for each failing row, built column-wise."""
+    out = pd.DataFrame(
+        {
+            "source_file": rows["source_file"],
+            "source_row": rows["source_row"],
+            "column": rows["failed"],
+            "value": pd.NA,
+            "reason": "bad_value",
+            "message": "column '" + rows["failed"] + "' failed check " + rows["check"],
+        }
     )
+    date_text = rows["date_text"].astype("string")
+    is_date = rows["failed"] == "date"
+    missing = is_date & date_text.isna()
+    ambiguous = is_date & ~missing & (rows["date_problem"] == "ambiguous").fillna(False)
+    unreadable = is_date & ~missing & ~ambiguous
+    delimiter = date_text.str.contains(r"[,;\t|]", regex=True).fillna(False)
+    out.loc[is_date & ~missing, "value"] = date_text
+    out.loc[is_date, "reason"] = "bad_date"
+    out.loc[missing, ["reason", "message"]] = [
+        "missing_date",
+        "no date; expected a date such as 2023-11-07",
+    ]
+    out.loc[ambiguous, "message"] = (
+        "'" + date_text + "' could be day/month or month/day; say --dayfirst or --monthfirst"
+    )
+    out.loc[unreadable, "message"] = (
+        "cannot read date '" + date_text + "'; expected e.g. 2023-11-07, 7 Nov 2023, "
+        "Nov 2023, 2023 or 3-7 Nov 2023."
+        + pd.Series(
+            np.where(
+                delimiter,
+                " The cell holds a delimiter: does this row use a different one from the header?",
+                "",
+            ),
+            index=rows.index,
+        )
+    )
+    is_place = rows["failed"] == "place"
+    long_text = rows["place"].astype("string")
+    out.loc[is_place, ["reason", "message"]] = [
+        "missing_place",
+        "no place; expected a place name or P-code",
+    ]
+    long_place = is_place & too_long
+    out.loc[long_place, "value"] = long_text.str.slice(0, 60) + "…"
+    out.loc[long_place, "reason"] = "bad_value"
+    out.loc[long_place, "message"] = (
+        "place text is " + long_text.str.len().astype("string") + " characters; expected a "
+        f"name of at most {MAX_PLACE_LENGTH}"
+    )
+    is_change = rows["failed"] == "change"
+    change_text = rows["change_text"].astype("string")
+    out.loc[is_change, "value"] = change_text
+    out.loc[is_change, "message"] = (
+        "unknown change '" + change_text + f"'; expected one of {', '.join(CHANGE_WORDS)} "
+        "(or words such as seized, retaken, handed back)"
+    )
+    return out.reset_index(drop=True)
 
 
 def _split_duplicates(events: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -408,49 +405,34 @@ def _split_duplicates(events: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]
     facts = ["date", "place", "township", "region", "change", "gaining_actor", "losing_actor"]
     if events.empty:
         return events, _empty(Rejected)
+    key = pd.util.hash_pandas_object(events[facts].astype("string").fillna(""), index=False)
     same_id = events["event_id"].duplicated()
-    same_facts = events[facts].astype("string").fillna("").duplicated() & ~same_id
-    first_by_id = events.drop_duplicates("event_id").set_index("event_id")
-    first_by_facts = (
-        events.assign(key=events[facts].astype("string").fillna("").agg("|".join, axis=1))
-        .drop_duplicates("key")
-        .set_index("key")
+    same_facts = key.duplicated() & ~same_id
+    where = events["source_file"] + " row " + events["source_row"].astype(str)
+    first_by_id = where.groupby(events["event_id"]).first()
+    first_by_key = events.assign(key=key, where=where).drop_duplicates("key").set_index("key")
+    dupes = events[same_id | same_facts]
+    by_id = "event_id already used at " + dupes["event_id"].map(first_by_id)
+    earlier = first_by_key.loc[key[same_facts]]
+    by_facts = pd.Series(
+        "same date, place, change and actors as event "
+        + earlier["event_id"].to_numpy()
+        + " ("
+        + earlier["where"].to_numpy()
+        + ")",
+        index=events.index[same_facts],
     )
-    keys = events[facts].astype("string").fillna("").agg("|".join, axis=1)
-    messages = []
-    for index in events.index[same_id | same_facts]:
-        if same_id[index]:
-            first = first_by_id.loc[events.at[index, "event_id"]]
-            messages.append(
-                (
-                    index,
-                    "event_id",
-                    events.at[index, "event_id"],
-                    f"event_id already used at {first['source_file']} row {first['source_row']}",
-                )
-            )
-        else:
-            first = first_by_facts.loc[keys[index]]
-            messages.append(
-                (
-                    index,
-                    "event_id",
-                    events.at[index, "event_id"],
-                    f"same date, place, change and actors as event {first['event_id']} "
-                    f"({first['source_file']} row {first['source_row']})",
-                )
-            )
-    dupes = events.loc[[m[0] for m in messages]]
+    message = by_id.where(same_id[dupes.index], by_facts.reindex(dupes.index))
     rejected = pd.DataFrame(
         {
-            "source_file": dupes["source_file"].to_numpy(),
-            "source_row": dupes["source_row"].to_numpy(),
-            "column": [m[1] for m in messages],
-            "value": [m[2] for m in messages],
+            "source_file": dupes["source_file"],
+            "source_row": dupes["source_row"],
+            "column": "event_id",
+            "value": dupes["event_id"],
             "reason": "duplicate_event",
-            "message": [m[3] for m in messages],
+            "message": message,
         }
-    )
+    ).reset_index(drop=True)
     return events[~(same_id | same_facts)], rejected
 
 

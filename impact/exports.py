@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+from openpyxl import Workbook
 
 from impact.schemas import hxl_tags
 
@@ -37,12 +38,37 @@ def write_csv(table: pd.DataFrame, path: Path, *, hxl: bool = False) -> None:
     table.to_csv(path, index=False, lineterminator="\n", date_format="%Y-%m-%d")
 
 
+# Longer tables stay in their CSV: a workbook is for reading, and writing one is slow.
+WORKBOOK_MAX_ROWS = 20_000
+
+
 def write_workbook(tables: dict[str, pd.DataFrame], path: Path) -> None:
-    """One sheet per table, dates as ISO text, formulas defused."""
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        for name, table in tables.items():
-            sheet = safe_cells(table).copy()
-            for column in sheet.columns:
-                if pd.api.types.is_datetime64_any_dtype(sheet[column]):
-                    sheet[column] = sheet[column].dt.strftime("%Y-%m-%d")
-            sheet.to_excel(writer, sheet_name=name[:31], index=False)
+    """One sheet per table (streamed, write-only), dates as ISO text, formulas defused.
+
+    A table longer than `WORKBOOK_MAX_ROWS` is listed on a "left out" sheet instead, pointing
+    to its CSV.
+    """
+    book = Workbook(write_only=True)
+    long = {name: len(t) for name, t in tables.items() if len(t) > WORKBOOK_MAX_ROWS}
+    if long:
+        sheet = book.create_sheet("left out")
+        sheet.append(["table", "rows", "note"])
+        for name, rows in long.items():
+            sheet.append([name, rows, f"more than {WORKBOOK_MAX_ROWS:,} rows: see {name}.csv"])
+    for name, table in tables.items():
+        if name in long:
+            continue
+        sheet = book.create_sheet(name[:31])
+        sheet.append([str(c) for c in table.columns])
+        for row in _cells(safe_cells(table)).itertuples(index=False, name=None):
+            sheet.append(row)
+    book.save(path)
+
+
+def _cells(table: pd.DataFrame) -> pd.DataFrame:
+    """Plain Python values: ISO text for dates, None for missing, numbers as numbers."""
+    out = table.copy()
+    for column in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[column]):
+            out[column] = out[column].dt.strftime("%Y-%m-%d")
+    return out.astype(object).where(out.notna(), None)

@@ -59,9 +59,20 @@ def _records(frame: pd.DataFrame) -> list[dict]:
     return frame.astype(object).where(frame.notna(), None).to_dict("records")
 
 
+MAX_EVENTS_SHOWN = 200
+
+
+def _events_shown(impacts: pd.DataFrame) -> pd.DataFrame:
+    """Every event for a short list; for a long one, the largest counted events."""
+    if len(impacts) <= MAX_EVENTS_SHOWN:
+        return impacts
+    largest = impacts[impacts["counted"]].nlargest(MAX_EVENTS_SHOWN, "population_central")
+    return largest.sort_values(["date", "event_id"])
+
+
 def report_context(result: RunResult) -> dict:
     """Everything the report templates show, as plain values."""
-    events = _records(result.impacts)
+    events = _records(_events_shown(result.impacts))
     control = result.control
     last = control[control["date"] == control["date"].max()] if not control.empty else control
     return {
@@ -74,6 +85,7 @@ def report_context(result: RunResult) -> dict:
         "rows": result.reconciliation,
         "total": result.total,
         "events": events,
+        "events_total": len(result.impacts),
         "notes": [e for e in events if e["band_note"]],
         "unknown": [e for e in events if e["population_census"] is None],
         "control_end": _records(last.sort_values("population_central", ascending=False)),

@@ -36,36 +36,39 @@ def mark_counted(impacts: pd.DataFrame, reference: Reference) -> pd.DataFrame:
     out.loc[repeat, "not_counted_reason"] = (
         "same place counted at its latest event " + later[repeat]
     )
-    counted_units = dict(
-        zip(
-            out.loc[out["counted"], "headline_pcode"],
-            out.loc[out["counted"], "event_id"],
-            strict=False,
-        )
+    counted_units = out.loc[out["counted"]].set_index("headline_pcode")["event_id"]
+    holders = _outermost_counted(counted_units.index.unique(), set(counted_units.index), reference)
+    holder = out["headline_pcode"].map(holders).astype("string").where(out["counted"])
+    nested = holder.notna()
+    out.loc[nested, "counted"] = False
+    out.loc[nested, "not_counted_reason"] = (
+        "inside " + holder[nested] + ", counted at event " + holder[nested].map(counted_units)
     )
-    containers = out["headline_pcode"].map(lambda pcode: _containers(pcode, reference))
-    for index, boxes in containers.items():
-        if not out.at[index, "counted"]:
-            continue
-        holder = next((box for box in reversed(boxes) if box in counted_units), None)
-        if holder is not None:
-            out.at[index, "counted"] = False
-            out.at[index, "not_counted_reason"] = (
-                f"inside {holder}, counted at event {counted_units[holder]}"
-            )
     return out.sort_values(["date", "event_id"]).reset_index(drop=True)
 
 
-def _containers(pcode: str, reference: Reference) -> list[str]:
+def _outermost_counted(units: pd.Index, counted: set[str], reference: Reference) -> pd.Series:
+    """For each unit, the outermost counted unit that contains it (admin parent or grouping)."""
+    parent = reference.places["parent_pcode"].dropna().to_dict()
+    groups = reference.memberships.groupby("member_pcode")["group_pcode"].agg(list).to_dict()
+    found = {}
+    for unit in units:
+        holder = None
+        for box in _containers(unit, parent, groups):
+            if box in counted:
+                holder = box
+        if holder is not None:
+            found[unit] = holder
+    return pd.Series(found, dtype=object)
+
+
+def _containers(pcode: str, parent: dict, groups: dict) -> list[str]:
     """Units that contain `pcode`, inner to outer: admin parents and groupings (sub-townships)."""
-    places = reference.places
-    members = reference.memberships
-    groups_of = members.groupby("member_pcode")["group_pcode"].agg(list)
-    chain: list[str] = list(groups_of.get(pcode, []))
-    current = places.at[pcode, "parent_pcode"]
-    while pd.notna(current):
-        chain += [current, *groups_of.get(current, [])]
-        current = places.at[current, "parent_pcode"]
+    chain: list[str] = list(groups.get(pcode, []))
+    current = parent.get(pcode)
+    while current is not None:
+        chain += [current, *groups.get(current, [])]
+        current = parent.get(current)
     return chain
 
 
@@ -112,72 +115,74 @@ def control_timeline(impacts: pd.DataFrame) -> pd.DataFrame:
     contested claim does not and is flagged. Before a place's first event it is held by that
     event's losing actor. A losing actor that differs from the recorded holder is flagged.
     """
-    events = impacts.sort_values(["date", "event_id"])
-    rows = []
-    holders: dict[str, str] = {}
-    for event in events.itertuples(index=False):
-        place = event.headline_pcode
-        before = holders.get(place, _actor(event.losing_actor))
-        moves = event.change in MOVES_CONTROL
-        after = _actor(event.gaining_actor) if moves else before
-        flags = []
-        if not moves:
-            flags.append(f"{event.change} claim: control not moved")
-        if place in holders and pd.notna(event.losing_actor) and event.losing_actor != before:
-            flags.append(f"losing actor '{event.losing_actor}' is not the recorded holder")
-        holders[place] = after
-        rows.append(
-            {
-                "date": event.date,
-                "event_id": event.event_id,
-                "pcode": place,
-                "place_name": event.area_name if event.scope == "area" else event.place_name,
-                "change": event.change,
-                "holder_before": before,
-                "holder_after": after,
-                "control_moved": moves and after != before,
-                "flag": "; ".join(flags) or None,
-            }
-        )
-    columns = [
-        "date",
-        "event_id",
-        "pcode",
-        "place_name",
-        "change",
-        "holder_before",
-        "holder_after",
-        "control_moved",
-        "flag",
-    ]
-    return pd.DataFrame(rows, columns=columns)
-
-
-def _actor(name: object) -> str:
-    return "unknown" if name is None or pd.isna(name) else str(name)
+    events = impacts.sort_values(["date", "event_id"]).reset_index(drop=True)
+    place = events["headline_pcode"]
+    moves = events["change"].isin(MOVES_CONTROL)
+    first = events.drop_duplicates("headline_pcode").set_index("headline_pcode")
+    initial = place.map(first["losing_actor"].astype("string").fillna("unknown"))
+    after = events["gaining_actor"].astype("string").fillna("unknown").where(moves)
+    after = after.groupby(place).ffill().fillna(initial)
+    before = after.groupby(place).shift(1).fillna(initial)
+    losing = events["losing_actor"].astype("string")
+    seen = place.duplicated()
+    odd = seen & losing.notna() & (losing != before)
+    flags = pd.Series(pd.NA, index=events.index, dtype="string")
+    flags[~moves] = events.loc[~moves, "change"] + " claim: control not moved"
+    mismatch = "losing actor '" + losing[odd] + "' is not the recorded holder"
+    flags[odd] = flags[odd].fillna("").str.cat(mismatch, sep="; ").str.strip("; ")
+    names = events["area_name"].where(events["scope"] == "area", events["place_name"])
+    return pd.DataFrame(
+        {
+            "date": events["date"],
+            "event_id": events["event_id"],
+            "pcode": place,
+            "place_name": names,
+            "change": events["change"],
+            "holder_before": before,
+            "holder_after": after,
+            "control_moved": moves & (after != before),
+            "flag": flags,
+        }
+    )
 
 
 def population_by_actor(timeline: pd.DataFrame, impacts: pd.DataFrame) -> pd.DataFrame:
     """People (projected central) in the places of the timeline, by holder, after each date.
 
     Each place counts once, with the central figure of its latest event; places without a
-    census figure are counted in `places` but add nothing to `population_central`.
+    census figure are counted in `places` but add nothing to `population_central` (which stays
+    empty for a holder whose places all lack a figure). Built from changes of holder, so the
+    work grows with events, not with dates × places.
     """
+    columns = ["date", "holder", "places", "population_central"]
     if timeline.empty:
-        return pd.DataFrame(columns=["date", "holder", "places", "population_central"])
-    holder = timeline.pivot_table(
-        index="date", columns="pcode", values="holder_after", aggfunc="last"
-    ).ffill()
-    long = holder.reset_index().melt(id_vars="date", var_name="pcode", value_name="holder")
-    long = long.dropna(subset=["holder"])
-    latest = impacts.sort_values(["date", "event_id"]).drop_duplicates(
-        "headline_pcode", keep="last"
+        return pd.DataFrame(columns=columns)
+    latest = (
+        impacts.sort_values(["date", "event_id"])
+        .drop_duplicates("headline_pcode", keep="last")
+        .set_index("headline_pcode")["population_central"]
     )
-    people = latest.set_index("headline_pcode")["population_central"]
-    long["population_central"] = long["pcode"].map(people)
-    table = long.groupby(["date", "holder"]).agg(
-        places=("pcode", "size"),
-        population_central=("population_central", lambda s: s.sum(min_count=1)),
+    rows = timeline.assign(people=timeline["pcode"].map(latest).astype("Float64"))
+    rows["known"] = rows["people"].notna().astype(int)
+    rows["people"] = rows["people"].fillna(0)
+    enter = ~rows["pcode"].duplicated()
+    moved = ~enter & (rows["holder_before"] != rows["holder_after"])
+    gain = rows[enter | moved].assign(holder=lambda r: r["holder_after"], places=1)
+    loss = rows[moved].assign(holder=lambda r: r["holder_before"], places=-1)
+    loss = loss.assign(people=-loss["people"], known=-loss["known"])
+    deltas = (
+        pd.concat([gain, loss]).groupby(["date", "holder"])[["places", "people", "known"]].sum()
     )
-    table["population_central"] = table["population_central"].astype("Int64")
-    return table.reset_index().sort_values(["date", "holder"]).reset_index(drop=True)
+    running = deltas.unstack("holder", fill_value=0).cumsum()
+    table = running.stack("holder", future_stack=True).reset_index()
+    table = table[table["places"] > 0]
+    population = table["people"].round().astype("Int64").where(table["known"] > 0)
+    out = pd.DataFrame(
+        {
+            "date": table["date"],
+            "holder": table["holder"],
+            "places": table["places"].astype(int),
+            "population_central": population,
+        }
+    )
+    return out.sort_values(["date", "holder"]).reset_index(drop=True)
