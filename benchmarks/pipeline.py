@@ -29,16 +29,34 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).parent))
-from resolve_names import misspell  # noqa: E402
+from resolve_names import misspell
 
-import impact  # noqa: E402
-import impact.render  # noqa: E402
-from impact import report as report_module  # noqa: E402
+import impact
+import impact.render
+from impact import report as report_module
 
-ACTORS = ["People's Defence Force", "Arakan Army", "TNLA", "MNDAA", "KIA",
-          "Chin National Army", "Myanmar military", "KNLA", "Karenni Army", "PDF Mandalay"]
-CHANGES = ["captured", "seized", "took full control", "recaptured", "retaken", "handed over",
-           "contested", "withdrew"]
+ACTORS = [
+    "People's Defence Force",
+    "Arakan Army",
+    "TNLA",
+    "MNDAA",
+    "KIA",
+    "Chin National Army",
+    "Myanmar military",
+    "KNLA",
+    "Karenni Army",
+    "PDF Mandalay",
+]
+CHANGES = [
+    "captured",
+    "seized",
+    "took full control",
+    "recaptured",
+    "retaken",
+    "handed over",
+    "contested",
+    "withdrew",
+]
 SOURCES = ["Myanmar Now", "The Irrawaddy", "Narinjara", "RFA Burmese", "DVB", "Mizzima"]
 
 
@@ -46,12 +64,14 @@ def generate(reference, n: int, seed: int) -> pd.DataFrame:
     """`n` realistic events; about 15% misspelt or qualified, 60% with a township hint."""
     rng = np.random.default_rng(seed)
     places = reference.places
-    pool = pd.concat([
-        places[places["level"] == "town"].sample(400, random_state=seed),
-        places[places["level"] == "township"].sample(250, random_state=seed),
-        places[places["level"] == "village_tract"].sample(1500, random_state=seed),
-        places[places["level"] == "ward"].sample(300, random_state=seed),
-    ])
+    pool = pd.concat(
+        [
+            places[places["level"] == "town"].sample(400, random_state=seed),
+            places[places["level"] == "township"].sample(250, random_state=seed),
+            places[places["level"] == "village_tract"].sample(1500, random_state=seed),
+            places[places["level"] == "ward"].sample(300, random_state=seed),
+        ]
+    )
     weights = np.where(pool["level"].isin(["town", "township"]), 4.0, 1.0)
     chosen = pool.iloc[rng.choice(len(pool), size=n, p=weights / weights.sum())]
     names = chosen["name"].to_numpy().astype(object)
@@ -67,36 +87,38 @@ def generate(reference, n: int, seed: int) -> pd.DataFrame:
     dates = (pd.Timestamp("2021-02-01") + pd.to_timedelta(days, unit="D")).strftime("%Y-%m-%d")
     gaining = rng.integers(0, len(ACTORS), size=n)
     losing = (gaining + rng.integers(1, len(ACTORS), size=n)) % len(ACTORS)
-    return pd.DataFrame({
-        "event_id": [f"BM-{i:07d}" for i in range(n)],
-        "date": dates,
-        "place": names,
-        "township": township,
-        "region": region,
-        "change": np.array(CHANGES)[rng.integers(0, len(CHANGES), size=n)],
-        "gaining_actor": np.array(ACTORS)[gaining],
-        "losing_actor": np.array(ACTORS)[losing],
-        "source": np.array(SOURCES)[rng.integers(0, len(SOURCES), size=n)],
-        "notes": np.where(rng.random(n) < 0.3, "reported by local media", ""),
-        "admin_pcode": chosen["pcode"].to_numpy(),
-    })
+    return pd.DataFrame(
+        {
+            "event_id": [f"BM-{i:07d}" for i in range(n)],
+            "date": dates,
+            "place": names,
+            "township": township,
+            "region": region,
+            "change": np.array(CHANGES)[rng.integers(0, len(CHANGES), size=n)],
+            "gaining_actor": np.array(ACTORS)[gaining],
+            "losing_actor": np.array(ACTORS)[losing],
+            "source": np.array(SOURCES)[rng.integers(0, len(SOURCES), size=n)],
+            "notes": np.where(rng.random(n) < 0.3, "reported by local media", ""),
+            "admin_pcode": chosen["pcode"].to_numpy(),
+        }
+    )
 
 
 def baseline(events_csv: Path, places: pd.DataFrame, out: Path) -> float:
     """Read, merge on an exact P-code, write: what a user could do by hand."""
     started = time.perf_counter()
     events = pd.read_csv(events_csv, dtype=str)
-    merged = events.merge(places.reset_index(drop=True), left_on="admin_pcode",
-                          right_on="pcode", how="left")
+    merged = events.merge(
+        places.reset_index(drop=True), left_on="admin_pcode", right_on="pcode", how="left"
+    )
     merged.to_csv(out, index=False)
     return time.perf_counter() - started
 
 
-def measure(size: int, seed: int, keep: Path | None) -> dict:
+def measure(size: int, events_csv: Path, keep: Path | None) -> dict:
+    """Time and memory of one size, in a process that did nothing else before."""
     reference = impact.load_reference()
-    folder = Path(tempfile.mkdtemp(prefix=f"impact-bench-{size}-"))
-    events_csv = folder / "events.csv"
-    generate(reference, size, seed).to_csv(events_csv, index=False)
+    folder = events_csv.parent
     base = baseline(events_csv, reference.places, folder / "baseline.csv")
     marks: list[tuple[str, float]] = []
 
@@ -117,13 +139,13 @@ def measure(size: int, seed: int, keep: Path | None) -> dict:
     (out / "report.md").write_text(impact.render.render_markdown(result))
     (out / "report.html").write_text(impact.render.render_html(result, out / "charts"))
     report_done = time.perf_counter()
-    stages = {name: round(marks[i + 1][1] - when, 2) for i, (name, when) in
-              enumerate(marks[:-1])}
+    stages = {name: round(marks[i + 1][1] - when, 2) for i, (name, when) in enumerate(marks[:-1])}
     end_to_end = tables_done - started
     return {
         "events": size,
-        "unique_places": int(result.resolution.audit.shape[0]),
-        "used": len(result.impacts), "rejected": len(result.rejected),
+        "unique_places": int(result.audit.shape[0]),
+        "used": len(result.impacts),
+        "rejected": len(result.rejected),
         "stages_s": stages | {"write tables": round(tables_done - tables_started, 2)},
         "end_to_end_without_charts_s": round(end_to_end, 2),
         "charts_s": round(charts_done - tables_done, 2),
@@ -140,13 +162,17 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--keep", type=Path, help="keep the reports in this folder")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--events", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(measure(args.one, args.seed, args.keep)))
+        print(json.dumps(measure(args.one, args.events, args.keep)))
         return
     results = []
     for size in args.sizes:
-        command = [sys.executable, __file__, "--one", str(size), "--seed", str(args.seed)]
+        # Generate in this process, measure in a fresh one: its peak memory is the pipeline's.
+        events_csv = Path(tempfile.mkdtemp(prefix=f"impact-bench-{size}-")) / "events.csv"
+        generate(impact.load_reference(), size, args.seed).to_csv(events_csv, index=False)
+        command = [sys.executable, __file__, "--one", str(size), "--events", str(events_csv)]
         if args.keep:
             command += ["--keep", str(args.keep)]
         done = subprocess.run(command, capture_output=True, text=True, check=True)

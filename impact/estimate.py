@@ -43,31 +43,44 @@ def estimate(
     if scope not in SCOPES:
         raise ValueError(f"scope must be one of {SCOPES}")
     values = assumption_values(assumptions)
-    places = reference.places
-    out = resolved.copy()
-    place = places.loc[out["pcode"]].reset_index(drop=True)
-    out["scope"] = scope
-    out["area_pcode"] = place["area_pcode"].fillna(place["pcode"]).to_numpy()
+    units = place_figures(
+        resolved["pcode"].unique(), reference.places, scope, float(values["beds_benchmark"])
+    )
+    out = resolved.join(units.drop(columns="township_pcode"), on="pcode")
+    out = _project(out, out["not_enumerated_share"].to_numpy(dtype=float), values)
+    return out.drop(columns="not_enumerated_share")
+
+
+def place_figures(
+    pcodes: np.ndarray, places: pd.DataFrame, scope: str, beds_benchmark: float
+) -> pd.DataFrame:
+    """Everything an event takes from its place, worked out once per place (indexed by P-code):
+    the town and area, census figures, breakdowns, services."""
+    place = places.loc[pcodes].reset_index(drop=True)
+    out = pd.DataFrame(
+        {"pcode": place["pcode"], "township_pcode": place["township_pcode"], "scope": scope}
+    )
+    out["area_pcode"] = place["area_pcode"].fillna(place["pcode"])
     area = places.loc[out["area_pcode"]].reset_index(drop=True)
-    out["area_name"] = area["name"].to_numpy()
-    out["area_level"] = area["level"].to_numpy()
-    out["population_town_census"] = place["population"].to_numpy()
-    out["population_area_census"] = area["population"].to_numpy()
+    out["area_name"] = area["name"]
+    out["area_level"] = area["level"]
+    out["population_town_census"] = place["population"]
+    out["population_area_census"] = area["population"]
     headline = area if scope == "area" else place
-    out["headline_pcode"] = headline["pcode"].to_numpy()
-    out["population_census"] = headline["population"].to_numpy()
-    out["census_year"] = headline["population_year"].to_numpy()
-    out["population_source"] = headline["population_source"].to_numpy()
-    out["census_coverage"] = headline["census_coverage"].to_numpy()
+    out["headline_pcode"] = headline["pcode"]
+    out["population_census"] = headline["population"]
+    out["census_year"] = headline["population_year"]
+    out["population_source"] = headline["population_source"]
+    out["census_coverage"] = headline["census_coverage"]
+    out["not_enumerated_share"] = headline["not_enumerated_share"].astype(float)
     out = _context(out, places)
-    out = _project(out, headline["not_enumerated_share"].to_numpy(dtype=float), values)
     out = _breakdowns(out, headline, places)
-    out["wards"] = headline["wards"].to_numpy()
+    out["wards"] = headline["wards"]
     is_town = (headline["level"] == "town").to_numpy()
     out["village_tracts"] = pd.array(
         np.where(is_town, 0, headline["village_tracts"].astype(float)), dtype="Int64"
     )
-    return _services(out, place, float(values["beds_benchmark"]))
+    return _services(out, place, beds_benchmark).set_index("pcode")
 
 
 def _context(out: pd.DataFrame, places: pd.DataFrame) -> pd.DataFrame:

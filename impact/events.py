@@ -38,7 +38,7 @@ COLUMN_SYNONYMS = {
     "losing_actor": ["losing_actor", "lost_by", "actor2", "previous_holder"],
     "source": ["source", "sources", "reported_by", "reference"],
     "confidence": ["confidence"],
-    "scope": ["scope"],
+    "event_scope": ["scope", "event_scope"],
     "notes": ["notes", "note", "comment", "comments"],
 }
 CHANGE_WORDS = {

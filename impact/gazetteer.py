@@ -365,62 +365,123 @@ def _reject_outside(out, queries, found, describe) -> None:
     exact = found["stage"] <= STAGES["alias"]
     inside_exact = set(found.loc[exact & found["in_scope"], "query_id"])
     outside = found[exact & ~found["in_scope"] & ~found["query_id"].isin(inside_exact)]
-    for query_id, rows in outside.groupby("query_id"):
-        text, where = queries.at[query_id, "name"], queries.at[query_id, "where"]
-        _set_reject(
-            out,
-            query_id,
-            "place_not_found",
-            f"'{text}' is not inside {where}; it exists elsewhere: "
-            f"{describe(rows)}. Check the hint or give the P-code",
-        )
+    listed = describe.per_query(outside)
+    ids = listed.index
+    _reject(
+        out,
+        ids,
+        "place_not_found",
+        "'"
+        + queries.loc[ids, "name"]
+        + "' is not inside "
+        + queries.loc[ids, "where"]
+        + "; it exists elsewhere: "
+        + listed
+        + ". Check the hint or give the P-code",
+    )
 
 
 def _reject_unknown_pcodes(out, queries, found, version) -> None:
     codes = queries["name"].map(repair_pcode)
     has_code = set(found.loc[found["stage"] == STAGES["pcode"], "query_id"])
-    for query_id in _open(out, queries.index[codes.notna() & ~queries.index.isin(has_code)]):
-        _set_reject(
-            out,
-            query_id,
-            "place_not_found",
-            f"P-code {codes[query_id]} is not in the reference data ({version}); "
-            "check it against the MIMU list",
-        )
+    ids = queries.index[codes.notna() & ~queries.index.isin(has_code)]
+    _reject(
+        out,
+        ids,
+        "place_not_found",
+        "P-code "
+        + codes[ids].astype(str)
+        + f" is not in the reference data ({version}); check it against the MIMU list",
+    )
 
 
 def _reject_not_found(out, queries, found, chosen, ambiguous, gazetteer, describe) -> None:
     known = set(chosen["query_id"]) | set(ambiguous["query_id"])
-    missing = _open(out, queries.index[~queries.index.isin(known)])
-    suggestions = suggest_many(queries.loc[missing, "name"], gazetteer, describe)
-    for query_id in missing:
-        where = queries.at[query_id, "where"]
-        within = f" inside {where}" if where else ""
-        _set_reject(
-            out,
-            query_id,
-            "place_not_found",
-            f"no place named '{queries.at[query_id, 'name']}'{within}. Closest names: "
-            f"{suggestions.get(query_id, 'none')}",
-        )
+    ids = _open(out, queries.index[~queries.index.isin(known)])
+    suggestions = suggest_many(queries.loc[ids, "name"], gazetteer, describe)
+    where = queries.loc[ids, "where"]
+    within = (" inside " + where).where(where != "", "")
+    _reject(
+        out,
+        ids,
+        "place_not_found",
+        "no place named '"
+        + queries.loc[ids, "name"]
+        + "'"
+        + within
+        + ". Closest names: "
+        + suggestions.reindex(ids).fillna("none"),
+    )
 
 
 def _reject_ambiguous(out, queries, ambiguous, describe) -> None:
-    for query_id, rows in ambiguous.groupby("query_id"):
-        if pd.notna(out.at[query_id, "outcome"]):
-            continue
-        _set_reject(
-            out,
-            query_id,
-            "place_ambiguous",
-            f"'{queries.at[query_id, 'name']}' could be {rows['pcode'].nunique()} "
-            f"places: {describe(rows)}; add a township or region, or give the P-code",
-        )
+    listed = describe.per_query(ambiguous)
+    ids = listed.index
+    count = ambiguous.groupby("query_id")["pcode"].nunique().reindex(ids)
+    _reject(
+        out,
+        ids,
+        "place_ambiguous",
+        "'"
+        + queries.loc[ids, "name"]
+        + "' could be "
+        + count.astype(str)
+        + " places: "
+        + listed
+        + "; add a township or region, or give the P-code",
+    )
+
+
+def _reject(out: pd.DataFrame, ids: pd.Index, reason: str, messages: pd.Series) -> None:
+    """Record a rejection for the queries among `ids` that have no outcome yet."""
+    ids = _open(out, ids)
+    out.loc[ids, "outcome"] = reason
+    out.loc[ids, "match_note"] = messages.reindex(ids).to_numpy()
 
 
 def _accept(out, queries, chosen, inside, describe) -> None:
     chosen = chosen[chosen["query_id"].isin(_open(out, chosen["query_id"]))]
-    places = describe.places
+    if chosen.empty:
+        return
+    ids = pd.Index(chosen["query_id"])
+    runner_up = describe.rows(_runners_up(chosen, inside, describe.places), score=True)
+    runner_up = runner_up.reindex(ids)
+    fuzzy = (chosen["method"] == "fuzzy").to_numpy()
+    typed = normalise_name(queries.loc[ids, "name"]).to_numpy()
+    known = normalise_name(chosen["text"]).to_numpy()
+    plain = [fuzz.ratio(a, b) if f else np.nan for a, b, f in zip(typed, known, fuzzy, strict=True)]
+    score = np.where(fuzzy, np.round(plain, 1), chosen["score"].to_numpy())
+    where = queries.loc[ids, "where"]
+    notes = pd.DataFrame(
+        {
+            "where": ("within " + where).where(where != "", "").to_numpy(),
+            "fuzzy": np.where(fuzzy, "spelling close to '" + chosen["text"].astype(str) + "'", ""),
+            "runner": ("runner-up " + runner_up).fillna("").to_numpy(),
+        },
+        index=ids,
+    )
+    note = notes["where"].str.cat([notes["fuzzy"], notes["runner"]], sep="; ")
+    note = (
+        note.str.replace(r"^(; )+|(; )+$", "", regex=True)
+        .str.replace(r"(; ){2,}", "; ", regex=True)
+        .replace("", pd.NA)
+    )
+    pcodes = chosen["pcode"].to_numpy()
+    out.loc[ids, "outcome"] = "matched"
+    out.loc[ids, "pcode"] = pcodes
+    out.loc[ids, "place_name"] = describe.places.loc[pcodes, "name"].to_numpy()
+    out.loc[ids, "level"] = describe.places.loc[pcodes, "level"].to_numpy()
+    out.loc[ids, "match_method"] = chosen["method"].to_numpy()
+    out.loc[ids, "match_score"] = score.astype(float)
+    out.loc[ids, "match_note"] = note.to_numpy()
+    out.loc[ids, "candidates"] = (
+        inside.groupby("query_id")["pcode"].nunique().reindex(ids).to_numpy()
+    )
+    out.loc[ids, "runner_up"] = runner_up.to_numpy()
+
+
+def _runners_up(chosen: pd.DataFrame, inside: pd.DataFrame, places: pd.DataFrame) -> pd.DataFrame:
+    """For each chosen match, the best other candidate that is not one of its containers."""
     ids = chosen["query_id"].to_numpy()
     containers = places.loc[
         chosen["pcode"],
@@ -433,56 +494,10 @@ def _accept(out, queries, chosen, inside, describe) -> None:
     others = inside[inside["query_id"].isin(ids)].merge(
         related.assign(related=True), on=["query_id", "pcode"], how="left"
     )
-    others = (
-        others[others["related"].isna()]
-        .sort_values(["query_id", "stage", "score"], ascending=[True, True, False])
-        .drop_duplicates("query_id")
-        .set_index("query_id")
+    others = others[others["related"].isna()].sort_values(
+        ["query_id", "stage", "score"], ascending=[True, True, False]
     )
-    count = inside.groupby("query_id")["pcode"].nunique()
-    typed = normalise_name(queries.loc[ids, "name"]).to_numpy()
-    known = normalise_name(chosen["text"]).to_numpy()
-    fuzzy = (chosen["method"] == "fuzzy").to_numpy()
-    records = []
-    for i, row in enumerate(chosen.itertuples()):
-        runner_up = (
-            describe(others.loc[[row.query_id]], score=True)
-            if row.query_id in others.index
-            else None
-        )
-        where = queries.at[row.query_id, "where"]
-        note = "; ".join(
-            part
-            for part in (
-                where and f"within {where}",
-                fuzzy[i] and f"spelling close to '{row.text}'",
-                runner_up and f"runner-up {runner_up}",
-            )
-            if part
-        )
-        score = round(fuzz.ratio(typed[i], known[i]), 1) if fuzzy[i] else row.score
-        records.append(
-            [
-                "matched",
-                row.pcode,
-                describe.name[row.pcode],
-                describe.level[row.pcode],
-                row.method,
-                float(score),
-                note or None,
-                out.at[row.query_id, "place_qualifier"],
-                int(count[row.query_id]),
-                runner_up,
-            ]
-        )
-    if records:
-        out.loc[ids, AUDIT_COLUMNS] = pd.DataFrame(records, index=ids, columns=AUDIT_COLUMNS)
-
-
-def _set_reject(out: pd.DataFrame, query_id: int, reason: str, message: str) -> None:
-    if pd.isna(out.at[query_id, "outcome"]):
-        out.at[query_id, "outcome"] = reason
-        out.at[query_id, "match_note"] = message
+    return others.drop_duplicates("query_id")
 
 
 def _parenthesised(
@@ -518,40 +533,53 @@ class _Describer:
 
     def __init__(self, places: pd.DataFrame) -> None:
         self.places = places
-        self.name = places["name"].to_dict()
-        self.level = places["level"].to_dict()
-        self.township = places["township_pcode"].map(places["name"]).to_dict()
+        township = places["township_pcode"].map(places["name"])
+        where = (", " + township + " township").fillna("")
+        self.text = places["name"] + " (" + places["pcode"] + ", " + places["level"] + where
 
-    def __call__(self, found: pd.DataFrame, score: bool = False) -> str:
-        parts = []
-        for row in found.drop_duplicates("pcode").head(6).itertuples():
-            township = self.township.get(row.pcode)
-            where = f", {township} township" if isinstance(township, str) else ""
-            extra = f", score {row.score:.0f}" if score else ""
-            parts.append(
-                f"{self.name[row.pcode]} ({row.pcode}, {self.level[row.pcode]}{where}{extra})"
-            )
-        return ", ".join(parts)
+    def rows(self, found: pd.DataFrame, score: bool = False) -> pd.Series:
+        """One description per row of `found`, indexed by its query_id."""
+        text = found["pcode"].map(self.text)
+        if score:
+            text = text + ", score " + found["score"].round().astype(int).astype(str)
+        return pd.Series((text + ")").to_numpy(), index=found["query_id"].to_numpy())
+
+    def per_query(self, found: pd.DataFrame, limit: int = 6) -> pd.Series:
+        """The first `limit` distinct places of each query, joined, indexed by query_id."""
+        first = found.drop_duplicates(["query_id", "pcode"])
+        first = first[first.groupby("query_id").cumcount() < limit]
+        described = self.rows(first)
+        return described.groupby(level=0).agg(", ".join)
 
 
 def suggest_many(
     names: pd.Series, gazetteer: Gazetteer, describe: _Describer, limit: int = 3
-) -> dict:
-    """The closest names in the whole gazetteer for each of `names`, for messages."""
+) -> pd.Series:
+    """The closest names in the whole gazetteer for each of `names`, indexed like `names`."""
     keys = romanised_key(names)
     keys = keys[keys != ""]
     if keys.empty:
-        return {}
+        return pd.Series(dtype=object)
     folded = gazetteer.folded
-    scores = process.cdist(
-        keys.tolist(), folded["fkey"].tolist(), scorer=fuzz.ratio, dtype=np.uint8, workers=-1
-    )
-    result = {}
-    for row, query_id in enumerate(keys.index):
-        best = np.argsort(scores[row])[::-1][: limit * 4]
-        rows = folded.iloc[best].assign(score=scores[row][best].astype(float))
-        result[query_id] = describe(rows.drop_duplicates("pcode").head(limit)) or "none"
-    return result
+    parts = []
+    for start in range(0, len(keys), 500):
+        chunk = keys.iloc[start : start + 500]
+        scores = process.cdist(
+            chunk.tolist(), folded["fkey"].tolist(), scorer=fuzz.ratio, dtype=np.uint8, workers=-1
+        )
+        best = np.argsort(scores, axis=1)[:, ::-1][:, : limit * 4]
+        rows = np.repeat(np.arange(len(chunk)), best.shape[1])
+        parts.append(
+            pd.DataFrame(
+                {
+                    "query_id": chunk.index.to_numpy()[rows],
+                    "pcode": folded["pcode"].to_numpy()[best.ravel()],
+                    "score": scores[rows, best.ravel()].astype(float),
+                }
+            )
+        )
+    found = pd.concat(parts, ignore_index=True)
+    return describe.per_query(found, limit=limit)
 
 
 def _with_admin_names(resolved: pd.DataFrame, reference: Reference) -> pd.DataFrame:

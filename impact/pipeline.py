@@ -12,7 +12,7 @@ from impact.assumptions import load_assumptions
 from impact.errors import NoUsableEventsError
 from impact.estimate import estimate
 from impact.events import EventTable, read_events
-from impact.gazetteer import Gazetteer, Resolution, resolve_places
+from impact.gazetteer import Gazetteer, resolve_places
 from impact.reference import Reference, bundled_folder, load_reference
 from impact.rollup import control_timeline, mark_counted, population_by_actor, summarise
 from impact.schemas import Control, Impact, Rejected, Skipped, Summary, Timeline
@@ -20,6 +20,7 @@ from impact.schemas import Control, Impact, Rejected, Skipped, Summary, Timeline
 IMPACT_COLUMNS = """
     event_id date date_text date_precision date_start date_end date_flag place township
     district region change change_text gaining_actor losing_actor source confidence notes
+    event_scope
     pcode place_name level state_region_pcode state_region_name district_pcode district_name
     township_pcode township_name match_method match_score match_note place_qualifier
     scope area_pcode area_name area_level headline_pcode population_town_census
@@ -46,8 +47,8 @@ def default_events_path() -> Path:
 class RunResult:
     """Everything a report is made of; nothing here has been written anywhere."""
 
-    inputs: EventTable
-    resolution: Resolution
+    inputs: list[dict]
+    audit: pd.DataFrame
     impacts: pd.DataFrame
     rejected: pd.DataFrame
     skipped: pd.DataFrame
@@ -68,7 +69,7 @@ class RunResult:
     def reconciliation(self) -> dict[str, int]:
         """Input rows = used + rejected + skipped by rule, always."""
         return {
-            "input": self.inputs.rows_read,
+            "input": sum(item["rows"] for item in self.inputs),
             "used": len(self.impacts),
             "rejected": len(self.rejected),
             "skipped": len(self.skipped),
@@ -116,29 +117,31 @@ def run(
         encoding=encoding,
     )
     kept, outside = _within_period(table.events, since, until)
+    # Date order from the start: later steps then never reorder the wide tables.
+    kept = kept.sort_values(["date", "event_id"], kind="stable").reset_index(drop=True)
     skipped = Skipped.validate(pd.concat([table.skipped, outside], ignore_index=True))
+    passthrough = [c for c in kept.columns if c not in IMPACT_COLUMNS and c not in INTERNAL]
     step("resolving places")
+    del table.events  # only `kept` is needed from here; a large run cannot hold both
     resolution = resolve_places(kept, gazetteer)
+    del kept
     rejected = pd.concat([table.rejected, resolution.rejected], ignore_index=True)
     rejected = Rejected.validate(
         rejected.sort_values(["source_file", "source_row"]).reset_index(drop=True)
     )
     if resolution.resolved.empty:
         raise NoUsableEventsError(_nothing_usable(table, rejected, skipped))
-    table_assumptions = load_assumptions(assumptions)
     step("estimating")
+    table_assumptions = load_assumptions(assumptions)
     impacts = estimate(resolution.resolved, reference, table_assumptions, scope=scope)
+    resolution.resolved = None
     impacts = mark_counted(impacts, reference)
-    extra = [
-        c
-        for c in impacts.columns
-        if c not in IMPACT_COLUMNS and c in table.events.columns and c not in INTERNAL
-    ]
-    impacts = Impact.validate(impacts[[*IMPACT_COLUMNS, *extra]])
-    timeline = Timeline.validate(control_timeline(impacts))
+    impacts = Impact.validate(impacts[[*IMPACT_COLUMNS, *passthrough]], inplace=True)
+    step("counting and control timeline")
+    timeline = Timeline.validate(control_timeline(impacts), inplace=True)
     return RunResult(
-        inputs=table,
-        resolution=resolution,
+        inputs=table.inputs,
+        audit=resolution.audit,
         impacts=impacts,
         rejected=rejected,
         skipped=skipped,

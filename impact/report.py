@@ -29,7 +29,7 @@ CHART_SOURCE = "impact; 2014 census via MIMU; events from public reporting"
 
 def default_report_dir(result: RunResult, root: str | Path = "reports") -> Path:
     """`reports/<first input>-<today>`, with -2, -3 … when that folder already exists."""
-    stem = Path(result.inputs.inputs[0]["file"]).stem if result.inputs.inputs else "events"
+    stem = Path(result.inputs[0]["file"]).stem if result.inputs else "events"
     base = Path(root) / f"{stem}-{date.today().isoformat()}"
     candidate, n = base, 2
     while candidate.exists():
@@ -99,7 +99,7 @@ def output_tables(result: RunResult) -> dict[str, pd.DataFrame]:
         "control": result.control,
         "rejected": result.rejected,
         "skipped": result.skipped,
-        "match_audit": result.resolution.audit,
+        "match_audit": result.audit,
         "assumptions": result.assumptions,
         "data_dictionary": data_dictionary(),
     }
@@ -174,7 +174,7 @@ def manifest(result: RunResult, folder: Path) -> dict:
     return {
         "software": {"name": "impact", "version": package_version()},
         "created": date.today().isoformat(),
-        "inputs": result.inputs.inputs,
+        "inputs": result.inputs,
         "rows": result.reconciliation,
         "period": {"since": result.period[0], "until": result.period[1]},
         "reference": {

@@ -19,32 +19,36 @@ SUMMED = """
 
 
 def mark_counted(impacts: pd.DataFrame, reference: Reference) -> pd.DataFrame:
-    """Add `counted` and `not_counted_reason` to the per-event table."""
-    out = impacts.sort_values(["date", "event_id"]).copy()
-    out["counted"] = True
-    out["not_counted_reason"] = pd.Series(pd.NA, index=out.index, dtype="string")
-    contested = out["change"] == "contested"
-    out.loc[contested, "counted"] = False
-    out.loc[contested, "not_counted_reason"] = "contested claim: control did not change"
-    later = out[out["counted"]].groupby("headline_pcode")["event_id"].transform("last")
-    repeat = (
-        out["counted"]
-        & later.reindex(out.index).ne(out["event_id"])
-        & later.reindex(out.index).notna()
-    )
-    out.loc[repeat, "counted"] = False
-    out.loc[repeat, "not_counted_reason"] = (
-        "same place counted at its latest event " + later[repeat]
-    )
-    counted_units = out.loc[out["counted"]].set_index("headline_pcode")["event_id"]
+    """Add `counted` and `not_counted_reason` to the per-event table, in date order.
+
+    Works on the four columns it needs, so a large table is not copied while deciding.
+    """
+    ordered = impacts[["date", "event_id"]].sort_values(["date", "event_id"]).index
+    if not ordered.equals(impacts.index):
+        impacts = impacts.loc[ordered]
+    keys = impacts[["event_id", "change", "headline_pcode"]]
+    counted = pd.Series(True, index=impacts.index)
+    reason = pd.Series(pd.NA, index=impacts.index, dtype="string")
+    contested = keys["change"] == "contested"
+    counted[contested] = False
+    reason[contested] = "contested claim: control did not change"
+    later = keys[counted].groupby("headline_pcode")["event_id"].transform("last")
+    later = later.reindex(impacts.index)
+    repeat = counted & later.notna() & later.ne(keys["event_id"])
+    counted[repeat] = False
+    reason[repeat] = "same place counted at its latest event " + later[repeat]
+    counted_units = keys[counted].set_index("headline_pcode")["event_id"]
     holders = _outermost_counted(counted_units.index.unique(), set(counted_units.index), reference)
-    holder = out["headline_pcode"].map(holders).astype("string").where(out["counted"])
+    holder = keys["headline_pcode"].map(holders).astype("string").where(counted)
     nested = holder.notna()
-    out.loc[nested, "counted"] = False
-    out.loc[nested, "not_counted_reason"] = (
+    counted[nested] = False
+    reason[nested] = (
         "inside " + holder[nested] + ", counted at event " + holder[nested].map(counted_units)
     )
-    return out.sort_values(["date", "event_id"]).reset_index(drop=True)
+    out = impacts.copy(deep=False)
+    out["counted"] = counted
+    out["not_counted_reason"] = reason
+    return out.reset_index(drop=True)
 
 
 def _outermost_counted(units: pd.Index, counted: set[str], reference: Reference) -> pd.Series:

@@ -90,6 +90,10 @@ class Event(pa.DataFrameModel):
     source: Series[str] = _text("Who reported the event", "#meta+source")
     confidence: Series[str] = _text("Confidence given in the input")
     notes: Series[str] = _text("Notes from the input")
+    event_scope: Series[str] = _text(
+        "Scope written in the input row, kept as given (the "
+        "headline scope is chosen per run with --scope)"
+    )
     source_file: Series[str] = _field("Input file the row came from")
     source_row: Series[int] = _field("Row of the record in its file (header = 1)", ge=1)
 
