@@ -31,8 +31,8 @@ MAX_BARS = 40
 
 def actor_colours(impacts: pd.DataFrame) -> dict[str, str]:
     """One colour per actor (gaining or losing), in sorted order so every chart agrees."""
-    actors = pd.concat([impacts["gaining_actor"], impacts["losing_actor"]]).dropna()
-    names = sorted({*actors.astype(str), "unknown"})
+    actors = pd.concat([impacts["gaining_actor"], impacts["losing_actor"]]).dropna().unique()
+    names = sorted({*map(str, actors), "unknown"})
     return {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(names)}
 
 
@@ -51,7 +51,17 @@ def people_per_event(impacts: pd.DataFrame, source: str) -> Figure:
 
     With more than `MAX_BARS` events only the largest counted ones are drawn; the title says so.
     """
-    rows = impacts.sort_values(["date", "event_id"], ascending=False)
+    columns = [
+        "date",
+        "event_id",
+        "place_name",
+        "gaining_actor",
+        "counted",
+        "population_low",
+        "population_central",
+        "population_high",
+    ]
+    rows = impacts[columns].sort_values(["date", "event_id"], ascending=False)
     title = "People living where control changed, per event"
     if len(rows) > MAX_BARS:
         rows = (
@@ -113,7 +123,9 @@ def people_per_event(impacts: pd.DataFrame, source: str) -> Figure:
 
 def affected_over_time(impacts: pd.DataFrame, source: str) -> Figure:
     """Cumulative people living where control changed, counted rows only, with the band."""
-    counted = impacts[impacts["counted"]].sort_values("date")
+    counted = impacts.loc[
+        impacts["counted"], ["date", "population_low", "population_central", "population_high"]
+    ].sort_values("date")
     by_day = (
         counted.groupby("date")[["population_low", "population_central", "population_high"]]
         .sum(min_count=1)
@@ -195,7 +207,9 @@ def control_over_time(control: pd.DataFrame, impacts: pd.DataFrame, source: str)
 
 def services_by_region(impacts: pd.DataFrame, source: str) -> Figure:
     """Hospitals, beds and schools in the places named, by state/region (counted rows)."""
-    counted = impacts[impacts["counted"]]
+    counted = impacts.loc[
+        impacts["counted"], ["state_region_name", "hospitals", "hospital_beds", "schools"]
+    ]
     region = counted["state_region_name"].fillna("unknown")
     metrics = {
         "hospitals": "Public hospitals",
@@ -252,7 +266,8 @@ def location_map(impacts: pd.DataFrame, places: pd.DataFrame, source: str) -> Fi
         .where(seat, impacts["township_pcode"].map(township_points["lon"]))
     )
     latest = (
-        impacts.assign(lat=lat, lon=lon)
+        impacts[["date", "headline_pcode", "place_name", "gaining_actor", "population_central"]]
+        .assign(lat=lat, lon=lon)
         .sort_values("date")
         .drop_duplicates("headline_pcode", keep="last")
         .dropna(subset=["lat"])

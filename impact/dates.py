@@ -6,6 +6,7 @@ a range, the first of a month or year).
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 DAY_FORMATS = [
@@ -28,8 +29,18 @@ def parse_event_dates(text: pd.Series, *, dayfirst: bool | None = None) -> pd.Da
     """One row per input: date, date_start, date_end, date_precision, date_problem.
 
     `dayfirst` says how to read 07/11/2023; when None such a date is left unread with the
-    problem "ambiguous" (17/11/2023 and 11/17/2023 are read either way).
+    problem "ambiguous" (17/11/2023 and 11/17/2023 are read either way). Each distinct text is
+    parsed once: a million events share a few thousand dates.
     """
+    codes, uniques = pd.factorize(text.astype("string"), use_na_sentinel=True)
+    parsed = _parse_texts(pd.Series(uniques, dtype="string"), dayfirst)
+    empty = pd.DataFrame({c: [pd.NaT] if c in COLUMNS[:3] else [pd.NA] for c in COLUMNS})
+    table = pd.concat([parsed, empty.astype(parsed.dtypes.to_dict())], ignore_index=True)
+    # -1 (missing text) takes the last, empty row.
+    return table.iloc[np.where(codes < 0, len(table) - 1, codes)].set_index(text.index)
+
+
+def _parse_texts(text: pd.Series, dayfirst: bool | None) -> pd.DataFrame:
     clean = (
         text.astype("string")
         .str.strip()

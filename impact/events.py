@@ -309,6 +309,13 @@ def date_flags(dates: pd.Series) -> pd.Series:
 
 def normalise_change(text: pd.Series) -> pd.Series:
     """Map change words to the small vocabulary; unknown words become NA (rejected later)."""
+    codes, uniques = pd.factorize(text.astype("string"))
+    known = _change_names(pd.Series(uniques, dtype="string")).to_numpy()
+    result = np.where(codes < 0, None, known[np.maximum(codes, 0)] if len(known) else None)
+    return pd.Series(result, index=text.index).astype("string")
+
+
+def _change_names(text: pd.Series) -> pd.Series:
     lookup = {word: name for name, words in CHANGE_WORDS.items() for word in words}
     words = text.astype("string").str.lower().str.replace(r"[^a-z ]", " ", regex=True)
     key = words.str.split().str.join(" ")
