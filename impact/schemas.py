@@ -122,7 +122,21 @@ class ResolvedEvent(Event):
     place_qualifier: Series[str] = _text("Qualifier removed from the place text")
 
 
-class Impact(ResolvedEvent):
+class ProjectedPeople(pa.DataFrameModel):
+    """The projected range, shared by the per-event table and the summary."""
+
+    population_low: Series[pd.Int64Dtype] = _count(
+        "People living there, low", hxl="#affected+total+min"
+    )
+    population_central: Series[pd.Int64Dtype] = _count(
+        "People living there, central", hxl="#affected+total"
+    )
+    population_high: Series[pd.Int64Dtype] = _count(
+        "People living there, high", hxl="#affected+total+max"
+    )
+
+
+class Impact(ResolvedEvent, ProjectedPeople):
     """One row per used event: the place, its census figures, estimates and services."""
 
     scope: Series[str] = _field("Headline population: area or town", isin=["area", "town"])
@@ -142,15 +156,6 @@ class Impact(ResolvedEvent):
     context_population: Series[pd.Int64Dtype] = _count("Census population of that township")
     years_since_census: Series[float] = _field(
         "Years from 29 Mar 2014 to the event", unit="years", nullable=True
-    )
-    population_low: Series[pd.Int64Dtype] = _count(
-        "People living there, low", hxl="#affected+total+min"
-    )
-    population_central: Series[pd.Int64Dtype] = _count(
-        "People living there, central", hxl="#affected+total"
-    )
-    population_high: Series[pd.Int64Dtype] = _count(
-        "People living there, high", hxl="#affected+total+max"
     )
     band_note: Series[str] = _text("Why the range is wider than usual")
     population_male: Series[pd.Int64Dtype] = _count("Men and boys (2014)", hxl="#affected+m")
@@ -225,7 +230,7 @@ class Skipped(Rejected):
     reason: Series[str] = _field("Rule that left it out", isin=SKIP_REASONS)
 
 
-class Summary(pa.DataFrameModel):
+class Summary(ProjectedPeople):
     """Totals of counted rows by period, actor and region, with the plain sum beside them."""
 
     group_by: Series[str] = _field("total, month, gaining_actor or state_region_name")
@@ -235,15 +240,6 @@ class Summary(pa.DataFrameModel):
     places_counted: Series[pd.Int64Dtype] = _count("Places counted once", "places")
     population_census: Series[pd.Int64Dtype] = _count(
         "2014 census, counted places", hxl="#population+census"
-    )
-    population_low: Series[pd.Int64Dtype] = _count(
-        "People living there, low", hxl="#affected+total+min"
-    )
-    population_central: Series[pd.Int64Dtype] = _count(
-        "People living there, central", hxl="#affected+total"
-    )
-    population_high: Series[pd.Int64Dtype] = _count(
-        "People living there, high", hxl="#affected+total+max"
     )
     households: Series[pd.Int64Dtype] = _count(
         "Households (2014)", "households", hxl="#affected+hh"

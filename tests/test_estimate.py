@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import impact
-from impact.assumptions import load_assumptions
+from impact.assumptions import RATES, load_assumptions
 from impact.errors import AssumptionsError
 from impact.estimate import _project
 
@@ -108,14 +108,7 @@ def test_assumptions_override_from_toml(tmp_path, reference):
 def test_every_default_assumption_names_its_source():
     table = load_assumptions()
     assert table["source"].str.len().min() > 20
-    assert set(table["name"]) >= {
-        "growth_low",
-        "growth_central",
-        "growth_high",
-        "coverage_margin",
-        "fuzzy_match_margin",
-        "beds_benchmark",
-    }
+    assert set(table["name"]) >= {"census_date", *RATES}
 
 
 @pytest.mark.parametrize(
