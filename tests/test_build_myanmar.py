@@ -43,6 +43,8 @@ def test_build_report_states_the_checks_and_lists_unplaced_rows(built):
     assert "households 10,877,832" in report
     assert "| VT_Ward_geo.csv | Yegyi Township | No(1)(W) |" in report
     assert "| Hospitals.csv |" in report
+    assert "Townships with ward/VT census figures: 166." in report
+    assert "sum exactly to the urban population in" in report
 
 
 def test_squash_and_split_camel_spellings():
