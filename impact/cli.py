@@ -23,6 +23,7 @@ from impact.report import write_report
 
 app = typer.Typer(
     add_completion=False,
+    no_args_is_help=True,
     pretty_exceptions_show_locals=False,
     help=(
         "Estimate the people, households and services in places that changed control.\n\n"

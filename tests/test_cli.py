@@ -105,3 +105,8 @@ def test_places_command_prints_candidates_and_decision(tmp_path):
     assert "MMR005030703" in done.stdout and "matched: MMR005030703" in done.stdout
     done = cli("places", "Myothit", cwd=tmp_path)
     assert done.returncode == 0 and "place_ambiguous" in done.stdout
+
+
+def test_impact_without_a_command_shows_help(tmp_path):
+    done = cli(cwd=tmp_path)
+    assert "report" in done.stdout and "places" in done.stdout
