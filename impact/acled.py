@@ -19,7 +19,9 @@ TERRITORIAL = {
 }
 # ACLED interaction codes for state forces: 1 in numeric exports, "State forces" in newer ones.
 STATE_CODES = {"1", "state forces"}
-KEPT = ["event_id_cnty", "admin1", "admin2", "admin3", "geo_precision", "time_precision"]
+# Columns read into the project's own fields; every other ACLED column (event_id_cnty,
+# admin1-3, geo_precision, fatalities …) passes through as it is.
+USED = {"event_date", "location", "sub_event_type", "actor1", "actor2", "source", "notes"}
 
 
 def is_acled(columns: pd.Index) -> bool:
@@ -57,11 +59,9 @@ def acled_events(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
         },
         index=raw.index,
     )
-    for column in KEPT:
-        if column in raw:
-            frame[column] = raw[column]
     frame["time_precision"] = raw.get("time_precision")
-    return frame, skipped
+    rest = [c for c in raw.columns if c not in USED and c not in frame.columns]
+    return frame.join(raw[rest]), skipped
 
 
 def _blank(values: pd.Series | None) -> pd.Series:

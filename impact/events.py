@@ -137,20 +137,13 @@ def read_events(
 def _read_one(
     path: Path, *, dayfirst: bool | None, sheet: str | int, encoding: str | None
 ) -> EventTable:
-    raw = read_table(path, sheet=sheet, encoding=encoding)
+    if not path.exists():
+        raise InputFileError("no such file; check the path", file=str(path))
+    data = path.read_bytes()
+    raw = read_table(path, data, sheet=sheet, encoding=encoding)
     raw["source_row"] = pd.Series(range(2, len(raw) + 2), index=raw.index, dtype="int64")
     if acled.is_acled(raw.columns):
         frame, rule_out = acled.acled_events(raw)
-        frame["source_row"] = raw["source_row"]
-        frame = frame.join(
-            raw[
-                [
-                    c
-                    for c in raw.columns
-                    if c.lower() not in _acled_used() and c not in frame.columns
-                ]
-            ]
-        )
         layout = "acled"
     else:
         raw.columns = [*canonical_columns(raw.columns[:-1], path), "source_row"]
@@ -158,7 +151,7 @@ def _read_one(
     skipped = _skipped(raw.rename(columns=str.lower)[rule_out], path)
     normalised = _normalise(frame[~rule_out], path, dayfirst, layout)
     events, rejected = _validate(normalised)
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    digest = hashlib.sha256(data).hexdigest()
     return EventTable(
         events,
         rejected,
@@ -167,32 +160,16 @@ def _read_one(
     )
 
 
-def _acled_used() -> set[str]:
-    return {
-        "event_id_cnty",
-        "event_date",
-        "location",
-        "admin1",
-        "admin2",
-        "admin3",
-        "sub_event_type",
-        "actor1",
-        "actor2",
-        "source",
-        "notes",
-        "geo_precision",
-        "time_precision",
-        "source_row",
-    }
+def read_table(
+    path: Path, data: bytes, *, sheet: str | int = 0, encoding: str | None = None
+) -> pd.DataFrame:
+    """The file's bytes as a table of text cells, whatever its format, encoding or delimiter.
 
-
-def read_table(path: Path, *, sheet: str | int = 0, encoding: str | None = None) -> pd.DataFrame:
-    """The file as a table of text cells, whatever its format, encoding or delimiter."""
-    if not path.exists():
-        raise InputFileError("no such file; check the path", file=str(path))
+    `path` names the file in messages and tells Excel from text by its suffix.
+    """
     if path.suffix.lower() in {".xlsx", ".xlsm"}:
-        return _read_excel(path, sheet)
-    text = decode(path.read_bytes(), path, encoding)
+        return _read_excel(path, data, sheet)
+    text = decode(data, path, encoding)
     if not text.strip():
         raise InputFileError(
             "the file is empty; expected a header row and event rows", file=str(path)
@@ -213,9 +190,9 @@ def read_table(path: Path, *, sheet: str | int = 0, encoding: str | None = None)
     return table.rename(columns=lambda c: str(c).strip())
 
 
-def _read_excel(path: Path, sheet: str | int) -> pd.DataFrame:
+def _read_excel(path: Path, data: bytes, sheet: str | int) -> pd.DataFrame:
     try:
-        table = pd.read_excel(path, sheet_name=sheet, dtype=str)
+        table = pd.read_excel(io.BytesIO(data), sheet_name=sheet, dtype=str)
     except (ValueError, KeyError, OSError) as error:
         raise InputFileError(
             f"cannot read sheet {sheet!r}: {error}; name the sheet with --sheet", file=str(path)

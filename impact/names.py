@@ -70,11 +70,6 @@ def romanised_key(names: pd.Series) -> pd.Series:
     )
 
 
-def strip_admin_words(name: str) -> str:
-    """For display in messages: the name without Town/Township/Ward."""
-    return re.sub(ADMIN_WORDS, "", name, flags=re.IGNORECASE).strip()
-
-
 QUALIFIER_PATTERNS = [
     r"\((?:reported|unconfirmed|claimed|approx\.?|approximate)\)",
     r"^(?:the\s+)?(?:outskirts\s+of|outside|near|nearby|around|close\s+to)\s+",

@@ -35,7 +35,7 @@ IMPACT_COLUMNS = """
     counted not_counted_reason source_file source_row
 """.split()
 # Columns used while reading that are not part of the output.
-INTERNAL = {"date_problem", "place_problem", "time_precision_code"}
+INTERNAL = {"date_problem"}
 
 
 def default_events_path() -> Path:

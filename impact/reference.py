@@ -58,9 +58,6 @@ class Reference:
     def census_date(self) -> pd.Timestamp:
         return pd.Timestamp(self.metadata.get("census_date", "2014-03-29"))
 
-    def place(self, pcode: str) -> pd.Series:
-        return self.places.loc[pcode]
-
 
 def bundled_folder(name: str) -> Path:
     """A data folder shipped with the package (`reference_data`, `seeds`).
