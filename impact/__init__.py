@@ -12,10 +12,10 @@ from impact.assumptions import load_assumptions
 from impact.errors import ImpactError
 from impact.estimate import estimate
 from impact.events import read_events
-from impact.gazetteer import resolve_places
 from impact.pipeline import RunResult, run
 from impact.reference import load_reference
 from impact.report import write_report
+from impact.resolve import resolve_places
 from impact.rollup import mark_counted, summarise
 
 __all__ = [

@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from pandera.typing import DataFrame
+
+from impact.problems import skipped_rows as problem_rows
+from impact.schemas import Skipped, SkipReason
 
 SIGNATURE = {"event_id_cnty", "event_date", "sub_event_type", "actor1"}
 TERRITORIAL = {
@@ -62,6 +66,18 @@ def acled_events(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
     frame["time_precision"] = raw.get("time_precision")
     rest = [c for c in raw.columns if c not in USED and c not in frame.columns]
     return frame.join(raw[rest]), skipped
+
+
+def skipped_rows(rows: pd.DataFrame) -> DataFrame[Skipped]:
+    """The ACLED rows that are not territorial changes, as rows skipped by rule."""
+    kind = rows.get("sub_event_type", pd.Series(pd.NA, index=rows.index))
+    return problem_rows(
+        rows,
+        column="sub_event_type",
+        value=kind,
+        reason=SkipReason.NOT_A_CONTROL_CHANGE,
+        message="ACLED sub-event type is not one of the territorial changes",
+    )
 
 
 def _blank(values: pd.Series | None) -> pd.Series:

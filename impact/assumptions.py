@@ -62,10 +62,9 @@ def load_assumptions(path: str | Path | None = None) -> pd.DataFrame:
 def _check(values: pd.Series, path: str | Path | None) -> None:
     try:
         rates = {name: float(values[name]) for name in RATES}
-        pd.Timestamp(values["census_date"])
     except (TypeError, ValueError) as error:
         raise AssumptionsError(
-            f"an assumption is not a number or date: {error}", file=str(path) if path else None
+            f"an assumption is not a number: {error}", file=str(path) if path else None
         ) from error
     if not rates["growth_low"] <= rates["growth_central"] <= rates["growth_high"]:
         raise AssumptionsError(

@@ -46,7 +46,7 @@ def _caption(fig: Figure, source: str) -> None:
     )
 
 
-def people_per_event(impacts: pd.DataFrame, source: str) -> Figure:
+def people_per_event(impacts: pd.DataFrame, source: str, scope: str = "area") -> Figure:
     """Horizontal bars: projected people per event (central, low–high), by gaining actor.
 
     With more than `MAX_BARS` events only the largest counted ones are drawn; the title says so.
@@ -98,10 +98,7 @@ def people_per_event(impacts: pd.DataFrame, source: str) -> Figure:
         )
     ax.set_yticks(y, labels, fontsize=8)
     ax.set_ylim(-0.6, len(rows) - 0.4)
-    ax.set_xlabel(
-        f"People in the {impacts['scope'].iloc[0]} of each event "
-        "(projected central; line = low–high)"
-    )
+    ax.set_xlabel(f"People in the {scope} of each event (projected central; line = low–high)")
     ax.set_title(title)
     ax.xaxis.set_major_formatter(lambda value, _: f"{value:,.0f}")
     shown = set(rows["gaining_actor"].fillna("unknown"))

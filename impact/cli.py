@@ -15,11 +15,12 @@ from rich.progress import Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
 from impact.errors import ImpactError
-from impact.gazetteer import lookup_place
 from impact.pipeline import run
 from impact.reference import load_reference
 from impact.render import headline
 from impact.report import write_report
+from impact.resolve import lookup_place
+from impact.schemas import SCOPES
 
 app = typer.Typer(
     add_completion=False,
@@ -76,8 +77,8 @@ def report(
 
     Example: impact report events.csv --scope town --out reports/november
     """
-    if scope not in ("area", "town"):
-        raise typer.BadParameter("scope must be 'area' or 'town'", param_hint="--scope")
+    if scope not in SCOPES:
+        raise typer.BadParameter(f"scope must be one of {', '.join(SCOPES)}", param_hint="--scope")
     if dayfirst and monthfirst:
         raise typer.BadParameter("give --dayfirst or --monthfirst, not both")
     order = True if dayfirst else (False if monthfirst else None)
@@ -132,7 +133,7 @@ def places(
     Example: impact places "Kham Pat" --township Tamu
     """
     with _handled(debug):
-        table = lookup_place(
+        found = lookup_place(
             name,
             load_reference(reference),
             township=township,
@@ -140,7 +141,8 @@ def places(
             region=region,
             limit=limit,
         )
-    shown = Table(title=f"Candidates for {name!r}", caption=table.attrs["decision"])
+    table = found.candidates
+    shown = Table(title=f"Candidates for {name!r}", caption=found.decision)
     for column in table.columns:
         shown.add_column(column.replace("_", " "), no_wrap=column in ("pcode", "level"))
     for row in table.itertuples(index=False):

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from pandera.typing import DataFrame
 
 from impact.assumptions import assumption_values
 from impact.reference import Reference
+from impact.schemas import SCOPES, ResolvedEvent
 
-SCOPES = ("area", "town")
 BREAKDOWNS = [
     "population_male",
     "population_female",
@@ -29,7 +30,10 @@ BREAKDOWNS = [
 
 
 def estimate(
-    resolved: pd.DataFrame, reference: Reference, assumptions: pd.DataFrame, scope: str = "area"
+    resolved: DataFrame[ResolvedEvent],
+    reference: Reference,
+    assumptions: pd.DataFrame,
+    scope: str = "area",
 ) -> pd.DataFrame:
     """Census figures, projected ranges, breakdowns and services for each resolved event.
 
@@ -39,16 +43,19 @@ def estimate(
         reference: the reference data package.
         assumptions: the table from `load_assumptions`.
         scope: "area" (default) or "town": which population is the headline.
+
+    Returns the rows of `resolved` with the estimate columns of `Impact` (all but the
+    counting columns, which `rollup.mark_counted` adds).
     """
     if scope not in SCOPES:
         raise ValueError(f"scope must be one of {SCOPES}")
     values = assumption_values(assumptions)
-    units = place_figures(
-        resolved["pcode"].unique(), reference.places, scope, float(values["beds_benchmark"])
-    )
-    out = resolved.join(units.drop(columns="township_pcode"), on="pcode")
-    out = _project(out, out["not_enumerated_share"].to_numpy(dtype=float), values)
-    return out.drop(columns="not_enumerated_share")
+    pcodes = resolved["pcode"].unique()
+    units = place_figures(pcodes, reference.places, scope, float(values["beds_benchmark"]))
+    out = resolved.join(units, on="pcode")
+    headline = units["headline_pcode"].reindex(out["pcode"]).to_numpy()
+    not_enumerated = reference.places["not_enumerated_share"].reindex(headline).to_numpy(float)
+    return _project(out, not_enumerated, values, reference.census_date)
 
 
 def place_figures(
@@ -57,9 +64,7 @@ def place_figures(
     """Everything an event takes from its place, worked out once per place (indexed by P-code):
     the town and area, census figures, breakdowns, services."""
     place = places.loc[pcodes].reset_index(drop=True)
-    out = pd.DataFrame(
-        {"pcode": place["pcode"], "township_pcode": place["township_pcode"], "scope": scope}
-    )
+    out = pd.DataFrame({"pcode": place["pcode"], "scope": scope})
     out["area_pcode"] = place["area_pcode"].fillna(place["pcode"])
     area = places.loc[out["area_pcode"]].reset_index(drop=True)
     out["area_name"] = area["name"]
@@ -72,9 +77,9 @@ def place_figures(
     out["census_year"] = headline["population_year"]
     out["population_source"] = headline["population_source"]
     out["census_coverage"] = headline["census_coverage"]
-    out["not_enumerated_share"] = headline["not_enumerated_share"].astype(float)
-    out = _context(out, places)
-    out = _breakdowns(out, headline, places)
+    township = place["township_pcode"]
+    out = _context(out, township, places)
+    out = _breakdowns(out, headline, township.fillna(place["pcode"]), places)
     out["wards"] = headline["wards"]
     is_town = (headline["level"] == "town").to_numpy()
     out["village_tracts"] = pd.array(
@@ -83,18 +88,19 @@ def place_figures(
     return _services(out, place, beds_benchmark).set_index("pcode")
 
 
-def _context(out: pd.DataFrame, places: pd.DataFrame) -> pd.DataFrame:
+def _context(out: pd.DataFrame, township: pd.Series, places: pd.DataFrame) -> pd.DataFrame:
     """Where the headline unit has no census figure, name the enclosing township's."""
     missing = out["population_census"].isna()
-    township = out["township_pcode"].where(missing)
+    township = township.where(missing)
     out["context_pcode"] = township
     out["context_population"] = township.map(places["population"]).astype("Int64")
     return out
 
 
-def _project(out: pd.DataFrame, not_enumerated: np.ndarray, values: dict) -> pd.DataFrame:
+def _project(
+    out: pd.DataFrame, not_enumerated: np.ndarray, values: dict, census_date: pd.Timestamp
+) -> pd.DataFrame:
     """low/central/high at the event date (low at the earliest, high at the latest possible)."""
-    census_date = pd.Timestamp(values["census_date"])
     start = out["date_start"] if "date_start" in out else out["date"]
     end = out["date_end"] if "date_end" in out else out["date"]
 
@@ -155,9 +161,11 @@ def _join_parts(parts: pd.DataFrame) -> pd.Series:
     return result.where(result != "", pd.NA).astype("string")
 
 
-def _breakdowns(out: pd.DataFrame, headline: pd.DataFrame, places: pd.DataFrame) -> pd.DataFrame:
+def _breakdowns(
+    out: pd.DataFrame, headline: pd.DataFrame, township_pcode: pd.Series, places: pd.DataFrame
+) -> pd.DataFrame:
     """Census breakdowns of the headline unit, or its township's shares applied to it."""
-    township = places.loc[out["township_pcode"].fillna(out["pcode"])].reset_index(drop=True)
+    township = places.loc[township_pcode].reset_index(drop=True)
     base = out["population_census"].astype("float").to_numpy()
     derived = {}
     for column in BREAKDOWNS:

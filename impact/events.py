@@ -13,18 +13,20 @@ import csv
 import hashlib
 import io
 import re
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+from pandera.typing import DataFrame
 
 from impact import acled
 from impact.dates import parse_event_dates
 from impact.errors import InputFileError
-from impact.schemas import Event, Rejected, Skipped
+from impact.problems import combine, no_problems, rejected_rows
+from impact.schemas import CHANGE_WORDS, Event, Rejected, RejectReason, Skipped
 
 COLUMN_SYNONYMS = {
     "event_id": ["event_id", "id", "event", "event_no", "event_number"],
@@ -41,65 +43,35 @@ COLUMN_SYNONYMS = {
     "event_scope": ["scope", "event_scope"],
     "notes": ["notes", "note", "comment", "comments"],
 }
-CHANGE_WORDS = {
-    "captured": [
-        "captured",
-        "capture",
-        "seized",
-        "seize",
-        "taken",
-        "took",
-        "took control",
-        "took full control",
-        "overran",
-        "overrun",
-        "fell",
-        "occupied",
-        "control",
-        "liberated",
-        "taken over",
-        "overtaken",
-    ],
-    "recaptured": [
-        "recaptured",
-        "recapture",
-        "retaken",
-        "retook",
-        "regained",
-        "regain",
-        "taken back",
-        "recovered",
-    ],
-    "handed over": [
-        "handed over",
-        "handed back",
-        "handover",
-        "hand over",
-        "transferred",
-        "ceded",
-        "handed back under a ceasefire deal",
-        "returned",
-    ],
-    "contested": ["contested", "claimed", "disputed", "claim", "claimed captured"],
-    "withdrawn": ["withdrawn", "withdrew", "abandoned", "evacuated", "retreated"],
-}
 CHANGE_QUALIFIERS = r"\b(partially|partly|reportedly|full|fully|under a ceasefire deal|back)\b"
 MAX_PLACE_LENGTH = 200
-CENSUS_DATE = pd.Timestamp("2014-03-29")
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """One file read: its name as given, its bytes' hash, its rows and how it was laid out."""
+
+    file: str
+    sha256: str
+    rows: int
+    layout: str
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
 
 
 @dataclass
 class EventTable:
     """Events read from one or more files: usable, rejected and skipped rows, and the inputs."""
 
-    events: pd.DataFrame
-    rejected: pd.DataFrame
-    skipped: pd.DataFrame
-    inputs: list[dict] = field(default_factory=list)
+    events: DataFrame[Event]
+    rejected: DataFrame[Rejected]
+    skipped: DataFrame[Skipped]
+    inputs: list[InputFile]
 
     @property
     def rows_read(self) -> int:
-        return sum(item["rows"] for item in self.inputs)
+        return sum(item.rows for item in self.inputs)
 
 
 def read_events(
@@ -108,34 +80,42 @@ def read_events(
     dayfirst: bool | None = None,
     sheet: str | int = 0,
     encoding: str | None = None,
+    census_date: pd.Timestamp | None = None,
 ) -> EventTable:
-    """Read event files (CSV, XLSX, ACLED exports) into normalised events.
+    """Read event files (CSV, XLSX, ACLED exports) into normalised events, in date order.
 
     Args:
         paths: one file or several; their rows are concatenated.
         dayfirst: how to read dates such as 07/11/2023; None refuses ambiguous ones.
         sheet: the Excel sheet to read (name or position).
         encoding: the text encoding of CSV files; detected when None.
+        census_date: the reference census date; earlier events are flagged.
 
     Raises:
         InputFileError: a file is missing, unreadable, or has no date or place column.
     """
     paths = [paths] if isinstance(paths, str | Path) else list(paths)
-    tables = [_read_one(Path(p), dayfirst=dayfirst, sheet=sheet, encoding=encoding) for p in paths]
-    events = pd.concat([t.events for t in tables], ignore_index=True)
-    events, duplicates = _split_duplicates(events)
-    rejected = pd.concat([*(t.rejected for t in tables), duplicates], ignore_index=True)
-    skipped = pd.concat([t.skipped for t in tables], ignore_index=True)
+    tables = [
+        _read_one(Path(p), dayfirst=dayfirst, sheet=sheet, encoding=encoding, census=census_date)
+        for p in paths
+    ]
+    events, duplicates = _split_duplicates(pd.concat([t.events for t in tables], ignore_index=True))
     return EventTable(
-        events=events.reset_index(drop=True),
-        rejected=Rejected.validate(rejected.reset_index(drop=True)),
-        skipped=Skipped.validate(skipped.reset_index(drop=True)),
+        # Date order from the start: no later stage reorders the wide tables.
+        events=events.sort_values(["date", "event_id"], kind="stable").reset_index(drop=True),
+        rejected=combine(*(t.rejected for t in tables), duplicates),
+        skipped=combine(*(t.skipped for t in tables)),
         inputs=[item for t in tables for item in t.inputs],
     )
 
 
 def _read_one(
-    path: Path, *, dayfirst: bool | None, sheet: str | int, encoding: str | None
+    path: Path,
+    *,
+    dayfirst: bool | None,
+    sheet: str | int,
+    encoding: str | None,
+    census: pd.Timestamp | None,
 ) -> EventTable:
     if not path.exists():
         raise InputFileError("no such file; check the path", file=str(path))
@@ -148,16 +128,13 @@ def _read_one(
     else:
         raw.columns = [*canonical_columns(raw.columns[:-1], path), "source_row"]
         frame, rule_out, layout = raw, pd.Series(False, index=raw.index), "table"
-    skipped = _skipped(raw.rename(columns=str.lower)[rule_out], path)
-    normalised = _normalise(frame[~rule_out], path, dayfirst, layout)
-    events, rejected = _validate(normalised)
-    digest = hashlib.sha256(data).hexdigest()
-    return EventTable(
-        events,
-        rejected,
-        skipped,
-        [{"file": str(path), "sha256": digest, "rows": len(raw), "layout": layout}],
+    skipped = acled.skipped_rows(
+        raw.rename(columns=str.lower)[rule_out].assign(source_file=path.name)
     )
+    normalised, date_problem = _normalise(frame[~rule_out], path, dayfirst, layout, census)
+    events, rejected = _validate(normalised, date_problem)
+    digest = hashlib.sha256(data).hexdigest()
+    return EventTable(events, rejected, skipped, [InputFile(str(path), digest, len(raw), layout)])
 
 
 def read_table(
@@ -250,7 +227,14 @@ def canonical_columns(columns: pd.Index, path: Path) -> list[str]:
     return result
 
 
-def _normalise(frame: pd.DataFrame, path: Path, dayfirst: bool | None, layout: str) -> pd.DataFrame:
+def _normalise(
+    frame: pd.DataFrame,
+    path: Path,
+    dayfirst: bool | None,
+    layout: str,
+    census: pd.Timestamp | None,
+) -> tuple[pd.DataFrame, pd.Series]:
+    """The canonical event columns, and why each unreadable date could not be read."""
     text_columns = [c for c in frame.columns if c != "source_row"]
     frame = frame.copy()
     frame[text_columns] = (
@@ -267,20 +251,20 @@ def _normalise(frame: pd.DataFrame, path: Path, dayfirst: bool | None, layout: s
     dates = parse_event_dates(frame["date"], dayfirst=dayfirst)
     if layout == "acled":
         dates = acled.precision_window(dates, frame["time_precision"])
+    problem = dates.pop("date_problem")
     frame[dates.columns] = dates
-    frame["date_flag"] = date_flags(frame["date"])
+    frame["date_flag"] = date_flags(frame["date"], census)
     frame["change_text"] = frame["change"].fillna("(not given: taken as captured)")
     frame["change"] = normalise_change(frame["change"].fillna("captured"))
-    return frame
+    return frame, problem
 
 
-def date_flags(dates: pd.Series) -> pd.Series:
-    """Dates after today or before the 2014 census are kept but flagged."""
-    future = dates > pd.Timestamp(date.today())
-    early = dates < CENSUS_DATE
+def date_flags(dates: pd.Series, census_date: pd.Timestamp | None = None) -> pd.Series:
+    """Dates after today or before the census are kept but flagged."""
     flags = pd.Series(pd.NA, index=dates.index, dtype="string")
-    flags[future] = "in the future"
-    flags[early] = "before the 2014 census"
+    flags[dates > pd.Timestamp(date.today())] = "in the future"
+    if census_date is not None:
+        flags[dates < census_date] = f"before the {census_date.year} census"
     return flags
 
 
@@ -301,12 +285,12 @@ def _change_names(text: pd.Series) -> pd.Series:
     return direct.fillna(bare.map(lookup)).astype("string")
 
 
-def _validate(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _validate(frame: pd.DataFrame, date_problem: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Validate lazily; every failing row becomes one rejected row with a reason code."""
     too_long = (frame["place"].str.len() > MAX_PLACE_LENGTH).fillna(False).astype(bool)
     checked = frame.assign(place=frame["place"].mask(too_long))
     try:
-        return Event.validate(checked, lazy=True), _empty(Rejected)
+        return Event.validate(checked, lazy=True), no_problems()
     except pa.errors.SchemaErrors as error:
         cases = error.failure_cases.dropna(subset=["index"])
         order = {"date": 0, "place": 1, "change": 2}
@@ -316,40 +300,33 @@ def _validate(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
             .drop_duplicates("index")
         )
         rows = frame.loc[cases["index"]].assign(
-            failed=cases["column"].to_numpy(), check=cases["check"].astype(str).to_numpy()
+            failed=cases["column"].to_numpy(),
+            check=cases["check"].astype(str).to_numpy(),
+            date_problem=date_problem.loc[cases["index"]],
         )
         rejected = _reasons(rows, too_long.loc[rows.index])
         return checked.drop(index=cases["index"]), rejected
 
 
-def _reasons(rows: pd.DataFrame, too_long: pd.Series) -> pd.DataFrame:
+def _reasons(rows: pd.DataFrame, too_long: pd.Series) -> DataFrame[Rejected]:
     """Reason code, value and message for each failing row, built column-wise."""
-    out = pd.DataFrame(
-        {
-            "source_file": rows["source_file"],
-            "source_row": rows["source_row"],
-            "column": rows["failed"],
-            "value": pd.NA,
-            "reason": "bad_value",
-            "message": "column '" + rows["failed"] + "' failed check " + rows["check"],
-        }
-    )
+    value = pd.Series(pd.NA, index=rows.index, dtype=object)
+    reason = pd.Series(RejectReason.BAD_VALUE.value, index=rows.index, dtype=object)
+    message = "column '" + rows["failed"] + "' failed check " + rows["check"]
     date_text = rows["date_text"].astype("string")
     is_date = rows["failed"] == "date"
     missing = is_date & date_text.isna()
     ambiguous = is_date & ~missing & (rows["date_problem"] == "ambiguous").fillna(False)
     unreadable = is_date & ~missing & ~ambiguous
     delimiter = date_text.str.contains(r"[,;\t|]", regex=True).fillna(False)
-    out.loc[is_date & ~missing, "value"] = date_text
-    out.loc[is_date, "reason"] = "bad_date"
-    out.loc[missing, ["reason", "message"]] = [
-        "missing_date",
-        "no date; expected a date such as 2023-11-07",
-    ]
-    out.loc[ambiguous, "message"] = (
+    value[is_date & ~missing] = date_text
+    reason[is_date] = RejectReason.BAD_DATE.value
+    reason[missing] = RejectReason.MISSING_DATE.value
+    message[missing] = "no date; expected a date such as 2023-11-07"
+    message[ambiguous] = (
         "'" + date_text + "' could be day/month or month/day; say --dayfirst or --monthfirst"
     )
-    out.loc[unreadable, "message"] = (
+    message[unreadable] = (
         "cannot read date '" + date_text + "'; expected e.g. 2023-11-07, 7 Nov 2023, "
         "Nov 2023, 2023 or 3-7 Nov 2023."
         + pd.Series(
@@ -363,32 +340,30 @@ def _reasons(rows: pd.DataFrame, too_long: pd.Series) -> pd.DataFrame:
     )
     is_place = rows["failed"] == "place"
     long_text = rows["place"].astype("string")
-    out.loc[is_place, ["reason", "message"]] = [
-        "missing_place",
-        "no place; expected a place name or P-code",
-    ]
+    reason[is_place] = RejectReason.MISSING_PLACE.value
+    message[is_place] = "no place; expected a place name or P-code"
     long_place = is_place & too_long
-    out.loc[long_place, "value"] = long_text.str.slice(0, 60) + "…"
-    out.loc[long_place, "reason"] = "bad_value"
-    out.loc[long_place, "message"] = (
+    value[long_place] = long_text.str.slice(0, 60) + "…"
+    reason[long_place] = RejectReason.BAD_VALUE.value
+    message[long_place] = (
         "place text is " + long_text.str.len().astype("string") + " characters; expected a "
         f"name of at most {MAX_PLACE_LENGTH}"
     )
     is_change = rows["failed"] == "change"
     change_text = rows["change_text"].astype("string")
-    out.loc[is_change, "value"] = change_text
-    out.loc[is_change, "message"] = (
+    value[is_change] = change_text
+    message[is_change] = (
         "unknown change '" + change_text + f"'; expected one of {', '.join(CHANGE_WORDS)} "
         "(or words such as seized, retaken, handed back)"
     )
-    return out.reset_index(drop=True)
+    return rejected_rows(rows, column=rows["failed"], value=value, reason=reason, message=message)
 
 
 def _split_duplicates(events: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Repeated event IDs, and rows identical in every fact to an earlier one, are reported."""
     facts = ["date", "place", "township", "region", "change", "gaining_actor", "losing_actor"]
     if events.empty:
-        return events, _empty(Rejected)
+        return events, no_problems()
     key = pd.util.hash_pandas_object(events[facts].astype("string").fillna(""), index=False)
     same_id = events["event_id"].duplicated()
     same_facts = key.duplicated() & ~same_id
@@ -407,39 +382,11 @@ def _split_duplicates(events: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]
         index=events.index[same_facts],
     )
     message = by_id.where(same_id[dupes.index], by_facts.reindex(dupes.index))
-    rejected = pd.DataFrame(
-        {
-            "source_file": dupes["source_file"],
-            "source_row": dupes["source_row"],
-            "column": "event_id",
-            "value": dupes["event_id"],
-            "reason": "duplicate_event",
-            "message": message,
-        }
-    ).reset_index(drop=True)
+    rejected = rejected_rows(
+        dupes,
+        column="event_id",
+        value=dupes["event_id"],
+        reason=RejectReason.DUPLICATE_EVENT,
+        message=message,
+    )
     return events[~(same_id | same_facts)], rejected
-
-
-def _skipped(rows: pd.DataFrame, path: Path) -> pd.DataFrame:
-    kind = rows.get("sub_event_type", pd.Series(pd.NA, index=rows.index))
-    return pd.DataFrame(
-        {
-            "source_file": path.name,
-            "source_row": rows["source_row"].to_numpy(),
-            "column": "sub_event_type",
-            "value": kind.to_numpy(),
-            "reason": "not_a_control_change",
-            "message": "ACLED sub-event type is not one of the territorial changes",
-        }
-    )
-
-
-def _empty(model: type[pa.DataFrameModel]) -> pd.DataFrame:
-    return model.validate(
-        pd.DataFrame(
-            {
-                c: pd.Series(dtype=object)
-                for c in ["source_file", "source_row", "column", "value", "reason", "message"]
-            }
-        ).astype({"source_row": int})
-    )

@@ -7,35 +7,27 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+from pandera.typing import DataFrame
 
 from impact.assumptions import load_assumptions
 from impact.errors import NoUsableEventsError
 from impact.estimate import estimate
-from impact.events import EventTable, read_events
-from impact.gazetteer import Gazetteer, resolve_places
+from impact.events import EventTable, InputFile, read_events
+from impact.problems import combine, skipped_rows
 from impact.reference import Reference, bundled_folder, load_reference
+from impact.resolve import resolve_places
 from impact.rollup import control_timeline, mark_counted, population_by_actor, summarise
-from impact.schemas import Control, Impact, Rejected, Skipped, Summary, Timeline
-
-IMPACT_COLUMNS = """
-    event_id date date_text date_precision date_start date_end date_flag place township
-    district region change change_text gaining_actor losing_actor source confidence notes
-    event_scope
-    pcode place_name level state_region_pcode state_region_name district_pcode district_name
-    township_pcode township_name match_method match_score match_note place_qualifier
-    scope area_pcode area_name area_level headline_pcode population_town_census
-    population_area_census population_census census_year census_coverage population_source
-    context_pcode context_population
-    years_since_census population_low population_central population_high band_note
-    population_male population_female population_0_14 population_15_64 population_65_plus
-    population_disability households breakdown_method
-    wards village_tracts schools schools_source hospitals hospital_beds hospitals_source
-    health_workers health_workers_source beds_per_10000 beds_benchmark_per_10000
-    beds_below_benchmark
-    counted not_counted_reason source_file source_row
-""".split()
-# Columns used while reading that are not part of the output.
-INTERNAL = {"date_problem"}
+from impact.schemas import (
+    SCOPES,
+    Control,
+    Impact,
+    Rejected,
+    Skipped,
+    SkipReason,
+    Summary,
+    Timeline,
+    in_model_order,
+)
 
 
 def default_events_path() -> Path:
@@ -47,14 +39,14 @@ def default_events_path() -> Path:
 class RunResult:
     """Everything a report is made of; nothing here has been written anywhere."""
 
-    inputs: list[dict]
+    inputs: list[InputFile]
     audit: pd.DataFrame
-    impacts: pd.DataFrame
-    rejected: pd.DataFrame
-    skipped: pd.DataFrame
-    summary: pd.DataFrame
-    timeline: pd.DataFrame
-    control: pd.DataFrame
+    impacts: DataFrame[Impact]
+    rejected: DataFrame[Rejected]
+    skipped: DataFrame[Skipped]
+    summary: DataFrame[Summary]
+    timeline: DataFrame[Timeline]
+    control: DataFrame[Control]
     assumptions: pd.DataFrame
     reference: Reference
     scope: str
@@ -69,7 +61,7 @@ class RunResult:
     def reconciliation(self) -> dict[str, int]:
         """Input rows = used + rejected + skipped by rule, always."""
         return {
-            "input": sum(item["rows"] for item in self.inputs),
+            "input": sum(item.rows for item in self.inputs),
             "used": len(self.impacts),
             "rejected": len(self.rejected),
             "skipped": len(self.skipped),
@@ -79,7 +71,7 @@ class RunResult:
 def run(
     events: str | Path | list[str | Path] | None = None,
     *,
-    reference: Reference | Gazetteer | str | Path | None = None,
+    reference: Reference | str | Path | None = None,
     assumptions: str | Path | None = None,
     scope: str = "area",
     dayfirst: bool | None = None,
@@ -93,10 +85,10 @@ def run(
 
     Args:
         events: event files; the bundled seeds when None.
-        reference: a loaded package (or a Gazetteer built on one, to reuse its index) or a
+        reference: a loaded package (its name index is built once and kept with it) or a
             package folder; the bundled Myanmar package when None.
         assumptions: a TOML file overriding default assumptions.
-        scope: "area" or "town", the headline population.
+        scope: one of `SCOPES` ("area" or "town"), the headline population.
         dayfirst: how to read dates such as 07/11/2023 (None refuses ambiguous ones).
         since, until: keep events in this period (ISO dates, inclusive); others are skipped.
         sheet: the Excel sheet to read; encoding: the text encoding of CSV files.
@@ -105,40 +97,33 @@ def run(
     Raises:
         NoUsableEventsError: no input row could be used.
     """
+    if scope not in SCOPES:
+        raise ValueError(f"scope must be one of {SCOPES}, not {scope!r}")
     step = on_step or (lambda _: None)
     step("loading reference data")
-    gazetteer = _gazetteer(reference)
-    reference = gazetteer.reference
+    if not isinstance(reference, Reference):
+        reference = load_reference(reference)
+    table_assumptions = load_assumptions(assumptions)
     step("reading events")
     table = read_events(
         events if events is not None else default_events_path(),
         dayfirst=dayfirst,
         sheet=sheet,
         encoding=encoding,
+        census_date=reference.census_date,
     )
     kept, outside = _within_period(table.events, since, until)
-    # Date order from the start: later steps then never reorder the wide tables.
-    kept = kept.sort_values(["date", "event_id"], kind="stable").reset_index(drop=True)
-    skipped = Skipped.validate(pd.concat([table.skipped, outside], ignore_index=True))
-    passthrough = [c for c in kept.columns if c not in IMPACT_COLUMNS and c not in INTERNAL]
     step("resolving places")
-    del table.events  # only `kept` is needed from here; a large run cannot hold both
-    resolution = resolve_places(kept, gazetteer)
-    del kept
-    rejected = pd.concat([table.rejected, resolution.rejected], ignore_index=True)
-    rejected = Rejected.validate(
-        rejected.sort_values(["source_file", "source_row"]).reset_index(drop=True)
-    )
+    resolution = resolve_places(kept, reference)
+    rejected = combine(table.rejected, resolution.rejected)
+    skipped = combine(table.skipped, outside)
     if resolution.resolved.empty:
         raise NoUsableEventsError(_nothing_usable(table, rejected, skipped))
     step("estimating")
-    table_assumptions = load_assumptions(assumptions)
     impacts = estimate(resolution.resolved, reference, table_assumptions, scope=scope)
-    resolution.resolved = None
-    impacts = mark_counted(impacts, reference)
-    impacts = Impact.validate(impacts[[*IMPACT_COLUMNS, *passthrough]], inplace=True)
+    impacts = Impact.validate(in_model_order(mark_counted(impacts, reference), Impact))
     step("counting and control timeline")
-    timeline = Timeline.validate(control_timeline(impacts), inplace=True)
+    timeline = Timeline.validate(control_timeline(impacts, scope), inplace=True)
     return RunResult(
         inputs=table.inputs,
         audit=resolution.audit,
@@ -155,14 +140,6 @@ def run(
     )
 
 
-def _gazetteer(reference: Reference | Gazetteer | str | Path | None) -> Gazetteer:
-    if isinstance(reference, Gazetteer):
-        return reference
-    if not isinstance(reference, Reference):
-        reference = load_reference(reference)
-    return Gazetteer(reference)
-
-
 def _within_period(
     events: pd.DataFrame, since: str | None, until: str | None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -174,17 +151,14 @@ def _within_period(
         inside &= events["date"] <= pd.Timestamp(until)
     out = events[~inside]
     period = f"{since or 'the start'} to {until or 'the end'}"
-    skipped = pd.DataFrame(
-        {
-            "source_file": out["source_file"],
-            "source_row": out["source_row"],
-            "column": "date",
-            "value": out["date"].dt.strftime("%Y-%m-%d"),
-            "reason": "outside_period",
-            "message": f"outside the period {period}",
-        }
+    skipped = skipped_rows(
+        out,
+        column="date",
+        value=out["date"].dt.strftime("%Y-%m-%d"),
+        reason=SkipReason.OUTSIDE_PERIOD,
+        message=f"outside the period {period}",
     )
-    return events[inside].reset_index(drop=True), Skipped.validate(skipped.reset_index(drop=True))
+    return events[inside].reset_index(drop=True), skipped
 
 
 def _nothing_usable(table: EventTable, rejected: pd.DataFrame, skipped: pd.DataFrame) -> str:

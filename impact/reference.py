@@ -8,14 +8,19 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import pandera.pandas as pa
 
 from impact.errors import ReferenceDataError
 from impact.schemas import Place
+
+if TYPE_CHECKING:
+    from impact.gazetteer import Gazetteer
 
 REQUIRED_TABLES = ("places", "sources")
 TEXT_COLUMNS = (
@@ -56,7 +61,20 @@ class Reference:
 
     @property
     def census_date(self) -> pd.Timestamp:
-        return pd.Timestamp(self.metadata.get("census_date", "2014-03-29"))
+        """The census night the package's figures describe (from its metadata.json)."""
+        if "census_date" not in self.metadata:
+            raise ReferenceDataError(
+                "metadata.json gives no census_date (YYYY-MM-DD); the estimate projects from it",
+                file=str(self.path / "metadata.json"),
+            )
+        return pd.Timestamp(self.metadata["census_date"])
+
+    @cached_property
+    def gazetteer(self) -> Gazetteer:
+        """The name index of the package, built on first use and kept with it."""
+        from impact.gazetteer import Gazetteer  # the index needs this module's Reference
+
+        return Gazetteer(self)
 
 
 def bundled_folder(name: str) -> Path:

@@ -79,8 +79,9 @@ def report_context(result: RunResult) -> dict:
         "period": period_text(result),
         "version": package_version(),
         "today": date.today().isoformat(),
-        "inputs": [Path(i["file"]).name for i in result.inputs],
+        "inputs": [Path(item.file).name for item in result.inputs],
         "reference_version": result.reference.version,
+        "census_date": result.reference.census_date.date().isoformat(),
         "headline": headline(result),
         "rows": result.reconciliation,
         "total": result.total,
@@ -121,11 +122,14 @@ def render_markdown(result: RunResult) -> str:
     return template.render(**report_context(result))
 
 
-def render_html(result: RunResult, charts_dir: Path) -> str:
-    """The report as one self-contained HTML page (charts embedded), text from inputs escaped."""
+def render_html(result: RunResult, charts_png: dict[str, bytes]) -> str:
+    """The report as one self-contained HTML page (charts embedded), text from inputs escaped.
+
+    `charts_png` maps each chart's name to its PNG bytes, as drawn for the report folder.
+    """
     images = {
-        path.stem: "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode()
-        for path in sorted(charts_dir.glob("*.png"))
+        name: "data:image/png;base64," + base64.b64encode(png).decode()
+        for name, png in sorted(charts_png.items())
     }
     template = _environment(autoescape=True).get_template("report.html.j2")
     return template.render(**report_context(result), images=images)

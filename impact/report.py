@@ -7,6 +7,7 @@ no half-written report, and an existing folder is never overwritten unless asked
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import shutil
 import tempfile
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import matplotlib
 import pandas as pd
+from matplotlib.figure import Figure
 
 from impact import charts
 from impact.errors import ReportExistsError
@@ -29,7 +31,7 @@ CHART_SOURCE = "impact; 2014 census via MIMU; events from public reporting"
 
 def default_report_dir(result: RunResult, root: str | Path = "reports") -> Path:
     """`reports/<first input>-<today>`, with -2, -3 … when that folder already exists."""
-    stem = Path(result.inputs[0]["file"]).stem if result.inputs else "events"
+    stem = Path(result.inputs[0].file).stem if result.inputs else "events"
     base = Path(root) / f"{stem}-{date.today().isoformat()}"
     candidate, n = base, 2
     while candidate.exists():
@@ -72,12 +74,10 @@ def write_report(
     try:
         _write_tables(result, staging, hxl, include_facility_locations, step)
         step("drawing charts")
-        _write_charts(result, staging)
+        charts_png = _write_charts(result, staging)
         step("writing the report")
         (staging / "report.md").write_text(render_markdown(result), encoding="utf-8")
-        (staging / "report.html").write_text(
-            render_html(result, staging / "charts"), encoding="utf-8"
-        )
+        (staging / "report.html").write_text(render_html(result, charts_png), encoding="utf-8")
         (staging / "manifest.json").write_text(
             json.dumps(manifest(result, staging), indent=2) + "\n"
         )
@@ -137,31 +137,31 @@ def facility_locations(result: RunResult) -> pd.DataFrame:
     return table.astype({"beds": "Int64"}).reset_index(drop=True)
 
 
-CHARTS = (
-    "people_per_event",
-    "affected_over_time",
-    "control_over_time",
-    "services_by_region",
-    "location_map",
-)
+CHART_DRAWERS: dict[str, Callable[[RunResult], Figure]] = {
+    "people_per_event": lambda r: charts.people_per_event(r.impacts, CHART_SOURCE, r.scope),
+    "affected_over_time": lambda r: charts.affected_over_time(r.impacts, CHART_SOURCE),
+    "control_over_time": lambda r: charts.control_over_time(r.control, r.impacts, CHART_SOURCE),
+    "services_by_region": lambda r: charts.services_by_region(r.impacts, CHART_SOURCE),
+    "location_map": lambda r: charts.location_map(r.impacts, r.reference.places, CHART_SOURCE),
+}
+CHARTS = tuple(CHART_DRAWERS)
 
 
-def _write_charts(result: RunResult, folder: Path) -> None:
+def _write_charts(result: RunResult, folder: Path) -> dict[str, bytes]:
+    """Draw each chart once, save it as PNG and SVG, and return the PNG bytes by name."""
     charts_dir = folder / "charts"
     charts_dir.mkdir()
-    impacts = result.impacts
-    figures = {
-        "people_per_event": charts.people_per_event(impacts, CHART_SOURCE),
-        "affected_over_time": charts.affected_over_time(impacts, CHART_SOURCE),
-        "control_over_time": charts.control_over_time(result.control, impacts, CHART_SOURCE),
-        "services_by_region": charts.services_by_region(impacts, CHART_SOURCE),
-        "location_map": charts.location_map(impacts, result.reference.places, CHART_SOURCE),
-    }
+    figures = {name: draw(result) for name, draw in CHART_DRAWERS.items()}
+    pngs = {}
     # A fixed salt keeps the SVG element ids the same from run to run.
     with matplotlib.rc_context({"svg.hashsalt": "impact"}):
         for name, figure in figures.items():
-            figure.savefig(charts_dir / f"{name}.png", dpi=120)
+            buffer = io.BytesIO()
+            figure.savefig(buffer, format="png", dpi=120)
+            pngs[name] = buffer.getvalue()
+            (charts_dir / f"{name}.png").write_bytes(pngs[name])
             figure.savefig(charts_dir / f"{name}.svg", metadata={"Date": None})
+    return pngs
 
 
 def manifest(result: RunResult, folder: Path) -> dict:
@@ -174,7 +174,7 @@ def manifest(result: RunResult, folder: Path) -> dict:
     return {
         "software": {"name": "impact", "version": package_version()},
         "created": date.today().isoformat(),
-        "inputs": result.inputs,
+        "inputs": [item.as_dict() for item in result.inputs],
         "rows": result.reconciliation,
         "period": {"since": result.period[0], "until": result.period[1]},
         "reference": {

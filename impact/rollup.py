@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from impact.reference import Reference
+from impact.schemas import MOVES_CONTROL
 
 SUMMED = """
     population_census population_low population_central population_high households
@@ -19,13 +20,10 @@ SUMMED = """
 
 
 def mark_counted(impacts: pd.DataFrame, reference: Reference) -> pd.DataFrame:
-    """Add `counted` and `not_counted_reason` to the per-event table, in date order.
+    """Add `counted` and `not_counted_reason` to the per-event table (in date order).
 
     Works on the four columns it needs, so a large table is not copied while deciding.
     """
-    ordered = impacts[["date", "event_id"]].sort_values(["date", "event_id"]).index
-    if not ordered.equals(impacts.index):
-        impacts = impacts.loc[ordered]
     keys = impacts[["event_id", "change", "headline_pcode"]]
     counted = pd.Series(True, index=impacts.index)
     reason = pd.Series(pd.NA, index=impacts.index, dtype="string")
@@ -109,17 +107,14 @@ def summarise(impacts: pd.DataFrame) -> pd.DataFrame:
     return summary
 
 
-MOVES_CONTROL = {"captured", "recaptured", "handed over", "withdrawn"}
-
-
-def control_timeline(impacts: pd.DataFrame) -> pd.DataFrame:
+def control_timeline(impacts: pd.DataFrame, scope: str = "area") -> pd.DataFrame:
     """After each event, who holds the place (its headline unit).
 
     Captures, recaptures, hand-overs and withdrawals move control to the gaining actor; a
     contested claim does not and is flagged. Before a place's first event it is held by that
     event's losing actor. A losing actor that differs from the recorded holder is flagged.
     """
-    events = impacts.sort_values(["date", "event_id"]).reset_index(drop=True)
+    events = impacts.reset_index(drop=True)
     place = events["headline_pcode"]
     moves = events["change"].isin(MOVES_CONTROL)
     first = events.drop_duplicates("headline_pcode").set_index("headline_pcode")
@@ -134,7 +129,7 @@ def control_timeline(impacts: pd.DataFrame) -> pd.DataFrame:
     flags[~moves] = events.loc[~moves, "change"] + " claim: control not moved"
     mismatch = "losing actor '" + losing[odd] + "' is not the recorded holder"
     flags[odd] = flags[odd].fillna("").str.cat(mismatch, sep="; ").str.strip("; ")
-    names = events["area_name"].where(events["scope"] == "area", events["place_name"])
+    names = events["area_name"] if scope == "area" else events["place_name"]
     return pd.DataFrame(
         {
             "date": events["date"],
@@ -161,11 +156,9 @@ def population_by_actor(timeline: pd.DataFrame, impacts: pd.DataFrame) -> pd.Dat
     columns = ["date", "holder", "places", "population_central"]
     if timeline.empty:
         return pd.DataFrame(columns=columns)
-    latest = (
-        impacts.sort_values(["date", "event_id"])
-        .drop_duplicates("headline_pcode", keep="last")
-        .set_index("headline_pcode")["population_central"]
-    )
+    latest = impacts.drop_duplicates("headline_pcode", keep="last").set_index("headline_pcode")[
+        "population_central"
+    ]
     rows = timeline.assign(people=timeline["pcode"].map(latest).astype("Float64"))
     rows["known"] = rows["people"].notna().astype(int)
     rows["people"] = rows["people"].fillna(0)

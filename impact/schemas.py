@@ -7,22 +7,61 @@ unit and HXL hashtag also make the data dictionary shipped with every report.
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
 
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
+# The project's vocabulary, declared once; every module imports it from here.
+
+# Admin levels in the order a name is preferred when several levels share it (a town over the
+# township of the same name, which is over its village tract).
 LEVELS = """
-    state_region district township sub_township town ward village_tract village
+    town township sub_township village_tract ward village district state_region
 """.split()
+SCOPES = ("area", "town")
 CHANGES = ["captured", "recaptured", "handed over", "contested", "withdrawn"]
+# Changes that move control to the gaining actor; a contested claim does not.
+MOVES_CONTROL = frozenset({"captured", "recaptured", "handed over", "withdrawn"})
+# Words analysts write for each change ("|"-separated), matched after case and punctuation
+# are folded.
+CHANGE_WORDS = {
+    change: words.split("|")
+    for change, words in {
+        "captured": "captured|capture|seized|seize|taken|took|took control|took full control|"
+        "overran|overrun|fell|occupied|control|liberated|taken over|overtaken",
+        "recaptured": "recaptured|recapture|retaken|retook|regained|regain|taken back|recovered",
+        "handed over": "handed over|handed back|handover|hand over|transferred|ceded|"
+        "handed back under a ceasefire deal|returned",
+        "contested": "contested|claimed|disputed|claim|claimed captured",
+        "withdrawn": "withdrawn|withdrew|abandoned|evacuated|retreated",
+    }.items()
+}
 MATCH_METHODS = ["pcode", "exact", "alias", "fuzzy"]
-REJECT_REASONS = """
-    missing_date bad_date missing_place place_not_found place_ambiguous place_unreadable
-    duplicate_event bad_value
-""".split()
-SKIP_REASONS = ["outside_period", "not_a_control_change"]
+
+
+class RejectReason(StrEnum):
+    """Why an input row could not be used (the `reason` of rejected.csv)."""
+
+    MISSING_DATE = "missing_date"
+    BAD_DATE = "bad_date"
+    MISSING_PLACE = "missing_place"
+    PLACE_NOT_FOUND = "place_not_found"
+    PLACE_AMBIGUOUS = "place_ambiguous"
+    PLACE_UNREADABLE = "place_unreadable"
+    DUPLICATE_EVENT = "duplicate_event"
+    BAD_VALUE = "bad_value"
+
+
+class SkipReason(StrEnum):
+    """Which rule chosen by the analyst left a row out (the `reason` of skipped.csv)."""
+
+    OUTSIDE_PERIOD = "outside_period"
+    NOT_A_CONTROL_CHANGE = "not_a_control_change"
+
+
 PCODE = r"^[A-Z]{3}[0-9A-Z]+$"
 
 
@@ -136,10 +175,14 @@ class ProjectedPeople(pa.DataFrameModel):
     )
 
 
-class Impact(ResolvedEvent, ProjectedPeople):
-    """One row per used event: the place, its census figures, estimates and services."""
+class Impact(ProjectedPeople, ResolvedEvent):
+    """One row per used event: the place, its census figures, estimates and services.
 
-    scope: Series[str] = _field("Headline population: area or town", isin=["area", "town"])
+    The fields are declared in the order `impacts.csv` writes them (inherited fields first);
+    columns passed through from the input follow them.
+    """
+
+    scope: Series[str] = _field("Headline population: area or town", isin=list(SCOPES))
     area_pcode: Series[str] = _field("Unit governed from the place")
     area_name: Series[str] = _text("Name of that unit")
     area_level: Series[str] = _text("Level of that unit")
@@ -199,6 +242,12 @@ class Impact(ResolvedEvent, ProjectedPeople):
     counted: Series[bool] = _field("Whether the row counts in totals", hxl="#meta+counted")
     not_counted_reason: Series[str] = _text("Why the row does not count")
 
+    @pa.dataframe_check(description="rows in date order (then event_id)")
+    @classmethod
+    def in_date_order(cls, df: pd.DataFrame) -> bool:
+        order = df[["date", "event_id"]].sort_values(["date", "event_id"], kind="stable")
+        return bool(order.index.equals(df.index))
+
     @pa.dataframe_check(description="low <= central <= high")
     @classmethod
     def ordered_band(cls, df: pd.DataFrame) -> Series[bool]:
@@ -216,7 +265,7 @@ class Rejected(pa.DataFrameModel):
     source_row: Series[int] = _field("Row of the record in its file (header = 1)", ge=1)
     column: Series[str] = _text("Column at fault")
     value: Series[str] = _text("Value at fault")
-    reason: Series[str] = _field("Reason code", isin=REJECT_REASONS)
+    reason: Series[str] = _field("Reason code", isin=[r.value for r in RejectReason])
     message: Series[str] = _field("What was expected, in words")
 
     class Config:
@@ -227,7 +276,7 @@ class Rejected(pa.DataFrameModel):
 class Skipped(Rejected):
     """An input row left out by a rule the analyst chose (period, event type), not an error."""
 
-    reason: Series[str] = _field("Rule that left it out", isin=SKIP_REASONS)
+    reason: Series[str] = _field("Rule that left it out", isin=[r.value for r in SkipReason])
 
 
 class Summary(ProjectedPeople):
@@ -283,6 +332,12 @@ class Control(pa.DataFrameModel):
 
     class Config:
         coerce = True
+
+
+def in_model_order(frame: pd.DataFrame, model: type[pa.DataFrameModel]) -> pd.DataFrame:
+    """The model's columns in their declared order, then any others (passed through)."""
+    declared = [c for c in model.to_schema().columns if c in frame.columns]
+    return frame[[*declared, *(c for c in frame.columns if c not in declared)]]
 
 
 TABLES: dict[str, type[pa.DataFrameModel]] = {

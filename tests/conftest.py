@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 import impact
-import impact.gazetteer
 
 SHARED_SOURCES = Path(__file__).resolve().parents[2] / "shared" / "reference_sources"
 GOLDEN = Path(__file__).with_name("golden")
@@ -27,6 +26,7 @@ def update_golden(request: pytest.FixtureRequest) -> bool:
 
 @pytest.fixture(scope="session")
 def reference() -> impact.reference.Reference:
+    """The bundled package, loaded once; its name index is built on first use and kept."""
     return impact.load_reference()
 
 
@@ -51,9 +51,3 @@ def khampat_event(write_events) -> Path:
         'Myanmar military,"Myanmar Now, 8 Nov 2023"\n',
         name="khampat.csv",
     )
-
-
-@pytest.fixture(scope="session")
-def gazetteer(reference) -> impact.gazetteer.Gazetteer:
-    """The name index, built once; `impact.run(reference=gazetteer)` reuses it."""
-    return impact.gazetteer.Gazetteer(reference)

@@ -19,8 +19,8 @@ YEARS_KHAMPAT = (pd.Timestamp("2023-11-07") - pd.Timestamp("2014-03-29")).days /
 
 
 @pytest.fixture(scope="module")
-def seeds(gazetteer) -> pd.DataFrame:
-    return impact.run(reference=gazetteer).impacts.set_index("event_id")
+def seeds(reference) -> pd.DataFrame:
+    return impact.run(reference=reference).impacts.set_index("event_id")
 
 
 @pytest.fixture(scope="module")

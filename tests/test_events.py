@@ -16,7 +16,7 @@ def test_seed_events_read_cleanly():
     table = impact.read_events(default_events_path())
     assert len(table.events) == 8 and table.rejected.empty and table.skipped.empty
     assert table.events["date"].min() == pd.Timestamp("2023-10-27")
-    assert table.inputs[0]["rows"] == 8 and len(table.inputs[0]["sha256"]) == 64
+    assert table.inputs[0].rows == 8 and len(table.inputs[0].sha256) == 64
 
 
 def test_forgiving_headers_and_semicolons(write_events):

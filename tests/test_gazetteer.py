@@ -10,8 +10,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from impact.gazetteer import LEVEL_PREFERENCE, resolve_places
 from impact.names import normalise_name, repair_pcode, romanised_key, split_qualifier
+from impact.resolve import resolve_places
+from impact.schemas import LEVELS as LEVEL_PREFERENCE
+from impact.schemas import Event
 
 VARIANTS = pd.read_csv(
     Path(__file__).with_name("data") / "spelling_variants.csv", dtype=str, keep_default_na=False
@@ -19,17 +21,23 @@ VARIANTS = pd.read_csv(
 
 
 def events(*rows: tuple) -> pd.DataFrame:
+    """Event rows (place, township, district, region) with every other Event column filled."""
     frame = pd.DataFrame(rows, columns=["place", "township", "district", "region"])
     frame["event_id"] = [f"e{i}" for i in range(len(frame))]
+    frame["date"] = pd.Timestamp("2023-11-07")
+    frame["change"] = "captured"
     frame["source_file"] = "test.csv"
     frame["source_row"] = range(2, len(frame) + 2)
+    for column in Event.to_schema().columns:
+        if column not in frame:
+            frame[column] = pd.NA
     return frame
 
 
 @pytest.mark.parametrize("row", VARIANTS.to_dict("records"), ids=lambda r: r["place"])
-def test_spelling_variants_from_public_reporting(gazetteer, row):
+def test_spelling_variants_from_public_reporting(reference, row):
     frame = events((row["place"], row["township"] or None, None, row["region"] or None))
-    result = resolve_places(frame, gazetteer)
+    result = resolve_places(frame, reference)
     if row["expected"].startswith("MMR"):
         assert result.rejected.empty, result.rejected["message"].tolist()
         assert result.resolved.loc[0, "pcode"] == row["expected"]
@@ -42,7 +50,7 @@ def test_the_variant_table_is_large_enough():
     assert VARIANTS["expected"].str.startswith("place_").sum() >= 6
 
 
-def test_methods_scores_notes_and_qualifier_are_recorded(gazetteer):
+def test_methods_scores_notes_and_qualifier_are_recorded(reference):
     frame = events(
         ("Khamphat", "Tamu", None, None),
         ("MMR005030703", None, None, None),
@@ -50,7 +58,7 @@ def test_methods_scores_notes_and_qualifier_are_recorded(gazetteer):
         ("LIB-345 base, Khampat", None, None, None),
         ("Khampat", "Tamu", None, None),
     )
-    resolved = resolve_places(frame, gazetteer).resolved.drop_duplicates("place")
+    resolved = resolve_places(frame, reference).resolved.drop_duplicates("place")
     resolved = resolved.set_index("place")
     assert resolved.loc["Khamphat", "match_method"] == "fuzzy"
     assert 80 < resolved.loc["Khamphat", "match_score"] < 100
@@ -61,34 +69,34 @@ def test_methods_scores_notes_and_qualifier_are_recorded(gazetteer):
     assert resolved.loc["LIB-345 base, Khampat", "place_qualifier"] == "LIB-345 base"
 
 
-def test_ambiguous_message_lists_candidates_with_townships(gazetteer):
-    row = resolve_places(events(("No (1) Ward", "Tamu", None, None)), gazetteer).rejected.iloc[0]
+def test_ambiguous_message_lists_candidates_with_townships(reference):
+    row = resolve_places(events(("No (1) Ward", "Tamu", None, None)), reference).rejected.iloc[0]
     assert row["reason"] == "place_ambiguous"
     assert "MMR005030702501" in row["message"] and "MMR005030703501" in row["message"]
     assert "Tamu township" in row["message"]
 
 
-def test_not_found_gives_three_suggestions(gazetteer):
-    row = resolve_places(events(("Khampatt Xyz", None, None, None)), gazetteer).rejected.iloc[0]
+def test_not_found_gives_three_suggestions(reference):
+    row = resolve_places(events(("Khampatt Xyz", None, None, None)), reference).rejected.iloc[0]
     assert row["reason"] == "place_not_found"
     assert row["message"].count("(MMR") == 3
 
 
-def test_hint_that_contradicts_the_place_is_reported(gazetteer):
-    row = resolve_places(events(("Khampat", "Kawlin", None, None)), gazetteer).rejected.iloc[0]
+def test_hint_that_contradicts_the_place_is_reported(reference):
+    row = resolve_places(events(("Khampat", "Kawlin", None, None)), reference).rejected.iloc[0]
     assert row["reason"] == "place_not_found"
     assert "exists elsewhere" in row["message"] and "MMR005030703" in row["message"]
 
 
-def test_short_names_are_never_fuzzed(gazetteer):
-    result = resolve_places(events(("Ann", None, None, None), ("Anx", None, None, None)), gazetteer)
+def test_short_names_are_never_fuzzed(reference):
+    result = resolve_places(events(("Ann", None, None, None), ("Anx", None, None, None)), reference)
     assert result.resolved.loc[0, "pcode"] == "MMR012014701"
     assert result.rejected.loc[0, "reason"] == "place_not_found"
 
 
-def test_audit_has_one_row_per_unique_name_and_hints(gazetteer):
+def test_audit_has_one_row_per_unique_name_and_hints(reference):
     frame = events(*[("Khampat", "Tamu", None, None)] * 5, ("Kawlin", None, None, None))
-    result = resolve_places(frame, gazetteer)
+    result = resolve_places(frame, reference)
     assert len(result.audit) == 2 and len(result.resolved) == 6
     assert {"runner_up", "match_method", "match_score", "candidates"} <= set(result.audit)
 
@@ -127,12 +135,12 @@ def test_name_helpers():
     max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(data=st.data())
-def test_every_place_resolves_to_itself_by_pcode_and_by_name(gazetteer, reference, data):
+def test_every_place_resolves_to_itself_by_pcode_and_by_name(reference, data):
     pcode = data.draw(st.sampled_from(sorted(reference.places.index)))
     place = reference.places.loc[pcode]
     hint = place["township_pcode"] if pd.notna(place["township_pcode"]) else None
     frame = events((pcode, None, None, None), (place["name"], hint, None, None))
-    result = resolve_places(frame, gazetteer)
+    result = resolve_places(frame, reference)
     by_code = result.resolved[result.resolved["place"] == pcode]
     assert by_code["pcode"].tolist() == [pcode]
     by_name = result.resolved[result.resolved["place"] == place["name"]]

@@ -158,13 +158,13 @@ cell = st.one_of(
     separator=st.sampled_from([",", ";", "\t"]),
 )
 def test_random_messy_tables_lose_no_row_and_raise_only_our_errors(
-    tmp_path_factory, gazetteer, rows, separator
+    tmp_path_factory, reference, rows, separator
 ):
     frame = pd.DataFrame(rows, columns=["date", "place", "township", "change"])
     path = tmp_path_factory.mktemp("messy") / "events.csv"
     frame.to_csv(path, index=False, sep=separator)
     try:
-        result = impact.run(path, reference=gazetteer)
+        result = impact.run(path, reference=reference)
     except ImpactError:
         return
     counts = result.reconciliation

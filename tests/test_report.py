@@ -20,8 +20,8 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 
 
 @pytest.fixture(scope="module")
-def bundle(tmp_path_factory, gazetteer) -> Path:
-    result = impact.run(reference=gazetteer)
+def bundle(tmp_path_factory, reference) -> Path:
+    result = impact.run(reference=reference)
     return impact.write_report(result, tmp_path_factory.mktemp("bundle") / "report", hxl=True)
 
 
@@ -48,12 +48,12 @@ def test_bundle_holds_every_output(bundle):
         assert (bundle / "charts" / f"{chart}.svg").read_text().startswith("<?xml")
 
 
-def test_no_facility_locations_unless_asked(bundle, gazetteer, tmp_path):
+def test_no_facility_locations_unless_asked(bundle, reference, tmp_path):
     assert not (bundle / "facilities.csv").exists()
     for path in bundle.glob("*.csv"):
         assert not {"lat", "lon"} & set(pd.read_csv(path, nrows=0).columns), path.name
     with_locations = impact.write_report(
-        impact.run(reference=gazetteer), tmp_path / "r", include_facility_locations=True
+        impact.run(reference=reference), tmp_path / "r", include_facility_locations=True
     )
     facilities = pd.read_csv(with_locations / "facilities.csv")
     assert "MMR005030703" in set(facilities["town_pcode"]) and facilities["lat"].notna().all()
@@ -90,11 +90,11 @@ def test_safe_cells_defuses_formulas_only_in_text():
     assert out["number"].tolist() == [-1, 2, 3, 4, 5]
 
 
-def test_html_escapes_text_from_inputs(gazetteer, write_events, tmp_path):
+def test_html_escapes_text_from_inputs(reference, write_events, tmp_path):
     path = write_events(
         "date,place,township,gaining_actor\n2023-11-07,Khampat,Tamu,<script>alert(1)</script>\n"
     )
-    folder = impact.write_report(impact.run(path, reference=gazetteer), tmp_path / "r")
+    folder = impact.write_report(impact.run(path, reference=reference), tmp_path / "r")
     html = (folder / "report.html").read_text()
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html

@@ -20,18 +20,18 @@ ROWS = [
 COLUMNS = ["date", "place", "township", "change", "gaining_actor", "losing_actor"]
 
 
-def run_rows(rows, folder, gazetteer, name="e.csv", **options):
+def run_rows(rows, folder, reference, name="e.csv", **options):
     path = folder / name
     pd.DataFrame(rows, columns=COLUMNS).to_csv(path, index=False)
-    return impact.run(path, reference=gazetteer, **options)
+    return impact.run(path, reference=reference, **options)
 
 
 def known(value) -> int:
     return 0 if pd.isna(value) else int(value)
 
 
-def test_reasons_for_not_counting(tmp_path, gazetteer):
-    impacts = run_rows(ROWS, tmp_path, gazetteer).impacts.set_index("place")
+def test_reasons_for_not_counting(tmp_path, reference):
+    impacts = run_rows(ROWS, tmp_path, reference).impacts.set_index("place")
     assert impacts.loc["MMR005030", "counted"]
     assert "inside MMR005030, counted at event" in impacts.loc["Khampat", "not_counted_reason"]
     assert not impacts.loc["Tamu", "counted"]
@@ -42,27 +42,27 @@ def test_reasons_for_not_counting(tmp_path, gazetteer):
     assert "inside MMR005030," in impacts.loc["Auk Taung", "not_counted_reason"]
 
 
-def test_village_tract_inside_counted_subtownship(tmp_path, gazetteer):
+def test_village_tract_inside_counted_subtownship(tmp_path, reference):
     rows = [ROWS[0], ("2023-11-08", "Auk Taung", "Tamu", "captured", "PDF", None)]
-    impacts = run_rows(rows, tmp_path, gazetteer).impacts.set_index("place")
+    impacts = run_rows(rows, tmp_path, reference).impacts.set_index("place")
     assert impacts.loc["Khampat", "counted"]
     assert "inside MMR005030703S" in impacts.loc["Auk Taung", "not_counted_reason"]
 
 
-def test_nested_town_inside_counted_township_is_not_added(tmp_path, gazetteer):
+def test_nested_town_inside_counted_township_is_not_added(tmp_path, reference):
     rows = [
         ("2023-11-07", "Tamu", None, "captured", "PDF", None),
         ("2023-11-09", "San Da Ku Ward", "Tamu", "captured", "PDF", None),
     ]
-    result = run_rows(rows, tmp_path, gazetteer)
+    result = run_rows(rows, tmp_path, reference)
     ward = result.impacts.set_index("place").loc["San Da Ku Ward"]
     assert not ward["counted"] and "inside MMR005030" in ward["not_counted_reason"]
     assert result.total["population_census"] == 114_869
     assert result.total["population_central_all_rows"] > result.total["population_central"]
 
 
-def test_taken_and_retaken_next_day_pauktaw(gazetteer):
-    result = impact.run(reference=gazetteer)
+def test_taken_and_retaken_next_day_pauktaw(reference):
+    result = impact.run(reference=reference)
     pauktaw = result.timeline[result.timeline["pcode"] == "MMR012007"]
     assert pauktaw[["holder_before", "holder_after"]].values.tolist() == [
         ["Myanmar military", "Arakan Army"],
@@ -73,38 +73,38 @@ def test_taken_and_retaken_next_day_pauktaw(gazetteer):
     assert end.set_index("holder").loc["Myanmar military", "places"] == 1
 
 
-def test_taken_then_handed_back_under_a_deal(tmp_path, gazetteer):
+def test_taken_then_handed_back_under_a_deal(tmp_path, reference):
     rows = [
         ("2023-11-07", "Khampat", "Tamu", "captured", "PDF", "Myanmar military"),
         ("2023-12-01", "Khampat", "Tamu", "handed over", "Myanmar military", "PDF"),
     ]
-    timeline = run_rows(rows, tmp_path, gazetteer).timeline
+    timeline = run_rows(rows, tmp_path, reference).timeline
     assert timeline["holder_after"].tolist() == ["PDF", "Myanmar military"]
 
 
-def test_taken_by_one_group_then_handed_to_another(tmp_path, gazetteer):
+def test_taken_by_one_group_then_handed_to_another(tmp_path, reference):
     rows = [
         ("2023-11-07", "Khampat", "Tamu", "captured", "PDF", "Myanmar military"),
         ("2023-11-20", "Khampat", "Tamu", "handed over", "KIA", "PDF"),
     ]
-    result = run_rows(rows, tmp_path, gazetteer)
+    result = run_rows(rows, tmp_path, reference)
     assert result.timeline["holder_after"].tolist() == ["PDF", "KIA"]
     end = result.control[result.control["date"] == result.control["date"].max()]
     assert end["holder"].tolist() == ["KIA"] and end["population_central"].iloc[0] > 38_728
 
 
-def test_contested_claim_does_not_move_control_and_is_flagged(tmp_path, gazetteer):
+def test_contested_claim_does_not_move_control_and_is_flagged(tmp_path, reference):
     rows = [
         ("2023-11-07", "Khampat", "Tamu", "captured", "PDF", "Myanmar military"),
         ("2023-11-09", "Khampat", "Tamu", "contested", "Myanmar military", "PDF"),
     ]
-    timeline = run_rows(rows, tmp_path, gazetteer).timeline
+    timeline = run_rows(rows, tmp_path, reference).timeline
     assert timeline["holder_after"].tolist() == ["PDF", "PDF"]
     assert "contested claim" in timeline["flag"].iloc[1]
 
 
-def test_summaries_by_month_actor_and_region(gazetteer):
-    summary = impact.run(reference=gazetteer).summary
+def test_summaries_by_month_actor_and_region(reference):
+    summary = impact.run(reference=reference).summary
     assert set(summary["group_by"]) == {"total", "month", "gaining_actor", "state_region_name"}
     months = summary[summary["group_by"] == "month"].set_index("group")
     assert months.loc["2023-11", "events"] == 6
@@ -112,8 +112,8 @@ def test_summaries_by_month_actor_and_region(gazetteer):
     assert months["events_counted"].sum() == total["events_counted"]
 
 
-def test_period_filter_skips_rows_and_reconciles(gazetteer):
-    result = impact.run(reference=gazetteer, since="2023-11-01", until="2023-11-30")
+def test_period_filter_skips_rows_and_reconciles(reference):
+    result = impact.run(reference=reference, since="2023-11-01", until="2023-11-30")
     assert result.impacts["date"].min() >= pd.Timestamp("2023-11-01")
     assert result.reconciliation == {"input": 8, "used": 6, "rejected": 0, "skipped": 2}
     assert set(result.skipped["reason"]) == {"outside_period"}
@@ -124,12 +124,12 @@ def test_period_filter_skips_rows_and_reconciles(gazetteer):
 )
 @given(rows=st.lists(st.sampled_from(ROWS), min_size=1, max_size=10), extra=st.integers(0, 9))
 def test_counted_total_le_plain_sum_and_duplicates_change_nothing(
-    tmp_path_factory, gazetteer, rows, extra
+    tmp_path_factory, reference, rows, extra
 ):
     folder = tmp_path_factory.mktemp("roll")
-    first = run_rows(rows, folder, gazetteer, "a.csv").total
+    first = run_rows(rows, folder, reference, "a.csv").total
     assert known(first["population_central"]) <= known(first["population_central_all_rows"])
-    doubled = run_rows([*rows, rows[extra % len(rows)]], folder, gazetteer, "b.csv").total
+    doubled = run_rows([*rows, rows[extra % len(rows)]], folder, reference, "b.csv").total
     assert known(doubled["population_census"]) == known(first["population_census"])
 
 
@@ -142,11 +142,11 @@ def test_counted_total_le_plain_sum_and_duplicates_change_nothing(
     change=st.sampled_from(["recaptured", "handed over"]),
 )
 def test_capture_then_reversal_returns_to_the_first_holder(
-    tmp_path_factory, gazetteer, first, second, change
+    tmp_path_factory, reference, first, second, change
 ):
     rows = [
         ("2023-11-07", "Khampat", "Tamu", "captured", second, first),
         ("2023-11-08", "Khampat", "Tamu", change, first, second),
     ]
-    timeline = run_rows(rows, tmp_path_factory.mktemp("tl"), gazetteer).timeline
+    timeline = run_rows(rows, tmp_path_factory.mktemp("tl"), reference).timeline
     assert timeline["holder_before"].iloc[0] == timeline["holder_after"].iloc[-1] == first
