@@ -108,7 +108,12 @@ def test_assumptions_override_from_toml(tmp_path, reference):
 def test_every_default_assumption_names_its_source():
     table = load_assumptions()
     assert table["source"].str.len().min() > 20
-    assert set(table["name"]) >= {"census_date", *RATES}
+    assert set(table["name"]) >= set(RATES)
+
+
+def test_census_date_comes_from_the_reference_metadata(reference):
+    assert reference.census_date == pd.Timestamp(reference.metadata["census_date"])
+    assert "census_date" not in set(load_assumptions()["name"])
 
 
 @pytest.mark.parametrize(
@@ -141,7 +146,6 @@ def test_bad_assumptions_are_refused(tmp_path, text):
 )
 def test_low_le_central_le_high(population, days, spread, low, step, margin, fuzzy, unenumerated):
     values = {
-        "census_date": "2014-03-29",
         "growth_low": low,
         "growth_central": low + step,
         "growth_high": low + 2 * step,
@@ -158,5 +162,5 @@ def test_low_le_central_le_high(population, days, spread, low, step, margin, fuz
             "population_census": pd.array([population], dtype="Int64"),
         }
     )
-    out = _project(frame, np.array([unenumerated]), values).iloc[0]
+    out = _project(frame, np.array([unenumerated]), values, pd.Timestamp("2014-03-29")).iloc[0]
     assert out["population_low"] <= out["population_central"] <= out["population_high"]
