@@ -8,14 +8,19 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import pandera.pandas as pa
 
 from impact.errors import ReferenceDataError
 from impact.schemas import Place
+
+if TYPE_CHECKING:
+    from impact.geography import Geography
 
 REQUIRED_TABLES = ("places", "sources")
 TEXT_COLUMNS = (
@@ -35,7 +40,20 @@ TEXT_COLUMNS = (
     "source",
     "facility_id",
     "town_pcode",
+    "village_pcode",
+    "village_tract_pcode",
+    "name_mm",
 )
+VILLAGE_COLUMNS = [
+    "village_pcode",
+    "name",
+    "name_mm",
+    "village_tract_pcode",
+    "township_pcode",
+    "lat",
+    "lon",
+    "source",
+]
 
 
 @dataclass(frozen=True)
@@ -57,6 +75,20 @@ class Reference:
     @property
     def census_date(self) -> pd.Timestamp:
         return pd.Timestamp(self.metadata.get("census_date", "2014-03-29"))
+
+    # cached_property stores into the instance __dict__, which a frozen dataclass allows:
+    # the large tables are read on first use only, so loading a package stays fast.
+    @cached_property
+    def villages(self) -> pd.DataFrame:
+        """Villages below village tracts (empty when the package has no `villages.csv`)."""
+        return _read(self.path / "villages.csv", VILLAGE_COLUMNS)
+
+    @cached_property
+    def geography(self) -> Geography:
+        """Township outlines and place points; built on first use (imports shapely then)."""
+        from impact.geography import load_geography
+
+        return load_geography(self.path, self.places, self.villages)
 
 
 def bundled_folder(name: str) -> Path:
