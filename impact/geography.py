@@ -120,6 +120,8 @@ class Geography:
         if not len(lat):
             return found
         point_idx, shape_idx = self._tree.query(shapely.points(lon, lat))
+        if not len(point_idx):
+            return found
         order = np.lexsort((point_idx, shape_idx))
         point_idx, shape_idx = point_idx[order], shape_idx[order]
         starts = np.flatnonzero(np.r_[True, shape_idx[1:] != shape_idx[:-1]])
