@@ -54,7 +54,9 @@ class Geography:
         self.townships = townships.reset_index(drop=True)
         self._shapes = self.outlines["geometry"].to_numpy() if len(outlines) else np.array([])
         shapely.prepare(self._shapes)
+        self._bounds = shapely.bounds(self._shapes).reshape(-1, 4)
         self._tree = shapely.STRtree(self._shapes)
+        self._margins: dict[float, shapely.Geometry] = {}
         self._point_index = pd.Series(self.points.index, index=self.points["pcode"])
 
     @property
@@ -115,40 +117,43 @@ class Geography:
         return pd.Series(result, index=index, dtype="string", name="township_pcode")
 
     def _containing(self, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-        """Position in `outlines` of the first outline holding each point, -1 for none."""
+        """Position in `outlines` of the first outline holding each point, -1 for none.
+
+        Candidates come from each outline's bounding box over the points sorted by longitude:
+        unlike a tree query this builds no point objects, which cost more than the tests.
+        Outlines are in P-code order and a placed point is not tested again, so a point on a
+        shared border goes to the smaller P-code.
+        """
         found = np.full(len(lat), -1, dtype=np.int64)
-        if not len(lat):
-            return found
-        point_idx, shape_idx = self._tree.query(shapely.points(lon, lat))
-        if not len(point_idx):
-            return found
-        order = np.lexsort((point_idx, shape_idx))
-        point_idx, shape_idx = point_idx[order], shape_idx[order]
-        starts = np.flatnonzero(np.r_[True, shape_idx[1:] != shape_idx[:-1]])
-        hit = np.zeros(len(point_idx), dtype=bool)
-        for start, stop in zip(starts, np.r_[starts[1:], len(shape_idx)], strict=True):
-            members = point_idx[start:stop]
-            shape = self._shapes[shape_idx[start]]
-            hit[start:stop] = shapely.intersects_xy(shape, lon[members], lat[members])
-        points, shapes = point_idx[hit], shape_idx[hit]
-        order = np.lexsort((shapes, points))
-        first_points, first = np.unique(points[order], return_index=True)
-        found[first_points] = shapes[order][first]
+        order = np.argsort(lon, kind="stable")
+        sorted_lon = lon[order]
+        for position, (shape, box) in enumerate(zip(self._shapes, self._bounds, strict=True)):
+            start = np.searchsorted(sorted_lon, box[0], side="left")
+            stop = np.searchsorted(sorted_lon, box[2], side="right")
+            strip = order[start:stop]
+            strip = strip[(lat[strip] >= box[1]) & (lat[strip] <= box[3]) & (found[strip] < 0)]
+            if len(strip):
+                found[strip[shapely.intersects_xy(shape, lon[strip], lat[strip])]] = position
         return found
 
     def _nearest_outline(self, lat: np.ndarray, lon: np.ndarray, snap_km: float) -> np.ndarray:
         """Position of the nearest outline within `snap_km` of each point, -1 for none."""
         found = np.full(len(lat), -1, dtype=np.int64)
-        if not len(lat):
-            return found
         # Degrees of latitude; a degree of longitude is shorter, so this errs on the near side.
         within = snap_km / (np.pi * EARTH_RADIUS_KM / 180)
+        if within not in self._margins:
+            margin = shapely.buffer(shapely.union_all(self._shapes), within, quad_segs=2)
+            shapely.prepare(margin)
+            self._margins[within] = margin
+        near = np.flatnonzero(shapely.intersects_xy(self._margins[within], lon, lat))
+        if not len(near):
+            return found
         point_idx, shape_idx = self._tree.query_nearest(
-            shapely.points(lon, lat), max_distance=within, all_matches=True
+            shapely.points(lon[near], lat[near]), max_distance=within, all_matches=True
         )
         order = np.lexsort((shape_idx, point_idx))
         first_points, first = np.unique(point_idx[order], return_index=True)
-        found[first_points] = shape_idx[order][first]
+        found[near[first_points]] = shape_idx[order][first]
         return found
 
     def distance_km(self, lat: ArrayLike, lon: ArrayLike, pcode: ArrayLike | str) -> pd.Series:
