@@ -57,7 +57,10 @@ class Geography:
         self._bounds = shapely.bounds(self._shapes).reshape(-1, 4)
         self._tree = shapely.STRtree(self._shapes)
         self._margins: dict[float, shapely.Geometry] = {}
-        self._point_index = pd.Series(self.points.index, index=self.points["pcode"])
+        first = ~self.points["pcode"].duplicated()
+        self._point_index = pd.Series(
+            self.points.index[first], index=self.points["pcode"][first].to_numpy()
+        )
 
     @property
     def has_outlines(self) -> bool:
