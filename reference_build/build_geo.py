@@ -78,6 +78,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("sources", type=Path, help="folder holding the public source files")
     parser.add_argument("--out", type=Path, default=Path("reference_data/myanmar"))
     args = parser.parse_args(argv)
+    if not (args.out / "places.csv").exists():
+        parser.error(f"{args.out} has no places.csv; run `python -m reference_build.myanmar` first")
     started = time.perf_counter()
     lines = write_geo_tables(args.sources, args.out)
     print("\n".join(lines))
