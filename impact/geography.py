@@ -268,7 +268,9 @@ def _nearest(
     return nearest, km
 
 
-def haversine_km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray):
+def haversine_km(
+    lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray
+) -> np.ndarray:
     """Great-circle distance in km (broadcasting numpy arrays of degrees)."""
     lat1, lon1, lat2, lon2 = (
         np.radians(np.asarray(a, dtype=float)) for a in (lat1, lon1, lat2, lon2)
