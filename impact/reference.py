@@ -21,6 +21,7 @@ from impact.schemas import Place
 
 if TYPE_CHECKING:
     from impact.gazetteer import Gazetteer
+    from impact.geography import Geography
 
 REQUIRED_TABLES = ("places", "sources")
 TEXT_COLUMNS = (
@@ -40,7 +41,20 @@ TEXT_COLUMNS = (
     "source",
     "facility_id",
     "town_pcode",
+    "village_pcode",
+    "village_tract_pcode",
+    "name_mm",
 )
+VILLAGE_COLUMNS = [
+    "village_pcode",
+    "name",
+    "name_mm",
+    "village_tract_pcode",
+    "township_pcode",
+    "lat",
+    "lon",
+    "source",
+]
 
 
 @dataclass(frozen=True)
@@ -75,6 +89,20 @@ class Reference:
         from impact.gazetteer import Gazetteer  # the index needs this module's Reference
 
         return Gazetteer(self)
+
+    # cached_property stores into the instance __dict__, which a frozen dataclass allows:
+    # the large tables are read on first use only, so loading a package stays fast.
+    @cached_property
+    def villages(self) -> pd.DataFrame:
+        """Villages below village tracts (empty when the package has no `villages.csv`)."""
+        return _read(self.path / "villages.csv", VILLAGE_COLUMNS)
+
+    @cached_property
+    def geography(self) -> Geography:
+        """Township outlines and place points; built on first use (imports shapely then)."""
+        from impact.geography import load_geography
+
+        return load_geography(self.path, self.places, self.villages)
 
 
 def bundled_folder(name: str) -> Path:
