@@ -93,7 +93,7 @@ LED = re.compile(r"^(?P<lead>.+?)[\s-]+led\b(?P<rest>.*)$", re.IGNORECASE)
 LIST_SEPARATORS = re.compile(r"(\s*(?:,|;|&|\+|/|\band\b)\s*)", re.IGNORECASE)
 BRACKET = re.compile(r"\s*[\(\[]([^\)\]]*)[\)\]]\s*")
 ACLED_FORM = re.compile(r"^(?P<short>[^:]{1,40}):\s*(?P<full>.+)$")
-LOCAL_PDF = re.compile(r"(?:\bpdf\b|people'?s?\s+defen[cs]e\s+forces?)", re.IGNORECASE)
+LOCAL_PDF = re.compile(r"\bpdfs?\b|\bpeople[\u2019']?s?\s+defen[cs]e\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -236,7 +236,7 @@ def tidy_actor_text(text: str) -> str:
     text = re.sub(r"[\u201c\u201d]", '"', text)
     text = re.sub(r"\s+", " ", text).strip().strip("\"'.,;: ").strip()
     text = re.sub(r"^the\s+", "", text, flags=re.IGNORECASE)
-    noise = r"(?:forces?|troops?|fighters?|soldiers?|units?|members?|personnel|columns?)"
+    noise = r"(?:forces|troops?|fighters?|soldiers?|units?|members?|personnel|columns?)"
     return re.sub(rf"(?:\s+{noise})+$", "", text, flags=re.IGNORECASE).strip()
 
 
@@ -384,20 +384,21 @@ def _read_table(path: Path) -> pd.DataFrame:
                 file=str(path),
                 column=column,
             )
-    rows = rows.reindex(columns=list(COLUMNS)).fillna("")
+    rows = rows.reindex(columns=list(COLUMNS)).astype("string").fillna("")
     rows = rows.apply(lambda column: column.str.strip())
     _check_rows(rows, path)
     return rows.reset_index(drop=True)
 
 
 def _check_rows(rows: pd.DataFrame, path: Path) -> None:
+    keys, types = rows["actor"].map(actor_key), ", ".join(ACTOR_TYPES)
     checks = [
-        ("actor", rows["actor"].map(actor_key) == "", "is empty"),
+        ("actor", keys == "", "is empty"),
         ("side", ~rows["side"].isin(SIDES[:-1]), f"must be one of {', '.join(SIDES[:-1])}"),
-        ("actor_type", ~rows["actor_type"].isin(ACTOR_TYPES), f"must be one of {', '.join(ACTOR_TYPES)}"),
+        ("actor_type", ~rows["actor_type"].isin(ACTOR_TYPES), f"must be one of {types}"),
         ("source", rows["source"] == "", "is empty: every row needs a public source"),
-        ("actor", rows["actor"].map(actor_key).duplicated(), "repeats an actor already in the table"),
-    ]  # fmt: skip
+        ("actor", keys.duplicated(), "repeats an actor already in the table"),
+    ]
     for column, bad, message in checks:
         if bad.any():
             row = int(bad.to_numpy().argmax())
