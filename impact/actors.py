@@ -32,6 +32,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
 
@@ -52,6 +53,13 @@ ACTOR_TYPES = (
     "militia/BGF",
     "coalition",
 )
+RESULT_TYPES = {
+    "actor": "string",
+    "side": "string",
+    "actor_type": "string",
+    "allies": "string",
+    "known": "bool",
+}
 COLUMNS = ("actor", "short_name", "side", "actor_type", "parent", "aliases", "source", "side_note")
 REQUIRED = ("actor", "side", "actor_type", "source")
 
@@ -160,34 +168,34 @@ def canonical_actors(texts: pd.Series, table: ActorTable) -> pd.DataFrame:
         (canonical names joined by "; ", empty when none) and `known`.
     """
     codes, uniques = pd.factorize(texts.astype("string"), use_na_sentinel=True)
-    resolved = [_resolve(str(text), table) for text in uniques]
     counts = pd.Series(codes[codes >= 0]).value_counts()
-    frequency = {i: int(counts.get(i, 0)) for i in range(len(uniques))}
-    names = _unknown_spellings(resolved, frequency)
-    actor = [name if known else names[actor_key(name)] for name, _, known in resolved]
-    known = [known for _, _, known in resolved]
-    allies = [
-        "; ".join(ally for ally in dict.fromkeys(named) if ally != name)
-        for name, (_, named, _) in zip(actor, resolved, strict=True)
-    ]
-    side = [table.rows.at[a, "side"] if k else "unknown" for a, k in zip(actor, known, strict=True)]
-    kind = [
-        table.rows.at[a, "actor_type"] if k else pd.NA for a, k in zip(actor, known, strict=True)
-    ]
-    per_unique = pd.DataFrame(
-        {"actor": actor, "side": side, "actor_type": kind, "allies": allies, "known": known}
+    per_unique = _resolve_uniques([str(text) for text in uniques], counts, table)
+    # A missing text takes the extra last row (no actor, side unknown).
+    result = per_unique.iloc[np.where(codes >= 0, codes, len(uniques))]
+    return result.set_axis(texts.index).astype(RESULT_TYPES)
+
+
+def _resolve_uniques(texts: list[str], counts: pd.Series, table: ActorTable) -> pd.DataFrame:
+    """One result row per unique text, plus a last row for a missing text."""
+    resolved = [_resolve(text, table) for text in texts]
+    frequency = {i: int(counts.get(i, 0)) for i in range(len(texts))}
+    spellings = _unknown_spellings(resolved, frequency)
+    rows = []
+    for name, named, known in resolved:
+        actor = name if known else spellings[actor_key(name)]
+        rows.append(
+            {
+                "actor": actor,
+                "side": table.rows.at[actor, "side"] if known else "unknown",
+                "actor_type": table.rows.at[actor, "actor_type"] if known else pd.NA,
+                "allies": "; ".join(ally for ally in dict.fromkeys(named) if ally != actor),
+                "known": known,
+            }
+        )
+    rows.append(
+        {"actor": pd.NA, "side": "unknown", "actor_type": pd.NA, "allies": "", "known": False}
     )
-    missing = pd.DataFrame(
-        {"actor": [pd.NA], "side": ["unknown"], "actor_type": [pd.NA], "allies": [""],
-         "known": [False]}
-    )  # fmt: skip
-    result = pd.concat([per_unique, missing], ignore_index=True)
-    result = result.iloc[pd.Series(codes).where(codes >= 0, len(uniques))].reset_index(drop=True)
-    result.index = texts.index
-    return result.astype(
-        {"actor": "string", "side": "string", "actor_type": "string", "allies": "string",
-         "known": "bool"}
-    )  # fmt: skip
+    return pd.DataFrame(rows, columns=list(RESULT_TYPES))
 
 
 def side_colours() -> dict[str, str]:
@@ -274,14 +282,18 @@ def _whole_name(text: str, table: ActorTable) -> str | None:
 
 
 def _known_name(text: str, table: ActorTable) -> str | None:
-    """The actor for one name, also when a bracketed note follows it or only the bracket is
-    known ("MNDAA (Brotherhood Alliance)", "Brigade 5 (KNLA)")."""
+    """The actor for one name, also when a bracketed note follows it, only the bracket is
+    known, or the name up to the bracket is ("MNDAA (Brotherhood Alliance)", "Brigade 5 (KNLA)",
+    "Military Forces of Myanmar (2021-) Navy")."""
     hit = _whole_name(text, table)
     if hit is not None:
         return hit
-    if BRACKET.search(text):
+    bracket = BRACKET.search(text)
+    if bracket:
+        # ACLED names a sub-unit after the period: "Police Forces of Myanmar (2016-2021) X".
+        through_bracket = text[: bracket.end()]
         outside = tidy_actor_text(BRACKET.sub(" ", text))
-        for candidate in (outside, *BRACKET.findall(text)):
+        for candidate in (outside, *BRACKET.findall(text), through_bracket):
             hit = table.lookup(candidate) if actor_key(candidate) else None
             if hit is not None:
                 return hit
