@@ -60,6 +60,9 @@ RESULT_TYPES = {
     "allies": "string",
     "known": "bool",
 }
+MISSING = {"actor": pd.NA, "side": "unknown", "actor_type": pd.NA, "allies": "", "known": False}
+# Keys of texts that name no actor: blank, "-", "n/a", "unknown", "?".
+PLACEHOLDERS = {"", "na", "nan", "none", "null", "unknown", "unk", "notknown", "nil"}
 COLUMNS = ("actor", "short_name", "side", "actor_type", "parent", "aliases", "source", "side_note")
 REQUIRED = ("actor", "side", "actor_type", "source")
 
@@ -101,6 +104,10 @@ LED = re.compile(r"^(?P<lead>.+?)[\s-]+led\b(?P<rest>.*)$", re.IGNORECASE)
 LIST_SEPARATORS = re.compile(r"(\s*(?:,|;|&|\+|/|\band\b)\s*)", re.IGNORECASE)
 BRACKET = re.compile(r"\s*[\(\[]([^\)\]]*)[\)\]]\s*")
 ACLED_FORM = re.compile(r"^(?P<short>[^:]{1,40}):\s*(?P<full>.+)$")
+TIDY_ENDS = re.compile(
+    r"^the\s+|\s+(?:forces|troops?|fighters?|soldiers?|units?|members?|personnel|columns?)$",
+    re.IGNORECASE,
+)
 LOCAL_PDF = re.compile(r"\bpdfs?\b|\bpeople[\u2019']?s?\s+defen[cs]e\b", re.IGNORECASE)
 
 
@@ -135,8 +142,10 @@ def load_actors(path: str | Path | None = None, extra: str | Path | None = None)
     Args:
         path: an `actors.csv`, or a package folder holding one; the bundled Myanmar package
             when None.
-        extra: a user's `--actors FILE` with the same columns. A row whose actor (or one of
-            whose aliases) is already in the table replaces that row; other rows are added.
+        extra: a user's `--actors FILE` with the same columns. A row naming an actor already
+            in the table (by its name or any of its aliases) replaces that row, an alias it
+            shares with another row moves to it, and rows naming new actors are added after
+            the bundled ones (so bundled colours do not move).
 
     Raises:
         ReferenceDataError: a file is missing, lacks a column, or has a bad row (the message
@@ -182,6 +191,9 @@ def _resolve_uniques(texts: list[str], counts: pd.Series, table: ActorTable) -> 
     spellings = _unknown_spellings(resolved, frequency)
     rows = []
     for name, named, known in resolved:
+        if name is None:
+            rows.append(MISSING)
+            continue
         actor = name if known else spellings[actor_key(name)]
         rows.append(
             {
@@ -192,9 +204,7 @@ def _resolve_uniques(texts: list[str], counts: pd.Series, table: ActorTable) -> 
                 "known": known,
             }
         )
-    rows.append(
-        {"actor": pd.NA, "side": "unknown", "actor_type": pd.NA, "allies": "", "known": False}
-    )
+    rows.append(MISSING)
     return pd.DataFrame(rows, columns=list(RESULT_TYPES))
 
 
@@ -226,7 +236,7 @@ def actor_key(text: str) -> str:
     text = re.sub(r"[\u2018\u2019\u02bc`´]", "'", text)
     text = re.sub(r"[\u200b-\u200d\ufeff]", "", text)
     text = re.sub(r"'s\b", "", text).replace("'", "")
-    words = re.split(r"[^0-9a-z\u1000-\u109f\uaa60-\uaa7f]+", text)
+    words = re.split(r"[^\w\u1000-\u109f\uaa60-\uaa7f]+|_", text)
     kept = []
     for word in words:
         if not word or word in NOISE_WORDS:
@@ -242,17 +252,19 @@ def tidy_actor_text(text: str) -> str:
     text = unicodedata.normalize("NFC", text)
     text = re.sub(r"[\u2018\u2019\u02bc`´]", "'", text)
     text = re.sub(r"[\u201c\u201d]", '"', text)
-    text = re.sub(r"\s+", " ", text).strip().strip("\"'.,;: ").strip()
-    text = re.sub(r"^the\s+", "", text, flags=re.IGNORECASE)
-    noise = r"(?:forces|troops?|fighters?|soldiers?|units?|members?|personnel|columns?)"
-    return re.sub(rf"(?:\s+{noise})+$", "", text, flags=re.IGNORECASE).strip()
+    text = re.sub(r"\s+", " ", text)
+    while True:
+        tidied = TIDY_ENDS.sub("", text.strip().strip("\"'.,;: ")).strip()
+        if tidied == text:
+            return text
+        text = tidied
 
 
-def _resolve(text: str, table: ActorTable) -> tuple[str, list[str], bool]:
-    """(actor, allies, known) for one text."""
+def _resolve(text: str, table: ActorTable) -> tuple[str | None, list[str], bool]:
+    """(actor, allies, known) for one text; no actor for a blank or placeholder."""
     tidy = tidy_actor_text(text)
-    if not actor_key(tidy):
-        return tidy or text.strip(), [], False
+    if actor_key(tidy) in PLACEHOLDERS:
+        return None, [], False
     whole = _whole_name(tidy, table)
     if whole is not None:
         return whole, [], True
@@ -357,12 +369,12 @@ def _fuzzy(text: str, table: ActorTable) -> str | None:
 
 
 def _unknown_spellings(
-    resolved: list[tuple[str, list[str], bool]], frequency: Mapping[int, int]
+    resolved: list[tuple[str | None, list[str], bool]], frequency: Mapping[int, int]
 ) -> dict[str, str]:
     """Key -> the spelling to show for unknown actors: the most frequent, then the first sorted."""
     best: dict[str, tuple[int, str]] = {}
     for i, (name, _, known) in enumerate(resolved):
-        if known:
+        if known or name is None:
             continue
         key = actor_key(name)
         candidate = (-frequency.get(i, 0), name)

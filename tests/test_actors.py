@@ -18,6 +18,7 @@ from impact.actors import (
     canonical_actors,
     load_actors,
     side_colours,
+    tidy_actor_text,
 )
 from impact.errors import ReferenceDataError
 from impact.reference import default_reference_path
@@ -135,6 +136,19 @@ def test_unknown_actors_stay_as_written_with_side_unknown(table):
     assert not out["known"].any()
     assert out.at[2, "allies"] == "Kachin Independence Army"
     assert pd.isna(out.at[3, "actor"]) and pd.isna(out.at[3, "actor_type"])
+
+
+def test_placeholders_name_no_actor_and_other_scripts_are_kept(table):
+    out = resolve(["-", "N/A", "unknown", "?", "克钦独立军", "ကချင်လွတ်မြောက်ရေးတပ်မတော်"], table)
+    assert out["actor"][:4].isna().all()
+    assert out.at[4, "actor"] == "克钦独立军" and out.at[4, "side"] == "unknown"
+    assert out.at[5, "actor"] == "Kachin Independence Army"
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(alphabet=st.sampled_from(list("the forcs TROP'\".,; Ax")), max_size=30))
+def test_tidying_twice_changes_nothing(text):
+    assert tidy_actor_text(tidy_actor_text(text)) == tidy_actor_text(text)
 
 
 def test_fuzzy_matching_only_for_long_names_with_the_same_numbers(table):
