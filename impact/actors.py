@@ -440,14 +440,32 @@ def _names_of(row: pd.Series) -> list[str]:
 
 
 def _overlay(base: pd.DataFrame, extra: pd.DataFrame) -> pd.DataFrame:
-    """Base rows replaced by the extra rows that name the same actor, extra rows added."""
-    extra_keys = {actor_key(name) for _, row in extra.iterrows() for name in _names_of(row)}
-    replaced = base.apply(lambda row: actor_key(row["actor"]) in extra_keys, axis=1)
-    kept = base[~replaced].copy()
-    kept["aliases"] = kept["aliases"].map(
-        lambda aliases: "|".join(a for a in aliases.split("|") if actor_key(a) not in extra_keys)
-    )
-    return pd.concat([kept, extra], ignore_index=True)
+    """The base rows with the user's rows laid over them.
+
+    An extra row whose actor or short name is a name of a base row takes that row's place
+    (keeping its rank, hence its colour); every spelling an extra row lists is taken away from
+    the base rows; extra rows naming new actors come last.
+    """
+    primary = {
+        actor_key(name): position
+        for position, row in enumerate(extra.to_dict("records"))
+        for name in (row["actor"], row["short_name"])
+        if actor_key(name)
+    }
+    claimed = {actor_key(name) for row in extra.to_dict("records") for name in _names_of(row)}
+    merged, used = [], set()
+    for row in base.to_dict("records"):
+        match = next((primary[k] for k in map(actor_key, _names_of(row)) if k in primary), None)
+        if match is None:
+            aliases = row["aliases"].split("|")
+            row["aliases"] = "|".join(a for a in aliases if actor_key(a) not in claimed)
+            row["short_name"] = "" if actor_key(row["short_name"]) in claimed else row["short_name"]
+            merged.append(row)
+        elif match not in used:
+            merged.append(extra.iloc[match].to_dict())
+            used.add(match)
+    merged += [row for i, row in enumerate(extra.to_dict("records")) if i not in used]
+    return pd.DataFrame(merged, columns=list(COLUMNS))
 
 
 def _alias_index(rows: pd.DataFrame, source: str) -> dict[str, str]:

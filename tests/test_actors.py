@@ -200,6 +200,37 @@ def test_user_actors_file_overrides_and_extends(tmp_path, table):
     assert resolve(["Karen BGF"], table).at[0, "side"] == "non_aligned"
 
 
+def test_user_row_named_by_an_alias_replaces_the_row_and_keeps_its_colour(tmp_path, table):
+    extra = tmp_path / "actors.csv"
+    extra.write_text(
+        "actor,short_name,side,actor_type,aliases,source\n"
+        "Karen National Army,KNA,military,militia/BGF,Karen BGF,analyst decision\n"
+        "Arakan Army (Kayin State),AA Kayin,resistance,ethnic armed organisation,AA (Kayin),"
+        "list of EAOs\n",
+        encoding="utf-8",
+    )
+    custom = load_actors(extra=extra)
+    assert "Karen National Army (former Karen BGF)" not in custom.rows.index
+    assert len(custom.rows) == len(table.rows) + 1
+    out = resolve(["KNA", "Karen BGF", "AA (Kayin)", "AA"], custom)
+    assert list(out["actor"]) == [
+        "Karen National Army", "Karen National Army", "Arakan Army (Kayin State)", "Arakan Army"
+    ]  # fmt: skip
+
+
+def test_a_replaced_row_keeps_its_colour(tmp_path, table):
+    extra = tmp_path / "actors.csv"
+    extra.write_text(
+        "actor,short_name,side,actor_type,aliases,source\n"
+        "United Wa State Army,UWSA,non_aligned,ethnic armed organisation,Wa,analyst's aliases\n",
+        encoding="utf-8",
+    )
+    custom = load_actors(extra=extra)
+    names = list(table.rows.index)
+    assert actor_colours(names, custom) == actor_colours(names, table)
+    assert resolve(["Wa"], custom).at[0, "actor"] == "United Wa State Army"
+
+
 def test_user_alias_takes_over_a_bundled_alias(tmp_path):
     extra = tmp_path / "actors.csv"
     extra.write_text(
