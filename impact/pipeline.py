@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from impact.assumptions import load_assumptions
+from impact.dates import date_flags, resolve_as_of
 from impact.errors import NoUsableEventsError
 from impact.estimate import estimate
 from impact.events import EventTable, read_events
@@ -59,6 +60,7 @@ class RunResult:
     reference: Reference
     scope: str
     period: tuple[str | None, str | None] = (None, None)
+    as_of: str | None = None
 
     @property
     def total(self) -> pd.Series:
@@ -88,6 +90,7 @@ def run(
     sheet: str | int = 0,
     encoding: str | None = None,
     on_step: Callable[[str], None] | None = None,
+    as_of: str | None = None,
 ) -> RunResult:
     """Read events, resolve places, estimate and total them.
 
@@ -101,11 +104,14 @@ def run(
         since, until: keep events in this period (ISO dates, inclusive); others are skipped.
         sheet: the Excel sheet to read; encoding: the text encoding of CSV files.
         on_step: called with the name of each step, for a progress display.
+        as_of: the report's "today" (YYYY-MM-DD; default the run date): later events are
+            flagged "in the future"; recorded in the manifest.
 
     Raises:
         NoUsableEventsError: no input row could be used.
     """
     step = on_step or (lambda _: None)
+    as_of = resolve_as_of(as_of)
     step("loading reference data")
     gazetteer = _gazetteer(reference)
     reference = gazetteer.reference
@@ -116,6 +122,7 @@ def run(
         sheet=sheet,
         encoding=encoding,
     )
+    table.events["date_flag"] = date_flags(table.events, as_of)
     kept, outside = _within_period(table.events, since, until)
     # Date order from the start: later steps then never reorder the wide tables.
     kept = kept.sort_values(["date", "event_id"], kind="stable").reset_index(drop=True)
@@ -152,6 +159,7 @@ def run(
         reference=reference,
         scope=scope,
         period=(since, until),
+        as_of=as_of,
     )
 
 
