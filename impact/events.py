@@ -24,6 +24,7 @@ import pandera.pandas as pa
 from impact import acled
 from impact.dates import parse_event_dates
 from impact.errors import InputFileError
+from impact.input_files import excel_sheet, read_input_file
 from impact.schemas import Event, Rejected, Skipped
 
 COLUMN_SYNONYMS = {
@@ -137,9 +138,7 @@ def read_events(
 def _read_one(
     path: Path, *, dayfirst: bool | None, sheet: str | int, encoding: str | None
 ) -> EventTable:
-    if not path.exists():
-        raise InputFileError("no such file; check the path", file=str(path))
-    data = path.read_bytes()
+    data = read_input_file(path)
     raw = read_table(path, data, sheet=sheet, encoding=encoding)
     raw["source_row"] = pd.Series(range(2, len(raw) + 2), index=raw.index, dtype="int64")
     if acled.is_acled(raw.columns):
@@ -192,7 +191,9 @@ def read_table(
 
 def _read_excel(path: Path, data: bytes, sheet: str | int) -> pd.DataFrame:
     try:
-        table = pd.read_excel(io.BytesIO(data), sheet_name=sheet, dtype=str)
+        table = pd.read_excel(
+            io.BytesIO(data), sheet_name=excel_sheet(path, data, sheet), dtype=str
+        )
     except (ValueError, KeyError, OSError) as error:
         raise InputFileError(
             f"cannot read sheet {sheet!r}: {error}; name the sheet with --sheet", file=str(path)
