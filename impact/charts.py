@@ -2,16 +2,23 @@
 
 Figures are built with `matplotlib.figure.Figure` directly, not pyplot, so making a chart never
 touches global state or opens a window. Colours are fixed per gaining actor across charts.
+Text from input is drawn as it is written: never parsed as mathtext (a `$` in a place name is a
+dollar sign), control characters shown as visible symbols.
 """
 
 from __future__ import annotations
 
-from datetime import date
+import functools
+from collections.abc import Callable
+from typing import ParamSpec
 
+import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
+
+from impact.safe_text import has_controls, visible_controls_table
 
 PALETTE = [
     "#1b6ca8",
@@ -27,6 +34,30 @@ PALETTE = [
 ]
 UNKNOWN = "#b0b0b0"
 MAX_BARS = 40
+# Columns whose text ends up on a chart.
+LABEL_COLUMNS = ("place_name", "gaining_actor", "losing_actor", "holder", "state_region_name")
+P = ParamSpec("P")
+
+
+def _plain_text(chart: Callable[P, Figure]) -> Callable[P, Figure]:
+    """Draw `chart` with mathtext off for every text it creates, labels cleaned of controls."""
+
+    @functools.wraps(chart)
+    def drawn(*args: P.args, **kwargs: P.kwargs) -> Figure:
+        args = tuple(_clean_labels(a) if isinstance(a, pd.DataFrame) else a for a in args)
+        # Each Text keeps the parse_math setting it was created with, so saving later is safe.
+        with matplotlib.rc_context({"text.parse_math": False}):
+            return chart(*args, **kwargs)
+
+    return drawn
+
+
+def _clean_labels(table: pd.DataFrame) -> pd.DataFrame:
+    labels = [c for c in LABEL_COLUMNS if c in table.columns]
+    if not any(has_controls(table[c]) for c in labels):
+        return table
+    cleaned = visible_controls_table(table[labels])
+    return table.assign(**{c: cleaned[c] for c in labels})
 
 
 def actor_colours(impacts: pd.DataFrame) -> dict[str, str]:
@@ -40,12 +71,13 @@ def _caption(fig: Figure, source: str) -> None:
     fig.text(
         0.01,
         0.01,
-        f"Source: {source}. Created {date.today().isoformat()} with impact.",
+        f"Source: {source}. Made with impact.",
         fontsize=7,
         color="#555555",
     )
 
 
+@_plain_text
 def people_per_event(impacts: pd.DataFrame, source: str, scope: str = "area") -> Figure:
     """Horizontal bars: projected people per event (central, low–high), by gaining actor.
 
@@ -118,6 +150,7 @@ def people_per_event(impacts: pd.DataFrame, source: str, scope: str = "area") ->
     return fig
 
 
+@_plain_text
 def affected_over_time(impacts: pd.DataFrame, source: str) -> Figure:
     """Cumulative people living where control changed, counted rows only, with the band."""
     counted = impacts.loc[
@@ -159,6 +192,7 @@ def affected_over_time(impacts: pd.DataFrame, source: str) -> Figure:
     return fig
 
 
+@_plain_text
 def control_over_time(control: pd.DataFrame, impacts: pd.DataFrame, source: str) -> Figure:
     """Stacked steps: people (projected central) in the report's places, by holder, over time."""
     colours = actor_colours(impacts)
@@ -202,6 +236,7 @@ def control_over_time(control: pd.DataFrame, impacts: pd.DataFrame, source: str)
     return fig
 
 
+@_plain_text
 def services_by_region(impacts: pd.DataFrame, source: str) -> Figure:
     """Hospitals, beds and schools in the places named, by state/region (counted rows)."""
     counted = impacts.loc[
@@ -243,6 +278,7 @@ UN_DISCLAIMER = (
 )
 
 
+@_plain_text
 def location_map(impacts: pd.DataFrame, places: pd.DataFrame, source: str) -> Figure:
     """Events as points sized by people, on longitude/latitude, over all MIMU town points.
 

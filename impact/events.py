@@ -23,8 +23,9 @@ import pandera.pandas as pa
 from pandera.typing import DataFrame
 
 from impact import acled
-from impact.dates import parse_event_dates
+from impact.dates import date_flags, parse_event_dates
 from impact.errors import InputFileError
+from impact.input_files import excel_sheet, read_input_file
 from impact.problems import combine, no_problems, rejected_rows
 from impact.schemas import CHANGE_WORDS, Event, Rejected, RejectReason, Skipped
 
@@ -81,6 +82,7 @@ def read_events(
     sheet: str | int = 0,
     encoding: str | None = None,
     census_date: pd.Timestamp | None = None,
+    as_of: str | date | None = None,
 ) -> EventTable:
     """Read event files (CSV, XLSX, ACLED exports) into normalised events, in date order.
 
@@ -90,13 +92,14 @@ def read_events(
         sheet: the Excel sheet to read (name or position).
         encoding: the text encoding of CSV files; detected when None.
         census_date: the reference census date; earlier events are flagged.
+        as_of: the report's "today"; later events are flagged (default the run date).
 
     Raises:
         InputFileError: a file is missing, unreadable, or has no date or place column.
     """
     paths = [paths] if isinstance(paths, str | Path) else list(paths)
     tables = [
-        _read_one(Path(p), dayfirst=dayfirst, sheet=sheet, encoding=encoding, census=census_date)
+        _read_one(Path(p), sheet=sheet, encoding=encoding, dates=(dayfirst, as_of, census_date))
         for p in paths
     ]
     events, duplicates = _split_duplicates(pd.concat([t.events for t in tables], ignore_index=True))
@@ -112,14 +115,12 @@ def read_events(
 def _read_one(
     path: Path,
     *,
-    dayfirst: bool | None,
     sheet: str | int,
     encoding: str | None,
-    census: pd.Timestamp | None,
+    dates: tuple[bool | None, str | date | None, pd.Timestamp | None],
 ) -> EventTable:
-    if not path.exists():
-        raise InputFileError("no such file; check the path", file=str(path))
-    data = path.read_bytes()
+    """One file's events; `dates` is (dayfirst, as_of, census_date) for reading and flags."""
+    data = read_input_file(path)
     raw = read_table(path, data, sheet=sheet, encoding=encoding)
     raw["source_row"] = pd.Series(range(2, len(raw) + 2), index=raw.index, dtype="int64")
     if acled.is_acled(raw.columns):
@@ -131,7 +132,7 @@ def _read_one(
     skipped = acled.skipped_rows(
         raw.rename(columns=str.lower)[rule_out].assign(source_file=path.name)
     )
-    normalised, date_problem = _normalise(frame[~rule_out], path, dayfirst, layout, census)
+    normalised, date_problem = _normalise(frame[~rule_out], path, layout, *dates)
     events, rejected = _validate(normalised, date_problem)
     digest = hashlib.sha256(data).hexdigest()
     return EventTable(events, rejected, skipped, [InputFile(str(path), digest, len(raw), layout)])
@@ -169,7 +170,9 @@ def read_table(
 
 def _read_excel(path: Path, data: bytes, sheet: str | int) -> pd.DataFrame:
     try:
-        table = pd.read_excel(io.BytesIO(data), sheet_name=sheet, dtype=str)
+        table = pd.read_excel(
+            io.BytesIO(data), sheet_name=excel_sheet(path, data, sheet), dtype=str
+        )
     except (ValueError, KeyError, OSError) as error:
         raise InputFileError(
             f"cannot read sheet {sheet!r}: {error}; name the sheet with --sheet", file=str(path)
@@ -230,8 +233,9 @@ def canonical_columns(columns: pd.Index, path: Path) -> list[str]:
 def _normalise(
     frame: pd.DataFrame,
     path: Path,
-    dayfirst: bool | None,
     layout: str,
+    dayfirst: bool | None,
+    as_of: str | date | None,
     census: pd.Timestamp | None,
 ) -> tuple[pd.DataFrame, pd.Series]:
     """The canonical event columns, and why each unreadable date could not be read."""
@@ -253,19 +257,10 @@ def _normalise(
         dates = acled.precision_window(dates, frame["time_precision"])
     problem = dates.pop("date_problem")
     frame[dates.columns] = dates
-    frame["date_flag"] = date_flags(frame["date"], census)
+    frame["date_flag"] = date_flags(dates.assign(date_problem=problem), as_of, census)
     frame["change_text"] = frame["change"].fillna("(not given: taken as captured)")
     frame["change"] = normalise_change(frame["change"].fillna("captured"))
     return frame, problem
-
-
-def date_flags(dates: pd.Series, census_date: pd.Timestamp | None = None) -> pd.Series:
-    """Dates after today or before the census are kept but flagged."""
-    flags = pd.Series(pd.NA, index=dates.index, dtype="string")
-    flags[dates > pd.Timestamp(date.today())] = "in the future"
-    if census_date is not None:
-        flags[dates < census_date] = f"before the {census_date.year} census"
-    return flags
 
 
 def normalise_change(text: pd.Series) -> pd.Series:

@@ -1,7 +1,8 @@
 """Tables as files dashboards can ingest: CSV (optionally with an HXL row) and one workbook.
 
 Same table, same bytes: UTF-8, LF line ends, ISO dates, fixed column order. Text a spreadsheet
-would run as a formula (starting with =, +, -, @) is defused with a leading quote everywhere.
+would run as a formula (starting with =, +, -, @) is defused with a leading quote everywhere,
+header cells included, and control characters from input are shown as visible symbols.
 """
 
 from __future__ import annotations
@@ -14,18 +15,21 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 from openpyxl import Workbook
 
+from impact.safe_text import FORMULA_START, NUMBER, defused, visible_controls_table
 from impact.schemas import hxl_tags
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def safe_cells(table: pd.DataFrame) -> pd.DataFrame:
-    """Text cells that start like a formula get a leading quote; other cells are unchanged."""
-    out = table.copy()
+    """Text cells and column names that start like a formula get a leading quote (plain
+    numbers excepted); control characters become visible symbols; other cells are unchanged.
+    """
+    out = visible_controls_table(table)
+    out.columns = [defused(c) if isinstance(c, str) else c for c in out.columns]
     for column in out.columns:
         if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
             text = out[column].astype("string")
             risky = text.str.startswith(FORMULA_START).fillna(False).astype(bool)
+            risky &= ~text.str.fullmatch(NUMBER.pattern).fillna(False).astype(bool)
             if risky.any():
                 out[column] = out[column].astype(object).where(~risky, "'" + text)
     return out
@@ -89,13 +93,15 @@ def write_workbook(tables: dict[str, pd.DataFrame], path: Path) -> None:
         sheet = book.create_sheet("left out")
         sheet.append(["table", "rows", "note"])
         for name, rows in long.items():
-            sheet.append([name, rows, f"more than {WORKBOOK_MAX_ROWS:,} rows: see {name}.csv"])
+            note = f"more than {WORKBOOK_MAX_ROWS:,} rows: see {name}.csv"
+            sheet.append([defused(name), rows, note])
     for name, table in tables.items():
         if name in long:
             continue
         sheet = book.create_sheet(name[:31])
-        sheet.append([str(c) for c in table.columns])
-        for row in _cells(safe_cells(table)).itertuples(index=False, name=None):
+        safe = safe_cells(table)
+        sheet.append([str(c) for c in safe.columns])
+        for row in _cells(safe).itertuples(index=False, name=None):
             sheet.append(row)
     book.save(path)
 

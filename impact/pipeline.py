@@ -10,6 +10,7 @@ import pandas as pd
 from pandera.typing import DataFrame
 
 from impact.assumptions import load_assumptions
+from impact.dates import resolve_as_of
 from impact.errors import NoUsableEventsError
 from impact.estimate import estimate
 from impact.events import EventTable, InputFile, read_events
@@ -51,6 +52,7 @@ class RunResult:
     reference: Reference
     scope: str
     period: tuple[str | None, str | None] = (None, None)
+    as_of: str | None = None
 
     @property
     def total(self) -> pd.Series:
@@ -80,6 +82,7 @@ def run(
     sheet: str | int = 0,
     encoding: str | None = None,
     on_step: Callable[[str], None] | None = None,
+    as_of: str | None = None,
 ) -> RunResult:
     """Read events, resolve places, estimate and total them.
 
@@ -93,6 +96,8 @@ def run(
         since, until: keep events in this period (ISO dates, inclusive); others are skipped.
         sheet: the Excel sheet to read; encoding: the text encoding of CSV files.
         on_step: called with the name of each step, for a progress display.
+        as_of: the report's "today" (YYYY-MM-DD; default the run date): later events are
+            flagged "in the future"; recorded in the manifest.
 
     Raises:
         NoUsableEventsError: no input row could be used.
@@ -100,6 +105,7 @@ def run(
     if scope not in SCOPES:
         raise ValueError(f"scope must be one of {SCOPES}, not {scope!r}")
     step = on_step or (lambda _: None)
+    as_of = resolve_as_of(as_of)
     step("loading reference data")
     if not isinstance(reference, Reference):
         reference = load_reference(reference)
@@ -111,6 +117,7 @@ def run(
         sheet=sheet,
         encoding=encoding,
         census_date=reference.census_date,
+        as_of=as_of,
     )
     kept, outside = _within_period(table.events, since, until)
     step("resolving places")
@@ -137,6 +144,7 @@ def run(
         reference=reference,
         scope=scope,
         period=(since, until),
+        as_of=as_of,
     )
 
 

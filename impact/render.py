@@ -11,6 +11,7 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from impact.pipeline import RunResult
+from impact.safe_text import markdown_text, visible_controls
 
 
 def package_version() -> str:
@@ -78,7 +79,7 @@ def report_context(result: RunResult) -> dict:
     return {
         "period": period_text(result),
         "version": package_version(),
-        "today": date.today().isoformat(),
+        "today": result.as_of or date.today().isoformat(),
         "inputs": [Path(item.file).name for item in result.inputs],
         "reference_version": result.reference.version,
         "census_date": result.reference.census_date.date().isoformat(),
@@ -100,20 +101,19 @@ def report_context(result: RunResult) -> dict:
 
 
 def _environment(autoescape: bool) -> Environment:
-    env = Environment(
+    """Every value a template prints passes one filter: Markdown-escaped for report.md,
+    control characters shown and HTML-escaped (autoescape) for report.html."""
+    return Environment(
         loader=PackageLoader("impact", "templates"),
         undefined=StrictUndefined,
         keep_trailing_newline=True,
         autoescape=autoescape,
+        finalize=_html_text if autoescape else markdown_text,
     )
-    env.filters["cell"] = markdown_cell
-    return env
 
 
-def markdown_cell(value: object) -> str:
-    """Text safe inside a Markdown table cell: pipes escaped, line breaks folded."""
-    text = "" if value is None else str(value)
-    return " ".join(text.replace("|", "\\|").split())
+def _html_text(value: object) -> object:
+    return visible_controls(value) if isinstance(value, str) else value
 
 
 def render_markdown(result: RunResult) -> str:

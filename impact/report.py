@@ -1,7 +1,8 @@
 """Write a run to a report folder: CSVs, workbook, charts, report.md/.html, manifest.json.
 
-The folder is built in a temporary sibling and renamed into place, so an interrupted run leaves
-no half-written report, and an existing folder is never overwritten unless asked.
+The folder is built in a staging sibling and published in one step (`impact.publish`), so an
+interrupted run leaves no half-written report, and an existing folder is never overwritten
+unless it is an earlier report and `force` is given.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ import hashlib
 import io
 import json
 import shutil
-import tempfile
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -23,6 +23,7 @@ from impact import charts
 from impact.errors import ReportExistsError
 from impact.exports import write_csv, write_workbook
 from impact.pipeline import RunResult
+from impact.publish import check_target, make_staging, publish
 from impact.render import package_version, render_html, render_markdown
 from impact.schemas import data_dictionary
 
@@ -30,11 +31,12 @@ CHART_SOURCE = "impact; 2014 census via MIMU; events from public reporting"
 
 
 def default_report_dir(result: RunResult, root: str | Path = "reports") -> Path:
-    """`reports/<first input>-<today>`, with -2, -3 … when that folder already exists."""
+    """`reports/<first input>-<as-of date>`, with -2, -3 … when that folder already exists."""
     stem = Path(result.inputs[0].file).stem if result.inputs else "events"
-    base = Path(root) / f"{stem}-{date.today().isoformat()}"
+    day = result.as_of or date.today().isoformat()
+    base = Path(root) / f"{stem}-{day}"
     candidate, n = base, 2
-    while candidate.exists():
+    while candidate.exists() or candidate.is_symlink():
         candidate, n = base.with_name(f"{base.name}-{n}"), n + 1
     return candidate
 
@@ -50,10 +52,13 @@ def write_report(
 ) -> Path:
     """Write every output of `result` into `out_dir` (a new folder) and return its path.
 
+    The folder is built in a staging folder beside it and published in one step that never
+    replaces a folder that appeared meanwhile (see `impact.publish`).
+
     Args:
         result: what `run` returned.
-        out_dir: the folder; `reports/<input>-<date>` when None.
-        force: replace an existing folder.
+        out_dir: the folder; `reports/<input>-<date>` (with a free -2, -3 … suffix) when None.
+        force: replace an existing folder if it is an earlier impact report.
         hxl: add an HXL hashtag row under the header of each CSV.
         include_facility_locations: also write hospital coordinates (sensitive in conflict
             areas, so off by default).
@@ -61,15 +66,12 @@ def write_report(
 
     Raises:
         ReportExistsError: `out_dir` exists and `force` is False.
+        OutputFolderError: `out_dir` is unsafe to write or replace.
     """
+    inputs = [item.file for item in result.inputs]
     target = Path(out_dir) if out_dir is not None else default_report_dir(result)
-    if target.exists() and not force:
-        raise ReportExistsError(
-            "the report folder already exists; choose another --out or pass --force to replace it",
-            file=str(target),
-        )
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    check_target(target, inputs=inputs, force=force and out_dir is not None)
+    staging = make_staging(target)
     step = on_step or (lambda _: None)
     try:
         _write_tables(result, staging, hxl, include_facility_locations, step)
@@ -81,13 +83,23 @@ def write_report(
         (staging / "manifest.json").write_text(
             json.dumps(manifest(result, staging), indent=2) + "\n"
         )
-        if target.exists():
-            shutil.rmtree(target)
-        staging.rename(target)
+        target = _publish(staging, target, force=force, default=out_dir is None, result=result)
     finally:
         if staging.exists():
             shutil.rmtree(staging)
     return target
+
+
+def _publish(staging: Path, target: Path, *, force: bool, default: bool, result: RunResult) -> Path:
+    """Publish; a default folder taken meanwhile by another run moves on to the next suffix."""
+    while True:
+        try:
+            publish(staging, target, force=force and not default)
+            return target
+        except ReportExistsError:
+            if not default:
+                raise
+            target = default_report_dir(result, target.parent)
 
 
 def output_tables(result: RunResult) -> dict[str, pd.DataFrame]:
@@ -173,7 +185,8 @@ def manifest(result: RunResult, folder: Path) -> dict:
     }
     return {
         "software": {"name": "impact", "version": package_version()},
-        "created": date.today().isoformat(),
+        "created": result.as_of or date.today().isoformat(),
+        "as_of": result.as_of,
         "inputs": [item.as_dict() for item in result.inputs],
         "rows": result.reconciliation,
         "period": {"since": result.period[0], "until": result.period[1]},
