@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import date
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
@@ -76,12 +77,22 @@ class Reference:
     @property
     def census_date(self) -> pd.Timestamp:
         """The census night the package's figures describe (from its metadata.json)."""
-        if "census_date" not in self.metadata:
+        where = str(self.path / "metadata.json")
+        text = str(self.metadata.get("census_date", ""))
+        try:
+            census = date.fromisoformat(text)
+        except ValueError:
             raise ReferenceDataError(
-                "metadata.json gives no census_date (YYYY-MM-DD); the estimate projects from it",
-                file=str(self.path / "metadata.json"),
+                f"census_date must be a date such as 2014-03-29, got {text!r}; the estimate "
+                "projects from it",
+                file=where,
+                column="census_date",
+            ) from None
+        if not date(1900, 1, 1) <= census <= date.today():
+            raise ReferenceDataError(
+                f"census_date {text} is in the future or before 1900", file=where
             )
-        return pd.Timestamp(self.metadata["census_date"])
+        return pd.Timestamp(census)
 
     @cached_property
     def gazetteer(self) -> Gazetteer:
