@@ -20,6 +20,7 @@ from reference_build.myanmar.figures import (
     add_census_coverage,
     add_figures,
     add_public_figures,
+    label_population_methods,
     sum_admin_levels,
 )
 from reference_build.myanmar.package import places_table, write_package
@@ -33,7 +34,7 @@ from reference_build.myanmar.pcodes import (
 from reference_build.myanmar.places import add_hierarchy, add_subtownships, add_unit_counts
 from reference_build.myanmar.services import attach_hospitals, service_counts
 from reference_build.myanmar.sources import Sources
-from reference_build.myanmar.towns import roll_up_towns
+from reference_build.myanmar.towns import town_populations
 
 
 def assemble(src: Sources, report: BuildReport) -> dict[str, pd.DataFrame]:
@@ -57,7 +58,7 @@ def assemble(src: Sources, report: BuildReport) -> dict[str, pd.DataFrame]:
             population_source=WARD_VT_SOURCE
         ),
     )
-    places = roll_up_towns(places, report)
+    places, _ = town_populations(places, src.towns, src.wards, src.village_tracts, report)
     places, members = add_subtownships(places, evidence.subtownships, report)
     places = add_hierarchy(places.reset_index(drop=True), evidence.seats)
     hospitals = attach_hospitals(src, places, report)
@@ -66,6 +67,7 @@ def assemble(src: Sources, report: BuildReport) -> dict[str, pd.DataFrame]:
     places = sum_admin_levels(places)
     places = add_census_coverage(places, evidence.census_coverage)
     places = add_public_figures(places, evidence.public_figures)
+    places = label_population_methods(places)
     places["population_year"] = np.where(places["population"].notna(), CENSUS_YEAR, pd.NA)
     places["location_source"] = np.where(places["lat"].notna(), PCODE_SOURCE, pd.NA)
     check_totals(places, report)

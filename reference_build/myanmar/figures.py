@@ -60,3 +60,21 @@ def add_public_figures(places: pd.DataFrame, public_figures: pd.DataFrame) -> pd
         source_column = "schools_source" if row.column == "schools" else "area_source"
         places.loc[hit, source_column] = row.source
     return places
+
+
+def label_population_methods(places: pd.DataFrame) -> pd.DataFrame:
+    """How each row's population was obtained; towns are labelled by `towns.py`."""
+    level = places["level"]
+    by_level = level.map(
+        {
+            "township": "census_township",
+            "district": "census_township_sum",
+            "state_region": "census_township_sum",
+            "ward": "census_ward_vt",
+            "village_tract": "census_ward_vt",
+            "sub_township": "census_member_sum",
+        }
+    )
+    labelled = places["population_method"].combine_first(by_level)
+    places["population_method"] = labelled.where(places["population"].notna())
+    return places

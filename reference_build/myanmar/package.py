@@ -15,16 +15,17 @@ PLACE_COLUMNS = """
     pcode name level parent_pcode state_region_pcode district_pcode township_pcode area_pcode
     population population_male population_female urban_population rural_population households
     population_0_14 population_15_64 population_65_plus population_disability population_year
-    census_coverage not_enumerated_share towns wards village_tracts area_km2 schools hospitals
-    hospital_beds doctors nurses health_assistants health_workers lat lon source population_source
+    population_method population_band_pct census_coverage not_enumerated_share towns wards
+    village_tracts area_km2 schools hospitals hospital_beds doctors nurses health_assistants
+    health_workers lat lon source population_source
     census_coverage_source hospitals_source health_workers_source schools_source area_source
     location_source
 """.split()
 COUNT_COLUMNS = """
     population population_male population_female urban_population rural_population households
     population_0_14 population_15_64 population_65_plus population_disability population_year
-    towns wards village_tracts schools hospitals hospital_beds doctors nurses health_assistants
-    health_workers
+    population_band_pct towns wards village_tracts schools hospitals hospital_beds doctors nurses
+    health_assistants health_workers
 """.split()
 
 
