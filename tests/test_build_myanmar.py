@@ -32,6 +32,7 @@ def built(tmp_path_factory) -> Path:
 def test_build_reproduces_the_committed_tables_byte_for_byte(built):
     names = sorted(p.name for p in built.iterdir())
     assert names == [
+        "actors.csv",
         "aliases.csv",
         "build_report.md",
         "facilities.csv",
@@ -39,6 +40,9 @@ def test_build_reproduces_the_committed_tables_byte_for_byte(built):
         "metadata.json",
         "places.csv",
         "sources.csv",
+        "states_regions.geojson",
+        "townships.geojson",
+        "villages.csv",
     ]
     for name in names:
         assert (built / name).read_bytes() == (BUNDLED / name).read_bytes(), name
@@ -48,6 +52,8 @@ def test_build_reproduces_the_committed_tables_byte_for_byte(built):
 def test_build_report_states_the_checks_and_lists_unplaced_rows(built):
     report = (built / "build_report.md").read_text()
     assert "Township population sum: 50,279,900" in report
+    assert "villages left out, village tract not in places: 450 in 107 village tracts" in report
+    assert "MMR001004007: 11 villages" in report
     assert "households 10,877,832" in report
     assert "| VT_Ward_geo.csv | Yegyi Township | No(1)(W) |" in report
     assert "| Hospitals.csv |" in report

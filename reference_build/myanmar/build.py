@@ -23,6 +23,8 @@ from reference_build.myanmar.figures import (
     label_population_methods,
     sum_admin_levels,
 )
+from reference_build.myanmar.geo_report import geo_lines
+from reference_build.myanmar.outlines import build_outlines
 from reference_build.myanmar.package import places_table, write_package
 from reference_build.myanmar.pcodes import (
     PCODE_SOURCE,
@@ -34,8 +36,9 @@ from reference_build.myanmar.pcodes import (
 )
 from reference_build.myanmar.places import add_hierarchy, add_subtownships, add_unit_counts
 from reference_build.myanmar.services import attach_hospitals, service_counts
-from reference_build.myanmar.sources import Sources
+from reference_build.myanmar.sources import EVIDENCE_DIR, Sources
 from reference_build.myanmar.towns import town_populations
+from reference_build.myanmar.villages import build_villages
 
 
 def assemble(src: Sources, report: BuildReport) -> dict[str, pd.DataFrame]:
@@ -91,5 +94,11 @@ def build(sources_dir: Path, out: Path) -> BuildReport:
     src = Sources.read(sources_dir)
     report = BuildReport()
     tables = assemble(src, report)
-    write_package(tables, src.sha256, report, out)
+    tables["villages"] = build_villages(sources_dir, tables["places"])
+    files = {name: text.encode() for name, text in build_outlines(sources_dir).items()}
+    files["actors.csv"] = (EVIDENCE_DIR / "actors.csv").read_bytes()
+    write_package(tables, files, src.sha256, out)
+    for line in geo_lines(sources_dir, out, tables["places"], tables["villages"]):
+        report.say(line)
+    (out / "build_report.md").write_text(report.markdown())
     return report

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from reference_build.myanmar.build_report import BuildReport
 from reference_build.myanmar.census import CENSUS_DATE, CENSUS_YEAR
 
 PLACE_COLUMNS = """
@@ -41,16 +40,17 @@ def places_table(places: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_package(
-    tables: dict[str, pd.DataFrame], sha256: dict[str, str], report: BuildReport, out: Path
+    tables: dict[str, pd.DataFrame], files: dict[str, bytes], sha256: dict[str, str], out: Path
 ) -> None:
-    """Write the tables, `metadata.json` (version = hash of the tables) and `build_report.md`."""
+    """Write the tables, other files (outlines, the curated actors table) and `metadata.json`,
+    whose version is a hash of everything written."""
     out.mkdir(parents=True, exist_ok=True)
     data = {
-        name: table.to_csv(index=False, lineterminator="\n").encode()
+        f"{name}.csv": table.to_csv(index=False, lineterminator="\n").encode()
         for name, table in tables.items()
-    }
+    } | files
     for name, content in data.items():
-        (out / f"{name}.csv").write_bytes(content)
+        (out / name).write_bytes(content)
     digest = hashlib.sha256(b"".join(data[name] for name in sorted(data))).hexdigest()[:12]
     meta = {
         "country": "Myanmar",
@@ -63,4 +63,3 @@ def write_package(
         "rows": {name: len(table) for name, table in tables.items()},
     }
     (out / "metadata.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
-    (out / "build_report.md").write_text(report.markdown())
