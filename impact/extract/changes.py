@@ -1,0 +1,379 @@
+"""Control changes stated in a sentence: the verb, the place it applies to, who gained and lost.
+
+A change verb ("seized", "fell to", "retook", "handed back", "withdrew from") fixes the change
+and the grammar around it: in the active voice the gaining actor is the subject and the place
+the object; in the passive ("was seized by", "fell to") the place is the subject and the actor
+follows "by" or "to". A verb whose object is a base, outpost or police station is not a change
+of control of the town around it. Negations and hedges ("failed to", "attempt to", "repelled",
+"would") drop the verb; partial control and continued fighting keep it but ask for review.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from impact.extract.actors_in_text import ActorMention
+from impact.extract.places import Mention
+
+CAPTURE = (
+    r"seized|seizes|seize|seizing|captured|captures|capture|capturing|overran|overrun|overruns|"
+    r"liberated|liberates|occupied|occupies|occupy|conquered|overtook|overpowered|"
+    r"took\s+(?:full\s+|complete\s+|total\s+)?control\s+(?:of|over)|"
+    r"taken\s+(?:full\s+|complete\s+|total\s+)?control\s+(?:of|over)|"
+    r"take\s+(?:full\s+|complete\s+)?control\s+(?:of|over)|"
+    r"taking\s+(?:full\s+|complete\s+)?control\s+(?:of|over)|"
+    r"takes\s+(?:full\s+|complete\s+)?control\s+(?:of|over)|"
+    r"seized\s+(?:full\s+|complete\s+)?control\s+(?:of|over)|"
+    r"gained\s+(?:full\s+|complete\s+)?control\s+(?:of|over)|"
+    r"secured\s+(?:full\s+|complete\s+)?control\s+(?:of|over)|"
+    r"assumed\s+(?:full\s+|complete\s+)?control\s+(?:of|over)|"
+    r"declared\s+(?:full\s+|complete\s+)?control\s+(?:of|over)|"
+    r"claims?\s+(?:full\s+|complete\s+)?control\s+(?:of|over)|"
+    r"wrested\s+(?:full\s+|complete\s+)?control\s+(?:of|over)|wrested|"
+    r"took\s+over|taken\s+over|takes\s+over|take\s+over|taking\s+over|"
+    r"drove|driven|driving|ousted|expelled|routed|rout"
+)
+RECAPTURE = (
+    r"recaptured|recaptures|recapture|recapturing|retook|retakes|retake|retaken|retaking|"
+    r"re-took|re-captured|reoccupied|re-occupied|reclaimed|"
+    r"regained\s+(?:full\s+|complete\s+)?control\s+(?:of|over)|regained|regains|"
+    r"took\s+back(?:\s+control\s+of)?|taken\s+back(?:\s+control\s+of)?|won\s+back|"
+    r"moved\s+back\s+into"
+)
+HANDOVER = (
+    r"handed\s+(?:over|back)|hand\s+(?:over|back)|hands\s+(?:over|back)|"
+    r"transferred\s+(?:administrative\s+)?control\s+of|ceded|relinquished"
+)
+WITHDRAW = (
+    r"withdrew\s+from|withdrawn\s+from|withdraw\s+from|retreated\s+from|retreat\s+from|"
+    r"pulled\s+(?:back|out)\s+(?:from|of)|pulled\s+out|abandoned|fled\s+from|evacuated"
+)
+FALL = r"fell\s+to|falls\s+to|fallen\s+to|fall\s+to|fell\s+under|came\s+under|fell|falls|fallen"
+NOUNS = (
+    r"(?P<noun>fall|capture|seizure|takeover|conquest|liberation|recapture|retaking|handover|"
+    r"hand-over)\s+of"
+)
+TRIGGER = re.compile(
+    rf"\b(?:{NOUNS}|(?P<recaptured>{RECAPTURE})|(?P<handed>{HANDOVER})|(?P<withdrawn>{WITHDRAW})"
+    rf"|(?P<fall>{FALL})|(?P<captured>{CAPTURE}))\b",
+    re.I,
+)
+NOUN_CHANGE = {
+    "fall": "captured",
+    "capture": "captured",
+    "seizure": "captured",
+    "takeover": "captured",
+    "conquest": "captured",
+    "liberation": "captured",
+    "recapture": "recaptured",
+    "retaking": "recaptured",
+    "handover": "handed over",
+    "hand-over": "handed over",
+}
+UNDER_CONTROL = re.compile(
+    r"\b(?:is|are|was|were|now|came|come|fell|remains?|been)\s+(?:\w+\s+){0,2}?under\s+"
+    r"(?:the\s+)?(?P<who>[\w'’ -]{0,60}?)\s*control\b",
+    re.I,
+)
+PASSIVE_AUX = re.compile(
+    r"\b(?:was|were|been|being|is|are|be|get|got)\s+(?:\w+ly\s+|also\s+|then\s+|now\s+)?$", re.I
+)
+FACILITY = re.compile(
+    r"\b(?:bases?|camps?|outposts?|headquarters|hq|police\s+stations?|stations?|battalions?|"
+    r"commands?|airports?|bridges?|hills?|hilltop|gates?|offices?|posts?|garrisons?|"
+    r"positions?|strongholds?|checkpoints?|depots?|compound|university|hospital|prison|jail|"
+    r"school|market|airfield|runway|jetty|port)\b",
+    re.I,
+)
+TOWN_ANAPHORA = re.compile(
+    r"^\s*(?:all\s+of\s+|the\s+rest\s+of\s+)?(?:the\s+)?(?:entire\s+|whole\s+|remaining\s+|"
+    r"strategic\s+|border\s+)?(?P<word>town|city|township|it)\b",
+    re.I,
+)
+SUBJECT_ANAPHORA = re.compile(
+    r"(?:^|\b)(?:the\s+)?(?:entire\s+|whole\s+)?(?P<word>town|city|township|it)\s*$", re.I
+)
+NEGATION = re.compile(
+    r"\b(?:not|never|no\s+longer|failed|fail|fails|unable|could\s+not|couldn't|cannot|can't|"
+    r"didn't|hasn't|haven't|hadn't|yet\s+to|without|nor|denied|deny|denies)\b",
+    re.I,
+)
+ATTEMPT = re.compile(
+    r"\b(?:attempt|attempts|attempted|attempting|tried|try|trying|tries|bid|plan|plans|planned|"
+    r"planning|aim|aims|aiming|intend|intends|intended|vow|vowed|vows|threaten|threatened|"
+    r"threatens|preparing|prepare|effort|efforts|will|would|could|may|might|should|shall|"
+    r"expects?|expected|hope|hopes|hoping|seeking|sought|halfway|struggle|struggling|want|wants|"
+    r"wanted|if|unless|whether|prevent|prevented|ready|warned|fears?|feared)\b",
+    re.I,
+)
+SUCCEEDED = re.compile(r"\b(?:managed|managing|manage|able|succeeded)\s+to\s*$", re.I)
+REPELLED = re.compile(
+    r"\b(?:repelled|repulsed|fended\s+off|beat\s+back|beaten\s+back|held\s+off|pushed\s+back|"
+    r"thwarted|foiled)\b",
+    re.I,
+)
+PARTIAL = re.compile(
+    r"\b(?:most\s+of|half\s+of|part\s+of|parts\s+of|much\s+of|largely|partly|partially|nearly|"
+    r"almost|some\s+areas|\d+\s*(?:%|percent)\s+of|two-thirds|a\s+third|majority\s+of)\b",
+    re.I,
+)
+CONTINUING = re.compile(
+    r"\b(?:fighting\s+(?:continues|continued|is\s+still|remains|is\s+ongoing)|clashes\s+continue|"
+    r"still\s+ongoing|fighting\s+is\s+ongoing|contested|not\s+yet\s+completed|clearance\s+"
+    r"operations)\b",
+    re.I,
+)
+CLAUSE_BREAK = re.compile(
+    r"[;:]|,\s+(?:but|while|although|though|whereas|however)\b|\b(?:but|however|while|although|"
+    r"whereas|after|before|following|when|since|as|because|until|despite|which|who|that)\b",
+    re.I,
+)
+
+
+@dataclass
+class Candidate:
+    """A change stated in one sentence, before dates and merging."""
+
+    change: str
+    place: Mention | None
+    place_words: str
+    trigger_start: int
+    trigger_end: int
+    place_pos: int
+    gaining: list[ActorMention] = field(default_factory=list)
+    losing: list[ActorMention] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+    anaphora: bool = False
+
+
+def find_changes(
+    sentence: str, places: list[Mention], actors: list[ActorMention]
+) -> list[Candidate]:
+    """Every change verb of a sentence that applies to a place, with its actors and doubts."""
+    places = [p for p in places if p.level != "state_region" and not _inside(p, actors)]
+    found = []
+    for match in TRIGGER.finditer(sentence):
+        candidate = _candidate(sentence, match, places, actors)
+        if candidate is not None:
+            found.append(candidate)
+    for match in UNDER_CONTROL.finditer(sentence):
+        if any(c.trigger_start <= match.start() < c.trigger_end + 40 for c in found):
+            continue
+        candidate = _under_control(sentence, match, places, actors)
+        if candidate is not None:
+            found.append(candidate)
+    return found
+
+
+def _candidate(sentence: str, match: re.Match, places, actors) -> Candidate | None:
+    change, form = _change_and_form(match, sentence)
+    before = sentence[: match.start()]
+    if _hedged(before, sentence, match):
+        return None
+    if form in ("active", "noun", "handover", "withdraw"):
+        target = _object_place(sentence, match.end(), places)
+    else:
+        target = _subject_place(sentence, match.start(), places)
+    if target is None:
+        return None
+    place, words, position, anaphora = target
+    candidate = Candidate(change, place, words, match.start(), match.end(), position)
+    candidate.anaphora = anaphora
+    _assign_actors(candidate, sentence, match, form, actors)
+    clause = _clause(sentence, match.start(), match.end())
+    if PARTIAL.search(clause):
+        candidate.reasons.append("partial control")
+    if CONTINUING.search(sentence):
+        candidate.reasons.append("fighting continues")
+    if change == "withdrawn":
+        candidate.reasons.append("withdrawal: who holds the place now is not stated")
+    return candidate
+
+
+def _change_and_form(match: re.Match, sentence: str) -> tuple[str, str]:
+    word = match[0].lower()
+    before = sentence[: match.start()]
+    if match["noun"]:
+        return NOUN_CHANGE[match["noun"].lower()], "noun"
+    if match["handed"]:
+        return "handed over", "passive" if PASSIVE_AUX.search(before) else "handover"
+    if match["withdrawn"]:
+        return "withdrawn", "withdraw"
+    if match["fall"]:
+        return "captured", "fall"
+    change = "recaptured" if match["recaptured"] else "captured"
+    if PASSIVE_AUX.search(before) or re.match(r"\s+by\b", sentence[match.end():]):
+        return change, "passive"
+    if re.match(r"(?:seized|captured|taken|overrun|occupied|liberated|retaken|recaptured)$", word) and (
+        re.search(r"\b(?:town|city|township|it)\s*,?\s*$", before, re.I)
+        and not re.match(r"\s+(?:the|a|an|[A-Z])", sentence[match.end():])
+    ):
+        return change, "passive"
+    return change, "active"
+
+
+def _hedged(before: str, sentence: str, match: re.Match) -> bool:
+    """True when the clause before the verb negates, hedges or attempts it."""
+    clause_start = max((m.end() for m in CLAUSE_BREAK.finditer(before)), default=0)
+    clause = before[clause_start:]
+    if re.search(r"\bto\s+$", before) and not SUCCEEDED.search(before):
+        return True
+    if re.search(r"\bfrom\s+$", before) and match[0].lower().endswith("ing"):
+        return True
+    if NEGATION.search(clause) or ATTEMPT.search(clause) or REPELLED.search(clause):
+        return True
+    after = sentence[match.end(): match.end() + 25]
+    return bool(re.match(r"\s*(?:attempt|bid|effort|operation|offensive)", after, re.I))
+
+
+def _clause(sentence: str, start: int, end: int) -> str:
+    before = sentence[:start]
+    clause_start = max((m.end() for m in CLAUSE_BREAK.finditer(before)), default=0)
+    after = CLAUSE_BREAK.search(sentence, end)
+    return sentence[clause_start: after.start() if after else len(sentence)]
+
+
+def _object_place(sentence: str, end: int, places: list[Mention]):
+    """The place the verb acts on: the next place in its clause, unless a facility comes first."""
+    stop = CLAUSE_BREAK.search(sentence, end)
+    limit = stop.start() if stop else len(sentence)
+    anaphor = TOWN_ANAPHORA.match(sentence[end:])
+    if anaphor and anaphor["word"].lower() != "it":
+        after = sentence[end + anaphor.end(): end + anaphor.end() + 12]
+        named = [p for p in places if end <= p.start <= end + anaphor.end() + 12]
+        if named and re.match(r"\s+of\s*$", sentence[end + anaphor.end(): named[0].start]):
+            return named[0], named[0].text, named[0].start, False
+        if not re.match(r"\s*(?:of|'s)\b", after):
+            return None, anaphor["word"].lower(), end + anaphor.start("word"), True
+    if anaphor and anaphor["word"].lower() == "it":
+        return None, "it", end + anaphor.start("word"), True
+    for place in places:
+        if end <= place.start < min(limit, end + 120):
+            between = sentence[end: place.start]
+            if FACILITY.search(between) or _facility_after(sentence, place):
+                return None
+            return place, place.text, place.start, False
+    return None
+
+
+def _subject_place(sentence: str, start: int, places: list[Mention]):
+    """The place a passive verb or "fell" is said of: the subject of its clause."""
+    before = sentence[:start]
+    clause_start = max(
+        (m.end() for m in CLAUSE_BREAK.finditer(before) if m.group(0).lower() not in ("that", "which")),
+        default=0,
+    )
+    subject = before[clause_start:]
+    if re.search(r"\b(?:which|that)\s*(?:was|were|had|has)?\s*(?:been)?\s*$", before, re.I):
+        subject = before
+    named = [p for p in places if clause_start <= p.start < start or (subject is before and p.end <= start)]
+    anaphor = SUBJECT_ANAPHORA.search(re.sub(r"\s+(?:was|were|had|has|have|is|been|being|"
+                                              r"also|then|now|finally|briefly|completely|fully)\b",
+                                              "", subject, flags=re.I).rstrip(" ,"))
+    if named:
+        place = named[-1]
+        head = sentence[max(clause_start, place.start - 80): place.start]
+        if _facility_after(sentence, place) or FACILITY.search(head):
+            return None
+        return place, place.text, place.start, False
+    if FACILITY.search(subject[-80:]):
+        return None
+    if anaphor:
+        return None, anaphor["word"].lower(), start, True
+    return None
+
+
+def _facility_after(sentence: str, place: Mention) -> bool:
+    """A place name used as a modifier: "Khampat police station", "Pauktaw Township Police"."""
+    return bool(
+        re.match(
+            r"\s*(?:town|township|city)?'?s?\s*(?:military\s+|army\s+|junta\s+|regime\s+)?"
+            + FACILITY.pattern,
+            sentence[place.end:],
+            re.I,
+        )
+    )
+
+
+def _assign_actors(candidate: Candidate, sentence: str, match: re.Match, form: str, actors) -> None:
+    after = sentence[match.end():]
+    before_actors = [a for a in actors if a.end <= match.start()]
+    if form in ("passive", "fall", "noun"):
+        by = re.search(r"\b(?:by|to)\b", after[:160])
+        if by and (form != "fall" or match[0].lower().endswith("to") or by[0] == "by"):
+            if form == "fall" and not match[0].lower().endswith("to"):
+                by = re.search(r"\bby\b", after[:160])
+            if by:
+                candidate.gaining = _actor_list(actors, match.end() + by.end(), sentence)
+        if form == "fall" and match[0].lower().endswith("to"):
+            candidate.gaining = _actor_list(actors, match.end(), sentence)
+    elif form == "handover":
+        to = re.search(r"\bto\b", after[:160])
+        if to:
+            candidate.gaining = _actor_list(actors, match.end() + to.end(), sentence)
+        candidate.losing = _subject(before_actors, sentence, match.start())
+    elif form == "withdraw":
+        candidate.losing = _subject(before_actors, sentence, match.start())
+    else:
+        candidate.gaining = _subject(before_actors, sentence, match.start())
+    source = re.search(r"\bfrom\s+(?:the\s+)?", after[:200])
+    if source and form not in ("withdraw",):
+        losing = _actor_list(actors, match.end() + source.end(), sentence, limit=40)
+        if not losing and re.match(r"(?:military|army|junta|regime)\b", after[source.end():], re.I):
+            losing = [a for a in actors if a.start >= match.end() + source.start()][:1]
+        candidate.losing = losing or candidate.losing
+
+
+def _actor_list(actors, start: int, sentence: str, limit: int = 80) -> list[ActorMention]:
+    """Actors named from `start`, joined by "and" or commas, as in "by PDFs and the KIA"."""
+    listed = []
+    position = start
+    for actor in actors:
+        if actor.start < start:
+            continue
+        gap = sentence[position: actor.start]
+        if actor.start - start > limit or (listed and not re.fullmatch(r"[\s,]*(?:and|&|with)?\s*(?:the\s+)?(?:allied\s+)?", gap)):
+            break
+        if not listed and re.search(r"[.;]", gap):
+            break
+        listed.append(actor)
+        position = actor.end
+    return listed
+
+
+def _subject(before: list[ActorMention], sentence: str, start: int) -> list[ActorMention]:
+    """The acting subject: the first actor of the sentence not governed by a preposition."""
+    for index, actor in enumerate(before):
+        preceding = sentence[max(0, actor.start - 12): actor.start].lower()
+        if re.search(r"\b(?:by|from|against|on|of|to|at|in|for|with|into|toward|towards|than)\s+(?:the\s+)?$", preceding):
+            continue
+        if sentence[actor.end: actor.end + 2] in ("'s", "’s"):
+            continue
+        group = [actor]
+        for follower in before[index + 1:]:
+            gap = sentence[group[-1].end: follower.start]
+            if re.fullmatch(r"\s*(?:,|and|,\s*and|&)\s*(?:the\s+)?", gap) or re.fullmatch(r"\s*\(\s*", gap):
+                group.append(follower)
+            else:
+                break
+        return group
+    return []
+
+
+def _under_control(sentence: str, match: re.Match, places, actors) -> Candidate | None:
+    before = sentence[: match.start()]
+    if _hedged(before, sentence, match):
+        return None
+    target = _subject_place(sentence, match.start(), places)
+    if target is None:
+        return None
+    place, words, position, anaphora = target
+    candidate = Candidate("captured", place, words, match.start(), match.end(), position)
+    candidate.anaphora = anaphora
+    candidate.gaining = [a for a in actors if match.start("who") <= a.start < match.end()]
+    return candidate
+
+
+def _inside(place: Mention, actors: list[ActorMention]) -> bool:
+    return any(a.start <= place.start and place.end <= a.end and not a.generic for a in actors)

@@ -1,0 +1,245 @@
+"""One report's draft events: changes found sentence by sentence, with places, actors and dates
+resolved across the report ("the town", "the group", "on Sunday") and repeated mentions of the
+same change folded into one row that keeps every sentence it rests on.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from impact.extract.actors_in_text import ActorMention, find_actors
+from impact.extract.changes import Candidate, find_changes
+from impact.extract.documents import Document
+from impact.extract.places import Mention, PlaceIndex
+from impact.extract.when import DateMention, find_dates
+
+DENIAL = re.compile(
+    r"\b(?:not\s+true|untrue|false|denied|denies|deny|rejected\s+the\s+claim|no\s+truth|"
+    r"baseless|fabricated|propaganda)\b",
+    re.I,
+)
+CONFIDENCE = ("low", "medium", "high")
+
+
+@dataclass
+class Draft:
+    """A change in one report, ready to become a row."""
+
+    change: str
+    place: Mention
+    place_text: str
+    evidence: dict[int, str]
+    gaining: list[ActorMention] = field(default_factory=list)
+    losing: list[ActorMention] = field(default_factory=list)
+    date: str | None = None
+    precision: str | None = None
+    date_quality: int = 0
+    reasons: list[str] = field(default_factory=list)
+    confidence: str = "high"
+
+
+def drafts_of(document: Document, index: PlaceIndex) -> list[Draft]:
+    """The changes a report states, one draft per place, change and date."""
+    numbered = document.sentences
+    texts = [text for _, _, text in numbered]
+    places = index.mentions(texts)
+    actors = [find_actors(text) for text in texts]
+    dates = [find_dates(text, document.published) for text in texts]
+    denied = _denied_sentences(texts, places)
+    found: list[Draft] = []
+    for number, (paragraph, _, text) in enumerate(numbered):
+        for candidate in find_changes(text, places[number], actors[number]):
+            place = candidate.place or _focus_place(places, number, candidate.place_pos, candidate)
+            if place is None:
+                continue
+            draft = Draft(
+                candidate.change,
+                place,
+                place.text,
+                {number: text},
+                _resolve_pronouns(candidate.gaining, actors, number),
+                _resolve_pronouns(candidate.losing, actors, number),
+                reasons=list(candidate.reasons),
+            )
+            _date(draft, candidate, dates, numbered, number, paragraph, document)
+            if number in denied.get(place.pcode, set()):
+                draft.reasons.append("claim denied in the report")
+            _rate(draft, candidate)
+            found.append(draft)
+    folded = _fold(found)
+    fill_sides(folded, actors)
+    return folded
+
+
+def _denied_sentences(texts: list[str], places: list[list[Mention]]) -> dict[str, set[int]]:
+    """Sentences whose claims a later sentence denies, by the place the claim is about."""
+    denied: dict[str, set[int]] = {}
+    for number, text in enumerate(texts):
+        if not DENIAL.search(text):
+            continue
+        window = range(max(0, number - 2), number + 1)
+        named = {m.pcode for m in places[number]}
+        refers_back = re.search(r"\bclaims?\b|\breports?\b", text, re.I)
+        for earlier in window:
+            for mention in places[earlier]:
+                if mention.pcode in named or refers_back:
+                    denied.setdefault(mention.pcode, set()).add(earlier)
+    return denied
+
+
+def _focus_place(places: list[list[Mention]], number: int, position: int, candidate: Candidate):
+    """The place "the town" or "it" stands for: the latest town or township named before."""
+    wanted = ("town", "township", "sub_township", "village_tract")
+    same = [m for m in places[number] if m.start < position and m.level in wanted]
+    if candidate.place_words == "township":
+        same = [m for m in same if m.level == "township"] or same
+    if same:
+        return same[-1]
+    for earlier in range(number - 1, -1, -1):
+        named = [m for m in places[earlier] if m.level in wanted]
+        if candidate.place_words == "township":
+            named = [m for m in named if m.level == "township"] or named
+        if named:
+            return named[-1]
+    return None
+
+
+def _resolve_pronouns(listed: list[ActorMention], actors: list[list[ActorMention]], number: int):
+    """Replace "they", "the group" and the like by the latest named actor before them."""
+    resolved = []
+    for actor in listed:
+        if not actor.pronoun:
+            resolved.append(actor)
+            continue
+        earlier = [a for a in actors[number] if a.end <= actor.start and not a.pronoun]
+        for back in range(number - 1, max(-1, number - 4), -1):
+            if earlier:
+                break
+            earlier = [a for a in actors[back] if not a.pronoun]
+        named = [a for a in earlier if not a.generic] or earlier
+        if named:
+            resolved.append(named[-1])
+    return resolved
+
+
+def _date(draft: Draft, candidate: Candidate, dates, numbered, number, paragraph, document):
+    """The date of the change: in its clause, else in its sentence, else nearby, else publication."""
+    own = [d for d in dates[number] if d.value or d.precision == "unknown"]
+    chosen = _nearest(own, candidate)
+    if chosen is not None:
+        _set_date(draft, chosen, 3)
+        return
+    for other in (number + 1, number - 1):
+        if 0 <= other < len(numbered) and numbered[other][0] == paragraph:
+            usable = [d for d in dates[other] if d.value]
+            if usable:
+                _set_date(draft, usable[0], 2)
+                draft.reasons.append("date taken from a neighbouring sentence")
+                return
+    if document.published is not None:
+        draft.date, draft.precision, draft.date_quality = document.published.isoformat(), "day", 1
+        draft.reasons.append("date not stated; publication date used")
+    else:
+        draft.reasons.append("no date in the report and no publication date")
+
+
+def _nearest(own: list[DateMention], candidate: Candidate) -> DateMention | None:
+    if not own:
+        return None
+    anchor = max(candidate.place_pos, candidate.trigger_end)
+    after = [d for d in own if d.start >= min(candidate.place_pos, candidate.trigger_start)]
+    if after:
+        return min(after, key=lambda d: abs(d.start - anchor))
+    return own[-1]
+
+
+def _set_date(draft: Draft, mention: DateMention, quality: int) -> None:
+    if mention.value is None:
+        draft.reasons.append(f"date '{mention.text}' needs a publication date to resolve")
+        return
+    draft.date, draft.precision, draft.date_quality = mention.value, mention.precision, quality
+    if mention.precision in ("week", "month"):
+        draft.reasons.append(f"date known only to the {mention.precision}")
+
+
+def _rate(draft: Draft, candidate: Candidate) -> None:
+    if draft.place.ambiguous:
+        draft.reasons.append("place name matches several places")
+    if not draft.gaining and draft.change != "withdrawn":
+        draft.reasons.append("gaining actor not stated")
+    level = 2
+    if candidate.anaphora or draft.date_quality < 3 or not draft.gaining:
+        level = 1
+    if any(r.startswith(("partial", "claim", "place name")) for r in draft.reasons):
+        level = 0
+    draft.confidence = CONFIDENCE[level]
+
+
+def _fold(found: list[Draft]) -> list[Draft]:
+    """Mentions of the same change of the same place on the same day become one draft."""
+    folded: list[Draft] = []
+    for draft in found:
+        same = next((d for d in folded if _same_event(d, draft)), None)
+        if same is None:
+            folded.append(draft)
+            continue
+        better, other = (draft, same) if _rank(draft) > _rank(same) else (same, draft)
+        better.evidence = dict(sorted({**same.evidence, **draft.evidence}.items()))
+        better.gaining = better.gaining or other.gaining
+        better.losing = better.losing or other.losing
+        if any(r.startswith("claim") for r in other.reasons):
+            better.reasons.append("claim denied in the report")
+        if better.gaining:
+            better.reasons = [r for r in better.reasons if r != "gaining actor not stated"]
+        folded[folded.index(same)] = better
+    return [d for d in folded if not _redundant_withdrawal(d, folded)]
+
+
+def _same_event(a: Draft, b: Draft) -> bool:
+    if a.place.pcode != b.place.pcode or a.change != b.change:
+        return False
+    if a.date is None or b.date is None or a.date_quality < 3 or b.date_quality < 3:
+        return True
+    return a.date[:10] == b.date[:10]
+
+
+def _rank(draft: Draft) -> tuple:
+    return (draft.date_quality, CONFIDENCE.index(draft.confidence), -min(draft.evidence))
+
+
+def _redundant_withdrawal(draft: Draft, drafts: list[Draft]) -> bool:
+    """A withdrawal from a place the same report says was taken adds nothing."""
+    return draft.change == "withdrawn" and any(
+        d.change in ("captured", "recaptured") and d.place.pcode == draft.place.pcode for d in drafts
+    )
+
+
+MILITARY = ActorMention(-1, -1, "Myanmar military", "military", True)
+
+
+def fill_sides(drafts: list[Draft], actors: list[list[ActorMention]]) -> None:
+    """Name the other side when the report leaves it implicit: a town the resistance took was
+    the military's; one the military took back was held by the resistance group the report
+    names most."""
+    named = [a for sentence in actors for a in sentence if not a.pronoun]
+    has_military = any(a.side == "military" for a in named)
+    resistance = [a for a in named if a.side == "resistance"]
+    specific = [a for a in resistance if not a.generic] or resistance
+    counts: dict[str, int] = {}
+    for actor in specific:
+        counts[actor.text] = counts.get(actor.text, 0) + 1
+    main = max(specific, key=lambda a: counts[a.text]) if specific else None
+    for draft in drafts:
+        gaining = {a.side for a in draft.gaining}
+        losing = {a.side for a in draft.losing}
+        if draft.change in ("captured", "recaptured") and not draft.losing:
+            if gaining == {"resistance"} and has_military:
+                draft.losing = [MILITARY]
+            elif gaining == {"military"} and main is not None:
+                draft.losing = [main]
+        if draft.change == "withdrawn" and not draft.gaining:
+            if losing == {"resistance"} and has_military:
+                draft.gaining = [MILITARY]
+            elif losing == {"military"} and main is not None:
+                draft.gaining = [main]

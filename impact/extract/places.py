@@ -1,0 +1,204 @@
+"""Find the gazetteer places a report names: towns, townships, and villages when called so.
+
+Names are compared by `romanised_key`, so "Kham Pat", "Khampet" and "Khampat" meet. A name that
+is also an ordinary word or an abbreviation ("Pale", "Man", "Ann", "KIA") counts only where the
+text treats it as a place: next to a place word ("town", "township", "in", "of") and never in
+lower case. Village tracts count only when the text says "village".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pandas as pd
+
+from impact.names import romanised_key
+from impact.reference import Reference
+
+EVENT_LEVELS = ("town", "sub_township", "township", "district", "village_tract")
+LEVEL_ORDER = {"town": 0, "sub_township": 1, "township": 2, "district": 3, "village_tract": 4}
+TOKEN = re.compile(r"[A-Z][A-Za-z'’]*(?:-[A-Za-z][a-z'’]*)*")
+LEFT_CUES = {"town", "township", "of", "in", "at", "near", "from", "to", "into", "city", "outside"}
+RIGHT_CUES = {"town", "township", "city", "village", "region", "state", "district", "sub-township"}
+LEVEL_WORDS = {
+    "township": "township",
+    "sub-township": "sub_township",
+    "district": "district",
+    "village": "village_tract",
+    "region": "state_region",
+    "state": "state_region",
+    "division": "state_region",
+}
+MAX_WORDS = 3
+DETERMINERS = {
+    "a", "an", "another", "more", "one", "first", "second", "third", "fourth", "fifth", "sixth",
+    "seventh", "eighth", "ninth", "tenth", "other", "several", "two", "three", "four", "five",
+}
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A place named in a sentence: where, as written, and the reference place it points to."""
+
+    start: int
+    end: int
+    text: str
+    pcode: str
+    level: str
+    township: str | None
+    region: str | None
+    region_pcode: str | None
+    ambiguous: bool
+
+
+class PlaceIndex:
+    """Reference place names by romanised key, ready to look up words of a text."""
+
+    def __init__(self, reference: Reference) -> None:
+        places = reference.places
+        self.places = places
+        names = pd.concat(
+            [
+                places[["pcode", "name"]].rename(columns={"name": "text"}),
+                reference.aliases.loc[reference.aliases["kind"] != "burmese", ["pcode", "alias"]]
+                .rename(columns={"alias": "text"})
+                .dropna(),
+            ],
+            ignore_index=True,
+        )
+        names = names[names["pcode"].isin(places["pcode"])]
+        names["key"] = romanised_key(names["text"]).to_numpy()
+        names = names[names["key"].str.len() >= 3]
+        names = names.assign(level=places.loc[names["pcode"], "level"].to_numpy())
+        names = names[names["level"].isin((*EVENT_LEVELS, "state_region"))]
+        self.by_key = {
+            key: sorted(set(group["pcode"])) for key, group in names.groupby("key", sort=True)
+        }
+        self.keys: dict[str, str] = {}
+        self.names = places["name"].to_dict()
+        self.population = places["population"].to_dict()
+
+    def key_of(self, texts: list[str]) -> list[str]:
+        """Romanised keys of texts, computed once per distinct text across calls."""
+        todo = sorted({t for t in texts if t not in self.keys})
+        if todo:
+            self.keys.update(zip(todo, romanised_key(pd.Series(todo, dtype=object)), strict=True))
+        return [self.keys[t] for t in texts]
+
+    def mentions(self, sentences: list[str]) -> list[list[Mention]]:
+        """The place mentions of each sentence, longest match first, regions resolved."""
+        spans = [_candidate_spans(s) for s in sentences]
+        self.key_of([text for found in spans for _, _, text in found])
+        raw = [self._match(sentence, found) for sentence, found in zip(sentences, spans, strict=True)]
+        regions = {m.pcode for found in raw for m in found if m.level == "state_region"}
+        return [[self._resolve(m, regions) for m in found] for found in raw]
+
+    def _match(self, sentence: str, spans: list[tuple[int, int, str]]) -> list[Mention]:
+        taken: list[Mention] = []
+        lowered = sentence.lower()
+        for start, end, text in spans:
+            if any(start < m.end and end > m.start for m in taken):
+                continue
+            pcodes = self.by_key.get(self.keys[text])
+            if not pcodes:
+                continue
+            left = _word_before(lowered, start)
+            right = _word_after(lowered, end)
+            if left in DETERMINERS:
+                continue
+            inner = text.rsplit(" ", 1)[-1].lower() if " " in text else ""
+            if _needs_cue(text, sentence, start) and not (left in LEFT_CUES or right in RIGHT_CUES):
+                continue
+            level = LEVEL_WORDS.get(inner) or LEVEL_WORDS.get(right)
+            if right == "village" and _word_after(lowered, end + len(" village")) == "tract":
+                level = "village_tract"
+            chosen = self._choose(pcodes, level)
+            if not chosen:
+                continue
+            taken.append(Mention(start, end, text, chosen[0], "", None, None, None, len(chosen) > 1))
+        return sorted(taken, key=lambda m: m.start)
+
+    def _choose(self, pcodes: list[str], level: str | None) -> list[str]:
+        levels = self.places.loc[pcodes, "level"]
+        if level is not None:
+            wanted = levels[levels == level]
+        else:
+            wanted = levels[levels.isin(EVENT_LEVELS[:4])]
+            if not wanted.empty:
+                best = min(LEVEL_ORDER[v] for v in wanted)
+                wanted = wanted[wanted.map(LEVEL_ORDER) == best]
+        if wanted.empty and level not in (None, "state_region", "village_tract"):
+            return self._choose(pcodes, None)
+        if wanted.empty and level is None:
+            wanted = levels[levels == "state_region"]
+        population = pd.Series([self.population.get(p) for p in wanted.index], index=wanted.index)
+        return list(population.fillna(-1).sort_values(ascending=False, kind="stable").index)
+
+    def _resolve(self, mention: Mention, regions: set[str]) -> Mention:
+        row = self.places.loc[mention.pcode]
+        ambiguous = mention.ambiguous
+        pcode = mention.pcode
+        if ambiguous:
+            same_name = self.by_key[self.keys[mention.text]]
+            rivals = self.places.loc[same_name]
+            rivals = rivals[rivals["level"] == row["level"]]
+            local = rivals[rivals["state_region_pcode"].isin(regions)]
+            if len(local) == 1:
+                pcode, ambiguous = local.index[0], False
+                row = self.places.loc[pcode]
+        township = row["township_pcode"]
+        region = row["state_region_pcode"]
+        return Mention(
+            mention.start,
+            mention.end,
+            mention.text,
+            pcode,
+            row["level"],
+            None if pd.isna(township) else _bare(self.names.get(township)),
+            None if pd.isna(region) else self.names.get(region),
+            None if pd.isna(region) else region,
+            ambiguous,
+        )
+
+
+def _candidate_spans(sentence: str) -> list[tuple[int, int, str]]:
+    """Runs of one to three capitalised words, longest first at each start."""
+    tokens = [(m.start(), m.end()) for m in TOKEN.finditer(sentence)]
+    spans = []
+    for i, (start, _) in enumerate(tokens):
+        for length in range(min(MAX_WORDS, len(tokens) - i), 0, -1):
+            last = tokens[i + length - 1][1]
+            between = sentence[start:last]
+            if length > 1 and re.search(r"[^A-Za-z'’\- ]|\s{2,}", between):
+                continue
+            spans.append((start, last, between))
+    return spans
+
+
+def _needs_cue(text: str, sentence: str, start: int) -> bool:
+    """Short names, abbreviations, sentence openers and ordinary words need a place word."""
+    if text.isupper():
+        return True
+    single = " " not in text and "-" not in text
+    if single and len(text) <= 4:
+        return True
+    if single and re.search(rf"\b{re.escape(text.lower())}\b", sentence):
+        return True
+    return start == 0 or sentence[:start].rstrip().endswith((".", '"', "“"))
+
+
+def _word_before(lowered: str, start: int) -> str:
+    match = re.search(r"([a-z-]+)[^a-z-]*$", lowered[:start])
+    return match[1] if match else ""
+
+
+def _word_after(lowered: str, end: int) -> str:
+    match = re.match(r"[^a-z-]*?([a-z-]+)", lowered[end:])
+    return match[1] if match and lowered[end:end + 1] in (" ", "") else ""
+
+
+def _bare(name: str | None) -> str | None:
+    if name is None:
+        return None
+    return re.sub(r"\s+(Town|Township|Sub-township)$", "", name)
