@@ -70,7 +70,7 @@ def find_actors(sentence: str) -> list[ActorMention]:
     for match in ORG.finditer(sentence):
         text = _trim_org(match[0])
         start = match.end() - len(text) if not match["abbr"] else match.start() + match[0].find(text)
-        found.append(ActorMention(start, start + len(text), text, side_of(text), False))
+        found.append(ActorMention(start, start + len(text), text, _side_of_name(text), False))
     for match in ACRONYM.finditer(sentence):
         if match[0].rstrip("s") in NOT_ACTORS or match[0] in NOT_ACTORS:
             continue
@@ -91,6 +91,19 @@ def side_of(text: str) -> str:
     if MILITARY_WORDS.search(text):
         return "military"
     return ""
+
+
+def _side_of_name(text: str) -> str:
+    """A named organisation is on the military's side only when its name says so."""
+    if re.search(
+        r"Myanmar\s+(?:military|army|armed\s+forces|police)|Tatmadaw|Burma\s+Army|Infantry|"
+        r"Battalion|Police|Pyu\s+Saw|Border\s+Guard|State\s+Administration|Military\s+Council|"
+        r"People's\s+Militia",
+        text,
+        re.I,
+    ):
+        return "military"
+    return "resistance"
 
 
 def _trim_org(text: str) -> str:

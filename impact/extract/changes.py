@@ -16,28 +16,19 @@ from dataclasses import dataclass, field
 from impact.extract.actors_in_text import ActorMention
 from impact.extract.places import Mention
 
+CONTROL = r"\s+(?:\w+\s+){0,2}?control\s+(?:of|over)"
 CAPTURE = (
     r"seized|seizes|seize|seizing|captured|captures|capture|capturing|overran|overrun|overruns|"
     r"liberated|liberates|occupied|occupies|occupy|conquered|overtook|overpowered|"
-    r"took\s+(?:full\s+|complete\s+|total\s+)?control\s+(?:of|over)|"
-    r"taken\s+(?:full\s+|complete\s+|total\s+)?control\s+(?:of|over)|"
-    r"take\s+(?:full\s+|complete\s+)?control\s+(?:of|over)|"
-    r"taking\s+(?:full\s+|complete\s+)?control\s+(?:of|over)|"
-    r"takes\s+(?:full\s+|complete\s+)?control\s+(?:of|over)|"
-    r"seized\s+(?:full\s+|complete\s+)?control\s+(?:of|over)|"
-    r"gained\s+(?:full\s+|complete\s+)?control\s+(?:of|over)|"
-    r"secured\s+(?:full\s+|complete\s+)?control\s+(?:of|over)|"
-    r"assumed\s+(?:full\s+|complete\s+)?control\s+(?:of|over)|"
-    r"declared\s+(?:full\s+|complete\s+)?control\s+(?:of|over)|"
-    r"claims?\s+(?:full\s+|complete\s+)?control\s+(?:of|over)|"
-    r"wrested\s+(?:full\s+|complete\s+)?control\s+(?:of|over)|wrested|"
+    rf"(?:took|taken|take|taking|takes|seized|seizing|gained|gaining|secured|securing|assumed|"
+    rf"declared|claims?|claimed|wrested|wresting|established){CONTROL}|wrested|"
     r"took\s+over|taken\s+over|takes\s+over|take\s+over|taking\s+over|"
-    r"drove|driven|driving|ousted|expelled|routed|rout"
+    r"drove|driven|driving|ousted|expelled|routed"
 )
 RECAPTURE = (
     r"recaptured|recaptures|recapture|recapturing|retook|retakes|retake|retaken|retaking|"
     r"re-took|re-captured|reoccupied|re-occupied|reclaimed|"
-    r"regained\s+(?:full\s+|complete\s+)?control\s+(?:of|over)|regained|regains|"
+    rf"(?:regained|regaining|regains|retook|retaken){CONTROL}|regained|regains|"
     r"took\s+back(?:\s+control\s+of)?|taken\s+back(?:\s+control\s+of)?|won\s+back|"
     r"moved\s+back\s+into"
 )
@@ -46,8 +37,8 @@ HANDOVER = (
     r"transferred\s+(?:administrative\s+)?control\s+of|ceded|relinquished"
 )
 WITHDRAW = (
-    r"withdrew\s+from|withdrawn\s+from|withdraw\s+from|retreated\s+from|retreat\s+from|"
-    r"pulled\s+(?:back|out)\s+(?:from|of)|pulled\s+out|abandoned|fled\s+from|evacuated"
+    r"(?:withdrew|withdrawn|withdraw|withdrawing|retreated|retreat|retreating|retreats)\s+from|"
+    r"(?:pulled|pulling|pull)\s+(?:back|out)\s+(?:from|of)|abandoned|abandoning|fled\s+from"
 )
 FALL = r"fell\s+to|falls\s+to|fallen\s+to|fall\s+to|fell\s+under|came\s+under|fell|falls|fallen"
 NOUNS = (
@@ -102,12 +93,19 @@ NEGATION = re.compile(
 ATTEMPT = re.compile(
     r"\b(?:attempt|attempts|attempted|attempting|tried|try|trying|tries|bid|plan|plans|planned|"
     r"planning|aim|aims|aiming|intend|intends|intended|vow|vowed|vows|threaten|threatened|"
-    r"threatens|preparing|prepare|effort|efforts|will|would|could|may|might|should|shall|"
+    r"threatens|preparing|prepare|effort|efforts|"
     r"expects?|expected|hope|hopes|hoping|seeking|sought|halfway|struggle|struggling|want|wants|"
     r"wanted|if|unless|whether|prevent|prevented|ready|warned|fears?|feared)\b",
     re.I,
 )
-SUCCEEDED = re.compile(r"\b(?:managed|managing|manage|able|succeeded)\s+to\s*$", re.I)
+MODAL = re.compile(r"\b(?:will|would|could|may|might|should|shall|can)\b")
+SUCCEEDED = re.compile(
+    r"\b(?:managed|managing|manage|able|succeeded|reported|said|believed|claimed|claims|"
+    r"known|understood|thought|appears?|seems?)\s+to\s*$",
+    re.I,
+)
+OUSTING = re.compile(r"^(?:drove|driven|driving|ousted|expelled|routed)$", re.I)
+LOCATED = re.compile(r"\b(?:in|near|outside|around|at|close\s+to|inside)\s*$", re.I)
 REPELLED = re.compile(
     r"\b(?:repelled|repulsed|fended\s+off|beat\s+back|beaten\s+back|held\s+off|pushed\s+back|"
     r"thwarted|foiled)\b",
@@ -126,7 +124,8 @@ CONTINUING = re.compile(
 )
 CLAUSE_BREAK = re.compile(
     r"[;:]|,\s+(?:but|while|although|though|whereas|however)\b|\b(?:but|however|while|although|"
-    r"whereas|after|before|following|when|since|as|because|until|despite|which|who|that)\b",
+    r"whereas|after|before|following|when|since|as|because|until|despite|which|who|that|"
+    r"meaning|prompting|igniting)\b",
     re.I,
 )
 
@@ -154,41 +153,38 @@ def find_changes(
     places = [p for p in places if p.level != "state_region" and not _inside(p, actors)]
     found = []
     for match in TRIGGER.finditer(sentence):
-        candidate = _candidate(sentence, match, places, actors)
-        if candidate is not None:
-            found.append(candidate)
+        found.extend(_candidate(sentence, match, places, actors))
     for match in UNDER_CONTROL.finditer(sentence):
         if any(c.trigger_start <= match.start() < c.trigger_end + 40 for c in found):
             continue
-        candidate = _under_control(sentence, match, places, actors)
-        if candidate is not None:
-            found.append(candidate)
+        found.extend(_under_control(sentence, match, places, actors))
     return found
 
 
-def _candidate(sentence: str, match: re.Match, places, actors) -> Candidate | None:
+def _candidate(sentence: str, match: re.Match, places, actors) -> list[Candidate]:
     change, form = _change_and_form(match, sentence)
     before = sentence[: match.start()]
     if _hedged(before, sentence, match):
-        return None
+        return []
     if form in ("active", "noun", "handover", "withdraw"):
-        target = _object_place(sentence, match.end(), places)
+        targets = _object_places(sentence, match, places)
     else:
         target = _subject_place(sentence, match.start(), places)
-    if target is None:
-        return None
-    place, words, position, anaphora = target
-    candidate = Candidate(change, place, words, match.start(), match.end(), position)
-    candidate.anaphora = anaphora
-    _assign_actors(candidate, sentence, match, form, actors)
+        targets = [target] if target else []
+    found = []
     clause = _clause(sentence, match.start(), match.end())
-    if PARTIAL.search(clause):
-        candidate.reasons.append("partial control")
-    if CONTINUING.search(sentence):
-        candidate.reasons.append("fighting continues")
-    if change == "withdrawn":
-        candidate.reasons.append("withdrawal: who holds the place now is not stated")
-    return candidate
+    for place, words, position, anaphora in targets:
+        candidate = Candidate(change, place, words, match.start(), match.end(), position)
+        candidate.anaphora = anaphora
+        _assign_actors(candidate, sentence, match, form, actors)
+        if PARTIAL.search(clause):
+            candidate.reasons.append("partial control")
+        if CONTINUING.search(sentence):
+            candidate.reasons.append("fighting continues")
+        if change == "withdrawn":
+            candidate.reasons.append("withdrawal: who holds the place now is not stated")
+        found.append(candidate)
+    return found
 
 
 def _change_and_form(match: re.Match, sentence: str) -> tuple[str, str]:
@@ -223,6 +219,8 @@ def _hedged(before: str, sentence: str, match: re.Match) -> bool:
         return True
     if NEGATION.search(clause) or ATTEMPT.search(clause) or REPELLED.search(clause):
         return True
+    if MODAL.search(clause):
+        return True
     after = sentence[match.end(): match.end() + 25]
     return bool(re.match(r"\s*(?:attempt|bid|effort|operation|offensive)", after, re.I))
 
@@ -234,51 +232,82 @@ def _clause(sentence: str, start: int, end: int) -> str:
     return sentence[clause_start: after.start() if after else len(sentence)]
 
 
-def _object_place(sentence: str, end: int, places: list[Mention]):
-    """The place the verb acts on: the next place in its clause, unless a facility comes first."""
+def _object_places(sentence: str, match: re.Match, places: list[Mention]):
+    """The places the verb acts on: the next place of its clause and any joined to it by "and",
+    unless a facility ("police station", "base") or a location word ("in", "near") comes first.
+    """
+    end = match.end()
+    ousting = bool(OUSTING.match(match[0]))
+    if ousting:
+        source = list(re.finditer(r"\b(?:from|out\s+of)\s+", sentence[end: end + 160]))
+        if not source:
+            return []
+        end += source[-1].end()
     stop = CLAUSE_BREAK.search(sentence, end)
     limit = stop.start() if stop else len(sentence)
     anaphor = TOWN_ANAPHORA.match(sentence[end:])
-    if anaphor and anaphor["word"].lower() != "it":
-        after = sentence[end + anaphor.end(): end + anaphor.end() + 12]
-        named = [p for p in places if end <= p.start <= end + anaphor.end() + 12]
-        if named and re.match(r"\s+of\s*$", sentence[end + anaphor.end(): named[0].start]):
-            return named[0], named[0].text, named[0].start, False
-        if not re.match(r"\s*(?:of|'s)\b", after):
-            return None, anaphor["word"].lower(), end + anaphor.start("word"), True
-    if anaphor and anaphor["word"].lower() == "it":
-        return None, "it", end + anaphor.start("word"), True
+    if anaphor:
+        word = anaphor["word"].lower()
+        rest = sentence[end + anaphor.end():]
+        named = [p for p in places if p.start >= end + anaphor.end()]
+        if named and re.fullmatch(r"\s+of\s+", sentence[end + anaphor.end(): named[0].start]):
+            return [(named[0], named[0].text, named[0].start, False)]
+        if word == "it" or not re.match(r"\s*(?:of|'s|’s)\b", rest):
+            return [(None, word, end + anaphor.start("word"), True)]
+    chosen = []
     for place in places:
-        if end <= place.start < min(limit, end + 120):
-            between = sentence[end: place.start]
-            if FACILITY.search(between) or _facility_after(sentence, place):
-                return None
-            return place, place.text, place.start, False
-    return None
+        if not end <= place.start < min(limit, end + 120):
+            continue
+        between = sentence[end: place.start]
+        if chosen:
+            joined = sentence[chosen[-1][0].end: place.start]
+            if re.fullmatch(r"\s*(?:town|township|city|village)?s?\s*(?:,|and|,\s*and)\s*", joined):
+                chosen.append((place, place.text, place.start, False))
+                continue
+            break
+        if re.match(r"\s*(?:town|township|city|region|state)?(?:'s|’s)", sentence[place.end:], re.I):
+            continue
+        if not ousting and (FACILITY.search(between) or _facility_after(sentence, place)):
+            return []
+        if re.search(r"\b(?:in|near|outside|around|inside)\b", between) and between.strip() not in (
+            "in",
+            "at",
+        ):
+            return []
+        chosen.append((place, place.text, place.start, False))
+    return chosen
 
 
 def _subject_place(sentence: str, start: int, places: list[Mention]):
     """The place a passive verb or "fell" is said of: the subject of its clause."""
     before = sentence[:start]
-    clause_start = max(
-        (m.end() for m in CLAUSE_BREAK.finditer(before) if m.group(0).lower() not in ("that", "which")),
-        default=0,
-    )
+    breaks = [m.end() for m in CLAUSE_BREAK.finditer(before) if m[0].lower() not in ("that", "which")]
+    clause_start = max(breaks, default=0)
     subject = before[clause_start:]
-    if re.search(r"\b(?:which|that)\s*(?:was|were|had|has)?\s*(?:been)?\s*$", before, re.I):
-        subject = before
-    named = [p for p in places if clause_start <= p.start < start or (subject is before and p.end <= start)]
-    anaphor = SUBJECT_ANAPHORA.search(re.sub(r"\s+(?:was|were|had|has|have|is|been|being|"
-                                              r"also|then|now|finally|briefly|completely|fully)\b",
-                                              "", subject, flags=re.I).rstrip(" ,"))
+    relative = re.search(r"\b(?:which|that)\s+(?:\w+\s+){0,3}$", before, re.I)
+    if relative:
+        subject = before[max(0, relative.start() - 120): relative.start()]
+        clause_start = max(0, relative.start() - 120)
+    bare = re.sub(
+        r"\s+(?:was|were|had|has|have|is|are|been|being|also|then|now|finally|briefly|"
+        r"completely|fully|reportedly|later|quickly|largely)\b",
+        "",
+        subject,
+        flags=re.I,
+    ).rstrip(" ,")
+    anaphor = SUBJECT_ANAPHORA.search(bare)
+    if anaphor and not relative:
+        return None, anaphor["word"].lower(), start, True
+    masked = re.sub(r",[^,]{1,150},", lambda m: " " * len(m[0]), sentence[:start])
+    named = [
+        p for p in places if clause_start <= p.start < start and masked[p.start: p.end].strip()
+    ]
     if named:
         place = named[-1]
         head = sentence[max(clause_start, place.start - 80): place.start]
         if _facility_after(sentence, place) or FACILITY.search(head):
             return None
         return place, place.text, place.start, False
-    if FACILITY.search(subject[-80:]):
-        return None
     if anaphor:
         return None, anaphor["word"].lower(), start, True
     return None
@@ -308,6 +337,8 @@ def _assign_actors(candidate: Candidate, sentence: str, match: re.Match, form: s
                 candidate.gaining = _actor_list(actors, match.end() + by.end(), sentence)
         if form == "fall" and match[0].lower().endswith("to"):
             candidate.gaining = _actor_list(actors, match.end(), sentence)
+        if form == "noun" and not candidate.gaining:
+            candidate.gaining = _subject(before_actors, sentence, match.start())
     elif form == "handover":
         to = re.search(r"\bto\b", after[:160])
         if to:
@@ -326,20 +357,28 @@ def _assign_actors(candidate: Candidate, sentence: str, match: re.Match, form: s
 
 
 def _actor_list(actors, start: int, sentence: str, limit: int = 80) -> list[ActorMention]:
-    """Actors named from `start`, joined by "and" or commas, as in "by PDFs and the KIA"."""
-    listed = []
+    """Actors named from `start`, joined by "and", commas, "of" or "led by", as in "by PDFs and
+    the KIA" or "by a coalition of anti-junta forces led by the KNU"."""
+    listed: list[ActorMention] = []
     position = start
     for actor in actors:
         if actor.start < start:
             continue
         gap = sentence[position: actor.start]
-        if actor.start - start > limit or (listed and not re.fullmatch(r"[\s,]*(?:and|&|with)?\s*(?:the\s+)?(?:allied\s+)?", gap)):
-            break
-        if not listed and re.search(r"[.;]", gap):
+        if not listed:
+            if actor.start - start > limit or re.search(r"[.;]", gap):
+                break
+        elif not re.fullmatch(JOINERS, gap, re.I):
             break
         listed.append(actor)
         position = actor.end
     return listed
+
+
+JOINERS = (
+    r"[\s,]*(?:and|&|with|of|along\s+with|led\s+by|that\s+included|including|comprising|"
+    r"such\s+as|made\s+up\s+of|consisting\s+of|[-–]led)?\s*(?:the\s+)?(?:allied\s+)?(?:\(\s*)?"
+)
 
 
 def _subject(before: list[ActorMention], sentence: str, start: int) -> list[ActorMention]:
@@ -358,21 +397,21 @@ def _subject(before: list[ActorMention], sentence: str, start: int) -> list[Acto
             else:
                 break
         return group
-    return []
+    return before[:1]
 
 
-def _under_control(sentence: str, match: re.Match, places, actors) -> Candidate | None:
+def _under_control(sentence: str, match: re.Match, places, actors) -> list[Candidate]:
     before = sentence[: match.start()]
     if _hedged(before, sentence, match):
-        return None
+        return []
     target = _subject_place(sentence, match.start(), places)
     if target is None:
-        return None
+        return []
     place, words, position, anaphora = target
     candidate = Candidate("captured", place, words, match.start(), match.end(), position)
     candidate.anaphora = anaphora
     candidate.gaining = [a for a in actors if match.start("who") <= a.start < match.end()]
-    return candidate
+    return [candidate]
 
 
 def _inside(place: Mention, actors: list[ActorMention]) -> bool:

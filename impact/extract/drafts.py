@@ -20,6 +20,11 @@ DENIAL = re.compile(
     re.I,
 )
 CONFIDENCE = ("low", "medium", "high")
+DATE_CLAUSE = re.compile(
+    r"[;:]|\b(?:after|before|since|following|when|while|until|but|prompting|igniting|"
+    r"and\s+(?:the\s+)?\w+\s+(?:town|township|city))\b",
+    re.I,
+)
 
 
 @dataclass
@@ -50,7 +55,9 @@ def drafts_of(document: Document, index: PlaceIndex) -> list[Draft]:
     found: list[Draft] = []
     for number, (paragraph, _, text) in enumerate(numbered):
         for candidate in find_changes(text, places[number], actors[number]):
-            place = candidate.place or _focus_place(places, number, candidate.place_pos, candidate)
+            place = candidate.place or _focus_place(
+                places, texts, number, candidate.place_pos, candidate, found
+            )
             if place is None:
                 continue
             draft = Draft(
@@ -62,7 +69,9 @@ def drafts_of(document: Document, index: PlaceIndex) -> list[Draft]:
                 _resolve_pronouns(candidate.losing, actors, number),
                 reasons=list(candidate.reasons),
             )
-            _date(draft, candidate, dates, numbered, number, paragraph, document)
+            if draft.change == "captured" and {a.side for a in draft.gaining} == {"military"}:
+                draft.change = "recaptured"
+            _date(draft, candidate, dates, numbered, number, paragraph, document, texts)
             if number in denied.get(place.pcode, set()):
                 draft.reasons.append("claim denied in the report")
             _rate(draft, candidate)
@@ -88,53 +97,72 @@ def _denied_sentences(texts: list[str], places: list[list[Mention]]) -> dict[str
     return denied
 
 
-def _focus_place(places: list[list[Mention]], number: int, position: int, candidate: Candidate):
-    """The place "the town" or "it" stands for: the latest town or township named before."""
-    wanted = ("town", "township", "sub_township", "village_tract")
-    same = [m for m in places[number] if m.start < position and m.level in wanted]
+def _focus_place(places, texts, number: int, position: int, candidate: Candidate, found: list[Draft]):
+    """The place "the town" or "it" stands for.
+
+    "it" after a town named in the same sentence is that town; otherwise the place the report
+    is about: the latest place already found changing hands, else the town or township the
+    report has named most (the earliest of equals, as leads name their subject first).
+    """
+    wanted = ("town", "township", "sub_township", "village_tract", "unresolved")
+    sentence = [m for m in places[number] if m.start < position and m.level in wanted]
+    said_town = re.search(r"\bthe\s+(?:town|city)\b", texts[number][:position], re.I)
+    if candidate.place_words == "it" and sentence and not said_town:
+        return sentence[-1]
     if candidate.place_words == "township":
-        same = [m for m in same if m.level == "township"] or same
-    if same:
-        return same[-1]
-    for earlier in range(number - 1, -1, -1):
-        named = [m for m in places[earlier] if m.level in wanted]
-        if candidate.place_words == "township":
-            named = [m for m in named if m.level == "township"] or named
-        if named:
-            return named[-1]
-    return None
+        townships = [m for m in sentence if m.level == "township"]
+        if townships:
+            return townships[-1]
+    if found:
+        return found[-1].place
+    counts: dict[str, list] = {}
+    for earlier in range(number + 1):
+        for order, mention in enumerate(places[earlier]):
+            if mention.level in wanted and (earlier < number or mention.start < position):
+                entry = counts.setdefault(mention.pcode or mention.text, [0, (earlier, order), mention])
+                entry[0] += 1
+    if not counts:
+        return None
+    best = max(counts.values(), key=lambda e: (e[0], -e[1][0], -e[1][1]))
+    return best[2]
 
 
 def _resolve_pronouns(listed: list[ActorMention], actors: list[list[ActorMention]], number: int):
-    """Replace "they", "the group" and the like by the latest named actor before them."""
+    """Replace "they", "the group" and the like by the subject they continue: the first actor
+    named earlier in the sentence, else the subject of the nearest sentence before."""
     resolved = []
     for actor in listed:
         if not actor.pronoun:
             resolved.append(actor)
             continue
-        earlier = [a for a in actors[number] if a.end <= actor.start and not a.pronoun]
-        for back in range(number - 1, max(-1, number - 4), -1):
-            if earlier:
-                break
-            earlier = [a for a in actors[back] if not a.pronoun]
-        named = [a for a in earlier if not a.generic] or earlier
-        if named:
-            resolved.append(named[-1])
+        same = [a for a in actors[number] if a.end <= actor.start and not a.pronoun]
+        subject = same[0] if same else None
+        back = number - 1
+        while subject is None and back >= max(0, number - 6):
+            if actors[back]:
+                first = actors[back][0]
+                subject = None if first.pronoun else first
+                if subject is None:
+                    named = [a for a in actors[back] if not a.pronoun]
+                    subject = None if back > 0 and not named else None
+            back -= 1
+        if subject is not None:
+            resolved.append(subject)
     return resolved
 
 
-def _date(draft: Draft, candidate: Candidate, dates, numbered, number, paragraph, document):
-    """The date of the change: in its clause, else in its sentence, else nearby, else publication."""
-    own = [d for d in dates[number] if d.value or d.precision == "unknown"]
-    chosen = _nearest(own, candidate)
+def _date(draft, candidate, dates, numbered, number, paragraph, document, texts):
+    """The date of the change: in its clause, else in a neighbouring sentence, else publication."""
+    own = [d for d in dates[number] if (d.value or d.precision == "unknown")]
+    chosen = _nearest(own, candidate, texts[number])
     if chosen is not None:
         _set_date(draft, chosen, 3)
         return
-    for other in (number + 1, number - 1):
-        if 0 <= other < len(numbered) and numbered[other][0] == paragraph:
-            usable = [d for d in dates[other] if d.value]
+    for other in (number - 1, number + 1):
+        if 0 <= other < len(numbered):
+            usable = [d for d in dates[other] if d.value and d.precision == "day"]
             if usable:
-                _set_date(draft, usable[0], 2)
+                _set_date(draft, usable[-1], 2)
                 draft.reasons.append("date taken from a neighbouring sentence")
                 return
     if document.published is not None:
@@ -144,14 +172,19 @@ def _date(draft: Draft, candidate: Candidate, dates, numbered, number, paragraph
         draft.reasons.append("no date in the report and no publication date")
 
 
-def _nearest(own: list[DateMention], candidate: Candidate) -> DateMention | None:
-    if not own:
+def _nearest(own: list[DateMention], candidate: Candidate, sentence: str) -> DateMention | None:
+    """The date in the clause of the change: after the place if any, else before the verb."""
+    start = min(candidate.place_pos, candidate.trigger_start)
+    end = max(candidate.place_pos, candidate.trigger_end)
+    before = [b.end() for b in DATE_CLAUSE.finditer(sentence[:start])]
+    after = DATE_CLAUSE.search(sentence, end)
+    low, high = max(before, default=0), after.start() if after else len(sentence)
+    inside = [d for d in own if low <= d.start < high]
+    if not inside:
         return None
-    anchor = max(candidate.place_pos, candidate.trigger_end)
-    after = [d for d in own if d.start >= min(candidate.place_pos, candidate.trigger_start)]
-    if after:
-        return min(after, key=lambda d: abs(d.start - anchor))
-    return own[-1]
+    later = [d for d in inside if d.start >= end]
+    exact = [d for d in (later or inside) if not d.relative] or (later or inside)
+    return exact[0] if later else exact[-1]
 
 
 def _set_date(draft: Draft, mention: DateMention, quality: int) -> None:
@@ -193,26 +226,34 @@ def _fold(found: list[Draft]) -> list[Draft]:
         if better.gaining:
             better.reasons = [r for r in better.reasons if r != "gaining actor not stated"]
         folded[folded.index(same)] = better
-    return [d for d in folded if not _redundant_withdrawal(d, folded)]
+    return folded
 
 
 def _same_event(a: Draft, b: Draft) -> bool:
-    if a.place.pcode != b.place.pcode or a.change != b.change:
+    if (a.place.pcode or a.place.text) != (b.place.pcode or b.place.text) or a.change != b.change:
         return False
     if a.date is None or b.date is None or a.date_quality < 3 or b.date_quality < 3:
         return True
-    return a.date[:10] == b.date[:10]
+    return _overlaps(a.date, b.date)
+
+
+def _overlaps(first: str, second: str) -> bool:
+    """Same day, or a day inside the other's week or month."""
+    def window(value: str) -> tuple[str, str]:
+        if "/" in value:
+            low, high = value.split("/")
+            return low, high
+        if len(value) == 7:
+            return f"{value}-01", f"{value}-31"
+        return value, value
+
+    (a_low, a_high), (b_low, b_high) = window(first), window(second)
+    return a_low <= b_high and b_low <= a_high
 
 
 def _rank(draft: Draft) -> tuple:
-    return (draft.date_quality, CONFIDENCE.index(draft.confidence), -min(draft.evidence))
-
-
-def _redundant_withdrawal(draft: Draft, drafts: list[Draft]) -> bool:
-    """A withdrawal from a place the same report says was taken adds nothing."""
-    return draft.change == "withdrawn" and any(
-        d.change in ("captured", "recaptured") and d.place.pcode == draft.place.pcode for d in drafts
-    )
+    precise = draft.precision == "day"
+    return (draft.date_quality, precise, CONFIDENCE.index(draft.confidence), -min(draft.evidence))
 
 
 MILITARY = ActorMention(-1, -1, "Myanmar military", "military", True)

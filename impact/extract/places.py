@@ -31,6 +31,14 @@ LEVEL_WORDS = {
     "division": "state_region",
 }
 MAX_WORDS = 3
+LEADING_WORDS = {
+    "the", "in", "on", "at", "from", "by", "of", "and", "but", "after", "before", "since",
+    "when", "while", "both", "northern", "southern", "eastern", "western", "central", "upper",
+    "lower", "north", "south", "east", "west", "near", "to", "into", "with", "as", "for",
+    "neighbouring", "neighboring", "nearby", "junta-held", "rebel-held",
+}
+LEVEL_NAMES = {"town", "township", "city", "village", "region", "state", "district",
+               "sub-township", "division", "tract"}
 DETERMINERS = {
     "a", "an", "another", "more", "one", "first", "second", "third", "fourth", "fifth", "sixth",
     "seventh", "eighth", "ninth", "tenth", "other", "several", "two", "three", "four", "five",
@@ -105,7 +113,7 @@ class PlaceIndex:
                 continue
             left = _word_before(lowered, start)
             right = _word_after(lowered, end)
-            if left in DETERMINERS:
+            if left in DETERMINERS or _person_or_longer_name(sentence, start, end):
                 continue
             inner = text.rsplit(" ", 1)[-1].lower() if " " in text else ""
             if _needs_cue(text, sentence, start) and not (left in LEFT_CUES or right in RIGHT_CUES):
@@ -176,16 +184,30 @@ def _candidate_spans(sentence: str) -> list[tuple[int, int, str]]:
     return spans
 
 
+def _person_or_longer_name(sentence: str, start: int, end: int) -> bool:
+    """A name inside a longer proper noun ("Lway Yay Oo", "Loikaw University") or a speaker."""
+    before = re.search(r"([A-Z][\w'’.-]*)\s+$", sentence[:start])
+    if before and not (
+        before[1].endswith(("'s", "’s"))
+        or before[1].lower() in LEADING_WORDS
+        or sentence[: before.start()].strip() == ""
+        and before[1].lower() in LEADING_WORDS
+    ):
+        return True
+    after = re.match(r"\s+([A-Z][\w'’-]*)", sentence[end:])
+    if after and after[1].lower() not in LEVEL_NAMES:
+        return True
+    return bool(re.match(r"\s*,?\s+(?:said|says|told|added|explained|stated)\b", sentence[end:]))
+
+
 def _needs_cue(text: str, sentence: str, start: int) -> bool:
-    """Short names, abbreviations, sentence openers and ordinary words need a place word."""
+    """Short names, abbreviations and ordinary words need a place word beside them."""
     if text.isupper():
         return True
     single = " " not in text and "-" not in text
     if single and len(text) <= 4:
         return True
-    if single and re.search(rf"\b{re.escape(text.lower())}\b", sentence):
-        return True
-    return start == 0 or sentence[:start].rstrip().endswith((".", '"', "“"))
+    return bool(single and re.search(rf"\b{re.escape(text.lower())}\b", sentence))
 
 
 def _word_before(lowered: str, start: int) -> str:
