@@ -31,7 +31,7 @@ GENERIC = re.compile(
     r"Kachin|Karenni|Rakhine|Arakan|minority|Kokang|Ta'ang|defeated|fleeing|remaining|"
     r"anti-military)\s+){0,3}(?:junta|regime|military|army|armies|troops|forces|force|soldiers|"
     r"fighters|groups|group|rebels|insurgents|guerrillas|guerillas|militia|militias|alliance|"
-    r"coalition|SAC|Tatmadaw|policemen|police)\b",
+    r"coalition|SAC|Tatmadaw|policemen|police|resistance|opposition)\b",
     re.I,
 )
 PRONOUNS = re.compile(

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from impact.extract.actors_in_text import ActorMention
-from impact.extract.places import Mention
+from impact.extract.places import Mention, title_case
 
 CONTROL = r"\s+(?:\w+\s+){0,2}?control\s+(?:of|over)"
 CAPTURE = (
@@ -63,7 +63,7 @@ NOUN_CHANGE = {
     "hand-over": "handed over",
 }
 UNDER_CONTROL = re.compile(
-    r"\b(?:is|are|was|were|now|came|come|fell|remains?|been)\s+(?:\w+\s+){0,2}?under\s+"
+    r"\b(?:is|are|now|came|come|fell)\s+(?:\w+\s+){0,2}?under\s+"
     r"(?:the\s+)?(?P<who>[\w'’ -]{0,60}?)\s*control\b",
     re.I,
 )
@@ -83,7 +83,7 @@ TOWN_ANAPHORA = re.compile(
     re.I,
 )
 SUBJECT_ANAPHORA = re.compile(
-    r"(?:^|\b)(?:the\s+)?(?:entire\s+|whole\s+)?(?P<word>town|city|township|it)\s*$", re.I
+    r"(?:\b[Tt]he\s+(?:entire\s+|whole\s+)?(?P<word>town|city|township)|\b(?P<it>[Ii]t))\s*$"
 )
 NEGATION = re.compile(
     r"\b(?:not|never|no\s+longer|failed|fail|fails|unable|could\s+not|couldn't|cannot|can't|"
@@ -255,6 +255,9 @@ def _object_places(sentence: str, match: re.Match, places: list[Mention]):
         if word == "it" or not re.match(r"\s*(?:of|'s|’s)\b", rest):
             return [(None, word, end + anaphor.start("word"), True)]
     chosen = []
+    unknown = _unlisted_place(sentence, end, places)
+    if unknown is not None:
+        return [(unknown, unknown.text, unknown.start, False)]
     for place in places:
         if not end <= place.start < min(limit, end + 120):
             continue
@@ -269,10 +272,8 @@ def _object_places(sentence: str, match: re.Match, places: list[Mention]):
             continue
         if not ousting and (FACILITY.search(between) or _facility_after(sentence, place)):
             return []
-        if re.search(r"\b(?:in|near|outside|around|inside)\b", between) and between.strip() not in (
-            "in",
-            "at",
-        ):
+        located = re.search(r"\b(?:in|near|outside|around|inside)\b", between, re.I)
+        if located and not ousting and between.strip().lower() not in ("in", "at"):
             return []
         chosen.append((place, place.text, place.start, False))
     return chosen
@@ -288,17 +289,18 @@ def _subject_place(sentence: str, start: int, places: list[Mention]):
     if relative:
         subject = before[max(0, relative.start() - 120): relative.start()]
         clause_start = max(0, relative.start() - 120)
+    masked = re.sub(r",[^,]{1,150},", lambda m: " " * len(m[0]), sentence[:start])
     bare = re.sub(
         r"\s+(?:was|were|had|has|have|is|are|been|being|also|then|now|finally|briefly|"
         r"completely|fully|reportedly|later|quickly|largely)\b",
         "",
-        subject,
+        masked[clause_start:] if not relative else subject,
         flags=re.I,
     ).rstrip(" ,")
     anaphor = SUBJECT_ANAPHORA.search(bare)
+    word = anaphor and (anaphor["word"] or "it").lower()
     if anaphor and not relative:
-        return None, anaphor["word"].lower(), start, True
-    masked = re.sub(r",[^,]{1,150},", lambda m: " " * len(m[0]), sentence[:start])
+        return None, word, start, True
     named = [
         p for p in places if clause_start <= p.start < start and masked[p.start: p.end].strip()
     ]
@@ -309,8 +311,49 @@ def _subject_place(sentence: str, start: int, places: list[Mention]):
             return None
         return place, place.text, place.start, False
     if anaphor:
-        return None, anaphor["word"].lower(), start, True
+        return None, word, start, True
+    unlisted = re.search(
+        r"(?:^|\b(?:said|that)\s+)(?P<name>[A-Z][a-z'’-]{2,}(?:\s+[A-Z][a-z'’-]+){0,2})"
+        r"(?:\s+(?:village|town))?$",
+        bare.strip(),
+    )
+    if unlisted and not title_case(sentence) and not NOT_PLACE_WORDS.search(unlisted["name"]):
+        offset = before.find(unlisted["name"], clause_start)
+        if offset >= 0:
+            name = unlisted["name"]
+            mention = Mention(offset, offset + len(name), name, "", "unresolved", None, None, None, False)
+            return mention, name, offset, False
     return None
+
+
+UNLISTED = re.compile(
+    r"\s*(?:the\s+(?:\w+\s+)?(?:town|city|village)\s+of\s+)?"
+    r"(?P<name>[A-Z][a-z'’-]{2,}(?:\s+[A-Z][a-z'’-]+){0,2})(?P<kind>\s+(?:town|village|city)\b)?"
+)
+NOT_PLACE_WORDS = re.compile(
+    r"\b(?:January|February|March|April|May|June|July|August|September|October|November|"
+    r"December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|Brigadier|General|"
+    r"Colonel|Major|Captain|Lieutenant|Commander|The|This|That|Its|Their|His|Her|Light|Infantry|"
+    r"Battalion|Regiment|Division|Command|Police|Station|Airport|Base|Camp|Hill|Bridge|Gate)\b"
+)
+
+
+def _unlisted_place(sentence: str, end: int, places: list[Mention]) -> Mention | None:
+    """A name right after the verb that the gazetteer does not know ("captured Laukkai")."""
+    match = UNLISTED.match(sentence, end)
+    if not match or title_case(sentence) or any(p.start < match.end("name") and p.end > match.start("name") for p in places):
+        return None
+    name = match["name"]
+    rest = sentence[match.end():]
+    if NOT_PLACE_WORDS.search(name) or re.match(r"\s*(?:'s|’s|[A-Z(])", rest):
+        return None
+    if re.search(r"\b(?:Army|Force|Forces|Front|Alliance|Union|Council|Government)\b", name):
+        return None
+    if not match["kind"] and not re.match(r"\s*(?:[,.;]|on\b|in\b|after\b|from\b|and\b|$)", rest):
+        return None
+    return Mention(
+        match.start("name"), match.end("name"), name, "", "unresolved", None, None, None, False
+    )
 
 
 def _facility_after(sentence: str, place: Mention) -> bool:
@@ -382,22 +425,37 @@ JOINERS = (
 
 
 def _subject(before: list[ActorMention], sentence: str, start: int) -> list[ActorMention]:
-    """The acting subject: the first actor of the sentence not governed by a preposition."""
+    """The acting subject: the first actor of the verb's clause not governed by a preposition,
+    else the first such actor of the sentence."""
+    clause_start = max((m.end() for m in CLAUSE_BREAK.finditer(sentence[:start])), default=0)
+    opening = re.match(r"\s*(?:\w+\s+){0,3}", sentence[clause_start:start])
+    local = [a for a in before if clause_start <= a.start <= clause_start + len(opening[0])]
+    return _first_subject(local, sentence) or _first_subject(before, sentence) or before[:1]
+
+
+def _first_subject(before: list[ActorMention], sentence: str) -> list[ActorMention]:
     for index, actor in enumerate(before):
         preceding = sentence[max(0, actor.start - 12): actor.start].lower()
-        if re.search(r"\b(?:by|from|against|on|of|to|at|in|for|with|into|toward|towards|than)\s+(?:the\s+)?$", preceding):
+        if re.search(
+            r"\b(?:by|from|against|on|of|to|at|in|for|with|into|toward|towards|than)\s+(?:the\s+)?$",
+            preceding,
+        ):
             continue
         if sentence[actor.end: actor.end + 2] in ("'s", "’s"):
+            continue
+        if actor.pronoun and actor.text.lower() in ("them", "their", "its", "our"):
             continue
         group = [actor]
         for follower in before[index + 1:]:
             gap = sentence[group[-1].end: follower.start]
-            if re.fullmatch(r"\s*(?:,|and|,\s*and|&)\s*(?:the\s+)?", gap) or re.fullmatch(r"\s*\(\s*", gap):
+            if re.fullmatch(r"\s*(?:,|and|,\s*and|&)\s*(?:the\s+)?", gap) or re.fullmatch(
+                r"\s*\(\s*", gap
+            ):
                 group.append(follower)
             else:
                 break
         return group
-    return before[:1]
+    return []
 
 
 def _under_control(sentence: str, match: re.Match, places, actors) -> list[Candidate]:

@@ -113,8 +113,9 @@ def _focus_place(places, texts, number: int, position: int, candidate: Candidate
         townships = [m for m in sentence if m.level == "township"]
         if townships:
             return townships[-1]
-    if found:
-        return found[-1].place
+    listed = [d for d in found if d.place.pcode]
+    if listed:
+        return listed[-1].place
     counts: dict[str, list] = {}
     for earlier in range(number + 1):
         for order, mention in enumerate(places[earlier]):

@@ -97,6 +97,7 @@ class PlaceIndex:
     def mentions(self, sentences: list[str]) -> list[list[Mention]]:
         """The place mentions of each sentence, longest match first, regions resolved."""
         spans = [_candidate_spans(s) for s in sentences]
+        self.titles = {s for s in sentences if title_case(s)}
         self.key_of([text for found in spans for _, _, text in found])
         raw = [self._match(sentence, found) for sentence, found in zip(sentences, spans, strict=True)]
         regions = {m.pcode for found in raw for m in found if m.level == "state_region"}
@@ -113,7 +114,8 @@ class PlaceIndex:
                 continue
             left = _word_before(lowered, start)
             right = _word_after(lowered, end)
-            if left in DETERMINERS or _person_or_longer_name(sentence, start, end):
+            longer = sentence not in self.titles and _person_or_longer_name(sentence, start, end)
+            if left in DETERMINERS or longer:
                 continue
             inner = text.rsplit(" ", 1)[-1].lower() if " " in text else ""
             if _needs_cue(text, sentence, start) and not (left in LEFT_CUES or right in RIGHT_CUES):
@@ -182,6 +184,13 @@ def _candidate_spans(sentence: str) -> list[tuple[int, int, str]]:
                 continue
             spans.append((start, last, between))
     return spans
+
+
+def title_case(sentence: str) -> bool:
+    """Headlines in Title Case capitalise every word, so capitals say nothing about names."""
+    words = re.findall(r"[A-Za-z][\w'’-]*", sentence)
+    long = [w for w in words if len(w) > 3]
+    return len(long) >= 3 and sum(w[0].isupper() for w in long) >= 0.8 * len(long)
 
 
 def _person_or_longer_name(sentence: str, start: int, end: int) -> bool:
