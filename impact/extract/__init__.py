@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from impact.actors import canonical_actors, load_actors
 from impact.errors import InputFileError
 from impact.extract.actors_in_text import ActorMention
 from impact.extract.documents import looks_like_html, read_document, split_header, strip_markup
@@ -45,36 +46,51 @@ class Extractor:
         label = document.source or "text"
         return [
             Sourced(d, label, self.namer.names(d.gaining), self.namer.names(d.losing))
-            for d in drafts_of(document, self.index)
+            for d in drafts_of(document, self.index, self.namer.side)
         ]
 
 
 class ActorNamer:
-    """Canonical actor names from the project's actors table when there is one.
+    """Canonical actor names from the project's actors table.
 
-    Without the table an actor keeps the words the report used.
+    A common phrase the table does not list ("the junta's military", "rebels") takes the
+    table's name for its side's unnamed forces; a proper name it does not list keeps the words
+    the report used.
     """
 
     def __init__(self) -> None:
-        self.known: dict[str, str] = {}
-        try:
-            from impact.actors import canonical_actors, load_actors
-        except ImportError:
-            self.canonical = None
-            return
-        self.canonical, self.table = canonical_actors, load_actors()
+        self.table = load_actors()
+        self.known: dict[str, str | None] = {}
+        fallback = canonical_actors(pd.Series(["junta", "resistance forces"]), self.table)
+        self.generic = {
+            side: name
+            for side, name, known in zip(
+                ("military", "resistance"), fallback["actor"], fallback["known"], strict=True
+            )
+            if known
+        }
+
+    def side(self, actor: ActorMention) -> str:
+        """The actor's side in the table, else the side its words suggest."""
+        self.names([actor])
+        name = self.known.get(actor.text)
+        if name is not None and name in self.table.rows.index:
+            return str(self.table.rows.at[name, "side"])
+        return actor.side
 
     def names(self, actors: list[ActorMention]) -> list[str]:
-        texts = [a.text for a in actors]
-        if self.canonical is not None:
-            todo = sorted({t for t in texts if t not in self.known})
-            if todo:
-                found = self.canonical(pd.Series(todo, dtype="string"), self.table)
-                for text, (_, row) in zip(todo, found.iterrows(), strict=True):
-                    known = bool(row.get("known", False)) and not pd.isna(row.get("actor"))
-                    self.known[text] = str(row["actor"]) if known else text
-            texts = [self.known[t] for t in texts]
-        return list(dict.fromkeys(texts))
+        todo = sorted({a.text for a in actors if a.text not in self.known})
+        if todo:
+            found = canonical_actors(pd.Series(todo, dtype="string"), self.table)
+            for text, actor, known in zip(todo, found["actor"], found["known"], strict=True):
+                self.known[text] = str(actor) if known and not pd.isna(actor) else None
+        named = []
+        for actor in actors:
+            name = self.known[actor.text]
+            if name is None and actor.generic:
+                name = self.generic.get(actor.side)
+            named.append(name or actor.text)
+        return list(dict.fromkeys(named))
 
 
 def extract_events(

@@ -44,8 +44,13 @@ class Draft:
     confidence: str = "high"
 
 
-def drafts_of(document: Document, index: PlaceIndex) -> list[Draft]:
-    """The changes a report states, one draft per place, change and date."""
+def drafts_of(document: Document, index: PlaceIndex, side=None) -> list[Draft]:
+    """The changes a report states, one draft per place, change and date.
+
+    `side` names an actor mention's side (from the actors table); by default the side its own
+    words suggest.
+    """
+    side = side or (lambda actor: actor.side)
     numbered = document.sentences
     texts = [text for _, _, text in numbered]
     places = index.mentions(texts)
@@ -69,7 +74,7 @@ def drafts_of(document: Document, index: PlaceIndex) -> list[Draft]:
                 _resolve_pronouns(candidate.losing, actors, number),
                 reasons=list(candidate.reasons),
             )
-            if draft.change == "captured" and {a.side for a in draft.gaining} == {"military"}:
+            if draft.change == "captured" and {side(a) for a in draft.gaining} == {"military"}:
                 draft.change = "recaptured"
             _date(draft, candidate, dates, numbered, number, paragraph, document, texts)
             if number in denied.get(place.pcode, set()):
@@ -77,7 +82,7 @@ def drafts_of(document: Document, index: PlaceIndex) -> list[Draft]:
             _rate(draft, candidate)
             found.append(draft)
     folded = _fold(found)
-    fill_sides(folded, actors)
+    fill_sides(folded, actors, side)
     return folded
 
 
@@ -137,15 +142,12 @@ def _resolve_pronouns(listed: list[ActorMention], actors: list[list[ActorMention
             resolved.append(actor)
             continue
         same = [a for a in actors[number] if a.end <= actor.start and not a.pronoun]
-        subject = same[0] if same else None
+        named = [a for a in same if not a.generic]
+        subject = (named or same or [None])[0]
         back = number - 1
         while subject is None and back >= max(0, number - 6):
-            if actors[back]:
-                first = actors[back][0]
-                subject = None if first.pronoun else first
-                if subject is None:
-                    named = [a for a in actors[back] if not a.pronoun]
-                    subject = None if back > 0 and not named else None
+            if actors[back] and not actors[back][0].pronoun:
+                subject = actors[back][0]
             back -= 1
         if subject is not None:
             resolved.append(subject)
@@ -260,21 +262,25 @@ def _rank(draft: Draft) -> tuple:
 MILITARY = ActorMention(-1, -1, "Myanmar military", "military", True)
 
 
-def fill_sides(drafts: list[Draft], actors: list[list[ActorMention]]) -> None:
+def fill_sides(drafts: list[Draft], actors: list[list[ActorMention]], side) -> None:
     """Name the other side when the report leaves it implicit: a town the resistance took was
     the military's; one the military took back was held by the resistance group the report
     names most."""
     named = [a for sentence in actors for a in sentence if not a.pronoun]
-    has_military = any(a.side == "military" for a in named)
-    resistance = [a for a in named if a.side == "resistance"]
+    has_military = any(side(a) == "military" for a in named)
+    resistance = [a for a in named if side(a) == "resistance"]
     specific = [a for a in resistance if not a.generic] or resistance
     counts: dict[str, int] = {}
     for actor in specific:
         counts[actor.text] = counts.get(actor.text, 0) + 1
     main = max(specific, key=lambda a: counts[a.text]) if specific else None
     for draft in drafts:
-        gaining = {a.side for a in draft.gaining}
-        losing = {a.side for a in draft.losing}
+        gaining = {side(a) for a in draft.gaining}
+        losing = {side(a) for a in draft.losing}
+        if draft.change in ("captured", "recaptured") and not draft.gaining:
+            if losing == {"resistance"} and has_military:
+                draft.gaining, draft.change = [MILITARY], "recaptured"
+                draft.reasons = [r for r in draft.reasons if r != "gaining actor not stated"]
         if draft.change in ("captured", "recaptured") and not draft.losing:
             if gaining == {"resistance"} and has_military:
                 draft.losing = [MILITARY]
