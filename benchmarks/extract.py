@@ -126,7 +126,9 @@ def _actors_agree(predicted: str, expected: str) -> bool:
         if _fold(name) in found or any(_fold(name) in f or f in _fold(name) for f in found if f):
             return True
         initials = "".join(w[0] for w in re.findall(r"[A-Z][\w']*", name) if w[0].isupper())
-        if len(initials) >= 2 and any(re.search(rf"\b{initials}\b", p) for p in str(predicted).split("; ")):
+        if len(initials) >= 2 and any(
+            re.search(rf"\b{initials}\b", p) for p in str(predicted).split("; ")
+        ):
             return True
     return False
 
@@ -137,8 +139,10 @@ def _fold(text: str) -> str:
 
 def table(result: dict) -> str:
     """The measures as a Markdown table."""
-    lines = ["| measure | precision | recall | right | predicted | found | expected |",
-        "|---|---|---|---|---|---|---|",]
+    lines = [
+        "| measure | precision | recall | right | predicted | found | expected |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for name, counts in result["measures"].items():
         lines.append(
             f"| {name} | {counts.precision:.0%} | {counts.recall:.0%} | {counts.right} | "
@@ -168,12 +172,16 @@ def main() -> None:
     result = score(predicted, args.corpus)
     articles = list((args.corpus / "articles").glob("*.txt"))
     negatives = sum(p.stem.startswith("n") for p in articles)
-    print(f"corpus: {len(articles)} reports ({len(articles) - negatives} with changes, {negatives} negative)")
+    print(
+        f"corpus: {len(articles)} reports ({len(articles) - negatives} with changes, {negatives} negative)"
+    )
     print(table(result))
     print("false events:", result["false_events"])
     if args.speed:
         seconds = speed(extractor, args.corpus, args.speed)
-        print(f"speed: {args.speed} reports in {seconds:.1f} s (+ {built:.1f} s to build the index)")
+        print(
+            f"speed: {args.speed} reports in {seconds:.1f} s (+ {built:.1f} s to build the index)"
+        )
 
 
 if __name__ == "__main__":

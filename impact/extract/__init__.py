@@ -25,10 +25,10 @@ from impact.extract.actors_in_text import ActorMention
 from impact.extract.documents import looks_like_html, read_document, split_header, strip_markup
 from impact.extract.drafts import drafts_of
 from impact.extract.places import PlaceIndex
-from impact.extract.rows import COLUMNS, Sourced, empty_rows, to_rows
+from impact.extract.rows import COLUMNS, Sourced, empty_rows, to_rows, write_drafts
 from impact.reference import Reference, load_reference
 
-__all__ = ["COLUMNS", "Extractor", "extract_events", "extract_files"]
+__all__ = ["COLUMNS", "Extractor", "extract_events", "extract_files", "write_drafts"]
 
 
 class Extractor:
@@ -79,6 +79,8 @@ class ActorNamer:
         return actor.side
 
     def names(self, actors: list[ActorMention]) -> list[str]:
+        """Canonical names, the named groups only when the report names any."""
+        actors = [a for a in actors if not a.generic] or actors
         todo = sorted({a.text for a in actors if a.text not in self.known})
         if todo:
             found = canonical_actors(pd.Series(todo, dtype="string"), self.table)
@@ -143,11 +145,12 @@ def _read_text(path: str | Path) -> str:
     try:
         data = file.read_bytes()
     except OSError as error:
-        raise InputFileError(f"cannot read the report ({error.strerror})", file=str(file)) from error
+        raise InputFileError(
+            f"cannot read the report ({error.strerror})", file=str(file)
+        ) from error
     for encoding in ("utf-8-sig", "cp1252"):
         try:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
     return data.decode("utf-8", errors="replace")
-

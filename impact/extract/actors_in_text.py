@@ -20,9 +20,45 @@ ORG = re.compile(
 )
 ACRONYM = re.compile(r"\b[A-Z]{2,6}s?\b(?:-[A-Z0-9]+)?")
 NOT_ACTORS = {
-    "AFP", "AP", "RFA", "DVB", "BBC", "KNG", "UN", "US", "UK", "TV", "MRTV", "CDM", "IDP", "IDPS",
-    "ASEAN", "BGB", "GAD", "NCA", "IEC", "HQ", "UNHCR", "NGO", "AM", "PM", "OK", "DMG", "BNI",
-    "MNJ", "CNN", "AFPS", "USA", "EAO", "EAOS", "ID", "IT", "GNLM", "MOC", "ROC", "RMC",
+    "AFP",
+    "AP",
+    "RFA",
+    "DVB",
+    "BBC",
+    "KNG",
+    "UN",
+    "US",
+    "UK",
+    "TV",
+    "MRTV",
+    "CDM",
+    "IDP",
+    "IDPS",
+    "ASEAN",
+    "BGB",
+    "GAD",
+    "NCA",
+    "IEC",
+    "HQ",
+    "UNHCR",
+    "NGO",
+    "AM",
+    "PM",
+    "OK",
+    "DMG",
+    "BNI",
+    "MNJ",
+    "CNN",
+    "AFPS",
+    "USA",
+    "EAO",
+    "EAOS",
+    "ID",
+    "IT",
+    "GNLM",
+    "MOC",
+    "ROC",
+    "RMC",
 }
 GENERIC = re.compile(
     r"\b(?:the\s+)?(?:(?:Myanmar|Burmese|Myanmar's|junta|junta's|regime|regime's|military|"
@@ -31,7 +67,7 @@ GENERIC = re.compile(
     r"Kachin|Karenni|Rakhine|Arakan|minority|Kokang|Ta'ang|defeated|fleeing|remaining|"
     r"anti-military)\s+){0,3}(?:junta|regime|military|army|armies|troops|forces|force|soldiers|"
     r"fighters|groups|group|rebels|insurgents|guerrillas|guerillas|militia|militias|alliance|"
-    r"coalition|SAC|Tatmadaw|policemen|police|resistance|opposition)\b",
+    r"coalition|SAC|Tatmadaw|policemen|police|resistance|opposition|enemy|enemies)\b",
     re.I,
 )
 PRONOUNS = re.compile(
@@ -69,7 +105,9 @@ def find_actors(sentence: str) -> list[ActorMention]:
     found: list[ActorMention] = []
     for match in ORG.finditer(sentence):
         text = _trim_org(match[0])
-        start = match.end() - len(text) if not match["abbr"] else match.start() + match[0].find(text)
+        start = (
+            match.end() - len(text) if not match["abbr"] else match.start() + match[0].find(text)
+        )
         found.append(ActorMention(start, start + len(text), text, _side_of_name(text), False))
     for match in ACRONYM.finditer(sentence):
         if match[0].rstrip("s") in NOT_ACTORS or match[0] in NOT_ACTORS:
@@ -83,7 +121,7 @@ def find_actors(sentence: str) -> list[ActorMention]:
 
 
 def side_of(text: str) -> str:
-    """"resistance", "military" or "" from the words of an actor mention."""
+    """ "resistance", "military" or "" from the words of an actor mention."""
     if re.search(r"pro-junta|pro-regime|pro-military|Pyu Saw|junta-aligned", text, re.I):
         return "military"
     if RESISTANCE_WORDS.search(text):
@@ -109,9 +147,25 @@ def _side_of_name(text: str) -> str:
 def _trim_org(text: str) -> str:
     """Drop leading sentence words ("The", "On Monday the") from an organisation name."""
     words = text.split()
-    while len(words) > 1 and words[0].lower() in ("the", "a", "an", "on", "in", "and", "but",
-                                                   "while", "after", "said", "by", "of", "from",
-                                                   "with", "that", "when", "its"):
+    while len(words) > 1 and words[0].lower() in (
+        "the",
+        "a",
+        "an",
+        "on",
+        "in",
+        "and",
+        "but",
+        "while",
+        "after",
+        "said",
+        "by",
+        "of",
+        "from",
+        "with",
+        "that",
+        "when",
+        "its",
+    ):
         words = words[1:]
     return " ".join(words)
 

@@ -34,6 +34,7 @@ RECAPTURE = (
 )
 HANDOVER = (
     r"handed\s+(?:over|back)|hand\s+(?:over|back)|hands\s+(?:over|back)|"
+    r"(?:handed|hands|returned|returns)(?=\s+(?:[\w'’-]+\s+){1,3}(?:over|back)\b)|"
     r"transferred\s+(?:administrative\s+)?control\s+of|ceded|relinquished"
 )
 WITHDRAW = (
@@ -199,11 +200,13 @@ def _change_and_form(match: re.Match, sentence: str) -> tuple[str, str]:
     if match["fall"]:
         return "captured", "fall"
     change = "recaptured" if match["recaptured"] else "captured"
-    if PASSIVE_AUX.search(before) or re.match(r"\s+by\b", sentence[match.end():]):
+    if PASSIVE_AUX.search(before) or re.match(r"\s+by\b", sentence[match.end() :]):
         return change, "passive"
-    if re.match(r"(?:seized|captured|taken|overrun|occupied|liberated|retaken|recaptured)$", word) and (
+    if re.match(
+        r"(?:seized|captured|taken|overrun|occupied|liberated|retaken|recaptured)$", word
+    ) and (
         re.search(r"\b(?:town|city|township|it)\s*,?\s*$", before, re.I)
-        and not re.match(r"\s+(?:the|a|an|[A-Z])", sentence[match.end():])
+        and not re.match(r"\s+(?:the|a|an|[A-Z])", sentence[match.end() :])
     ):
         return change, "passive"
     return change, "active"
@@ -221,7 +224,7 @@ def _hedged(before: str, sentence: str, match: re.Match) -> bool:
         return True
     if MODAL.search(clause):
         return True
-    after = sentence[match.end(): match.end() + 25]
+    after = sentence[match.end() : match.end() + 25]
     return bool(re.match(r"\s*(?:attempt|bid|effort|operation|offensive)", after, re.I))
 
 
@@ -229,7 +232,7 @@ def _clause(sentence: str, start: int, end: int) -> str:
     before = sentence[:start]
     clause_start = max((m.end() for m in CLAUSE_BREAK.finditer(before)), default=0)
     after = CLAUSE_BREAK.search(sentence, end)
-    return sentence[clause_start: after.start() if after else len(sentence)]
+    return sentence[clause_start : after.start() if after else len(sentence)]
 
 
 def _object_places(sentence: str, match: re.Match, places: list[Mention]):
@@ -239,7 +242,7 @@ def _object_places(sentence: str, match: re.Match, places: list[Mention]):
     end = match.end()
     ousting = bool(OUSTING.match(match[0]))
     if ousting:
-        source = list(re.finditer(r"\b(?:from|out\s+of)\s+", sentence[end: end + 160]))
+        source = list(re.finditer(r"\b(?:from|out\s+of)\s+", sentence[end : end + 160]))
         if not source:
             return []
         end += source[-1].end()
@@ -248,9 +251,9 @@ def _object_places(sentence: str, match: re.Match, places: list[Mention]):
     anaphor = TOWN_ANAPHORA.match(sentence[end:])
     if anaphor:
         word = anaphor["word"].lower()
-        rest = sentence[end + anaphor.end():]
+        rest = sentence[end + anaphor.end() :]
         named = [p for p in places if p.start >= end + anaphor.end()]
-        if named and re.fullmatch(r"\s+of\s+", sentence[end + anaphor.end(): named[0].start]):
+        if named and re.fullmatch(r"\s+of\s+", sentence[end + anaphor.end() : named[0].start]):
             return [(named[0], named[0].text, named[0].start, False)]
         if word == "it" or not re.match(r"\s*(?:of|'s|’s)\b", rest):
             return [(None, word, end + anaphor.start("word"), True)]
@@ -261,14 +264,16 @@ def _object_places(sentence: str, match: re.Match, places: list[Mention]):
     for place in places:
         if not end <= place.start < min(limit, end + 120):
             continue
-        between = sentence[end: place.start]
+        between = sentence[end : place.start]
         if chosen:
-            joined = sentence[chosen[-1][0].end: place.start]
+            joined = sentence[chosen[-1][0].end : place.start]
             if re.fullmatch(r"\s*(?:town|township|city|village)?s?\s*(?:,|and|,\s*and)\s*", joined):
                 chosen.append((place, place.text, place.start, False))
                 continue
             break
-        if re.match(r"\s*(?:town|township|city|region|state)?(?:'s|’s)", sentence[place.end:], re.I):
+        if re.match(
+            r"\s*(?:town|township|city|region|state)?(?:'s|’s)", sentence[place.end :], re.I
+        ):
             continue
         if not ousting and (FACILITY.search(between) or _facility_after(sentence, place)):
             return []
@@ -282,12 +287,14 @@ def _object_places(sentence: str, match: re.Match, places: list[Mention]):
 def _subject_place(sentence: str, start: int, places: list[Mention]):
     """The place a passive verb or "fell" is said of: the subject of its clause."""
     before = sentence[:start]
-    breaks = [m.end() for m in CLAUSE_BREAK.finditer(before) if m[0].lower() not in ("that", "which")]
+    breaks = [
+        m.end() for m in CLAUSE_BREAK.finditer(before) if m[0].lower() not in ("that", "which")
+    ]
     clause_start = max(breaks, default=0)
     subject = before[clause_start:]
     relative = re.search(r"\b(?:which|that)\s+(?:\w+\s+){0,3}$", before, re.I)
     if relative:
-        subject = before[max(0, relative.start() - 120): relative.start()]
+        subject = before[max(0, relative.start() - 120) : relative.start()]
         clause_start = max(0, relative.start() - 120)
     masked = re.sub(r",[^,]{1,150},", lambda m: " " * len(m[0]), sentence[:start])
     bare = re.sub(
@@ -302,11 +309,11 @@ def _subject_place(sentence: str, start: int, places: list[Mention]):
     if anaphor and not relative:
         return None, word, start, True
     named = [
-        p for p in places if clause_start <= p.start < start and masked[p.start: p.end].strip()
+        p for p in places if clause_start <= p.start < start and masked[p.start : p.end].strip()
     ]
     if named:
         place = named[-1]
-        head = sentence[max(clause_start, place.start - 80): place.start]
+        head = sentence[max(clause_start, place.start - 80) : place.start]
         if _facility_after(sentence, place) or FACILITY.search(head):
             return None
         return place, place.text, place.start, False
@@ -321,7 +328,9 @@ def _subject_place(sentence: str, start: int, places: list[Mention]):
         offset = before.find(unlisted["name"], clause_start)
         if offset >= 0:
             name = unlisted["name"]
-            mention = Mention(offset, offset + len(name), name, "", "unresolved", None, None, None, False)
+            mention = Mention(
+                offset, offset + len(name), name, "", "unresolved", None, None, None, False
+            )
             return mention, name, offset, False
     return None
 
@@ -341,10 +350,14 @@ NOT_PLACE_WORDS = re.compile(
 def _unlisted_place(sentence: str, end: int, places: list[Mention]) -> Mention | None:
     """A name right after the verb that the gazetteer does not know ("captured Laukkai")."""
     match = UNLISTED.match(sentence, end)
-    if not match or title_case(sentence) or any(p.start < match.end("name") and p.end > match.start("name") for p in places):
+    if (
+        not match
+        or title_case(sentence)
+        or any(p.start < match.end("name") and p.end > match.start("name") for p in places)
+    ):
         return None
     name = match["name"]
-    rest = sentence[match.end():]
+    rest = sentence[match.end() :]
     if NOT_PLACE_WORDS.search(name) or re.match(r"\s*(?:'s|’s|[A-Z(])", rest):
         return None
     if re.search(r"\b(?:Army|Force|Forces|Front|Alliance|Union|Council|Government)\b", name):
@@ -362,14 +375,14 @@ def _facility_after(sentence: str, place: Mention) -> bool:
         re.match(
             r"\s*(?:town|township|city)?'?s?\s*(?:military\s+|army\s+|junta\s+|regime\s+)?"
             + FACILITY.pattern,
-            sentence[place.end:],
+            sentence[place.end :],
             re.I,
         )
     )
 
 
 def _assign_actors(candidate: Candidate, sentence: str, match: re.Match, form: str, actors) -> None:
-    after = sentence[match.end():]
+    after = sentence[match.end() :]
     before_actors = [a for a in actors if a.end <= match.start()]
     if form in ("passive", "fall", "noun"):
         by = re.search(r"\b(?:by|to)\b", after[:160])
@@ -394,7 +407,9 @@ def _assign_actors(candidate: Candidate, sentence: str, match: re.Match, form: s
     source = re.search(r"\bfrom\s+(?:the\s+)?", after[:200])
     if source and form not in ("withdraw",):
         losing = _actor_list(actors, match.end() + source.end(), sentence, limit=40)
-        if not losing and re.match(r"(?:military|army|junta|regime)\b", after[source.end():], re.I):
+        if not losing and re.match(
+            r"(?:military|army|junta|regime)\b", after[source.end() :], re.I
+        ):
             losing = [a for a in actors if a.start >= match.end() + source.start()][:1]
         candidate.losing = losing or candidate.losing
 
@@ -407,7 +422,7 @@ def _actor_list(actors, start: int, sentence: str, limit: int = 80) -> list[Acto
     for actor in actors:
         if actor.start < start:
             continue
-        gap = sentence[position: actor.start]
+        gap = sentence[position : actor.start]
         if not listed:
             if actor.start - start > limit or re.search(r"[.;]", gap):
                 break
@@ -435,19 +450,19 @@ def _subject(before: list[ActorMention], sentence: str, start: int) -> list[Acto
 
 def _first_subject(before: list[ActorMention], sentence: str) -> list[ActorMention]:
     for index, actor in enumerate(before):
-        preceding = sentence[max(0, actor.start - 12): actor.start].lower()
+        preceding = sentence[max(0, actor.start - 12) : actor.start].lower()
         if re.search(
             r"\b(?:by|from|against|on|of|to|at|in|for|with|into|toward|towards|than)\s+(?:the\s+)?$",
             preceding,
         ):
             continue
-        if sentence[actor.end: actor.end + 2] in ("'s", "’s"):
+        if sentence[actor.end : actor.end + 2] in ("'s", "’s"):
             continue
         if actor.pronoun and actor.text.lower() in ("them", "their", "its", "our"):
             continue
         group = [actor]
-        for follower in before[index + 1:]:
-            gap = sentence[group[-1].end: follower.start]
+        for follower in before[index + 1 :]:
+            gap = sentence[group[-1].end : follower.start]
             if re.fullmatch(r"\s*(?:,|and|,\s*and|&)\s*(?:the\s+)?", gap) or re.fullmatch(
                 r"\s*\(\s*", gap
             ):

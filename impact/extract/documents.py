@@ -19,8 +19,24 @@ ABBREVIATIONS = (
     r"(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Mr|Mrs|Ms|Dr|Gen|Lt|Col|Maj|Capt|Brig"
     r"|Sgt|Sen|Gov|St|No|Nos|Vol|approx|vs|etc|U\.S|U\.N|a\.m|p\.m|i\.e|e\.g)"
 )
-SENTENCE_END = re.compile(r"(?<=[.!?][\"'”’)])\s+(?=[\"'“‘(]?[A-Z0-9])|(?<=[.!?])\s+(?=[\"'“‘(]?[A-Z0-9])")
-BLOCK_TAGS = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "article", "section"}
+SENTENCE_END = re.compile(
+    r"(?<=[.!?][\"'”’)])\s+(?=[\"'“‘(]?[A-Z0-9])|(?<=[.!?])\s+(?=[\"'“‘(]?[A-Z0-9])"
+)
+BLOCK_TAGS = {
+    "p",
+    "div",
+    "br",
+    "li",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "tr",
+    "article",
+    "section",
+}
 SKIPPED_TAGS = {"script", "style", "nav", "footer", "header", "aside", "noscript", "form"}
 
 

@@ -102,7 +102,9 @@ def _denied_sentences(texts: list[str], places: list[list[Mention]]) -> dict[str
     return denied
 
 
-def _focus_place(places, texts, number: int, position: int, candidate: Candidate, found: list[Draft]):
+def _focus_place(
+    places, texts, number: int, position: int, candidate: Candidate, found: list[Draft]
+):
     """The place "the town" or "it" stands for.
 
     "it" after a town named in the same sentence is that town; otherwise the place the report
@@ -125,7 +127,9 @@ def _focus_place(places, texts, number: int, position: int, candidate: Candidate
     for earlier in range(number + 1):
         for order, mention in enumerate(places[earlier]):
             if mention.level in wanted and (earlier < number or mention.start < position):
-                entry = counts.setdefault(mention.pcode or mention.text, [0, (earlier, order), mention])
+                entry = counts.setdefault(
+                    mention.pcode or mention.text, [0, (earlier, order), mention]
+                )
                 entry[0] += 1
     if not counts:
         return None
@@ -242,6 +246,7 @@ def _same_event(a: Draft, b: Draft) -> bool:
 
 def _overlaps(first: str, second: str) -> bool:
     """Same day, or a day inside the other's week or month."""
+
     def window(value: str) -> tuple[str, str]:
         if "/" in value:
             low, high = value.split("/")
@@ -259,6 +264,7 @@ def _rank(draft: Draft) -> tuple:
     return (draft.date_quality, precise, CONFIDENCE.index(draft.confidence), -min(draft.evidence))
 
 
+ENEMY = re.compile(r"\benem(?:y|ies)\b", re.I)
 MILITARY = ActorMention(-1, -1, "Myanmar military", "military", True)
 
 
@@ -267,7 +273,7 @@ def fill_sides(drafts: list[Draft], actors: list[list[ActorMention]], side) -> N
     the military's; one the military took back was held by the resistance group the report
     names most."""
     named = [a for sentence in actors for a in sentence if not a.pronoun]
-    has_military = any(side(a) == "military" for a in named)
+    has_military = any(side(a) == "military" or ENEMY.search(a.text) for a in named)
     resistance = [a for a in named if side(a) == "resistance"]
     specific = [a for a in resistance if not a.generic] or resistance
     counts: dict[str, int] = {}
@@ -282,9 +288,9 @@ def fill_sides(drafts: list[Draft], actors: list[list[ActorMention]], side) -> N
                 draft.gaining, draft.change = [MILITARY], "recaptured"
                 draft.reasons = [r for r in draft.reasons if r != "gaining actor not stated"]
         if draft.change in ("captured", "recaptured") and not draft.losing:
-            if gaining == {"resistance"} and has_military:
+            if "resistance" in gaining and "military" not in gaining and has_military:
                 draft.losing = [MILITARY]
-            elif gaining == {"military"} and main is not None:
+            elif "military" in gaining and "resistance" not in gaining and main is not None:
                 draft.losing = [main]
         if draft.change == "withdrawn" and not draft.gaining:
             if losing == {"resistance"} and has_military:

@@ -32,16 +32,78 @@ LEVEL_WORDS = {
 }
 MAX_WORDS = 3
 LEADING_WORDS = {
-    "the", "in", "on", "at", "from", "by", "of", "and", "but", "after", "before", "since",
-    "when", "while", "both", "northern", "southern", "eastern", "western", "central", "upper",
-    "lower", "north", "south", "east", "west", "near", "to", "into", "with", "as", "for",
-    "neighbouring", "neighboring", "nearby", "junta-held", "rebel-held",
+    "the",
+    "in",
+    "on",
+    "at",
+    "from",
+    "by",
+    "of",
+    "and",
+    "but",
+    "after",
+    "before",
+    "since",
+    "when",
+    "while",
+    "both",
+    "northern",
+    "southern",
+    "eastern",
+    "western",
+    "central",
+    "upper",
+    "lower",
+    "north",
+    "south",
+    "east",
+    "west",
+    "near",
+    "to",
+    "into",
+    "with",
+    "as",
+    "for",
+    "neighbouring",
+    "neighboring",
+    "nearby",
+    "junta-held",
+    "rebel-held",
 }
-LEVEL_NAMES = {"town", "township", "city", "village", "region", "state", "district",
-               "sub-township", "division", "tract"}
+LEVEL_NAMES = {
+    "town",
+    "township",
+    "city",
+    "village",
+    "region",
+    "state",
+    "district",
+    "sub-township",
+    "division",
+    "tract",
+}
 DETERMINERS = {
-    "a", "an", "another", "more", "one", "first", "second", "third", "fourth", "fifth", "sixth",
-    "seventh", "eighth", "ninth", "tenth", "other", "several", "two", "three", "four", "five",
+    "a",
+    "an",
+    "another",
+    "more",
+    "one",
+    "first",
+    "second",
+    "third",
+    "fourth",
+    "fifth",
+    "sixth",
+    "seventh",
+    "eighth",
+    "ninth",
+    "tenth",
+    "other",
+    "several",
+    "two",
+    "three",
+    "four",
+    "five",
 }
 
 
@@ -99,7 +161,9 @@ class PlaceIndex:
         spans = [_candidate_spans(s) for s in sentences]
         self.titles = {s for s in sentences if title_case(s)}
         self.key_of([text for found in spans for _, _, text in found])
-        raw = [self._match(sentence, found) for sentence, found in zip(sentences, spans, strict=True)]
+        raw = [
+            self._match(sentence, found) for sentence, found in zip(sentences, spans, strict=True)
+        ]
         regions = {m.pcode for found in raw for m in found if m.level == "state_region"}
         return [[self._resolve(m, regions) for m in found] for found in raw]
 
@@ -126,7 +190,9 @@ class PlaceIndex:
             chosen = self._choose(pcodes, level)
             if not chosen:
                 continue
-            taken.append(Mention(start, end, text, chosen[0], "", None, None, None, len(chosen) > 1))
+            taken.append(
+                Mention(start, end, text, chosen[0], "", None, None, None, len(chosen) > 1)
+            )
         return sorted(taken, key=lambda m: m.start)
 
     def _choose(self, pcodes: list[str], level: str | None) -> list[str]:
@@ -226,7 +292,7 @@ def _word_before(lowered: str, start: int) -> str:
 
 def _word_after(lowered: str, end: int) -> str:
     match = re.match(r"[^a-z-]*?([a-z-]+)", lowered[end:])
-    return match[1] if match and lowered[end:end + 1] in (" ", "") else ""
+    return match[1] if match and lowered[end : end + 1] in (" ", "") else ""
 
 
 def _bare(name: str | None) -> str | None:

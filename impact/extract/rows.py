@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 
+from impact.errors import ReportExistsError
 from impact.extract.drafts import CONFIDENCE, Draft
 
 COLUMNS = [
@@ -55,6 +57,7 @@ def to_rows(items: list[Sourced]) -> pd.DataFrame:
     """One row per change after merging reports of the same change; sorted and numbered."""
     if not items:
         return empty_rows()
+    items = sorted(items, key=lambda s: (s.source, min(s.draft.evidence), s.draft.change))
     groups = _merge(items)
     records = [_record(group) for group in groups]
     frame = pd.DataFrame.from_records(records, columns=COLUMNS[1:])
@@ -124,7 +127,9 @@ def _record(group: list[Sourced]) -> dict:
         "source": "; ".join(dict.fromkeys(s.source for s in group)),
         "pcode": place.pcode,
         "evidence": " … ".join(dict.fromkeys(t for s in group for t in s.draft.evidence.values())),
-        "extraction_confidence": "low" if "claim denied in the report" in reasons else draft.confidence,
+        "extraction_confidence": "low"
+        if "claim denied in the report" in reasons
+        else draft.confidence,
         "needs_review": bool(reasons),
         "review_reason": "; ".join(reasons) or None,
     }
@@ -136,3 +141,18 @@ def _first(group: list[Sourced], side: str) -> list[str]:
 
 def _names(names: list[str]) -> str | None:
     return "; ".join(dict.fromkeys(names)) or None
+
+
+def write_drafts(drafts: pd.DataFrame, path: str | Path, *, force: bool = False) -> Path:
+    """Write draft events as CSV (UTF-8, "\\n" line ends); an existing file needs `force`.
+
+    Raises:
+        ReportExistsError: the file exists and `force` is False.
+    """
+    target = Path(path)
+    if target.exists() and not force:
+        raise ReportExistsError("already exists; use --force to replace it", file=str(target))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    frame = drafts.astype({"needs_review": "object"}).replace({True: "true", False: "false"})
+    frame.to_csv(target, index=False, lineterminator="\n", encoding="utf-8")
+    return target

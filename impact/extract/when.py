@@ -44,16 +44,42 @@ PATTERNS = [
     ("day", re.compile(rf"\b{DAY}\s+(?:of\s+)?{MONTH}\b{YEAR}{LAST_YEAR}", re.I)),
     ("iso", re.compile(r"\b(?P<iso>(?:19|20)\d{2}-[01]\d-[0-3]\d)\b")),
     ("nth", re.compile(r"\bthe\s+(?P<day>[0-3]?\d)(?:st|nd|rd|th)\b", re.I)),
-    ("weekday", re.compile(r"\b(?P<last>last\s+)?(?P<weekday>" + "|".join(WEEKDAYS) + r")\b", re.I)),
-    ("relative", re.compile(r"\b(?P<rel>yesterday|today|this morning|tonight|last night|"
-                            r"this afternoon|this evening|earlier today|the day before)\b", re.I)),
-    ("week", re.compile(r"\b(?P<week>last week|this week|earlier this week|the weekend|"
-                        r"over the weekend)\b", re.I)),
-    ("month_rel", re.compile(r"\b(?P<monthrel>(?:the\s+)?(?:end|beginning|start|middle)\s+of\s+"
-                             r"last\s+month|last\s+month|this\s+month|earlier\s+this\s+month)\b",
-                             re.I)),
-    ("month", re.compile(rf"\b(?:in\s+)?(?:(?P<part>early|mid|late|mid-)\s*-?\s*)?{MONTH}"
-                         r"(?!\s+[0-3]?\d\b)" + YEAR + LAST_YEAR, re.I)),
+    (
+        "weekday",
+        re.compile(r"\b(?P<last>last\s+)?(?P<weekday>" + "|".join(WEEKDAYS) + r")\b", re.I),
+    ),
+    (
+        "relative",
+        re.compile(
+            r"\b(?P<rel>yesterday|today|this morning|tonight|last night|"
+            r"this afternoon|this evening|earlier today|the day before)\b",
+            re.I,
+        ),
+    ),
+    (
+        "week",
+        re.compile(
+            r"\b(?P<week>last week|this week|earlier this week|the weekend|"
+            r"over the weekend)\b",
+            re.I,
+        ),
+    ),
+    (
+        "month_rel",
+        re.compile(
+            r"\b(?P<monthrel>(?:the\s+)?(?:end|beginning|start|middle)\s+of\s+"
+            r"last\s+month|last\s+month|this\s+month|earlier\s+this\s+month)\b",
+            re.I,
+        ),
+    ),
+    (
+        "month",
+        re.compile(
+            rf"\b(?:in\s+)?(?:(?P<part>early|mid|late|mid-)\s*-?\s*)?{MONTH}"
+            r"(?!\s+[0-3]?\d\b)" + YEAR + LAST_YEAR,
+            re.I,
+        ),
+    ),
 ]
 SHIFT = {"yesterday": 1, "last night": 1, "the day before": 1}
 
@@ -88,11 +114,15 @@ def find_dates(sentence: str, published: date | None) -> list[DateMention]:
 
 
 def _looks_like_month(match: re.Match, sentence: str) -> bool:
-    """"May" and "March" are also ordinary words; take them as months only with context."""
+    """ "May" and "March" are also ordinary words; take them as months only with context."""
     word = match["month"].lower()
     if word not in ("may", "march", "mar"):
         return True
-    return bool(match["year"] or match["part"] or re.match(r"\s*in\b", sentence[max(0, match.start() - 4):]))
+    return bool(
+        match["year"]
+        or match["part"]
+        or re.match(r"\s*in\b", sentence[max(0, match.start() - 4) :])
+    )
 
 
 def _resolve(kind: str, match: re.Match, published: date | None):
