@@ -172,9 +172,8 @@ def main() -> None:
     result = score(predicted, args.corpus)
     articles = list((args.corpus / "articles").glob("*.txt"))
     negatives = sum(p.stem.startswith("n") for p in articles)
-    print(
-        f"corpus: {len(articles)} reports ({len(articles) - negatives} with changes, {negatives} negative)"
-    )
+    changes = len(articles) - negatives
+    print(f"corpus: {len(articles)} reports ({changes} with changes, {negatives} negative)")
     print(table(result))
     print("false events:", result["false_events"])
     if args.speed:

@@ -269,31 +269,45 @@ MILITARY = ActorMention(-1, -1, "Myanmar military", "military", True)
 
 
 def fill_sides(drafts: list[Draft], actors: list[list[ActorMention]], side) -> None:
-    """Name the other side when the report leaves it implicit: a town the resistance took was
-    the military's; one the military took back was held by the resistance group the report
-    names most."""
+    """Name the other side when the report leaves it implicit.
+
+    A town the resistance took was the military's (when the report speaks of the military or
+    "the enemy" at all); one the military took back was held by the resistance group the
+    report names most; a town taken from the resistance with no taker named went to the
+    military.
+    """
     named = [a for sentence in actors for a in sentence if not a.pronoun]
     has_military = any(side(a) == "military" or ENEMY.search(a.text) for a in named)
-    resistance = [a for a in named if side(a) == "resistance"]
-    specific = [a for a in resistance if not a.generic] or resistance
-    counts: dict[str, int] = {}
-    for actor in specific:
-        counts[actor.text] = counts.get(actor.text, 0) + 1
-    main = max(specific, key=lambda a: counts[a.text]) if specific else None
+    military = [MILITARY] if has_military else []
+    main = _main_resistance(named, side)
     for draft in drafts:
         gaining = {side(a) for a in draft.gaining}
         losing = {side(a) for a in draft.losing}
-        if draft.change in ("captured", "recaptured") and not draft.gaining:
-            if losing == {"resistance"} and has_military:
-                draft.gaining, draft.change = [MILITARY], "recaptured"
-                draft.reasons = [r for r in draft.reasons if r != "gaining actor not stated"]
-        if draft.change in ("captured", "recaptured") and not draft.losing:
-            if "resistance" in gaining and "military" not in gaining and has_military:
-                draft.losing = [MILITARY]
-            elif "military" in gaining and "resistance" not in gaining and main is not None:
-                draft.losing = [main]
+        taken = draft.change in ("captured", "recaptured")
+        if taken and not draft.gaining and losing == {"resistance"} and military:
+            draft.gaining, draft.change = military, "recaptured"
+            draft.reasons = [r for r in draft.reasons if r != "gaining actor not stated"]
+            gaining = {"military"}
+        if taken and not draft.losing:
+            draft.losing = _other_side(gaining, military, main)
         if draft.change == "withdrawn" and not draft.gaining:
-            if losing == {"resistance"} and has_military:
-                draft.gaining = [MILITARY]
-            elif losing == {"military"} and main is not None:
-                draft.gaining = [main]
+            draft.gaining = _other_side(losing, military, main)
+
+
+def _main_resistance(named: list[ActorMention], side) -> list[ActorMention]:
+    resistance = [a for a in named if side(a) == "resistance"]
+    specific = [a for a in resistance if not a.generic] or resistance
+    if not specific:
+        return []
+    counts: dict[str, int] = {}
+    for actor in specific:
+        counts[actor.text] = counts.get(actor.text, 0) + 1
+    return [max(specific, key=lambda a: counts[a.text])]
+
+
+def _other_side(sides: set[str], military: list, main: list) -> list[ActorMention]:
+    if "resistance" in sides and "military" not in sides:
+        return military
+    if "military" in sides and "resistance" not in sides:
+        return main
+    return []

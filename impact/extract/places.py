@@ -262,12 +262,7 @@ def title_case(sentence: str) -> bool:
 def _person_or_longer_name(sentence: str, start: int, end: int) -> bool:
     """A name inside a longer proper noun ("Lway Yay Oo", "Loikaw University") or a speaker."""
     before = re.search(r"([A-Z][\w'’.-]*)\s+$", sentence[:start])
-    if before and not (
-        before[1].endswith(("'s", "’s"))
-        or before[1].lower() in LEADING_WORDS
-        or sentence[: before.start()].strip() == ""
-        and before[1].lower() in LEADING_WORDS
-    ):
+    if before and not (before[1].endswith(("'s", "’s")) or before[1].lower() in LEADING_WORDS):
         return True
     after = re.match(r"\s+([A-Z][\w'’-]*)", sentence[end:])
     if after and after[1].lower() not in LEVEL_NAMES:
