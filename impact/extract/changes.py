@@ -23,18 +23,20 @@ CAPTURE = (
     rf"(?:took|taken|take|taking|takes|seized|seizing|gained|gaining|secured|securing|assumed|"
     rf"declared|claims?|claimed|wrested|wresting|established){CONTROL}|wrested|"
     r"took\s+over|taken\s+over|takes\s+over|take\s+over|taking\s+over|"
-    r"drove|driven|driving|ousted|expelled|routed"
+    r"drove|driven|driving|ousted|expelled|routed|"
+    r"now\s+controls?|now\s+(?:in|has|have)\s+(?:full\s+|complete\s+)?control\s+(?:of|over)"
 )
 RECAPTURE = (
     r"recaptured|recaptures|recapture|recapturing|retook|retakes|retake|retaken|retaking|"
     r"re-took|re-captured|reoccupied|re-occupied|reclaimed|"
     rf"(?:regained|regaining|regains|retook|retaken){CONTROL}|regained|regains|"
     r"took\s+back(?:\s+control\s+of)?|taken\s+back(?:\s+control\s+of)?|won\s+back|"
-    r"moved\s+back\s+into"
+    r"moved\s+back\s+into|re-entered|reentered|re-entering"
 )
 HANDOVER = (
     r"handed\s+(?:over|back)|hand\s+(?:over|back)|hands\s+(?:over|back)|"
     r"(?:handed|hands|returned|returns)(?=\s+(?:[\w'’-]+\s+){1,3}(?:over|back)\b)|"
+    r"(?:returned|return|returning|returns)\s+(?:administrative\s+)?control\s+of|"
     r"transferred\s+(?:administrative\s+)?control\s+of|ceded|relinquished"
 )
 WITHDRAW = (
@@ -101,7 +103,8 @@ ATTEMPT = re.compile(
 )
 MODAL = re.compile(r"\b(?:will|would|could|may|might|should|shall|can)\b")
 SUCCEEDED = re.compile(
-    r"\b(?:managed|managing|manage|able|succeeded|reported|said|believed|claimed|claims|"
+    r"\b(?:managed|managing|manage|able|succeeded|reported|said|believed|claimed|claims|forced|"
+    r"compelled|obliged|"
     r"known|understood|thought|appears?|seems?)\s+to\s*$",
     re.I,
 )
@@ -463,7 +466,7 @@ def _first_subject(before: list[ActorMention], sentence: str) -> list[ActorMenti
         group = [actor]
         for follower in before[index + 1 :]:
             gap = sentence[group[-1].end : follower.start]
-            if re.fullmatch(r"\s*(?:,|and|,\s*and|&)\s*(?:the\s+)?", gap) or re.fullmatch(
+            if re.fullmatch(r"\s*(?:,|and|,\s*and|&|of)\s*(?:the\s+)?", gap) or re.fullmatch(
                 r"\s*\(\s*", gap
             ):
                 group.append(follower)
