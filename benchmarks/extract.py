@@ -176,9 +176,8 @@ def main() -> None:
         articles = list((corpus / "articles").glob("*.txt"))
         negatives = sum(p.stem.startswith("n") for p in articles)
         changes = len(articles) - negatives
-        print(
-            f"\n{corpus.name}: {len(articles)} reports ({changes} with changes, {negatives} negative)"
-        )
+        counts = f"{changes} with changes, {negatives} negative"
+        print(f"\n{corpus.name}: {len(articles)} reports ({counts})")
         print(table(result))
         print("false events:", result["false_events"])
     if args.speed:
