@@ -43,7 +43,7 @@ class Extractor:
     def sourced(self, text: str, published=None, source: str | None = None) -> list[Sourced]:
         """The drafts of one report, each with its source and named actors."""
         document = read_document(text, published, source)
-        label = document.source or "text"
+        label = document.source or ""
         return [
             Sourced(d, label, self.namer.names(d.gaining), self.namer.names(d.losing))
             for d in drafts_of(document, self.index, self.namer.side)

@@ -177,13 +177,14 @@ def _candidate(sentence: str, match: re.Match, places, actors) -> list[Candidate
         targets = [target] if target else []
     found = []
     clause = _clause(sentence, match.start(), match.end())
+    continuing = bool(targets) and bool(CONTINUING.search(sentence))
     for place, words, position, anaphora in targets:
         candidate = Candidate(change, place, words, match.start(), match.end(), position)
         candidate.anaphora = anaphora
         _assign_actors(candidate, sentence, match, form, actors)
         if PARTIAL.search(clause):
             candidate.reasons.append("partial control")
-        if CONTINUING.search(sentence):
+        if continuing:
             candidate.reasons.append("fighting continues")
         if change == "withdrawn":
             candidate.reasons.append("withdrawal: who holds the place now is not stated")
@@ -193,7 +194,7 @@ def _candidate(sentence: str, match: re.Match, places, actors) -> list[Candidate
 
 def _change_and_form(match: re.Match, sentence: str) -> tuple[str, str]:
     word = match[0].lower()
-    before = sentence[: match.start()]
+    before = sentence[max(0, match.start() - 80) : match.start()]
     if match["noun"]:
         return NOUN_CHANGE[match["noun"].lower()], "noun"
     if match["handed"]:
@@ -217,6 +218,7 @@ def _change_and_form(match: re.Match, sentence: str) -> tuple[str, str]:
 
 def _hedged(before: str, sentence: str, match: re.Match) -> bool:
     """True when the clause before the verb negates, hedges or attempts it."""
+    before = before[-300:]
     clause_start = max((m.end() for m in CLAUSE_BREAK.finditer(before)), default=0)
     clause = before[clause_start:]
     if re.search(r"\bto\s+$", before) and not SUCCEEDED.search(before):

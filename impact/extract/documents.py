@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from html.parser import HTMLParser
 
 import pandas as pd
@@ -22,6 +22,7 @@ ABBREVIATIONS = (
 SENTENCE_END = re.compile(
     r"(?<=[.!?][\"'”’)])\s+(?=[\"'“‘(]?[A-Z0-9])|(?<=[.!?])\s+(?=[\"'“‘(]?[A-Z0-9])"
 )
+MAX_SENTENCE = 600
 BLOCK_TAGS = {
     "p",
     "div",
@@ -96,8 +97,10 @@ def split_header(text: str) -> tuple[dict[str, str], str]:
 
 def parse_published(value: str | date | None) -> date | None:
     """A publication date from an ISO date, a date object or text such as "8 Nov 2023"."""
+    if isinstance(value, datetime):
+        return None if pd.isna(value) else value.date()
     if value is None or isinstance(value, date):
-        return value.date() if isinstance(value, pd.Timestamp) else value
+        return value
     text = str(value).strip()
     if not text:
         return None
@@ -131,7 +134,19 @@ def split_sentences(paragraph: str) -> list[str]:
             sentences[-1] = f"{sentences[-1]} {part}"
         else:
             sentences.append(part)
-    return [s.strip() for s in sentences if s.strip()]
+    return [piece for s in sentences for piece in _pieces(s.strip()) if piece]
+
+
+def _pieces(sentence: str) -> list[str]:
+    """A run-on "sentence" (a page with no full stops) is cut at spaces every MAX_SENTENCE
+    characters, so that no rule ever works on more than that at once."""
+    pieces = []
+    while len(sentence) > MAX_SENTENCE:
+        cut = sentence.rfind(" ", 0, MAX_SENTENCE)
+        cut = cut if cut > 0 else MAX_SENTENCE
+        pieces.append(sentence[:cut].strip())
+        sentence = sentence[cut:].strip()
+    return [*pieces, sentence]
 
 
 def looks_like_html(text: str) -> bool:

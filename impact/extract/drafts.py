@@ -20,6 +20,7 @@ DENIAL = re.compile(
     re.I,
 )
 CONFIDENCE = ("low", "medium", "high")
+MAX_EVIDENCE = 5
 DATE_CLAUSE = re.compile(
     r"[;:]|\b(?:after|before|since|following|when|while|until|but|prompting|igniting|"
     r"and\s+(?:the\s+)?\w+\s+(?:town|township|city))\b",
@@ -124,7 +125,8 @@ def _focus_place(
     if listed:
         return listed[-1].place
     counts: dict[str, list] = {}
-    for earlier in range(number + 1):
+    window = sorted(set(range(min(3, number + 1))) | set(range(max(0, number - 30), number + 1)))
+    for earlier in window:
         for order, mention in enumerate(places[earlier]):
             if mention.level in wanted and (earlier < number or mention.start < position):
                 entry = counts.setdefault(
@@ -225,7 +227,8 @@ def _fold(found: list[Draft]) -> list[Draft]:
             folded.append(draft)
             continue
         better, other = (draft, same) if _rank(draft) > _rank(same) else (same, draft)
-        better.evidence = dict(sorted({**same.evidence, **draft.evidence}.items()))
+        merged = {**same.evidence, **draft.evidence}
+        better.evidence = dict(sorted(merged.items())[:MAX_EVIDENCE])
         better.gaining = better.gaining or other.gaining
         better.losing = better.losing or other.losing
         if any(r.startswith("claim") for r in other.reasons):

@@ -147,7 +147,11 @@ class PlaceIndex:
         }
         self.keys: dict[str, str] = {}
         self.names = places["name"].to_dict()
-        self.population = places["population"].to_dict()
+        population = places["population"] if "population" in places else pd.Series(dtype=float)
+        self.population = population.to_dict()
+        self.level = places["level"].to_dict()
+        self.township_of = places["township_pcode"].dropna().to_dict()
+        self.region_of = places["state_region_pcode"].dropna().to_dict()
 
     def key_of(self, texts: list[str]) -> list[str]:
         """Romanised keys of texts, computed once per distinct text across calls."""
@@ -196,44 +200,43 @@ class PlaceIndex:
         return sorted(taken, key=lambda m: m.start)
 
     def _choose(self, pcodes: list[str], level: str | None) -> list[str]:
-        levels = self.places.loc[pcodes, "level"]
+        """The places of the wanted level, or of the most local event level, largest first."""
         if level is not None:
-            wanted = levels[levels == level]
+            wanted = [p for p in pcodes if self.level[p] == level]
         else:
-            wanted = levels[levels.isin(EVENT_LEVELS[:4])]
-            if not wanted.empty:
-                best = min(LEVEL_ORDER[v] for v in wanted)
-                wanted = wanted[wanted.map(LEVEL_ORDER) == best]
-        if wanted.empty and level not in (None, "state_region", "village_tract"):
+            event = [p for p in pcodes if self.level[p] in EVENT_LEVELS[:4]]
+            best = min((LEVEL_ORDER[self.level[p]] for p in event), default=None)
+            wanted = [p for p in event if LEVEL_ORDER[self.level[p]] == best]
+        if not wanted and level not in (None, "state_region", "village_tract"):
             return self._choose(pcodes, None)
-        if wanted.empty and level is None:
-            wanted = levels[levels == "state_region"]
-        population = pd.Series([self.population.get(p) for p in wanted.index], index=wanted.index)
-        return list(population.fillna(-1).sort_values(ascending=False, kind="stable").index)
+        if not wanted and level is None:
+            wanted = [p for p in pcodes if self.level[p] == "state_region"]
+        return sorted(wanted, key=lambda p: (-self._population(p), p))
+
+    def _population(self, pcode: str) -> float:
+        value = self.population.get(pcode)
+        return -1.0 if value is None or pd.isna(value) else float(value)
 
     def _resolve(self, mention: Mention, regions: set[str]) -> Mention:
-        row = self.places.loc[mention.pcode]
-        ambiguous = mention.ambiguous
-        pcode = mention.pcode
+        pcode, ambiguous = mention.pcode, mention.ambiguous
         if ambiguous:
-            same_name = self.by_key[self.keys[mention.text]]
-            rivals = self.places.loc[same_name]
-            rivals = rivals[rivals["level"] == row["level"]]
-            local = rivals[rivals["state_region_pcode"].isin(regions)]
-            if len(local) == 1:
-                pcode, ambiguous = local.index[0], False
-                row = self.places.loc[pcode]
-        township = row["township_pcode"]
-        region = row["state_region_pcode"]
+            rivals = [
+                p
+                for p in self.by_key[self.keys[mention.text]]
+                if self.level[p] == self.level[pcode] and self.region_of.get(p) in regions
+            ]
+            if len(rivals) == 1:
+                pcode, ambiguous = rivals[0], False
+        township, region = self.township_of.get(pcode), self.region_of.get(pcode)
         return Mention(
             mention.start,
             mention.end,
             mention.text,
             pcode,
-            row["level"],
-            None if pd.isna(township) else _bare(self.names.get(township)),
-            None if pd.isna(region) else self.names.get(region),
-            None if pd.isna(region) else region,
+            self.level[pcode],
+            _bare(self.names.get(township)) if township else None,
+            self.names.get(region) if region else None,
+            region,
             ambiguous,
         )
 
@@ -261,7 +264,7 @@ def title_case(sentence: str) -> bool:
 
 def _person_or_longer_name(sentence: str, start: int, end: int) -> bool:
     """A name inside a longer proper noun ("Lway Yay Oo", "Loikaw University") or a speaker."""
-    before = re.search(r"([A-Z][\w'’.-]*)\s+$", sentence[:start])
+    before = re.search(r"([A-Z][\w'’.-]*)\s+$", sentence[max(0, start - 40) : start])
     if before and not (before[1].endswith(("'s", "’s")) or before[1].lower() in LEADING_WORDS):
         return True
     after = re.match(r"\s+([A-Z][\w'’-]*)", sentence[end:])
@@ -281,7 +284,7 @@ def _needs_cue(text: str, sentence: str, start: int) -> bool:
 
 
 def _word_before(lowered: str, start: int) -> str:
-    match = re.search(r"([a-z-]+)[^a-z-]*$", lowered[:start])
+    match = re.search(r"([a-z-]+)[^a-z-]*$", lowered[max(0, start - 40) : start])
     return match[1] if match else ""
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from impact.errors import ReportExistsError
-from impact.extract.drafts import CONFIDENCE, Draft
+from impact.extract.drafts import CONFIDENCE, MAX_EVIDENCE, Draft
 
 COLUMNS = [
     "event_id",
@@ -83,7 +83,7 @@ def _merge(items: list[Sourced]) -> list[list[Sourced]]:
 def _same(a: Sourced, b: Sourced) -> bool:
     if a.draft.place.pcode != b.draft.place.pcode or a.draft.change != b.draft.change:
         return False
-    if a.source == b.source:
+    if a.source == b.source and a.source:
         return False
     first, second = _day(a.draft), _day(b.draft)
     if first is None or second is None:
@@ -124,9 +124,11 @@ def _record(group: list[Sourced]) -> dict:
         "change": draft.change,
         "gaining_actor": _names(best.gaining or _first(group, "gaining")),
         "losing_actor": _names(best.losing or _first(group, "losing")),
-        "source": "; ".join(dict.fromkeys(s.source for s in group)),
+        "source": "; ".join(dict.fromkeys(s.source for s in group if s.source)) or None,
         "pcode": place.pcode,
-        "evidence": " … ".join(dict.fromkeys(t for s in group for t in s.draft.evidence.values())),
+        "evidence": " … ".join(
+            list(dict.fromkeys(t for s in group for t in s.draft.evidence.values()))[:MAX_EVIDENCE]
+        ),
         "extraction_confidence": "low"
         if "claim denied in the report" in reasons
         else draft.confidence,
