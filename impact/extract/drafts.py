@@ -1,6 +1,6 @@
 """One report's draft events: changes found sentence by sentence, with places, actors and dates
 resolved across the report ("the town", "the group", "on Sunday") and repeated mentions of the
-same change folded into one row that keeps every sentence it rests on.
+same change folded into one row that keeps the sentences it rests on.
 """
 
 from __future__ import annotations
