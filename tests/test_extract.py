@@ -87,6 +87,10 @@ def _benchmark_module():
         "The MNDAA did not capture Kunlong town, residents said on Monday.",
         "Rebels seized a police station in Kale town on Monday.",
         "The KNU captured an army base near Myawaddy on Thursday.",
+        "Residents returned to the liberated town of Khampat on Monday.",
+        "Will Sittwe fall to the Arakan Army?",
+        "The TNLA is expected to take Kyaukme within weeks.",
+        "Junta troops captured 30 resistance fighters in Mansi on Friday.",
     ],
 )
 def test_hedges_and_facilities_give_no_confident_capture(extractor, text):

@@ -101,7 +101,13 @@ ATTEMPT = re.compile(
     r"wanted|if|unless|whether|prevent|prevented|ready|warned|fears?|feared)\b",
     re.I,
 )
-MODAL = re.compile(r"\b(?:will|would|could|may|might|should|shall|can)\b")
+MODAL = re.compile(
+    r"\b(?:will|would|could|may|might|should|shall|can|Will|Would|Could|Might|Should|Can)\b"
+)
+ADJECTIVE_USE = re.compile(
+    r"\b(?:the|a|an|its|their|his|her|newly|recently|already|once|formerly|previously)\s+$",
+    re.I,
+)
 SUCCEEDED = re.compile(
     r"\b(?:managed|managing|manage|able|succeeded|reported|said|believed|claimed|claims|forced|"
     r"compelled|obliged|"
@@ -224,6 +230,8 @@ def _hedged(before: str, sentence: str, match: re.Match) -> bool:
     if re.search(r"\bto\s+$", before) and not SUCCEEDED.search(before):
         return True
     if re.search(r"\bfrom\s+$", before) and match[0].lower().endswith("ing"):
+        return True
+    if not match.groupdict().get("noun") and ADJECTIVE_USE.search(before):
         return True
     if NEGATION.search(clause) or ATTEMPT.search(clause) or REPELLED.search(clause):
         return True
