@@ -4,8 +4,7 @@ A change verb ("seized", "fell to", "retook", "handed back", "withdrew from") fi
 and the grammar around it: in the active voice the gaining actor is the subject and the place
 the object; in the passive ("was seized by", "fell to") the place is the subject and the actor
 follows "by" or "to". A verb whose object is a base, outpost or police station is not a change
-of control of the town around it. Negations and hedges ("failed to", "attempt to", "repelled",
-"would") drop the verb; partial control and continued fighting keep it but ask for review.
+of control of the town around it. Negations and hedges (see `hedges`) drop the verb.
 """
 
 from __future__ import annotations
@@ -14,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from impact.extract.actors_in_text import ActorMention
+from impact.extract.hedges import CLAUSE_BREAK, CONTINUING, PARTIAL, clause_of, hedged
 from impact.extract.places import Mention, title_case
 
 CONTROL = r"\s+(?:\w+\s+){0,2}?control\s+(?:of|over)"
@@ -88,56 +88,8 @@ TOWN_ANAPHORA = re.compile(
 SUBJECT_ANAPHORA = re.compile(
     r"(?:\b[Tt]he\s+(?:entire\s+|whole\s+)?(?P<word>town|city|township)|\b(?P<it>[Ii]t))\s*$"
 )
-NEGATION = re.compile(
-    r"\b(?:not|never|no\s+longer|failed|fail|fails|unable|could\s+not|couldn't|cannot|can't|"
-    r"didn't|hasn't|haven't|hadn't|yet\s+to|without|nor|denied|deny|denies)\b",
-    re.I,
-)
-ATTEMPT = re.compile(
-    r"\b(?:attempt|attempts|attempted|attempting|tried|try|trying|tries|bid|plan|plans|planned|"
-    r"planning|aim|aims|aiming|intend|intends|intended|vow|vowed|vows|threaten|threatened|"
-    r"threatens|preparing|prepare|effort|efforts|"
-    r"expects?|expected|hope|hopes|hoping|seeking|sought|halfway|struggle|struggling|want|wants|"
-    r"wanted|if|unless|whether|prevent|prevented|ready|warned|fears?|feared)\b",
-    re.I,
-)
-MODAL = re.compile(
-    r"\b(?:will|would|could|may|might|should|shall|can|Will|Would|Could|Might|Should|Can)\b"
-)
-ADJECTIVE_USE = re.compile(
-    r"\b(?:the|a|an|its|their|his|her|newly|recently|already|once|formerly|previously)\s+$",
-    re.I,
-)
-SUCCEEDED = re.compile(
-    r"\b(?:managed|managing|manage|able|succeeded|reported|said|believed|claimed|claims|forced|"
-    r"compelled|obliged|"
-    r"known|understood|thought|appears?|seems?)\s+to\s*$",
-    re.I,
-)
 OUSTING = re.compile(r"^(?:drove|driven|driving|ousted|expelled|routed)$", re.I)
 LOCATED = re.compile(r"\b(?:in|near|outside|around|at|close\s+to|inside)\s*$", re.I)
-REPELLED = re.compile(
-    r"\b(?:repelled|repulsed|fended\s+off|beat\s+back|beaten\s+back|held\s+off|pushed\s+back|"
-    r"thwarted|foiled)\b",
-    re.I,
-)
-PARTIAL = re.compile(
-    r"\b(?:most\s+of|half\s+of|part\s+of|parts\s+of|much\s+of|largely|partly|partially|nearly|"
-    r"almost|some\s+areas|\d+\s*(?:%|percent)\s+of|two-thirds|a\s+third|majority\s+of)\b",
-    re.I,
-)
-CONTINUING = re.compile(
-    r"\b(?:fighting\s+(?:continues|continued|is\s+still|remains|is\s+ongoing)|clashes\s+continue|"
-    r"still\s+ongoing|fighting\s+is\s+ongoing|contested|not\s+yet\s+completed|clearance\s+"
-    r"operations)\b",
-    re.I,
-)
-CLAUSE_BREAK = re.compile(
-    r"[;:]|,\s+(?:but|while|although|though|whereas|however)\b|\b(?:but|however|while|although|"
-    r"whereas|after|before|following|when|since|as|because|until|despite|which|who|that|"
-    r"meaning|prompting|igniting)\b",
-    re.I,
-)
 
 
 @dataclass
@@ -174,7 +126,7 @@ def find_changes(
 def _candidate(sentence: str, match: re.Match, places, actors) -> list[Candidate]:
     change, form = _change_and_form(match, sentence)
     before = sentence[: match.start()]
-    if _hedged(before, sentence, match):
+    if hedged(before, sentence, match):
         return []
     if form in ("active", "noun", "handover", "withdraw"):
         targets = _object_places(sentence, match, places)
@@ -182,7 +134,7 @@ def _candidate(sentence: str, match: re.Match, places, actors) -> list[Candidate
         target = _subject_place(sentence, match.start(), places)
         targets = [target] if target else []
     found = []
-    clause = _clause(sentence, match.start(), match.end())
+    clause = clause_of(sentence, match.start(), match.end())
     continuing = bool(targets) and bool(CONTINUING.search(sentence))
     for place, words, position, anaphora in targets:
         candidate = Candidate(change, place, words, match.start(), match.end(), position)
@@ -220,32 +172,6 @@ def _change_and_form(match: re.Match, sentence: str) -> tuple[str, str]:
     ):
         return change, "passive"
     return change, "active"
-
-
-def _hedged(before: str, sentence: str, match: re.Match) -> bool:
-    """True when the clause before the verb negates, hedges or attempts it."""
-    before = before[-300:]
-    clause_start = max((m.end() for m in CLAUSE_BREAK.finditer(before)), default=0)
-    clause = before[clause_start:]
-    if re.search(r"\bto\s+$", before) and not SUCCEEDED.search(before):
-        return True
-    if re.search(r"\bfrom\s+$", before) and match[0].lower().endswith("ing"):
-        return True
-    if not match.groupdict().get("noun") and ADJECTIVE_USE.search(before):
-        return True
-    if NEGATION.search(clause) or ATTEMPT.search(clause) or REPELLED.search(clause):
-        return True
-    if MODAL.search(clause):
-        return True
-    after = sentence[match.end() : match.end() + 25]
-    return bool(re.match(r"\s*(?:attempt|bid|effort|operation|offensive)", after, re.I))
-
-
-def _clause(sentence: str, start: int, end: int) -> str:
-    before = sentence[:start]
-    clause_start = max((m.end() for m in CLAUSE_BREAK.finditer(before)), default=0)
-    after = CLAUSE_BREAK.search(sentence, end)
-    return sentence[clause_start : after.start() if after else len(sentence)]
 
 
 def _object_places(sentence: str, match: re.Match, places: list[Mention]):
@@ -488,7 +414,7 @@ def _first_subject(before: list[ActorMention], sentence: str) -> list[ActorMenti
 
 def _under_control(sentence: str, match: re.Match, places, actors) -> list[Candidate]:
     before = sentence[: match.start()]
-    if _hedged(before, sentence, match):
+    if hedged(before, sentence, match):
         return []
     target = _subject_place(sentence, match.start(), places)
     if target is None:
