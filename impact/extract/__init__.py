@@ -79,20 +79,23 @@ class ActorNamer:
         return actor.side
 
     def names(self, actors: list[ActorMention]) -> list[str]:
-        """Canonical names, the named groups only when the report names any."""
-        actors = [a for a in actors if not a.generic] or actors
+        """Canonical names; common phrases yield to the groups a report names."""
         todo = sorted({a.text for a in actors if a.text not in self.known})
         if todo:
             found = canonical_actors(pd.Series(todo, dtype="string"), self.table)
             for text, actor, known in zip(todo, found["actor"], found["known"], strict=True):
                 self.known[text] = str(actor) if known and not pd.isna(actor) else None
-        named = []
+        placeholder = self.generic.get("resistance")
+        specific, general = [], []
         for actor in actors:
-            name = self.known[actor.text]
+            name = self.known[actor.text] or (
+                self.generic.get(actor.side) if actor.generic else None
+            )
             if name is None and actor.generic:
-                name = self.generic.get(actor.side)
-            named.append(name or actor.text)
-        return list(dict.fromkeys(named))
+                continue
+            name = name or actor.text
+            (general if name == placeholder else specific).append(name)
+        return list(dict.fromkeys(specific or general))
 
 
 def extract_events(

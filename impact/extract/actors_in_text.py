@@ -18,7 +18,7 @@ ORG_HEADS = (
 ORG = re.compile(
     rf"\b(?:[A-Z][\w'’.-]*\s+){{1,6}}?(?:{ORG_HEADS})\b(?:\s*\((?P<abbr>[A-Z][A-Za-z-]{{1,9}})\))?"
 )
-ACRONYM = re.compile(r"\b[A-Z]{2,6}s?\b(?:-[A-Z0-9]+)?")
+ACRONYM = re.compile(r"\b[A-Z]{2,6}s?\b(?:-[A-Z0-9]+)?(?:[ /][A-Z]{2,6}s?\b)*")
 NOT_ACTORS = {
     "AFP",
     "AP",
@@ -65,11 +65,41 @@ GENERIC = re.compile(
     r"government|army|security|rebel|resistance|opposition|anti-junta|anti-regime|anti-coup|"
     r"revolutionary|insurgent|ethnic|allied|joint|combined|armed|local|pro-democracy|Chin|Karen|"
     r"Kachin|Karenni|Rakhine|Arakan|minority|Kokang|Ta'ang|defeated|fleeing|remaining|"
-    r"anti-military)\s+){0,3}(?:junta|regime|military|army|armies|troops|forces|force|soldiers|"
+    r"anti-military|defence|defense)\s+){0,3}(?:junta|regime|military|army|armies|troops|forces|force|soldiers|"
     r"fighters|groups|group|rebels|insurgents|guerrillas|guerillas|militia|militias|alliance|"
     r"coalition|SAC|Tatmadaw|policemen|police|resistance|opposition|enemy|enemies)\b",
     re.I,
 )
+LEADING_DATE_WORD = (
+    r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|April|"
+    r"May|June|July|August|September|October|November|December|Yesterday|Today)(?:'s|’s)?"
+)
+LEADING_WORDS = {
+    "the",
+    "a",
+    "an",
+    "on",
+    "in",
+    "and",
+    "but",
+    "while",
+    "after",
+    "said",
+    "by",
+    "of",
+    "from",
+    "with",
+    "that",
+    "when",
+    "its",
+    "as",
+    "at",
+    "to",
+    "for",
+    "since",
+    "yesterday",
+    "today",
+}
 PRONOUNS = re.compile(
     r"\b(?:they|them|their|we|our|it|its|the\s+(?:group|group's|ethnic\s+army|rebel\s+army|"
     r"alliance|armed\s+group|ethnic\s+armed\s+group|rebel\s+group|organisation|organization))\b",
@@ -147,24 +177,8 @@ def _side_of_name(text: str) -> str:
 def _trim_org(text: str) -> str:
     """Drop leading sentence words ("The", "On Monday the") from an organisation name."""
     words = text.split()
-    while len(words) > 1 and words[0].lower() in (
-        "the",
-        "a",
-        "an",
-        "on",
-        "in",
-        "and",
-        "but",
-        "while",
-        "after",
-        "said",
-        "by",
-        "of",
-        "from",
-        "with",
-        "that",
-        "when",
-        "its",
+    while len(words) > 1 and (
+        re.fullmatch(LEADING_DATE_WORD, words[0]) or words[0].lower() in LEADING_WORDS
     ):
         words = words[1:]
     return " ".join(words)

@@ -343,9 +343,13 @@ def _assign_actors(candidate: Candidate, sentence: str, match: re.Match, form: s
         candidate.losing = _subject(before_actors, sentence, match.start())
     else:
         candidate.gaining = _subject(before_actors, sentence, match.start())
-    source = re.search(r"\bfrom\s+(?:the\s+)?", after[:200])
-    if source and form not in ("withdraw",):
+    source = re.search(r"\b(?:from|out\s+of)\s+(?:the\s+)?", after[:200])
+    if source and OUSTING.match(match[0]):
+        ousted = [a for a in actors if match.end() <= a.start < match.end() + source.start()]
+        candidate.losing = [a for a in ousted if not a.pronoun][:1]
+    elif source and form not in ("withdraw",):
         losing = _actor_list(actors, match.end() + source.end(), sentence, limit=40)
+        losing = [a for a in losing if not a.pronoun]
         if not losing and re.match(
             r"(?:military|army|junta|regime)\b", after[source.end() :], re.I
         ):

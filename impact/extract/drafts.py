@@ -239,8 +239,14 @@ def _fold(found: list[Draft]) -> list[Draft]:
     return folded
 
 
+def place_key(place: Mention) -> tuple:
+    """One key for a town and its township of the same name (or a sub-township of it)."""
+    name = re.sub(r"\s+(?:town|township|sub-township|city)$", "", place.text.lower()).strip()
+    return (place.region_pcode, place.township, name) if place.pcode else (None, None, name)
+
+
 def _same_event(a: Draft, b: Draft) -> bool:
-    if (a.place.pcode or a.place.text) != (b.place.pcode or b.place.text) or a.change != b.change:
+    if place_key(a.place) != place_key(b.place) or a.change != b.change:
         return False
     if a.date is None or b.date is None or a.date_quality < 3 or b.date_quality < 3:
         return True
@@ -256,6 +262,8 @@ def _overlaps(first: str, second: str) -> bool:
             return low, high
         if len(value) == 7:
             return f"{value}-01", f"{value}-31"
+        if len(value) == 4:
+            return f"{value}-01-01", f"{value}-12-31"
         return value, value
 
     (a_low, a_high), (b_low, b_high) = window(first), window(second)

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from impact.errors import ReportExistsError
-from impact.extract.drafts import CONFIDENCE, MAX_EVIDENCE, Draft
+from impact.extract.drafts import CONFIDENCE, MAX_EVIDENCE, Draft, place_key
 
 COLUMNS = [
     "event_id",
@@ -81,7 +81,7 @@ def _merge(items: list[Sourced]) -> list[list[Sourced]]:
 
 
 def _same(a: Sourced, b: Sourced) -> bool:
-    if a.draft.place.pcode != b.draft.place.pcode or a.draft.change != b.draft.change:
+    if place_key(a.draft.place) != place_key(b.draft.place) or a.draft.change != b.draft.change:
         return False
     if a.source == b.source and a.source:
         return False
