@@ -45,7 +45,13 @@ class Extractor:
         document = read_document(text, published, source)
         label = document.source or ""
         return [
-            Sourced(d, label, self.namer.names(d.gaining), self.namer.names(d.losing))
+            Sourced(
+                d,
+                label,
+                self.namer.names(d.gaining),
+                self.namer.names(d.losing),
+                self.namer.generic.get("resistance"),
+            )
             for d in drafts_of(document, self.index, self.namer.side)
         ]
 

@@ -201,7 +201,7 @@ def _set_date(draft: Draft, mention: DateMention, quality: int) -> None:
         draft.reasons.append(f"date '{mention.text}' needs a publication date to resolve")
         return
     draft.date, draft.precision, draft.date_quality = mention.value, mention.precision, quality
-    if mention.precision in ("week", "month"):
+    if mention.precision in ("week", "month", "year"):
         draft.reasons.append(f"date known only to the {mention.precision}")
 
 
@@ -241,8 +241,9 @@ def _fold(found: list[Draft]) -> list[Draft]:
 
 def place_key(place: Mention) -> tuple:
     """One key for a town and its township of the same name (or a sub-township of it)."""
-    name = re.sub(r"\s+(?:town|township|sub-township|city)$", "", place.text.lower()).strip()
-    return (place.region_pcode, place.township, name) if place.pcode else (None, None, name)
+    if place.pcode and place.key:
+        return (place.region_pcode, place.township, place.key)
+    return (None, None, re.sub(r"\s+(?:town|township|village|city)$", "", place.text.lower()))
 
 
 def _same_event(a: Draft, b: Draft) -> bool:

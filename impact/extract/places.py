@@ -120,6 +120,7 @@ class Mention:
     region: str | None
     region_pcode: str | None
     ambiguous: bool
+    key: str = ""
 
 
 class PlaceIndex:
@@ -177,7 +178,8 @@ class PlaceIndex:
         for start, end, text in spans:
             if any(start < m.end and end > m.start for m in taken):
                 continue
-            pcodes = self.by_key.get(self.keys[text])
+            key = self.keys[text]
+            pcodes = self.by_key.get(key)
             if not pcodes:
                 continue
             left = _word_before(lowered, start)
@@ -195,7 +197,7 @@ class PlaceIndex:
             if not chosen:
                 continue
             taken.append(
-                Mention(start, end, text, chosen[0], "", None, None, None, len(chosen) > 1)
+                Mention(start, end, text, chosen[0], "", None, None, None, len(chosen) > 1, key)
             )
         return sorted(taken, key=lambda m: m.start)
 
@@ -238,6 +240,7 @@ class PlaceIndex:
             self.names.get(region) if region else None,
             region,
             ambiguous,
+            mention.key,
         )
 
 

@@ -45,6 +45,7 @@ class Sourced:
     source: str
     gaining: list[str]
     losing: list[str]
+    placeholder: str | None = None
 
 
 def empty_rows() -> pd.DataFrame:
@@ -122,8 +123,8 @@ def _record(group: list[Sourced]) -> dict:
         "township": township,
         "region": place.region,
         "change": draft.change,
-        "gaining_actor": _names(best.gaining or _first(group, "gaining")),
-        "losing_actor": _names(best.losing or _first(group, "losing")),
+        "gaining_actor": _names(_union(best, group, "gaining")),
+        "losing_actor": _names(_union(best, group, "losing")),
         "source": "; ".join(dict.fromkeys(s.source for s in group if s.source)) or None,
         "pcode": place.pcode,
         "evidence": " … ".join(
@@ -137,8 +138,12 @@ def _record(group: list[Sourced]) -> dict:
     }
 
 
-def _first(group: list[Sourced], side: str) -> list[str]:
-    return next((getattr(s, side) for s in group if getattr(s, side)), [])
+def _union(best: Sourced, group: list[Sourced], side: str) -> list[str]:
+    """Every report's names for one side, the best report's first; the placeholder for unnamed
+    forces only when no report names the group."""
+    names = [n for s in [best, *group] for n in getattr(s, side)]
+    named = [n for n in names if n != best.placeholder]
+    return list(dict.fromkeys(named or names))
 
 
 def _names(names: list[str]) -> str | None:

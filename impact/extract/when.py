@@ -73,6 +73,14 @@ PATTERNS = [
         ),
     ),
     (
+        "year_rel",
+        re.compile(
+            r"\b(?P<yearrel>(?:last|this|earlier\s+this|late\s+last|early\s+last)\s+"
+            r"(?:year|summer|winter|spring|autumn|monsoon))\b",
+            re.I,
+        ),
+    ),
+    (
         "month",
         re.compile(
             rf"\b(?:in\s+)?(?:(?P<part>early|mid|late|mid-)\s*-?\s*)?{MONTH}"
@@ -144,6 +152,9 @@ def _resolve(kind: str, match: re.Match, published: date | None):
         return (published - timedelta(days=shift)).isoformat(), "day", True
     if kind == "week":
         return _week(groups["week"].lower(), published), "week", True
+    if kind == "year_rel":
+        last = "last" in groups["yearrel"].lower()
+        return f"{published.year - (1 if last else 0):04d}", "year", True
     if kind == "month_rel":
         return _month_relative(groups["monthrel"].lower(), published), "month", True
     month = MONTHS[groups["month"].lower()]
