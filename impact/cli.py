@@ -20,6 +20,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
 from impact.errors import ImpactError, ImpactWarning
+from impact.extract import extract_files, write_drafts
 from impact.pipeline import run
 from impact.publish import check_target
 from impact.reference import load_reference
@@ -168,6 +169,32 @@ def places(
     for row in table.itertuples(index=False):
         shown.add_row(*["" if pd.isna(value) else _shown(value) for value in row])
     out.print(shown)
+
+
+@app.command()
+def extract(
+    articles: Annotated[
+        list[Path], typer.Argument(help="News reports: text, Markdown or HTML files; - for stdin.")
+    ],
+    published: Annotated[
+        str | None, typer.Option(help="Publication date (YYYY-MM-DD) for relative dates.")
+    ] = None,
+    out_file: Annotated[Path, typer.Option("--out", help="Draft events CSV.")] = Path("drafts.csv"),
+    reference: ReferenceOpt = None,
+    force: Annotated[bool, typer.Option(help="Replace an existing output file.")] = False,
+    debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
+) -> None:
+    """Draft control-change events from news reports, each with its evidence sentence.
+
+    Example: impact extract report.txt --published 2023-11-08 && impact report drafts.csv
+    """
+    with _handled(debug):
+        drafts = extract_files(articles, _iso(published, "--published"), reference=reference)
+        written = write_drafts(drafts, out_file, force=force)
+    review = int(drafts["needs_review"].sum()) if len(drafts) else 0
+    out.print(
+        f"{len(drafts)} draft events ({review} to review) written to [bold]{_shown(written)}[/bold]"
+    )
 
 
 def _shown(value: object) -> str:
