@@ -8,7 +8,6 @@ import pytest
 import impact
 from impact.dates import parse_event_dates
 from impact.errors import InputFileError
-from impact.events import normalise_change
 from impact.pipeline import default_events_path
 
 
@@ -80,30 +79,6 @@ def test_parse_event_dates(text, dayfirst, date, start, precision):
 
     assert (as_text(row["date"]), as_text(row["date_start"])) == (date, start)
     assert (None if pd.isna(row["date_precision"]) else row["date_precision"]) == precision
-
-
-def test_change_words_normalised():
-    words = pd.Series(
-        [
-            "Seized",
-            "took full control",
-            "retaken",
-            "handed back",
-            "Claimed",
-            "partially captured",
-            "??",
-        ]
-    )
-    result = normalise_change(words).tolist()
-    assert result[:6] == [
-        "captured",
-        "captured",
-        "recaptured",
-        "handed over",
-        "contested",
-        "captured",
-    ]
-    assert pd.isna(result[6])
 
 
 def test_missing_file_and_missing_columns_are_clear(write_events, tmp_path):
