@@ -111,9 +111,12 @@ def read_change(text: str) -> tuple[str | None, str | None, set[str], str | None
 
 
 def certainty_markers(text: str) -> set[str]:
-    """Which certainty words the text holds ("confirmed" only when not negated)."""
+    """Which certainty words the text holds ("confirmed" only when not negated); a question
+    mark is a claim."""
     text = ATTRIBUTION.sub(" ", text)
     found = {name for name, pattern in CERTAINTY_PATTERNS.items() if pattern.search(text)}
+    if "?" in text:
+        found.add("claimed")
     if "confirmed" in found:
         claims = [m.span() for m in CERTAINTY_PATTERNS["claimed"].finditer(text)]
         confirms = [m.span() for m in CERTAINTY_PATTERNS["confirmed"].finditer(text)]

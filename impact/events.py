@@ -266,7 +266,9 @@ def _unique_keys(header: list[str]) -> tuple[list[str], list[str]]:
         key = header_key(name) or f"column_{position + 1}"
         seen[key] = seen.get(key, 0) + 1
         if seen[key] > 1:
-            notes.append(f"header {name!r} repeats: column {position + 1} kept as {key}_{seen[key]}")
+            notes.append(
+                f"header {name!r} repeats: column {position + 1} kept as {key}_{seen[key]}"
+            )
             key = f"{key}_{seen[key]}"
         keys.append(key)
     return keys, notes

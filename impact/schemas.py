@@ -63,7 +63,7 @@ CERTAINTY_WORDS = {
         "could not be verified|cannot be verified|allegedly|alleged|denied|denies|deny|"
         "disputed|rumoured|rumored|rumour|rumor|said to|unclear",
         "partial": "partial|partially|partly|part of|parts of|most of|half of|some wards|"
-        "some areas|in part",
+        "some areas|in part|outskirts",
         "brief": "briefly|brief|temporarily|temporary|for a day|for hours|for a few days|"
         "for several days|raid|raided",
         "confirmed": "confirmed|verified|officially|independently confirmed",
