@@ -163,30 +163,23 @@ def _read_one(
         raise InputFileError("no such file; check the path", file=str(path))
     data = path.read_bytes()
     read = read_sheet(path, data, looks_like_header, sheet=sheet, encoding=encoding)
-    raw = read.cells.assign(source_row=read.lines.to_numpy())
+    lines = read.lines.to_numpy()
     if acled.is_acled(read.header):
-        raw.columns = [*acled_columns(read.header), "source_row"]
+        raw = read.cells.set_axis(acled_columns(read.header), axis=1).assign(source_row=lines)
         frame, rule_out = acled.acled_events(raw)
-        layout, renamed = "acled", _acled_renames(read.header)
+        layout, renamed, notes = "acled", _acled_renames(read.header), []
     else:
         plan = plan_columns(read.header, read.cells, path)
-        raw.columns = [*plan.names, "source_row"]
-        frame, rule_out, layout, renamed = raw, pd.Series(False, index=raw.index), "table", plan
-        frame = _place_from_pcodes(frame, plan)
+        raw = read.cells.set_axis(plan.names, axis=1).assign(source_row=lines)
+        frame, rule_out = _place_from_pcodes(raw, plan), pd.Series(False, index=raw.index)
+        layout, renamed, notes = "table", plan.renamed, plan.notes
     skipped = acled.skipped_rows(
         raw.rename(columns=str.lower)[rule_out].assign(source_file=path.name)
     )
     normalised, problems = _normalise(frame[~rule_out], path, dayfirst, layout, census)
     events, rejected = _validate(normalised, problems)
     digest = hashlib.sha256(data).hexdigest()
-    item = InputFile(
-        str(path),
-        digest,
-        len(raw),
-        layout,
-        renamed=renamed.renamed if isinstance(renamed, ColumnPlan) else renamed,
-        notes=[*read.notes, *(renamed.notes if isinstance(renamed, ColumnPlan) else [])],
-    )
+    item = InputFile(str(path), digest, len(raw), layout, renamed, [*read.notes, *notes])
     return EventTable(events, rejected, skipped, [item])
 
 
@@ -210,11 +203,16 @@ def _bare_key(name: object) -> str:
     return header_key(re.sub(r"[(\[][^)\]]*[)\]]", " ", str(name)))
 
 
+def _first_key(name: object) -> str:
+    """The first of several names in a header: "Town/Village" or "Town, village" → "town"."""
+    return _bare_key(re.split(r"[/,;|]| or ", str(name))[0])
+
+
 def looks_like_header(cells: Sequence[str]) -> bool:
     """True when the cells name a date and a place column (or are an ACLED header)."""
     if acled.is_acled(pd.Index(cells)):
         return True
-    keys = {header_key(c) for c in cells} | {_bare_key(c) for c in cells}
+    keys = {key(c) for c in cells for key in (header_key, _bare_key, _first_key)}
     return all(keys & set(COLUMN_SYNONYMS[name]) for name in ("date", "place"))
 
 
@@ -278,8 +276,8 @@ def _best_column(
     keys: list[str], header: list[str], synonyms: list[str], names: list[str | None]
 ) -> int | None:
     """The first free column named by the first synonym that names one (exact, then without
-    bracketed notes)."""
-    for candidates in (keys, [_bare_key(h) for h in header]):
+    bracketed notes, then by the first of several names)."""
+    for candidates in (keys, [_bare_key(h) for h in header], [_first_key(h) for h in header]):
         for synonym in synonyms:
             for position, key in enumerate(candidates):
                 if key == synonym and names[position] is None:

@@ -33,7 +33,8 @@ CHANGE_WORDS = {
         "captured": "captured|capture|captures|capturing|seized|seize|seizes|seizing|seizure|"
         "taken|take|takes|taking|took|took control|taken control|took over|taken over|"
         "take over|takeover|took full control|taken full control|took complete control|"
-        "full control|complete control|total control|effective control|overran|overrun|overruns|overrunning|fell|fell to|falls|fall of|"
+        "full control|complete control|total control|effective control|overran|overrun|"
+        "overruns|overrunning|fell|fell to|falls|fall of|"
         "occupied|occupy|occupies|control|controls|controlled|in control|liberated|liberate|"
         "liberation|overtaken|overtook|stormed|conquered|won|secured|held|holds|gained|"
         "gained control|lost|lost control|surrendered|fell into the hands of",
