@@ -55,7 +55,7 @@ def read_sheet(
         InputFileError: the file is empty, cannot be decoded or split into columns.
     """
     if path.suffix.lower() in {".xlsx", ".xlsm"}:
-        grid = _excel_grid(path, data, sheet)
+        grid = pd.DataFrame(_excel_grid(path, data, sheet))
         sheet_read = _from_grid(grid, np.arange(1, len(grid) + 1), is_header)
     else:
         sheet_read = _read_text(path, decode(data, path, encoding), is_header)
@@ -132,7 +132,7 @@ def _read_text(path: Path, text: str, is_header: IsHeader) -> Sheet:
             file=str(path),
         ) from error
     lines = _record_lines(text[offset:], grid) + number
-    return _from_grid(grid.to_numpy(dtype=object), lines, lambda _: True)
+    return _from_grid(grid, lines, lambda _: True)
 
 
 def _record_lines(text: str, grid: pd.DataFrame) -> np.ndarray:
@@ -146,17 +146,17 @@ def _record_lines(text: str, grid: pd.DataFrame) -> np.ndarray:
     return 1 + np.concatenate([[0], np.cumsum(1 + inside)[:-1]])
 
 
-def _from_grid(grid: np.ndarray, lines: np.ndarray, is_header: IsHeader) -> Sheet:
-    """Split a grid of cells at its header row (the first the caller accepts, else the first
-    non-blank one)."""
+def _from_grid(grid: pd.DataFrame, lines: np.ndarray, is_header: IsHeader) -> Sheet:
+    """Split a grid of text cells at its header row (the first the caller accepts, else the
+    first non-blank one)."""
     if len(grid) == 0:
         return Sheet([], pd.DataFrame(), pd.Series(dtype="int64"))
-    rows = [[str(c) for c in row] for row in grid[:HEADER_SEARCH_LINES]]
+    rows = [[str(c) for c in row] for row in grid.head(HEADER_SEARCH_LINES).itertuples(False)]
     filled = [n for n, row in enumerate(rows) if any(c.strip() for c in row)]
     accepted = [n for n in filled if is_header(row_without_tail(rows[n]))]
     at = accepted[0] if accepted else (filled[0] if filled else 0)
     header = [c.strip() for c in rows[at]]
-    cells = pd.DataFrame(grid[at + 1 :], columns=range(len(header))).astype(str)
+    cells = grid.iloc[at + 1 :].reset_index(drop=True).set_axis(range(len(header)), axis=1)
     above = int(lines[at]) - 1
     notes = [f"{above} line(s) above the header (title or notes) skipped"] if above else []
     return Sheet(header, cells, pd.Series(lines[at + 1 :], dtype="int64"), notes)
@@ -173,7 +173,11 @@ def row_without_tail(row: list[str]) -> list[str]:
 def _without_blank_records(sheet: Sheet) -> Sheet:
     if sheet.cells.empty:
         return sheet
-    filled = (sheet.cells.apply(lambda c: c.str.strip()) != "").any(axis=1).to_numpy()
+    blank = np.ones(len(sheet.cells), dtype=bool)
+    for column in sheet.cells.columns:
+        cells = sheet.cells[column].astype("string")
+        blank &= ((cells == "") | cells.str.isspace()).fillna(True).to_numpy(dtype=bool)
+    filled = ~blank
     return Sheet(
         sheet.header,
         sheet.cells[filled].reset_index(drop=True),
