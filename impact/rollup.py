@@ -73,11 +73,11 @@ def _uncounted_certainties(assumptions: pd.DataFrame | None) -> dict[str, str]:
     values = assumption_values(load_assumptions() if assumptions is None else assumptions)
     left_out = {}
     for certainty, (name, why) in CERTAINTY_RULES.items():
-        value = values.get(name, True)
-        if not isinstance(value, bool):
-            raise AssumptionsError(f"{name} must be true or false, not {value!r}")
+        value = values.get(name, 1)
+        if isinstance(value, str) or value not in (0, 1):
+            raise AssumptionsError(f"{name} must be 1 or 0 (true or false), not {value!r}")
         if not value:
-            left_out[certainty] = f"{why} ({name} = false)"
+            left_out[certainty] = f"{why} ({name} = 0)"
     return left_out
 
 

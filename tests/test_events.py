@@ -226,7 +226,7 @@ def test_an_analysts_sheet_runs_end_to_end(tmp_path):
     assert certainty == {"confirmed": 16, "claimed": 7, "partial": 2, "brief": 1}
     assert impacts["counted"].sum() == 17
     assert (
-        impacts.loc[17, "not_counted_reason"] == "control held only briefly (count_brief = false)"
+        impacts.loc[17, "not_counted_reason"] == "control held only briefly (count_brief = 0)"
     )
     rejected = pd.read_csv(out / "rejected.csv")
     assert rejected["source_row"].tolist() == [24, 25, 30]
@@ -243,5 +243,5 @@ def test_the_counting_rule_follows_the_assumptions(tmp_path):
     assert impacts.loc[26, "counted"] and impacts.loc[27, "counted"]
     assert impacts.loc[17, "not_counted_reason"].startswith("same place counted at its latest")
     assert impacts.loc[19, "not_counted_reason"] == (
-        "partial change of control (count_partial = false)"
+        "partial change of control (count_partial = 0)"
     )
