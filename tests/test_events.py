@@ -9,11 +9,14 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import impact
 from impact.dates import parse_event_dates
 from impact.errors import InputFileError
 from impact.pipeline import default_events_path
+from impact.schemas import CERTAINTIES, CHANGES
 
 
 def test_seed_events_read_cleanly():
@@ -225,9 +228,7 @@ def test_an_analysts_sheet_runs_end_to_end(tmp_path):
     certainty = impacts["change_certainty"].value_counts().to_dict()
     assert certainty == {"confirmed": 16, "claimed": 7, "partial": 2, "brief": 1}
     assert impacts["counted"].sum() == 17
-    assert (
-        impacts.loc[17, "not_counted_reason"] == "control held only briefly (count_brief = 0)"
-    )
+    assert impacts.loc[17, "not_counted_reason"] == "control held only briefly (count_brief = 0)"
     rejected = pd.read_csv(out / "rejected.csv")
     assert rejected["source_row"].tolist() == [24, 25, 30]
     assert rejected["value"].tolist() == ["under attack", "failed to capture", "not captured"]
@@ -245,3 +246,29 @@ def test_the_counting_rule_follows_the_assumptions(tmp_path):
     assert impacts.loc[19, "not_counted_reason"] == (
         "partial change of control (count_partial = 0)"
     )
+
+
+change_cell = st.one_of(
+    st.none(),
+    st.sampled_from(["captured (reported)", "failed to capture", "briefly held", "under attack"]),
+    st.text(
+        # A bare CR or LF written unquoted by pandas is a real line break: another test.
+        alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00\r\n"),
+        max_size=30,
+    ),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(changes=st.lists(change_cell, min_size=1, max_size=12))
+def test_any_change_text_is_read_or_rejected_as_bad_value(tmp_path_factory, changes):
+    frame = pd.DataFrame({"place": "Khampat", "change": changes})
+    frame["date"] = pd.date_range("2023-11-01", periods=len(frame)).strftime("%Y-%m-%d")
+    path = tmp_path_factory.mktemp("changes") / "events.csv"
+    frame.to_csv(path, index=False)
+    table = impact.read_events(path)
+    assert len(table.events) + len(table.rejected) + len(table.skipped) == table.rows_read
+    assert table.events["change"].isin(CHANGES).all()
+    assert table.events["change_certainty"].isin(CERTAINTIES).all()
+    assert set(table.rejected["reason"]) <= {"bad_value"}
+    assert set(table.rejected["column"]) <= {"change"}
