@@ -254,6 +254,7 @@ def plan_columns(header: list[str], cells: pd.DataFrame, path: Path) -> ColumnPl
             file=str(path),
         )
     if plan.pcode_column:
+        plan.renamed[_label(header, plan.names.index("place"))] = "input_place"
         plan.notes.append("P-codes in column 'pcode' used for the place where given")
     return plan
 
@@ -314,7 +315,6 @@ def _place_from_pcodes(frame: pd.DataFrame, plan: ColumnPlan) -> pd.DataFrame:
     valid = codes.map(lambda c: repair_pcode(c) is not None if c else False).astype(bool)
     frame = frame.assign(input_place=frame["place"])
     frame["place"] = codes.where(valid, frame["place"])
-    plan.renamed["place names (column 'place')"] = "input_place"
     return frame
 
 

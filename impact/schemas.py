@@ -158,8 +158,9 @@ class Event(pa.DataFrameModel):
     change: Series[str] = _field("Kind of change, normalised", hxl="#event+type", isin=CHANGES)
     change_text: Series[str] = _text("Change as written in the input")
     change_qualifier: Series[str] = _text("Change text other than the change words")
-    change_certainty: Series[str] = _field(
-        "confirmed, claimed, partial or brief (from the change text and confidence)",
+    change_certainty: Series[str] = _text(
+        "confirmed, claimed, partial or brief (from the change text and confidence; "
+        "empty is taken as confirmed)",
         isin=CERTAINTIES,
     )
     gaining_actor: Series[str] = _text("Who took control", "#org+name+gaining")
