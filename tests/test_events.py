@@ -272,3 +272,17 @@ def test_any_change_text_is_read_or_rejected_as_bad_value(tmp_path_factory, chan
     assert table.events["change_certainty"].isin(CERTAINTIES).all()
     assert set(table.rejected["reason"]) <= {"bad_value"}
     assert set(table.rejected["column"]) <= {"change"}
+
+
+def test_acled_columns_named_like_ours_are_kept(write_events):
+    path = write_events(
+        "event_id_cnty,event_date,sub_event_type,actor1,inter1,actor2,inter2,admin1,admin3,"
+        "location,region,source,notes\n"
+        "MMR1,07 November 2023,Non-state actor overtakes territory,PDF,Rebel group,"
+        "Military Forces of Myanmar (2021-),State forces,Sagaing,Tamu,Khampat,Southeast Asia,"
+        "Myanmar Now,PDF took Khampat\n"
+    )
+    table = impact.read_events(path)
+    row = table.events.iloc[0]
+    assert (row["region"], row["input_region"]) == ("Sagaing", "Southeast Asia")
+    assert table.renamed[str(path)] == {"region": "input_region"}
