@@ -128,7 +128,9 @@ def run(
         raise NoUsableEventsError(_nothing_usable(table, rejected, skipped))
     step("estimating")
     impacts = estimate(resolution.resolved, reference, table_assumptions, scope=scope)
-    impacts = Impact.validate(in_model_order(mark_counted(impacts, reference), Impact))
+    impacts = Impact.validate(
+        in_model_order(mark_counted(impacts, reference, table_assumptions), Impact)
+    )
     step("counting and control timeline")
     timeline = Timeline.validate(control_timeline(impacts, scope), inplace=True)
     return RunResult(

@@ -25,20 +25,53 @@ SCOPES = ("area", "town")
 CHANGES = ["captured", "recaptured", "handed over", "contested", "withdrawn"]
 # Changes that move control to the gaining actor; a contested claim does not.
 MOVES_CONTROL = frozenset({"captured", "recaptured", "handed over", "withdrawn"})
-# Words analysts write for each change ("|"-separated), matched after case and punctuation
-# are folded.
+# Words analysts write for each change ("|"-separated), matched as whole words after case is
+# folded; a space also matches a hyphen or underscore. `changes.parse_changes` reads them.
 CHANGE_WORDS = {
     change: words.split("|")
     for change, words in {
-        "captured": "captured|capture|seized|seize|taken|took|took control|took full control|"
-        "overran|overrun|fell|occupied|control|liberated|taken over|overtaken",
-        "recaptured": "recaptured|recapture|retaken|retook|regained|regain|taken back|recovered",
-        "handed over": "handed over|handed back|handover|hand over|transferred|ceded|"
-        "handed back under a ceasefire deal|returned",
-        "contested": "contested|claimed|disputed|claim|claimed captured",
-        "withdrawn": "withdrawn|withdrew|abandoned|evacuated|retreated",
+        "captured": "captured|capture|captures|capturing|seized|seize|seizes|seizing|seizure|"
+        "taken|take|takes|taking|took|took control|taken control|took over|taken over|"
+        "take over|takeover|took full control|taken full control|took complete control|"
+        "full control|complete control|total control|effective control|overran|overrun|"
+        "overruns|overrunning|fell|fell to|falls|fall of|"
+        "occupied|occupy|occupies|control|controls|controlled|in control|liberated|liberate|"
+        "liberation|overtaken|overtook|stormed|conquered|won|secured|held|holds|gained|"
+        "gained control|lost|lost control|surrendered|fell into the hands of",
+        "recaptured": "recaptured|recapture|recaptures|re captured|retaken|retake|retook|"
+        "re taken|re took|regained|regain|regains|re gained|taken back|took back|won back|"
+        "recovered|recover|reclaimed|back under control",
+        "handed over": "handed over|handed back|handover|hand over|handing over|hands over|"
+        "transferred|transfer|ceded|cede|returned|given back|handed|"
+        "handed back under a ceasefire deal",
+        "contested": "contested|disputed|claimed|claim|claims|claimed captured",
+        "withdrawn": "withdrawn|withdrew|withdraw|withdraws|withdrawal|abandoned|abandon|"
+        "evacuated|retreated|retreat|retreated from|pulled out|pulled out of|pulled back|fled",
     }.items()
 }
+# Words for a claim, which decide the change (contested) only when no other change word is
+# present: "claimed" alone is a contested claim, "claimed captured" a capture that is claimed.
+CLAIM_WORDS = frozenset({"claimed", "claim", "claims"})
+# How sure the source is that the change happened, and words that say so ("|"-separated).
+# A row without any of these words is confirmed; the counting rule for the others is in
+# assumptions.toml (count_claimed, count_partial, count_brief).
+CERTAINTIES = ["confirmed", "claimed", "partial", "brief"]
+CERTAINTY_WORDS = {
+    certainty: words.split("|")
+    for certainty, words in {
+        "claimed": "claimed|claim|claims|claiming|reportedly|reported|reports|unverified|"
+        "unconfirmed|not confirmed|not verified|not independently verified|"
+        "could not be verified|cannot be verified|allegedly|alleged|denied|denies|deny|"
+        "disputed|rumoured|rumored|rumour|rumor|said to|unclear",
+        "partial": "partial|partially|partly|part of|parts of|most of|half of|some wards|"
+        "some areas|in part|outskirts",
+        "brief": "briefly|brief|temporarily|temporary|for a day|for hours|for a few days|"
+        "for several days|raid|raided",
+        "confirmed": "confirmed|verified|officially|independently confirmed",
+    }.items()
+}
+# Columns the stages add that no model declares (the resolver's audit, ACLED's actor rule).
+WORKING_COLUMNS = frozenset({"outcome", "candidates", "runner_up", "actor_rule"})
 MATCH_METHODS = ["pcode", "exact", "alias", "fuzzy"]
 
 
@@ -124,6 +157,12 @@ class Event(pa.DataFrameModel):
     region: Series[str] = _text("State/region hint from the input")
     change: Series[str] = _field("Kind of change, normalised", hxl="#event+type", isin=CHANGES)
     change_text: Series[str] = _text("Change as written in the input")
+    change_qualifier: Series[str] = _text("Change text other than the change words")
+    change_certainty: Series[str] = _text(
+        "confirmed, claimed, partial or brief (from the change text and confidence; "
+        "empty is taken as confirmed)",
+        isin=CERTAINTIES,
+    )
     gaining_actor: Series[str] = _text("Who took control", "#org+name+gaining")
     losing_actor: Series[str] = _text("Who lost control", "#org+name+losing")
     source: Series[str] = _text("Who reported the event", "#meta+source")
