@@ -22,11 +22,13 @@ from matplotlib.figure import Figure
 from impact import charts
 from impact.errors import ReportExistsError
 from impact.exports import write_csv, write_workbook
+from impact.map import location_map
 from impact.pipeline import RunResult
 from impact.publish import check_target, make_staging, publish
 from impact.render import package_version, render_html, render_markdown
 from impact.schemas import data_dictionary
 
+PNG_DPI = 200
 CHART_SOURCE = "impact; 2014 census via MIMU; events from public reporting"
 
 
@@ -150,11 +152,12 @@ def facility_locations(result: RunResult) -> pd.DataFrame:
 
 
 CHART_DRAWERS: dict[str, Callable[[RunResult], Figure]] = {
+    "gains_and_losses": lambda r: charts.gains_and_losses(r.impacts, CHART_SOURCE),
     "people_per_event": lambda r: charts.people_per_event(r.impacts, CHART_SOURCE, r.scope),
     "affected_over_time": lambda r: charts.affected_over_time(r.impacts, CHART_SOURCE),
     "control_over_time": lambda r: charts.control_over_time(r.control, r.impacts, CHART_SOURCE),
     "services_by_region": lambda r: charts.services_by_region(r.impacts, CHART_SOURCE),
-    "location_map": lambda r: charts.location_map(r.impacts, r.reference.places, CHART_SOURCE),
+    "location_map": lambda r: location_map(r.impacts, r.reference, CHART_SOURCE),
 }
 CHARTS = tuple(CHART_DRAWERS)
 
@@ -166,10 +169,11 @@ def _write_charts(result: RunResult, folder: Path) -> dict[str, bytes]:
     figures = {name: draw(result) for name, draw in CHART_DRAWERS.items()}
     pngs = {}
     # A fixed salt keeps the SVG element ids the same from run to run.
-    with matplotlib.rc_context({"svg.hashsalt": "impact"}):
+    # SVG keeps its text as text (editable, searchable); PNG at print resolution.
+    with matplotlib.rc_context({"svg.hashsalt": "impact", "svg.fonttype": "none"}):
         for name, figure in figures.items():
             buffer = io.BytesIO()
-            figure.savefig(buffer, format="png", dpi=120)
+            figure.savefig(buffer, format="png", dpi=PNG_DPI)
             pngs[name] = buffer.getvalue()
             (charts_dir / f"{name}.png").write_bytes(pngs[name])
             figure.savefig(charts_dir / f"{name}.svg", metadata={"Date": None})
