@@ -22,10 +22,17 @@ from matplotlib.figure import Figure
 from impact import charts
 from impact.errors import ReportExistsError
 from impact.exports import write_csv, write_workbook
+from impact.geo_outputs import (
+    control_features,
+    located_impacts,
+    places_features,
+    township_outlines,
+    write_geojson,
+)
 from impact.map import location_map
 from impact.pipeline import RunResult
 from impact.publish import check_target, make_staging, publish
-from impact.render import package_version, render_html, render_markdown
+from impact.render import package_version, period_text, render_html, render_markdown
 from impact.schemas import data_dictionary
 
 PNG_DPI = 200
@@ -107,7 +114,7 @@ def _publish(staging: Path, target: Path, *, force: bool, default: bool, result:
 def output_tables(result: RunResult) -> dict[str, pd.DataFrame]:
     """The tables of a report, by file name (without .csv)."""
     return {
-        "impacts": result.impacts,
+        "impacts": located_impacts(result.impacts, result.reference),
         "summary": result.summary,
         "timeline": result.timeline,
         "control": result.control,
@@ -115,7 +122,25 @@ def output_tables(result: RunResult) -> dict[str, pd.DataFrame]:
         "skipped": result.skipped,
         "match_audit": result.audit,
         "assumptions": result.assumptions,
-        "data_dictionary": data_dictionary(),
+    }
+
+
+def _with_dictionary(tables: dict[str, pd.DataFrame], geo: dict[str, list[dict]]) -> None:
+    """Add the data dictionary: every column of every CSV and GeoJSON file written."""
+    files = {f"{name}.csv": list(map(str, table.columns)) for name, table in tables.items()}
+    files["data_dictionary.csv"] = ["table", "column", "description", "unit", "hxl"]
+    for name, features in geo.items():
+        keys = dict.fromkeys(k for f in features for k in f["properties"])
+        files[name] = list(keys)
+    tables["data_dictionary"] = data_dictionary(files)
+
+
+def geo_features(result: RunResult, impacts: pd.DataFrame) -> dict[str, list[dict]]:
+    """The GeoJSON files of a report, by file name: places (points) and control (outlines)."""
+    sides = charts.event_sides(impacts)
+    return {
+        "places.geojson": places_features(impacts, sides),
+        "control.geojson": control_features(impacts, sides, township_outlines(result.reference)),
     }
 
 
@@ -125,11 +150,43 @@ def _write_tables(
     tables = output_tables(result)
     if facilities:
         tables["facilities"] = facility_locations(result)
+    geo = geo_features(result, tables["impacts"])
+    _with_dictionary(tables, geo)
     step("writing tables")
     for name, table in tables.items():
         write_csv(table, folder / f"{name}.csv", hxl=hxl)
+    for name, features in geo.items():
+        write_geojson(features, folder / name)
     step("writing the workbook")
-    write_workbook(tables, folder / "impact.xlsx")
+    write_workbook(tables, folder / "impact.xlsx", workbook_readme(result))
+
+
+def workbook_readme(result: RunResult) -> list[tuple[str, str]]:
+    """The README sheet: what the workbook is, its sources and its caveats."""
+    sources = "; ".join(
+        f"{row.source}: {row.title} ({row.publisher})"
+        for row in result.reference.sources.itertuples()
+    )
+    return [
+        ("title", f"Control changes and the people living there: {period_text(result)}"),
+        ("written by", f"impact {package_version()} on {result.as_of or date.today()}"),
+        ("inputs", ", ".join(Path(item.file).name for item in result.inputs)),
+        ("reference data", f"{result.reference.version} (2014 census, MIMU P-codes 9.6)"),
+        ("headline scope", result.scope),
+        ("affected", "living in a place where control changed; not the number displaced"),
+        ("sources", sources),
+        (
+            "caveats",
+            "Figures are 2014 census figures projected to the event date as a "
+            "low-central-high range; displacement since 2021 is not reflected. Unknown stays "
+            "empty, never 0. Column meanings: the data_dictionary sheet.",
+        ),
+        (
+            "boundaries",
+            "Names and boundaries follow MIMU (P-codes 9.6, 2014 boundaries); their "
+            "use does not imply official endorsement or acceptance by the United Nations.",
+        ),
+    ]
 
 
 def facility_locations(result: RunResult) -> pd.DataFrame:
@@ -180,6 +237,20 @@ def _write_charts(result: RunResult, folder: Path) -> dict[str, bytes]:
     return pngs
 
 
+def _input_record(record: dict) -> dict:
+    """An input's record with its file name only: no folder of the user's machine."""
+    return {**record, "file": Path(str(record.get("file", ""))).name}
+
+
+def _file_hashes(folder: Path) -> dict[str, str]:
+    """SHA-256 of each data file of a reference package, by file name."""
+    return {
+        path.name: hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(folder.iterdir())
+        if path.is_file() and path.suffix in {".csv", ".json", ".geojson", ".toml"}
+    }
+
+
 def manifest(result: RunResult, folder: Path) -> dict:
     """Inputs with hashes, reference version, assumptions, software version, output files."""
     outputs = {
@@ -191,11 +262,12 @@ def manifest(result: RunResult, folder: Path) -> dict:
         "software": {"name": "impact", "version": package_version()},
         "created": result.as_of or date.today().isoformat(),
         "as_of": result.as_of,
-        "inputs": [item.as_dict() for item in result.inputs],
+        "inputs": [_input_record(item.as_dict()) for item in result.inputs],
         "rows": result.reconciliation,
         "period": {"since": result.period[0], "until": result.period[1]},
         "reference": {
-            "path": str(result.reference.path),
+            "name": Path(result.reference.path).name,
+            "files": _file_hashes(Path(result.reference.path)),
             "version": result.reference.version,
             "census_date": str(result.reference.census_date.date()),
         },
