@@ -162,6 +162,8 @@ def _sheet_xml(sheet: Sheet):
         f'<col min="{j + 1}" max="{j + 1}" width="{w}" customWidth="1"/>'
         for j, w in enumerate(widths)
     )
+    last = letters[len(widths) - 1] if widths else "A"
+    rows = len(table) + (0 if sheet.readme else 1)
     pane = (
         ""
         if sheet.readme
@@ -169,9 +171,10 @@ def _sheet_xml(sheet: Sheet):
     )
     yield (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-        f'<worksheet xmlns="{MAIN}" xmlns:r="{REL}"><sheetViews><sheetView workbookViewId="0">'
+        f'<worksheet xmlns="{MAIN}" xmlns:r="{REL}"><dimension ref="A1:{last}{rows}"/>'
+        '<sheetViews><sheetView workbookViewId="0">'
         f'{pane}</sheetView></sheetViews><sheetFormatPr defaultRowHeight="15"/>'
-        f"<cols>{cols}</cols><sheetData>"
+        f"{f'<cols>{cols}</cols>' if cols else ''}<sheetData>"
     )
     if not sheet.readme:
         header = "".join(
