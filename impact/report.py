@@ -22,14 +22,6 @@ from matplotlib.figure import Figure
 from impact import charts
 from impact.errors import ReportExistsError
 from impact.exports import write_csv, write_workbook
-from impact.geo_outputs import (
-    control_features,
-    located_impacts,
-    places_features,
-    township_outlines,
-    write_geojson,
-)
-from impact.map import location_map
 from impact.pipeline import RunResult
 from impact.publish import check_target, make_staging, publish
 from impact.render import package_version, period_text, render_html, render_markdown
@@ -113,6 +105,8 @@ def _publish(staging: Path, target: Path, *, force: bool, default: bool, result:
 
 def output_tables(result: RunResult) -> dict[str, pd.DataFrame]:
     """The tables of a report, by file name (without .csv)."""
+    from impact.geo_outputs import located_impacts  # shapely only when a report is written
+
     return {
         "impacts": located_impacts(result.impacts, result.reference),
         "summary": result.summary,
@@ -137,6 +131,8 @@ def _with_dictionary(tables: dict[str, pd.DataFrame], geo: dict[str, list[dict]]
 
 def geo_features(result: RunResult, impacts: pd.DataFrame) -> dict[str, list[dict]]:
     """The GeoJSON files of a report, by file name: places (points) and control (outlines)."""
+    from impact.geo_outputs import control_features, places_features, township_outlines
+
     sides = charts.event_sides(impacts)
     return {
         "places.geojson": places_features(impacts, sides),
@@ -155,6 +151,8 @@ def _write_tables(
     step("writing tables")
     for name, table in tables.items():
         write_csv(table, folder / f"{name}.csv", hxl=hxl)
+    from impact.geo_outputs import write_geojson
+
     for name, features in geo.items():
         write_geojson(features, folder / name)
     step("writing the workbook")
@@ -208,13 +206,19 @@ def facility_locations(result: RunResult) -> pd.DataFrame:
     return table.astype({"beds": "Int64"}).reset_index(drop=True)
 
 
+def _location_map(result: RunResult) -> Figure:
+    from impact.map import location_map  # shapely only when the map is drawn
+
+    return location_map(result.impacts, result.reference, CHART_SOURCE)
+
+
 CHART_DRAWERS: dict[str, Callable[[RunResult], Figure]] = {
     "gains_and_losses": lambda r: charts.gains_and_losses(r.impacts, CHART_SOURCE),
     "people_per_event": lambda r: charts.people_per_event(r.impacts, CHART_SOURCE, r.scope),
     "affected_over_time": lambda r: charts.affected_over_time(r.impacts, CHART_SOURCE),
     "control_over_time": lambda r: charts.control_over_time(r.control, r.impacts, CHART_SOURCE),
     "services_by_region": lambda r: charts.services_by_region(r.impacts, CHART_SOURCE),
-    "location_map": lambda r: location_map(r.impacts, r.reference, CHART_SOURCE),
+    "location_map": lambda r: _location_map(r),
 }
 CHARTS = tuple(CHART_DRAWERS)
 
