@@ -42,6 +42,9 @@ COLUMN_SYNONYMS = {
     "confidence": ["confidence"],
     "event_scope": ["scope", "event_scope"],
     "notes": ["notes", "note", "comment", "comments"],
+    "alt_names": ["alt_names", "alt_name", "aliases", "other_names", "alternative_names"],
+    "latitude": ["latitude", "lat", "y"],
+    "longitude": ["longitude", "lon", "lng", "long", "x"],
 }
 CHANGE_QUALIFIERS = r"\b(partially|partly|reportedly|full|fully|under a ceasefire deal|back)\b"
 MAX_PLACE_LENGTH = 200

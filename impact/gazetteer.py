@@ -9,6 +9,8 @@ Deciding among candidates is `impact.resolve`'s job, not this module's.
 
 from __future__ import annotations
 
+from functools import cached_property
+
 import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
@@ -25,7 +27,9 @@ FUZZY_CUTOFF = 88.0
 PLAIN_CUTOFF = 70.0
 # Names this short are never fuzzed: too many places are one letter away.
 MIN_FUZZY_LENGTH = 4
-CANDIDATE_COLUMNS = ["query_id", "pcode", "method", "text", "score", *ADMIN]
+CANDIDATE_COLUMNS = ["query_id", "pcode", "method", "text", "score", *ADMIN, "village_pcode"]
+# Levels a hint may name; a sub-township hint is read as the township holding its seat.
+SEAT_LEVELS = ("town", "sub_township")
 
 
 class Gazetteer:
@@ -50,6 +54,29 @@ class Gazetteer:
         folded = self.names.drop_duplicates(["fkey", "pcode"])
         self.folded = folded[folded["fkey"].str.len() >= MIN_FUZZY_LENGTH].reset_index(drop=True)
 
+    @cached_property
+    def villages(self) -> pd.DataFrame:
+        """The village names, read on the first search that needs them.
+
+        One row per village: `key`, `fkey`, `text`, `village_pcode`, and `pcode` = the
+        village tract it belongs to (the unit figures come from), with that tract's admin
+        columns and level `village`.
+        """
+        villages = self.reference.villages
+        places = self.reference.places
+        known = villages[villages["village_tract_pcode"].isin(places.index)]
+        table = pd.DataFrame(
+            {
+                "text": known["name"].astype(str),
+                "pcode": known["village_tract_pcode"],
+                "village_pcode": known["village_pcode"],
+                "key": normalise_name(known["name"]),
+                "fkey": romanised_key(known["name"]),
+            }
+        )
+        table = table[table["key"] != ""].join(places[ADMIN[1:]], on="pcode")
+        return table.assign(level="village").reset_index(drop=True)
+
     def search(self, queries: pd.DataFrame) -> pd.DataFrame:
         """Every candidate for each query, and for a bracketed name without an exact match
         ("Pang Hseng (Kyu Koke)") the candidates of each part.
@@ -70,14 +97,20 @@ class Gazetteer:
         exact = keyed.merge(self.names, on="key")[["query_id", "pcode", "method", "text"]]
         exact = exact.assign(score=100.0).join(self.reference.places[ADMIN], on="pcode")
         fuzzy = self._fuzzy(queries)
+        villages = self._villages(queries)
         found = pd.concat(
-            [frame for frame in (direct, exact, fuzzy) if not frame.empty]
+            [frame for frame in (direct, exact, fuzzy, villages) if not frame.empty]
             or [pd.DataFrame(columns=CANDIDATE_COLUMNS)],
             ignore_index=True,
         )
+        found = found.reindex(columns=CANDIDATE_COLUMNS)
         found["stage"] = found["method"].map(STAGES)
-        found = found.sort_values(["query_id", "stage", "score"], ascending=[True, True, False])
-        found = found.drop_duplicates(["query_id", "pcode"])
+        found = found.sort_values(
+            ["query_id", "stage", "score", "pcode", "village_pcode"],
+            ascending=[True, True, False, True, True],
+            na_position="first",
+        )
+        found = found.drop_duplicates(["query_id", "pcode", "level"])
         found = found.merge(self._hint_sets(queries), on="query_id", how="left")
         return found.assign(inside_hints=self._inside(found))
 
@@ -110,6 +143,23 @@ class Gazetteer:
                 )
             )
         return pd.concat(parts, ignore_index=True)
+
+    def _villages(self, queries: pd.DataFrame) -> pd.DataFrame:
+        """Villages whose name equals the query's once romanisation is folded.
+
+        Villages are matched on the folded key only, not by similarity: tens of thousands of
+        short, shared names would make any near spelling a false village. An exact spelling
+        is `exact`; a folded-equal one is `fuzzy` with score 100.
+        """
+        keyed = queries.assign(
+            key=normalise_name(queries["name"]), fkey=romanised_key(queries["name"])
+        )
+        keyed = keyed[keyed["fkey"].str.len() >= MIN_FUZZY_LENGTH][["query_id", "key", "fkey"]]
+        if keyed.empty or self.reference.villages.empty:
+            return pd.DataFrame(columns=CANDIDATE_COLUMNS)
+        found = keyed.merge(self.villages, on="fkey", suffixes=("_query", ""))
+        method = np.where(found["key_query"] == found["key"], "exact", "fuzzy")
+        return found.assign(method=method, score=100.0)[CANDIDATE_COLUMNS]
 
     def _pcodes(self, queries: pd.DataFrame) -> pd.DataFrame:
         code = queries["name"].map(repair_pcode)
@@ -168,6 +218,10 @@ class Gazetteer:
         queries = queries.drop_duplicates("query_id").reset_index(drop=True)
         out = queries[["query_id"]].copy()
         units = self.names[self.names["level"].isin(HINT_LEVELS.values())]
+        # A sub-township or its seat town named as a township hint means its township.
+        seats = self.names[self.names["level"].isin(SEAT_LEVELS)]
+        seats = seats.assign(pcode=seats["township_pcode"], level="township")
+        units = pd.concat([units, seats[~seats["key"].isin(units["key"])]])
         for column, level in HINT_LEVELS.items():
             text = queries[column].fillna("").astype(str)
             code = text.map(repair_pcode)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -76,12 +77,143 @@ QUALIFIER_PATTERNS = [
     r"\s+(?:outskirts|area|vicinity|environs)$",
     r",?\s+near\s+.+$",
     r"\s*[,;-]?\s*(?:\(?\s*(?:lib|lir|ib|ir|mob|tob)\s*-?\s*\d+\s*(?:base|camp|hq|outpost)?\s*\)?)",
-    r"\s+(?:military\s+)?(?:base|camp|outpost|police\s+station|border\s+gate|bridge)$",
+    r"\s+(?:military\s+|army\s+|police\s+)?(?:base|camp|outpost|police\s+station|border\s+gate|"
+    r"bridge|airport|airfield|jetty|market|hospital|prison|jail|hq|headquarters|"
+    r"(?:town|city)\s+cent(?:re|er))$",
     r"\((?:town|township)\)",
 ]
+# Words that make a bracket, a comma part or a dash part a note about the place, not its name.
+NOTE_WORDS = (
+    r"reported|unconfirmed|claimed|approx\.?|approximate|estimated|disputed|allegedly|"
+    r"town\s+cent(?:re|er)|city\s+cent(?:re|er)|cent(?:re|er)|downtown|outskirts|area|vicinity|"
+    r"environs|surroundings|market|airport|airfield|air\s*base|jetty|port|hospital|prison|jail|"
+    r"school|monastery|pagoda|university|station|base|camp|outpost|hq|headquarters|"
+    r"battalion|checkpoint|check\s*point|gate|bridge|dam|mine|hill|post|compound|office|"
+    r"cantonment|garrison|barracks|bus\s+terminal|stadium|factory|junction|highway|"
+    r"near\s+.+|outside\s+.+|tbc"
+)
+# A military unit code such as IB-12, LIB 345, MOC-7: always a facility, never a place name.
+UNIT_CODE = r"\b(?:lib|lir|ib|ir|mob|tob|moc|roc|loc|bsi|bgf)\s*-?\s*\d+\b"
+FACILITY = rf"(?i)(?:{UNIT_CODE}|\b(?:{NOTE_WORDS})\b)"
+HINT_PART = (
+    r"(?i)^\s*(?P<name>.+?)\s+(?P<kind>sub[\s-]?township|township|tsp|district|"
+    r"region|state|division)\.?\s*$"
+)
+NEAR = r"(?i)^(?P<what>.*?)\b(?P<how>near(?:by)?|outside(?:\s+of)?|close\s+to|just\s+outside)\s+"
+NEAR += r"(?P<place>.+)$"
+HINT_KINDS = {
+    "township": "township",
+    "tsp": "township",
+    "district": "district",
+    "region": "region",
+    "state": "region",
+    "division": "region",
+}
 
 
-def split_qualifier(text: str) -> tuple[str, str | None]:
+@dataclass(frozen=True)
+class PlaceText:
+    """A place as written, taken apart: the name to look up and what else the text says.
+
+    Attributes:
+        name: the base name to resolve.
+        qualifier: notes removed from the text ("reported", "Kalay airport"), or None.
+        near: the text places the event near or outside the named place, not in it.
+        hints: admin hints read from the text, e.g. {"township": "Muse"}, and
+            "sub_township" for a sub-township named in brackets.
+        says_village: the text calls the place a village.
+    """
+
+    name: str
+    qualifier: str | None = None
+    near: bool = False
+    hints: dict[str, str] = field(default_factory=dict)
+    says_village: bool = False
+
+
+def read_place_text(text: str) -> PlaceText:
+    """Take a place as written apart into the name, notes, hints and a "near" flag.
+
+    Brackets, comma parts and spaced-dash parts that hold a note ("(town centre)",
+    "Kalay airport, Kalay") become the qualifier; those that name an admin unit
+    ("(Muse township)", "(Mong Ko sub-township)", ", Chin State") become hints; other
+    brackets stay, being part of official names ("Pang Hseng (Kyu Koke)"). A facility
+    "near"/"outside" a place sets `near`. Unbalanced brackets are read as if closed.
+    """
+    text = re.sub(r"\s+", " ", unicodedata.normalize("NFC", str(text))).strip()
+    notes: list[str] = []
+    hints: dict[str, str] = {}
+    kept = []
+    for before, inside in re.findall(r"([^()\[\]]*)(?:[(\[]([^()\[\]]*)[)\]]?)?", text):
+        kept.append(before)
+        if inside is None or not inside.strip():
+            continue
+        if _read_hints(inside, hints):
+            continue
+        if re.search(FACILITY, inside):
+            notes.append(inside.strip())
+        else:
+            kept.append(f"({inside.strip()})")
+    name = re.sub(r"\s+", " ", " ".join(kept)).strip(" ,;:")
+    name, near = _near_part(name, notes)
+    name = _comma_and_dash_parts(name, notes, hints)
+    name, old = split_qualifier_patterns(name)
+    if old:
+        notes.append(old)
+    says_village = bool(re.search(r"(?i)\bvillage\b(?!\s+tract)", text))
+    qualifier = "; ".join(dict.fromkeys(n for n in notes if n)) or None
+    return PlaceText(name or text, qualifier, near, hints, says_village)
+
+
+def _read_hints(part: str, hints: dict[str, str]) -> bool:
+    """Record admin hints named in `part` ("Muse district, Mong Ko sub-township"); True
+    when every piece of it was a hint."""
+    pieces = [p for p in re.split(r"[,;/]", part) if p.strip()]
+    found = [re.match(HINT_PART, p) for p in pieces]
+    if not pieces or not all(found):
+        return False
+    for match in found:
+        kind = re.sub(r"[\s-]", "", match["kind"].lower())
+        level = "sub_township" if kind == "subtownship" else HINT_KINDS[kind]
+        hints.setdefault(level, match["name"].strip(" ,.-"))
+    return True
+
+
+def _near_part(name: str, notes: list[str]) -> tuple[str, bool]:
+    """The place a facility lies near ("army base near Tamu" → Tamu, near)."""
+    match = re.match(NEAR, name)
+    if not match or not match["place"].strip(" ,"):
+        return name, False
+    what = match["what"].strip(" ,;-")
+    if (
+        what
+        and not re.search(FACILITY, what)
+        and not re.fullmatch(r"(?i)(fighting|clashes)?", what)
+    ):
+        notes.append(f"{match['how']} {match['place'].strip()}")
+        return what, False
+    notes.append(f"{what} {match['how']}".strip())
+    return match["place"].strip(" ,;-"), True
+
+
+def _comma_and_dash_parts(name: str, notes: list[str], hints: dict[str, str]) -> str:
+    """The name among comma- or spaced-dash-separated parts; the others become notes or
+    hints ("Kalay airport, Kalay" → Kalay; "Hakha, Chin State" → Hakha, region Chin)."""
+    parts = [p.strip() for p in re.split(r",|;|\s[-–—]\s", name) if p.strip()]
+    if len(parts) < 2:
+        return name
+    names = []
+    for part in parts:
+        if _read_hints(part, hints):
+            continue
+        if re.search(FACILITY, part):
+            notes.append(part)
+            continue
+        names.append(part)
+    return names[0] if names else parts[-1]
+
+
+def split_qualifier_patterns(text: str) -> tuple[str, str | None]:
     """Separate qualifiers ("outskirts", "(reported)", "LIB-345 base", "near …") from the name.
 
     Returns the name to look up and the qualifier text (None when there was none), so that
@@ -94,6 +226,12 @@ def split_qualifier(text: str) -> tuple[str, str | None]:
             found.append(match.group(0).strip(" ,;()"))
             name = (name[: match.start()] + " " + name[match.end() :]).strip(" ,;-")
     return re.sub(r"\s+", " ", name), "; ".join(found) or None
+
+
+def split_qualifier(text: str) -> tuple[str, str | None]:
+    """The name to look up and the notes around it (see `read_place_text`)."""
+    read = read_place_text(text)
+    return read.name, read.qualifier
 
 
 def repair_pcode(text: str) -> str | None:

@@ -65,7 +65,7 @@ NAMES = st.sampled_from(["Pang Hseng (Kyu Koke) Town", "Khampat", "Muse", "Kyauk
 
 
 @settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(
     parts=st.lists(st.one_of(BRACKETS, NAMES, st.text(max_size=6)), min_size=1, max_size=6),
@@ -81,3 +81,76 @@ def test_any_text_with_any_brackets_never_raises(reference, parts, hints, alt, p
     row["latitude"], row["longitude"] = point if point else (None, None)
     result = resolve_places(events([row]), reference)
     assert len(result.resolved) + len(result.rejected) == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "pcode", "qualifier"),
+    [
+        ("Loikaw (town centre)", "MMR002001701", "town centre"),
+        ("Hpakant (reported)", "MMR001009701", "reported"),
+        ("Kalay airport, Kalay", "MMR005027701", "Kalay airport"),
+        ("IB-12 HQ, Hakha", "MMR004002701", "IB-12 HQ"),
+        ("Khampat - unconfirmed", "MMR005030703", "unconfirmed"),
+        ("Pang Hseng (Kyu Koke) Town", "MMR015009704", None),
+    ],
+)
+def test_notes_written_with_the_name_move_to_the_qualifier(reference, text, pcode, qualifier):
+    result = resolve_places(events([{"place": text}]), reference)
+    assert outcome(result) == ("matched", pcode)
+    row = result.resolved.iloc[0]
+    assert (row["place_qualifier"] if pd.notna(row["place_qualifier"]) else None) == qualifier
+    assert pd.isna(row["match_flags"])
+
+
+def test_a_facility_near_a_town_is_the_towns_township_flagged(reference):
+    result = resolve_places(
+        events([{"place": "army base near Tamu"}, {"place": "outskirts of Kawlin"}]), reference
+    )
+    near = result.resolved.set_index("event_id")
+    assert near.loc["e0", "pcode"] == "MMR005030"  # Tamu township, the area around the town
+    assert near.loc["e0", "level"] == "township"
+    assert near.loc["e0", "match_flags"] == "near_place"
+    assert "army base near" in near.loc["e0", "place_qualifier"]
+    assert near.loc["e1", "pcode"] == "MMR005024701"  # the outskirts are the town itself
+    assert pd.isna(near.loc["e1", "match_flags"])
+
+
+def test_hints_written_in_brackets_are_used(reference):
+    result = resolve_places(
+        events(
+            [
+                {"place": "Kyauk Ta Lone (Mogoke township)"},
+                {"place": "Kyauk Ta Lone (Tanintharyi district, Tanintharyi township)"},
+                {"place": "Kyauk Ta Lone"},
+            ]
+        ),
+        reference,
+    )
+    assert outcome(result, 0) == ("matched", "MMR010011024")
+    assert outcome(result, 1) == ("matched", "MMR006008009")
+    assert outcome(result, 2)[0] == "place_ambiguous"
+
+
+def test_a_sub_township_in_brackets_is_read_as_the_township_of_its_seat(reference):
+    # Khampat heads a sub-township of Tamu township: the hint keeps Tamu's No (1) Ward.
+    result = resolve_places(events([{"place": "No (1) Ward (Khampat sub-township)"}]), reference)
+    assert outcome(result)[1].startswith("MMR005030")
+
+
+def test_alt_names_are_tried_in_order_and_the_audit_says_which_matched(reference):
+    result = resolve_places(
+        events(
+            [
+                {"place": "Xqzzy Gate", "alt_names": "Qqqxx; Khampat / Kawlin"},
+                {"place": "Kawlin", "alt_names": "Khampat"},
+                {"place": "Xqzzy", "alt_names": None},
+            ]
+        ),
+        reference,
+    )
+    assert outcome(result, 0) == ("matched", "MMR005030703")
+    assert outcome(result, 1) == ("matched", "MMR005024701")
+    assert outcome(result, 2)[0] == "place_not_found"
+    audit = result.audit.set_index("place")
+    assert audit.loc["Xqzzy Gate", "matched_name"] == "Khampat"
+    assert audit.loc["Kawlin", "matched_name"] == "Kawlin"
