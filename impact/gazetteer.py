@@ -227,6 +227,8 @@ class Gazetteer:
             code = text.map(repair_pcode)
             keyed = pd.DataFrame({"query_id": queries["query_id"], "key": normalise_name(text)})
             named = keyed.merge(units[units["level"] == level][["key", "pcode"]], on="key")
+            if level == "state_region":
+                named = pd.concat([named, self._split_regions(keyed, named)])
             sets = named.groupby("query_id")["pcode"].agg(frozenset)
             by_code = code[code.isin(self.reference.places.index)]
             coded = pd.Series(
@@ -240,6 +242,19 @@ class Gazetteer:
         has_township = out["hint_township"].notna()
         out.loc[has_township, ["hint_district", "hint_state_region"]] = None
         return out
+
+    def _split_regions(self, keyed: pd.DataFrame, named: pd.DataFrame) -> pd.DataFrame:
+        """Every part of a state split into parts ("Shan State" → Shan (North), (South),
+        (East)) for a region hint that names no unit exactly."""
+        regions = self.reference.places[self.reference.places["level"] == "state_region"]
+        parts = pd.DataFrame(
+            {
+                "pcode": regions["pcode"],
+                "base": normalise_name(regions["name"].str.replace(r"\s*\(.*$", "", regex=True)),
+            }
+        )
+        loose = keyed[~keyed["query_id"].isin(named["query_id"]) & (keyed["key"] != "")]
+        return loose.merge(parts, left_on="key", right_on="base")[["query_id", "key", "pcode"]]
 
     @staticmethod
     def _inside(found: pd.DataFrame) -> pd.Series:

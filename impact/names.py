@@ -21,10 +21,24 @@ ADMIN_WORDS = (
     r"\b(town|township|ward|village tract|village|city|sub township|sub-township|"
     r"region|state|division|district|self-administered (zone|division))\b"
 )
+# The Shan word for a town or domain (Shan မိူင်း, Burmese မိုင်း) opens many Shan names and is
+# written Möng, Mong, Muang, Mueang, Moeng, Meung or, through Burmese, Maing, Mine, Mone:
+# Möng Kung = Mongkung = Mongkaung = Maingkaing (Wikipedia "Mong Kung"); Möng Nai = Mongnai =
+# Mone (Wikipedia "Mongnai State"). Folded to "mon" as a word of its own, whether or not the
+# writer attached it to the next word.
+SHAN_PREFIX = r"^(?:mong|moeng|mueang|muang|meung|maing|mine|mone)(?=\s|[^aeiou\s])\s*"
 # Applied in order to each lowercase word; consonant families first, then vowel spellings.
 FOLDS = [
     (r"oung", "aung"),
+    # ိုင် is written aing, ine or ai (CLDR Myanmar-Latin transform: "ine").
+    (r"(?<=[^aeiou])ine$", "ain"),
+    # Chin and Kachin final -el / -e / -ei (Hakha Lai and Jinghpaw spellings).
+    (r"(?<=[^e])el$", "e"),
     (r"(?<=[aeiou])ng$", "n"),
+    (r"(?<=[aeiou])ng(?=[^aeiouy])", "n"),
+    # Shan, Kachin and Chin spell a final nasal -m where Burmese romanisation writes -n
+    # (Namhkam / Namhkan, Loilem / Loilen).
+    (r"(?<=[aeiou])m(?![aeiouy])", "n"),
     (r"(?<=n)t$", ""),
     (r"hp|ph", "p"),
     (r"ht|th", "t"),
@@ -54,9 +68,15 @@ def normalise_name(names: pd.Series) -> pd.Series:
 
 
 def romanised_key(names: pd.Series) -> pd.Series:
-    """The normalised name with romanisation variants folded to one spelling, word by word."""
-    text = names.fillna("").astype(str).map(lambda s: unicodedata.normalize("NFC", s))
+    """The normalised name with romanisation variants folded to one spelling, word by word.
+
+    Latin tone marks and diacritics are dropped (Möng → mong), Shan town prefixes are folded
+    (`SHAN_PREFIX`), then each word goes through `FOLDS`.
+    """
+    text = names.fillna("").astype(str).map(_without_latin_marks)
     text = text.str.lower().str.replace(ADMIN_WORDS, " ", regex=True)
+    text = text.str.strip()
+    text = text.str.replace(SHAN_PREFIX, "mon ", regex=True)
     text = text.str.replace(r"\bno\.?\s*\(?(\d+)\)?", r" \1 ", regex=True)
     words = text.str.replace(r"[^0-9a-z\u1000-\u109f]+", " ", regex=True).str.strip()
     words = words.str.replace(r"(?<=[a-z])(?=[0-9])|(?<=[0-9])(?=[a-z])", " ", regex=True)
@@ -66,9 +86,18 @@ def romanised_key(names: pd.Series) -> pd.Series:
     for pattern, replacement in FOLDS:
         folded = folded.str.replace(pattern, replacement, regex=True)
     fold = dict(zip(unique, folded, strict=True))
+    # Letters doubled across a word break fold too ("Lauk Kai" = "Laukkai").
     return pd.Series(
-        ["".join(fold[w] for w in parts) for parts in split], index=names.index, dtype=object
+        [re.sub(r"(.)\1+", r"\1", "".join(fold[w] for w in parts)) for parts in split],
+        index=names.index,
+        dtype=object,
     )
+
+
+def _without_latin_marks(text: str) -> str:
+    """NFC text with combining marks on Latin letters removed (Burmese signs are kept)."""
+    decomposed = unicodedata.normalize("NFD", text)
+    return unicodedata.normalize("NFC", re.sub(r"[\u0300-\u036f]", "", decomposed))
 
 
 QUALIFIER_PATTERNS = [
@@ -240,12 +269,13 @@ def repair_pcode(text: str) -> str | None:
     Returns None when the text is not P-code shaped. `mmr 5030703` → `MMR005030703`.
     """
     compact = re.sub(r"[\s_.-]", "", text).upper()
-    match = re.fullmatch(r"([A-Z]{3})(\d+)(D\d{1,3})?(S?)", compact)
+    match = re.fullmatch(r"([A-Z]{3})(\d+)([DS]\d{1,3})?(S?)", compact)
     if not match:
         return None
     prefix, digits, district, suffix = match.groups()
     if district:
-        return f"{prefix}{int(digits):03d}D{int(district[1:]):03d}"
+        # Districts (D) and self-administered zones (S): MMR005S001.
+        return f"{prefix}{int(digits):03d}{district[0]}{int(district[1:]):03d}"
     width = -(-len(digits) // 3) * 3
     return f"{prefix}{digits.zfill(width)}{suffix}"
 

@@ -757,7 +757,17 @@ def _choose(inside: pd.DataFrame, places: pd.DataFrame) -> tuple[pd.DataFrame, p
     chosen_sure, doubtful = _doubt_low_levels(chosen_sure, inside, places)
     chosen_fuzzy, tied_fuzzy = _choose_fuzzy(rest, places)
     chosen = pd.concat([chosen_sure, chosen_fuzzy])
-    return chosen.sort_values("query_id"), pd.concat([tied_sure, doubtful, tied_fuzzy])
+    # A spelling only close to a ward, village tract or village somewhere in the country is a
+    # guess among thousands: it needs a township (given, or the point's) to be taken.
+    guess = (
+        (chosen["method"] == "fuzzy")
+        & ~chosen["level"].isin(CONTROL_LEVELS)
+        & chosen["hint_township"].isna()
+    )
+    unsure = inside[inside["query_id"].isin(chosen.loc[guess, "query_id"])]
+    return chosen[~guess].sort_values("query_id"), pd.concat(
+        [tied_sure, doubtful, tied_fuzzy, unsure]
+    )
 
 
 def _by_level_word(pool: pd.DataFrame) -> pd.DataFrame:
@@ -783,14 +793,10 @@ def _doubt_low_levels(
     chosen: pd.DataFrame, inside: pd.DataFrame, places: pd.DataFrame
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A ward, village tract or village chosen by name while a town or township of a close
-    spelling (within the margin of a perfect score) lies inside the hints is not a sure
-    match: press spellings of towns often equal a village tract's official name."""
+    spelling lies inside the hints is not a sure match: press spellings of towns often equal
+    a village tract's official name (Mong Ko: Monekoe Town or the tract Man Kan (Mone Koe))."""
     low = chosen[~chosen["level"].isin(CONTROL_LEVELS) & chosen["level_word"].isna()]
-    rivals = inside[
-        inside["query_id"].isin(low["query_id"])
-        & inside["level"].isin(CONTROL_LEVELS)
-        & (inside["score"] >= 100 - AMBIGUITY_MARGIN)
-    ]
+    rivals = inside[inside["query_id"].isin(low["query_id"]) & inside["level"].isin(CONTROL_LEVELS)]
     if rivals.empty:
         return chosen, chosen.head(0)
     winner = low.set_index("query_id")["pcode"]
