@@ -704,7 +704,11 @@ def _ambiguous(open_ids: pd.Index, evidence: _Evidence) -> pd.DataFrame:
         + count.astype(str)
         + " places: "
         + listed
-        + "; add a township or coordinates, or give the P-code",
+        + np.where(
+            evidence.queries.loc[ids, "where"] != "",
+            "; give the P-code or the full official name",
+            "; add a township or coordinates, or give the P-code",
+        ),
     )
 
 

@@ -204,3 +204,67 @@ def test_the_family_table_is_new_large_and_sourced():
 )
 def test_family_spellings_fold_together(a, b):
     assert romanised_key(pd.Series([a])).iloc[0] == romanised_key(pd.Series([b])).iloc[0]
+
+
+def test_a_town_spelt_like_a_village_tract_of_its_township_is_never_silently_the_tract(
+    reference,
+):
+    """The issue's failure: a town's press spelling equal to the official name of a village
+    tract in the same township. Either the town wins by romanisation folding, or the row is
+    ambiguous with both listed; never the tract alone."""
+    result = resolve_places(
+        events(
+            [
+                {"place": "Mong Ko", "township": "Muse"},
+                {"place": "Pein Za Loke", "township": "Nyaunglebin"},
+                {"place": "Oke Shit Pin", "township": "Padaung"},
+            ]
+        ),
+        reference,
+    )
+    assert outcome(result, 0) == ("matched", "MMR015009702")  # Monekoe Town, not Man Kan
+    for row, town, tract in (
+        (1, "MMR007005704", "MMR007005025"),
+        (2, "MMR008003702", "MMR008003008"),
+    ):
+        reason, message = outcome(result, row)
+        assert reason == "place_ambiguous"
+        assert town in message and tract in message
+
+
+def test_a_fuzzy_match_with_a_close_runner_up_is_ambiguous_at_any_level(reference):
+    # Naung Kaing and Laung Kaing, two village tracts of Kawkareik, one letter from the text.
+    result = resolve_places(events([{"place": "Aung Kaing", "township": "Kawkareik"}]), reference)
+    reason, message = outcome(result)
+    assert reason == "place_ambiguous"
+    assert "MMR003006009" in message and "MMR003006034" in message
+
+
+def test_a_fuzzy_guess_at_a_village_tract_without_a_township_is_refused(reference):
+    result = resolve_places(events([{"place": "Mabain"}, {"place": "Tiddim"}]), reference)
+    assert outcome(result, 0)[0] in {"place_ambiguous", "place_not_found"}
+    assert outcome(result, 1)[0] == "place_ambiguous"
+
+
+def test_every_match_has_a_confidence_by_the_documented_rule(reference):
+    result = resolve_places(
+        events(
+            [
+                {"place": "Khampat"},
+                {"place": "MMR005030703"},
+                {"place": "Möng Hsat"},
+                {"place": "Khampatx", "township": "Tamu"},
+                {"place": "army base near Tamu"},
+            ]
+        ),
+        reference,
+    )
+    rows = result.resolved.set_index("event_id")
+    assert rows["match_confidence"].notna().all()
+    assert rows.loc["e0", "match_confidence"] == "high"
+    assert rows.loc["e1", "match_confidence"] == "high"
+    assert rows.loc["e2", "match_confidence"] == "high"  # equal once romanisation is folded
+    assert rows.loc["e3", "match_method"] == "fuzzy"
+    assert rows.loc["e3", "match_confidence"] in {"medium", "low"}
+    assert rows.loc["e4", "match_confidence"] == "medium"  # near: the area, not the town
+    assert set(result.audit["match_confidence"].dropna()) <= {"high", "medium", "low"}
