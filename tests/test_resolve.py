@@ -268,3 +268,58 @@ def test_every_match_has_a_confidence_by_the_documented_rule(reference):
     assert rows.loc["e3", "match_confidence"] in {"medium", "low"}
     assert rows.loc["e4", "match_confidence"] == "medium"  # near: the area, not the town
     assert set(result.audit["match_confidence"].dropna()) <= {"high", "medium", "low"}
+
+
+def test_a_village_resolves_to_its_village_tract_and_keeps_its_name_and_point(reference):
+    result = resolve_places(events([{"place": "Moe Lin", "township": "Tamu"}]), reference)
+    row = result.resolved.iloc[0]
+    assert row["pcode"] == "MMR005030010" and row["level"] == "village"
+    assert row["village_name"] == "Moe Lin" and row["village_pcode"] == "176030"
+    assert row["village_lat"] == pytest.approx(24.49575)
+    assert row["village_lon"] == pytest.approx(94.49547)
+    assert row["township_pcode"] == "MMR005030"
+
+
+def test_a_village_name_without_a_township_is_ambiguous_never_a_guess(reference):
+    result = resolve_places(
+        events([{"place": "Moe Lin"}, {"place": "Khum Mun Nun"}, {"place": "Kyauk Ta Lone"}]),
+        reference,
+    )
+    for row in range(3):
+        reason, message = outcome(result, row)
+        assert reason == "place_ambiguous"
+        assert "(MMR" in message
+    assert "village name" in outcome(result, 0)[1]
+
+
+def test_towns_and_tracts_win_over_a_same_named_village_unless_the_text_says_village(
+    reference,
+):
+    result = resolve_places(
+        events(
+            [
+                {"place": "Kyauk Ta Lone", "township": "Hpa-An"},
+                {"place": "Kyauk Ta Lone village", "township": "Hpa-An"},
+                {"place": "Kyauk Ta Lone Village", "township": "Mogoke"},
+                {"place": "Tamu", "township": "Tamu"},
+            ]
+        ),
+        reference,
+    )
+    assert outcome(result, 0) == ("matched", "MMR003001023")
+    reason, message = outcome(result, 1)  # two villages of that name in Hpa-An
+    assert reason == "place_ambiguous"
+    assert "MMR003001019" in message and "MMR003001023" in message
+    assert outcome(result, 2) == ("matched", "MMR010011024")
+    rows = result.resolved.set_index("event_id")
+    assert rows.loc["e2", "level"] == "village" and rows.loc["e0", "level"] == "village_tract"
+    assert rows.loc["e3", "level"] == "town"
+
+
+def test_loading_the_package_does_not_read_villages():
+    import impact
+
+    reference = impact.load_reference()
+    assert "villages" not in reference.__dict__
+    _ = reference.gazetteer
+    assert "villages" not in reference.__dict__
