@@ -233,7 +233,8 @@ def decide(keys: pd.DataFrame, reference: Reference) -> pd.DataFrame:
     township_of_point = _point_townships(keys, reference)
     queries = _queries(keys, township_of_point)
     decisions = _ladder(queries, reference.gazetteer)
-    # A point only suggests the township: a name found nowhere in it is searched everywhere.
+    # A point only suggests the township: a name found nowhere in it is searched everywhere
+    # (and `_check_point` flags the match if it lies away from the point).
     retry = queries[
         queries["point_hint"] & (decisions["outcome"] == RejectReason.PLACE_NOT_FOUND.value)
     ]
@@ -244,7 +245,6 @@ def decide(keys: pd.DataFrame, reference: Reference) -> pd.DataFrame:
         second.index = retry.index
         better = second["outcome"].isin(["matched", RejectReason.PLACE_AMBIGUOUS.value])
         decisions.loc[second.index[better]] = second[better]
-        queries.loc[second.index[better], "left_point_township"] = True
     out = _per_key(queries, decisions, len(keys))
     out = _near_as_area(out, queries, reference.places)
     out = _check_point(out, keys, township_of_point, reference)
@@ -291,7 +291,6 @@ def _queries(keys: pd.DataFrame, township_of_point: pd.Series) -> pd.DataFrame:
             )
     queries = pd.DataFrame(rows)
     queries["query_id"] = queries.index
-    queries["left_point_township"] = False
     return queries
 
 
@@ -325,6 +324,7 @@ def _ladder(queries: pd.DataFrame, gazetteer: Gazetteer) -> pd.DataFrame:
     )
     queries["zawgyi"] = queries["name"].map(looks_like_zawgyi).astype(bool)
     found = _under_seat(gazetteer.search(queries[~queries["zawgyi"]]), queries, gazetteer)
+    found = _carved_from_point_township(found, queries, gazetteer.reference)
     inside = found[found["inside_hints"]].merge(queries[["query_id", "level_word"]], on="query_id")
     chosen, ambiguous = _choose(inside, gazetteer.reference.places)
     evidence = _Evidence(
@@ -336,8 +336,10 @@ def _ladder(queries: pd.DataFrame, gazetteer: Gazetteer) -> pd.DataFrame:
         decision = rule(open_ids, evidence)
         decided.append(decision)
         open_ids = open_ids.difference(decision.index)
-    return pd.concat([d for d in decided if not d.empty]).reindex(
-        queries.index, columns=AUDIT_COLUMNS
+    return (
+        pd.concat([d for d in decided if not d.empty])
+        .reindex(queries.index, columns=AUDIT_COLUMNS)
+        .astype(object)
     )
 
 
@@ -362,6 +364,29 @@ def _under_seat(found: pd.DataFrame, queries: pd.DataFrame, gazetteer: Gazetteer
     return found.assign(inside_hints=found["inside_hints"] & (under | ~has_under))
 
 
+def _carved_from_point_township(
+    found: pd.DataFrame, queries: pd.DataFrame, reference: Reference
+) -> pd.DataFrame:
+    """A point placed in a 2014 outline also hints the townships carved from it later (they
+    have no outline of their own), so their places count as inside the point's township."""
+    hinted = queries.loc[queries["point_hint"], ["query_id", "township"]]
+    if hinted.empty or found.empty:
+        return found
+    carved = reference.geography.townships_without_outline.dropna(subset=["within_outline"])
+    pairs = hinted.merge(carved, left_on="township", right_on="within_outline")
+    extra = (
+        found.merge(
+            pairs[["query_id", "pcode"]].rename(columns={"pcode": "township_pcode"}),
+            on=["query_id", "township_pcode"],
+            how="left",
+            indicator=True,
+        )["_merge"]
+        .eq("both")
+        .to_numpy()
+    )
+    return found.assign(inside_hints=found["inside_hints"] | extra)
+
+
 def _per_key(queries: pd.DataFrame, decisions: pd.DataFrame, count: int) -> pd.DataFrame:
     """Each key's decision: its first matched spelling, else the first ambiguous one, else
     its main name's; `matched_name` says which spelling matched."""
@@ -371,22 +396,12 @@ def _per_key(queries: pd.DataFrame, decisions: pd.DataFrame, count: int) -> pd.D
     table = table.set_index("key_id").reindex(range(count))
     table["matched_name"] = table["name"].where(table["outcome"] == "matched")
     table["place_qualifier"] = table["qualifier"]
-    flags = np.where(
-        queries.set_index("key_id")
-        .groupby(level=0)["left_point_township"]
-        .any()
-        .reindex(range(count), fill_value=False)
-        & (table["outcome"] == "matched"),
-        "location_conflict",
-        None,
-    )
-    table["match_flags"] = _joined_flags(table["match_flags"], pd.Series(flags, index=table.index))
     table["point_township_pcode"] = (
         queries.groupby("key_id")["township"]
         .first()
         .where(queries.groupby("key_id")["point_hint"].first())
     )
-    return table.reindex(columns=AUDIT_COLUMNS)
+    return table.reindex(columns=AUDIT_COLUMNS).astype(object)
 
 
 def _joined_flags(*flags: pd.Series) -> pd.Series:

@@ -323,3 +323,65 @@ def test_loading_the_package_does_not_read_villages():
     assert "villages" not in reference.__dict__
     _ = reference.gazetteer
     assert "villages" not in reference.__dict__
+
+
+def test_a_point_is_a_township_hint_and_a_check_on_the_named_match(reference):
+    result = resolve_places(
+        events(
+            [
+                # Khampat's own point: no conflict; the point's township is recorded.
+                {"place": "Khampat", "latitude": 23.77977, "longitude": 94.14575},
+                # A village name decided by the township holding the point.
+                {"place": "Moe Lin", "latitude": 24.4957, "longitude": 94.4955},
+                # Kawlin named, point at Khampat: flagged, not silently accepted.
+                {"place": "Kawlin", "latitude": 23.77977, "longitude": 94.14575},
+            ]
+        ),
+        reference,
+    )
+    rows = result.resolved.set_index("event_id")
+    assert rows.loc["e0", "pcode"] == "MMR005030703"
+    assert pd.isna(rows.loc["e0", "match_flags"])
+    assert rows.loc["e0", "point_township_pcode"] == "MMR005030"
+    assert rows.loc["e1", "pcode"] == "MMR005030010"
+    assert rows.loc["e2", "pcode"] == "MMR005024701"
+    assert rows.loc["e2", "match_flags"] == "location_conflict"
+    assert rows.loc["e2", "match_confidence"] == "low"
+    assert "km from the match" in rows.loc["e2", "match_note"]
+
+
+def test_a_point_without_a_usable_name_takes_the_nearest_town_or_village(reference):
+    result = resolve_places(
+        events(
+            [
+                {"place": "unknown", "latitude": 24.2114, "longitude": 94.3153},
+                {"place": "-", "latitude": 15.0, "longitude": 93.0},  # at sea
+            ]
+        ),
+        reference,
+    )
+    row = result.resolved.set_index("event_id").loc["e0"]
+    assert row["match_method"] == "coordinates"
+    assert row["pcode"] == "MMR005030701"  # Tamu Town, a few metres away
+    assert row["match_confidence"] == "medium"
+    assert "nearest town" in row["match_note"]
+    assert outcome(result, 1)[0] == "place_not_found"
+
+
+def test_a_township_without_an_outline_is_said_in_the_note(reference):
+    # Man Tun township was created after 2014: its area lies in a 2014 outline.
+    point = {"latitude": 22.94789, "longitude": 98.612}
+    result = resolve_places(events([{"place": "Man Tun Town", **point}]), reference)
+    row = result.resolved.iloc[0]
+    assert row["pcode"] == "MMR015303701"
+    assert "no outline" in row["match_note"]
+    assert pd.isna(row["match_flags"])
+
+
+def test_resolution_is_per_unique_name_hints_and_rounded_point(reference):
+    rows = [{"place": "Khampat", "latitude": 23.779771, "longitude": 94.145751}] * 3
+    rows += [{"place": "Khampat", "latitude": 23.77977, "longitude": 94.14575}]
+    rows += [{"place": "Khampat"}]
+    result = resolve_places(events(rows), reference)
+    assert len(result.resolved) == 5
+    assert len(result.audit) == 2
