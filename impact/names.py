@@ -38,7 +38,7 @@ FOLDS = [
     (r"(?<=[aeiou])ng(?=[^aeiouy])", "n"),
     # Shan, Kachin and Chin spell a final nasal -m where Burmese romanisation writes -n
     # (Namhkam / Namhkan, Loilem / Loilen).
-    (r"(?<=[aeiou])m(?![aeiouy])", "n"),
+    (r"(?<=[aeiou])m$", "n"),
     (r"(?<=n)t$", ""),
     (r"hp|ph", "p"),
     (r"ht|th", "t"),

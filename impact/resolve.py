@@ -287,6 +287,8 @@ def _queries(keys: pd.DataFrame, township_of_point: pd.Series) -> pd.DataFrame:
                     "says_village": read.says_village,
                     "qualifier": read.qualifier,
                     "seat": read.hints.get("sub_township"),
+                    "point_lat": key.point_lat,
+                    "point_lon": key.point_lon,
                 }
             )
     queries = pd.DataFrame(rows)
@@ -325,6 +327,7 @@ def _ladder(queries: pd.DataFrame, gazetteer: Gazetteer) -> pd.DataFrame:
     queries["zawgyi"] = queries["name"].map(looks_like_zawgyi).astype(bool)
     found = _under_seat(gazetteer.search(queries[~queries["zawgyi"]]), queries, gazetteer)
     found = _carved_from_point_township(found, queries, gazetteer.reference)
+    found = _nearest_village(found, queries, gazetteer.reference)
     inside = found[found["inside_hints"]].merge(queries[["query_id", "level_word"]], on="query_id")
     chosen, ambiguous = _choose(inside, gazetteer.reference.places)
     evidence = _Evidence(
@@ -385,6 +388,29 @@ def _carved_from_point_township(
         .to_numpy()
     )
     return found.assign(inside_hints=found["inside_hints"] | extra)
+
+
+def _nearest_village(
+    found: pd.DataFrame, queries: pd.DataFrame, reference: Reference
+) -> pd.DataFrame:
+    """Where a row has a point, same-named villages are told apart by it: only the nearest,
+    if within `CONFLICT_KM`, stays inside the hints."""
+    villages = found[(found["level"] == "village") & found["inside_hints"]]
+    points = queries.set_index("query_id")[["point_lat", "point_lon"]].dropna()
+    villages = villages[villages["query_id"].isin(points.index)]
+    if villages.empty:
+        return found
+    table = reference.villages.set_index("village_pcode")
+    km = _haversine(
+        villages["query_id"].map(points["point_lat"]),
+        villages["query_id"].map(points["point_lon"]),
+        villages["village_pcode"].map(table["lat"]),
+        villages["village_pcode"].map(table["lon"]),
+    )
+    km = pd.Series(km, index=villages.index).fillna(np.inf)
+    nearest = km.groupby(villages["query_id"]).transform("min")
+    keep = (km == nearest) & (km <= CONFLICT_KM)
+    return found.assign(inside_hints=found["inside_hints"] & ~found.index.isin(keep.index[~keep]))
 
 
 def _per_key(queries: pd.DataFrame, decisions: pd.DataFrame, count: int) -> pd.DataFrame:
