@@ -25,6 +25,8 @@ ADMIN = ["level", "state_region_pcode", "district_pcode", "township_pcode"]
 # Below this folded-name similarity a name is not a match.
 FUZZY_CUTOFF = 88.0
 PLAIN_CUTOFF = 70.0
+# The score of a candidate found for one bracketed part of the text.
+PART_SCORE = 95.0
 # Names this short are never fuzzed: too many places are one letter away.
 MIN_FUZZY_LENGTH = 4
 CANDIDATE_COLUMNS = ["query_id", "pcode", "method", "text", "score", *ADMIN, "village_pcode"]
@@ -289,4 +291,8 @@ class Gazetteer:
         qualifier = parts["name"].str.fullmatch(
             r"(?i)(north|south|east|west|upper|lower|middle|[a-z]|\d+)?"
         )
-        return self.candidates(parts[~qualifier].reset_index(drop=True))
+        # A part names a place, not the whole text: never better than a close spelling.
+        found = self.candidates(parts[~qualifier].reset_index(drop=True))
+        return found.assign(
+            method="fuzzy", stage=STAGES["fuzzy"], score=found["score"].clip(upper=PART_SCORE)
+        )

@@ -395,7 +395,12 @@ def _nearest_village(
 ) -> pd.DataFrame:
     """Where a row has a point, same-named villages are told apart by it: only the nearest,
     if within `CONFLICT_KM`, stays inside the hints."""
-    villages = found[(found["level"] == "village") & found["inside_hints"]]
+    # A township the point only suggests does not bind: a village just across its (coarse)
+    # border may be the one meant.
+    by_point = queries.set_index("query_id")["point_hint"]
+    village = found["level"] == "village"
+    usable = found["inside_hints"] | found["query_id"].map(by_point).astype(bool)
+    villages = found[village & usable]
     points = queries.set_index("query_id")[["point_lat", "point_lon"]].dropna()
     villages = villages[villages["query_id"].isin(points.index)]
     if villages.empty:
@@ -410,7 +415,8 @@ def _nearest_village(
     km = pd.Series(km, index=villages.index).fillna(np.inf)
     nearest = km.groupby(villages["query_id"]).transform("min")
     keep = (km == nearest) & (km <= CONFLICT_KM)
-    return found.assign(inside_hints=found["inside_hints"] & ~found.index.isin(keep.index[~keep]))
+    inside = found["inside_hints"] & ~found.index.isin(keep.index[~keep])
+    return found.assign(inside_hints=inside | found.index.isin(keep.index[keep]))
 
 
 def _per_key(queries: pd.DataFrame, decisions: pd.DataFrame, count: int) -> pd.DataFrame:
