@@ -1,7 +1,8 @@
 """The name index of a reference package and the search for candidate places.
 
 The index holds every name of every place (official names, aliases, Burmese script) as a
-normalised key and a romanisation-folded key. `Gazetteer.search` returns every candidate for a
+normalised key and a romanisation-folded key; village names (a level below village tracts,
+pointing to their tract) are indexed on the first search, so loading a package stays fast. `Gazetteer.search` returns every candidate for a
 batch of queries: by P-code, by exact or alias name, by fuzzy folded spelling, and by the parts
 of a bracketed name; each candidate says whether it lies inside the query's admin hints.
 Deciding among candidates is `impact.resolve`'s job, not this module's.
