@@ -2,9 +2,11 @@
 
 The index holds every name of every place (official names, aliases, Burmese script) as a
 normalised key and a romanisation-folded key; village names (a level below village tracts,
-pointing to their tract) are indexed on the first search, so loading a package stays fast. `Gazetteer.search` returns every candidate for a
-batch of queries: by P-code, by exact or alias name, by fuzzy folded spelling, and by the parts
-of a bracketed name; each candidate says whether it lies inside the query's admin hints.
+pointing to their tract) are indexed on the first search, so loading a package stays fast.
+`Gazetteer.search` returns every candidate for a batch of queries: by P-code, by exact or
+alias name, by fuzzy folded spelling (with the Shan, Kachin, Chin and Rakhine families), by
+village name, and by the parts of a bracketed name; each candidate says whether it lies inside
+the query's admin hints.
 Deciding among candidates is `impact.resolve`'s job, not this module's.
 """
 
@@ -51,7 +53,7 @@ class Gazetteer:
         )
         names = pd.concat([own, other], ignore_index=True)
         names["key"] = normalise_name(names["text"])
-        names["fkey"] = romanised_key(names["text"])
+        names["fkey"] = romanised_key(names["text"], families=True)
         names = names[names["key"] != ""].drop_duplicates(["key", "pcode"])
         self.names = names.join(places[ADMIN], on="pcode").reset_index(drop=True)
         folded = self.names.drop_duplicates(["fkey", "pcode"])
@@ -74,7 +76,7 @@ class Gazetteer:
                 "pcode": known["village_tract_pcode"],
                 "village_pcode": known["village_pcode"],
                 "key": normalise_name(known["name"]),
-                "fkey": romanised_key(known["name"]),
+                "fkey": romanised_key(known["name"], families=True),
             }
         )
         table = table[table["key"] != ""].join(places[ADMIN[1:]], on="pcode")
@@ -120,7 +122,7 @@ class Gazetteer:
     def closest(self, names: pd.Series, limit: int = 3) -> pd.DataFrame:
         """The `limit` × 4 closest folded names in the whole index for each of `names`
         (query_id = the index of `names`), for suggestions in messages."""
-        keys = romanised_key(names)
+        keys = romanised_key(names, families=True)
         keys = keys[keys != ""]
         if keys.empty:
             return pd.DataFrame(columns=["query_id", "pcode", "score"])
@@ -155,7 +157,7 @@ class Gazetteer:
         is `exact`; a folded-equal one is `fuzzy` with score 100.
         """
         keyed = queries.assign(
-            key=normalise_name(queries["name"]), fkey=romanised_key(queries["name"])
+            key=normalise_name(queries["name"]), fkey=romanised_key(queries["name"], families=True)
         )
         keyed = keyed[keyed["fkey"].str.len() >= MIN_FUZZY_LENGTH][["query_id", "key", "fkey"]]
         if keyed.empty or self.reference.villages.empty:
@@ -179,7 +181,7 @@ class Gazetteer:
         return found.join(self.reference.places[ADMIN], on="pcode")
 
     def _fuzzy(self, queries: pd.DataFrame) -> pd.DataFrame:
-        keys = queries.assign(fkey=romanised_key(queries["name"]))
+        keys = queries.assign(fkey=romanised_key(queries["name"], families=True))
         keys = keys[keys["fkey"].str.len() >= MIN_FUZZY_LENGTH]
         if keys.empty:
             return pd.DataFrame(columns=CANDIDATE_COLUMNS)

@@ -30,15 +30,7 @@ SHAN_PREFIX = r"^(?:mong|moeng|mueang|muang|meung|maing|mine|mone)(?=\s|[^aeiou\
 # Applied in order to each lowercase word; consonant families first, then vowel spellings.
 FOLDS = [
     (r"oung", "aung"),
-    # ိုင် is written aing, ine or ai (CLDR Myanmar-Latin transform: "ine").
-    (r"(?<=[^aeiou])ine$", "ain"),
-    # Chin and Kachin final -el / -e / -ei (Hakha Lai and Jinghpaw spellings).
-    (r"(?<=[^e])el$", "e"),
     (r"(?<=[aeiou])ng$", "n"),
-    (r"(?<=[aeiou])ng(?=[^aeiouy])", "n"),
-    # Shan, Kachin and Chin spell a final nasal -m where Burmese romanisation writes -n
-    # (Namhkam / Namhkan, Loilem / Loilen).
-    (r"(?<=[aeiou])m$", "n"),
     (r"(?<=n)t$", ""),
     (r"hp|ph", "p"),
     (r"ht|th", "t"),
@@ -58,6 +50,18 @@ FOLDS = [
     (r"ar(?![aeiou])", "a"),
     (r"(.)\1+", r"\1"),
 ]
+# The spellings of Shan, Kachin, Chin and Rakhine names, applied before `FOLDS` when
+# `families` is asked for (the gazetteer does; the reference build pins the plain key).
+FAMILY_FOLDS = [
+    # ိုင် is written aing, ine or ai (CLDR Myanmar-Latin transform: "ine").
+    (r"(?<=[^aeiou])ine$", "aing"),
+    # Chin and Kachin final -el / -e / -ei (Hakha Lai and Jinghpaw spellings).
+    (r"(?<=[^e])el$", "e"),
+    (r"(?<=[aeiou])ng(?=[^aeiouy])", "n"),
+    # Shan, Kachin and Chin spell a final nasal -m where Burmese romanisation writes -n
+    # (Namhkam / Namhkan, Loilem / Loilen).
+    (r"(?<=[aeiou])m$", "n"),
+]
 
 
 def normalise_name(names: pd.Series) -> pd.Series:
@@ -67,31 +71,35 @@ def normalise_name(names: pd.Series) -> pd.Series:
     return text.str.replace(r"[^0-9a-z\u1000-\u109f]", "", regex=True)
 
 
-def romanised_key(names: pd.Series) -> pd.Series:
+def romanised_key(names: pd.Series, families: bool = False) -> pd.Series:
     """The normalised name with romanisation variants folded to one spelling, word by word.
 
-    Latin tone marks and diacritics are dropped (Möng → mong), Shan town prefixes are folded
-    (`SHAN_PREFIX`), then each word goes through `FOLDS`.
+    With `families`, Latin tone marks are dropped (Möng → mong), the Shan prefix is folded
+    (`SHAN_PREFIX`), `FAMILY_FOLDS` go before `FOLDS`, and letters doubled across a word break
+    fold too ("Lauk Kai" = "Laukkai").
     """
-    text = names.fillna("").astype(str).map(_without_latin_marks)
+    clean = _without_latin_marks if families else _nfc
+    text = names.fillna("").astype(str).map(clean)
     text = text.str.lower().str.replace(ADMIN_WORDS, " ", regex=True)
-    text = text.str.strip()
-    text = text.str.replace(SHAN_PREFIX, "mon ", regex=True)
+    if families:
+        text = text.str.strip().str.replace(SHAN_PREFIX, "mon ", regex=True)
     text = text.str.replace(r"\bno\.?\s*\(?(\d+)\)?", r" \1 ", regex=True)
     words = text.str.replace(r"[^0-9a-z\u1000-\u109f]+", " ", regex=True).str.strip()
     words = words.str.replace(r"(?<=[a-z])(?=[0-9])|(?<=[0-9])(?=[a-z])", " ", regex=True)
     split = [text.split(" ") for text in words]
     unique = pd.Series(sorted({word for parts in split for word in parts}), dtype=object)
     folded = unique
-    for pattern, replacement in FOLDS:
+    for pattern, replacement in (FAMILY_FOLDS + FOLDS) if families else FOLDS:
         folded = folded.str.replace(pattern, replacement, regex=True)
     fold = dict(zip(unique, folded, strict=True))
-    # Letters doubled across a word break fold too ("Lauk Kai" = "Laukkai").
-    return pd.Series(
-        [re.sub(r"(.)\1+", r"\1", "".join(fold[w] for w in parts)) for parts in split],
-        index=names.index,
-        dtype=object,
-    )
+    keys = ["".join(fold[w] for w in parts) for parts in split]
+    if families:
+        keys = [re.sub(r"(.)\1+", r"\1", key) for key in keys]
+    return pd.Series(keys, index=names.index, dtype=object)
+
+
+def _nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
 
 
 def _without_latin_marks(text: str) -> str:
