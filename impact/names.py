@@ -50,7 +50,7 @@ FOLDS = [
     (r"ar(?![aeiou])", "a"),
     (r"(.)\1+", r"\1"),
 ]
-# The spellings of Shan, Kachin, Chin and Rakhine names, applied before `FOLDS` when
+# The spellings of Shan, Kachin, Chin and Rakhine names, applied after oung → aung when
 # `families` is asked for (the gazetteer does; the reference build pins the plain key).
 FAMILY_FOLDS = [
     # ိုင် is written aing, ine or ai (CLDR Myanmar-Latin transform: "ine").
@@ -89,7 +89,7 @@ def romanised_key(names: pd.Series, families: bool = False) -> pd.Series:
     split = [text.split(" ") for text in words]
     unique = pd.Series(sorted({word for parts in split for word in parts}), dtype=object)
     folded = unique
-    for pattern, replacement in (FAMILY_FOLDS + FOLDS) if families else FOLDS:
+    for pattern, replacement in [FOLDS[0], *FAMILY_FOLDS, *FOLDS[1:]] if families else FOLDS:
         folded = folded.str.replace(pattern, replacement, regex=True)
     fold = dict(zip(unique, folded, strict=True))
     keys = ["".join(fold[w] for w in parts) for parts in split]
