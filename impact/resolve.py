@@ -559,20 +559,25 @@ def _by_point(
     township_of_point: pd.Series,
     reference: Reference,
 ) -> pd.DataFrame:
-    """Keys with a point but no usable name take the nearest town or village of the point's
-    township within `COORDINATE_KM` (a village stands for its village tract)."""
+    """Keys with a point but no usable name take the town whose centre lies within `NEAR_KM`,
+    else the nearest town or village of the point's township within `COORDINATE_KM` (a
+    village stands for its village tract)."""
     main = queries[queries["attempt"] == 0].set_index("key_id")["name"].reindex(out.index)
     nameless = main.fillna("").str.fullmatch(NO_NAME) & township_of_point.notna()
     nameless &= out["outcome"] != "matched"
     if not nameless.any():
         return out
     rows = keys[nameless]
-    nearest = reference.geography.nearest_places(
-        rows["point_lat"],
-        rows["point_lon"],
-        township_pcode=township_of_point[nameless].astype("string"),
-        max_km=COORDINATE_KM,
+    townships = township_of_point[nameless].astype("string")
+    geography = reference.geography
+    # A point within NEAR_KM of a town's centre is in the town, whatever village is nearer.
+    town = geography.nearest_places(
+        rows["point_lat"], rows["point_lon"], townships, levels=("town",), max_km=NEAR_KM
     )
+    nearest = geography.nearest_places(
+        rows["point_lat"], rows["point_lon"], townships, max_km=COORDINATE_KM
+    )
+    nearest = town.where(town["pcode"].notna(), nearest)
     villages = reference.villages.set_index("village_pcode")
     found = nearest[nearest["pcode"].notna()]
     is_village = (found["level"] == "village").to_numpy()
