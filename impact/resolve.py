@@ -412,7 +412,8 @@ def _nearest_village(
         villages["village_pcode"].map(table["lat"]),
         villages["village_pcode"].map(table["lon"]),
     )
-    km = pd.Series(km, index=villages.index).fillna(np.inf)
+    # A village without a point stays a candidate, behind any located one within reach.
+    km = pd.Series(km, index=villages.index).fillna(CONFLICT_KM)
     nearest = km.groupby(villages["query_id"]).transform("min")
     keep = (km == nearest) & (km <= CONFLICT_KM)
     inside = found["inside_hints"] & ~found.index.isin(keep.index[~keep])
