@@ -136,6 +136,9 @@ class Event(pa.DataFrameModel):
         "Scope written in the input row, kept as given (the "
         "headline scope is chosen per run with --scope)"
     )
+    alt_names: Series[str] = _text("Other spellings of the place, ';' or '/' separated")
+    latitude: Series[str] = _text("Latitude as written in the input (lat, y)")
+    longitude: Series[str] = _text("Longitude as written in the input (lon, lng, x)")
     source_file: Series[str] = _field("Input file the row came from")
     source_row: Series[int] = _field("Row of the record in its file (header = 1)", ge=1)
 
