@@ -53,6 +53,9 @@ COLUMN_SYNONYMS = {
     "confidence": ["confidence"],
     "event_scope": ["scope", "event_scope"],
     "notes": ["notes", "note", "comment", "comments"],
+    "alt_names": ["alt_names", "alt_name", "aliases", "other_names", "alternative_names"],
+    "latitude": ["latitude", "lat", "y"],
+    "longitude": ["longitude", "lon", "lng", "long", "x"],
 }
 # Every column a later stage writes: an input column of the same name is kept as input_<name>.
 RESERVED = frozenset(Impact.to_schema().columns) | WORKING_COLUMNS

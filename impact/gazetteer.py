@@ -1,13 +1,18 @@
 """The name index of a reference package and the search for candidate places.
 
 The index holds every name of every place (official names, aliases, Burmese script) as a
-normalised key and a romanisation-folded key. `Gazetteer.search` returns every candidate for a
-batch of queries: by P-code, by exact or alias name, by fuzzy folded spelling, and by the parts
-of a bracketed name; each candidate says whether it lies inside the query's admin hints.
+normalised key and a romanisation-folded key; village names (a level below village tracts,
+pointing to their tract) are indexed on the first search, so loading a package stays fast.
+`Gazetteer.search` returns every candidate for a batch of queries: by P-code, by exact or
+alias name, by fuzzy folded spelling (with the Shan, Kachin, Chin and Rakhine families), by
+village name, and by the parts of a bracketed name; each candidate says whether it lies inside
+the query's admin hints.
 Deciding among candidates is `impact.resolve`'s job, not this module's.
 """
 
 from __future__ import annotations
+
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -23,9 +28,13 @@ ADMIN = ["level", "state_region_pcode", "district_pcode", "township_pcode"]
 # Below this folded-name similarity a name is not a match.
 FUZZY_CUTOFF = 88.0
 PLAIN_CUTOFF = 70.0
+# The score of a candidate found for one bracketed part of the text.
+PART_SCORE = 95.0
 # Names this short are never fuzzed: too many places are one letter away.
 MIN_FUZZY_LENGTH = 4
-CANDIDATE_COLUMNS = ["query_id", "pcode", "method", "text", "score", *ADMIN]
+CANDIDATE_COLUMNS = ["query_id", "pcode", "method", "text", "score", *ADMIN, "village_pcode"]
+# Levels a hint may name; a sub-township hint is read as the township holding its seat.
+SEAT_LEVELS = ("town", "sub_township")
 
 
 class Gazetteer:
@@ -44,11 +53,34 @@ class Gazetteer:
         )
         names = pd.concat([own, other], ignore_index=True)
         names["key"] = normalise_name(names["text"])
-        names["fkey"] = romanised_key(names["text"])
+        names["fkey"] = romanised_key(names["text"], families=True)
         names = names[names["key"] != ""].drop_duplicates(["key", "pcode"])
         self.names = names.join(places[ADMIN], on="pcode").reset_index(drop=True)
         folded = self.names.drop_duplicates(["fkey", "pcode"])
         self.folded = folded[folded["fkey"].str.len() >= MIN_FUZZY_LENGTH].reset_index(drop=True)
+
+    @cached_property
+    def villages(self) -> pd.DataFrame:
+        """The village names, read on the first search that needs them.
+
+        One row per village: `key`, `fkey`, `text`, `village_pcode`, and `pcode` = the
+        village tract it belongs to (the unit figures come from), with that tract's admin
+        columns and level `village`.
+        """
+        villages = self.reference.villages
+        places = self.reference.places
+        known = villages[villages["village_tract_pcode"].isin(places.index)]
+        table = pd.DataFrame(
+            {
+                "text": known["name"].astype(str),
+                "pcode": known["village_tract_pcode"],
+                "village_pcode": known["village_pcode"],
+                "key": normalise_name(known["name"]),
+                "fkey": romanised_key(known["name"], families=True),
+            }
+        )
+        table = table[table["key"] != ""].join(places[ADMIN[1:]], on="pcode")
+        return table.assign(level="village").reset_index(drop=True)
 
     def search(self, queries: pd.DataFrame) -> pd.DataFrame:
         """Every candidate for each query, and for a bracketed name without an exact match
@@ -70,21 +102,27 @@ class Gazetteer:
         exact = keyed.merge(self.names, on="key")[["query_id", "pcode", "method", "text"]]
         exact = exact.assign(score=100.0).join(self.reference.places[ADMIN], on="pcode")
         fuzzy = self._fuzzy(queries)
+        villages = self._villages(queries)
         found = pd.concat(
-            [frame for frame in (direct, exact, fuzzy) if not frame.empty]
+            [frame for frame in (direct, exact, fuzzy, villages) if not frame.empty]
             or [pd.DataFrame(columns=CANDIDATE_COLUMNS)],
             ignore_index=True,
         )
+        found = found.reindex(columns=CANDIDATE_COLUMNS)
         found["stage"] = found["method"].map(STAGES)
-        found = found.sort_values(["query_id", "stage", "score"], ascending=[True, True, False])
-        found = found.drop_duplicates(["query_id", "pcode"])
+        found = found.sort_values(
+            ["query_id", "stage", "score", "pcode", "village_pcode"],
+            ascending=[True, True, False, True, True],
+            na_position="first",
+        )
+        found = found.drop_duplicates(["query_id", "pcode", "level"])
         found = found.merge(self._hint_sets(queries), on="query_id", how="left")
         return found.assign(inside_hints=self._inside(found))
 
     def closest(self, names: pd.Series, limit: int = 3) -> pd.DataFrame:
         """The `limit` × 4 closest folded names in the whole index for each of `names`
         (query_id = the index of `names`), for suggestions in messages."""
-        keys = romanised_key(names)
+        keys = romanised_key(names, families=True)
         keys = keys[keys != ""]
         if keys.empty:
             return pd.DataFrame(columns=["query_id", "pcode", "score"])
@@ -111,6 +149,23 @@ class Gazetteer:
             )
         return pd.concat(parts, ignore_index=True)
 
+    def _villages(self, queries: pd.DataFrame) -> pd.DataFrame:
+        """Villages whose name equals the query's once romanisation is folded.
+
+        Villages are matched on the folded key only, not by similarity: tens of thousands of
+        short, shared names would make any near spelling a false village. An exact spelling
+        is `exact`; a folded-equal one is `fuzzy` with score 100.
+        """
+        keyed = queries.assign(
+            key=normalise_name(queries["name"]), fkey=romanised_key(queries["name"], families=True)
+        )
+        keyed = keyed[keyed["fkey"].str.len() >= MIN_FUZZY_LENGTH][["query_id", "key", "fkey"]]
+        if keyed.empty or self.reference.villages.empty:
+            return pd.DataFrame(columns=CANDIDATE_COLUMNS)
+        found = keyed.merge(self.villages, on="fkey", suffixes=("_query", ""))
+        method = np.where(found["key_query"] == found["key"], "exact", "fuzzy")
+        return found.assign(method=method, score=100.0)[CANDIDATE_COLUMNS]
+
     def _pcodes(self, queries: pd.DataFrame) -> pd.DataFrame:
         code = queries["name"].map(repair_pcode)
         hit = code.isin(self.reference.places.index)
@@ -126,7 +181,7 @@ class Gazetteer:
         return found.join(self.reference.places[ADMIN], on="pcode")
 
     def _fuzzy(self, queries: pd.DataFrame) -> pd.DataFrame:
-        keys = queries.assign(fkey=romanised_key(queries["name"]))
+        keys = queries.assign(fkey=romanised_key(queries["name"], families=True))
         keys = keys[keys["fkey"].str.len() >= MIN_FUZZY_LENGTH]
         if keys.empty:
             return pd.DataFrame(columns=CANDIDATE_COLUMNS)
@@ -168,11 +223,17 @@ class Gazetteer:
         queries = queries.drop_duplicates("query_id").reset_index(drop=True)
         out = queries[["query_id"]].copy()
         units = self.names[self.names["level"].isin(HINT_LEVELS.values())]
+        # A sub-township or its seat town named as a township hint means its township.
+        seats = self.names[self.names["level"].isin(SEAT_LEVELS)]
+        seats = seats.assign(pcode=seats["township_pcode"], level="township")
+        units = pd.concat([units, seats[~seats["key"].isin(units["key"])]])
         for column, level in HINT_LEVELS.items():
             text = queries[column].fillna("").astype(str)
             code = text.map(repair_pcode)
             keyed = pd.DataFrame({"query_id": queries["query_id"], "key": normalise_name(text)})
             named = keyed.merge(units[units["level"] == level][["key", "pcode"]], on="key")
+            if level == "state_region":
+                named = pd.concat([named, self._split_regions(keyed, named)])
             sets = named.groupby("query_id")["pcode"].agg(frozenset)
             by_code = code[code.isin(self.reference.places.index)]
             coded = pd.Series(
@@ -186,6 +247,19 @@ class Gazetteer:
         has_township = out["hint_township"].notna()
         out.loc[has_township, ["hint_district", "hint_state_region"]] = None
         return out
+
+    def _split_regions(self, keyed: pd.DataFrame, named: pd.DataFrame) -> pd.DataFrame:
+        """Every part of a state split into parts ("Shan State" → Shan (North), (South),
+        (East)) for a region hint that names no unit exactly."""
+        regions = self.reference.places[self.reference.places["level"] == "state_region"]
+        parts = pd.DataFrame(
+            {
+                "pcode": regions["pcode"],
+                "base": normalise_name(regions["name"].str.replace(r"\s*\(.*$", "", regex=True)),
+            }
+        )
+        loose = keyed[~keyed["query_id"].isin(named["query_id"]) & (keyed["key"] != "")]
+        return loose.merge(parts, left_on="key", right_on="base")[["query_id", "key", "pcode"]]
 
     @staticmethod
     def _inside(found: pd.DataFrame) -> pd.Series:
@@ -220,4 +294,8 @@ class Gazetteer:
         qualifier = parts["name"].str.fullmatch(
             r"(?i)(north|south|east|west|upper|lower|middle|[a-z]|\d+)?"
         )
-        return self.candidates(parts[~qualifier].reset_index(drop=True))
+        # A part names a place, not the whole text: never better than a close spelling.
+        found = self.candidates(parts[~qualifier].reset_index(drop=True))
+        return found.assign(
+            method="fuzzy", stage=STAGES["fuzzy"], score=found["score"].clip(upper=PART_SCORE)
+        )

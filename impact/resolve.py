@@ -1,17 +1,31 @@
 """Decide which reference place each event names, and say how: the decision ladder.
 
-For each unique (place, hints) the gazetteer lists candidates; the ladder below then takes the
-first rule that decides, top to bottom:
+The place text is first taken apart (`names.read_place_text`): notes go to `place_qualifier`,
+admin hints written in the text are used, and a facility "near" a place is marked. The main
+name and then each spelling of an `alt_names` column are tried in that order. For each unique
+(place, hints, other spellings, rounded point) the gazetteer lists candidates; the ladder
+below then takes the first rule that decides, top to bottom:
 
 1. unreadable: Burmese text in the legacy Zawgyi encoding is refused, never guessed;
 2. outside the hints: the name exists, but not inside the township/district/region given;
 3. unknown P-code: P-code shaped text that is not in the package;
 4. matched: one candidate wins (P-code, exact, alias, then fuzzy; the preferred level wins
    among equals: a town over the township of the same name);
-5. ambiguous: several places tie, and the candidates are listed;
+5. ambiguous: several places are close, a village name has no hint that decides, or a fuzzy
+   match has a runner-up within `AMBIGUITY_MARGIN`: the candidates are listed;
 6. not found: nothing close enough, with the closest names as suggestions.
 
-All work is per unique (place, hints), never per row.
+A point (latitude/longitude) is placed in its township and used as the township hint when
+the row gives none; a match far from the point, or in another township, is flagged
+`location_conflict`. A point with no usable name resolves to the nearest town or village
+of its township (`match_method = coordinates`). Every match gets a `match_confidence`:
+
+* high: P-code, exact or alias name, or a name equal once romanisation is folded;
+* medium: a fuzzy spelling at least `MEDIUM_SCORE` alike with no other place within twice
+  the margin, a "near" match given as the area, or a point within `NEAR_KM` of a place;
+* low: any other fuzzy match, any point match farther than `NEAR_KM`, any location conflict.
+
+All work is per unique key, never per row.
 """
 
 from __future__ import annotations
@@ -25,23 +39,43 @@ from pandera.typing import DataFrame
 from rapidfuzz import fuzz
 
 from impact.gazetteer import HINT_COLUMNS, STAGES, Gazetteer
-from impact.names import looks_like_zawgyi, normalise_name, repair_pcode, split_qualifier
+from impact.names import looks_like_zawgyi, normalise_name, read_place_text, repair_pcode
 from impact.problems import rejected_rows
 from impact.reference import Reference
 from impact.schemas import LEVELS, Event, Rejected, RejectReason, ResolvedEvent
 
 AUDIT_COLUMNS = """
-    outcome pcode place_name level match_method match_score match_note place_qualifier
-    candidates runner_up
+    outcome pcode place_name level match_method match_score match_confidence match_flags
+    match_note place_qualifier matched_name village_pcode village_name village_lat village_lon
+    point_township_pcode candidates runner_up
 """.split()
+RESOLVED_EXTRA = [c for c in AUDIT_COLUMNS if c not in ("outcome", "candidates", "runner_up")]
 # Within TIE points of the best fuzzy score, a candidate at the same level makes the match
-# ambiguous.
+# ambiguous (exact-stage pooling).
 TIE = 3.0
+# A fuzzy match whose runner-up (another place, not one of its containers) scores within
+# this many points is ambiguous, at any level, unless a hint leaves only one.
+AMBIGUITY_MARGIN = 6.0
+MEDIUM_SCORE = 90.0
+# Levels whose capture changes control; a fuzzy winner at these levels is not made ambiguous
+# by a lower-level runner-up, but a lower-level winner is by one of these.
+CONTROL_LEVELS = ("town", "township", "sub_township")
+# A named match whose point lies farther than this from the given coordinates is flagged.
+CONFLICT_KM = 20.0
+# A point with no usable name resolves to the nearest town or village within this distance.
+COORDINATE_KM = 5.0
+NEAR_KM = 2.0
+POINT_DECIMALS = 4
+POINT_COLUMNS = ("latitude", "longitude")
+KEY_COLUMNS = ["place", *HINT_COLUMNS, "alt_names", "point_lat", "point_lon"]
+# Names that say nothing about where: with a point, the point decides.
+NO_NAME = r"(?i)^\W*(unknown|unnamed|n/?a|none|nil|not known|various|multiple|tbc|tbd|-+|\?+)?\W*$"
 LEVEL_WORDS = {
     "township": "township",
     "town": "town",
     "ward": "ward",
     "village tract": "village_tract",
+    "village": "village",
     "sub-township": "sub_township",
     "district": "district",
 }
@@ -74,12 +108,15 @@ def resolve_places(events: DataFrame[Event], reference: Reference) -> Resolution
     """Give each event the P-code of the place it names.
 
     Returns a `Resolution`: `resolved` is `events` plus pcode, place_name, level, match_method,
-    match_score, match_note, place_qualifier and the admin names; `rejected` holds rows whose
-    place is not found, ambiguous or unreadable; `audit` has one row per unique place and hints.
+    match_score, match_confidence, match_flags, match_note, place_qualifier, the village
+    and point columns and the admin names; `rejected` holds rows whose place is not found,
+    ambiguous or unreadable; `audit` has one row per unique key.
     """
-    keys = events[["place", *HINT_COLUMNS]].drop_duplicates().reset_index(drop=True)
-    audit = pd.concat([keys, decide(keys, reference.gazetteer)], axis=1)
-    merged = events.merge(audit, on=["place", *HINT_COLUMNS], how="left")
+    keyed = with_key_columns(events)
+    keys = keyed[KEY_COLUMNS].drop_duplicates().reset_index(drop=True)
+    audit = pd.concat([keys, decide(keys, reference)], axis=1)
+    merged = keyed.merge(audit, on=KEY_COLUMNS, how="left")
+    merged = merged.drop(columns=[c for c in ("alt_names",) if c not in events.columns])
     ok = merged["outcome"] == "matched"
     resolved = _with_admin_names(
         merged[ok].drop(columns=["outcome", "candidates", "runner_up"]), reference.places
@@ -88,12 +125,30 @@ def resolve_places(events: DataFrame[Event], reference: Reference) -> Resolution
     rejected = rejected_rows(
         bad, column="place", value=bad["place"], reason=bad["outcome"], message=bad["match_note"]
     )
-    audit = audit.sort_values(["place", *HINT_COLUMNS], na_position="first")
+    audit = audit.sort_values(KEY_COLUMNS, na_position="first")
     return Resolution(
         ResolvedEvent.validate(resolved.reset_index(drop=True)),
         rejected,
         audit.reset_index(drop=True),
     )
+
+
+def with_key_columns(events: pd.DataFrame) -> pd.DataFrame:
+    """`events` with `alt_names` and the input point (`point_lat`, `point_lon`, rounded to
+    `POINT_DECIMALS`, NaN when absent or out of range) that resolution keys on."""
+    out = events.copy()
+    if "alt_names" not in out:
+        out["alt_names"] = pd.NA
+    out["alt_names"] = out["alt_names"].astype(object).where(out["alt_names"].notna(), None)
+    lat, lon = (
+        pd.to_numeric(out.get(column, pd.Series(np.nan, index=out.index)), errors="coerce")
+        for column in POINT_COLUMNS
+    )
+    lat, lon = lat.astype(float), lon.astype(float)
+    usable = lat.between(-90, 90) & lon.between(-180, 180) & ~((lat == 0) & (lon == 0))
+    out["point_lat"] = lat.where(usable).round(POINT_DECIMALS)
+    out["point_lon"] = lon.where(usable).round(POINT_DECIMALS)
+    return out
 
 
 def lookup_place(
@@ -113,10 +168,10 @@ def lookup_place(
     """
     keys = pd.DataFrame(
         [{"place": name, "township": township, "district": district, "region": region}]
-    )
-    decision = decide(keys, reference.gazetteer).iloc[0]
-    queries = keys[HINT_COLUMNS].assign(query_id=0, name=split_qualifier(name)[0])
-    found = reference.gazetteer.candidates(queries)
+    ).reindex(columns=KEY_COLUMNS)
+    decision = decide(keys, reference).iloc[0]
+    queries = _queries(keys, pd.Series(pd.NA, index=keys.index, dtype=object))
+    found = reference.gazetteer.candidates(queries.head(1))
     places = reference.places
     found = found.assign(
         chosen=found["pcode"] == decision["pcode"], rank=found["level"].map(LEVELS.index)
@@ -164,24 +219,117 @@ class _Evidence:
 Rule = Callable[[pd.Index, _Evidence], pd.DataFrame]
 
 
-def decide(keys: pd.DataFrame, gazetteer: Gazetteer) -> pd.DataFrame:
-    """One decision per row of `keys` (place and hints): the columns of `AUDIT_COLUMNS`.
+def decide(keys: pd.DataFrame, reference: Reference) -> pd.DataFrame:
+    """One decision per row of `keys` (`KEY_COLUMNS`): the columns of `AUDIT_COLUMNS`.
 
-    Each rule of `LADDER` decides some of the queries still open; the first to decide wins.
+    Every spelling of every key is one query of the ladder; a key takes its first matched
+    spelling, else the first ambiguous one, else its main name's rejection. Then "near"
+    matches move to the area, points are checked against the match, and keys with a point
+    but no usable name take the nearest place.
     """
     if keys.empty:
         return pd.DataFrame(columns=AUDIT_COLUMNS)
-    split = keys["place"].fillna("").astype(str).map(split_qualifier)
-    queries = keys[HINT_COLUMNS].assign(
-        query_id=np.arange(len(keys)), name=[name for name, _ in split]
-    )
+    keys = keys.reindex(columns=KEY_COLUMNS).reset_index(drop=True)
+    township_of_point = _point_townships(keys, reference)
+    queries = _queries(keys, township_of_point)
+    decisions = _ladder(queries, reference.gazetteer)
+    # A point only suggests the township: a name found nowhere in it is searched everywhere
+    # (and `_check_point` flags the match if it lies away from the point).
+    retry = queries[
+        queries["point_hint"] & (decisions["outcome"] == RejectReason.PLACE_NOT_FOUND.value)
+    ]
+    if len(retry):
+        again = retry.assign(township=None, point_hint=False).reset_index(drop=True)
+        again["query_id"] = again.index
+        second = _ladder(again, reference.gazetteer)
+        second.index = retry.index
+        better = second["outcome"].isin(["matched", RejectReason.PLACE_AMBIGUOUS.value])
+        decisions.loc[second.index[better]] = second[better]
+    out = _per_key(queries, decisions, len(keys))
+    out = _near_as_area(out, queries, reference.places)
+    out = _check_point(out, keys, township_of_point, reference)
+    out = _by_point(out, keys, queries, township_of_point, reference)
+    out["match_score"] = pd.to_numeric(out["match_score"]).astype(float)
+    for column in ("village_lat", "village_lon"):
+        out[column] = pd.to_numeric(out[column]).astype(float)
+    return out.astype({c: object for c in AUDIT_COLUMNS if c not in NUMERIC_AUDIT})
+
+
+NUMERIC_AUDIT = ("match_score", "village_lat", "village_lon")
+
+
+def _queries(keys: pd.DataFrame, township_of_point: pd.Series) -> pd.DataFrame:
+    """One query per spelling to try: the main name, then each `alt_names` spelling.
+
+    Hints come from the key's columns, else from the text ("(Muse township)"), else the
+    township holding the key's point (`point_hint`).
+    """
+    rows = []
+    for key_id, key in enumerate(keys.itertuples(index=False)):
+        read = read_place_text("" if pd.isna(key.place) else str(key.place))
+        given = {c: getattr(key, c) for c in HINT_COLUMNS}
+        hints = {c: v if _filled(v) else read.hints.get(c) for c, v in given.items()}
+        if not _filled(hints["township"]) and read.hints.get("sub_township"):
+            hints["township"] = read.hints["sub_township"]
+        point_hint = not _filled(hints["township"]) and pd.notna(township_of_point.iloc[key_id])
+        if point_hint:
+            hints["township"] = township_of_point.iloc[key_id]
+        spellings = [read.name, *_alt_spellings(key.alt_names)]
+        for attempt, name in enumerate(dict.fromkeys(spellings)):
+            rows.append(
+                {
+                    "key_id": key_id,
+                    "attempt": attempt,
+                    "name": name,
+                    **hints,
+                    "point_hint": point_hint,
+                    "near": read.near,
+                    "says_village": read.says_village,
+                    "qualifier": read.qualifier,
+                    "seat": read.hints.get("sub_township"),
+                    "point_lat": key.point_lat,
+                    "point_lon": key.point_lon,
+                }
+            )
+    queries = pd.DataFrame(rows)
+    queries["query_id"] = queries.index
+    return queries
+
+
+def _filled(value: object) -> bool:
+    return isinstance(value, str) and bool(value.strip())
+
+
+def _alt_spellings(text: object) -> list[str]:
+    """The further spellings of an `alt_names` cell, split on ';', '/' or '|'."""
+    if not _filled(text):
+        return []
+    return [
+        part.strip()
+        for part in str(text).replace("|", ";").replace("/", ";").split(";")
+        if part.strip()
+    ]
+
+
+def _ladder(queries: pd.DataFrame, gazetteer: Gazetteer) -> pd.DataFrame:
+    """The ladder's decision for each query (index = query_id)."""
+    queries = queries.copy()
     queries["where"] = [_hint_text(row) for row in queries[HINT_COLUMNS].itertuples(index=False)]
-    queries["level_word"] = level_named(queries["name"])
-    queries["zawgyi"] = queries["name"].map(looks_like_zawgyi).astype(bool)
-    found = gazetteer.search(queries[~queries["zawgyi"]])
-    chosen, ambiguous = _choose(
-        found[found["inside_hints"]].merge(queries[["query_id", "level_word"]], on="query_id")
+    queries["where"] = np.where(
+        queries["point_hint"],
+        "the township holding the point (" + queries["township"].astype(str) + ")",
+        queries["where"],
     )
+    level_word = level_named(queries["name"])
+    queries["level_word"] = level_word.where(
+        ~queries["says_village"] | level_word.notna(), "village"
+    )
+    queries["zawgyi"] = queries["name"].map(looks_like_zawgyi).astype(bool)
+    found = _under_seat(gazetteer.search(queries[~queries["zawgyi"]]), queries, gazetteer)
+    found = _carved_from_point_township(found, queries, gazetteer.reference)
+    found = _nearest_village(found, queries, gazetteer.reference)
+    inside = found[found["inside_hints"]].merge(queries[["query_id", "level_word"]], on="query_id")
+    chosen, ambiguous = _choose(inside, gazetteer.reference.places)
     evidence = _Evidence(
         queries, found, chosen, ambiguous, gazetteer, _Describer(gazetteer.reference.places)
     )
@@ -191,17 +339,293 @@ def decide(keys: pd.DataFrame, gazetteer: Gazetteer) -> pd.DataFrame:
         decision = rule(open_ids, evidence)
         decided.append(decision)
         open_ids = open_ids.difference(decision.index)
-    out = pd.concat([d for d in decided if not d.empty]).reindex(
-        queries.index, columns=AUDIT_COLUMNS
+    return (
+        pd.concat([d for d in decided if not d.empty])
+        .reindex(queries.index, columns=AUDIT_COLUMNS)
+        .astype(object)
     )
-    out["place_qualifier"] = [qualifier for _, qualifier in split]
-    out["match_score"] = pd.to_numeric(out["match_score"]).astype(float)
-    return out.astype({c: object for c in AUDIT_COLUMNS if c != "match_score"})
+
+
+def _under_seat(found: pd.DataFrame, queries: pd.DataFrame, gazetteer: Gazetteer) -> pd.DataFrame:
+    """Where the text names a sub-township ("(Khampat sub-township)"), candidates governed
+    from its seat town (the town, its wards, the sub-township) are the ones inside the hints,
+    when there are any."""
+    seats = queries.loc[queries["seat"].notna(), ["query_id", "seat"]]
+    if seats.empty or found.empty:
+        return found
+    names = gazetteer.names[gazetteer.names["level"].isin(["town", "sub_township"])]
+    towns = seats.assign(key=normalise_name(seats["seat"])).merge(names[["key", "pcode"]], on="key")
+    towns = towns.groupby("query_id")["pcode"].agg(tuple)
+    seat_of = found["query_id"].map(towns)
+    parents = found["pcode"].map(gazetteer.reference.places["parent_pcode"])
+    under = [
+        isinstance(codes, tuple) and any(str(p).startswith(c[:12]) or q == c for c in codes)
+        for p, q, codes in zip(found["pcode"], parents, seat_of, strict=True)
+    ]
+    under = pd.Series(under, index=found.index) & found["inside_hints"]
+    has_under = under.groupby(found["query_id"]).transform("any")
+    return found.assign(inside_hints=found["inside_hints"] & (under | ~has_under))
+
+
+def _carved_from_point_township(
+    found: pd.DataFrame, queries: pd.DataFrame, reference: Reference
+) -> pd.DataFrame:
+    """A point placed in a 2014 outline also hints the townships carved from it later (they
+    have no outline of their own), so their places count as inside the point's township."""
+    hinted = queries.loc[queries["point_hint"], ["query_id", "township"]]
+    if hinted.empty or found.empty:
+        return found
+    carved = reference.geography.townships_without_outline.dropna(subset=["within_outline"])
+    pairs = hinted.merge(carved, left_on="township", right_on="within_outline")
+    extra = (
+        found.merge(
+            pairs[["query_id", "pcode"]].rename(columns={"pcode": "township_pcode"}),
+            on=["query_id", "township_pcode"],
+            how="left",
+            indicator=True,
+        )["_merge"]
+        .eq("both")
+        .to_numpy()
+    )
+    return found.assign(inside_hints=found["inside_hints"] | extra)
+
+
+def _nearest_village(
+    found: pd.DataFrame, queries: pd.DataFrame, reference: Reference
+) -> pd.DataFrame:
+    """Where a row has a point, same-named villages are told apart by it: only the nearest,
+    if within `CONFLICT_KM`, stays inside the hints."""
+    # A township the point only suggests does not bind: a village just across its (coarse)
+    # border may be the one meant.
+    by_point = queries.set_index("query_id")["point_hint"]
+    village = found["level"] == "village"
+    usable = found["inside_hints"] | found["query_id"].map(by_point).astype(bool)
+    villages = found[village & usable]
+    points = queries.set_index("query_id")[["point_lat", "point_lon"]].dropna()
+    villages = villages[villages["query_id"].isin(points.index)]
+    if villages.empty:
+        return found
+    table = reference.villages.set_index("village_pcode")
+    km = _haversine(
+        villages["query_id"].map(points["point_lat"]),
+        villages["query_id"].map(points["point_lon"]),
+        villages["village_pcode"].map(table["lat"]),
+        villages["village_pcode"].map(table["lon"]),
+    )
+    # A village without a point stays a candidate, behind any located one within reach.
+    km = pd.Series(km, index=villages.index).fillna(CONFLICT_KM)
+    nearest = km.groupby(villages["query_id"]).transform("min")
+    keep = (km == nearest) & (km <= CONFLICT_KM)
+    inside = found["inside_hints"] & ~found.index.isin(keep.index[~keep])
+    return found.assign(inside_hints=inside | found.index.isin(keep.index[keep]))
+
+
+def _per_key(queries: pd.DataFrame, decisions: pd.DataFrame, count: int) -> pd.DataFrame:
+    """Each key's decision: its first matched spelling, else the first ambiguous one, else
+    its main name's; `matched_name` says which spelling matched."""
+    table = pd.concat([queries[["key_id", "attempt", "name", "qualifier"]], decisions], axis=1)
+    table["rank"] = table["outcome"].map({"matched": 0, "place_ambiguous": 1}).fillna(2)
+    table = table.sort_values(["key_id", "rank", "attempt"]).drop_duplicates("key_id")
+    table = table.set_index("key_id").reindex(range(count))
+    table["matched_name"] = table["name"].where(table["outcome"] == "matched")
+    table["place_qualifier"] = table["qualifier"]
+    table["point_township_pcode"] = (
+        queries.groupby("key_id")["township"]
+        .first()
+        .where(queries.groupby("key_id")["point_hint"].first())
+    )
+    return table.reindex(columns=AUDIT_COLUMNS).astype(object)
+
+
+def _joined_flags(*flags: pd.Series) -> pd.Series:
+    """Flags of several sources joined with ';' per row (None when there are none)."""
+    frame = pd.concat(flags, axis=1)
+    return frame.apply(
+        lambda row: (
+            ";".join(sorted({f for v in row if isinstance(v, str) for f in v.split(";")})) or None
+        ),
+        axis=1,
+    )
+
+
+def _near_as_area(out: pd.DataFrame, queries: pd.DataFrame, places: pd.DataFrame) -> pd.DataFrame:
+    """A facility near or outside a place is in that place's area, not in the place: the match
+    becomes the unit governed from it (a town's township), flagged `near_place`."""
+    near = queries.groupby("key_id")["near"].first().reindex(out.index, fill_value=False)
+    moved = near.astype(bool) & (out["outcome"] == "matched")
+    if not moved.any():
+        return out
+    codes = out.loc[moved, "pcode"]
+    level = codes.map(places["level"])
+    area = codes.map(places["area_pcode"]).fillna(codes.map(places["township_pcode"]))
+    area = area.where(~level.isin(["township", "district", "state_region"]), codes).fillna(codes)
+    out.loc[moved, "pcode"] = area
+    out.loc[moved, "place_name"] = area.map(places["name"])
+    out.loc[moved, "level"] = area.map(places["level"])
+    out.loc[moved, "village_pcode"] = None
+    out.loc[moved, "village_name"] = None
+    out.loc[moved, "match_note"] = _note(
+        out.loc[moved, "match_note"],
+        "near " + codes.map(places["name"]) + ": the area around it is used",
+    )
+    out.loc[moved, "match_flags"] = _joined_flags(
+        out.loc[moved, "match_flags"], pd.Series("near_place", index=codes.index)
+    )
+    out.loc[moved, "match_confidence"] = out.loc[moved, "match_confidence"].replace(
+        "high", "medium"
+    )
+    return out
+
+
+def _note(existing: pd.Series, extra: pd.Series | str) -> pd.Series:
+    """`extra` appended to each existing note with '; '."""
+    extra = pd.Series(extra, index=existing.index) if isinstance(extra, str) else extra
+    return (
+        existing.where(existing.notna() & (existing != ""), None)
+        .str.cat(extra, sep="; ")
+        .fillna(extra)
+    )
+
+
+def _point_townships(keys: pd.DataFrame, reference: Reference) -> pd.Series:
+    """The township holding each key's point (NA without a point or outlines)."""
+    empty = pd.Series(pd.NA, index=keys.index, dtype=object)
+    has_point = keys["point_lat"].notna() & keys["point_lon"].notna()
+    if not has_point.any():
+        return empty
+    geography = reference.geography
+    if not geography.has_outlines:
+        return empty
+    found = geography.township_of(
+        keys.loc[has_point, "point_lat"], keys.loc[has_point, "point_lon"]
+    )
+    empty[has_point] = found.astype(object).where(found.notna(), None).to_numpy()
+    return empty
+
+
+def _check_point(
+    out: pd.DataFrame, keys: pd.DataFrame, township_of_point: pd.Series, reference: Reference
+) -> pd.DataFrame:
+    """Flag `location_conflict` where a named match lies more than `CONFLICT_KM` from the
+    row's point or in another township; say when the township has no outline."""
+    matched = (out["outcome"] == "matched") & keys["point_lat"].notna()
+    if not matched.any():
+        return out
+    places = reference.places
+    rows = out[matched]
+    lat = rows["village_lat"].astype(float).fillna(rows["pcode"].map(places["lat"]))
+    lon = rows["village_lon"].astype(float).fillna(rows["pcode"].map(places["lon"]))
+    km = pd.Series(
+        _haversine(keys.loc[matched, "point_lat"], keys.loc[matched, "point_lon"], lat, lon),
+        index=rows.index,
+    )
+    township = (
+        rows["pcode"]
+        .map(places["township_pcode"])
+        .fillna(rows["pcode"].where(rows["pcode"].map(places["level"]) == "township"))
+    )
+    missing = reference.geography.townships_without_outline.set_index("pcode")["within_outline"]
+    outlined = township.map(missing).astype(object).where(township.isin(missing.index), township)
+    point = township_of_point[matched]
+    elsewhere = point.notna() & outlined.notna() & (outlined != point)
+    far = km > CONFLICT_KM
+    conflict = elsewhere | far
+    note = pd.Series("", index=rows.index)
+    note[far] = "the point is " + km[far].round(1).astype(str) + " km from the match"
+    note[elsewhere & ~far] = "the point lies in township " + point[elsewhere & ~far].astype(str)
+    no_outline = township.isin(missing.index)
+    note[no_outline] = _note(
+        note[no_outline].replace("", None),
+        "township " + township[no_outline] + " was created after 2014 and has no outline; "
+        "the point was placed in the 2014 township " + outlined[no_outline].fillna("unknown"),
+    )
+    note = note.replace("", None)
+    has_note = note.notna()
+    out.loc[has_note[has_note].index, "match_note"] = _note(
+        out.loc[has_note[has_note].index, "match_note"], note[has_note]
+    )
+    hit = conflict[conflict].index
+    out.loc[hit, "match_flags"] = _joined_flags(
+        out.loc[hit, "match_flags"], pd.Series("location_conflict", index=hit)
+    )
+    flagged = out["match_flags"].fillna("").str.contains("location_conflict")
+    out.loc[flagged & (out["outcome"] == "matched"), "match_confidence"] = "low"
+    return out
+
+
+def _by_point(
+    out: pd.DataFrame,
+    keys: pd.DataFrame,
+    queries: pd.DataFrame,
+    township_of_point: pd.Series,
+    reference: Reference,
+) -> pd.DataFrame:
+    """Keys with a point but no usable name take the town whose centre lies within `NEAR_KM`,
+    else the nearest town or village of the point's township within `COORDINATE_KM` (a
+    village stands for its village tract)."""
+    main = queries[queries["attempt"] == 0].set_index("key_id")["name"].reindex(out.index)
+    nameless = main.fillna("").str.fullmatch(NO_NAME) & township_of_point.notna()
+    nameless &= out["outcome"] != "matched"
+    if not nameless.any():
+        return out
+    rows = keys[nameless]
+    townships = township_of_point[nameless].astype("string")
+    geography = reference.geography
+    # A point within NEAR_KM of a town's centre is in the town, whatever village is nearer.
+    town = geography.nearest_places(
+        rows["point_lat"], rows["point_lon"], townships, levels=("town",), max_km=NEAR_KM
+    )
+    nearest = geography.nearest_places(
+        rows["point_lat"], rows["point_lon"], townships, max_km=COORDINATE_KM
+    )
+    nearest = town.where(town["pcode"].notna(), nearest)
+    villages = reference.villages.set_index("village_pcode")
+    found = nearest[nearest["pcode"].notna()]
+    is_village = (found["level"] == "village").to_numpy()
+    places = reference.places
+    codes = np.where(
+        is_village, found["pcode"].map(villages["village_tract_pcode"]), found["pcode"]
+    )
+    codes = pd.Series(codes, index=found.index)
+    known = codes.isin(places.index)
+    found, codes, is_village = found[known], codes[known], is_village[known.to_numpy()]
+    ids = found.index
+    km = found["distance_km"].astype(float)
+    out.loc[ids, "outcome"] = "matched"
+    out.loc[ids, "pcode"] = codes
+    out.loc[ids, "place_name"] = codes.map(places["name"])
+    out.loc[ids, "level"] = np.where(is_village, "village", codes.map(places["level"]))
+    out.loc[ids, "match_method"] = "coordinates"
+    out.loc[ids, "match_score"] = np.nan
+    out.loc[ids, "match_confidence"] = np.where(km <= NEAR_KM, "medium", "low")
+    out.loc[ids, "village_pcode"] = np.where(is_village, found["pcode"], None)
+    out.loc[ids, "village_name"] = np.where(is_village, found["name"], None)
+    out.loc[ids, "village_lat"] = np.where(is_village, found["pcode"].map(villages["lat"]), np.nan)
+    out.loc[ids, "village_lon"] = np.where(is_village, found["pcode"].map(villages["lon"]), np.nan)
+    out.loc[ids, "match_note"] = (
+        "no usable name; nearest "
+        + found["level"].astype(str)
+        + " to the point: "
+        + found["name"].astype(str)
+        + " ("
+        + km.round(2).astype(str)
+        + " km)"
+    )
+    out.loc[ids, "candidates"] = 1
+    return out
+
+
+def _haversine(lat1: pd.Series, lon1: pd.Series, lat2: pd.Series, lon2: pd.Series) -> np.ndarray:
+    from impact.geography import haversine_km
+
+    return haversine_km(
+        lat1.to_numpy(float), lon1.to_numpy(float), lat2.to_numpy(float), lon2.to_numpy(float)
+    )
 
 
 def level_named(names: pd.Series) -> pd.Series:
     """The level a name spells out at its end ("… Township", "… Ward"), else NA."""
-    pattern = r"(?i)\b(township|town|ward|village tract|sub-township|district)\s*$"
+    pattern = r"(?i)\b(township|town|ward|village tract|village|sub-township|district)\s*$"
     return names.str.extract(pattern)[0].str.lower().map(LEVEL_WORDS)
 
 
@@ -216,9 +640,11 @@ def _unreadable(open_ids: pd.Index, evidence: _Evidence) -> pd.DataFrame:
 
 def _outside_hints(open_ids: pd.Index, evidence: _Evidence) -> pd.DataFrame:
     found = evidence.found
-    exact = found["stage"] <= STAGES["alias"]
+    exact = (found["stage"] <= STAGES["alias"]) & (found["level"] != "village")
     inside_exact = set(found.loc[exact & found["inside_hints"], "query_id"])
+    inside_any = set(found.loc[found["inside_hints"], "query_id"])
     outside = found[exact & ~found["inside_hints"] & ~found["query_id"].isin(inside_exact)]
+    outside = outside[~outside["query_id"].isin(inside_any)]
     listed = evidence.describe.per_query(outside[outside["query_id"].isin(open_ids)])
     ids = listed.index
     queries = evidence.queries
@@ -256,12 +682,14 @@ def _matched(open_ids: pd.Index, evidence: _Evidence) -> pd.DataFrame:
         return pd.DataFrame(columns=AUDIT_COLUMNS)
     ids = pd.Index(chosen["query_id"])
     describe, queries, inside = evidence.describe, evidence.queries, evidence.inside
-    runner_up = describe.rows(_runners_up(chosen, inside, describe.places), score=True)
-    runner_up = runner_up.reindex(ids)
+    runners = _runners_up(chosen, inside, describe.places).set_index("query_id")
+    runner_up = describe.rows(runners.reset_index(), score=True).reindex(ids)
     fuzzy = (chosen["method"] == "fuzzy").to_numpy()
     typed = normalise_name(queries.loc[ids, "name"]).to_numpy()
     known = normalise_name(chosen["text"]).to_numpy()
-    plain = [fuzz.ratio(a, b) if f else np.nan for a, b, f in zip(typed, known, fuzzy, strict=True)]
+    plain = np.array(
+        [fuzz.ratio(a, b) if f else np.nan for a, b, f in zip(typed, known, fuzzy, strict=True)]
+    )
     where = queries.loc[ids, "where"]
     notes = pd.DataFrame(
         {
@@ -277,16 +705,34 @@ def _matched(open_ids: pd.Index, evidence: _Evidence) -> pd.DataFrame:
         .str.replace(r"(; ){2,}", "; ", regex=True)
         .replace("", pd.NA)
     )
+    runner_score = runners["score"].reindex(ids).fillna(0).to_numpy(dtype=float)
+    gap = chosen["score"].to_numpy() - runner_score
+    confidence = np.select(
+        [
+            ~fuzzy | (chosen["score"].to_numpy() >= 100),
+            (np.nan_to_num(plain) >= MEDIUM_SCORE) & (gap > 2 * AMBIGUITY_MARGIN),
+        ],
+        ["high", "medium"],
+        "low",
+    )
     pcodes = chosen["pcode"].to_numpy()
+    village = (chosen["level"] == "village").to_numpy()
+    villages = evidence.gazetteer.reference.villages.set_index("village_pcode")
+    village_codes = chosen["village_pcode"].where(village)
     return pd.DataFrame(
         {
             "outcome": "matched",
             "pcode": pcodes,
             "place_name": describe.places.loc[pcodes, "name"].to_numpy(),
-            "level": describe.places.loc[pcodes, "level"].to_numpy(),
+            "level": np.where(village, "village", describe.places.loc[pcodes, "level"]),
             "match_method": chosen["method"].to_numpy(),
             "match_score": np.where(fuzzy, np.round(plain, 1), chosen["score"].to_numpy()),
+            "match_confidence": confidence,
             "match_note": note.to_numpy(),
+            "village_pcode": village_codes.to_numpy(),
+            "village_name": np.where(village, chosen["text"], None),
+            "village_lat": village_codes.map(villages["lat"]).to_numpy(dtype=float),
+            "village_lon": village_codes.map(villages["lon"]).to_numpy(dtype=float),
             "candidates": inside.groupby("query_id")["pcode"].nunique().reindex(ids).to_numpy(),
             "runner_up": runner_up.to_numpy(),
         },
@@ -299,16 +745,23 @@ def _ambiguous(open_ids: pd.Index, evidence: _Evidence) -> pd.DataFrame:
     listed = evidence.describe.per_query(ambiguous)
     ids = listed.index
     count = ambiguous.groupby("query_id")["pcode"].nunique().reindex(ids)
+    villages = ambiguous[ambiguous["level"] == "village"].groupby("query_id").size()
+    why = pd.Series("' could be ", index=ids)
+    why[ids.isin(villages.index)] = "' is a village name (villages share names); it could be "
     return _decision(
         ids,
         RejectReason.PLACE_AMBIGUOUS,
         "'"
         + evidence.queries.loc[ids, "name"]
-        + "' could be "
+        + why
         + count.astype(str)
         + " places: "
         + listed
-        + "; add a township or region, or give the P-code",
+        + np.where(
+            evidence.queries.loc[ids, "where"] != "",
+            "; give the P-code or the full official name",
+            "; add a township or coordinates, or give the P-code",
+        ),
     )
 
 
@@ -346,24 +799,83 @@ def _decision(ids: pd.Index, reason: RejectReason, note: str | pd.Series) -> pd.
     return pd.DataFrame({"outcome": reason.value, "match_note": notes}, index=ids)
 
 
-def _choose(inside: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The chosen candidate per query, and the tied candidates of ambiguous queries.
+def _choose(inside: pd.DataFrame, places: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The chosen candidate per query, and the competing candidates of ambiguous queries.
 
-    A name equal once romanisation is folded counts as exact when pooling; the level
-    preference then decides (Kalay: Kale Town rather than the village tract Ka Lay).
+    Exact names (and names equal once romanisation is folded) go first and the level
+    preference decides among them (Kalay: Kale Town rather than the village tract Ka Lay);
+    fuzzy spellings are taken only when nothing is exact, and only when no other place
+    scores within `AMBIGUITY_MARGIN`. Villages need a township hint to be chosen.
     """
+    inside = inside.assign(rank=inside["level"].map(LEVELS.index))
     sure = inside[(inside["stage"] <= STAGES["alias"]) | (inside["score"] >= 100)]
     rest = inside[~inside["query_id"].isin(sure["query_id"])]
-    best = rest.groupby("query_id")["score"].transform("max")
-    pool = pd.concat([sure, rest[rest["score"] >= best - TIE]])
-    # "Tamu Township", "Myo Ma Ward": a level written in the name outranks the preference.
+    chosen_sure, tied_sure = _choose_sure(sure)
+    chosen_sure, doubtful = _doubt_low_levels(chosen_sure, inside, places)
+    chosen_fuzzy, tied_fuzzy = _choose_fuzzy(rest, places)
+    chosen = pd.concat([chosen_sure, chosen_fuzzy])
+    # A spelling only close to a ward, village tract or village somewhere in the country is a
+    # guess among thousands: it needs a township (given, or the point's) to be taken.
+    guess = (
+        (chosen["method"] == "fuzzy")
+        & ~chosen["level"].isin(CONTROL_LEVELS)
+        & chosen["hint_township"].isna()
+    )
+    unsure = inside[inside["query_id"].isin(chosen.loc[guess, "query_id"])]
+    return chosen[~guess].sort_values("query_id"), pd.concat(
+        [tied_sure, doubtful, tied_fuzzy, unsure]
+    )
+
+
+def _by_level_word(pool: pd.DataFrame) -> pd.DataFrame:
+    """ "Tamu Township", "Myo Ma Ward", "… village": a level written in the name outranks
+    the level preference."""
     named = pool["level"] == pool["level_word"]
-    pool = pool[named | ~named.groupby(pool["query_id"]).transform("any")]
-    pool = pool.assign(rank=pool["level"].map(LEVELS.index))
+    return pool[named | ~named.groupby(pool["query_id"]).transform("any")]
+
+
+def _choose_sure(sure: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    pool = _by_level_word(sure)
     pool = pool[pool["rank"] == pool.groupby("query_id")["rank"].transform("min")]
     pool = pool[pool["stage"] == pool.groupby("query_id")["stage"].transform("min")]
     tied = pool.groupby("query_id")["pcode"].transform("nunique") > 1
+    # A village name decides nothing without a township (given, or the point's).
+    lone_village = (pool["level"] == "village") & pool["hint_township"].isna()
+    tied |= lone_village
     chosen = pool[~tied].sort_values(["query_id", "score"], ascending=[True, False])
+    return chosen.drop_duplicates("query_id"), pool[tied]
+
+
+def _doubt_low_levels(
+    chosen: pd.DataFrame, inside: pd.DataFrame, places: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A ward, village tract or village chosen by name while a town or township of a close
+    spelling lies inside the hints is not a sure match: press spellings of towns often equal
+    a village tract's official name (Mong Ko: Monekoe Town or the tract Man Kan (Mone Koe))."""
+    low = chosen[~chosen["level"].isin(CONTROL_LEVELS) & chosen["level_word"].isna()]
+    rivals = inside[inside["query_id"].isin(low["query_id"]) & inside["level"].isin(CONTROL_LEVELS)]
+    if rivals.empty:
+        return chosen, chosen.head(0)
+    winner = low.set_index("query_id")["pcode"]
+    own_township = rivals["query_id"].map(winner).map(places["township_pcode"])
+    rivals = rivals[rivals["pcode"] != own_township]
+    doubtful_ids = set(rivals["query_id"])
+    doubtful = pd.concat([low[low["query_id"].isin(doubtful_ids)], rivals])
+    return chosen[~chosen["query_id"].isin(doubtful_ids)], doubtful
+
+
+def _choose_fuzzy(rest: pd.DataFrame, places: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    best = rest.groupby("query_id")["score"].transform("max")
+    pool = _by_level_word(rest[rest["score"] >= best - AMBIGUITY_MARGIN])
+    control = pool["level"].isin(CONTROL_LEVELS)
+    top = pool["score"] == pool.groupby("query_id")["score"].transform("max")
+    control_on_top = (control & top).groupby(pool["query_id"]).transform("any")
+    pool = pool[control | ~control_on_top]
+    # A town and the township governed from it are one place for this purpose.
+    identity = pool["pcode"].map(places["area_pcode"]).where(pool["level"] == "town")
+    identity = identity.fillna(pool["pcode"])
+    tied = identity.groupby(pool["query_id"]).transform("nunique") > 1
+    chosen = pool[~tied].sort_values(["query_id", "rank", "score"], ascending=[True, True, False])
     return chosen.drop_duplicates("query_id"), pool[tied]
 
 
@@ -379,7 +891,7 @@ def _runners_up(chosen: pd.DataFrame, inside: pd.DataFrame, places: pd.DataFrame
         + [pd.DataFrame({"query_id": ids, "pcode": containers[c].to_numpy()}) for c in containers]
     ).dropna()
     others = inside[inside["query_id"].isin(ids)].merge(
-        related.assign(related=True), on=["query_id", "pcode"], how="left"
+        related.drop_duplicates().assign(related=True), on=["query_id", "pcode"], how="left"
     )
     others = others[others["related"].isna()].sort_values(
         ["query_id", "stage", "score"], ascending=[True, True, False]

@@ -73,7 +73,10 @@ CERTAINTY_WORDS = {
 }
 # Columns the stages add that no model declares (the resolver's audit, ACLED's actor rule).
 WORKING_COLUMNS = frozenset({"outcome", "candidates", "runner_up", "actor_rule"})
-MATCH_METHODS = ["pcode", "exact", "alias", "fuzzy"]
+MATCH_METHODS = ["pcode", "exact", "alias", "fuzzy", "coordinates"]
+MATCH_CONFIDENCES = ["high", "medium", "low"]
+# Flags a match can carry (";"-separated in `match_flags`).
+MATCH_FLAGS = ["near_place", "location_conflict"]
 
 
 class RejectReason(StrEnum):
@@ -173,6 +176,9 @@ class Event(pa.DataFrameModel):
         "Scope written in the input row, kept as given (the "
         "headline scope is chosen per run with --scope)"
     )
+    alt_names: Series[str] = _text("Other spellings of the place, ';' or '/' separated")
+    latitude: Series[str] = _text("Latitude as written in the input (lat, y)")
+    longitude: Series[str] = _text("Longitude as written in the input (lon, lng, x)")
     source_file: Series[str] = _field("Input file the row came from")
     source_row: Series[int] = _field("Row of the record in its file (header = 1)", ge=1)
 
@@ -193,12 +199,39 @@ class ResolvedEvent(Event):
     district_name: Series[str] = _text("District name", "#adm2+name")
     township_pcode: Series[str] = _text("Township P-code", "#adm3+code")
     township_name: Series[str] = _text("Township name", "#adm3+name")
-    match_method: Series[str] = _field("pcode, exact, alias or fuzzy", isin=MATCH_METHODS)
-    match_score: Series[float] = _field(
-        "Spelling similarity, 100 = identical", unit="0-100", ge=0, le=100
+    match_method: Series[str] = _field(
+        "pcode, exact, alias, fuzzy or coordinates", isin=MATCH_METHODS
     )
-    match_note: Series[str] = _text("Hints used, fuzzy spelling and runner-up")
-    place_qualifier: Series[str] = _text("Qualifier removed from the place text")
+    match_score: Series[float] = _field(
+        "Spelling similarity, 100 = identical (empty for coordinates)",
+        unit="0-100",
+        ge=0,
+        le=100,
+        nullable=True,
+    )
+    match_confidence: Series[str] = _field(
+        "high, medium or low (rule in README: How place names are matched)",
+        isin=MATCH_CONFIDENCES,
+    )
+    match_flags: Series[str] = _text("near_place, location_conflict (';'-separated)")
+    match_note: Series[str] = _text("Hints used, fuzzy spelling, runner-up, point checks")
+    place_qualifier: Series[str] = _text("Notes removed from the place text")
+    matched_name: Series[str] = _text("Spelling that matched (the name or an alt_names entry)")
+    village_pcode: Series[str] = _text("MIMU village code when a village was named")
+    village_name: Series[str] = _text("Village named (figures are its village tract's)")
+    village_lat: Series[float] = _field(
+        "Village latitude", unit="degrees", nullable=True, ge=-90, le=90
+    )
+    village_lon: Series[float] = _field(
+        "Village longitude", unit="degrees", nullable=True, ge=-180, le=180
+    )
+    point_lat: Series[float] = _field(
+        "Latitude given in the input", unit="degrees", nullable=True, ge=-90, le=90
+    )
+    point_lon: Series[float] = _field(
+        "Longitude given in the input", unit="degrees", nullable=True, ge=-180, le=180
+    )
+    point_township_pcode: Series[str] = _text("Township whose outline holds the input point")
 
 
 class ProjectedPeople(pa.DataFrameModel):
