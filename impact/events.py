@@ -194,7 +194,7 @@ def _read_excel(path: Path, data: bytes, sheet: str | int) -> pd.DataFrame:
         table = pd.read_excel(
             io.BytesIO(data), sheet_name=excel_sheet(path, data, sheet), dtype=str
         )
-    except (ValueError, KeyError, OSError) as error:
+    except (ValueError, KeyError, OSError, SyntaxError) as error:  # SyntaxError: bad XML
         raise InputFileError(
             f"cannot read sheet {sheet!r}: {error}; name the sheet with --sheet", file=str(path)
         ) from error

@@ -7,7 +7,9 @@ header cells included, and control characters from input are shown as visible sy
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -85,7 +87,7 @@ def write_workbook(tables: dict[str, pd.DataFrame], path: Path) -> None:
     """One sheet per table (streamed, write-only), dates as ISO text, formulas defused.
 
     A table longer than `WORKBOOK_MAX_ROWS` is listed on a "left out" sheet instead, pointing
-    to its CSV.
+    to its CSV. The file's own timestamps are fixed, so the same tables give the same bytes.
     """
     book = Workbook(write_only=True)
     long = {name: len(t) for name, t in tables.items() if len(t) > WORKBOOK_MAX_ROWS}
@@ -103,7 +105,33 @@ def write_workbook(tables: dict[str, pd.DataFrame], path: Path) -> None:
         sheet.append([str(c) for c in safe.columns])
         for row in _cells(safe).itertuples(index=False, name=None):
             sheet.append(row)
-    book.save(path)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    path.write_bytes(_without_timestamps(buffer.getvalue()))
+
+
+FIXED_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+def _without_timestamps(xlsx: bytes) -> bytes:
+    """The workbook with fixed zip entry times and document created/modified dates."""
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(xlsx)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as copy,
+    ):
+        for entry in source.infolist():
+            data = source.read(entry.filename)
+            if entry.filename == "docProps/core.xml":
+                data = re.sub(
+                    rb"(<dcterms:(created|modified)[^>]*>)[^<]*",
+                    rb"\g<1>1980-01-01T00:00:00Z",
+                    data,
+                )
+            info = zipfile.ZipInfo(entry.filename, date_time=FIXED_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            copy.writestr(info, data)
+    return out.getvalue()
 
 
 def _cells(table: pd.DataFrame) -> pd.DataFrame:
