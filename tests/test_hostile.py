@@ -314,7 +314,7 @@ CASES = [
         2,
         "home",
         _home_with_files,
-        env={"HOME": "{case}/home"},
+        env={"HOME": "{case}/home", "MPLCONFIGDIR": "{case}/../mplconfig"},
     ),
     Case(
         "out_force_replaces_report",
