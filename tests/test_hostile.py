@@ -27,9 +27,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 import impact
+import impact.gazetteer
 from impact.reference import default_reference_path
 
 CORPUS = Path(__file__).with_name("data") / "hostile"
@@ -820,3 +823,43 @@ def test_library_raises_only_impact_errors_for_hostile_files(small_reference):
     for name in ("truncated.xlsx", "encrypted.xlsx", "old_format.xls", "dimension_bomb.xlsx"):
         with pytest.raises(impact.ImpactError):
             impact.read_events(CORPUS / name)
+
+
+@pytest.fixture(scope="session")
+def small_gazetteer(small_reference: Path) -> impact.gazetteer.Gazetteer:
+    return impact.gazetteer.Gazetteer(impact.load_reference(small_reference))
+
+
+HOSTILE_TEXT = st.lists(
+    st.one_of(
+        st.characters(codec="utf-8", exclude_categories=("Cs",)),
+        st.sampled_from(list("\x00\x07\x1b\x0b\r\n\t|$[]<>`*_#=+-@\\\"',;")),
+        st.sampled_from(["$\\frac{", "[bold]", "[/]", "<script>", "![x](http://e/x.png)"]),
+    ),
+    max_size=12,
+).map("".join)
+COLUMNS = ["event_id", "date", "place", "township", "change", "gaining_actor", "notes", "=extra"]
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    rows=st.lists(st.fixed_dictionaries({c: HOSTILE_TEXT for c in COLUMNS}), max_size=3),
+    header=HOSTILE_TEXT,
+)
+def test_random_text_in_every_column_raises_only_our_errors(rows, header, small_gazetteer):
+    good = {"event_id": "K1", "date": "2023-11-07", "place": "Khampat", "township": "Tamu"}
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "events.csv"
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=[*COLUMNS, header or "x"])
+            writer.writeheader()
+            writer.writerows([good, *rows])
+        try:
+            result = impact.run(path, reference=small_gazetteer, as_of=AS_OF)
+            report = impact.write_report(result, Path(folder) / "report")
+        except impact.ImpactError:
+            return
+        assert output_problems(report) == []
+        assert (
+            sum(result.reconciliation[k] for k in ("used", "rejected", "skipped")) == len(rows) + 1
+        )
