@@ -71,11 +71,19 @@ def read_input_file(path: Path, limits: Limits | None = None) -> bytes:
 
     Raises:
         InputFileError: missing, a folder, a pipe or device, unreadable, an old or encrypted
-            Excel file, or a damaged XLSX.
+            Excel file, a damaged XLSX, or a file name that is not valid text.
         InputLimitError: larger than a limit (bytes, uncompressed size, rows × columns).
     """
     limits = limits or Limits.from_environment()
     where = str(path)
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        raise InputFileError(
+            "the file name holds bytes that are not text in this system's encoding; rename the "
+            "file (letters, digits, - and _ are always safe)",
+            file=where,
+        ) from None
     try:
         info = path.stat()
     except FileNotFoundError:

@@ -83,7 +83,7 @@ def _refuse_protected(resolved: Path, inputs: Iterable[str | Path], where: str) 
             "--out reports/november",
             file=where or ".",
         )
-    if resolved in (Path.home().resolve(), Path(resolved.anchor)):
+    if resolved in (_home(), Path(resolved.anchor)):
         raise OutputFolderError("is the home or root folder; choose another --out", file=where)
     for item in inputs:
         source = Path(item).resolve()
@@ -93,6 +93,13 @@ def _refuse_protected(resolved: Path, inputs: Iterable[str | Path], where: str) 
                 "your inputs",
                 file=where,
             )
+
+
+def _home() -> Path | None:
+    try:
+        return Path.home().resolve()
+    except (RuntimeError, KeyError):  # no HOME and no password entry
+        return None
 
 
 def _refuse_under_file(target: Path, where: str) -> None:

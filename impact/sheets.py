@@ -237,6 +237,12 @@ def _excel_grid(path: Path, data: bytes, sheet: str | int) -> np.ndarray:
             )
         worksheet = book[names[sheet]] if isinstance(sheet, int) else book[sheet]
         rows = [[_cell_text(v) for v in row] for row in worksheet.iter_rows(values_only=True)]
+    except (SyntaxError, ValueError, KeyError, OSError) as error:  # SyntaxError: damaged XML
+        raise InputFileError(
+            f"cannot read sheet {sheet!r} ({type(error).__name__}: {error}); save the workbook "
+            "again as .xlsx or name another sheet with --sheet",
+            file=str(path),
+        ) from error
     finally:
         book.close()
     width = max((len(r) for r in rows), default=0)
