@@ -1,7 +1,9 @@
 """Matplotlib figures of a run. Each function takes tables and returns a Figure.
 
 Figures are built with `matplotlib.figure.Figure` directly, not pyplot, so making a chart never
-touches global state or opens a window. Colours are fixed per gaining actor across charts.
+touches global state or opens a window. Colours are fixed per canonical actor in every chart
+of every report: a shade of its side's hue (see `impact.actors`), so two sides never share a
+colour; beyond `MAX_NAMED` actors the smaller ones are drawn as "other (side)".
 """
 
 from __future__ import annotations
@@ -12,6 +14,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
+
+from impact.actors import SIDES, ActorTable, load_actors, side_colours
+from impact.actors import actor_colours as table_colours
 
 PALETTE = [
     "#1b6ca8",
@@ -27,13 +32,37 @@ PALETTE = [
 ]
 UNKNOWN = "#b0b0b0"
 MAX_BARS = 40
+MAX_NAMED = 10
 
 
-def actor_colours(impacts: pd.DataFrame) -> dict[str, str]:
-    """One colour per actor (gaining or losing), in sorted order so every chart agrees."""
+def actor_colours(impacts: pd.DataFrame, table: ActorTable | None = None) -> dict[str, str]:
+    """One colour per canonical actor (gaining or losing) and per "other (side)" group."""
+    table = table if table is not None else load_actors()
     actors = pd.concat([impacts["gaining_actor"], impacts["losing_actor"]]).dropna().unique()
-    names = sorted({*map(str, actors), "unknown"})
-    return {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(names)}
+    colours = table_colours(sorted({*map(str, actors), "unknown"}), table)
+    colours["unknown"] = UNKNOWN
+    return {**colours, **other_colours()}
+
+
+def other_colours() -> dict[str, str]:
+    """The colour of the "other (side)" group of each side: the side's own colour."""
+    return {other_label(side): colour for side, colour in side_colours().items()}
+
+
+def other_label(side: str) -> str:
+    return f"other ({side.replace('_', '-')})"
+
+
+def named_actors(weights: pd.Series, sides: pd.Series, limit: int = MAX_NAMED) -> pd.Series:
+    """Actor -> the label to draw: its name for the `limit` heaviest, else "other (side)".
+
+    `weights` and `sides` are indexed by actor; ties are broken by name so the choice is stable.
+    """
+    order = weights.fillna(0).rename("w").to_frame().assign(name=weights.index)
+    order = order.sort_values(["w", "name"], ascending=[False, True])
+    keep = set(order.index[:limit]) if len(order) > limit + 1 else set(order.index)
+    labels = {a: a if a in keep else other_label(str(sides.get(a, "unknown"))) for a in order.index}
+    return pd.Series(labels, dtype=object)
 
 
 def _caption(fig: Figure, source: str) -> None:
@@ -46,7 +75,9 @@ def _caption(fig: Figure, source: str) -> None:
     )
 
 
-def people_per_event(impacts: pd.DataFrame, source: str, scope: str = "area") -> Figure:
+def people_per_event(
+    impacts: pd.DataFrame, source: str, scope: str = "area", table: ActorTable | None = None
+) -> Figure:
     """Horizontal bars: projected people per event (central, low–high), by gaining actor.
 
     With more than `MAX_BARS` events only the largest counted ones are drawn; the title says so.
@@ -56,6 +87,7 @@ def people_per_event(impacts: pd.DataFrame, source: str, scope: str = "area") ->
         "event_id",
         "place_name",
         "gaining_actor",
+        "gaining_side",
         "counted",
         "population_low",
         "population_central",
@@ -70,7 +102,11 @@ def people_per_event(impacts: pd.DataFrame, source: str, scope: str = "area") ->
             .sort_values(["date", "event_id"], ascending=False)
         )
         title = f"The {len(rows)} largest of {len(impacts):,} events (counted places)"
-    colours = actor_colours(impacts)
+    colours = actor_colours(impacts, table)
+    actor = rows["gaining_actor"].fillna("unknown")
+    weights = rows.groupby(actor)["population_central"].sum().astype(float)
+    sides = rows.groupby(actor)["gaining_side"].first()
+    label = actor.map(named_actors(weights, sides))
     fig = Figure(figsize=(9, 0.45 * len(rows) + 4))
     ax = fig.add_subplot()
     labels = rows["place_name"] + " (" + rows["date"].dt.strftime("%d %b %Y") + ")"
@@ -80,7 +116,7 @@ def people_per_event(impacts: pd.DataFrame, source: str, scope: str = "area") ->
     ax.barh(
         y[known],
         central[known],
-        color=[colours[a] for a in rows.loc[known, "gaining_actor"].fillna("unknown")],
+        color=[colours.get(a, UNKNOWN) for a in label[known]],
         xerr=[
             central[known] - rows.loc[known, "population_low"].astype(float),
             rows.loc[known, "population_high"].astype(float) - central[known],
@@ -101,8 +137,8 @@ def people_per_event(impacts: pd.DataFrame, source: str, scope: str = "area") ->
     ax.set_xlabel(f"People in the {scope} of each event (projected central; line = low–high)")
     ax.set_title(title)
     ax.xaxis.set_major_formatter(lambda value, _: f"{value:,.0f}")
-    shown = set(rows["gaining_actor"].fillna("unknown"))
-    handles = [Patch(color=c, label=name) for name, c in colours.items() if name in shown]
+    shown = sorted(set(label))
+    handles = [Patch(color=colours.get(name, UNKNOWN), label=name) for name in shown]
     ax.legend(
         handles=handles,
         fontsize=7,
@@ -159,37 +195,52 @@ def affected_over_time(impacts: pd.DataFrame, source: str) -> Figure:
     return fig
 
 
-def control_over_time(control: pd.DataFrame, impacts: pd.DataFrame, source: str) -> Figure:
-    """Stacked steps: people (projected central) in the report's places, by holder, over time."""
-    colours = actor_colours(impacts)
+def control_over_time(control: pd.DataFrame, table: ActorTable | None, source: str) -> Figure:
+    """Stacked steps: people (projected central) in the report's places, by holder, over time.
+
+    Holders are stacked side by side (military first), each a shade of its side's colour; at
+    most `MAX_NAMED` holders are named, the rest are grouped as "other (side)".
+    """
+    table = table if table is not None else load_actors()
+    people = control["population_central"].astype("Float64").fillna(0).astype(float)
+    sides = control.groupby("holder")["side"].first()
+    labels = control["holder"].map(named_actors(people.groupby(control["holder"]).max(), sides))
     wide = (
-        control.pivot_table(
-            index="date", columns="holder", values="population_central", aggfunc="sum"
-        )
+        pd.DataFrame({"date": control["date"], "label": labels, "people": people})
+        .pivot_table(index="date", columns="label", values="people", aggfunc="sum")
+        .ffill()
         .fillna(0)
-        .astype(float)
     )
+    side_of = {label: _label_side(label, sides) for label in wide.columns}
+    rank = {side: i for i, side in enumerate(SIDES)}
+    wide = wide[
+        sorted(wide.columns, key=lambda c: (rank.get(side_of[c], 9), c.startswith("other"), c))
+    ]
+    colours = {**table_colours(list(sides.index), table), "unknown": UNKNOWN, **other_colours()}
     fig = Figure(figsize=(9, 6))
     ax = fig.add_subplot()
     if not wide.empty:
         # Hold the last state for a few days so the final step is visible.
         tail = wide.iloc[[-1]].set_axis([wide.index[-1] + pd.Timedelta(days=3)])
         wide = pd.concat([wide, tail])
-        ax.stackplot(
+        areas = ax.stackplot(
             wide.index,
             wide.T.to_numpy(),
             labels=wide.columns,
             step="post",
             colors=[colours.get(name, UNKNOWN) for name in wide.columns],
-            alpha=0.85,
+            alpha=0.9,
         )
+        for area, name in zip(areas, wide.columns, strict=True):
+            if name.startswith("other ("):
+                area.set_hatch("///")
         ax.legend(
             fontsize=7,
             loc="upper center",
             bbox_to_anchor=(0.45, -0.22),
             ncols=2,
             frameon=False,
-            title="Held by",
+            title="Held by (red: military regime, blue: resistance, green: non-aligned)",
             title_fontsize=7,
         )
     ax.set_title("People in the report's places, by who holds them")
@@ -200,6 +251,12 @@ def control_over_time(control: pd.DataFrame, impacts: pd.DataFrame, source: str)
     fig.subplots_adjust(bottom=0.4)
     _caption(fig, source)
     return fig
+
+
+def _label_side(label: str, sides: pd.Series) -> str:
+    if label in sides.index:
+        return str(sides[label])
+    return next((side for side in SIDES if label == other_label(side)), "unknown")
 
 
 def services_by_region(impacts: pd.DataFrame, source: str) -> Figure:
@@ -243,7 +300,9 @@ UN_DISCLAIMER = (
 )
 
 
-def location_map(impacts: pd.DataFrame, places: pd.DataFrame, source: str) -> Figure:
+def location_map(
+    impacts: pd.DataFrame, places: pd.DataFrame, source: str, table: ActorTable | None = None
+) -> Figure:
     """Events as points sized by people, on longitude/latitude, over all MIMU town points.
 
     The reference data holds no boundary outlines, so the towns of the whole country are drawn
@@ -269,7 +328,7 @@ def location_map(impacts: pd.DataFrame, places: pd.DataFrame, source: str) -> Fi
         .drop_duplicates("headline_pcode", keep="last")
         .dropna(subset=["lat"])
     )
-    colours = actor_colours(impacts)
+    colours = actor_colours(impacts, table)
     fig = Figure(figsize=(7, 9))
     ax = fig.add_subplot()
     ax.scatter(towns["lon"], towns["lat"], s=2, color="#cccccc", label="towns (MIMU)")

@@ -83,6 +83,8 @@ def report_context(result: RunResult) -> dict:
         "reference_version": result.reference.version,
         "census_date": result.reference.census_date.date().isoformat(),
         "headline": headline(result),
+        "headline_by_side": result.headline_by_side,
+        "unknown_actors": _records(result.unknown_actors),
         "rows": result.reconciliation,
         "total": result.total,
         "events": events,

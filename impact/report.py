@@ -95,8 +95,13 @@ def output_tables(result: RunResult) -> dict[str, pd.DataFrame]:
     return {
         "impacts": result.impacts,
         "summary": result.summary,
+        "by_month": result.by_month,
+        "by_actor": result.by_actor,
+        "by_side": result.by_side,
+        "by_region": result.by_region,
         "timeline": result.timeline,
         "control": result.control,
+        "actors_not_in_table": result.unknown_actors,
         "rejected": result.rejected,
         "skipped": result.skipped,
         "match_audit": result.audit,
@@ -138,11 +143,15 @@ def facility_locations(result: RunResult) -> pd.DataFrame:
 
 
 CHART_DRAWERS: dict[str, Callable[[RunResult], Figure]] = {
-    "people_per_event": lambda r: charts.people_per_event(r.impacts, CHART_SOURCE, r.scope),
+    "people_per_event": lambda r: charts.people_per_event(
+        r.impacts, CHART_SOURCE, r.scope, r.actors
+    ),
     "affected_over_time": lambda r: charts.affected_over_time(r.impacts, CHART_SOURCE),
-    "control_over_time": lambda r: charts.control_over_time(r.control, r.impacts, CHART_SOURCE),
+    "control_over_time": lambda r: charts.control_over_time(r.control, r.actors, CHART_SOURCE),
     "services_by_region": lambda r: charts.services_by_region(r.impacts, CHART_SOURCE),
-    "location_map": lambda r: charts.location_map(r.impacts, r.reference.places, CHART_SOURCE),
+    "location_map": lambda r: charts.location_map(
+        r.impacts, r.reference.places, CHART_SOURCE, r.actors
+    ),
 }
 CHARTS = tuple(CHART_DRAWERS)
 
