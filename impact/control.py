@@ -25,7 +25,8 @@ def control_timeline(events: pd.DataFrame, scope: str = "area") -> pd.DataFrame:
 
     Captures, recaptures, hand-overs and withdrawals move control to the gaining actor; a
     contested claim does not and is flagged. Before a place's first event it is held by that
-    event's losing actor. A losing actor that differs from the recorded holder is flagged;
+    event's losing actor. A change between two unnamed actors still counts as a change of
+    hands (the event says control changed; only who held it is unknown). A losing actor that differs from the recorded holder is flagged;
     actors are compared by canonical name, so a spelling never raises a flag.
     """
     events = events.reset_index(drop=True)
@@ -44,7 +45,7 @@ def control_timeline(events: pd.DataFrame, scope: str = "area") -> pd.DataFrame:
     mismatch = "losing actor '" + losing[odd] + "' is not the recorded holder"
     flags[odd] = flags[odd].fillna("").str.cat(mismatch, sep="; ").str.strip("; ")
     names = events["area_name"] if scope == "area" else events["place_name"]
-    sides = side_of_actor(events)
+    sides = side_of_actor(events).to_dict()
     return pd.DataFrame(
         {
             "date": events["date"],
@@ -54,12 +55,16 @@ def control_timeline(events: pd.DataFrame, scope: str = "area") -> pd.DataFrame:
             "change": events["change"],
             "holder_before": before,
             "holder_after": after,
-            "side_before": before.map(sides).fillna(UNKNOWN),
-            "side_after": after.map(sides).fillna(UNKNOWN),
-            "control_moved": moves & (after != before),
+            "side_before": _sides(before, sides),
+            "side_after": _sides(after, sides),
+            "control_moved": moves & ((after != before) | (after == UNKNOWN)),
             "flag": flags,
         }
     )
+
+
+def _sides(holders: pd.Series, sides: dict[str, str]) -> pd.Series:
+    return holders.astype(object).map(sides).astype("string").fillna(UNKNOWN)
 
 
 def side_of_actor(events: pd.DataFrame) -> pd.Series:

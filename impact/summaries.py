@@ -131,12 +131,17 @@ def by_month(timeline, figures, start, end) -> pd.DataFrame:
 def side_headline(summary: pd.Series, sides: pd.DataFrame) -> str:
     """ "Between A and B, control changed for N places where about P people live: Q moved out
     of military control, R back into it", with ranges and the places left out of P."""
-    period = f"Between {summary['period_start']:%d %b %Y} and {summary['period_end']:%d %b %Y}"
+    start, end = summary["period_start"], summary["period_end"]
+    period = (
+        f"On {start:%d %b %Y}" if start == end else f"Between {start:%d %b %Y} and {end:%d %b %Y}"
+    )
     places = int(summary["places_changed_hands"])
     if places == 0:
         return f"{period}, control did not change in any place of the sheet."
     people = people_range(*(summary[f"{band}_changed_hands"] for band in BANDS))
-    text = f"{period}, control changed for {places:,} places where about {people} people live"
+    noun = "place" if places == 1 else "places"
+    verb = "lives" if people == "1" else "live"
+    text = f"{period}, control changed for {places:,} {noun} where about {people} people {verb}"
     military = sides[sides["side"] == MILITARY].set_index("measure")
     if len(military):
         out = _people(military, "lost")
