@@ -26,8 +26,9 @@ def control_timeline(events: pd.DataFrame, scope: str = "area") -> pd.DataFrame:
     Captures, recaptures, hand-overs and withdrawals move control to the gaining actor; a
     contested claim does not and is flagged. Before a place's first event it is held by that
     event's losing actor. A change between two unnamed actors still counts as a change of
-    hands (the event says control changed; only who held it is unknown). A losing actor that differs from the recorded holder is flagged;
-    actors are compared by canonical name, so a spelling never raises a flag.
+    hands (the event says control changed; only who held it is unknown). A losing actor that
+    differs from the recorded holder is flagged; actors are compared by canonical name, so a
+    spelling never raises a flag.
     """
     events = events.reset_index(drop=True)
     place = events["headline_pcode"]
