@@ -122,13 +122,14 @@ def holdings(state: pd.DataFrame, figures: pd.DataFrame) -> pd.DataFrame:
 def control_over_time(
     timeline: pd.DataFrame, figures: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp
 ) -> pd.DataFrame:
-    """Places and people by holder at the period start and after each date with a change.
+    """Places and people by holder as the period starts and after each date with a change.
 
-    A holder that loses its last place gets a row of zeros on that date. Built from the
+    The opening holdings are dated the day before the period start (the end of that day), so
+    changes on the first day have a row of their own. A holder that loses its last place gets a row of zeros on that date. Built from the
     changes, so the work grows with events and holders, not with dates × places.
     """
     state = holders_before(timeline, start).join(figures)
-    opening = state.assign(date=start, sign=1)
+    opening = state.assign(date=start - pd.Timedelta(days=1), sign=1)
     moves = changes_between(timeline, start, end).join(figures, on="pcode")
     gains = moves.assign(holder=moves["holder_after"], side=moves["side_after"], sign=1)
     losses = moves.assign(holder=moves["holder_before"], side=moves["side_before"], sign=-1)

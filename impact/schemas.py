@@ -378,8 +378,9 @@ class Held(ProjectedPeople):
 
 
 class Control(Held):
-    """Places and people by holder at the period start and after each date with a change; a
-    holder that loses its last place gets a row of zeros on that date."""
+    """Places and people by holder after each date with a change, starting with the holdings
+    as the period begins (dated the day before its first day); a holder that loses its last
+    place gets a row of zeros on that date."""
 
     date: Series[pd.Timestamp] = _field("Date", unit="date (ISO)", hxl="#date")
     holder: Series[str] = _field("Actor holding the places (canonical)", hxl="#org+name")
