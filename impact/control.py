@@ -125,8 +125,9 @@ def control_over_time(
     """Places and people by holder as the period starts and after each date with a change.
 
     The opening holdings are dated the day before the period start (the end of that day), so
-    changes on the first day have a row of their own. A holder that loses its last place gets a row of zeros on that date. Built from the
-    changes, so the work grows with events and holders, not with dates × places.
+    changes on the first day have a row of their own. A holder that loses its last place gets
+    a row of zeros on that date. Built from the changes, so the work grows with events and
+    holders, not with dates × places.
     """
     state = holders_before(timeline, start).join(figures)
     opening = state.assign(date=start - pd.Timedelta(days=1), sign=1)

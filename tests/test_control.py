@@ -3,8 +3,6 @@ up, one name per actor, and golden runs for a hand-over, a military retake and a
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -169,10 +167,13 @@ def test_until_sets_the_end_and_earlier_captures_stay(reference, full_run):
 
 def test_every_place_starts_under_the_actor_it_was_taken_from(full_run):
     first = full_run.control[full_run.control["date"] == full_run.control["date"].min()]
-    first = first.set_index("holder")
-    assert first.loc["Myanmar military", "places"] == 35
-    assert first.loc["Myanmar military", "population_central"] > 3_000_000
-    assert first.loc["Myanmar military", "places_without_figure"] == 2
+    sides = first.groupby("side")[["places", "population_central", "places_without_figure"]].sum()
+    # 33 places taken from the military itself, Maungdaw from its Border Guard Police and
+    # Chipwi from the NDA-K border guard force; Ann from an actor the table does not know.
+    assert first.set_index("holder").loc["Myanmar military", "places"] == 33
+    assert sides.loc["military", "places"] == 35 and sides.loc["unknown", "places"] == 1
+    assert sides.loc["military", "population_central"] > 3_000_000
+    assert sides.loc["military", "places_without_figure"] == 2
 
 
 def test_before_and_after_canonicalisation(full_run):
@@ -184,7 +185,7 @@ def test_before_and_after_canonicalisation(full_run):
     warnings_before = _mismatches(control_timeline(before))
     warnings_after = _mismatches(full_run.timeline)
     assert (impacts["gaining_actor_text"].nunique(), impacts["gaining_actor"].nunique()) == (34, 12)
-    assert (warnings_before, warnings_after) == (12, 1)
+    assert (warnings_before, warnings_after) == (8, 1)
     assert full_run.unknown_actors["actor"].tolist() == ["Western Command"]
 
 
@@ -208,7 +209,8 @@ def test_actors_file_extends_the_table_and_the_report_lists_unknowns(tmp_path, r
     extended = impact.run(SHEET, reference=reference, until="2024-12-31", actors=extra)
     assert extended.unknown_actors.empty
     held = extended.by_side.set_index(["side", "measure"])["places"]
-    assert held[("military", "held_at_start")] == 36
+    before = plain.by_side.set_index(["side", "measure"])["places"]
+    assert held[("military", "held_at_start")] == before[("military", "held_at_start")] + 1
 
 
 SCENARIOS = {
