@@ -253,3 +253,26 @@ def test_control_scenarios_match_golden(tmp_path, reference, update_golden, scen
         assert produced.read_text(encoding="utf-8") == golden.read_text(encoding="utf-8"), name
     headline = result.headline_by_side
     assert headline.startswith("Between ") and "control changed for" in headline
+
+
+def test_cli_takes_an_actors_file_and_prints_the_side_headline(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from impact.cli import app
+
+    extra = tmp_path / "actors.csv"
+    extra.write_text(
+        "actor,short_name,side,actor_type,parent,aliases,source\n"
+        "Western Command (regime),,military,state forces,Myanmar military,Western Command,"
+        "https://www.irrawaddy.com/news/burma/arakan-army-seizes-myanmar-juntas-western-"
+        "command-hq.html\n",
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    args = ["report", str(SHEET), "--actors", str(extra), "--out", "r", "--quiet"]
+    done = CliRunner().invoke(app, args)
+    assert done.exit_code == 0, done.output
+    assert "moved out of military control" in " ".join(done.output.split())
+    assert (tmp_path / "r" / "actors_not_in_table.csv").read_text().strip() == (
+        "actor,side,role,events,written_as"
+    )
