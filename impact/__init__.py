@@ -12,6 +12,7 @@ from impact.assumptions import load_assumptions
 from impact.errors import ImpactError
 from impact.estimate import estimate
 from impact.events import read_events
+from impact.extract import extract_events, extract_files
 from impact.pipeline import RunResult, run
 from impact.reference import load_reference
 from impact.report import write_report
@@ -23,6 +24,8 @@ __all__ = [
     "ImpactError",
     "RunResult",
     "estimate",
+    "extract_events",
+    "extract_files",
     "load_assumptions",
     "load_reference",
     "mark_counted",

@@ -1,360 +1,515 @@
 """Matplotlib figures of a run. Each function takes tables and returns a Figure.
 
 Figures are built with `matplotlib.figure.Figure` directly, not pyplot, so making a chart never
-touches global state or opens a window. Colours are fixed per canonical actor in every chart
-of every report: a shade of its side's hue (see `impact.actors`), so two sides never share a
-colour; beyond `MAX_NAMED` actors the smaller ones are drawn as "other (side)".
+touches global state or opens a window. Every chart uses constrained layout with its legend
+outside the plot, a bounded number of legend entries (sides, then the largest actors, then
+"other"), and a caption measured and wrapped to the figure width in a band reserved below the
+layout, so neither can overlap the plot or each other at any number of events. Colours are
+fixed per side and actor by `impact.actors`. Text from input is drawn as it is written: never
+parsed as mathtext (a `$` in a place name is a dollar sign), control characters shown as
+visible symbols. Unknown figures are left out of sums and drawn as gaps or marks, never as 0.
 """
 
 from __future__ import annotations
 
-from datetime import date
+import functools
+from collections.abc import Callable
+from typing import ParamSpec
 
+import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.textpath import TextToPath
+from matplotlib.ticker import MaxNLocator
 
-from impact.actors import SIDES, ActorTable, load_actors, side_colours
-from impact.actors import actor_colours as table_colours
+from impact.actors import SIDE_LABELS, SIDES, ActorTable, canonical_actors, load_actors
+from impact.actors import actor_colours as table_actor_colours
+from impact.actors import side_colours as table_side_colours
+from impact.safe_text import has_controls, visible_controls_table
+from impact.schemas import MOVES_CONTROL
 
-PALETTE = [
-    "#1b6ca8",
-    "#d1495b",
-    "#edae49",
-    "#00798c",
-    "#66a182",
-    "#8d6a9f",
-    "#2e4057",
-    "#c17c74",
-    "#7a9e7e",
-    "#a4036f",
-]
-UNKNOWN = "#b0b0b0"
-MAX_BARS = 40
-MAX_NAMED = 10
-
-
-def actor_colours(impacts: pd.DataFrame, table: ActorTable | None = None) -> dict[str, str]:
-    """One colour per canonical actor (gaining or losing) and per "other (side)" group."""
-    table = table if table is not None else load_actors()
-    actors = pd.concat([impacts["gaining_actor"], impacts["losing_actor"]]).dropna().unique()
-    colours = table_colours(sorted({*map(str, actors), "unknown"}), table)
-    colours["unknown"] = UNKNOWN
-    return {**colours, **other_colours()}
+MAX_BARS = 30
+PEOPLE_COLUMNS = [
+    "date", "event_id", "place_name", "population_low", "population_central", "population_high"
+]  # fmt: skip
+# Actors named in a legend before the rest are grouped as "other <side>".
+MAX_ACTORS = 6
+CAPTION_SIZE = 7.0
+CAPTION_LEADING = 1.35
+WIDTH = 8.0
+# Columns whose text ends up on a chart.
+LABEL_COLUMNS = ("place_name", "gaining_actor", "losing_actor", "holder", "state_region_name")
+P = ParamSpec("P")
 
 
-def other_colours() -> dict[str, str]:
-    """The colour of the "other (side)" group of each side: the side's own colour."""
-    return {other_label(side): colour for side, colour in side_colours().items()}
+def _plain_text(chart: Callable[P, Figure]) -> Callable[P, Figure]:
+    """Draw `chart` with mathtext off for every text it creates, labels cleaned of controls."""
+
+    @functools.wraps(chart)
+    def drawn(*args: P.args, **kwargs: P.kwargs) -> Figure:
+        args = tuple(_clean_labels(a) if isinstance(a, pd.DataFrame) else a for a in args)
+        # Each Text keeps the parse_math setting it was created with, so saving later is safe.
+        with matplotlib.rc_context({"text.parse_math": False}):
+            return chart(*args, **kwargs)
+
+    return drawn
 
 
-def other_label(side: str) -> str:
-    return f"other ({side.replace('_', '-')})"
+def _clean_labels(table: pd.DataFrame) -> pd.DataFrame:
+    labels = [c for c in LABEL_COLUMNS if c in table.columns]
+    if not any(has_controls(table[c]) for c in labels):
+        return table
+    cleaned = visible_controls_table(table[labels])
+    return table.assign(**{c: cleaned[c] for c in labels})
 
 
-def named_actors(weights: pd.Series, sides: pd.Series, limit: int = MAX_NAMED) -> pd.Series:
-    """Actor -> the label to draw: its name for the `limit` heaviest, else "other (side)".
+def side_colours() -> dict[str, str]:
+    """The colour of each side, keyed by side code (see `impact.actors.side_colours`)."""
+    return table_side_colours()
 
-    `weights` and `sides` are indexed by actor; ties are broken by name so the choice is stable.
+
+def event_sides(impacts: pd.DataFrame, actors: ActorTable | None = None) -> pd.DataFrame:
+    """Canonical gaining actor and the gaining and losing sides of each event row.
+
+    Uses the `gaining_side` / `losing_side` columns when the table has them; otherwise the
+    sides come from the actors table (once per distinct actor text).
+
+    Returns:
+        A frame indexed like `impacts` with `gaining`, `gaining_side` and `losing_side`.
     """
-    order = weights.fillna(0).rename("w").to_frame().assign(name=weights.index)
-    order = order.sort_values(["w", "name"], ascending=[False, True])
-    keep = set(order.index[:limit]) if len(order) > limit + 1 else set(order.index)
-    labels = {a: a if a in keep else other_label(str(sides.get(a, "unknown"))) for a in order.index}
-    return pd.Series(labels, dtype=object)
+    table = actors if actors is not None else load_actors()
+    gaining = canonical_actors(impacts["gaining_actor"], table)
+    out = pd.DataFrame(index=impacts.index)
+    out["gaining"] = gaining["actor"].fillna("unknown")
+    out["gaining_side"] = _side_column(impacts, "gaining_side", gaining["side"])
+    if "losing_side" in impacts.columns:
+        out["losing_side"] = _side_column(impacts, "losing_side", None)
+    else:
+        out["losing_side"] = canonical_actors(impacts["losing_actor"], table)["side"]
+    return out.astype("string")
 
 
-def _caption(fig: Figure, source: str) -> None:
-    fig.text(
-        0.01,
-        0.01,
-        f"Source: {source}. Created {date.today().isoformat()} with impact.",
-        fontsize=7,
-        color="#555555",
+def _side_column(impacts: pd.DataFrame, column: str, fallback: pd.Series | None) -> pd.Series:
+    if column in impacts.columns:
+        sides = impacts[column].astype("string")
+        return sides.where(sides.isin(SIDES), "unknown").fillna("unknown")
+    return fallback.fillna("unknown") if fallback is not None else pd.Series("unknown")
+
+
+def holder_sides(holders: pd.Series, actors: ActorTable | None = None) -> pd.DataFrame:
+    """Canonical actor and side of each holder name (`actor`, `side`)."""
+    table = actors if actors is not None else load_actors()
+    found = canonical_actors(holders.astype("string"), table)
+    return pd.DataFrame(
+        {"actor": found["actor"].fillna(holders).fillna("unknown"), "side": found["side"]}
     )
 
 
-def people_per_event(
-    impacts: pd.DataFrame, source: str, scope: str = "area", table: ActorTable | None = None
-) -> Figure:
-    """Horizontal bars: projected people per event (central, low–high), by gaining actor.
+def side_handles(sides: list[str] | None = None) -> list[Patch]:
+    """Legend patches for the sides, in the fixed side order."""
+    colours = side_colours()
+    wanted = SIDES if sides is None else [s for s in SIDES if s in set(sides)]
+    return [Patch(color=colours[s], label=SIDE_LABELS[s]) for s in wanted]
 
-    With more than `MAX_BARS` events only the largest counted ones are drawn; the title says so.
+
+def wrap_to_width(text: str, width_in: float, size: float = CAPTION_SIZE) -> list[str]:
+    """Lines of `text` that each fit `width_in` inches at font `size` (measured, not guessed)."""
+    measure = TextToPath()
+    font = FontProperties(size=size)
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        line = ""
+        for word in paragraph.split():
+            candidate = f"{line} {word}".strip()
+            width = measure.get_text_width_height_descent(candidate, font, ismath=False)[0]
+            if line and width / 72 > width_in:
+                lines.append(line)
+                line = word
+            else:
+                line = candidate
+        lines.append(line)
+    return lines
+
+
+def add_caption(fig: Figure, text: str) -> None:
+    """Write `text` wrapped to the figure's width in a band kept free below the layout.
+
+    The constrained layout is told to leave the band empty, so the caption can never be
+    drawn over the plot or its legend however long it is.
     """
-    columns = [
-        "date",
-        "event_id",
-        "place_name",
-        "gaining_actor",
-        "gaining_side",
-        "counted",
-        "population_low",
-        "population_central",
-        "population_high",
-    ]
-    rows = impacts[columns].sort_values(["date", "event_id"], ascending=False)
-    title = "People living where control changed, per event"
+    width, height = fig.get_size_inches()
+    lines = wrap_to_width(text, width - 0.3)
+    band = (len(lines) * CAPTION_SIZE * CAPTION_LEADING + 8) / 72
+    fig.get_layout_engine().set(rect=(0, band / height, 1, 1 - band / height))
+    fig.text(
+        0.12 / width,
+        4 / 72 / height,
+        "\n".join(lines),
+        fontsize=CAPTION_SIZE,
+        color="#444444",
+        va="bottom",
+        ha="left",
+        linespacing=CAPTION_LEADING,
+        gid="caption",
+    )
+
+
+def _caption_text(source: str, *notes: str) -> str:
+    kept = " ".join(n.strip() for n in notes if n and n.strip())
+    return f"{kept}\nSource: {source}." if kept else f"Source: {source}."
+
+
+def _figure(height: float, width: float = WIDTH) -> Figure:
+    return Figure(figsize=(width, height), layout="constrained")
+
+
+def _thousands(value: float, _: object = None) -> str:
+    return f"{value:,.0f}"
+
+
+def _plural(count: int, one: str, many: str | None = None) -> str:
+    return f"{count:,} {one if count == 1 else (many or one + 's')}"
+
+
+@_plain_text
+def people_per_event(
+    impacts: pd.DataFrame, source: str, scope: str = "area", actors: ActorTable | None = None
+) -> Figure:
+    """Horizontal bars: projected people per counted event (central, low–high), by side.
+
+    Only counted rows are drawn, so the bars add up to the headline; the caption says how many
+    rows were left out and why. With more than `MAX_BARS` counted events the largest are drawn.
+    A counted place without a census figure gets a labelled empty row, never a zero bar.
+    """
+    sides = event_sides(impacts, actors)
+    rows = impacts.loc[
+        impacts["counted"],
+        PEOPLE_COLUMNS,
+    ].assign(side=sides["gaining_side"])
+    left_out = len(impacts) - len(rows)
+    title = "People living where control changed, per counted event"
     if len(rows) > MAX_BARS:
-        rows = (
-            rows[rows["counted"]]
-            .nlargest(MAX_BARS, "population_central")
-            .sort_values(["date", "event_id"], ascending=False)
-        )
-        title = f"The {len(rows)} largest of {len(impacts):,} events (counted places)"
-    colours = actor_colours(impacts, table)
-    actor = rows["gaining_actor"].fillna("unknown")
-    weights = rows.groupby(actor)["population_central"].sum().astype(float)
-    sides = rows.groupby(actor)["gaining_side"].first()
-    label = actor.map(named_actors(weights, sides))
-    fig = Figure(figsize=(9, 0.45 * len(rows) + 4))
+        known = rows[rows["population_central"].notna()]
+        title = f"The {min(MAX_BARS, len(known))} largest of {len(rows):,} counted events"
+        rows = known.nlargest(MAX_BARS, "population_central", keep="first")
+    rows = rows.sort_values(["date", "event_id"], ascending=False)
+    fig = _figure(height=min(0.28 * len(rows) + 2.4, 11))
     ax = fig.add_subplot()
-    labels = rows["place_name"] + " (" + rows["date"].dt.strftime("%d %b %Y") + ")"
-    central = rows["population_central"].astype("float")
-    known = central.notna()
     y = np.arange(len(rows))
+    central = rows["population_central"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    low = rows["population_low"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    high = rows["population_high"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    known = ~np.isnan(central)
+    colours = side_colours()
     ax.barh(
         y[known],
         central[known],
-        color=[colours.get(a, UNKNOWN) for a in label[known]],
-        xerr=[
-            central[known] - rows.loc[known, "population_low"].astype(float),
-            rows.loc[known, "population_high"].astype(float) - central[known],
-        ],
-        error_kw={"elinewidth": 1, "capsize": 3, "ecolor": "#333333"},
+        color=[colours[s] for s in rows["side"][known]],
+        xerr=[central[known] - low[known], high[known] - central[known]],
+        error_kw={"elinewidth": 1, "capsize": 2, "ecolor": "#333333"},
     )
-    for position in y[~known.to_numpy()]:
-        ax.text(
-            0,
-            position,
-            "  no census figure for this place",
-            va="center",
-            fontsize=8,
-            color="#666666",
-        )
-    ax.set_yticks(y, labels, fontsize=8)
-    ax.set_ylim(-0.6, len(rows) - 0.4)
+    for position in y[~known]:
+        ax.text(0, position, "  no census figure", va="center", fontsize=7, color="#555555")
+    labels = rows["place_name"].astype(str) + " (" + rows["date"].dt.strftime("%d %b %Y") + ")"
+    ax.set_yticks(y, labels, fontsize=7 if len(rows) > 15 else 8)
+    ax.set_ylim(-0.6, max(len(rows), 1) - 0.4)
     ax.set_xlabel(f"People in the {scope} of each event (projected central; line = low–high)")
-    ax.set_title(title)
-    ax.xaxis.set_major_formatter(lambda value, _: f"{value:,.0f}")
-    shown = sorted(set(label))
-    handles = [Patch(color=colours.get(name, UNKNOWN), label=name) for name in shown]
+    ax.set_title(title, fontsize=11)
+    ax.xaxis.set_major_formatter(_thousands)
     ax.legend(
-        handles=handles,
+        handles=side_handles(list(rows["side"])),
+        title="Gaining side",
         fontsize=7,
-        title="Gaining actor",
         title_fontsize=7,
-        loc="upper center",
-        bbox_to_anchor=(0.35, -0.12 - 1.2 / fig.get_figheight()),
-        ncols=2,
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1),
         frameon=False,
     )
-    fig.subplots_adjust(left=0.3, bottom=0.2 + 1.6 / fig.get_figheight(), top=0.92)
-    _caption(fig, source)
+    note = (
+        f"{_plural(left_out, 'event row')} not counted (same place later, inside a counted "
+        "place, or a contested claim) left out; see impacts.csv."
+        if left_out
+        else ""
+    )
+    add_caption(fig, _caption_text(source, note))
     return fig
 
 
+@_plain_text
 def affected_over_time(impacts: pd.DataFrame, source: str) -> Figure:
-    """Cumulative people living where control changed, counted rows only, with the band."""
+    """Cumulative people living where control changed, counted rows only, with the band.
+
+    Places without a census figure add nothing and are marked on the line, not added as 0;
+    the line and band are held to the last date so the last step shows.
+    """
     counted = impacts.loc[
         impacts["counted"], ["date", "population_low", "population_central", "population_high"]
     ].sort_values("date")
-    by_day = (
-        counted.groupby("date")[["population_low", "population_central", "population_high"]]
-        .sum(min_count=1)
-        .fillna(0)
-    )
-    running = by_day.astype(float).cumsum()
-    fig = Figure(figsize=(9, 4.5))
+    values = counted[["population_low", "population_central", "population_high"]].astype("Float64")
+    unknown_days = counted.loc[values["population_central"].isna(), "date"].value_counts()
+    by_day = values.groupby(counted["date"]).sum(min_count=0).astype(float)
+    running = by_day.cumsum()
+    fig = _figure(height=4.6)
     ax = fig.add_subplot()
-    ax.fill_between(
-        running.index,
-        running["population_low"],
-        running["population_high"],
-        step="post",
-        alpha=0.25,
-        color=PALETTE[0],
-        label="low–high",
-    )
-    ax.step(
-        running.index,
-        running["population_central"],
-        where="post",
-        color=PALETTE[0],
-        label="central",
-    )
-    ax.plot(running.index, running["population_central"], "o", color=PALETTE[0], markersize=4)
+    colour = side_colours()["resistance"]
+    if not running.empty:
+        end = running.index[-1] + max(pd.Timedelta(days=2), _span(running.index) / 25)
+        held = pd.concat([running, running.iloc[[-1]].set_axis([end])])
+        ax.fill_between(
+            held.index,
+            held["population_low"],
+            held["population_high"],
+            step="post",
+            alpha=0.25,
+            color=colour,
+            label="low–high",
+        )
+        ax.step(held.index, held["population_central"], where="post", color=colour, lw=1.6)
+        ax.plot(running.index, running["population_central"], "o", color=colour, ms=3)
+    handles = [
+        Patch(color=colour, alpha=0.25, label="low–high"),
+        Line2D([], [], color=colour, marker="o", ms=3, label="central"),
+    ]
+    if len(unknown_days):
+        marks = running["population_central"].reindex(unknown_days.index)
+        ax.plot(marks.index, marks, "x", color="#d1495b", ms=7, mew=1.5)
+        handles.append(
+            Line2D([], [], color="#d1495b", marker="x", ls="", label="place with no census figure")
+        )
     ax.set_ylabel("People (cumulative, projected)")
-    ax.set_xlabel("Date of control change")
     ax.set_title("People living where control changed, cumulative (each place counted once)")
-    ax.yaxis.set_major_formatter(lambda value, _: f"{value:,.0f}")
-    ax.legend(fontsize=8, loc="upper left")
-    fig.autofmt_xdate()
-    fig.subplots_adjust(bottom=0.22)
-    _caption(fig, source)
+    ax.yaxis.set_major_formatter(_thousands)
+    ax.set_ylim(bottom=0)
+    ax.tick_params(axis="x", labelrotation=30, labelsize=8)
+    ax.legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
+    note = (
+        f"{_plural(int(unknown_days.sum()), 'counted place')} with no census figure "
+        "marked ×, not added."
+        if len(unknown_days)
+        else ""
+    )
+    add_caption(fig, _caption_text(source, note))
     return fig
 
 
-def control_over_time(control: pd.DataFrame, table: ActorTable | None, source: str) -> Figure:
+def _span(index: pd.Index) -> pd.Timedelta:
+    return (index.max() - index.min()) if len(index) > 1 else pd.Timedelta(days=30)
+
+
+def legend_groups(
+    names: pd.Series, sides: pd.Series, weight: pd.Series, limit: int = MAX_ACTORS
+) -> pd.Series:
+    """Each name's legend entry: itself for the `limit` heaviest, else "other <side>"."""
+    order = weight.groupby(names).max().sort_values(ascending=False, kind="stable")
+    kept = set(order.index[:limit])
+    other = "other " + sides.map(SIDE_LABELS).fillna("unknown")
+    return names.where(names.isin(kept), other)
+
+
+def group_colours(groups: pd.Series, sides: pd.Series, actors: ActorTable | None) -> dict:
+    """Actor colours from the table; an "other <side>" group takes its side's colour."""
+    table = actors if actors is not None else load_actors()
+    named = table_actor_colours(sorted(set(groups)), table)
+    side_of = dict(zip(groups, sides, strict=True))
+    base = side_colours()
+    return {
+        g: base[side_of[g]] if g.startswith("other ") or g == "unknown" else named[g] for g in named
+    }
+
+
+@_plain_text
+def control_over_time(
+    control: pd.DataFrame, impacts: pd.DataFrame, source: str, actors: ActorTable | None = None
+) -> Figure:
     """Stacked steps: people (projected central) in the report's places, by holder, over time.
 
-    Holders are stacked side by side (military first), each a shade of its side's colour; at
-    most `MAX_NAMED` holders are named, the rest are grouped as "other (side)".
+    The legend names the largest holders (at most `MAX_ACTORS`), grouped by side; the others
+    are drawn as "other <side>". Holders with no known figure add nothing (not a zero).
     """
-    table = table if table is not None else load_actors()
-    people = control["population_central"].astype("Float64").fillna(0).astype(float)
-    sides = control.groupby("holder")["side"].first()
-    labels = control["holder"].map(named_actors(people.groupby(control["holder"]).max(), sides))
-    wide = (
-        pd.DataFrame({"date": control["date"], "label": labels, "people": people})
-        .pivot_table(index="date", columns="label", values="people", aggfunc="sum")
-        .ffill()
-        .fillna(0)
+    known = control[control["population_central"].notna()]
+    holders = holder_sides(known["holder"], actors)
+    group = legend_groups(
+        holders["actor"], holders["side"], known["population_central"].astype(float)
     )
-    side_of = {label: _label_side(label, sides) for label in wide.columns}
-    rank = {side: i for i, side in enumerate(SIDES)}
-    wide = wide[
-        sorted(wide.columns, key=lambda c: (rank.get(side_of[c], 9), c.startswith("other"), c))
-    ]
-    colours = {**table_colours(list(sides.index), table), "unknown": UNKNOWN, **other_colours()}
-    fig = Figure(figsize=(9, 6))
+    frame = known.assign(group=group.to_numpy(), side=holders["side"].to_numpy())
+    wide = frame.pivot_table(
+        index="date", columns="group", values="population_central", aggfunc="sum"
+    )
+    # A holder absent on a date holds nobody in the report's places then: 0 is true there.
+    wide = wide.fillna(0).astype(float)
+    side_of = frame.drop_duplicates("group").set_index("group")["side"]
+    order = sorted(wide.columns, key=lambda g: (SIDES.index(side_of[g]), g.startswith("other"), g))
+    wide = wide[order]
+    colours = group_colours(pd.Series(order), side_of.reindex(order).reset_index(drop=True), actors)
+    fig = _figure(height=5.0)
     ax = fig.add_subplot()
     if not wide.empty:
-        # Hold the last state for a few days so the final step is visible.
-        tail = wide.iloc[[-1]].set_axis([wide.index[-1] + pd.Timedelta(days=3)])
-        wide = pd.concat([wide, tail])
-        areas = ax.stackplot(
+        end = wide.index[-1] + max(pd.Timedelta(days=2), _span(wide.index) / 25)
+        wide = pd.concat([wide, wide.iloc[[-1]].set_axis([end])])
+        ax.stackplot(
             wide.index,
             wide.T.to_numpy(),
-            labels=wide.columns,
+            labels=[str(c) for c in wide.columns],
             step="post",
-            colors=[colours.get(name, UNKNOWN) for name in wide.columns],
+            colors=[colours[c] for c in wide.columns],
             alpha=0.9,
+            edgecolor="white",
+            linewidth=0.3,
         )
-        for area, name in zip(areas, wide.columns, strict=True):
-            if name.startswith("other ("):
-                area.set_hatch("///")
+        handles, labels = ax.get_legend_handles_labels()
         ax.legend(
+            handles[::-1],
+            labels[::-1],
             fontsize=7,
-            loc="upper center",
-            bbox_to_anchor=(0.45, -0.22),
-            ncols=2,
-            frameon=False,
-            title="Held by (red: military regime, blue: resistance, green: non-aligned)",
+            title="Held by",
             title_fontsize=7,
+            loc="upper left",
+            bbox_to_anchor=(1.01, 1),
+            frameon=False,
         )
     ax.set_title("People in the report's places, by who holds them")
     ax.set_ylabel("People (projected central)")
-    ax.set_xlabel("Date")
-    ax.yaxis.set_major_formatter(lambda value, _: f"{value:,.0f}")
+    ax.yaxis.set_major_formatter(_thousands)
     ax.tick_params(axis="x", labelrotation=30, labelsize=8)
-    fig.subplots_adjust(bottom=0.4)
-    _caption(fig, source)
+    unknown = control["population_central"].isna().sum()
+    note = (
+        f"{_plural(int(unknown), 'holder-date')} with no census figure not drawn."
+        if unknown
+        else ""
+    )
+    add_caption(fig, _caption_text(source, note))
     return fig
 
 
-def _label_side(label: str, sides: pd.Series) -> str:
-    if label in sides.index:
-        return str(sides[label])
-    return next((side for side in SIDES if label == other_label(side)), "unknown")
+def moves_by_side(impacts: pd.DataFrame, actors: ActorTable | None = None) -> pd.DataFrame:
+    """People and places gained and lost by each side per month.
+
+    Every change of hands counts in its month (a place taken and retaken counts twice), but a
+    place inside another counted place is not added again, contested claims move nothing and
+    a hand-over between two groups of the same side is no gain or loss for the side.
+
+    Returns:
+        Columns `month`, `side`, `people_gained`, `people_lost`, `places_gained`,
+        `places_lost` (people lost and places lost as negative numbers), sorted.
+    """
+    sides = event_sides(impacts, actors)
+    reason = impacts["not_counted_reason"].astype("string").fillna("")
+    moved = impacts["change"].isin(MOVES_CONTROL) & (
+        impacts["counted"] | reason.str.startswith("same place")
+    )
+    moved &= sides["gaining_side"] != sides["losing_side"]
+    rows = pd.DataFrame(
+        {
+            "month": impacts["date"].dt.strftime("%Y-%m"),
+            "gaining": sides["gaining_side"],
+            "losing": sides["losing_side"],
+            "people": impacts["population_central"].astype("Float64"),
+        }
+    )[moved]
+    gained = rows.groupby(["month", "gaining"]).agg(
+        people_gained=("people", lambda s: s.sum(min_count=1)),
+        places_gained=("people", "size"),
+    )
+    lost = rows.groupby(["month", "losing"]).agg(
+        people_lost=("people", lambda s: -s.sum(min_count=1)), places_lost=("people", "size")
+    )
+    gained.index.names = lost.index.names = ["month", "side"]
+    table = gained.join(lost, how="outer").reset_index()
+    table[["places_gained", "places_lost"]] = table[["places_gained", "places_lost"]].fillna(0)
+    table["places_lost"] = -table["places_lost"]
+    return table.sort_values(["month", "side"]).reset_index(drop=True)
 
 
+@_plain_text
+def gains_and_losses(
+    impacts: pd.DataFrame, source: str, actors: ActorTable | None = None
+) -> Figure:
+    """Diverging bars per month: people (top) and places (bottom) gained and lost by side."""
+    table = moves_by_side(impacts, actors)
+    months = sorted(table["month"].unique())
+    sides = [s for s in SIDES if s in set(table["side"])]
+    fig = _figure(height=6.0)
+    top, bottom = fig.subplots(2, 1, sharex=True)
+    colours = side_colours()
+    width = 0.8 / max(len(sides), 1)
+    x = np.arange(len(months))
+    for i, side in enumerate(sides):
+        part = table[table["side"] == side].set_index("month").reindex(months)
+        offset = x - 0.4 + width * (i + 0.5)
+        for ax, up, down in (
+            (top, "people_gained", "people_lost"),
+            (bottom, "places_gained", "places_lost"),
+        ):
+            gained = part[up].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+            lost = part[down].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+            ax.bar(offset, gained, width, color=colours[side])
+            ax.bar(offset, lost, width, color=colours[side], alpha=0.45, hatch="//")
+    for ax, label in ((top, "People (projected central)"), (bottom, "Places")):
+        ax.axhline(0, color="#333333", lw=0.8)
+        ax.set_ylabel(f"{label}\nlost ↓   gained ↑", fontsize=8)
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
+        ax.yaxis.set_major_formatter(lambda v, _: f"{abs(v):,.0f}")
+    bottom.set_xticks(x, [pd.Timestamp(m).strftime("%b %Y") for m in months], fontsize=8)
+    if len(months) > 12:
+        bottom.tick_params(axis="x", labelrotation=45)
+    top.set_title("Gained and lost by each side, per month")
+    handles = [*side_handles(sides), Patch(facecolor="#999999", alpha=0.45, hatch="//")]
+    handles[-1].set_label("lost (hatched)")
+    fig.legend(
+        handles=handles,
+        fontsize=7,
+        loc="outside right upper",
+        frameon=False,
+        title="Side",
+        title_fontsize=7,
+    )
+    note = (
+        "Each change of hands counts in its month; a place inside another counted place is not "
+        "added again; contested claims and hand-overs within one side move nothing. Places "
+        "with no census figure count as places but add no people."
+    )
+    add_caption(fig, _caption_text(source, note))
+    return fig
+
+
+@_plain_text
 def services_by_region(impacts: pd.DataFrame, source: str) -> Figure:
-    """Hospitals, beds and schools in the places named, by state/region (counted rows)."""
+    """Hospitals, beds and schools in the places named, by state/region (counted rows).
+
+    A region whose figure is unknown is labelled "unknown", never drawn as 0.
+    """
     counted = impacts.loc[
         impacts["counted"], ["state_region_name", "hospitals", "hospital_beds", "schools"]
     ]
-    region = counted["state_region_name"].fillna("unknown")
+    region = counted["state_region_name"].astype("string").fillna("unknown")
     metrics = {
         "hospitals": "Public hospitals",
         "hospital_beds": "Hospital beds",
         "schools": "Schools (where known)",
     }
-    fig = Figure(figsize=(10, 0.5 * max(region.nunique(), 2) + 2.6))
-    axes = fig.subplots(1, 3, sharey=True)
     regions = sorted(region.unique())
+    fig = _figure(height=0.3 * max(len(regions), 2) + 2.4)
+    axes = fig.subplots(1, 3, sharey=True)
     for ax, (column, title) in zip(axes, metrics.items(), strict=True):
-        values = counted.groupby(region)[column].sum(min_count=1).reindex(regions)
-        known = values.notna()
-        ax.barh(
-            [r for r, k in zip(regions, known, strict=True) if k],
-            values[known].astype(float),
-            color=PALETTE[0],
-        )
-        for position, name in enumerate(regions):
-            if not known[name]:
-                ax.text(0, position, " unknown", va="center", fontsize=8, color="#666666")
-        ax.set_title(title, fontsize=10)
-        ax.set_xlabel("count")
-        ax.set_yticks(range(len(regions)), regions, fontsize=8)
-        ax.set_ylim(-0.6, len(regions) - 0.4)
-    fig.suptitle("Services in the places that changed control, by state/region")
-    fig.subplots_adjust(left=0.18, bottom=0.2, top=0.82, wspace=0.15)
-    _caption(fig, source + "; hospitals: Ministry of Health list (beds c. 2017-19)")
-    return fig
-
-
-UN_DISCLAIMER = (
-    "The boundaries and names shown and the designations used on this map do not "
-    "imply official endorsement or acceptance by the United Nations."
-)
-
-
-def location_map(
-    impacts: pd.DataFrame, places: pd.DataFrame, source: str, table: ActorTable | None = None
-) -> Figure:
-    """Events as points sized by people, on longitude/latitude, over all MIMU town points.
-
-    The reference data holds no boundary outlines, so the towns of the whole country are drawn
-    faintly for orientation; a place without coordinates is placed at its township's towns.
-    """
-    towns = places[(places["level"] == "town") & places["lat"].notna()]
-    township_points = towns.groupby("parent_pcode")[["lat", "lon"]].mean()
-    seat = impacts["pcode"].map(places["lat"]).notna()
-    lat = (
-        impacts["pcode"]
-        .map(places["lat"])
-        .where(seat, impacts["township_pcode"].map(township_points["lat"]))
+        values = counted[column].astype("Float64").groupby(region).sum(min_count=1)
+        values = values.reindex(regions).to_numpy(dtype=float, na_value=np.nan)
+        known = ~np.isnan(values)
+        positions = np.arange(len(regions))
+        ax.barh(positions[known], values[known], color=side_colours()["resistance"])
+        for position in positions[~known]:
+            ax.text(0, position, " unknown", va="center", fontsize=7, color="#555555")
+        ax.set_title(title, fontsize=9)
+        ax.set_yticks(positions, regions, fontsize=8)
+        ax.set_ylim(-0.6, max(len(regions), 1) - 0.4)
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
+        ax.xaxis.set_major_formatter(_thousands)
+        ax.tick_params(axis="x", labelsize=7)
+    fig.suptitle("Services in the places that changed control, by state/region", fontsize=11)
+    add_caption(
+        fig, _caption_text(source + "; hospitals: Ministry of Health list (beds c. 2017-19)")
     )
-    lon = (
-        impacts["pcode"]
-        .map(places["lon"])
-        .where(seat, impacts["township_pcode"].map(township_points["lon"]))
-    )
-    latest = (
-        impacts[["date", "headline_pcode", "place_name", "gaining_actor", "population_central"]]
-        .assign(lat=lat, lon=lon)
-        .sort_values("date")
-        .drop_duplicates("headline_pcode", keep="last")
-        .dropna(subset=["lat"])
-    )
-    colours = actor_colours(impacts, table)
-    fig = Figure(figsize=(7, 9))
-    ax = fig.add_subplot()
-    ax.scatter(towns["lon"], towns["lat"], s=2, color="#cccccc", label="towns (MIMU)")
-    people = latest["population_central"].astype(float)
-    sizes = 20 + 400 * (people / max(people.max(), 1)).fillna(0)
-    ax.scatter(
-        latest["lon"],
-        latest["lat"],
-        s=sizes,
-        alpha=0.75,
-        edgecolor="#333333",
-        color=[colours.get(a, UNKNOWN) for a in latest["gaining_actor"].fillna("unknown")],
-    )
-    for row in latest.itertuples():
-        ax.annotate(
-            str(row.place_name).replace(" Town", ""),
-            (row.lon, row.lat),
-            fontsize=7,
-            xytext=(4, 4),
-            textcoords="offset points",
-        )
-    ax.set_xlabel("Longitude (degrees east)")
-    ax.set_ylabel("Latitude (degrees north)")
-    ax.set_title("Places that changed control (point size: people, projected central)")
-    ax.set_aspect("equal", adjustable="datalim")
-    fig.subplots_adjust(bottom=0.14)
-    fig.text(0.01, 0.045, UN_DISCLAIMER, fontsize=6.5, color="#555555", wrap=True)
-    _caption(fig, source + "; town points: MIMU P-codes 9.6; no boundaries in the data")
     return fig

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
+import time
 import traceback
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,16 +15,22 @@ from typing import Annotated
 import pandas as pd
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
-from impact.errors import ImpactError
+from impact.errors import ImpactError, ImpactWarning
+from impact.extract import extract_files, write_drafts
 from impact.pipeline import run
+from impact.publish import check_target
 from impact.reference import load_reference
 from impact.render import headline
 from impact.report import write_report
 from impact.resolve import lookup_place
+from impact.safe_text import visible_controls
 from impact.schemas import SCOPES
+
+INTERNAL_ERROR_EXIT = 3
 
 app = typer.Typer(
     add_completion=False,
@@ -74,7 +84,15 @@ def report(
         Path | None,
         typer.Option(help="Actors CSV overriding or extending the country's actors table."),
     ] = None,
-    force: Annotated[bool, typer.Option(help="Replace an existing report folder.")] = False,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of", help="The report's 'today' (YYYY-MM-DD): later events are flagged."
+        ),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option(help="Replace an existing report folder (only an earlier report).")
+    ] = False,
     debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
 ) -> None:
     """Write a report folder for EVENTS: impacts.csv, summary.csv, charts, report.md …
@@ -87,6 +105,8 @@ def report(
         raise typer.BadParameter("give --dayfirst or --monthfirst, not both")
     order = True if dayfirst else (False if monthfirst else None)
     with _handled(debug), _progress(quiet) as step:
+        if out_dir is not None:
+            check_target(out_dir, inputs=events or [], force=force)
         result = run(
             events or None,
             reference=reference,
@@ -99,6 +119,7 @@ def report(
             until=_iso(until, "--until"),
             actors=actors,
             on_step=step,
+            as_of=_iso(as_of, "--as-of"),
         )
         folder = write_report(
             result,
@@ -108,7 +129,7 @@ def report(
             include_facility_locations=include_facility_locations,
             on_step=step,
         )
-    out.print(f"Report written to [bold]{folder}[/bold]")
+    out.print(f"Report written to [bold]{_shown(folder)}[/bold]")
     rows = result.reconciliation
     out.print(
         f"Rows read {rows['input']}: used {rows['used']}, rejected {rows['rejected']} "
@@ -148,12 +169,43 @@ def places(
             limit=limit,
         )
     table = found.candidates
-    shown = Table(title=f"Candidates for {name!r}", caption=found.decision)
+    shown = Table(title=f"Candidates for {_shown(repr(name))}", caption=_shown(found.decision))
     for column in table.columns:
-        shown.add_column(column.replace("_", " "), no_wrap=column in ("pcode", "level"))
+        shown.add_column(_shown(column.replace("_", " ")), no_wrap=column in ("pcode", "level"))
     for row in table.itertuples(index=False):
-        shown.add_row(*["" if pd.isna(value) else str(value) for value in row])
+        shown.add_row(*["" if pd.isna(value) else _shown(value) for value in row])
     out.print(shown)
+
+
+@app.command()
+def extract(
+    articles: Annotated[
+        list[Path], typer.Argument(help="News reports: text, Markdown or HTML files; - for stdin.")
+    ],
+    published: Annotated[
+        str | None, typer.Option(help="Publication date (YYYY-MM-DD) for relative dates.")
+    ] = None,
+    out_file: Annotated[Path, typer.Option("--out", help="Draft events CSV.")] = Path("drafts.csv"),
+    reference: ReferenceOpt = None,
+    force: Annotated[bool, typer.Option(help="Replace an existing output file.")] = False,
+    debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
+) -> None:
+    """Draft control-change events from news reports, each with its evidence sentence.
+
+    Example: impact extract report.txt --published 2023-11-08 && impact report drafts.csv
+    """
+    with _handled(debug):
+        drafts = extract_files(articles, _iso(published, "--published"), reference=reference)
+        written = write_drafts(drafts, out_file, force=force)
+    review = int(drafts["needs_review"].sum()) if len(drafts) else 0
+    out.print(
+        f"{len(drafts)} draft events ({review} to review) written to [bold]{_shown(written)}[/bold]"
+    )
+
+
+def _shown(value: object) -> str:
+    """Text from input or paths, printable as it is: no rich markup, no control characters."""
+    return escape(visible_controls(str(value)))
 
 
 def _sheet(text: str | None) -> str | int:
@@ -186,22 +238,50 @@ def _progress(quiet: bool) -> Iterator[Callable[[str], None]]:
         yield lambda name: progress.update(task, description=name)
 
 
-class _handled:
-    """Turn an ImpactError into a one-line message and its exit code."""
+@contextmanager
+def _handled(debug: bool) -> Iterator[None]:
+    """One line per problem, never a traceback (unless --debug), and the right exit code.
 
-    def __init__(self, debug: bool) -> None:
-        self.debug = debug
+    An ImpactError gives its message and exit code (1 data, 2 usage); any other exception is a
+    bug: one line pointing to a log file with the traceback, exit code 3. Notes the library
+    raised as ImpactWarning (e.g. a hidden sheet skipped) are printed as notes.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ImpactWarning)
+        try:
+            yield
+        except ImpactError as error:
+            if debug:
+                err.print(escape("".join(traceback.format_exception(error))))
+            err.print(f"[red]error:[/red] {_shown(error)}", highlight=False, soft_wrap=True)
+            raise typer.Exit(error.exit_code) from None
+        except (typer.Exit, typer.Abort, typer.BadParameter):
+            raise
+        except Exception as error:
+            if debug:
+                raise
+            log = _internal_error_log(error)
+            err.print(
+                f"[red]internal error[/red] ({type(error).__name__}): this is a bug in impact, "
+                f"please report it; details in {_shown(log)}",
+                highlight=False,
+                soft_wrap=True,
+            )
+            raise typer.Exit(INTERNAL_ERROR_EXIT) from None
+        finally:
+            for note in caught:
+                if issubclass(note.category, ImpactWarning):
+                    err.print(f"note: {_shown(note.message)}", highlight=False, soft_wrap=True)
 
-    def __enter__(self) -> None:
-        return None
 
-    def __exit__(self, kind: type | None, error: BaseException | None, tb: object) -> bool:
-        if isinstance(error, ImpactError):
-            if self.debug:
-                err.print("".join(traceback.format_exception(error)))
-            err.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
-            raise typer.Exit(error.exit_code)
-        return False
+def _internal_error_log(error: BaseException) -> Path:
+    """Write the traceback to a log file in the temporary folder and return its path."""
+    folder = Path(tempfile.gettempdir()) / "impact-logs"
+    folder.mkdir(exist_ok=True)
+    log = folder / f"internal-error-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}.log"
+    text = "".join(traceback.format_exception(error))
+    log.write_text(text.encode("utf-8", "backslashreplace").decode("utf-8"), encoding="utf-8")
+    return log
 
 
 @app.callback()

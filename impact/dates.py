@@ -2,12 +2,22 @@
 year alone, and ranges such as "3–7 Nov 2023". Each date keeps its precision as a window
 (`date_start` … `date_end`); `date` is the day control is taken to have changed (the last day of
 a range, the first of a month or year).
+
+A year outside 1900–2100 is never passed to pandas (whose calendar ends in 1677 and 2262): a
+Buddhist-era year, common in Myanmar and Thai sheets (2566 = 2023), is converted by subtracting
+543 and flagged; any other year is left unread with the problem "out_of_range", so that one
+typo rejects one row instead of stopping the run.
 """
 
 from __future__ import annotations
 
+import re
+from datetime import date
+
 import numpy as np
 import pandas as pd
+
+from impact.errors import ImpactError
 
 DAY_FORMATS = [
     "%Y-%m-%d",
@@ -23,6 +33,46 @@ DAY_FORMATS = [
 ]
 MONTH_FORMATS = ["%b %Y", "%B %Y", "%Y-%m"]
 COLUMNS = ["date", "date_start", "date_end", "date_precision", "date_problem"]
+FIRST_YEAR, LAST_YEAR = 1900, 2100
+BUDDHIST_ERA_OFFSET = 543
+YEAR = re.compile(r"(?<!\d)\d{4}(?!\d)")
+
+
+def resolve_as_of(as_of: str | date | None = None) -> str:
+    """The report's "today" as YYYY-MM-DD: the date given, else the run date.
+
+    Raises:
+        ImpactError: `as_of` is not a date such as 2024-01-31.
+    """
+    if as_of is None:
+        return date.today().isoformat()
+    if isinstance(as_of, date):
+        return as_of.isoformat()
+    try:
+        return date.fromisoformat(str(as_of).strip()).isoformat()
+    except ValueError as error:
+        raise ImpactError(f"as-of date must look like 2024-01-31, got {as_of!r}") from error
+
+
+def date_flags(
+    dates: pd.DataFrame, as_of: str | date | None = None, census_date: pd.Timestamp | None = None
+) -> pd.Series:
+    """Flags for dates kept but worth a look: after `as_of`, before the census, converted era.
+
+    `dates` holds the `date` and `date_problem` columns of `parse_event_dates`.
+    """
+    today = pd.Timestamp(resolve_as_of(as_of))
+    checks = {"in the future": dates["date"] > today}
+    if census_date is not None:
+        checks[f"before the {census_date.year} census"] = dates["date"] < census_date
+    checks[f"Buddhist-era year converted (minus {BUDDHIST_ERA_OFFSET})"] = (
+        dates["date_problem"] == "buddhist_era"
+    )
+    flags = np.full(len(dates), "", dtype=object)
+    for text, mask in checks.items():
+        hit = mask.fillna(False).to_numpy(dtype=bool)
+        flags = np.where(hit, np.where(flags == "", text, flags + "; " + text), flags)
+    return pd.Series(flags, index=dates.index, dtype="string").replace("", pd.NA)
 
 
 def parse_event_dates(text: pd.Series, *, dayfirst: bool | None = None) -> pd.DataFrame:
@@ -54,6 +104,7 @@ def _parse_texts(text: pd.Series, dayfirst: bool | None) -> pd.DataFrame:
         out[column] = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
     out["date_precision"] = pd.Series(pd.NA, index=text.index, dtype="string")
     out["date_problem"] = pd.Series(pd.NA, index=text.index, dtype="string")
+    clean = _calendar_years(out, clean)
     _days(out, clean)
     _numeric_days(out, clean, dayfirst)
     _ranges(out, clean)
@@ -62,6 +113,33 @@ def _parse_texts(text: pd.Series, dayfirst: bool | None) -> pd.DataFrame:
     unread = out["date"].isna() & clean.notna() & out["date_problem"].isna()
     out.loc[unread, "date_problem"] = "unreadable"
     return out
+
+
+def _calendar_years(out: pd.DataFrame, clean: pd.Series) -> pd.Series:
+    """Buddhist-era years converted (flagged); texts with other impossible years set aside."""
+    years = clean.str.findall(YEAR)
+    era = years.map(
+        lambda found: bool(found) and all(_is_buddhist_era(int(y)) for y in found),
+        na_action="ignore",
+    ).astype("boolean")
+    era = era.fillna(False).astype(bool)
+    clean = clean.where(~era, clean[era].str.replace(YEAR, _common_era, regex=True))
+    out.loc[era, "date_problem"] = "buddhist_era"
+    outside = years.map(
+        lambda found: any(not FIRST_YEAR <= int(y) <= LAST_YEAR for y in found),
+        na_action="ignore",
+    ).astype("boolean")
+    outside = outside.fillna(False).astype(bool) & ~era
+    out.loc[outside, "date_problem"] = "out_of_range"
+    return clean.mask(outside)
+
+
+def _is_buddhist_era(year: int) -> bool:
+    return FIRST_YEAR <= year - BUDDHIST_ERA_OFFSET <= LAST_YEAR and year > LAST_YEAR
+
+
+def _common_era(match: re.Match) -> str:
+    return str(int(match.group(0)) - BUDDHIST_ERA_OFFSET)
 
 
 def _set(

@@ -33,6 +33,10 @@ class InputFileError(ImpactError):
     """An events file cannot be read at all (missing, unreadable, no usable columns)."""
 
 
+class InputLimitError(InputFileError):
+    """An events file is larger than a safety limit; the message names the limit to raise."""
+
+
 class ReferenceDataError(ImpactError):
     """A reference data package is missing a table or breaks its schema."""
 
@@ -49,3 +53,13 @@ class ReportExistsError(ImpactError):
     """The report folder already exists and would be overwritten."""
 
     exit_code = 2
+
+
+class OutputFolderError(ImpactError):
+    """The report folder cannot be used: unsafe to replace, not writable, or not a folder."""
+
+    exit_code = 2
+
+
+class ImpactWarning(UserWarning):
+    """Something an analyst should know that does not stop the run (e.g. a hidden sheet)."""

@@ -9,11 +9,10 @@ without editing.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import re
-from dataclasses import asdict, dataclass
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -23,15 +22,27 @@ import pandera.pandas as pa
 from pandera.typing import DataFrame
 
 from impact import acled
-from impact.dates import parse_event_dates
+from impact.changes import NEGATED, parse_changes
+from impact.dates import date_flags, parse_event_dates
 from impact.errors import InputFileError
+from impact.input_files import excel_sheet, read_input_file
+from impact.names import repair_pcode
 from impact.problems import combine, no_problems, rejected_rows
-from impact.schemas import CHANGE_WORDS, Event, Rejected, RejectReason, Skipped
+from impact.schemas import (
+    CHANGE_WORDS,
+    WORKING_COLUMNS,
+    Event,
+    Impact,
+    Rejected,
+    RejectReason,
+    Skipped,
+)
+from impact.sheets import is_workbook, read_sheet
 
 COLUMN_SYNONYMS = {
     "event_id": ["event_id", "id", "event", "event_no", "event_number"],
-    "date": ["date", "event_date", "date_of_change", "day", "when"],
-    "place": ["place", "location", "town", "place_name", "city", "village", "pcode", "where"],
+    "date": ["date", "event_date", "date_of_change", "when", "day"],
+    "place": ["place", "location", "town", "place_name", "city", "village", "where", "pcode"],
     "township": ["township", "admin3", "tsp", "township_name"],
     "district": ["district", "admin2"],
     "region": ["region", "state", "state_region", "admin1", "state_or_region", "division"],
@@ -43,18 +54,45 @@ COLUMN_SYNONYMS = {
     "event_scope": ["scope", "event_scope"],
     "notes": ["notes", "note", "comment", "comments"],
 }
-CHANGE_QUALIFIERS = r"\b(partially|partly|reportedly|full|fully|under a ceasefire deal|back)\b"
+# Every column a later stage writes: an input column of the same name is kept as input_<name>.
+RESERVED = frozenset(Impact.to_schema().columns) | WORKING_COLUMNS
+WEEKDAYS = re.compile(
+    r"^(mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(day|sday|nesday|rsday|urday)?\.?$",
+    re.IGNORECASE,
+)
 MAX_PLACE_LENGTH = 200
+
+
+def _word_list(words: list[str]) -> str:
+    """The words without their other forms (seized, not also seize, seizes …)."""
+    kept: list[str] = []
+    for word in words:
+        if not any(word[:4] == other[:4] for other in kept):
+            kept.append(word)
+    return ", ".join(kept)
+
+
+CHANGE_WORDS_HINT = "expected a change word (notes around it are kept): " + "; ".join(
+    f"{change}: {_word_list(words)}" for change, words in CHANGE_WORDS.items()
+)
 
 
 @dataclass(frozen=True)
 class InputFile:
-    """One file read: its name as given, its bytes' hash, its rows and how it was laid out."""
+    """One file read: its name as given, its bytes' hash, its rows and how it was laid out.
+
+    `renamed` maps an input header to the name it is kept under when it collides with one of
+    the project's columns or repeats another header; `notes` says what else the reader did
+    (lines above the header skipped, empty columns dropped, a weekday column not taken as the
+    date).
+    """
 
     file: str
     sha256: str
     rows: int
     layout: str
+    renamed: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -73,6 +111,11 @@ class EventTable:
     def rows_read(self) -> int:
         return sum(item.rows for item in self.inputs)
 
+    @property
+    def renamed(self) -> dict[str, dict[str, str]]:
+        """Input columns kept under another name, by file: {file: {header: kept as}}."""
+        return {item.file: item.renamed for item in self.inputs if item.renamed}
+
 
 def read_events(
     paths: str | Path | list[str | Path],
@@ -81,6 +124,7 @@ def read_events(
     sheet: str | int = 0,
     encoding: str | None = None,
     census_date: pd.Timestamp | None = None,
+    as_of: str | date | None = None,
 ) -> EventTable:
     """Read event files (CSV, XLSX, ACLED exports) into normalised events, in date order.
 
@@ -90,13 +134,14 @@ def read_events(
         sheet: the Excel sheet to read (name or position).
         encoding: the text encoding of CSV files; detected when None.
         census_date: the reference census date; earlier events are flagged.
+        as_of: the report's "today"; later events are flagged (default the run date).
 
     Raises:
         InputFileError: a file is missing, unreadable, or has no date or place column.
     """
     paths = [paths] if isinstance(paths, str | Path) else list(paths)
     tables = [
-        _read_one(Path(p), dayfirst=dayfirst, sheet=sheet, encoding=encoding, census=census_date)
+        _read_one(Path(p), sheet=sheet, encoding=encoding, dates=(dayfirst, as_of, census_date))
         for p in paths
     ]
     events, duplicates = _split_duplicates(pd.concat([t.events for t in tables], ignore_index=True))
@@ -112,129 +157,193 @@ def read_events(
 def _read_one(
     path: Path,
     *,
-    dayfirst: bool | None,
     sheet: str | int,
     encoding: str | None,
-    census: pd.Timestamp | None,
+    dates: tuple[bool | None, str | date | None, pd.Timestamp | None],
 ) -> EventTable:
-    if not path.exists():
-        raise InputFileError("no such file; check the path", file=str(path))
-    data = path.read_bytes()
-    raw = read_table(path, data, sheet=sheet, encoding=encoding)
-    raw["source_row"] = pd.Series(range(2, len(raw) + 2), index=raw.index, dtype="int64")
-    if acled.is_acled(raw.columns):
+    """One file's events; `dates` is (dayfirst, as_of, census_date) for reading and flags."""
+    data = read_input_file(path)
+    if is_workbook(path):
+        sheet = excel_sheet(path, data, sheet)
+    read = read_sheet(path, data, looks_like_header, sheet=sheet, encoding=encoding)
+    lines = read.lines.to_numpy()
+    if acled.is_acled(read.header):
+        raw = read.cells.set_axis(acled_columns(read.header), axis=1).assign(source_row=lines)
         frame, rule_out = acled.acled_events(raw)
-        layout = "acled"
+        layout, renamed, notes = "acled", _acled_renames(read.header), []
     else:
-        raw.columns = [*canonical_columns(raw.columns[:-1], path), "source_row"]
-        frame, rule_out, layout = raw, pd.Series(False, index=raw.index), "table"
+        plan = plan_columns(read.header, read.cells, path)
+        raw = read.cells.set_axis(plan.names, axis=1).assign(source_row=lines)
+        frame, rule_out = _place_from_pcodes(raw, plan), pd.Series(False, index=raw.index)
+        layout, renamed, notes = "table", plan.renamed, plan.notes
     skipped = acled.skipped_rows(
         raw.rename(columns=str.lower)[rule_out].assign(source_file=path.name)
     )
-    normalised, date_problem = _normalise(frame[~rule_out], path, dayfirst, layout, census)
-    events, rejected = _validate(normalised, date_problem)
+    normalised, problems = _normalise(frame[~rule_out], path, layout, *dates)
+    events, rejected = _validate(normalised, problems)
     digest = hashlib.sha256(data).hexdigest()
-    return EventTable(events, rejected, skipped, [InputFile(str(path), digest, len(raw), layout)])
+    item = InputFile(str(path), digest, len(raw), layout, renamed, [*read.notes, *notes])
+    return EventTable(events, rejected, skipped, [item])
 
 
-def read_table(
-    path: Path, data: bytes, *, sheet: str | int = 0, encoding: str | None = None
-) -> pd.DataFrame:
-    """The file's bytes as a table of text cells, whatever its format, encoding or delimiter.
+@dataclass
+class ColumnPlan:
+    """The name each input column is read under, and the renames and notes to report."""
 
-    `path` names the file in messages and tells Excel from text by its suffix.
+    names: list[str]
+    renamed: dict[str, str]
+    notes: list[str]
+    pcode_column: str | None = None
+
+
+def header_key(name: object) -> str:
+    """A header in snake_case: "Event Date " → "event_date"."""
+    return re.sub(r"[^a-z0-9]+", "_", str(name).strip().lower()).strip("_")
+
+
+def _bare_key(name: object) -> str:
+    """The header without bracketed notes: "Date (dd/mm/yyyy)" → "date"."""
+    return header_key(re.sub(r"[(\[][^)\]]*[)\]]", " ", str(name)))
+
+
+def _first_key(name: object) -> str:
+    """The first of several names in a header: "Town/Village" or "Town, village" → "town"."""
+    return _bare_key(re.split(r"[/,;|]| or ", str(name))[0])
+
+
+def looks_like_header(cells: Sequence[str]) -> bool:
+    """True when the cells name a date and a place column (or are an ACLED header)."""
+    if acled.is_acled(pd.Index(cells)):
+        return True
+    keys = {key(c) for c in cells for key in (header_key, _bare_key, _first_key)}
+    return all(keys & set(COLUMN_SYNONYMS[name]) for name in ("date", "place"))
+
+
+def plan_columns(header: list[str], cells: pd.DataFrame, path: Path) -> ColumnPlan:
+    """Map each header to its canonical name; other headers pass through in snake_case.
+
+    Repeated headers become name, name_2 …; a header equal to one of the project's own columns
+    (`RESERVED`) is kept as input_<name>; a `pcode` column next to a place column is used for
+    the place when it holds P-codes, else kept as input_pcode.
+
+    Raises:
+        InputFileError: no date or no place column.
     """
-    if path.suffix.lower() in {".xlsx", ".xlsm"}:
-        return _read_excel(path, data, sheet)
-    text = decode(data, path, encoding)
-    if not text.strip():
-        raise InputFileError(
-            "the file is empty; expected a header row and event rows", file=str(path)
-        )
-    try:
-        table = pd.read_csv(
-            io.StringIO(text),
-            sep=sniff_delimiter(text),
-            dtype=str,
-            keep_default_na=False,
-            skipinitialspace=True,
-        )
-    except (pd.errors.ParserError, csv.Error) as error:
-        raise InputFileError(
-            f"cannot split the file into columns ({error}); check the delimiter and quotes",
-            file=str(path),
-        ) from error
-    return table.rename(columns=lambda c: str(c).strip())
-
-
-def _read_excel(path: Path, data: bytes, sheet: str | int) -> pd.DataFrame:
-    try:
-        table = pd.read_excel(io.BytesIO(data), sheet_name=sheet, dtype=str)
-    except (ValueError, KeyError, OSError) as error:
-        raise InputFileError(
-            f"cannot read sheet {sheet!r}: {error}; name the sheet with --sheet", file=str(path)
-        ) from error
-    return table.fillna("").rename(columns=lambda c: str(c).strip())
-
-
-def decode(data: bytes, path: Path, encoding: str | None = None) -> str:
-    """Text of a CSV: the given encoding, else by byte-order mark, UTF-8, then Windows-1252."""
-    if encoding:
-        try:
-            return data.decode(encoding)
-        except (UnicodeDecodeError, LookupError) as error:
-            raise InputFileError(f"cannot decode as {encoding}: {error}", file=str(path)) from error
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
-    for candidate in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(candidate)
-        except UnicodeDecodeError:
-            continue
-    raise InputFileError(
-        "cannot tell the text encoding; try --encoding latin-1 or save the file as UTF-8",
-        file=str(path),
-    )
-
-
-def sniff_delimiter(text: str) -> str:
-    header = text.splitlines()[0] if text else ""
-    counts = {d: header.count(d) for d in (",", ";", "\t", "|")}
-    best = max(counts, key=counts.get)
-    return best if counts[best] else ","
-
-
-def canonical_columns(columns: pd.Index, path: Path) -> list[str]:
-    """Map each header to its canonical name; unknown headers pass through in snake_case."""
-    lookup = {syn: name for name, synonyms in COLUMN_SYNONYMS.items() for syn in synonyms}
-    taken: set[str] = set()
-    result = []
-    for column in columns:
-        key = re.sub(r"[^a-z0-9]+", "_", str(column).strip().lower()).strip("_") or "column"
-        name = lookup.get(key, key)
-        if name in taken:
-            name = f"{key}_original" if key not in taken else f"{key}_{len(taken)}"
-        taken.add(name)
-        result.append(name)
-    missing = [name for name in ("date", "place") if name not in result]
+    keys, notes = _unique_keys(header)
+    names: list[str | None] = [None] * len(keys)
+    values = dict(enumerate(cells[c] for c in cells.columns)) if len(cells.columns) else {}
+    for canonical, synonyms in COLUMN_SYNONYMS.items():
+        position = _best_column(keys, header, synonyms, names)
+        if position is not None and canonical == "date" and _weekdays(values.get(position)):
+            notes.append(f"column {header[position]!r} holds weekdays: not read as the date")
+            position = _best_column(keys, header, synonyms[:-1], names)
+        if position is not None:
+            names[position] = canonical
+    plan = ColumnPlan([], {}, notes)
+    pcode_at = keys.index("pcode") if "pcode" in keys and names[keys.index("pcode")] is None else -1
+    if pcode_at >= 0 and _holds_pcodes(values.get(pcode_at)):
+        plan.pcode_column = "input_pcode"
+    for position, key in enumerate(keys):
+        name = names[position] or (f"input_{key}" if key in RESERVED else key)
+        if names[position] is None and name != header_key(header[position]):
+            plan.renamed[_label(header, position)] = name
+        plan.names.append(name)
+    missing = [name for name in ("date", "place") if name not in plan.names]
     if missing:
         raise InputFileError(
             f"no {' or '.join(missing)} column; expected headers such as "
             f"{', '.join(COLUMN_SYNONYMS[missing[0]][:4])} (found: "
-            f"{', '.join(map(str, columns[:12]))})",
+            f"{', '.join(map(str, header[:12]))})",
             file=str(path),
         )
-    return result
+    if plan.pcode_column:
+        plan.renamed[_label(header, plan.names.index("place"))] = "input_place"
+        plan.notes.append("P-codes in column 'pcode' used for the place where given")
+    return plan
+
+
+def _unique_keys(header: list[str]) -> tuple[list[str], list[str]]:
+    keys, seen, notes = [], {}, []
+    for position, name in enumerate(header):
+        key = header_key(name) or f"column_{position + 1}"
+        seen[key] = seen.get(key, 0) + 1
+        if seen[key] > 1:
+            notes.append(
+                f"header {name!r} repeats: column {position + 1} kept as {key}_{seen[key]}"
+            )
+            key = f"{key}_{seen[key]}"
+        keys.append(key)
+    return keys, notes
+
+
+def _best_column(
+    keys: list[str], header: list[str], synonyms: list[str], names: list[str | None]
+) -> int | None:
+    """The first free column named by the first synonym that names one (exact, then without
+    bracketed notes, then by the first of several names)."""
+    for candidates in (keys, [_bare_key(h) for h in header], [_first_key(h) for h in header]):
+        for synonym in synonyms:
+            for position, key in enumerate(candidates):
+                if key == synonym and names[position] is None:
+                    return position
+    return None
+
+
+def _label(header: list[str], position: int) -> str:
+    name = header[position]
+    repeats = sum(header_key(h) == header_key(name) for h in header) > 1
+    return f"{name} (column {position + 1})" if repeats or not name else name
+
+
+def _weekdays(values: pd.Series | None) -> bool:
+    if values is None:
+        return False
+    filled = values[values.str.strip() != ""].str.strip()
+    return bool(len(filled)) and filled.str.match(WEEKDAYS).mean() >= 0.5
+
+
+def _holds_pcodes(values: pd.Series | None) -> bool:
+    if values is None:
+        return False
+    filled = values[values.str.strip() != ""].drop_duplicates()
+    return bool(len(filled)) and filled.map(repair_pcode).notna().mean() >= 0.5
+
+
+def _place_from_pcodes(frame: pd.DataFrame, plan: ColumnPlan) -> pd.DataFrame:
+    """With a P-code column beside the place names, the P-code is the place where it is one;
+    the names are kept as input_place."""
+    if not plan.pcode_column:
+        return frame
+    codes = frame[plan.pcode_column].str.strip()
+    valid = codes.map(lambda c: repair_pcode(c) is not None if c else False).astype(bool)
+    frame = frame.assign(input_place=frame["place"])
+    frame["place"] = codes.where(valid, frame["place"])
+    return frame
+
+
+def acled_columns(header: list[str]) -> list[str]:
+    """ACLED headers as they are, except those that collide with the project's own columns."""
+    return [_acled_rename(h) for h in header]
+
+
+def _acled_rename(name: str) -> str:
+    key = str(name).strip().lower()
+    return f"input_{key}" if key in RESERVED and key not in acled.USED else key
+
+
+def _acled_renames(header: list[str]) -> dict[str, str]:
+    return {h: _acled_rename(h) for h in header if _acled_rename(h) != str(h).strip().lower()}
 
 
 def _normalise(
     frame: pd.DataFrame,
     path: Path,
-    dayfirst: bool | None,
     layout: str,
+    dayfirst: bool | None,
+    as_of: str | date | None,
     census: pd.Timestamp | None,
-) -> tuple[pd.DataFrame, pd.Series]:
-    """The canonical event columns, and why each unreadable date could not be read."""
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The canonical event columns, and why each unreadable date or change could not be read."""
     text_columns = [c for c in frame.columns if c != "source_row"]
     frame = frame.copy()
     frame[text_columns] = (
@@ -251,41 +360,17 @@ def _normalise(
     dates = parse_event_dates(frame["date"], dayfirst=dayfirst)
     if layout == "acled":
         dates = acled.precision_window(dates, frame["time_precision"])
-    problem = dates.pop("date_problem")
+    problems = pd.DataFrame({"date_problem": dates.pop("date_problem")})
     frame[dates.columns] = dates
-    frame["date_flag"] = date_flags(frame["date"], census)
+    frame["date_flag"] = date_flags(problems.assign(date=frame["date"]), as_of, census)
+    changes = parse_changes(frame["change"], frame["confidence"])
+    problems["change_problem"] = changes.pop("change_problem")
     frame["change_text"] = frame["change"].fillna("(not given: taken as captured)")
-    frame["change"] = normalise_change(frame["change"].fillna("captured"))
-    return frame, problem
+    frame[changes.columns] = changes
+    return frame, problems
 
 
-def date_flags(dates: pd.Series, census_date: pd.Timestamp | None = None) -> pd.Series:
-    """Dates after today or before the census are kept but flagged."""
-    flags = pd.Series(pd.NA, index=dates.index, dtype="string")
-    flags[dates > pd.Timestamp(date.today())] = "in the future"
-    if census_date is not None:
-        flags[dates < census_date] = f"before the {census_date.year} census"
-    return flags
-
-
-def normalise_change(text: pd.Series) -> pd.Series:
-    """Map change words to the small vocabulary; unknown words become NA (rejected later)."""
-    codes, uniques = pd.factorize(text.astype("string"))
-    known = _change_names(pd.Series(uniques, dtype="string")).to_numpy()
-    result = np.where(codes < 0, None, known[np.maximum(codes, 0)] if len(known) else None)
-    return pd.Series(result, index=text.index).astype("string")
-
-
-def _change_names(text: pd.Series) -> pd.Series:
-    lookup = {word: name for name, words in CHANGE_WORDS.items() for word in words}
-    words = text.astype("string").str.lower().str.replace(r"[^a-z ]", " ", regex=True)
-    key = words.str.split().str.join(" ")
-    direct = key.map(lookup)
-    bare = key.str.replace(CHANGE_QUALIFIERS, " ", regex=True).str.split().str.join(" ")
-    return direct.fillna(bare.map(lookup)).astype("string")
-
-
-def _validate(frame: pd.DataFrame, date_problem: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _validate(frame: pd.DataFrame, problems: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Validate lazily; every failing row becomes one rejected row with a reason code."""
     too_long = (frame["place"].str.len() > MAX_PLACE_LENGTH).fillna(False).astype(bool)
     checked = frame.assign(place=frame["place"].mask(too_long))
@@ -302,7 +387,8 @@ def _validate(frame: pd.DataFrame, date_problem: pd.Series) -> tuple[pd.DataFram
         rows = frame.loc[cases["index"]].assign(
             failed=cases["column"].to_numpy(),
             check=cases["check"].astype(str).to_numpy(),
-            date_problem=date_problem.loc[cases["index"]],
+            date_problem=problems["date_problem"].loc[cases["index"]],
+            change_problem=problems["change_problem"].loc[cases["index"]],
         )
         rejected = _reasons(rows, too_long.loc[rows.index])
         return checked.drop(index=cases["index"]), rejected
@@ -352,9 +438,11 @@ def _reasons(rows: pd.DataFrame, too_long: pd.Series) -> DataFrame[Rejected]:
     is_change = rows["failed"] == "change"
     change_text = rows["change_text"].astype("string")
     value[is_change] = change_text
-    message[is_change] = (
-        "unknown change '" + change_text + f"'; expected one of {', '.join(CHANGE_WORDS)} "
-        "(or words such as seized, retaken, handed back)"
+    negated = is_change & (rows["change_problem"] == NEGATED).fillna(False)
+    message[is_change] = "no change word in '" + change_text + "'; " + CHANGE_WORDS_HINT
+    message[negated] = (
+        "'" + change_text + "' says control did not change (a failed, attempted or denied "
+        "change is not an event); " + CHANGE_WORDS_HINT
     )
     return rejected_rows(rows, column=rows["failed"], value=value, reason=reason, message=message)
 

@@ -1,7 +1,8 @@
 """Tables as files dashboards can ingest: CSV (optionally with an HXL row) and one workbook.
 
 Same table, same bytes: UTF-8, LF line ends, ISO dates, fixed column order. Text a spreadsheet
-would run as a formula (starting with =, +, -, @) is defused with a leading quote everywhere.
+would run as a formula (starting with =, +, -, @) is defused with a leading quote everywhere,
+header cells included, and control characters from input are shown as visible symbols.
 """
 
 from __future__ import annotations
@@ -12,20 +13,23 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
-from openpyxl import Workbook
 
+from impact.safe_text import FORMULA_START, NUMBER, defused, visible_controls_table
 from impact.schemas import hxl_tags
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+from impact.workbook import Sheet, write_xlsx
 
 
 def safe_cells(table: pd.DataFrame) -> pd.DataFrame:
-    """Text cells that start like a formula get a leading quote; other cells are unchanged."""
-    out = table.copy()
+    """Text cells and column names that start like a formula get a leading quote (plain
+    numbers excepted); control characters become visible symbols; other cells are unchanged.
+    """
+    out = visible_controls_table(table)
+    out.columns = [defused(c) if isinstance(c, str) else c for c in out.columns]
     for column in out.columns:
         if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
             text = out[column].astype("string")
             risky = text.str.startswith(FORMULA_START).fillna(False).astype(bool)
+            risky &= ~text.str.fullmatch(NUMBER.pattern).fillna(False).astype(bool)
             if risky.any():
                 out[column] = out[column].astype(object).where(~risky, "'" + text)
     return out
@@ -73,37 +77,33 @@ def _arrow(table: pd.DataFrame) -> pa.Table:
     return pa.table(columns)
 
 
-# Longer tables stay in their CSV: a workbook is for reading, and writing one is slow.
-WORKBOOK_MAX_ROWS = 20_000
+# Excel's last row; the header takes one.
+EXCEL_MAX_ROWS = 1_048_576
 
 
-def write_workbook(tables: dict[str, pd.DataFrame], path: Path) -> None:
-    """One sheet per table (streamed, write-only), dates as ISO text, formulas defused.
+def write_workbook(
+    tables: dict[str, pd.DataFrame], path: Path, readme: list[tuple[str, str]] = ()
+) -> None:
+    """A README sheet, then one sheet per table: real dates and numbers, formulas defused.
 
-    A table longer than `WORKBOOK_MAX_ROWS` is listed on a "left out" sheet instead, pointing
-    to its CSV.
+    Each sheet has a bold frozen header row with an autofilter, columns sized to their
+    content and thousands separators on counts (see `impact.workbook`). A table longer than
+    Excel's row limit keeps its first rows and the README says so; the CSV holds them all.
+    Text that would run as a formula is defused in every sheet, header and README included.
+
+    Args:
+        tables: the sheets, by name (cut to Excel's 31 characters).
+        path: the .xlsx file to write.
+        readme: (heading, text) rows for the README sheet: sources, caveats.
     """
-    book = Workbook(write_only=True)
-    long = {name: len(t) for name, t in tables.items() if len(t) > WORKBOOK_MAX_ROWS}
-    if long:
-        sheet = book.create_sheet("left out")
-        sheet.append(["table", "rows", "note"])
-        for name, rows in long.items():
-            sheet.append([name, rows, f"more than {WORKBOOK_MAX_ROWS:,} rows: see {name}.csv"])
-    for name, table in tables.items():
-        if name in long:
-            continue
-        sheet = book.create_sheet(name[:31])
-        sheet.append([str(c) for c in table.columns])
-        for row in _cells(safe_cells(table)).itertuples(index=False, name=None):
-            sheet.append(row)
-    book.save(path)
-
-
-def _cells(table: pd.DataFrame) -> pd.DataFrame:
-    """Plain Python values: ISO text for dates, None for missing, numbers as numbers."""
-    out = table.copy()
-    for column in out.columns:
-        if pd.api.types.is_datetime64_any_dtype(out[column]):
-            out[column] = out[column].dt.strftime("%Y-%m-%d")
-    return out.astype(object).where(out.notna(), None)
+    limit = EXCEL_MAX_ROWS - 1
+    notes = [
+        (name, f"{len(t):,} rows: the sheet holds the first {limit:,}; {name}.csv holds all")
+        for name, t in tables.items()
+        if len(t) > limit
+    ]
+    listing = ", ".join(f"{name} ({len(t):,} rows)" for name, t in tables.items())
+    rows = pd.DataFrame([*readme, *notes, ("sheets", listing)], columns=["heading", "text"])
+    sheets = [Sheet("README", safe_cells(rows), readme=True)]
+    sheets += [Sheet(name[:31], safe_cells(t.head(limit))) for name, t in tables.items()]
+    write_xlsx(sheets, path)

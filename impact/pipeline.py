@@ -13,6 +13,7 @@ from impact.actors import COLUMNS as ACTOR_COLUMNS
 from impact.actors import ActorTable, load_actors
 from impact.assumptions import load_assumptions
 from impact.control import control_over_time, control_timeline, place_figures
+from impact.dates import resolve_as_of
 from impact.errors import NoUsableEventsError
 from impact.estimate import estimate
 from impact.event_actors import attach_actors, unknown_actors
@@ -67,6 +68,7 @@ class RunResult:
     reference: Reference
     scope: str
     period: tuple[str | None, str | None] = (None, None)
+    as_of: str | None = None
 
     @property
     def total(self) -> pd.Series:
@@ -102,6 +104,7 @@ def run(
     encoding: str | None = None,
     actors: str | Path | None = None,
     on_step: Callable[[str], None] | None = None,
+    as_of: str | None = None,
 ) -> RunResult:
     """Read events, resolve places, estimate and total them.
 
@@ -117,6 +120,8 @@ def run(
         sheet: the Excel sheet to read; encoding: the text encoding of CSV files.
         actors: an actors CSV overriding or extending the package's `actors.csv`.
         on_step: called with the name of each step, for a progress display.
+        as_of: the report's "today" (YYYY-MM-DD; default the run date): later events are
+            flagged "in the future"; recorded in the manifest.
 
     Raises:
         NoUsableEventsError: no input row could be used.
@@ -124,6 +129,7 @@ def run(
     if scope not in SCOPES:
         raise ValueError(f"scope must be one of {SCOPES}, not {scope!r}")
     step = on_step or (lambda _: None)
+    as_of = resolve_as_of(as_of)
     step("loading reference data")
     if not isinstance(reference, Reference):
         reference = load_reference(reference)
@@ -135,6 +141,7 @@ def run(
         sheet=sheet,
         encoding=encoding,
         census_date=reference.census_date,
+        as_of=as_of,
     )
     actor_table = _actor_table(reference, actors)
     events = attach_actors(table.events, actor_table)
@@ -147,7 +154,9 @@ def run(
         raise NoUsableEventsError(_nothing_usable(table, rejected, skipped))
     step("estimating")
     impacts = estimate(resolution.resolved, reference, table_assumptions, scope=scope)
-    impacts = Impact.validate(in_model_order(mark_counted(impacts, reference), Impact))
+    impacts = Impact.validate(
+        in_model_order(mark_counted(impacts, reference, table_assumptions), Impact)
+    )
     step("counting and control timeline")
     history = _with_earlier(impacts, before, reference, table_assumptions, scope)
     start = pd.Timestamp(since) if since else impacts["date"].min()
@@ -176,6 +185,7 @@ def run(
         reference=reference,
         scope=scope,
         period=(since, until),
+        as_of=as_of,
     )
 
 

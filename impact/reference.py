@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import date
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
@@ -76,12 +77,22 @@ class Reference:
     @property
     def census_date(self) -> pd.Timestamp:
         """The census night the package's figures describe (from its metadata.json)."""
-        if "census_date" not in self.metadata:
+        where = str(self.path / "metadata.json")
+        text = str(self.metadata.get("census_date", ""))
+        try:
+            census = date.fromisoformat(text)
+        except ValueError:
             raise ReferenceDataError(
-                "metadata.json gives no census_date (YYYY-MM-DD); the estimate projects from it",
-                file=str(self.path / "metadata.json"),
+                f"census_date must be a date such as 2014-03-29, got {text!r}; the estimate "
+                "projects from it",
+                file=where,
+                column="census_date",
+            ) from None
+        if not date(1900, 1, 1) <= census <= date.today():
+            raise ReferenceDataError(
+                f"census_date {text} is in the future or before 1900", file=where
             )
-        return pd.Timestamp(self.metadata["census_date"])
+        return pd.Timestamp(census)
 
     @cached_property
     def gazetteer(self) -> Gazetteer:
@@ -126,18 +137,25 @@ def load_reference(path: str | Path | None = None) -> Reference:
     """Read and validate a reference data package (the bundled Myanmar one by default).
 
     Raises:
-        ReferenceDataError: a required table is missing or a place row breaks the schema.
+        ReferenceDataError: the folder or a required table is missing, a table is empty,
+            not UTF-8, not CSV or lacks a column, metadata.json is not a JSON object, or a
+            place row breaks the schema; the message names the file and column.
     """
     folder = Path(path) if path is not None else default_reference_path()
+    if not folder.is_dir():
+        raise ReferenceDataError(
+            "no such reference data folder; --reference takes a package folder holding "
+            "places.csv and sources.csv",
+            file=str(folder),
+        )
     for table in REQUIRED_TABLES:
-        if not (folder / f"{table}.csv").exists():
+        if not (folder / f"{table}.csv").is_file():
             raise ReferenceDataError(
                 f"reference data has no {table}.csv; a package needs "
                 f"{', '.join(t + '.csv' for t in REQUIRED_TABLES)}",
                 file=str(folder),
             )
     places = _validated_places(_read(folder / "places.csv"), folder / "places.csv")
-    metadata_file = folder / "metadata.json"
     return Reference(
         places=places.set_index("pcode", drop=False).rename_axis(None),
         aliases=_read(folder / "aliases.csv", ["pcode", "alias", "language", "kind", "source"]),
@@ -146,25 +164,76 @@ def load_reference(path: str | Path | None = None) -> Reference:
             folder / "facilities.csv",
             ["facility_id", "township_pcode", "town_pcode", "beds", "lat", "lon"],
         ),
-        sources=_read(folder / "sources.csv"),
-        metadata=json.loads(metadata_file.read_text()) if metadata_file.exists() else {},
+        sources=_read(folder / "sources.csv", REQUIRED_COLUMNS["sources"]),
+        metadata=_metadata(folder / "metadata.json"),
         path=folder,
     )
 
 
+# Columns each table must have (places.csv is checked by its schema).
+REQUIRED_COLUMNS = {
+    "aliases": ["pcode", "alias"],
+    "memberships": ["group_pcode", "member_pcode"],
+    "facilities": ["facility_id", "township_pcode", "town_pcode", "beds", "lat", "lon"],
+    "sources": ["source", "title", "publisher", "date"],
+}
+
+
+def _metadata(path: Path) -> dict:
+    """metadata.json as a dict ({} when absent); its census_date must be a date."""
+    if not path.exists():
+        return {}
+    try:
+        metadata = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        raise ReferenceDataError(f"is not valid UTF-8 JSON: {error}", file=str(path)) from None
+    if not isinstance(metadata, dict):
+        raise ReferenceDataError("must hold a JSON object ({...})", file=str(path))
+    try:
+        pd.Timestamp(metadata.get("census_date", "2014-03-29"))
+    except (TypeError, ValueError):
+        raise ReferenceDataError(
+            f"census_date {metadata['census_date']!r} is not a date such as 2014-03-29",
+            file=str(path),
+            column="census_date",
+        ) from None
+    return metadata
+
+
 def _read(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
+    """A package table as read; optional tables that are absent are empty with `columns`."""
     if not path.exists():
         return pd.DataFrame(columns=columns or [])
-    header = pd.read_csv(path, nrows=0).columns
-    dtypes = {
-        column: "string"
-        for column in header
-        if column in TEXT_COLUMNS or column.endswith("_source")
-    }
-    return pd.read_csv(path, dtype=dtypes, encoding="utf-8", low_memory=False)
+    try:
+        header = pd.read_csv(path, nrows=0, encoding="utf-8").columns
+        dtypes = {
+            column: "string"
+            for column in header
+            if column in TEXT_COLUMNS or column.endswith("_source")
+        }
+        table = pd.read_csv(path, dtype=dtypes, encoding="utf-8", low_memory=False)
+    except UnicodeDecodeError:
+        raise ReferenceDataError(
+            "is not UTF-8 text; save it as UTF-8 CSV", file=str(path)
+        ) from None
+    except pd.errors.EmptyDataError:
+        raise ReferenceDataError("is empty; expected a header and rows", file=str(path)) from None
+    except (pd.errors.ParserError, ValueError, OSError) as error:
+        raise ReferenceDataError(f"cannot be read as CSV: {error}", file=str(path)) from None
+    required = REQUIRED_COLUMNS.get(path.stem, [])
+    missing = [c for c in required if c not in table.columns]
+    if missing:
+        raise ReferenceDataError(
+            f"has no {', '.join(missing)} column; expected {', '.join(required)}",
+            file=str(path),
+            column=missing[0],
+        )
+    return table
 
 
 def _validated_places(places: pd.DataFrame, path: Path) -> pd.DataFrame:
+    if places.empty:
+        raise ReferenceDataError("has no place rows", file=str(path))
     try:
         places = Place.validate(places, lazy=True)
     except pa.errors.SchemaErrors as error:

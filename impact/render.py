@@ -10,7 +10,9 @@ from pathlib import Path
 import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from impact.actors import SIDE_LABELS
 from impact.pipeline import RunResult
+from impact.safe_text import markdown_text, visible_controls
 
 
 def package_version() -> str:
@@ -29,17 +31,34 @@ def fmt(value: object) -> str:
     return f"{int(value):,}"
 
 
+def plural(count: object, one: str, many: str | None = None) -> str:
+    """'1 place', '2 places', with thousands separators."""
+    n = int(count) if count is not None and not pd.isna(count) else 0
+    return f"{n:,} {one if n == 1 else (many or one + 's')}"
+
+
 def headline(result: RunResult) -> str:
-    """One sentence with the figures an analyst reads out first."""
+    """One sentence with the figures an analyst reads out first (zero counts left out)."""
     total = result.total
+    unknown = int(total["population_unknown_events"] or 0)
+    missing = (
+        f" {plural(unknown, 'counted place has', 'counted places have')} no census figure."
+        if unknown
+        else ""
+    )
+    hospitals = (
+        f", with {plural(total['hospitals'], 'public hospital')} "
+        f"({fmt(total['hospital_beds'])} beds)"
+        if not pd.isna(total["hospitals"]) and total["hospitals"]
+        else ""
+    )
     return (
-        f"{total['places_counted']} places changed control in {len(result.impacts)} events. "
+        f"{plural(total['places_counted'], 'place')} changed control in "
+        f"{plural(len(result.impacts), 'event')}. "
         f"About {fmt(total['population_central'])} people lived there (range "
         f"{fmt(total['population_low'])}–{fmt(total['population_high'])}; "
         f"{fmt(total['population_census'])} in the 2014 census), in "
-        f"{fmt(total['households'])} households, with {fmt(total['hospitals'])} public "
-        f"hospitals ({fmt(total['hospital_beds'])} beds). "
-        f"{total['population_unknown_events']} counted places have no census figure."
+        f"{fmt(total['households'])} households{hospitals}.{missing}"
     )
 
 
@@ -72,13 +91,14 @@ def _events_shown(impacts: pd.DataFrame) -> pd.DataFrame:
 
 def report_context(result: RunResult) -> dict:
     """Everything the report templates show, as plain values."""
+    review = for_review(result)
     events = _records(_events_shown(result.impacts))
     control = result.control
     last = control[control["date"] == control["date"].max()] if not control.empty else control
     return {
         "period": period_text(result),
         "version": package_version(),
-        "today": date.today().isoformat(),
+        "today": result.as_of or date.today().isoformat(),
         "inputs": [Path(item.file).name for item in result.inputs],
         "reference_version": result.reference.version,
         "census_date": result.reference.census_date.date().isoformat(),
@@ -89,8 +109,12 @@ def report_context(result: RunResult) -> dict:
         "total": result.total,
         "events": events,
         "events_total": len(result.impacts),
-        "notes": [e for e in events if e["band_note"]],
-        "unknown": [e for e in events if e["population_census"] is None],
+        "notes": _once([e for e in events if e["band_note"]], ("place_name", "band_note")),
+        "unknown": _once([e for e in events if e["population_census"] is None], ("pcode",)),
+        "key": key_figures(result),
+        "review": review,
+        "unlabelled": unlabelled_places(result),
+        "plural": plural,
         "control_end": _records(last.sort_values("population_central", ascending=False)),
         "flags": _records(result.timeline[result.timeline["flag"].notna()].head(50)),
         "scope": result.scope,
@@ -102,20 +126,19 @@ def report_context(result: RunResult) -> dict:
 
 
 def _environment(autoescape: bool) -> Environment:
-    env = Environment(
+    """Every value a template prints passes one filter: Markdown-escaped for report.md,
+    control characters shown and HTML-escaped (autoescape) for report.html."""
+    return Environment(
         loader=PackageLoader("impact", "templates"),
         undefined=StrictUndefined,
         keep_trailing_newline=True,
         autoescape=autoescape,
+        finalize=_html_text if autoescape else markdown_text,
     )
-    env.filters["cell"] = markdown_cell
-    return env
 
 
-def markdown_cell(value: object) -> str:
-    """Text safe inside a Markdown table cell: pipes escaped, line breaks folded."""
-    text = "" if value is None else str(value)
-    return " ".join(text.replace("|", "\\|").split())
+def _html_text(value: object) -> object:
+    return visible_controls(value) if isinstance(value, str) else value
 
 
 def render_markdown(result: RunResult) -> str:
@@ -135,3 +158,113 @@ def render_html(result: RunResult, charts_png: dict[str, bytes]) -> str:
     }
     template = _environment(autoescape=True).get_template("report.html.j2")
     return template.render(**report_context(result), images=images)
+
+
+def _once(rows: list[dict], keys: tuple[str, ...]) -> list[dict]:
+    """Rows with the first of each `keys` combination only (no place listed twice)."""
+    seen, kept = set(), []
+    for row in rows:
+        key = tuple(row.get(k) for k in keys)
+        if key not in seen:
+            seen.add(key)
+            kept.append(row)
+    return kept
+
+
+def key_figures(result: RunResult) -> dict:
+    """Page 1's box: period, places, people, by side, households, hospitals, last month's change."""
+    from impact.charts import event_sides
+
+    impacts = result.impacts
+    sides = event_sides(impacts)
+    counted = impacts[impacts["counted"]].assign(side=sides["gaining_side"])
+    by_side = (
+        counted.groupby("side")
+        .agg(places=("headline_pcode", "nunique"), people=("population_central", "sum"))
+        .reset_index()
+    )
+    by_side["label"] = by_side["side"].map(SIDE_LABELS)
+    gained = result.by_month[result.by_month["measure"] == "gained"]
+    months = (
+        gained.groupby("month")[["places", "population_central"]]
+        .sum(min_count=1)
+        .reset_index()
+        .sort_values("month")
+    )
+    change = None
+    if len(months) >= 2:
+        last, before = months.iloc[-1], months.iloc[-2]
+        change = {
+            "month": pd.Timestamp(last["month"]).strftime("%b %Y"),
+            "previous": pd.Timestamp(before["month"]).strftime("%b %Y"),
+            "places": int(last["places"]),
+            "places_before": int(before["places"]),
+            "people": last["population_central"],
+            "people_before": before["population_central"],
+        }
+    return {"by_side": _records(by_side), "change": change}
+
+
+REVIEW_ROWS = 15
+
+
+def for_review(result: RunResult) -> dict:
+    """Short tables an analyst should check before publishing, each at most `REVIEW_ROWS`."""
+    impacts = result.impacts
+    if "match_confidence" in impacts.columns:
+        low = impacts["match_confidence"].astype("string").str.lower().eq("low").fillna(False)
+    else:
+        low = impacts["match_method"].eq("fuzzy") | (impacts["match_score"] < 90)
+    matches = impacts.loc[low, ["place", "place_name", "pcode", "match_method", "match_score"]]
+    if "population_method" in impacts.columns:
+        method = impacts["population_method"].astype("string")
+        estimated = impacts.loc[
+            method.str.startswith("estimated").fillna(False),
+            ["place_name", "pcode", "population_method", "population_central"],
+        ]
+    else:
+        estimated = impacts.iloc[0:0][["place_name", "pcode", "population_central"]]
+    timeline = result.timeline
+    conflicts = timeline.loc[timeline["flag"].notna(), ["date", "place_name", "event_id", "flag"]]
+    rejected = (
+        result.rejected.groupby("reason")
+        .agg(rows=("reason", "size"), example=("message", "first"))
+        .reset_index()
+        .sort_values(["rows", "reason"], ascending=[False, True])
+    )
+    tables = {
+        "matches": matches.drop_duplicates(["place", "pcode"]),
+        "estimated": estimated.drop_duplicates("pcode"),
+        "conflicts": conflicts,
+        "actors": unknown_actors(impacts),
+        "rejected": rejected,
+    }
+    return {
+        name: {"rows": _records(t.head(REVIEW_ROWS)), "total": len(t)} for name, t in tables.items()
+    }
+
+
+def unknown_actors(impacts: pd.DataFrame) -> pd.DataFrame:
+    """Actor texts not in the actors table, with how many events name them."""
+    from impact.actors import canonical_actors, load_actors
+
+    texts = pd.concat([impacts["gaining_actor"], impacts["losing_actor"]]).dropna()
+    texts = texts.astype("string")
+    found = canonical_actors(texts.reset_index(drop=True), load_actors())
+    unknown = texts.reset_index(drop=True)[~found["known"].to_numpy()]
+    counts = unknown.value_counts().rename_axis("actor").reset_index(name="events")
+    return counts.sort_values(["events", "actor"], ascending=[False, True])
+
+
+def unlabelled_places(result: RunResult) -> list[str]:
+    """Places on the map without a label (beyond the largest), for the report to list."""
+    from impact.map import LABELLED
+
+    counted = result.impacts.sort_values(["date", "event_id"]).drop_duplicates(
+        "headline_pcode", keep="last"
+    )
+    people = counted["population_central"].astype("Float64")
+    ordered = counted.assign(people=people).sort_values(
+        ["people", "place_name"], ascending=[False, True], na_position="last"
+    )
+    return list(dict.fromkeys(ordered["place_name"].astype(str)))[LABELLED:]

@@ -1,7 +1,8 @@
 """Write a run to a report folder: CSVs, workbook, charts, report.md/.html, manifest.json.
 
-The folder is built in a temporary sibling and renamed into place, so an interrupted run leaves
-no half-written report, and an existing folder is never overwritten unless asked.
+The folder is built in a staging sibling and published in one step (`impact.publish`), so an
+interrupted run leaves no half-written report, and an existing folder is never overwritten
+unless it is an earlier report and `force` is given.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ import hashlib
 import io
 import json
 import shutil
-import tempfile
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -23,18 +23,21 @@ from impact import charts
 from impact.errors import ReportExistsError
 from impact.exports import write_csv, write_workbook
 from impact.pipeline import RunResult
-from impact.render import package_version, render_html, render_markdown
+from impact.publish import check_target, make_staging, publish
+from impact.render import package_version, period_text, render_html, render_markdown
 from impact.schemas import data_dictionary
 
+PNG_DPI = 200
 CHART_SOURCE = "impact; 2014 census via MIMU; events from public reporting"
 
 
 def default_report_dir(result: RunResult, root: str | Path = "reports") -> Path:
-    """`reports/<first input>-<today>`, with -2, -3 … when that folder already exists."""
+    """`reports/<first input>-<as-of date>`, with -2, -3 … when that folder already exists."""
     stem = Path(result.inputs[0].file).stem if result.inputs else "events"
-    base = Path(root) / f"{stem}-{date.today().isoformat()}"
+    day = result.as_of or date.today().isoformat()
+    base = Path(root) / f"{stem}-{day}"
     candidate, n = base, 2
-    while candidate.exists():
+    while candidate.exists() or candidate.is_symlink():
         candidate, n = base.with_name(f"{base.name}-{n}"), n + 1
     return candidate
 
@@ -50,10 +53,13 @@ def write_report(
 ) -> Path:
     """Write every output of `result` into `out_dir` (a new folder) and return its path.
 
+    The folder is built in a staging folder beside it and published in one step that never
+    replaces a folder that appeared meanwhile (see `impact.publish`).
+
     Args:
         result: what `run` returned.
-        out_dir: the folder; `reports/<input>-<date>` when None.
-        force: replace an existing folder.
+        out_dir: the folder; `reports/<input>-<date>` (with a free -2, -3 … suffix) when None.
+        force: replace an existing folder if it is an earlier impact report.
         hxl: add an HXL hashtag row under the header of each CSV.
         include_facility_locations: also write hospital coordinates (sensitive in conflict
             areas, so off by default).
@@ -61,15 +67,12 @@ def write_report(
 
     Raises:
         ReportExistsError: `out_dir` exists and `force` is False.
+        OutputFolderError: `out_dir` is unsafe to write or replace.
     """
+    inputs = [item.file for item in result.inputs]
     target = Path(out_dir) if out_dir is not None else default_report_dir(result)
-    if target.exists() and not force:
-        raise ReportExistsError(
-            "the report folder already exists; choose another --out or pass --force to replace it",
-            file=str(target),
-        )
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    check_target(target, inputs=inputs, force=force and out_dir is not None)
+    staging = make_staging(target)
     step = on_step or (lambda _: None)
     try:
         _write_tables(result, staging, hxl, include_facility_locations, step)
@@ -81,19 +84,31 @@ def write_report(
         (staging / "manifest.json").write_text(
             json.dumps(manifest(result, staging), indent=2) + "\n"
         )
-        if target.exists():
-            shutil.rmtree(target)
-        staging.rename(target)
+        target = _publish(staging, target, force=force, default=out_dir is None, result=result)
     finally:
         if staging.exists():
             shutil.rmtree(staging)
     return target
 
 
+def _publish(staging: Path, target: Path, *, force: bool, default: bool, result: RunResult) -> Path:
+    """Publish; a default folder taken meanwhile by another run moves on to the next suffix."""
+    while True:
+        try:
+            publish(staging, target, force=force and not default)
+            return target
+        except ReportExistsError:
+            if not default:
+                raise
+            target = default_report_dir(result, target.parent)
+
+
 def output_tables(result: RunResult) -> dict[str, pd.DataFrame]:
     """The tables of a report, by file name (without .csv)."""
+    from impact.geo_outputs import located_impacts  # shapely only when a report is written
+
     return {
-        "impacts": result.impacts,
+        "impacts": located_impacts(result.impacts, result.reference),
         "summary": result.summary,
         "by_month": result.by_month,
         "by_actor": result.by_actor,
@@ -106,7 +121,27 @@ def output_tables(result: RunResult) -> dict[str, pd.DataFrame]:
         "skipped": result.skipped,
         "match_audit": result.audit,
         "assumptions": result.assumptions,
-        "data_dictionary": data_dictionary(),
+    }
+
+
+def _with_dictionary(tables: dict[str, pd.DataFrame], geo: dict[str, list[dict]]) -> None:
+    """Add the data dictionary: every column of every CSV and GeoJSON file written."""
+    files = {f"{name}.csv": list(map(str, table.columns)) for name, table in tables.items()}
+    files["data_dictionary.csv"] = ["table", "column", "description", "unit", "hxl"]
+    for name, features in geo.items():
+        keys = dict.fromkeys(k for f in features for k in f["properties"])
+        files[name] = list(keys)
+    tables["data_dictionary"] = data_dictionary(files)
+
+
+def geo_features(result: RunResult, impacts: pd.DataFrame) -> dict[str, list[dict]]:
+    """The GeoJSON files of a report, by file name: places (points) and control (outlines)."""
+    from impact.geo_outputs import control_features, places_features, township_outlines
+
+    sides = charts.event_sides(impacts)
+    return {
+        "places.geojson": places_features(impacts, sides),
+        "control.geojson": control_features(impacts, sides, township_outlines(result.reference)),
     }
 
 
@@ -116,11 +151,45 @@ def _write_tables(
     tables = output_tables(result)
     if facilities:
         tables["facilities"] = facility_locations(result)
+    geo = geo_features(result, tables["impacts"])
+    _with_dictionary(tables, geo)
     step("writing tables")
     for name, table in tables.items():
         write_csv(table, folder / f"{name}.csv", hxl=hxl)
+    from impact.geo_outputs import write_geojson
+
+    for name, features in geo.items():
+        write_geojson(features, folder / name)
     step("writing the workbook")
-    write_workbook(tables, folder / "impact.xlsx")
+    write_workbook(tables, folder / "impact.xlsx", workbook_readme(result))
+
+
+def workbook_readme(result: RunResult) -> list[tuple[str, str]]:
+    """The README sheet: what the workbook is, its sources and its caveats."""
+    sources = "; ".join(
+        f"{row.source}: {row.title} ({row.publisher})"
+        for row in result.reference.sources.itertuples()
+    )
+    return [
+        ("title", f"Control changes and the people living there: {period_text(result)}"),
+        ("written by", f"impact {package_version()} on {result.as_of or date.today()}"),
+        ("inputs", ", ".join(Path(item.file).name for item in result.inputs)),
+        ("reference data", f"{result.reference.version} (2014 census, MIMU P-codes 9.6)"),
+        ("headline scope", result.scope),
+        ("affected", "living in a place where control changed; not the number displaced"),
+        ("sources", sources),
+        (
+            "caveats",
+            "Figures are 2014 census figures projected to the event date as a "
+            "low-central-high range; displacement since 2021 is not reflected. Unknown stays "
+            "empty, never 0. Column meanings: the data_dictionary sheet.",
+        ),
+        (
+            "boundaries",
+            "Names and boundaries follow MIMU (P-codes 9.6, 2014 boundaries); their "
+            "use does not imply official endorsement or acceptance by the United Nations.",
+        ),
+    ]
 
 
 def facility_locations(result: RunResult) -> pd.DataFrame:
@@ -142,16 +211,21 @@ def facility_locations(result: RunResult) -> pd.DataFrame:
     return table.astype({"beds": "Int64"}).reset_index(drop=True)
 
 
+def _location_map(result: RunResult) -> Figure:
+    from impact.map import location_map  # shapely only when the map is drawn
+
+    return location_map(result.impacts, result.reference, CHART_SOURCE)
+
+
 CHART_DRAWERS: dict[str, Callable[[RunResult], Figure]] = {
-    "people_per_event": lambda r: charts.people_per_event(
-        r.impacts, CHART_SOURCE, r.scope, r.actors
-    ),
+    "gains_and_losses": lambda r: charts.gains_and_losses(r.impacts, CHART_SOURCE),
+    "people_per_event": lambda r: charts.people_per_event(r.impacts, CHART_SOURCE, r.scope),
     "affected_over_time": lambda r: charts.affected_over_time(r.impacts, CHART_SOURCE),
-    "control_over_time": lambda r: charts.control_over_time(r.control, r.actors, CHART_SOURCE),
-    "services_by_region": lambda r: charts.services_by_region(r.impacts, CHART_SOURCE),
-    "location_map": lambda r: charts.location_map(
-        r.impacts, r.reference.places, CHART_SOURCE, r.actors
+    "control_over_time": lambda r: charts.control_over_time(
+        r.control, r.impacts, CHART_SOURCE, r.actors
     ),
+    "services_by_region": lambda r: charts.services_by_region(r.impacts, CHART_SOURCE),
+    "location_map": lambda r: _location_map(r),
 }
 CHARTS = tuple(CHART_DRAWERS)
 
@@ -163,14 +237,29 @@ def _write_charts(result: RunResult, folder: Path) -> dict[str, bytes]:
     figures = {name: draw(result) for name, draw in CHART_DRAWERS.items()}
     pngs = {}
     # A fixed salt keeps the SVG element ids the same from run to run.
-    with matplotlib.rc_context({"svg.hashsalt": "impact"}):
+    # SVG keeps its text as text (editable, searchable); PNG at print resolution.
+    with matplotlib.rc_context({"svg.hashsalt": "impact", "svg.fonttype": "none"}):
         for name, figure in figures.items():
             buffer = io.BytesIO()
-            figure.savefig(buffer, format="png", dpi=120)
+            figure.savefig(buffer, format="png", dpi=PNG_DPI)
             pngs[name] = buffer.getvalue()
             (charts_dir / f"{name}.png").write_bytes(pngs[name])
             figure.savefig(charts_dir / f"{name}.svg", metadata={"Date": None})
     return pngs
+
+
+def _input_record(record: dict) -> dict:
+    """An input's record with its file name only: no folder of the user's machine."""
+    return {**record, "file": Path(str(record.get("file", ""))).name}
+
+
+def _file_hashes(folder: Path) -> dict[str, str]:
+    """SHA-256 of each data file of a reference package, by file name."""
+    return {
+        path.name: hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(folder.iterdir())
+        if path.is_file() and path.suffix in {".csv", ".json", ".geojson", ".toml"}
+    }
 
 
 def manifest(result: RunResult, folder: Path) -> dict:
@@ -182,12 +271,14 @@ def manifest(result: RunResult, folder: Path) -> dict:
     }
     return {
         "software": {"name": "impact", "version": package_version()},
-        "created": date.today().isoformat(),
-        "inputs": [item.as_dict() for item in result.inputs],
+        "created": result.as_of or date.today().isoformat(),
+        "as_of": result.as_of,
+        "inputs": [_input_record(item.as_dict()) for item in result.inputs],
         "rows": result.reconciliation,
         "period": {"since": result.period[0], "until": result.period[1]},
         "reference": {
-            "path": str(result.reference.path),
+            "name": Path(result.reference.path).name,
+            "files": _file_hashes(Path(result.reference.path)),
             "version": result.reference.version,
             "census_date": str(result.reference.census_date.date()),
         },

@@ -9,13 +9,26 @@ from __future__ import annotations
 
 import pandas as pd
 
+from impact.assumptions import assumption_values, load_assumptions
+from impact.errors import AssumptionsError
 from impact.reference import Reference
 
+# Whether a change of each certainty counts in totals: the assumption that says so, and why not.
+CERTAINTY_RULES = {
+    "claimed": ("count_claimed", "claimed, not confirmed"),
+    "partial": ("count_partial", "partial change of control"),
+    "brief": ("count_brief", "control held only briefly"),
+}
 
-def mark_counted(impacts: pd.DataFrame, reference: Reference) -> pd.DataFrame:
+
+def mark_counted(
+    impacts: pd.DataFrame, reference: Reference, assumptions: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Add `counted` and `not_counted_reason` to the per-event table (in date order).
 
-    Works on the four columns it needs, so a large table is not copied while deciding.
+    A change that is only claimed, partial or brief counts as the assumptions
+    `count_claimed`, `count_partial` and `count_brief` say (defaults when `assumptions` is
+    None). Works on the few columns it needs, so a large table is not copied while deciding.
     """
     keys = impacts[["event_id", "change", "headline_pcode"]]
     counted = pd.Series(True, index=impacts.index)
@@ -23,6 +36,11 @@ def mark_counted(impacts: pd.DataFrame, reference: Reference) -> pd.DataFrame:
     contested = keys["change"] == "contested"
     counted[contested] = False
     reason[contested] = "contested claim: control did not change"
+    certainty = impacts.get("change_certainty", pd.Series("confirmed", index=impacts.index))
+    for value, why in _uncounted_certainties(assumptions).items():
+        rows = counted & certainty.eq(value)
+        counted[rows] = False
+        reason[rows] = why
     later = keys[counted].groupby("headline_pcode")["event_id"].transform("last")
     later = later.reindex(impacts.index)
     repeat = counted & later.notna() & later.ne(keys["event_id"])
@@ -40,6 +58,19 @@ def mark_counted(impacts: pd.DataFrame, reference: Reference) -> pd.DataFrame:
     out["counted"] = counted
     out["not_counted_reason"] = reason
     return out.reset_index(drop=True)
+
+
+def _uncounted_certainties(assumptions: pd.DataFrame | None) -> dict[str, str]:
+    """Certainty → reason, for each certainty the assumptions leave out of the totals."""
+    values = assumption_values(load_assumptions() if assumptions is None else assumptions)
+    left_out = {}
+    for certainty, (name, why) in CERTAINTY_RULES.items():
+        value = values.get(name, 1)
+        if isinstance(value, str) or value not in (0, 1):
+            raise AssumptionsError(f"{name} must be 1 or 0 (true or false), not {value!r}")
+        if not value:
+            left_out[certainty] = f"{why} ({name} = 0)"
+    return left_out
 
 
 def _outermost_counted(units: pd.Index, counted: set[str], reference: Reference) -> pd.Series:

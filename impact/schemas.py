@@ -7,6 +7,7 @@ unit and HXL hashtag also make the data dictionary shipped with every report.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 from typing import Any
 
@@ -25,20 +26,53 @@ SCOPES = ("area", "town")
 CHANGES = ["captured", "recaptured", "handed over", "contested", "withdrawn"]
 # Changes that move control to the gaining actor; a contested claim does not.
 MOVES_CONTROL = frozenset({"captured", "recaptured", "handed over", "withdrawn"})
-# Words analysts write for each change ("|"-separated), matched after case and punctuation
-# are folded.
+# Words analysts write for each change ("|"-separated), matched as whole words after case is
+# folded; a space also matches a hyphen or underscore. `changes.parse_changes` reads them.
 CHANGE_WORDS = {
     change: words.split("|")
     for change, words in {
-        "captured": "captured|capture|seized|seize|taken|took|took control|took full control|"
-        "overran|overrun|fell|occupied|control|liberated|taken over|overtaken",
-        "recaptured": "recaptured|recapture|retaken|retook|regained|regain|taken back|recovered",
-        "handed over": "handed over|handed back|handover|hand over|transferred|ceded|"
-        "handed back under a ceasefire deal|returned",
-        "contested": "contested|claimed|disputed|claim|claimed captured",
-        "withdrawn": "withdrawn|withdrew|abandoned|evacuated|retreated",
+        "captured": "captured|capture|captures|capturing|seized|seize|seizes|seizing|seizure|"
+        "taken|take|takes|taking|took|took control|taken control|took over|taken over|"
+        "take over|takeover|took full control|taken full control|took complete control|"
+        "full control|complete control|total control|effective control|overran|overrun|"
+        "overruns|overrunning|fell|fell to|falls|fall of|"
+        "occupied|occupy|occupies|control|controls|controlled|in control|liberated|liberate|"
+        "liberation|overtaken|overtook|stormed|conquered|won|secured|held|holds|gained|"
+        "gained control|lost|lost control|surrendered|fell into the hands of",
+        "recaptured": "recaptured|recapture|recaptures|re captured|retaken|retake|retook|"
+        "re taken|re took|regained|regain|regains|re gained|taken back|took back|won back|"
+        "recovered|recover|reclaimed|back under control",
+        "handed over": "handed over|handed back|handover|hand over|handing over|hands over|"
+        "transferred|transfer|ceded|cede|returned|given back|handed|"
+        "handed back under a ceasefire deal",
+        "contested": "contested|disputed|claimed|claim|claims|claimed captured",
+        "withdrawn": "withdrawn|withdrew|withdraw|withdraws|withdrawal|abandoned|abandon|"
+        "evacuated|retreated|retreat|retreated from|pulled out|pulled out of|pulled back|fled",
     }.items()
 }
+# Words for a claim, which decide the change (contested) only when no other change word is
+# present: "claimed" alone is a contested claim, "claimed captured" a capture that is claimed.
+CLAIM_WORDS = frozenset({"claimed", "claim", "claims"})
+# How sure the source is that the change happened, and words that say so ("|"-separated).
+# A row without any of these words is confirmed; the counting rule for the others is in
+# assumptions.toml (count_claimed, count_partial, count_brief).
+CERTAINTIES = ["confirmed", "claimed", "partial", "brief"]
+CERTAINTY_WORDS = {
+    certainty: words.split("|")
+    for certainty, words in {
+        "claimed": "claimed|claim|claims|claiming|reportedly|reported|reports|unverified|"
+        "unconfirmed|not confirmed|not verified|not independently verified|"
+        "could not be verified|cannot be verified|allegedly|alleged|denied|denies|deny|"
+        "disputed|rumoured|rumored|rumour|rumor|said to|unclear",
+        "partial": "partial|partially|partly|part of|parts of|most of|half of|some wards|"
+        "some areas|in part|outskirts",
+        "brief": "briefly|brief|temporarily|temporary|for a day|for hours|for a few days|"
+        "for several days|raid|raided",
+        "confirmed": "confirmed|verified|officially|independently confirmed",
+    }.items()
+}
+# Columns the stages add that no model declares (the resolver's audit, ACLED's actor rule).
+WORKING_COLUMNS = frozenset({"outcome", "candidates", "runner_up", "actor_rule"})
 MATCH_METHODS = ["pcode", "exact", "alias", "fuzzy"]
 
 
@@ -124,6 +158,12 @@ class Event(pa.DataFrameModel):
     region: Series[str] = _text("State/region hint from the input")
     change: Series[str] = _field("Kind of change, normalised", hxl="#event+type", isin=CHANGES)
     change_text: Series[str] = _text("Change as written in the input")
+    change_qualifier: Series[str] = _text("Change text other than the change words")
+    change_certainty: Series[str] = _text(
+        "confirmed, claimed, partial or brief (from the change text and confidence; "
+        "empty is taken as confirmed)",
+        isin=CERTAINTIES,
+    )
     gaining_actor: Series[str] = _text(
         "Who took control (canonical name from the actors table)", "#org+name+gaining"
     )
@@ -262,6 +302,36 @@ class Impact(ProjectedPeople, EventActors, ResolvedEvent):
     )
     counted: Series[bool] = _field("Whether the row counts in totals", hxl="#meta+counted")
     not_counted_reason: Series[str] = _text("Why the row does not count")
+    # Added when the report is written (impact.geo_outputs.located_impacts), not by `run`.
+    lat: Series[float] | None = _field(
+        "Latitude of the matched place's own point (towns, villages; empty for larger units)",
+        unit="degrees (WGS 84)",
+        hxl="#geo+lat",
+        nullable=True,
+        required=False,
+    )
+    lon: Series[float] | None = _field(
+        "Longitude of the matched place's own point (towns, villages; empty for larger units)",
+        unit="degrees (WGS 84)",
+        hxl="#geo+lon",
+        nullable=True,
+        required=False,
+    )
+    town_pcode: Series[str] | None = _field(
+        "Town P-code (the place or the town holding it)",
+        hxl="#adm4+code+town",
+        nullable=True,
+        required=False,
+    )
+    town_name: Series[str] | None = _field(
+        "Town name", hxl="#adm4+name+town", nullable=True, required=False
+    )
+    village_tract_pcode: Series[str] | None = _field(
+        "Village tract P-code", hxl="#adm4+code+vt", nullable=True, required=False
+    )
+    village_tract_name: Series[str] | None = _field(
+        "Village tract name", hxl="#adm4+name+vt", nullable=True, required=False
+    )
 
     @pa.dataframe_check(description="rows in date order (then event_id)")
     @classmethod
@@ -441,6 +511,82 @@ class UnknownActor(pa.DataFrameModel):
         coerce = True
 
 
+class MatchAudit(pa.DataFrameModel):
+    """How each distinct place text was matched (match_audit.csv)."""
+
+    place: Series[str] = _text("Place as written in the input", "#loc+name+input")
+    township: Series[str] = _text("Township hint from the input")
+    district: Series[str] = _text("District hint from the input")
+    region: Series[str] = _text("State/region hint from the input")
+    outcome: Series[str] = _text("matched, ambiguous, not found, unreadable or outside the hints")
+    pcode: Series[str] = _text("P-code chosen", "#loc+code")
+    place_name: Series[str] = _text("Name of the place chosen", "#loc+name")
+    level: Series[str] = _text("Level of the place chosen")
+    match_method: Series[str] = _text("pcode, exact, alias or fuzzy")
+    match_score: Series[float] = _field(
+        "Spelling similarity, 100 = identical", unit="0-100", nullable=True
+    )
+    match_note: Series[str] = _text("Hints used, fuzzy spelling and runner-up")
+    place_qualifier: Series[str] = _text("Qualifier removed from the place text")
+    candidates: Series[str] = _text("How many places the name could mean", hxl="")
+    runner_up: Series[str] = _text("The next best candidate, when there was one")
+
+    class Config:
+        strict = False
+
+
+class AssumptionRow(pa.DataFrameModel):
+    """One assumption used by the estimates (assumptions.csv)."""
+
+    name: Series[str] = _field("Name of the assumption")
+    value: Series[float] = _field("Its value", unit="see unit column")
+    unit: Series[str] = _text("Unit of the value")
+    source: Series[str] = _text("Where the value comes from", "#meta+source")
+
+
+class DictionaryRow(pa.DataFrameModel):
+    """One column of one output file (data_dictionary.csv)."""
+
+    table: Series[str] = _field("Output file the column is in")
+    column: Series[str] = _field("Column name")
+    description: Series[str] = _field("What the column holds")
+    unit: Series[str] = _text("Unit of the values")
+    hxl: Series[str] = _text("HXL hashtag of the column")
+
+
+class PlaceFeature(pa.DataFrameModel):
+    """Properties of a point in places.geojson (one per event row; also in impacts.csv)."""
+
+    gaining_side: Series[str] = _text(
+        "Side of the gaining actor: military, resistance, non_aligned or unknown",
+        "#org+type+gaining",
+    )
+
+
+class ControlFeature(pa.DataFrameModel):
+    """Properties of a township outline in control.geojson."""
+
+    township_pcode: Series[str] = _field("Township P-code", hxl="#adm3+code")
+    township_name: Series[str] = _text("Township name", "#adm3+name")
+    state_region_name: Series[str] = _text("State/region name", "#adm1+name")
+    holder: Series[str] = _text(
+        "Actor holding the township's changed places after the last change", "#org+name"
+    )
+    side: Series[str] = _text("Side of that actor", "#org+type")
+    last_change: Series[pd.Timestamp] = _date("Date of the last change of hands", "#date")
+    events: Series[pd.Int64Dtype] = _count("Events in the township", "events")
+    people_low: Series[pd.Int64Dtype] = _count(
+        "People living in the township's counted places, low", hxl="#affected+total+min"
+    )
+    people_central: Series[pd.Int64Dtype] = _count(
+        "People living in the township's counted places, central", hxl="#affected+total"
+    )
+    people_high: Series[pd.Int64Dtype] = _count(
+        "People living in the township's counted places, high", hxl="#affected+total+max"
+    )
+    outline: Series[str] = _text("Outline source, or none for townships created after 2014")
+
+
 def in_model_order(frame: pd.DataFrame, model: type[pa.DataFrameModel]) -> pd.DataFrame:
     """The model's columns in their declared order, then any others (passed through)."""
     declared = [c for c in model.to_schema().columns if c in frame.columns]
@@ -459,25 +605,46 @@ TABLES: dict[str, type[pa.DataFrameModel]] = {
     "actors_not_in_table": UnknownActor,
     "rejected": Rejected,
     "skipped": Skipped,
+    "match_audit": MatchAudit,
+    "assumptions": AssumptionRow,
+    "data_dictionary": DictionaryRow,
 }
+# Models whose columns can describe a column of the same name in another file.
+GLOSSARY_MODELS = (Impact, Summary, Timeline, Control, ControlFeature, PlaceFeature, MatchAudit)
 
 
-def data_dictionary() -> pd.DataFrame:
-    """Every column of every output table: description, unit and HXL hashtag."""
-    rows = []
-    for table, model in TABLES.items():
+def data_dictionary(files: dict[str, Iterable[str]] | None = None) -> pd.DataFrame:
+    """Every column of every output file: description, unit and HXL hashtag.
+
+    Args:
+        files: the columns of each output file, by file name (`impacts.csv`,
+            `places.geojson` …); the declared columns of `TABLES` when None. A column the
+            file's own model does not declare is described by the first model that does
+            (a summary's `population_female` by the per-event table's).
+    """
+    if files is None:
+        files = {f"{t}.csv": m.to_schema().columns for t, m in TABLES.items()}
+    glossary: dict[str, Any] = {}
+    for model in GLOSSARY_MODELS:
         for name, column in model.to_schema().columns.items():
-            meta = column.metadata or {}
+            glossary.setdefault(name, column)
+    rows = []
+    for file, columns in files.items():
+        model = TABLES.get(file.rsplit(".", 1)[0])
+        own = model.to_schema().columns if model else {}
+        for name in columns:
+            column = own.get(name) or glossary.get(name)
+            meta = (column.metadata or {}) if column is not None else {}
             rows.append(
                 {
-                    "table": f"{table}.csv",
+                    "table": file,
                     "column": name,
-                    "description": column.description,
+                    "description": column.description if column is not None else pd.NA,
                     "unit": meta.get("unit", ""),
                     "hxl": meta.get("hxl", ""),
                 }
             )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["table", "column", "description", "unit", "hxl"])
 
 
 def hxl_tags(table: str, columns: pd.Index) -> list[str]:

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+from pathlib import Path
+
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import impact
 from impact.dates import parse_event_dates
 from impact.errors import InputFileError
-from impact.events import normalise_change
 from impact.pipeline import default_events_path
+from impact.schemas import CERTAINTIES, CHANGES
 
 
 def test_seed_events_read_cleanly():
@@ -82,30 +89,6 @@ def test_parse_event_dates(text, dayfirst, date, start, precision):
     assert (None if pd.isna(row["date_precision"]) else row["date_precision"]) == precision
 
 
-def test_change_words_normalised():
-    words = pd.Series(
-        [
-            "Seized",
-            "took full control",
-            "retaken",
-            "handed back",
-            "Claimed",
-            "partially captured",
-            "??",
-        ]
-    )
-    result = normalise_change(words).tolist()
-    assert result[:6] == [
-        "captured",
-        "captured",
-        "recaptured",
-        "handed over",
-        "contested",
-        "captured",
-    ]
-    assert pd.isna(result[6])
-
-
 def test_missing_file_and_missing_columns_are_clear(write_events, tmp_path):
     with pytest.raises(InputFileError, match="no such file"):
         impact.read_events(tmp_path / "nope.csv")
@@ -113,3 +96,193 @@ def test_missing_file_and_missing_columns_are_clear(write_events, tmp_path):
         impact.read_events(write_events("date,actor\n2023-11-07,PDF\n"))
     with pytest.raises(InputFileError, match="empty"):
         impact.read_events(write_events(""))
+
+
+def test_columns_named_like_ours_are_kept_as_input_columns(write_events):
+    path = write_events(
+        "date,place,township,population_source,level,counted,source_row,wards,outcome\n"
+        "2023-11-07,Khampat,Tamu,MIMU,town,yes,99,5,won\n"
+    )
+    table = impact.read_events(path)
+    row = table.events.iloc[0]
+    assert row["input_population_source"] == "MIMU" and row["input_level"] == "town"
+    assert row["input_counted"] == "yes" and row["input_wards"] == "5"
+    assert row["input_source_row"] == "99" and row["source_row"] == 2
+    assert row["input_outcome"] == "won"
+    assert table.renamed[str(path)]["population_source"] == "input_population_source"
+    assert table.inputs[0].as_dict()["renamed"]["level"] == "input_level"
+
+
+def test_a_pcode_column_is_the_place_when_it_holds_pcodes(write_events):
+    codes = write_events(
+        "date,place,pcode\n2023-11-07,Khampat,MMR005030703\n2023-11-06,Kawlin,\n", "codes.csv"
+    )
+    events = impact.read_events(codes).events.set_index("input_place")
+    assert events.loc["Khampat", "place"] == "MMR005030703"
+    assert events.loc["Kawlin", "place"] == "Kawlin"
+    other = write_events("date,place,pcode\n2023-11-07,Khampat,K-17\n", "other.csv")
+    row = impact.read_events(other).events.iloc[0]
+    assert (row["place"], row["input_pcode"]) == ("Khampat", "K-17")
+
+
+def test_repeated_headers_are_numbered_and_reported(write_events):
+    path = write_events("date,place,notes,notes,Notes\n2023-11-07,Khampat,a,b,c\n")
+    table = impact.read_events(path)
+    row = table.events.iloc[0]
+    assert (row["notes"], row["notes_2"], row["notes_3"]) == ("a", "b", "c")
+    assert "notes_2" in " ".join(table.inputs[0].notes)
+    assert set(table.renamed[str(path)].values()) == {"notes_2", "notes_3"}
+
+
+def test_trailing_delimiter_weekday_column_and_quoted_headers(write_events):
+    trailing = write_events("date,place,\n2023-11-07,Khampat,\n2023-11-06,Kawlin,\n", "t.csv")
+    events = impact.read_events(trailing).events
+    assert len(events) == 2 and not any(c.startswith("column_") for c in events.columns)
+    weekday = write_events("Day,Date,Town\nTue,7 Nov 2023,Khampat\n", "w.csv")
+    table = impact.read_events(weekday)
+    assert table.events.loc[0, "date"] == pd.Timestamp("2023-11-07")
+    assert table.events.loc[0, "day"] == "Tue"
+    quoted = write_events(
+        '"Date (d; m; y)";"Town, village";"Change"\n2023-11-07;Khampat;captured\n', "q.csv"
+    )
+    assert impact.read_events(quoted).events.loc[0, "place"] == "Khampat"
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("date,place\n\n2023-11-07,Khampat\n\n\n2023-11-08,\n", 6),
+        ("Tracker, Nov 2023\n# from the team sheet\n\ndate,place\n2023-11-08,\n", 5),
+        ('date,place,notes\n2023-11-07,Khampat,"a\nb\n\nc"\n2023-11-08,,x\n', 6),
+        ("date,place\r\n\r\n2023-11-08,\r\n", 3),
+    ],
+    ids=["blank lines", "title lines", "quoted newlines", "windows line ends"],
+)
+def test_rejected_rows_carry_the_files_own_line_numbers(write_events, text, line):
+    table = impact.read_events(write_events(text))
+    assert table.rejected["source_row"].tolist() == [line]
+    assert table.rejected["reason"].tolist() == ["missing_place"]
+
+
+def test_excel_rows_are_sheet_rows(tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet["A1"] = "Control changes, Nov 2023"
+    for row, values in {
+        3: ("date", "place"),
+        4: ("2023-11-07", "Khampat"),
+        6: ("2023-11-08", None),
+    }.items():
+        sheet.cell(row, 1, values[0])
+        sheet.cell(row, 2, values[1])
+    book.save(tmp_path / "events.xlsx")
+    table = impact.read_events(tmp_path / "events.xlsx")
+    assert table.events["source_row"].tolist() == [4]
+    assert table.rejected["source_row"].tolist() == [6]
+    assert table.rows_read == 2
+
+
+ANALYST_SHEET = Path(__file__).with_name("data") / "messy" / "analyst_sheet.csv"
+
+
+def _report(tmp_path, name, *options):
+    out = tmp_path / name
+    done = subprocess.run(
+        [sys.executable, "-m", "impact", "report", str(ANALYST_SHEET), "--out", str(out), *options],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    return out
+
+
+def test_an_analysts_sheet_runs_end_to_end(tmp_path):
+    out = _report(tmp_path, "report")
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["rows"] == {"input": 29, "used": 26, "rejected": 3, "skipped": 0}
+    renamed = manifest["inputs"][0]["renamed"]
+    assert renamed == {
+        "population_source": "input_population_source",
+        "level": "input_level",
+        "counted": "input_counted",
+        "wards": "input_wards",
+    }
+    impacts = pd.read_csv(out / "impacts.csv").set_index("source_row")
+    assert impacts.loc[19, "place"] == "Loikaw" and impacts.loc[19, "change_certainty"] == "partial"
+    assert impacts.loc[4, ["change", "change_qualifier", "change_certainty"]].tolist() == [
+        "captured",
+        "reported",
+        "claimed",
+    ]
+    assert impacts.loc[20, ["change", "change_qualifier"]].tolist() == [
+        "handed over",
+        "under a ceasefire",
+    ]
+    assert impacts.loc[7, "input_population_source"] == "census"
+    assert impacts["population_source"].str.startswith("mimu_census").all()
+    assert impacts.loc[5, "notes"] == "garrison surrendered;\nabout 2,000 troops"
+    certainty = impacts["change_certainty"].value_counts().to_dict()
+    assert certainty == {"confirmed": 16, "claimed": 7, "partial": 2, "brief": 1}
+    assert impacts["counted"].sum() == 17
+    assert impacts.loc[17, "not_counted_reason"] == "control held only briefly (count_brief = 0)"
+    rejected = pd.read_csv(out / "rejected.csv")
+    assert rejected["source_row"].tolist() == [24, 25, 30]
+    assert rejected["value"].tolist() == ["under attack", "failed to capture", "not captured"]
+    assert "did not change" in rejected.loc[1, "message"]
+    assert "retreated" in rejected.loc[0, "message"]
+
+
+def test_the_counting_rule_follows_the_assumptions(tmp_path):
+    rules = tmp_path / "rules.toml"
+    rules.write_text("count_claimed = true\ncount_brief = true\ncount_partial = false\n")
+    out = _report(tmp_path, "report", "--assumptions", str(rules))
+    impacts = pd.read_csv(out / "impacts.csv").set_index("source_row")
+    assert impacts.loc[26, "counted"] and impacts.loc[27, "counted"]
+    assert impacts.loc[17, "not_counted_reason"].startswith("same place counted at its latest")
+    assert impacts.loc[19, "not_counted_reason"] == (
+        "partial change of control (count_partial = 0)"
+    )
+
+
+change_cell = st.one_of(
+    st.none(),
+    st.sampled_from(["captured (reported)", "failed to capture", "briefly held", "under attack"]),
+    st.text(
+        # A bare CR or LF written unquoted by pandas is a real line break: another test.
+        alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00\r\n"),
+        max_size=30,
+    ),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(changes=st.lists(change_cell, min_size=1, max_size=12))
+def test_any_change_text_is_read_or_rejected_as_bad_value(tmp_path_factory, changes):
+    frame = pd.DataFrame({"place": "Khampat", "change": changes})
+    frame["date"] = pd.date_range("2023-11-01", periods=len(frame)).strftime("%Y-%m-%d")
+    path = tmp_path_factory.mktemp("changes") / "events.csv"
+    frame.to_csv(path, index=False)
+    table = impact.read_events(path)
+    assert len(table.events) + len(table.rejected) + len(table.skipped) == table.rows_read
+    assert table.events["change"].isin(CHANGES).all()
+    assert table.events["change_certainty"].isin(CERTAINTIES).all()
+    assert set(table.rejected["reason"]) <= {"bad_value"}
+    assert set(table.rejected["column"]) <= {"change"}
+
+
+def test_acled_columns_named_like_ours_are_kept(write_events):
+    path = write_events(
+        "event_id_cnty,event_date,sub_event_type,actor1,inter1,actor2,inter2,admin1,admin3,"
+        "location,region,source,notes\n"
+        "MMR1,07 November 2023,Non-state actor overtakes territory,PDF,Rebel group,"
+        "Military Forces of Myanmar (2021-),State forces,Sagaing,Tamu,Khampat,Southeast Asia,"
+        "Myanmar Now,PDF took Khampat\n"
+    )
+    table = impact.read_events(path)
+    row = table.events.iloc[0]
+    assert (row["region"], row["input_region"]) == ("Sagaing", "Southeast Asia")
+    assert table.renamed[str(path)] == {"region": "input_region"}

@@ -18,11 +18,8 @@ from hypothesis import strategies as st
 
 import impact
 from impact.errors import ReferenceDataError
-from reference_build import build_geo
-from tests.conftest import SHARED_SOURCES
 
 BUNDLED = Path(__file__).resolve().parents[1] / "reference_data" / "myanmar"
-GEO_FILES = ["villages.csv", "townships.geojson", "states_regions.geojson"]
 TAMU = "MMR005030"
 
 
@@ -195,22 +192,3 @@ def test_loading_the_package_reads_neither_villages_nor_outlines():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False", "False"]
-
-
-@pytest.mark.skipif(not SHARED_SOURCES.exists(), reason="public source files absent")
-def test_runner_is_deterministic_and_reproduces_the_bundled_files(tmp_path, capsys):
-    runs = []
-    for run in ("first", "second"):
-        out = tmp_path / run
-        out.mkdir()
-        shutil.copy(BUNDLED / "places.csv", out / "places.csv")
-        build_geo.main([str(SHARED_SOURCES), "--out", str(out)])
-        runs.append(out)
-    for name in GEO_FILES:
-        first = (runs[0] / name).read_bytes()
-        assert first == (runs[1] / name).read_bytes(), name
-        assert first == (BUNDLED / name).read_bytes(), name
-    printed = capsys.readouterr().out
-    assert "villages left out, village tract not in places: 450 in 107 village tracts" in printed
-    assert "MMR001004007: 11 villages" in printed
-    assert "townships without an outline (created after 2014): 28" in printed

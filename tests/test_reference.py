@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pandas as pd
 import pytest
 
@@ -100,3 +102,13 @@ def test_broken_place_row_names_file_row_and_column(tmp_path, reference):
     with pytest.raises(ReferenceDataError) as caught:
         impact.load_reference(tmp_path)
     assert caught.value.row == 3 and caught.value.column == "level"
+
+
+@pytest.mark.parametrize("value", [None, "not a date", "2999-01-01", "1066-10-14"])
+def test_census_date_must_be_a_past_date(reference, value):
+    metadata = {k: v for k, v in reference.metadata.items() if k != "census_date"}
+    if value is not None:
+        metadata["census_date"] = value
+    broken = dataclasses.replace(reference, metadata=metadata)
+    with pytest.raises(ReferenceDataError, match="census_date"):
+        _ = broken.census_date

@@ -51,7 +51,8 @@ def test_bundle_holds_every_output(bundle):
 def test_no_facility_locations_unless_asked(bundle, reference, tmp_path):
     assert not (bundle / "facilities.csv").exists()
     for path in bundle.glob("*.csv"):
-        assert not {"lat", "lon"} & set(pd.read_csv(path, nrows=0).columns), path.name
+        if path.name != "impacts.csv":  # impacts hold the matched place's own point
+            assert not {"lat", "lon"} & set(pd.read_csv(path, nrows=0).columns), path.name
     with_locations = impact.write_report(
         impact.run(reference=reference), tmp_path / "r", include_facility_locations=True
     )
@@ -65,9 +66,15 @@ def test_hxl_row_and_data_dictionary(bundle):
     assert tags["date"] == "#date" and tags["population_central"] == "#affected+total"
     assert tags["state_region_pcode"] == "#adm1+code" and tags["households"] == "#affected+hh"
     dictionary = pd.read_csv(bundle / "data_dictionary.csv")
-    documented = set(dictionary.loc[dictionary["table"] == "impacts.csv", "column"])
-    assert set(impacts.columns) <= documented
     assert dictionary["description"].notna().all()
+    for path in [*bundle.glob("*.csv"), *bundle.glob("*.geojson")]:
+        if path.suffix == ".csv":
+            columns = set(pd.read_csv(path, nrows=0).columns)
+        else:
+            features = json.loads(path.read_text())["features"]
+            columns = {k for f in features for k in f["properties"]}
+        documented = set(dictionary.loc[dictionary["table"] == path.name, "column"])
+        assert columns <= documented, (path.name, columns - documented)
 
 
 def test_workbook_has_one_sheet_per_table_and_no_formulas(bundle, tmp_path):
@@ -100,8 +107,27 @@ def test_html_escapes_text_from_inputs(reference, write_events, tmp_path):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
+def test_no_absolute_path_of_the_machine_in_any_output(bundle):
+    roots = {str(Path.cwd()), str(Path(impact.__file__).resolve().parents[1]), str(Path.home())}
+    for path in bundle.rglob("*"):
+        if path.is_file() and path.suffix in {".csv", ".json", ".md", ".html", ".geojson", ".svg"}:
+            text = path.read_text(encoding="utf-8")
+            assert not any(root in text for root in roots if len(root) > 1), path.name
+
+
+def test_report_wording(bundle):
+    text = (bundle / "report.md").read_text()
+    assert "7 places changed control in 8 events" in text
+    assert "1 counted place has no census figure" in text
+    assert "## Key figures" in text.split("## Headline")[0]
+    assert "## For review" in text
+    assert " 0 rejected rows" not in text
+
+
 def test_manifest_records_reconciliation_and_hashes(bundle):
     manifest = json.loads((bundle / "manifest.json").read_text())
+    assert manifest["inputs"][0]["file"] == "events.csv"
+    assert "path" not in manifest["reference"] and "places.csv" in manifest["reference"]["files"]
     assert manifest["rows"] == {"input": 8, "used": 8, "rejected": 0, "skipped": 0}
     assert "report.html" in manifest["outputs"] and "charts/location_map.svg" in manifest["outputs"]
 
@@ -151,3 +177,47 @@ def test_report_renders_in_a_real_browser(bundle):
     assert errors == []
     assert title.startswith("Control changes")
     assert (ARTIFACTS / "report.png").stat().st_size > 50_000
+
+
+A4_POINTS = (595.28, 841.89)
+
+
+def test_report_prints_on_a4_with_nothing_wider_than_the_page(bundle):
+    import base64
+
+    from pypdf import PdfReader
+
+    browser = _browser()
+    try:
+        browser.get((bundle / "report.html").resolve().as_uri())
+        browser.execute_script("document.fonts && document.fonts.ready")
+        # Lay the page out at A4's printable width (210 mm - 2 x 12 mm margins, in CSS px).
+        browser.set_window_size(int((210 - 24) / 25.4 * 96) + 16, 1200)
+        overflow = browser.execute_script(
+            "const w = document.documentElement.clientWidth;"
+            "return Array.from(document.querySelectorAll('body *'))"
+            ".filter(e => e.getBoundingClientRect().right > w + 1)"
+            ".map(e => e.tagName + '.' + e.className).slice(0, 5)"
+        )
+        images = browser.execute_script(
+            "return Array.from(document.images).map(i => i.complete && i.naturalWidth > 0)"
+        )
+        pdf = browser.execute_cdp_cmd(
+            "Page.printToPDF", {"preferCSSPageSize": True, "printBackground": True}
+        )
+    finally:
+        browser.quit()
+    data = base64.b64decode(pdf["data"])
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "report.pdf").write_bytes(data)
+    for chart in CHARTS:
+        shutil.copy(bundle / "charts" / f"{chart}.png", ARTIFACTS / f"seeds-{chart}.png")
+    reader = PdfReader(ARTIFACTS / "report.pdf")
+    assert len(reader.pages) >= 1 + len(CHARTS)
+    for page in reader.pages:
+        width, height = float(page.mediabox.width), float(page.mediabox.height)
+        assert abs(width - A4_POINTS[0]) < 2 and abs(height - A4_POINTS[1]) < 2
+    assert overflow == [], overflow
+    assert all(images) and len(images) == len(CHARTS)
+    first = reader.pages[0].extract_text()
+    assert "Key figures" in first and "Headline" in first

@@ -7,9 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from reference_build.villages import VILLAGE_COLUMNS, build_villages, villages_without_tract
-
-GEO_SOURCES = Path(__file__).resolve().parents[1] / "reference_build" / "geo_sources.csv"
+from reference_build.myanmar.villages import VILLAGE_COLUMNS, build_villages, villages_without_tract
 
 
 @pytest.fixture(scope="module")
@@ -55,8 +53,8 @@ def test_villages_of_a_known_village_tract(villages):
     assert auk_taung["lat"].iloc[0] == pytest.approx(23.91736)
 
 
-def test_every_source_key_is_declared(villages):
-    keys = set(pd.read_csv(GEO_SOURCES)["source"])
+def test_every_source_key_is_declared(villages, reference):
+    keys = set(reference.sources["source"])
     assert set(villages["source"]) == {"mimu_villages"} <= keys
 
 

@@ -164,6 +164,49 @@ def main() -> None:
     text("no_change_column.csv", "date,place,township\n2023-11-07,Khampat,Tamu\n")
     text("wrong_delimiter_in_rows.csv", "date;place;township\n2023-11-07,Khampat,Tamu\n")
     text("second_file.csv", "date,place,township,event_id\n2023-12-15,Namhsan,Namhsan,S1\n")
+    # Issue 12: columns named like ours, odd headers, line numbers, free-text changes.
+    text(
+        "colliding_columns.csv",
+        "date,place,township,population_source,level,counted,source_row,wards,pcode\n"
+        "2023-11-07,Khampat,Tamu,MIMU 2014,town,yes,2,5,KP-1\n"
+        "2023-11-06,Kawlin,Kawlin,census,town,no,3,,KL-2\n",
+    )
+    text("duplicate_headers.csv", "date,place,notes,Notes,notes\n2023-11-07,Khampat,a,b,c\n")
+    text(
+        "trailing_delimiter.csv",
+        "date,place,township,\n2023-11-07,Khampat,Tamu,\n2023-11-06,Kawlin,Kawlin,\n",
+    )
+    text(
+        "weekday_before_date.csv",
+        "Day,Date,Town,Township\nTue,7 Nov 2023,Khampat,Tamu\nMon,6 Nov 2023,Kawlin,Kawlin\n",
+    )
+    text(
+        "title_and_blank_lines.csv",
+        "Control changes, Sagaing, November 2023\n"
+        "# typed by the field team\n"
+        "\n"
+        "date,place,township\n"
+        "2023-11-07,Khampat,Tamu\n"
+        "\n"
+        "2023-11-06,,Kawlin\n",
+    )
+    text(
+        "quoted_header_delimiter.csv",
+        '"Date (d; m; y)";"Town, village";"Township"\n07 Nov 2023;Khampat;Tamu\n',
+    )
+    text(
+        "change_free_text.csv",
+        "date,place,township,change,confidence\n"
+        "2023-11-07,Khampat,Tamu,captured (reported),high\n"
+        "2023-11-06,Kawlin,Kawlin,took full control,\n"
+        "2023-11-17,Pauktaw,Pauktaw,failed to capture,\n"
+        "2023-11-12,Kunlong,Kunlong,under attack,\n"
+        "2023-11-13,Rihkhawdar,Falam,partially captured,low\n",
+    )
+    text(
+        "pcode_beside_place.csv",
+        "date,place,pcode\n2023-11-07,Khampat,MMR005030703\n2023-11-06,Kawlin,\n",
+    )
 
 
 if __name__ == "__main__":

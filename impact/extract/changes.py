@@ -1,0 +1,434 @@
+"""Control changes stated in a sentence: the verb, the place it applies to, who gained and lost.
+
+A change verb ("seized", "fell to", "retook", "handed back", "withdrew from") fixes the change
+and the grammar around it: in the active voice the gaining actor is the subject and the place
+the object; in the passive ("was seized by", "fell to") the place is the subject and the actor
+follows "by" or "to". A verb whose object is a base, outpost or police station is not a change
+of control of the town around it. Negations and hedges (see `hedges`) drop the verb.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from impact.extract.actors_in_text import ActorMention
+from impact.extract.hedges import CLAUSE_BREAK, CONTINUING, PARTIAL, clause_of, hedged
+from impact.extract.places import Mention, title_case
+
+CONTROL = r"\s+(?:\w+\s+){0,2}?control\s+(?:of|over)"
+CAPTURE = (
+    r"seized|seizes|seize|seizing|captured|captures|capture|capturing|overran|overrun|overruns|"
+    r"liberated|liberates|occupied|occupies|occupy|conquered|overtook|overpowered|"
+    rf"(?:took|taken|take|taking|takes|seized|seizing|gained|gaining|secured|securing|assumed|"
+    rf"declared|claims?|claimed|wrested|wresting|established){CONTROL}|wrested|"
+    r"took\s+over|taken\s+over|takes\s+over|take\s+over|taking\s+over|"
+    r"drove|driven|driving|ousted|expelled|routed|"
+    r"now\s+controls?|now\s+(?:in|has|have)\s+(?:full\s+|complete\s+)?control\s+(?:of|over)"
+)
+RECAPTURE = (
+    r"recaptured|recaptures|recapture|recapturing|retook|retakes|retake|retaken|retaking|"
+    r"re-took|re-captured|reoccupied|re-occupied|reclaimed|"
+    rf"(?:regained|regaining|regains|retook|retaken){CONTROL}|regained|regains|"
+    r"took\s+back(?:\s+control\s+of)?|taken\s+back(?:\s+control\s+of)?|won\s+back|"
+    r"moved\s+back\s+into|re-entered|reentered|re-entering"
+)
+HANDOVER = (
+    r"handed\s+(?:over|back)|hand\s+(?:over|back)|hands\s+(?:over|back)|"
+    r"(?:handed|hands|returned|returns)(?=\s+(?:[\w'’-]+\s+){1,3}(?:over|back)\b)|"
+    r"(?:returned|return|returning|returns)\s+(?:administrative\s+)?control\s+of|"
+    r"transferred\s+(?:administrative\s+)?control\s+of|ceded|relinquished"
+)
+WITHDRAW = (
+    r"(?:withdrew|withdrawn|withdraw|withdrawing|retreated|retreat|retreating|retreats)\s+from|"
+    r"(?:pulled|pulling|pull)\s+(?:back|out)\s+(?:from|of)|abandoned|abandoning|fled\s+from"
+)
+FALL = r"fell\s+to|falls\s+to|fallen\s+to|fall\s+to|fell\s+under|came\s+under|fell|falls|fallen"
+NOUNS = (
+    r"(?P<noun>fall|capture|seizure|takeover|conquest|liberation|recapture|retaking|handover|"
+    r"hand-over)\s+of"
+)
+TRIGGER = re.compile(
+    rf"\b(?:{NOUNS}|(?P<recaptured>{RECAPTURE})|(?P<handed>{HANDOVER})|(?P<withdrawn>{WITHDRAW})"
+    rf"|(?P<fall>{FALL})|(?P<captured>{CAPTURE}))\b",
+    re.I,
+)
+NOUN_CHANGE = {
+    "fall": "captured",
+    "capture": "captured",
+    "seizure": "captured",
+    "takeover": "captured",
+    "conquest": "captured",
+    "liberation": "captured",
+    "recapture": "recaptured",
+    "retaking": "recaptured",
+    "handover": "handed over",
+    "hand-over": "handed over",
+}
+UNDER_CONTROL = re.compile(
+    r"\b(?:is|are|now|came|come|fell)\s+(?:\w+\s+){0,2}?under\s+"
+    r"(?:the\s+)?(?P<who>[\w'’ -]{0,60}?)\s*control\b",
+    re.I,
+)
+PASSIVE_AUX = re.compile(
+    r"\b(?:was|were|been|being|is|are|be|get|got)\s+(?:\w+ly\s+|also\s+|then\s+|now\s+)?$", re.I
+)
+FACILITY = re.compile(
+    r"\b(?:bases?|camps?|outposts?|headquarters|hq|police\s+stations?|stations?|battalions?|"
+    r"commands?|airports?|bridges?|hills?|hilltop|gates?|offices?|posts?|garrisons?|"
+    r"positions?|strongholds?|checkpoints?|depots?|compound|university|hospital|prison|jail|"
+    r"school|market|airfield|runway|jetty|port)\b",
+    re.I,
+)
+TOWN_ANAPHORA = re.compile(
+    r"^\s*(?:all\s+of\s+|the\s+rest\s+of\s+)?(?:the\s+)?(?:entire\s+|whole\s+|remaining\s+|"
+    r"strategic\s+|border\s+)?(?P<word>town|city|township|it)\b",
+    re.I,
+)
+SUBJECT_ANAPHORA = re.compile(
+    r"(?:\b[Tt]he\s+(?:entire\s+|whole\s+)?(?P<word>town|city|township)|\b(?P<it>[Ii]t))\s*$"
+)
+OUSTING = re.compile(r"^(?:drove|driven|driving|ousted|expelled|routed)$", re.I)
+LOCATED = re.compile(r"\b(?:in|near|outside|around|at|close\s+to|inside)\s*$", re.I)
+
+
+@dataclass
+class Candidate:
+    """A change stated in one sentence, before dates and merging."""
+
+    change: str
+    place: Mention | None
+    place_words: str
+    trigger_start: int
+    trigger_end: int
+    place_pos: int
+    gaining: list[ActorMention] = field(default_factory=list)
+    losing: list[ActorMention] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+    anaphora: bool = False
+
+
+def find_changes(
+    sentence: str, places: list[Mention], actors: list[ActorMention]
+) -> list[Candidate]:
+    """Every change verb of a sentence that applies to a place, with its actors and doubts."""
+    places = [p for p in places if p.level != "state_region" and not _inside(p, actors)]
+    found = []
+    for match in TRIGGER.finditer(sentence):
+        found.extend(_candidate(sentence, match, places, actors))
+    for match in UNDER_CONTROL.finditer(sentence):
+        if any(c.trigger_start <= match.start() < c.trigger_end + 40 for c in found):
+            continue
+        found.extend(_under_control(sentence, match, places, actors))
+    return found
+
+
+def _candidate(sentence: str, match: re.Match, places, actors) -> list[Candidate]:
+    change, form = _change_and_form(match, sentence)
+    before = sentence[: match.start()]
+    if hedged(before, sentence, match):
+        return []
+    if form in ("active", "noun", "handover", "withdraw"):
+        targets = _object_places(sentence, match, places)
+    else:
+        target = _subject_place(sentence, match.start(), places)
+        targets = [target] if target else []
+    found = []
+    clause = clause_of(sentence, match.start(), match.end())
+    continuing = bool(targets) and bool(CONTINUING.search(sentence))
+    for place, words, position, anaphora in targets:
+        candidate = Candidate(change, place, words, match.start(), match.end(), position)
+        candidate.anaphora = anaphora
+        _assign_actors(candidate, sentence, match, form, actors)
+        if PARTIAL.search(clause):
+            candidate.reasons.append("partial control")
+        if continuing:
+            candidate.reasons.append("fighting continues")
+        if change == "withdrawn":
+            candidate.reasons.append("withdrawal: who holds the place now is not stated")
+        found.append(candidate)
+    return found
+
+
+def _change_and_form(match: re.Match, sentence: str) -> tuple[str, str]:
+    word = match[0].lower()
+    before = sentence[max(0, match.start() - 80) : match.start()]
+    if match["noun"]:
+        return NOUN_CHANGE[match["noun"].lower()], "noun"
+    if match["handed"]:
+        return "handed over", "passive" if PASSIVE_AUX.search(before) else "handover"
+    if match["withdrawn"]:
+        return "withdrawn", "withdraw"
+    if match["fall"]:
+        return "captured", "fall"
+    change = "recaptured" if match["recaptured"] else "captured"
+    if PASSIVE_AUX.search(before) or re.match(r"\s+by\b", sentence[match.end() :]):
+        return change, "passive"
+    if re.match(
+        r"(?:seized|captured|taken|overrun|occupied|liberated|retaken|recaptured)$", word
+    ) and (
+        re.search(r"\b(?:town|city|township|it)\s*,?\s*$", before, re.I)
+        and not re.match(r"\s+(?:the|a|an|[A-Z])", sentence[match.end() :])
+    ):
+        return change, "passive"
+    return change, "active"
+
+
+def _object_places(sentence: str, match: re.Match, places: list[Mention]):
+    """The places the verb acts on: the next place of its clause and any joined to it by "and",
+    unless a facility ("police station", "base") or a location word ("in", "near") comes first.
+    """
+    end = match.end()
+    ousting = bool(OUSTING.match(match[0]))
+    if ousting:
+        source = list(re.finditer(r"\b(?:from|out\s+of)\s+", sentence[end : end + 160]))
+        if not source:
+            return []
+        end += source[-1].end()
+    stop = CLAUSE_BREAK.search(sentence, end)
+    limit = stop.start() if stop else len(sentence)
+    anaphor = TOWN_ANAPHORA.match(sentence[end:])
+    if anaphor:
+        word = anaphor["word"].lower()
+        rest = sentence[end + anaphor.end() :]
+        named = [p for p in places if p.start >= end + anaphor.end()]
+        if named and re.fullmatch(r"\s+of\s+", sentence[end + anaphor.end() : named[0].start]):
+            return [(named[0], named[0].text, named[0].start, False)]
+        if word == "it" or not re.match(r"\s*(?:of|'s|’s)\b", rest):
+            return [(None, word, end + anaphor.start("word"), True)]
+    chosen = []
+    unknown = _unlisted_place(sentence, end, places)
+    if unknown is not None:
+        return [(unknown, unknown.text, unknown.start, False)]
+    for place in places:
+        if not end <= place.start < min(limit, end + 120):
+            continue
+        between = sentence[end : place.start]
+        if chosen:
+            joined = sentence[chosen[-1][0].end : place.start]
+            if re.fullmatch(r"\s*(?:town|township|city|village)?s?\s*(?:,|and|,\s*and)\s*", joined):
+                chosen.append((place, place.text, place.start, False))
+                continue
+            break
+        if re.match(
+            r"\s*(?:town|township|city|region|state)?(?:'s|’s)", sentence[place.end :], re.I
+        ):
+            continue
+        if not ousting and (FACILITY.search(between) or _facility_after(sentence, place)):
+            return []
+        located = re.search(r"\b(?:in|near|outside|around|inside)\b", between, re.I)
+        if located and not ousting and between.strip().lower() not in ("in", "at"):
+            return []
+        chosen.append((place, place.text, place.start, False))
+    return chosen
+
+
+def _subject_place(sentence: str, start: int, places: list[Mention]):
+    """The place a passive verb or "fell" is said of: the subject of its clause."""
+    before = sentence[:start]
+    breaks = [
+        m.end() for m in CLAUSE_BREAK.finditer(before) if m[0].lower() not in ("that", "which")
+    ]
+    clause_start = max(breaks, default=0)
+    subject = before[clause_start:]
+    relative = re.search(r"\b(?:which|that)\s+(?:\w+\s+){0,3}$", before, re.I)
+    if relative:
+        subject = before[max(0, relative.start() - 120) : relative.start()]
+        clause_start = max(0, relative.start() - 120)
+    masked = re.sub(r",[^,]{1,150},", lambda m: " " * len(m[0]), sentence[:start])
+    bare = re.sub(
+        r"\s+(?:was|were|had|has|have|is|are|been|being|also|then|now|finally|briefly|"
+        r"completely|fully|reportedly|later|quickly|largely)\b",
+        "",
+        masked[clause_start:] if not relative else subject,
+        flags=re.I,
+    ).rstrip(" ,")
+    anaphor = SUBJECT_ANAPHORA.search(bare)
+    word = anaphor and (anaphor["word"] or "it").lower()
+    if anaphor and not relative:
+        return None, word, start, True
+    named = [
+        p for p in places if clause_start <= p.start < start and masked[p.start : p.end].strip()
+    ]
+    if named:
+        place = named[-1]
+        head = sentence[max(clause_start, place.start - 80) : place.start]
+        if _facility_after(sentence, place) or FACILITY.search(head):
+            return None
+        return place, place.text, place.start, False
+    if anaphor:
+        return None, word, start, True
+    unlisted = re.search(
+        r"(?:^|\b(?:said|that)\s+)(?P<name>[A-Z][a-z'’-]{2,}(?:\s+[A-Z][a-z'’-]+){0,2})"
+        r"(?:\s+(?:village|town))?$",
+        bare.strip(),
+    )
+    if unlisted and not title_case(sentence) and not NOT_PLACE_WORDS.search(unlisted["name"]):
+        offset = before.find(unlisted["name"], clause_start)
+        if offset >= 0:
+            name = unlisted["name"]
+            mention = Mention(
+                offset, offset + len(name), name, "", "unresolved", None, None, None, False
+            )
+            return mention, name, offset, False
+    return None
+
+
+UNLISTED = re.compile(
+    r"\s*(?:the\s+(?:\w+\s+)?(?:town|city|village)\s+of\s+)?"
+    r"(?P<name>[A-Z][a-z'’-]{2,}(?:\s+[A-Z][a-z'’-]+){0,2})(?P<kind>\s+(?:town|village|city)\b)?"
+)
+NOT_PLACE_WORDS = re.compile(
+    r"\b(?:January|February|March|April|May|June|July|August|September|October|November|"
+    r"December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|Brigadier|General|"
+    r"Colonel|Major|Captain|Lieutenant|Commander|The|This|That|Its|Their|His|Her|Light|Infantry|"
+    r"Battalion|Regiment|Division|Command|Police|Station|Airport|Base|Camp|Hill|Bridge|Gate)\b"
+)
+
+
+def _unlisted_place(sentence: str, end: int, places: list[Mention]) -> Mention | None:
+    """A name right after the verb that the gazetteer does not know ("captured Laukkai")."""
+    match = UNLISTED.match(sentence, end)
+    if (
+        not match
+        or title_case(sentence)
+        or any(p.start < match.end("name") and p.end > match.start("name") for p in places)
+    ):
+        return None
+    name = match["name"]
+    rest = sentence[match.end() :]
+    if NOT_PLACE_WORDS.search(name) or re.match(r"\s*(?:'s|’s|[A-Z(])", rest):
+        return None
+    if re.search(r"\b(?:Army|Force|Forces|Front|Alliance|Union|Council|Government)\b", name):
+        return None
+    if not match["kind"] and not re.match(r"\s*(?:[,.;]|on\b|in\b|after\b|from\b|and\b|$)", rest):
+        return None
+    return Mention(
+        match.start("name"), match.end("name"), name, "", "unresolved", None, None, None, False
+    )
+
+
+def _facility_after(sentence: str, place: Mention) -> bool:
+    """A place name used as a modifier: "Khampat police station", "Pauktaw Township Police"."""
+    return bool(
+        re.match(
+            r"\s*(?:town|township|city)?'?s?\s*(?:military\s+|army\s+|junta\s+|regime\s+)?"
+            + FACILITY.pattern,
+            sentence[place.end :],
+            re.I,
+        )
+    )
+
+
+def _assign_actors(candidate: Candidate, sentence: str, match: re.Match, form: str, actors) -> None:
+    after = sentence[match.end() :]
+    before_actors = [a for a in actors if a.end <= match.start()]
+    if form in ("passive", "fall", "noun"):
+        by = re.search(r"\b(?:by|to)\b", after[:160])
+        if by and (form != "fall" or match[0].lower().endswith("to") or by[0] == "by"):
+            if form == "fall" and not match[0].lower().endswith("to"):
+                by = re.search(r"\bby\b", after[:160])
+            if by:
+                candidate.gaining = _actor_list(actors, match.end() + by.end(), sentence)
+        if form == "fall" and match[0].lower().endswith("to"):
+            candidate.gaining = _actor_list(actors, match.end(), sentence)
+        if form == "noun" and not candidate.gaining:
+            candidate.gaining = _subject(before_actors, sentence, match.start())
+    elif form == "handover":
+        to = re.search(r"\bto\b", after[:160])
+        if to:
+            candidate.gaining = _actor_list(actors, match.end() + to.end(), sentence)
+        candidate.losing = _subject(before_actors, sentence, match.start())
+    elif form == "withdraw":
+        candidate.losing = _subject(before_actors, sentence, match.start())
+    else:
+        candidate.gaining = _subject(before_actors, sentence, match.start())
+    source = re.search(r"\b(?:from|out\s+of)\s+(?:the\s+)?", after[:200])
+    if source and OUSTING.match(match[0]):
+        ousted = [a for a in actors if match.end() <= a.start < match.end() + source.start()]
+        candidate.losing = [a for a in ousted if not a.pronoun][:1]
+    elif source and form not in ("withdraw",):
+        losing = _actor_list(actors, match.end() + source.end(), sentence, limit=40)
+        losing = [a for a in losing if not a.pronoun]
+        if not losing and re.match(
+            r"(?:military|army|junta|regime)\b", after[source.end() :], re.I
+        ):
+            losing = [a for a in actors if a.start >= match.end() + source.start()][:1]
+        candidate.losing = losing or candidate.losing
+
+
+def _actor_list(actors, start: int, sentence: str, limit: int = 80) -> list[ActorMention]:
+    """Actors named from `start`, joined by "and", commas, "of" or "led by", as in "by PDFs and
+    the KIA" or "by a coalition of anti-junta forces led by the KNU"."""
+    listed: list[ActorMention] = []
+    position = start
+    for actor in actors:
+        if actor.start < start:
+            continue
+        gap = sentence[position : actor.start]
+        if not listed:
+            if actor.start - start > limit or re.search(r"[.;]", gap):
+                break
+        elif not re.fullmatch(JOINERS, gap, re.I):
+            break
+        listed.append(actor)
+        position = actor.end
+    return listed
+
+
+JOINERS = (
+    r"[\s,]*(?:and|&|with|of|along\s+with|led\s+by|that\s+included|including|comprising|"
+    r"such\s+as|made\s+up\s+of|consisting\s+of|[-–]led)?\s*(?:the\s+)?(?:allied\s+)?(?:\(\s*)?"
+)
+
+
+def _subject(before: list[ActorMention], sentence: str, start: int) -> list[ActorMention]:
+    """The acting subject: the first actor of the verb's clause not governed by a preposition,
+    else the first such actor of the sentence."""
+    clause_start = max((m.end() for m in CLAUSE_BREAK.finditer(sentence[:start])), default=0)
+    opening = re.match(r"\s*(?:\w+\s+){0,3}", sentence[clause_start:start])
+    local = [a for a in before if clause_start <= a.start <= clause_start + len(opening[0])]
+    return _first_subject(local, sentence) or _first_subject(before, sentence) or before[:1]
+
+
+def _first_subject(before: list[ActorMention], sentence: str) -> list[ActorMention]:
+    for index, actor in enumerate(before):
+        preceding = sentence[max(0, actor.start - 12) : actor.start].lower()
+        if re.search(
+            r"\b(?:by|from|against|on|of|to|at|in|for|with|into|toward|towards|than)\s+(?:the\s+)?$",
+            preceding,
+        ):
+            continue
+        if sentence[actor.end : actor.end + 2] in ("'s", "’s"):
+            continue
+        if actor.pronoun and actor.text.lower() in ("them", "their", "its", "our"):
+            continue
+        group = [actor]
+        for follower in before[index + 1 :]:
+            gap = sentence[group[-1].end : follower.start]
+            if re.fullmatch(r"\s*(?:,|and|,\s*and|&|of)\s*(?:the\s+)?", gap) or re.fullmatch(
+                r"\s*\(\s*", gap
+            ):
+                group.append(follower)
+            else:
+                break
+        return group
+    return []
+
+
+def _under_control(sentence: str, match: re.Match, places, actors) -> list[Candidate]:
+    before = sentence[: match.start()]
+    if hedged(before, sentence, match):
+        return []
+    target = _subject_place(sentence, match.start(), places)
+    if target is None:
+        return []
+    place, words, position, anaphora = target
+    candidate = Candidate("captured", place, words, match.start(), match.end(), position)
+    candidate.anaphora = anaphora
+    candidate.gaining = [a for a in actors if match.start("who") <= a.start < match.end()]
+    return [candidate]
+
+
+def _inside(place: Mention, actors: list[ActorMention]) -> bool:
+    return any(a.start <= place.start and place.end <= a.end and not a.generic for a in actors)

@@ -1,0 +1,332 @@
+"""The map of a run: outlines, townships shaded by who holds them, places sized by people.
+
+Drawn on longitude/latitude with the aspect of the map's middle latitude (equirectangular), so
+the scale bar is right at that latitude. State/region and township outlines come from the
+package (MIMU 2014 boundaries); only the largest places are labelled, the rest are listed in
+the report. When many places crowd one area, a zoomed panel shows it beside the map. Legends
+(side colour, point size) sit in their own panel, the caption (source, MIMU attribution, UN
+disclaimer) in a band below, so nothing is drawn over the map.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import shapely
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import PolyCollection
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch, Rectangle
+
+from impact.actors import ActorTable
+from impact.charts import _plain_text, add_caption, event_sides, side_colours, side_handles
+from impact.geo_outputs import holder_at_end, state_outlines, township_outlines
+from impact.reference import Reference
+
+LABELLED = 10
+ZOOM_LABELLED = 8
+# A zoom panel is drawn when at least this many places fall in one grid cell of this size.
+CROWD_POINTS = 8
+CROWD_CELL_DEGREES = 1.5
+SIZE_MAX = 420.0
+SIZE_MIN = 8.0
+KM_PER_DEGREE = 111.32
+UN_DISCLAIMER = (
+    "The boundaries and names shown and the designations used on this map do not "
+    "imply official endorsement or acceptance by the United Nations."
+)
+OFFSETS = [(5, 4, "left"), (5, -10, "left"), (-5, 4, "right"), (-5, -10, "right")]
+
+
+def map_points(
+    impacts: pd.DataFrame, reference: Reference, actors: ActorTable | None = None
+) -> pd.DataFrame:
+    """One row per place that changed control (its headline unit), with a point to draw.
+
+    The point is the place's own (towns), else a point inside its township's outline;
+    places that cannot be put anywhere are left out. `people` is the counted central figure
+    (empty when unknown), `side` the side holding the place at the end.
+    """
+    sides = event_sides(impacts, actors)
+    held = holder_at_end(impacts, sides, "headline_pcode")
+    latest = impacts.sort_values(["date", "event_id"]).drop_duplicates(
+        "headline_pcode", keep="last"
+    )
+    points = latest.set_index("headline_pcode")[["place_name", "pcode", "township_pcode"]]
+    points = points.join(held[["side", "people_central"]]).rename(
+        columns={"people_central": "people"}
+    )
+    points["side"] = points["side"].fillna("unknown")
+    located = reference.places.dropna(subset=["lat", "lon"]).set_index("pcode")
+    points["lat"] = points["pcode"].map(located["lat"])
+    points["lon"] = points["pcode"].map(located["lon"])
+    outlines = township_outlines(reference).set_index("pcode")["geometry"]
+    inside = points["lat"].isna() & points["township_pcode"].isin(outlines.index)
+    if inside.any():
+        centres = shapely.point_on_surface(
+            outlines[points.loc[inside, "township_pcode"]].to_numpy()
+        )
+        points.loc[inside, "lon"] = shapely.get_x(centres)
+        points.loc[inside, "lat"] = shapely.get_y(centres)
+    points = points.dropna(subset=["lat", "lon"])
+    return points.sort_values(["people", "place_name"], ascending=[False, True], na_position="last")
+
+
+def labelled_places(points: pd.DataFrame, n: int = LABELLED) -> list[str]:
+    """The names the map labels: the `n` places with the most people."""
+    return list(points["place_name"].head(n))
+
+
+def _rings(geometries: np.ndarray) -> list[np.ndarray]:
+    polygons = shapely.get_parts(geometries)
+    return [shapely.get_coordinates(shapely.get_exterior_ring(p)) for p in polygons]
+
+
+def _sizes(people: pd.Series, largest: float) -> np.ndarray:
+    values = people.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    return np.where(np.isnan(values), SIZE_MIN, SIZE_MIN + SIZE_MAX * values / largest)
+
+
+def _nice(value: float) -> float:
+    if value <= 0:
+        return 1.0
+    power = 10 ** math.floor(math.log10(value))
+    return max(m * power for m in (1, 2, 5) if m * power <= value)
+
+
+def _crowded_window(points: pd.DataFrame) -> tuple[float, float, float, float] | None:
+    """(lon0, lon1, lat0, lat1) of the most crowded area, or None when nothing crowds."""
+    if len(points) < CROWD_POINTS:
+        return None
+    cells = (points[["lon", "lat"]] // CROWD_CELL_DEGREES).astype(int)
+    counts = cells.value_counts()
+    if counts.iloc[0] < CROWD_POINTS:
+        return None
+    cell_lon, cell_lat = counts.index[0]
+    near = points[(cells["lon"] == cell_lon) & (cells["lat"] == cell_lat)]
+    pad = 0.15
+    return (
+        near["lon"].min() - pad,
+        near["lon"].max() + pad,
+        near["lat"].min() - pad,
+        near["lat"].max() + pad,
+    )
+
+
+def _draw_layers(
+    ax: Axes, states: list, townships: list, shaded: list, shade_colours: list, points, sizes
+) -> None:
+    colours = side_colours()
+    ax.add_collection(
+        PolyCollection(townships, facecolor="none", edgecolor="#c9ced6", linewidth=0.25)
+    )
+    if shaded:
+        ax.add_collection(
+            PolyCollection(shaded, facecolor=shade_colours, edgecolor="none", alpha=0.35)
+        )
+    ax.add_collection(PolyCollection(states, facecolor="none", edgecolor="#6b7280", linewidth=0.6))
+    ax.scatter(
+        points["lon"],
+        points["lat"],
+        s=sizes,
+        c=[colours[s] for s in points["side"]],
+        alpha=0.85,
+        edgecolor="#222222",
+        linewidth=0.5,
+        zorder=3,
+    )
+
+
+def _frame(ax: Axes, lon0: float, lon1: float, lat0: float, lat1: float) -> None:
+    ax.set_xlim(lon0, lon1)
+    ax.set_ylim(lat0, lat1)
+    ax.set_aspect(1 / math.cos(math.radians((lat0 + lat1) / 2)), adjustable="box")
+    ax.tick_params(labelsize=7)
+
+
+def _scale_bar(ax: Axes) -> None:
+    lon0, lon1 = ax.get_xlim()
+    lat0, lat1 = ax.get_ylim()
+    km_per_lon = KM_PER_DEGREE * math.cos(math.radians((lat0 + lat1) / 2))
+    length_km = _nice((lon1 - lon0) * km_per_lon / 4)
+    x0 = lon0 + 0.05 * (lon1 - lon0)
+    y0 = lat0 + 0.04 * (lat1 - lat0)
+    ax.plot([x0, x0 + length_km / km_per_lon], [y0, y0], color="#222222", lw=2.5, zorder=4)
+    ax.text(
+        x0,
+        y0 + 0.012 * (lat1 - lat0),
+        f"{length_km:,.0f} km",
+        fontsize=7,
+        va="bottom",
+        zorder=4,
+    )
+
+
+def _label(ax: Axes, points: pd.DataFrame, n: int, renderer, taken: list) -> None:
+    """Label the `n` largest places, each at the first offset that overlaps no earlier label."""
+    lon0, lon1 = ax.get_xlim()
+    lat0, lat1 = ax.get_ylim()
+    inside = points[points["lon"].between(lon0, lon1) & points["lat"].between(lat0, lat1)]
+    for row in inside.head(n).itertuples():
+        text = str(row.place_name).removesuffix(" Town")
+        for dx, dy, ha in OFFSETS:
+            label = ax.annotate(
+                text,
+                (row.lon, row.lat),
+                xytext=(dx, dy),
+                textcoords="offset points",
+                fontsize=7,
+                ha=ha,
+                zorder=5,
+                bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.7},
+            )
+            box = label.get_window_extent(renderer)
+            if not any(box.overlaps(other) for other in taken):
+                taken.append(box)
+                break
+            label.remove()
+        else:
+            taken.append(
+                ax.annotate(text, (row.lon, row.lat), fontsize=6, zorder=5).get_window_extent(
+                    renderer
+                )
+            )
+
+
+@_plain_text
+def location_map(
+    impacts: pd.DataFrame, reference: Reference, source: str, actors: ActorTable | None = None
+) -> Figure:
+    """Places that changed control on state/region and township outlines (see module doc)."""
+    points = map_points(impacts, reference, actors)
+    states = state_outlines(reference)
+    townships = township_outlines(reference)
+    sides = event_sides(impacts, actors)
+    held = holder_at_end(impacts, sides, "township_pcode")
+    shade = townships[townships["pcode"].isin(held.index)]
+    shade_rings, shade_colours = [], []
+    colours = side_colours()
+    for pcode, geometry in zip(shade["pcode"], shade["geometry"], strict=True):
+        rings = _rings(np.array([geometry]))
+        shade_rings += rings
+        shade_colours += [colours[held.at[pcode, "side"]]] * len(rings)
+    state_rings = _rings(states["geometry"].to_numpy()) if len(states) else []
+    township_rings = _rings(townships["geometry"].to_numpy()) if len(townships) else []
+    people = points["people"].astype("Float64")
+    largest = float(people.max()) if people.notna().any() else 1.0
+    sizes = _sizes(points["people"], largest)
+    window = _crowded_window(points)
+
+    fig = Figure(figsize=(8, 9), layout="constrained")
+    grid = fig.add_gridspec(2, 2, width_ratios=[1.55, 1])
+    ax = fig.add_subplot(grid[:, 0])
+    bounds = _bounds(states, townships, points)
+    _draw_layers(ax, state_rings, township_rings, shade_rings, shade_colours, points, sizes)
+    _frame(ax, *bounds)
+    ax.set_title("Places that changed control", fontsize=11)
+    zoom = None
+    if window is not None:
+        zoom = fig.add_subplot(grid[0, 1])
+        _draw_layers(zoom, state_rings, township_rings, shade_rings, shade_colours, points, sizes)
+        _frame(zoom, *window)
+        zoom.set_title("Most events: zoom", fontsize=9)
+        ax.add_patch(
+            Rectangle(
+                (window[0], window[2]),
+                window[1] - window[0],
+                window[3] - window[2],
+                fill=False,
+                edgecolor="#222222",
+                lw=0.8,
+                zorder=4,
+            )
+        )
+    legend_ax = fig.add_subplot(grid[1, 1] if zoom is not None else grid[:, 1])
+    legend_ax.set_axis_off()
+    _legends(legend_ax, points, largest)
+    _scale_bar(ax)
+    unlabelled = max(len(points) - LABELLED, 0)
+    note = (
+        f"Labelled: the {LABELLED} places with the most people; the other {unlabelled:,} are "
+        "listed in the report. "
+        if unlabelled
+        else ""
+    )
+    add_caption(
+        fig,
+        f"{note}Shaded: townships where control changed, by the side holding them at the end "
+        f"of the period. Boundaries: MIMU 2014 (state/region and township). {UN_DISCLAIMER}\n"
+        f"Source: {source}.",
+    )
+    fig.draw_without_rendering()
+    fig.set_layout_engine("none")
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    taken: list = []
+    _label(ax, points, LABELLED, renderer, taken)
+    if zoom is not None:
+        _label(zoom, points, ZOOM_LABELLED, renderer, [])
+    return fig
+
+
+def _bounds(states: pd.DataFrame, townships: pd.DataFrame, points: pd.DataFrame) -> tuple:
+    shapes = states if len(states) else townships
+    if len(shapes):
+        lon0, lat0, lon1, lat1 = shapely.total_bounds(shapes["geometry"].to_numpy())
+    else:
+        lon0, lon1 = points["lon"].min() - 1, points["lon"].max() + 1
+        lat0, lat1 = points["lat"].min() - 1, points["lat"].max() + 1
+    return lon0 - 0.2, lon1 + 0.2, lat0 - 0.2, lat1 + 0.2
+
+
+def _legends(ax: Axes, points: pd.DataFrame, largest: float) -> None:
+    colours = side_handles(list(points["side"]))
+    shaded = Patch(facecolor="#999999", alpha=0.35, label="township shaded by holder")
+    first = ax.legend(
+        handles=[*colours, shaded],
+        title="Side holding the place",
+        title_fontsize=7,
+        fontsize=7,
+        loc="upper left",
+        frameon=False,
+    )
+    ax.add_artist(first)
+    steps = sorted({_nice(largest), _nice(largest / 4), _nice(largest / 20)})
+    handles = [
+        Line2D(
+            [],
+            [],
+            ls="",
+            marker="o",
+            markersize=math.sqrt(SIZE_MIN + SIZE_MAX * value / largest),
+            markerfacecolor="none",
+            markeredgecolor="#222222",
+            label=f"{value:,.0f}",
+        )
+        for value in steps
+    ]
+    handles.append(
+        Line2D(
+            [],
+            [],
+            ls="",
+            marker="o",
+            markersize=math.sqrt(SIZE_MIN),
+            markerfacecolor="none",
+            markeredgecolor="#222222",
+            label="unknown",
+        )
+    )
+    ax.legend(
+        handles=handles,
+        title="People (projected central)",
+        title_fontsize=7,
+        fontsize=7,
+        loc="lower left",
+        frameon=False,
+        labelspacing=1.4,
+        borderpad=1,
+    )

@@ -1,0 +1,259 @@
+"""A file's bytes as a grid of text cells, each record with its own line number in the file.
+
+Analysts' files have title and comment lines above the header, blank lines between rows, cells
+with line breaks inside quotes, a delimiter at the end of every line and headers that hold the
+other delimiter inside quotes. This module finds the header (the first line a caller accepts as
+one, with the delimiter that makes it one), reads the records below it, and keeps for each the
+line (or sheet row) it starts on, so that `rejected.csv` points at the line an analyst sees in
+an editor or in Excel. It knows nothing about events.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from impact.errors import InputFileError
+
+DELIMITERS = (",", ";", "\t", "|")
+# How far down a title block may reach before the header.
+HEADER_SEARCH_LINES = 50
+IsHeader = Callable[[Sequence[str]], bool]
+
+
+@dataclass
+class Sheet:
+    """Cells under the header (text, "" when empty), the line each record starts on, and what
+    the reader had to do to get there (title lines skipped, empty columns dropped)."""
+
+    header: list[str]
+    cells: pd.DataFrame
+    lines: pd.Series
+    notes: list[str] = field(default_factory=list)
+
+
+def read_sheet(
+    path: Path,
+    data: bytes,
+    is_header: IsHeader,
+    *,
+    sheet: str | int = 0,
+    encoding: str | None = None,
+) -> Sheet:
+    """Read a CSV/TSV/TXT or XLSX file's bytes; `path` names it and tells Excel by its suffix.
+
+    Blank records are not rows; every other record keeps its line (CSV) or row (Excel) number.
+
+    Raises:
+        InputFileError: the file is empty, cannot be decoded or split into columns.
+    """
+    if is_workbook(path):
+        grid = pd.DataFrame(_excel_grid(path, data, sheet))
+        sheet_read = _from_grid(grid, np.arange(1, len(grid) + 1), is_header)
+    else:
+        sheet_read = _read_text(path, decode(data, path, encoding), is_header)
+    return _without_empty_columns(_without_blank_records(sheet_read))
+
+
+def is_workbook(path: Path) -> bool:
+    """True for an Excel workbook, told by the file's suffix."""
+    return path.suffix.lower() in {".xlsx", ".xlsm"}
+
+
+def decode(data: bytes, path: Path, encoding: str | None = None) -> str:
+    """Text of a CSV: the given encoding, else by byte-order mark, UTF-8, then Windows-1252."""
+    if encoding:
+        try:
+            return data.decode(encoding)
+        except (UnicodeDecodeError, LookupError) as error:
+            raise InputFileError(f"cannot decode as {encoding}: {error}", file=str(path)) from error
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    for candidate in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(candidate)
+        except UnicodeDecodeError:
+            continue
+    raise InputFileError(
+        "cannot tell the text encoding; try --encoding latin-1 or save the file as UTF-8",
+        file=str(path),
+    )
+
+
+def sniff_delimiter(line: str) -> str:
+    """The delimiter that occurs most often in a line (a comma when none does)."""
+    counts = {d: line.count(d) for d in DELIMITERS}
+    best = max(counts, key=counts.__getitem__)
+    return best if counts[best] else ","
+
+
+def find_header(lines: list[str], is_header: IsHeader) -> tuple[int, str]:
+    """The index of the header line and its delimiter.
+
+    The header is the first line that, split by some delimiter (quotes respected), the caller
+    accepts; with several such delimiters, the one giving the most cells. When no line is
+    accepted, the first non-blank line with its most frequent delimiter (so that the caller's
+    own check can say what is missing).
+    """
+    for number, line in enumerate(lines[:HEADER_SEARCH_LINES]):
+        splits = {d: next(csv.reader([line], delimiter=d), []) for d in DELIMITERS}
+        fits = [d for d, cells in splits.items() if len(cells) > 1 and is_header(cells)]
+        if fits:
+            return number, max(fits, key=lambda d: len(splits[d]))
+    first = next((n for n, line in enumerate(lines) if line.strip()), 0)
+    return first, sniff_delimiter(lines[first] if lines else "")
+
+
+def _read_text(path: Path, text: str, is_header: IsHeader) -> Sheet:
+    if not text.strip():
+        raise InputFileError(
+            "the file is empty; expected a header row and event rows", file=str(path)
+        )
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    head = text.split("\n", HEADER_SEARCH_LINES)[:HEADER_SEARCH_LINES]
+    number, delimiter = find_header(head, is_header)
+    offset = sum(len(line) + 1 for line in head[:number])
+    try:
+        grid = pd.read_csv(
+            io.StringIO(text[offset:]),
+            sep=delimiter,
+            header=None,
+            dtype=str,
+            na_filter=False,
+            skip_blank_lines=False,
+            skipinitialspace=True,
+        )
+    except (pd.errors.ParserError, csv.Error) as error:
+        raise InputFileError(
+            f"cannot split the file into columns ({error}); check the delimiter and quotes",
+            file=str(path),
+        ) from error
+    lines = _record_lines(text[offset:], grid) + number
+    return _from_grid(grid, lines, lambda _: True)
+
+
+def _record_lines(text: str, grid: pd.DataFrame) -> np.ndarray:
+    """The 1-based line each record starts on, counting line breaks inside quoted cells."""
+    physical = text.count("\n") + (0 if text.endswith("\n") else 1)
+    if physical == len(grid):
+        return np.arange(1, len(grid) + 1)
+    inside = np.zeros(len(grid), dtype=np.int64)
+    for column in grid.columns:
+        inside += grid[column].str.count("\n").fillna(0).to_numpy(dtype=np.int64)
+    return 1 + np.concatenate([[0], np.cumsum(1 + inside)[:-1]])
+
+
+def _from_grid(grid: pd.DataFrame, lines: np.ndarray, is_header: IsHeader) -> Sheet:
+    """Split a grid of text cells at its header row (the first the caller accepts, else the
+    first non-blank one)."""
+    if len(grid) == 0:
+        return Sheet([], pd.DataFrame(), pd.Series(dtype="int64"))
+    rows = [[str(c) for c in row] for row in grid.head(HEADER_SEARCH_LINES).itertuples(False)]
+    filled = [n for n, row in enumerate(rows) if any(c.strip() for c in row)]
+    accepted = [n for n in filled if is_header(row_without_tail(rows[n]))]
+    at = accepted[0] if accepted else (filled[0] if filled else 0)
+    header = [c.strip() for c in rows[at]]
+    cells = grid.iloc[at + 1 :].reset_index(drop=True).set_axis(range(len(header)), axis=1)
+    above = int(lines[at]) - 1
+    notes = [f"{above} line(s) above the header (title or notes) skipped"] if above else []
+    return Sheet(header, cells, pd.Series(lines[at + 1 :], dtype="int64"), notes)
+
+
+def row_without_tail(row: list[str]) -> list[str]:
+    """A row without its trailing empty cells (an Excel row is as wide as the sheet)."""
+    end = len(row)
+    while end and not row[end - 1].strip():
+        end -= 1
+    return row[:end]
+
+
+def _without_blank_records(sheet: Sheet) -> Sheet:
+    if sheet.cells.empty:
+        return sheet
+    blank = np.ones(len(sheet.cells), dtype=bool)
+    for column in sheet.cells.columns:
+        cells = sheet.cells[column].astype("string")
+        blank &= ((cells == "") | cells.str.isspace()).fillna(True).to_numpy(dtype=bool)
+    filled = ~blank
+    return Sheet(
+        sheet.header,
+        sheet.cells[filled].reset_index(drop=True),
+        sheet.lines[filled].reset_index(drop=True),
+        sheet.notes,
+    )
+
+
+def _without_empty_columns(sheet: Sheet) -> Sheet:
+    """Columns without a header name and without any value are dropped (a trailing delimiter
+    on every line, or the unused width of a sheet); a nameless column with values is kept as
+    column_<position>."""
+    header, keep, dropped = [], [], []
+    for position, name in enumerate(sheet.header):
+        if name:
+            header.append(name)
+            keep.append(position)
+        elif len(sheet.cells) and (sheet.cells[position].str.strip() != "").any():
+            header.append(f"column_{position + 1}")
+            keep.append(position)
+        else:
+            dropped.append(position + 1)
+    notes = list(sheet.notes)
+    if dropped and len(dropped) < len(sheet.header):
+        notes.append(f"{len(dropped)} empty column(s) without a header dropped")
+    return Sheet(header, sheet.cells[keep].set_axis(header, axis=1), sheet.lines, notes)
+
+
+def _excel_grid(path: Path, data: bytes, sheet: str | int) -> np.ndarray:
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many types for a damaged or foreign file
+        raise InputFileError(
+            f"cannot open the workbook ({type(error).__name__}: {error}); save it again as .xlsx",
+            file=str(path),
+        ) from error
+    try:
+        names = book.sheetnames
+        if isinstance(sheet, int) and not 0 <= sheet < len(names):
+            raise InputFileError(
+                f"cannot read sheet {sheet!r}: the workbook has {len(names)} sheet(s) "
+                f"({', '.join(names)}); name the sheet with --sheet",
+                file=str(path),
+            )
+        if isinstance(sheet, str) and sheet not in names:
+            raise InputFileError(
+                f"cannot read sheet {sheet!r}: the workbook has {', '.join(names)}; "
+                "name the sheet with --sheet",
+                file=str(path),
+            )
+        worksheet = book[names[sheet]] if isinstance(sheet, int) else book[sheet]
+        rows = [[_cell_text(v) for v in row] for row in worksheet.iter_rows(values_only=True)]
+    finally:
+        book.close()
+    width = max((len(r) for r in rows), default=0)
+    grid = np.full((len(rows), width), "", dtype=object)
+    for n, row in enumerate(rows):
+        grid[n, : len(row)] = row
+    return grid
+
+
+def _cell_text(value: object) -> str:
+    """A cell as pandas would write it: whole numbers without .0, dates in ISO form."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, time):
+        return value.isoformat()
+    return str(value)

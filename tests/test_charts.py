@@ -1,0 +1,156 @@
+"""Every chart at 8, 80 and 20,000 events: legend and caption inside the figure, never over the
+plot or each other; counted rows only; unknowns as gaps; the new gains-and-losses table."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+import impact
+from impact import charts
+from impact.report import CHART_DRAWERS
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+ACTORS = [
+    ("Arakan Army", "Myanmar military"),
+    ("Myanmar military", "Arakan Army"),
+    ("MNDAA", "Myanmar military"),
+    ("Kalay PDF", "Myanmar military"),
+    ("TNLA", "Myanmar military"),
+    ("KIA", "Myanmar military"),
+    ("Myanmar military", "KNU"),
+    ("Some local group", "Myanmar military"),
+]
+CHANGES = ["captured", "captured", "captured", "recaptured", "contested", "withdrawn"]
+
+
+def synthetic_events(n: int, reference, path: Path, seed: int = 7) -> Path:
+    """`n` control changes at real towns of the package, actors and dates drawn at random."""
+    rng = np.random.default_rng(seed)
+    towns = reference.places[reference.places["level"] == "town"]
+    townships = reference.places.set_index("pcode")["name"]
+    picked = towns.iloc[rng.integers(0, len(towns), n)]
+    actors = [ACTORS[i] for i in rng.integers(0, len(ACTORS), n)]
+    days = pd.Timestamp("2023-10-01") + pd.to_timedelta(rng.integers(0, 400, n), unit="D")
+    pd.DataFrame(
+        {
+            "event_id": [f"SYN-{i:06d}" for i in range(n)],
+            "date": days.strftime("%Y-%m-%d"),
+            "place": picked["pcode"].to_numpy(),
+            "township": picked["parent_pcode"].map(townships).to_numpy(),
+            "change": [CHANGES[i] for i in rng.integers(0, len(CHANGES), n)],
+            "gaining_actor": [a for a, _ in actors],
+            "losing_actor": [b for _, b in actors],
+            "source": "synthetic test data",
+        }
+    ).to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture(scope="module", params=[8, 80, 20_000])
+def run_of(request, reference, tmp_path_factory):
+    if request.param == 8:
+        return impact.run(reference=reference)
+    path = synthetic_events(request.param, reference, tmp_path_factory.mktemp("syn") / "e.csv")
+    return impact.run(path, reference=reference)
+
+
+def _boxes(fig):
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    caption = [t for t in fig.texts if t.get_gid() == "caption"]
+    legends = [*fig.legends, *(ax.get_legend() for ax in fig.axes if ax.get_legend())]
+    for ax in fig.axes:
+        legends += [a for a in ax.artists if a.__class__.__name__ == "Legend"]
+    return (
+        fig.bbox,
+        [c.get_window_extent(renderer) for c in caption],
+        [lg.get_window_extent(renderer) for lg in legends],
+        [ax.get_tightbbox(renderer) for ax in fig.axes if ax.get_visible() and ax.axison],
+    )
+
+
+def _inside(inner, outer, slack=1.0) -> bool:
+    return (
+        inner.x0 >= outer.x0 - slack
+        and inner.y0 >= outer.y0 - slack
+        and inner.x1 <= outer.x1 + slack
+        and inner.y1 <= outer.y1 + slack
+    )
+
+
+@pytest.mark.parametrize("name", list(CHART_DRAWERS))
+def test_legend_and_caption_inside_and_apart(run_of, name):
+    fig = CHART_DRAWERS[name](run_of)
+    figure, captions, legends, axes = _boxes(fig)
+    assert len(captions) == 1, "every chart has one caption"
+    caption = captions[0]
+    assert _inside(caption, figure), (name, caption, figure)
+    for legend in legends:
+        assert _inside(legend, figure), (name, "legend outside the figure")
+        assert not legend.overlaps(caption), (name, "legend over the caption")
+    for box in axes:
+        assert not box.overlaps(caption), (name, "plot over the caption")
+    if name == "location_map":
+        # The map's legends sit in their own panel, never on the map.
+        assert not any(legend.overlaps(axes[0]) for legend in legends)
+    elif name in ("people_per_event", "control_over_time", "affected_over_time"):
+        plot = fig.axes[0].get_window_extent()
+        assert not any(legend.overlaps(plot) for legend in legends), name
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=60)
+    rows = np.frombuffer(buffer.getvalue(), dtype=np.uint8)
+    assert rows.size > 5_000
+
+
+def test_people_per_event_draws_counted_rows_only(reference):
+    result = impact.run(reference=reference)
+    fig = charts.people_per_event(result.impacts, "test")
+    bars = sum(p.get_width() for p in fig.axes[0].patches)
+    assert bars == pytest.approx(float(result.total["population_central"]))
+    caption = next(t for t in fig.texts if t.get_gid() == "caption").get_text()
+    assert "1 event row not counted" in caption
+
+
+def test_unknown_population_is_a_mark_not_a_zero(reference):
+    result = impact.run(reference=reference)
+    fig = charts.affected_over_time(result.impacts, "test")
+    ax = fig.axes[0]
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "place with no census figure" in labels
+    step = ax.lines[0]
+    x = step.get_xdata()
+    assert x[-1] > result.impacts["date"].max(), "the last step is held past the last event"
+
+
+def test_moves_by_side_balances_gains_and_losses(reference):
+    result = impact.run(reference=reference)
+    table = charts.moves_by_side(result.impacts)
+    assert table["places_gained"].sum() == -table["places_lost"].sum()
+    assert set(table["side"]) <= {"military", "resistance", "non_aligned", "unknown"}
+    november = table[(table["month"] == "2023-11") & (table["side"] == "resistance")]
+    assert int(november["places_gained"].iloc[0]) == 5
+
+
+def test_legends_stay_bounded_with_many_actors(reference, tmp_path):
+    path = synthetic_events(300, reference, tmp_path / "e.csv")
+    result = impact.run(path, reference=reference)
+    fig = charts.control_over_time(result.control, result.impacts, "test")
+    entries = fig.axes[0].get_legend().get_texts()
+    assert len(entries) <= charts.MAX_ACTORS + 4
+
+
+def test_synthetic_run_pngs_saved_for_review(reference, tmp_path):
+    path = synthetic_events(2_000, reference, tmp_path / "e.csv")
+    result = impact.run(path, reference=reference)
+    folder = ARTIFACTS / "synthetic-2000"
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, draw in CHART_DRAWERS.items():
+        draw(result).savefig(folder / f"{name}.png", dpi=100)
+    assert len(list(folder.glob("*.png"))) == len(CHART_DRAWERS)

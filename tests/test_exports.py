@@ -1,0 +1,64 @@
+"""The workbook: real dates and numbers, formats, frozen header, filter, README, every row,
+formulas defused in every sheet and header; measured against the row limit."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+from openpyxl import load_workbook
+
+from impact.exports import write_workbook
+
+
+def _table(rows: int) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "event_id": [f"E{i}" for i in range(rows)],
+            "date": pd.date_range("2023-01-01", periods=rows, freq="h").normalize(),
+            "population_central": pd.array(
+                [12345 + i if i % 7 else None for i in range(rows)], "Int64"
+            ),
+            "match_score": [92.5] * rows,
+            "lat": [23.47557] * rows,
+            "counted": [i % 2 == 0 for i in range(rows)],
+            "=danger": ['=HYPERLINK("x")'] + ["-plain text"] * (rows - 1),
+        }
+    )
+
+
+def test_cells_are_typed_and_formatted(tmp_path):
+    path = tmp_path / "b.xlsx"
+    write_workbook({"impacts": _table(10)}, path, [("caveat", "=1+1 is text here")])
+    book = load_workbook(path)
+    assert book.sheetnames == ["README", "impacts"]
+    sheet = book["impacts"]
+    header = [c.value for c in sheet[1]]
+    assert header[-1] == "'=danger" and sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == "A1:G11"
+    row = sheet[2]
+    assert isinstance(row[1].value, dt.datetime) and row[1].number_format == "yyyy\\-mm\\-dd"
+    assert row[1].value == dt.datetime(2023, 1, 1)
+    assert row[2].value is None, "unknown stays empty, never 0"
+    assert sheet["C3"].value == 12346 and sheet["C3"].number_format == "#,##0"
+    assert sheet["D2"].value == 92.5 and sheet["D2"].number_format == "#,##0.00"
+    assert sheet["E2"].value == 23.47557 and sheet["E2"].number_format == "0.00000"
+    assert sheet["F2"].value is True
+    assert sheet["G2"].value == '\'=HYPERLINK("x")' and sheet["G3"].value == "'-plain text"
+    assert sheet.column_dimensions["A"].width >= 8
+    readme = book["README"]
+    assert readme["B1"].value == "'=1+1 is text here"
+    assert "impacts (10 rows)" in readme["B2"].value
+
+
+def test_no_row_cap_below_excels_limit(tmp_path):
+    path = tmp_path / "b.xlsx"
+    write_workbook({"impacts": _table(25_000)}, path)
+    sheet = load_workbook(path, read_only=True)["impacts"]
+    assert sheet.max_row == 25_001
+
+
+def test_same_tables_same_bytes(tmp_path):
+    write_workbook({"impacts": _table(50)}, tmp_path / "a.xlsx")
+    write_workbook({"impacts": _table(50)}, tmp_path / "b.xlsx")
+    assert (tmp_path / "a.xlsx").read_bytes() == (tmp_path / "b.xlsx").read_bytes()

@@ -1,0 +1,322 @@
+"""Draft events from news reports: the seed report, the scored corpus, hedges, dates, the CLI."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import impact
+from impact.extract import COLUMNS, Extractor, extract_events, extract_files
+
+CORPUS = Path(__file__).with_name("data") / "extract"
+ARTICLES = CORPUS / "articles"
+SEED = ARTICLES / "p01_myanmarnow_khampat.txt"
+
+
+@pytest.fixture(scope="module")
+def extractor(reference) -> Extractor:
+    return Extractor(reference)
+
+
+def draft(extractor, text: str, published: str | None = "2023-11-08") -> pd.DataFrame:
+    return extract_events(text, published=published, reference=extractor)
+
+
+def confident(rows: pd.DataFrame) -> pd.DataFrame:
+    return rows[~rows["needs_review"].astype(bool)]
+
+
+def test_seed_report_gives_the_khampat_row_with_its_evidence(extractor):
+    rows = extract_events(SEED.read_text(encoding="utf-8"), reference=extractor)
+    assert list(rows.columns) == COLUMNS
+    khampat = rows[rows["place"] == "Khampat"]
+    assert len(khampat) == 1
+    row = khampat.iloc[0]
+    assert (row["date"], row["date_precision"], row["change"]) == ("2023-11-07", "day", "captured")
+    assert row["pcode"] == "MMR005030703"
+    assert (row["township"], row["region"]) == ("Tamu", "Sagaing")
+    gaining = row["gaining_actor"].split("; ")
+    assert gaining[0] == "People's Defence Force"
+    assert "Kachin Independence Army" in gaining
+    assert row["losing_actor"] == "Myanmar military"
+    assert "the town fell to them at around 11am Tuesday" in row["evidence"]
+    assert row["source"].startswith("https://myanmar-now.org/")
+    assert row["extraction_confidence"] in ("high", "medium")
+
+
+def test_corpus_scores_meet_the_thresholds(extractor):
+    benchmark = _benchmark_module()
+    result = benchmark.score(benchmark.extract_corpus(CORPUS, extractor), CORPUS)
+    measures = result["measures"]
+    assert len(list(ARTICLES.glob("p*.txt"))) >= 40
+    assert len(list(ARTICLES.glob("n*.txt"))) >= 8
+    assert measures["place"].recall >= 0.8
+    assert measures["change"].recall >= 0.8
+    assert measures["change"].precision >= 0.8
+    assert measures["actor"].precision >= 0.7
+    assert measures["date"].precision >= 0.8
+    assert result["false_events"]["negative_confident"] <= 1
+
+
+def _benchmark_module():
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "extract.py"
+    spec = importlib.util.spec_from_file_location("extract_benchmark", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["extract_benchmark"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Resistance forces attempted to seize Kawlin on Monday but were repelled.",
+        "The Arakan Army failed to capture Sittwe after a week of fighting.",
+        "Junta troops repelled an attack on Hpakant town on Tuesday.",
+        "The KIA has encircled Bhamo, and fighting continues in the town.",
+        "A junta air strike on Falam town killed four civilians on Sunday.",
+        "The TNLA besieged junta troops in Namhsan Township on Wednesday.",
+        "The junta plans to retake Lashio before the election.",
+        "The MNDAA did not capture Kunlong town, residents said on Monday.",
+        "Rebels seized a police station in Kale town on Monday.",
+        "The KNU captured an army base near Myawaddy on Thursday.",
+        "Residents returned to the liberated town of Khampat on Monday.",
+        "Will Sittwe fall to the Arakan Army?",
+        "The TNLA is expected to take Kyaukme within weeks.",
+        "Junta troops captured 30 resistance fighters in Mansi on Friday.",
+    ],
+)
+def test_hedges_and_facilities_give_no_confident_capture(extractor, text):
+    assert confident(draft(extractor, text)).empty
+
+
+def test_claim_denied_in_the_report_needs_review(extractor):
+    rows = draft(
+        extractor,
+        "The MNDAA said its fighters had captured Lashio on Thursday. "
+        "But a junta spokesman told reporters the claim was not true.",
+    )
+    assert len(rows) == 1
+    assert bool(rows["needs_review"].iloc[0])
+    assert "denied" in rows["review_reason"].iloc[0]
+    assert rows["extraction_confidence"].iloc[0] == "low"
+
+
+@pytest.mark.parametrize(
+    ("text", "change", "gaining", "losing"),
+    [
+        ("The town of Paletwa fell to the AA on Sunday.", "captured", "Arakan Army", None),
+        ("Paletwa was captured by the Arakan Army on Sunday.", "captured", "Arakan Army", None),
+        (
+            "Junta troops retreated from Mindat town on Sunday.",
+            "withdrawn",
+            None,
+            "Myanmar military",
+        ),
+        ("The military recaptured Kawlin on Monday.", "recaptured", "Myanmar military", None),
+        (
+            "The MNDAA handed Lashio back to the junta on Tuesday.",
+            "handed over",
+            "Myanmar military",
+            "Myanmar National Democratic Alliance Army",
+        ),
+    ],
+)
+def test_voice_sets_who_gained_and_lost(extractor, text, change, gaining, losing):
+    rows = draft(extractor, text)
+    assert list(rows["change"]) == [change]
+    if gaining:
+        assert rows["gaining_actor"].iloc[0].split("; ")[0] == gaining
+    if losing:
+        assert rows["losing_actor"].iloc[0].split("; ")[0] == losing
+
+
+@pytest.mark.parametrize(
+    ("text", "date", "precision", "review"),
+    [
+        ("The AA seized Pauktaw on Thursday.", "2023-11-02", "day", False),
+        ("The AA seized Pauktaw on Wednesday.", "2023-11-08", "day", False),
+        ("The AA seized Pauktaw yesterday.", "2023-11-07", "day", False),
+        ("The AA seized Pauktaw on Nov. 24.", "2022-11-24", "day", False),
+        ("The AA seized Pauktaw on Nov. 6 last year.", "2022-11-06", "day", False),
+        ("The AA seized Pauktaw on 3 November 2023.", "2023-11-03", "day", False),
+        ("The AA seized Pauktaw in late October.", "2023-10", "month", True),
+        ("The AA seized Pauktaw last week.", "2023-10-30/2023-11-05", "week", True),
+        ("The AA seized Pauktaw.", "2023-11-08", "day", True),
+    ],
+)
+def test_dates_read_against_the_publication_date(extractor, text, date, precision, review):
+    rows = draft(extractor, text)  # published Wednesday 8 Nov 2023
+    assert (rows["date"].iloc[0], rows["date_precision"].iloc[0]) == (date, precision)
+    assert bool(rows["needs_review"].iloc[0]) is review
+
+
+def test_no_publication_date_leaves_relative_dates_unresolved(extractor):
+    rows = draft(extractor, "The AA seized Pauktaw on Thursday.", published=None)
+    assert pd.isna(rows["date"].iloc[0])
+    assert "publication date" in rows["review_reason"].iloc[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The man looked pale and the mon soldiers seized the moment on Monday.",
+        "A Man was seized by police in Yangon's market on Monday.",
+    ],
+)
+def test_ordinary_words_that_are_place_names_are_not_places(extractor, text):
+    assert not (draft(extractor, text)["place"].isin(["Pale", "Man", "Mon", "pale", "man"])).any()
+
+
+def test_short_name_counts_next_to_a_place_word(extractor):
+    rows = draft(extractor, "Resistance forces seized Pale town on Monday.")
+    assert list(rows["place"]) == ["Pale"]
+    assert rows["pcode"].iloc[0].startswith("MMR005019")
+
+
+def test_the_place_that_changed_is_the_object_of_the_verb(extractor):
+    rows = draft(
+        extractor,
+        "The Arakan Army captured Rathedaung town in Rakhine State on Sunday, "
+        "about 40 km north of Sittwe, a town still held by the junta.",
+    )
+    assert list(rows["place"]) == ["Rathedaung"]
+
+
+def test_several_events_in_one_report(extractor):
+    text = (ARTICLES / "p10_irrawaddy_pauktaw_retaken.txt").read_text(encoding="utf-8")
+    rows = extract_events(text, reference=extractor)
+    pauktaw = rows[rows["place"] == "Pauktaw"]
+    assert sorted(pauktaw["change"]) == ["captured", "recaptured"]
+    assert set(pauktaw["date"]) == {"2023-11-16"}
+    retaken = pauktaw[pauktaw["change"] == "recaptured"].iloc[0]
+    assert (retaken["gaining_actor"], retaken["losing_actor"]) == (
+        "Myanmar military",
+        "Arakan Army",
+    )
+
+
+def test_same_event_in_several_reports_is_one_row_with_every_source(extractor):
+    paths = [ARTICLES / "p38_irrawaddy_paletwa.txt", ARTICLES / "p39_assamtribune_paletwa.txt"]
+    rows = extract_files(paths, reference=extractor)
+    paletwa = rows[rows["pcode"] == "MMR004009701"]
+    assert len(paletwa) == 1
+    assert paletwa["source"].iloc[0].count("; ") == 1
+    assert paletwa["date"].iloc[0] == "2024-01-14"
+
+
+def test_html_page_and_header_metadata(extractor, tmp_path):
+    page = tmp_path / "report.html"
+    page.write_text(
+        "<html><head><title>AA takes Myebon</title>"
+        '<meta property="article:published_time" content="2024-02-02T10:00:00Z">'
+        '<meta property="og:url" content="https://example.org/myebon"></head>'
+        "<body><nav>Home | News</nav><article><p>The Arakan Army (AA) took over "
+        "<b>Myebon</b> on Thursday.</p><script>var x = 'seized Sittwe';</script></article>"
+        "</body></html>",
+        encoding="utf-8",
+    )
+    rows = extract_files([page], reference=extractor)
+    assert list(rows["place"]) == ["Myebon"]
+    assert rows["date"].iloc[0] == "2024-02-01"
+    assert rows["source"].iloc[0] == "https://example.org/myebon"
+
+
+def test_same_input_gives_identical_output(extractor):
+    paths = sorted(ARTICLES.glob("*.txt"))
+    first = extract_files(paths, reference=extractor).to_csv(index=False)
+    second = extract_files(list(reversed(paths)), reference=extractor).to_csv(index=False)
+    assert first == second
+
+
+PIECES = [
+    *"abcdefghijklmnopqrstuvwxyz ABCDEFGKLMNPSTUY.,;:'\"()-\n0123456789",
+    "seized ",
+    "Khampat ",
+    "town ",
+    "fell to ",
+    "the AA ",
+    "on Monday ",
+    "Nov. ",
+    "<p>",
+    "Published: ",
+    "retook ",
+    "it ",
+    "they ",
+    "village ",
+    "Pale ",
+    "not ",
+    "the town of ",
+    "was captured by ",
+    "handed ",
+    "back to ",
+    "last week ",
+    "2023-11-08 ",
+    "Township ",
+]
+
+
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.one_of(st.text(max_size=300), st.lists(st.sampled_from(PIECES), max_size=60).map("".join))
+)
+def test_random_text_never_raises(extractor, text):
+    rows = extract_events(text, published="2024-01-01", reference=extractor)
+    assert list(rows.columns) == COLUMNS
+    assert rows["needs_review"].notna().all()
+
+
+def test_public_api_exports_the_extractor():
+    assert impact.extract_events is extract_events
+    assert impact.extract_files is extract_files
+
+
+def run_cli(*args: str, cwd: Path, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "impact", *args],
+        cwd=cwd,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_cli_extract_then_report_reads_the_drafts_unchanged(tmp_path):
+    done = run_cli("extract", str(SEED), "--out", "drafts.csv", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "drafts.csv" in done.stdout
+    drafts = pd.read_csv(tmp_path / "drafts.csv", dtype="string")
+    assert list(drafts.columns) == COLUMNS
+    report = run_cli("report", "drafts.csv", "--out", "rep", "--quiet", cwd=tmp_path)
+    assert report.returncode == 0, report.stderr
+    impacts = pd.read_csv(tmp_path / "rep" / "impacts.csv", dtype="string", comment=None)
+    assert "MMR005030703" in set(impacts["pcode"])
+
+
+def test_cli_reads_stdin_and_keeps_existing_output(tmp_path):
+    text = "The Arakan Army seized Pauktaw town on Thursday."
+    done = run_cli("extract", "-", "--published", "2023-11-17", cwd=tmp_path, stdin=text)
+    assert done.returncode == 0, done.stderr
+    rows = pd.read_csv(tmp_path / "drafts.csv", dtype="string")
+    assert list(rows["date"]) == ["2023-11-16"]
+    again = run_cli("extract", "-", cwd=tmp_path, stdin=text)
+    assert again.returncode != 0
+    assert "--force" in again.stderr
+    assert "Traceback" not in again.stderr
+
+
+def test_cli_missing_file_is_a_message_not_a_traceback(tmp_path):
+    done = run_cli("extract", "no-such-report.txt", cwd=tmp_path)
+    assert done.returncode == 1
+    assert "no-such-report.txt" in done.stderr
+    assert "Traceback" not in done.stderr
