@@ -17,7 +17,8 @@ from impact.pipeline import RunResult, run
 from impact.reference import load_reference
 from impact.report import write_report
 from impact.resolve import resolve_places
-from impact.rollup import mark_counted, summarise
+from impact.rollup import mark_counted
+from impact.summaries import side_headline, summarise
 
 __all__ = [
     "ImpactError",
@@ -31,6 +32,7 @@ __all__ = [
     "read_events",
     "resolve_places",
     "run",
+    "side_headline",
     "summarise",
     "write_report",
 ]

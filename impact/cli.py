@@ -80,6 +80,10 @@ def report(
     quiet: Annotated[bool, typer.Option(help="No progress display.")] = False,
     since: Annotated[str | None, typer.Option(help="First day of the period (YYYY-MM-DD).")] = None,
     until: Annotated[str | None, typer.Option(help="Last day of the period (YYYY-MM-DD).")] = None,
+    actors: Annotated[
+        Path | None,
+        typer.Option(help="Actors CSV overriding or extending the country's actors table."),
+    ] = None,
     as_of: Annotated[
         str | None,
         typer.Option(
@@ -113,6 +117,7 @@ def report(
             encoding=encoding,
             since=_iso(since, "--since"),
             until=_iso(until, "--until"),
+            actors=actors,
             on_step=step,
             as_of=_iso(as_of, "--as-of"),
         )
@@ -131,6 +136,7 @@ def report(
         f"(see rejected.csv), skipped by rule {rows['skipped']}"
     )
     out.print(headline(result))
+    out.print(result.headline_by_side)
     if not result.rejected.empty:
         reasons = result.rejected["reason"].value_counts().sort_index()
         err.print("Rejected rows by reason: " + ", ".join(f"{k} {v}" for k, v in reasons.items()))

@@ -9,17 +9,25 @@ from pathlib import Path
 import pandas as pd
 from pandera.typing import DataFrame
 
+from impact.actors import COLUMNS as ACTOR_COLUMNS
+from impact.actors import ActorTable, load_actors
 from impact.assumptions import load_assumptions
+from impact.control import control_over_time, control_timeline, place_figures
 from impact.dates import resolve_as_of
 from impact.errors import NoUsableEventsError
 from impact.estimate import estimate
+from impact.event_actors import attach_actors, unknown_actors
 from impact.events import EventTable, InputFile, read_events
 from impact.problems import combine, skipped_rows
 from impact.reference import Reference, bundled_folder, load_reference
 from impact.resolve import resolve_places
-from impact.rollup import control_timeline, mark_counted, population_by_actor, summarise
+from impact.rollup import mark_counted
 from impact.schemas import (
     SCOPES,
+    ByActor,
+    ByMonth,
+    ByRegion,
+    BySide,
     Control,
     Impact,
     Rejected,
@@ -27,8 +35,10 @@ from impact.schemas import (
     SkipReason,
     Summary,
     Timeline,
+    UnknownActor,
     in_model_order,
 )
+from impact.summaries import by_actor, by_month, by_region, by_side, side_headline, summarise
 
 
 def default_events_path() -> Path:
@@ -46,8 +56,14 @@ class RunResult:
     rejected: DataFrame[Rejected]
     skipped: DataFrame[Skipped]
     summary: DataFrame[Summary]
+    by_month: DataFrame[ByMonth]
+    by_actor: DataFrame[ByActor]
+    by_side: DataFrame[BySide]
+    by_region: DataFrame[ByRegion]
     timeline: DataFrame[Timeline]
     control: DataFrame[Control]
+    unknown_actors: DataFrame[UnknownActor]
+    actors: ActorTable
     assumptions: pd.DataFrame
     reference: Reference
     scope: str
@@ -56,8 +72,13 @@ class RunResult:
 
     @property
     def total(self) -> pd.Series:
-        """The 'all events' row of the summary."""
-        return self.summary[self.summary["group_by"] == "total"].iloc[0]
+        """The one row of the summary: the period's counted-once totals."""
+        return self.summary.iloc[0]
+
+    @property
+    def headline_by_side(self) -> str:
+        """ "Between A and B, control changed for N places where about P people live: …"."""
+        return side_headline(self.total, self.by_side)
 
     @property
     def reconciliation(self) -> dict[str, int]:
@@ -81,6 +102,7 @@ def run(
     until: str | None = None,
     sheet: str | int = 0,
     encoding: str | None = None,
+    actors: str | Path | None = None,
     on_step: Callable[[str], None] | None = None,
     as_of: str | None = None,
 ) -> RunResult:
@@ -93,8 +115,10 @@ def run(
         assumptions: a TOML file overriding default assumptions.
         scope: one of `SCOPES` ("area" or "town"), the headline population.
         dayfirst: how to read dates such as 07/11/2023 (None refuses ambiguous ones).
-        since, until: keep events in this period (ISO dates, inclusive); others are skipped.
+        since, until: report this period (ISO dates, inclusive); events outside it are
+            skipped, but those before `since` still set who holds each place at its start.
         sheet: the Excel sheet to read; encoding: the text encoding of CSV files.
+        actors: an actors CSV overriding or extending the package's `actors.csv`.
         on_step: called with the name of each step, for a progress display.
         as_of: the report's "today" (YYYY-MM-DD; default the run date): later events are
             flagged "in the future"; recorded in the manifest.
@@ -119,7 +143,9 @@ def run(
         census_date=reference.census_date,
         as_of=as_of,
     )
-    kept, outside = _within_period(table.events, since, until)
+    actor_table = _actor_table(reference, actors)
+    events = attach_actors(table.events, actor_table)
+    before, kept, outside = _split_period(events, since, until)
     step("resolving places")
     resolution = resolve_places(kept, reference)
     rejected = combine(table.rejected, resolution.rejected)
@@ -132,16 +158,29 @@ def run(
         in_model_order(mark_counted(impacts, reference, table_assumptions), Impact)
     )
     step("counting and control timeline")
-    timeline = Timeline.validate(control_timeline(impacts, scope), inplace=True)
+    history = _with_earlier(impacts, before, reference, table_assumptions, scope)
+    start = pd.Timestamp(since) if since else impacts["date"].min()
+    end = pd.Timestamp(until) if until else impacts["date"].max()
+    timeline = control_timeline(history, scope)
+    timeline["in_period"] = timeline["date"] >= start
+    timeline = Timeline.validate(timeline, inplace=True)
+    figures = place_figures(history, reference)
+    flows = (timeline, figures, start, end)
     return RunResult(
         inputs=table.inputs,
         audit=resolution.audit,
         impacts=impacts,
         rejected=rejected,
         skipped=skipped,
-        summary=Summary.validate(summarise(impacts)),
+        summary=Summary.validate(summarise(impacts, *flows)),
+        by_month=ByMonth.validate(by_month(*flows)),
+        by_actor=ByActor.validate(by_actor(*flows)),
+        by_side=BySide.validate(by_side(*flows)),
+        by_region=ByRegion.validate(by_region(*flows)),
         timeline=timeline,
-        control=Control.validate(population_by_actor(timeline, impacts)),
+        control=Control.validate(control_over_time(*flows)),
+        unknown_actors=UnknownActor.validate(unknown_actors(history)),
+        actors=actor_table,
         assumptions=table_assumptions,
         reference=reference,
         scope=scope,
@@ -150,15 +189,49 @@ def run(
     )
 
 
-def _within_period(
+def _actor_table(reference: Reference, extra: str | Path | None) -> ActorTable:
+    """The package's actors table with the user's file laid over it; a package without one
+    knows no actor, so every actor stays as written (or the user's file is the table)."""
+    own = reference.path / "actors.csv"
+    if own.exists():
+        return load_actors(own, extra=extra)
+    if extra is not None:
+        return load_actors(extra)
+    rows = pd.DataFrame(columns=list(ACTOR_COLUMNS), dtype="string")
+    return ActorTable(rows=rows, alias_index={}, fuzzy_keys=(), path="")
+
+
+def _with_earlier(
+    impacts: pd.DataFrame,
+    before: pd.DataFrame,
+    reference: Reference,
+    assumptions: pd.DataFrame,
+    scope: str,
+) -> pd.DataFrame:
+    """The period's rows after the resolved and estimated rows dated before it, which set who
+    holds each place at the period start (rows that cannot be resolved are left out here;
+    they are already in skipped.csv)."""
+    if before.empty:
+        return impacts
+    earlier = resolve_places(before, reference).resolved
+    if earlier.empty:
+        return impacts
+    earlier = estimate(earlier, reference, assumptions, scope=scope)
+    return pd.concat([earlier, impacts], ignore_index=True)
+
+
+def _split_period(
     events: pd.DataFrame, since: str | None, until: str | None
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Events inside [since, until]; the others as skipped rows."""
-    inside = pd.Series(True, index=events.index)
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Events before `since`, events inside [since, until], and every event outside the
+    period as a skipped row."""
+    early = pd.Series(False, index=events.index)
+    late = pd.Series(False, index=events.index)
     if since:
-        inside &= events["date"] >= pd.Timestamp(since)
+        early = events["date"] < pd.Timestamp(since)
     if until:
-        inside &= events["date"] <= pd.Timestamp(until)
+        late = events["date"] > pd.Timestamp(until)
+    inside = ~early & ~late
     out = events[~inside]
     period = f"{since or 'the start'} to {until or 'the end'}"
     skipped = skipped_rows(
@@ -168,7 +241,8 @@ def _within_period(
         reason=SkipReason.OUTSIDE_PERIOD,
         message=f"outside the period {period}",
     )
-    return events[inside].reset_index(drop=True), skipped
+    before = events[early].reset_index(drop=True)
+    return before, events[inside].reset_index(drop=True), skipped
 
 
 def _nothing_usable(table: EventTable, rejected: pd.DataFrame, skipped: pd.DataFrame) -> str:

@@ -103,6 +103,8 @@ def report_context(result: RunResult) -> dict:
         "reference_version": result.reference.version,
         "census_date": result.reference.census_date.date().isoformat(),
         "headline": headline(result),
+        "headline_by_side": result.headline_by_side,
+        "unknown_actors": _records(result.unknown_actors),
         "rows": result.reconciliation,
         "total": result.total,
         "events": events,
@@ -182,15 +184,21 @@ def key_figures(result: RunResult) -> dict:
         .reset_index()
     )
     by_side["label"] = by_side["side"].map(SIDE_LABELS)
-    months = result.summary[result.summary["group_by"] == "month"].sort_values("group")
+    gained = result.by_month[result.by_month["measure"] == "gained"]
+    months = (
+        gained.groupby("month")[["places", "population_central"]]
+        .sum(min_count=1)
+        .reset_index()
+        .sort_values("month")
+    )
     change = None
     if len(months) >= 2:
         last, before = months.iloc[-1], months.iloc[-2]
         change = {
-            "month": pd.Timestamp(last["group"]).strftime("%b %Y"),
-            "previous": pd.Timestamp(before["group"]).strftime("%b %Y"),
-            "places": int(last["places_counted"]),
-            "places_before": int(before["places_counted"]),
+            "month": pd.Timestamp(last["month"]).strftime("%b %Y"),
+            "previous": pd.Timestamp(before["month"]).strftime("%b %Y"),
+            "places": int(last["places"]),
+            "places_before": int(before["places"]),
             "people": last["population_central"],
             "people_before": before["population_central"],
         }

@@ -110,8 +110,13 @@ def output_tables(result: RunResult) -> dict[str, pd.DataFrame]:
     return {
         "impacts": located_impacts(result.impacts, result.reference),
         "summary": result.summary,
+        "by_month": result.by_month,
+        "by_actor": result.by_actor,
+        "by_side": result.by_side,
+        "by_region": result.by_region,
         "timeline": result.timeline,
         "control": result.control,
+        "actors_not_in_table": result.unknown_actors,
         "rejected": result.rejected,
         "skipped": result.skipped,
         "match_audit": result.audit,
@@ -216,7 +221,9 @@ CHART_DRAWERS: dict[str, Callable[[RunResult], Figure]] = {
     "gains_and_losses": lambda r: charts.gains_and_losses(r.impacts, CHART_SOURCE),
     "people_per_event": lambda r: charts.people_per_event(r.impacts, CHART_SOURCE, r.scope),
     "affected_over_time": lambda r: charts.affected_over_time(r.impacts, CHART_SOURCE),
-    "control_over_time": lambda r: charts.control_over_time(r.control, r.impacts, CHART_SOURCE),
+    "control_over_time": lambda r: charts.control_over_time(
+        r.control, r.impacts, CHART_SOURCE, r.actors
+    ),
     "services_by_region": lambda r: charts.services_by_region(r.impacts, CHART_SOURCE),
     "location_map": lambda r: _location_map(r),
 }

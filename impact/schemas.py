@@ -167,8 +167,12 @@ class Event(pa.DataFrameModel):
         "empty is taken as confirmed)",
         isin=CERTAINTIES,
     )
-    gaining_actor: Series[str] = _text("Who took control", "#org+name+gaining")
-    losing_actor: Series[str] = _text("Who lost control", "#org+name+losing")
+    gaining_actor: Series[str] = _text(
+        "Who took control (canonical name from the actors table)", "#org+name+gaining"
+    )
+    losing_actor: Series[str] = _text(
+        "Who lost control (canonical name from the actors table)", "#org+name+losing"
+    )
     source: Series[str] = _text("Who reported the event", "#meta+source")
     confidence: Series[str] = _text("Confidence given in the input")
     notes: Series[str] = _text("Notes from the input")
@@ -248,7 +252,24 @@ class ProjectedPeople(pa.DataFrameModel):
     )
 
 
-class Impact(ProjectedPeople, ResolvedEvent):
+class EventActors(pa.DataFrameModel):
+    """The actors of an event as written, and their canonical names and sides."""
+
+    gaining_actor_text: Series[str] = _text("Gaining actor as written in the input")
+    losing_actor_text: Series[str] = _text("Losing actor as written in the input")
+    gaining_side: Series[str] = _field(
+        "Side of the gaining actor: military, resistance, non_aligned or unknown",
+        hxl="#org+type+gaining",
+    )
+    losing_side: Series[str] = _field(
+        "Side of the losing actor: military, resistance, non_aligned or unknown",
+        hxl="#org+type+losing",
+    )
+    gaining_actor_type: Series[str] = _text("Type of the gaining actor (actors table)")
+    gaining_allies: Series[str] = _text("Allies named beside the gaining actor, canonical")
+
+
+class Impact(ProjectedPeople, EventActors, ResolvedEvent):
     """One row per used event: the place, its census figures, estimates and services.
 
     The fields are declared in the order `impacts.csv` writes them (inherited fields first);
@@ -383,11 +404,11 @@ class Skipped(Rejected):
 
 
 class Summary(ProjectedPeople):
-    """Totals of counted rows by period, actor and region, with the plain sum beside them."""
+    """One row: the period's counted-once totals, and the places that changed hands in it."""
 
-    group_by: Series[str] = _field("total, month, gaining_actor or state_region_name")
-    group: Series[str] = _field("The month, actor or region", hxl="#meta+group")
-    events: Series[pd.Int64Dtype] = _count("Events in the group", "events")
+    period_start: Series[pd.Timestamp] = _field("First day of the period", unit="date (ISO)")
+    period_end: Series[pd.Timestamp] = _field("Last day of the period", unit="date (ISO)")
+    events: Series[pd.Int64Dtype] = _count("Events in the period", "events")
     events_counted: Series[pd.Int64Dtype] = _count("Events that count", "events")
     places_counted: Series[pd.Int64Dtype] = _count("Places counted once", "places")
     population_census: Series[pd.Int64Dtype] = _count(
@@ -402,6 +423,21 @@ class Summary(ProjectedPeople):
     population_unknown_events: Series[pd.Int64Dtype] = _count(
         "Counted events whose place has no census figure", "events"
     )
+    places_changed_hands: Series[pd.Int64Dtype] = _count(
+        "Places whose holder changed in the period (each once)", "places"
+    )
+    population_low_changed_hands: Series[pd.Int64Dtype] = _count(
+        "People in those places, low (one figure per place, as in control.csv)"
+    )
+    population_central_changed_hands: Series[pd.Int64Dtype] = _count(
+        "People in those places, central"
+    )
+    population_high_changed_hands: Series[pd.Int64Dtype] = _count("People in those places, high")
+    places_changed_without_figure: Series[pd.Int64Dtype] = _count(
+        "Of those places, how many add no people (no census figure, or inside another place "
+        "of the sheet that carries its people)",
+        "places",
+    )
 
     class Config:
         strict = False
@@ -409,7 +445,8 @@ class Summary(ProjectedPeople):
 
 
 class Timeline(pa.DataFrameModel):
-    """Who holds each place after each event."""
+    """Who holds each place after each event, for every event up to the period end (events
+    before the period set the holder at its start)."""
 
     date: Series[pd.Timestamp] = _field("Date of the event", unit="date (ISO)", hxl="#date")
     event_id: Series[str] = _field("Event", hxl="#event+id")
@@ -418,20 +455,90 @@ class Timeline(pa.DataFrameModel):
     change: Series[str] = _field("Kind of change", isin=CHANGES)
     holder_before: Series[str] = _field("Holder before the event", hxl="#org+name+before")
     holder_after: Series[str] = _field("Holder after the event", hxl="#org+name+after")
+    side_before: Series[str] = _field("Side of the holder before")
+    side_after: Series[str] = _field("Side of the holder after")
     control_moved: Series[bool] = _field("Whether control changed hands")
     flag: Series[str] = _text("Contested claim or inconsistent actors")
+    in_period: Series[bool] = _field("Whether the event is in the period reported")
 
     class Config:
         coerce = True
 
 
-class Control(pa.DataFrameModel):
-    """People in the report's places by holder, after each date."""
+class Held(ProjectedPeople):
+    """Places and their people, with the places whose people are left out."""
+
+    places: Series[int] = _field(
+        "Places (for gained and lost: changes of hands, so a place taken twice counts twice)",
+        unit="places",
+    )
+    places_without_figure: Series[int] = _field(
+        "Places counted in `places` whose people are not in the population: no census "
+        "figure, or inside another place of the sheet whose figure includes them",
+        unit="places",
+        ge=0,
+    )
+
+
+class Control(Held):
+    """Places and people by holder after each date with a change, starting with the holdings
+    as the period begins (dated the day before its first day); a holder that loses its last
+    place gets a row of zeros on that date."""
 
     date: Series[pd.Timestamp] = _field("Date", unit="date (ISO)", hxl="#date")
-    holder: Series[str] = _field("Actor holding the places", hxl="#org+name")
-    places: Series[int] = _field("Places held", unit="places", ge=0)
-    population_central: Series[pd.Int64Dtype] = _count("People there, central", hxl="#population")
+    holder: Series[str] = _field("Actor holding the places (canonical)", hxl="#org+name")
+    side: Series[str] = _field("Side of the holder", hxl="#org+type")
+
+    class Config:
+        coerce = True
+
+
+MEASURE = (
+    "held_at_start, gained, lost or held_at_end; held_at_end = held_at_start + gained - "
+    "lost. Sum within one measure only"
+)
+
+
+class Flows(Held):
+    """What each group held at the start and end of a period, and gained and lost in it."""
+
+    measure: Series[str] = _field(MEASURE, isin=["held_at_start", "gained", "lost", "held_at_end"])
+    side: Series[str] = _field("Side: military, resistance, non_aligned or unknown")
+
+    class Config:
+        coerce = True
+
+
+class ByActor(Flows):
+    """Flows by canonical actor over the period."""
+
+    actor: Series[str] = _field("Canonical actor", hxl="#org+name")
+
+
+class BySide(Flows):
+    """Flows by side over the period; a move between two actors of one side is not counted."""
+
+
+class ByRegion(Flows):
+    """Flows by state/region and side over the period."""
+
+    state_region_name: Series[str] = _field("State/region of the places", hxl="#adm1+name")
+
+
+class ByMonth(ByActor):
+    """What changed hands in each month, by actor; held_at_* are the month's start and end."""
+
+    month: Series[str] = _field("Month (YYYY-MM)", unit="month", str_matches=r"^\d{4}-\d{2}$")
+
+
+class UnknownActor(pa.DataFrameModel):
+    """An actor the actors table does not know, kept as written; add it with --actors FILE."""
+
+    actor: Series[str] = _field("The actor as written (tidied)")
+    side: Series[str] = _field("Always unknown until the actor is added to the table")
+    role: Series[str] = _field("gaining or losing")
+    events: Series[int] = _field("Events naming it in that role", unit="events", ge=1)
+    written_as: Series[str] = _field("Every spelling seen, '; '-separated")
 
     class Config:
         coerce = True
@@ -522,8 +629,13 @@ def in_model_order(frame: pd.DataFrame, model: type[pa.DataFrameModel]) -> pd.Da
 TABLES: dict[str, type[pa.DataFrameModel]] = {
     "impacts": Impact,
     "summary": Summary,
+    "by_month": ByMonth,
+    "by_actor": ByActor,
+    "by_side": BySide,
+    "by_region": ByRegion,
     "timeline": Timeline,
     "control": Control,
+    "actors_not_in_table": UnknownActor,
     "rejected": Rejected,
     "skipped": Skipped,
     "match_audit": MatchAudit,

@@ -66,13 +66,15 @@ def test_acled_rows_keep_their_fields_and_direction_rule(tmp_path):
     result = impact.run(CORPUS / "acled_export.csv")
     rows = result.impacts.set_index("event_id")
     assert set(rows.index) == {"MMR1", "MMR2", "MMR4", "MMR5"}
-    assert rows.loc["MMR1", "gaining_actor"] == "PDF: People's Defence Force"
+    assert rows.loc["MMR1", "gaining_actor_text"] == "PDF: People's Defence Force"
+    assert rows.loc["MMR1", "gaining_actor"] == "People's Defence Force"
     assert rows.loc["MMR1", "actor_rule"] == "overtakes: non-state actor1 gains"
     # MMR2 lists the army first, yet the non-state actor overtakes: direction from the codes.
-    assert rows.loc["MMR2", "gaining_actor"] == "PDF: People's Defence Force"
+    assert rows.loc["MMR2", "gaining_actor_text"] == "PDF: People's Defence Force"
     assert rows.loc["MMR2", "actor_rule"] == "overtakes: non-state actor2 gains"
     assert rows.loc["MMR4", "change"] == "recaptured"
-    assert rows.loc["MMR4", "gaining_actor"] == "Military Forces of Myanmar (2021-)"
+    assert rows.loc["MMR4", "gaining_actor_text"] == "Military Forces of Myanmar (2021-)"
+    assert rows.loc["MMR4", "gaining_actor"] == "Myanmar military"
     assert rows.loc["MMR5", "date_precision"] == "month"
     assert rows.loc["MMR5", "date_end"] == pd.Timestamp("2023-11-30")
     for column in (

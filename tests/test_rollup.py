@@ -7,6 +7,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import impact
+from impact.actors import load_actors
+
+PDF, KIA = "People's Defence Force", "Kachin Independence Army"
+ACTORS = load_actors()
 
 ROWS = [
     ("2023-11-07", "Khampat", "Tamu", "captured", "PDF", "Myanmar military"),
@@ -79,7 +83,7 @@ def test_taken_then_handed_back_under_a_deal(tmp_path, reference):
         ("2023-12-01", "Khampat", "Tamu", "handed over", "Myanmar military", "PDF"),
     ]
     timeline = run_rows(rows, tmp_path, reference).timeline
-    assert timeline["holder_after"].tolist() == ["PDF", "Myanmar military"]
+    assert timeline["holder_after"].tolist() == [PDF, "Myanmar military"]
 
 
 def test_taken_by_one_group_then_handed_to_another(tmp_path, reference):
@@ -88,9 +92,11 @@ def test_taken_by_one_group_then_handed_to_another(tmp_path, reference):
         ("2023-11-20", "Khampat", "Tamu", "handed over", "KIA", "PDF"),
     ]
     result = run_rows(rows, tmp_path, reference)
-    assert result.timeline["holder_after"].tolist() == ["PDF", "KIA"]
+    assert result.timeline["holder_after"].tolist() == [PDF, KIA]
     end = result.control[result.control["date"] == result.control["date"].max()]
-    assert end["holder"].tolist() == ["KIA"] and end["population_central"].iloc[0] > 38_728
+    held = end[end["places"] > 0]
+    assert held["holder"].tolist() == [KIA] and held["population_central"].iloc[0] > 38_728
+    assert end.set_index("holder").loc[PDF, "places"] == 0
 
 
 def test_contested_claim_does_not_move_control_and_is_flagged(tmp_path, reference):
@@ -99,17 +105,19 @@ def test_contested_claim_does_not_move_control_and_is_flagged(tmp_path, referenc
         ("2023-11-09", "Khampat", "Tamu", "contested", "Myanmar military", "PDF"),
     ]
     timeline = run_rows(rows, tmp_path, reference).timeline
-    assert timeline["holder_after"].tolist() == ["PDF", "PDF"]
+    assert timeline["holder_after"].tolist() == [PDF, PDF]
     assert "contested claim" in timeline["flag"].iloc[1]
 
 
-def test_summaries_by_month_actor_and_region(reference):
-    summary = impact.run(reference=reference).summary
-    assert set(summary["group_by"]) == {"total", "month", "gaining_actor", "state_region_name"}
-    months = summary[summary["group_by"] == "month"].set_index("group")
-    assert months.loc["2023-11", "events"] == 6
-    total = summary[summary["group_by"] == "total"].iloc[0]
-    assert months["events_counted"].sum() == total["events_counted"]
+def test_summary_is_one_total_row_and_tables_split_it(reference):
+    result = impact.run(reference=reference)
+    assert len(result.summary) == 1
+    total = result.total
+    assert total["events"] == 8 and total["events_counted"] == 7
+    months = result.by_month[result.by_month["measure"] == "gained"]
+    assert months.groupby("month")["places"].sum().to_dict() == {"2023-10": 1, "2023-11": 6,
+                                                                "2023-12": 1}  # fmt: skip
+    assert set(result.by_side["side"]) == {"military", "resistance"}
 
 
 def test_period_filter_skips_rows_and_reconciles(reference):
@@ -149,4 +157,5 @@ def test_capture_then_reversal_returns_to_the_first_holder(
         ("2023-11-08", "Khampat", "Tamu", change, first, second),
     ]
     timeline = run_rows(rows, tmp_path_factory.mktemp("tl"), reference).timeline
-    assert timeline["holder_before"].iloc[0] == timeline["holder_after"].iloc[-1] == first
+    canonical = ACTORS.lookup(first)
+    assert timeline["holder_before"].iloc[0] == timeline["holder_after"].iloc[-1] == canonical

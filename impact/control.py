@@ -1,0 +1,170 @@
+"""Who holds each place when: the control timeline, the state at any date, and control over time.
+
+One rule for time everywhere: every place of the sheet is held, from the period start, by the
+actor its first event says it was taken from; events then move it (captures, recaptures,
+hand-overs, withdrawals; a contested claim does not). Each place has one population figure
+for every control view, so holdings at any date are the holdings at the period start plus the
+changes since, and the monthly flows add up to the change in control between any two dates.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from impact.reference import Reference
+from impact.rollup import nested_in
+from impact.schemas import MOVES_CONTROL
+
+BANDS = ["population_low", "population_central", "population_high"]
+UNKNOWN = "unknown"
+CONTROL_COLUMNS = ["date", "holder", "side", "places", *BANDS, "places_without_figure"]
+
+
+def control_timeline(events: pd.DataFrame, scope: str = "area") -> pd.DataFrame:
+    """After each event (all events up to the period end, in date order), who holds the place.
+
+    Captures, recaptures, hand-overs and withdrawals move control to the gaining actor; a
+    contested claim does not and is flagged. Before a place's first event it is held by that
+    event's losing actor. A change between two unnamed actors still counts as a change of
+    hands (the event says control changed; only who held it is unknown). A losing actor that
+    differs from the recorded holder is flagged; actors are compared by canonical name, so a
+    spelling never raises a flag.
+    """
+    events = events.reset_index(drop=True)
+    place = events["headline_pcode"]
+    moves = events["change"].isin(MOVES_CONTROL)
+    first = events.drop_duplicates("headline_pcode").set_index("headline_pcode")
+    initial = place.map(first["losing_actor"].astype("string").fillna(UNKNOWN))
+    after = events["gaining_actor"].astype("string").fillna(UNKNOWN).where(moves)
+    after = after.groupby(place).ffill().fillna(initial)
+    before = after.groupby(place).shift(1).fillna(initial)
+    losing = events["losing_actor"].astype("string")
+    seen = place.duplicated()
+    odd = seen & losing.notna() & (losing != before)
+    flags = pd.Series(pd.NA, index=events.index, dtype="string")
+    flags[~moves] = events.loc[~moves, "change"] + " claim: control not moved"
+    mismatch = "losing actor '" + losing[odd] + "' is not the recorded holder"
+    flags[odd] = flags[odd].fillna("").str.cat(mismatch, sep="; ").str.strip("; ")
+    names = events["area_name"] if scope == "area" else events["place_name"]
+    sides = side_of_actor(events).to_dict()
+    return pd.DataFrame(
+        {
+            "date": events["date"],
+            "event_id": events["event_id"],
+            "pcode": place,
+            "place_name": names.fillna(events["place_name"]),
+            "change": events["change"],
+            "holder_before": before,
+            "holder_after": after,
+            "side_before": _sides(before, sides),
+            "side_after": _sides(after, sides),
+            "control_moved": moves & ((after != before) | (after == UNKNOWN)),
+            "flag": flags,
+        }
+    )
+
+
+def _sides(holders: pd.Series, sides: dict[str, str]) -> pd.Series:
+    return holders.astype(object).map(sides).astype("string").fillna(UNKNOWN)
+
+
+def side_of_actor(events: pd.DataFrame) -> pd.Series:
+    """Canonical actor -> side, from the actor and side columns of the events."""
+    pairs = pd.concat(
+        [
+            events[[f"{role}_actor", f"{role}_side"]].set_axis(["actor", "side"], axis=1)
+            for role in ("gaining", "losing")
+        ]
+    ).dropna(subset=["actor"])
+    return pairs.drop_duplicates("actor").set_index("actor")["side"].astype("string")
+
+
+def place_figures(events: pd.DataFrame, reference: Reference) -> pd.DataFrame:
+    """One population figure per place for every control view, indexed by headline P-code.
+
+    The figure is the projected range at the place's latest event up to the period end, so a
+    run starting later but ending on the same date gives the same figures. A place inside
+    another place of the sheet (a town inside a township that also changed hands) is kept as
+    a place but its people are left to the enclosing one (`known` is False), so no one is
+    counted twice; so is a place without a census figure.
+    """
+    latest = events.drop_duplicates("headline_pcode", keep="last").set_index("headline_pcode")
+    figures = latest[BANDS].astype("Float64")
+    inside = nested_in(figures.index, reference)
+    figures["region"] = latest["state_region_name"].astype("string").fillna(UNKNOWN)
+    figures["inside"] = inside.reindex(figures.index).astype("string")
+    figures["known"] = figures["population_central"].notna() & figures["inside"].isna()
+    return figures
+
+
+def holders_before(timeline: pd.DataFrame, day: pd.Timestamp) -> pd.DataFrame:
+    """Holder and side of every place of the timeline just before `day` (events before it)."""
+    first = timeline.drop_duplicates("pcode").set_index("pcode")
+    state = first[["holder_before", "side_before"]].set_axis(["holder", "side"], axis=1)
+    done = timeline[timeline["date"] < day].drop_duplicates("pcode", keep="last")
+    moved = done.set_index("pcode")[["holder_after", "side_after"]]
+    state.loc[moved.index, ["holder", "side"]] = moved.to_numpy()
+    return state.rename_axis("pcode")
+
+
+def changes_between(timeline: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+    """Changes of hands dated in [start, end]."""
+    inside = timeline["date"].between(start, end) & timeline["control_moved"]
+    return timeline[inside]
+
+
+def holdings(state: pd.DataFrame, figures: pd.DataFrame) -> pd.DataFrame:
+    """Places and people per holder for a state (as `holders_before` returns)."""
+    rows = state.join(figures)
+    return tally(rows, ["holder", "side"])
+
+
+def control_over_time(
+    timeline: pd.DataFrame, figures: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp
+) -> pd.DataFrame:
+    """Places and people by holder as the period starts and after each date with a change.
+
+    The opening holdings are dated the day before the period start (the end of that day), so
+    changes on the first day have a row of their own. A holder that loses its last place gets
+    a row of zeros on that date. Built from the changes, so the work grows with events and
+    holders, not with dates × places.
+    """
+    state = holders_before(timeline, start).join(figures)
+    opening = state.assign(date=start - pd.Timedelta(days=1), sign=1)
+    moves = changes_between(timeline, start, end).join(figures, on="pcode")
+    gains = moves.assign(holder=moves["holder_after"], side=moves["side_after"], sign=1)
+    losses = moves.assign(holder=moves["holder_before"], side=moves["side_before"], sign=-1)
+    ledger = pd.concat([opening.reset_index(), gains, losses], ignore_index=True)
+    deltas = tally(ledger, ["date", "holder", "side"], weight=ledger["sign"])
+    running = deltas.set_index(["date", "holder", "side"]).unstack(["holder", "side"])
+    running = running.fillna(0).cumsum()
+    table = running.stack(["holder", "side"], future_stack=True).reset_index()
+    touched = table.set_index(["date", "holder", "side"]).index.isin(
+        deltas.set_index(["date", "holder", "side"]).index
+    )
+    table = table[(table["places"] > 0) | touched]
+    return finish_counts(table, ["date", "holder", "side"])[CONTROL_COLUMNS]
+
+
+def tally(rows: pd.DataFrame, keys: list[str], weight: pd.Series | None = None) -> pd.DataFrame:
+    """Sum places, people (known places only) and places without a figure by `keys`."""
+    sign = weight if weight is not None else pd.Series(1, index=rows.index)
+    known = rows["known"].fillna(False).astype(bool)
+    parts = pd.DataFrame({key: rows[key] for key in keys})
+    parts["places"] = sign
+    parts["places_without_figure"] = sign.where(~known, 0)
+    for band in BANDS:
+        parts[band] = (rows[band].astype("Float64").fillna(0) * sign).where(known, 0)
+    parts["known_places"] = sign.where(known, 0)
+    return parts.groupby(keys, sort=True, dropna=False).sum().reset_index()
+
+
+def finish_counts(table: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Integer counts; people empty where places are held but none has a figure."""
+    out = table.copy()
+    out["places"] = out["places"].round().astype(int)
+    out["places_without_figure"] = out["places_without_figure"].round().astype(int)
+    none_known = (out["known_places"] <= 0) & (out["places"] > 0)
+    for band in BANDS:
+        out[band] = out[band].astype(float).round().astype("Int64").mask(none_known)
+    return out.sort_values(keys).reset_index(drop=True)

@@ -1,0 +1,61 @@
+"""Canonical actor and side columns on event rows, and the actors the table does not know.
+
+Every stage after this one reads `gaining_actor` and `losing_actor` as canonical names, so a
+spelling never makes a second actor, a second colour or a timeline warning. The text as written
+stays beside them (`gaining_actor_text`, `losing_actor_text`) for the audit.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from impact.actors import ActorTable, canonical_actors
+
+ROLES = ("gaining", "losing")
+UNKNOWN_ACTOR_COLUMNS = ["actor", "side", "role", "events", "written_as"]
+
+
+def attach_actors(events: pd.DataFrame, table: ActorTable) -> pd.DataFrame:
+    """The events with canonical actors, sides, the gaining actor's type and its allies.
+
+    Both roles are resolved in one call, so the same text always gives the same actor
+    (an unknown actor keeps one spelling whichever column it appears in).
+    """
+    texts = pd.concat([events[f"{role}_actor"] for role in ROLES], ignore_index=True)
+    found = canonical_actors(texts.astype("string"), table)
+    gaining, losing = found.iloc[: len(events)], found.iloc[len(events) :]
+    out = events.copy()
+    for role, part in zip(ROLES, (gaining, losing), strict=True):
+        out[f"{role}_actor_text"] = events[f"{role}_actor"].astype("string")
+        out[f"{role}_actor"] = part["actor"].to_numpy()
+        out[f"{role}_side"] = part["side"].to_numpy()
+    out["gaining_actor_type"] = gaining["actor_type"].to_numpy()
+    out["gaining_allies"] = gaining["allies"].replace("", pd.NA).to_numpy()
+    return out
+
+
+def unknown_actors(events: pd.DataFrame) -> pd.DataFrame:
+    """Actors not in the table, with how often and how they were written, for the analyst to
+    add to an `--actors` file. Expects the columns `attach_actors` adds; an actor the table
+    does not know is the only named actor whose side is `unknown`."""
+    parts = []
+    for role in ROLES:
+        side = events[f"{role}_side"]
+        unknown = events[(side == "unknown") & events[f"{role}_actor"].notna()]
+        parts.append(
+            pd.DataFrame(
+                {
+                    "actor": unknown[f"{role}_actor"],
+                    "side": unknown[f"{role}_side"],
+                    "role": role,
+                    "text": unknown[f"{role}_actor_text"],
+                }
+            )
+        )
+    rows = pd.concat(parts, ignore_index=True)
+    if rows.empty:
+        return pd.DataFrame(columns=UNKNOWN_ACTOR_COLUMNS)
+    grouped = rows.groupby(["actor", "side", "role"], sort=True)
+    table = grouped.size().rename("events").to_frame()
+    table["written_as"] = grouped["text"].agg(lambda texts: "; ".join(sorted(set(texts))))
+    return table.reset_index()[UNKNOWN_ACTOR_COLUMNS]

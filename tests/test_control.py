@@ -1,0 +1,278 @@
+"""Control over time: the state before the first event, earlier events, monthly flows that add
+up, one name per actor, and golden runs for a hand-over, a military retake and a claim."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import impact
+from impact.actors import load_actors
+from impact.control import control_over_time, control_timeline, place_figures
+from impact.event_actors import attach_actors
+from impact.exports import write_csv
+from impact.summaries import by_actor, by_month, by_side
+from tests.conftest import DATA, GOLDEN
+
+SHEET = DATA / "control_changes_2023_2025.csv"
+ACTORS = load_actors()
+# Townships, none inside another, with their 2014 census figures in the bundled package.
+PLACES = ["MMR005024", "MMR012007", "MMR015016", "MMR015020"]
+# Spellings from public reporting and ACLED exports, by canonical actor.
+SPELLINGS = {
+    "Myanmar military": ["Myanmar military", "junta", "SAC", "Tatmadaw", "regime forces",
+                         "Military Forces of Myanmar (2021-)"],
+    "Arakan Army": ["Arakan Army", "AA", "ULA/AA", "AA: Arakan Army", "Arakan Army (AA)"],
+    "Ta'ang National Liberation Army": ["TNLA", "Ta'ang National Liberation Army (TNLA)",
+                                        "TNLA troops"],
+    "People's Defence Force": ["PDF", "People's Defense Force", "PDF: People's Defense Force"],
+    "United Wa State Army": ["UWSA", "United Wa State Army"],
+}  # fmt: skip
+CHANGE = st.sampled_from(["captured", "recaptured", "handed over", "withdrawn", "contested"])
+
+
+@st.composite
+def sheets(draw, spelled: bool = False) -> pd.DataFrame:
+    """A sheet of events on four townships between Oct 2023 and Dec 2025, actor texts drawn
+    from real spellings (or the canonical names)."""
+    size = draw(st.integers(1, 14))
+    rows = []
+    for i in range(size):
+        gaining, losing = (draw(st.sampled_from(sorted(SPELLINGS))) for _ in range(2))
+        if spelled:
+            gaining, losing = (draw(st.sampled_from(SPELLINGS[a])) for a in (gaining, losing))
+        day = pd.Timestamp("2023-10-01") + pd.Timedelta(days=draw(st.integers(0, 820)))
+        rows.append(
+            (day, f"E{i:02d}", draw(st.sampled_from(PLACES)), draw(CHANGE), gaining, losing)
+        )
+    frame = pd.DataFrame(
+        rows,
+        columns=["date", "event_id", "headline_pcode", "change", "gaining_actor", "losing_actor"],
+    )
+    return frame.sort_values(["date", "event_id"]).reset_index(drop=True)
+
+
+def events_of(sheet: pd.DataFrame, reference) -> pd.DataFrame:
+    """The sheet as the control stage sees it: canonical actors and one census figure per
+    place (the 2014 figure as a narrow band)."""
+    events = attach_actors(sheet, ACTORS)
+    census = reference.places["population"].reindex(events["headline_pcode"]).to_numpy()
+    events["population_central"] = pd.array(census, dtype="Int64")
+    events["population_low"] = events["population_central"] - 100
+    events["population_high"] = events["population_central"] + 100
+    names = reference.places["name"].reindex(events["headline_pcode"]).to_numpy()
+    events["area_name"] = events["place_name"] = names
+    events["state_region_name"] = "somewhere"
+    return events
+
+
+def flows_of(sheet: pd.DataFrame, reference):
+    events = events_of(sheet, reference)
+    timeline = control_timeline(events)
+    figures = place_figures(events, reference)
+    return timeline, figures, events["date"].min(), events["date"].max()
+
+
+PROPERTY = settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
+
+@PROPERTY
+@given(sheet=sheets())
+def test_monthly_net_changes_add_up_to_the_change_in_control(reference, sheet):
+    timeline, figures, start, end = flows_of(sheet, reference)
+    months = by_month(timeline, figures, start, end)
+    control = control_over_time(timeline, figures, start, end)
+    wide = months.pivot_table(
+        index=["month", "actor"], columns="measure", values="population_central", aggfunc="sum"
+    ).reindex(columns=["held_at_start", "gained", "lost", "held_at_end"], fill_value=0)
+    wide = wide.fillna(0)
+    assert (wide["held_at_start"] + wide["gained"] - wide["lost"] == wide["held_at_end"]).all()
+    net = (wide["gained"] - wide["lost"]).groupby("actor").sum()
+    first = control[control["date"] == control["date"].min()]
+    first = first.set_index("holder")["population_central"]
+    last = control.sort_values("date").drop_duplicates("holder", keep="last")
+    last = last.set_index("holder")["population_central"]
+    change = last.fillna(0).sub(first.fillna(0), fill_value=0)
+    expected = {k: int(v) for k, v in change.items() if v != 0}
+    assert {k: int(v) for k, v in net.items() if v != 0} == expected
+    # The month ends chain: each month starts where the one before ended.
+    ends = wide["held_at_end"].unstack("actor", fill_value=0)
+    starts = wide["held_at_start"].unstack("actor", fill_value=0)
+    assert (ends.shift(1).iloc[1:].fillna(0) == starts.iloc[1:].fillna(0)).all().all()
+
+
+@PROPERTY
+@given(sheet=sheets(spelled=True), data=st.data())
+def test_spellings_change_no_total_and_no_side(reference, sheet, data):
+    canonical = sheet.assign(
+        gaining_actor=attach_actors(sheet, ACTORS)["gaining_actor"],
+        losing_actor=attach_actors(sheet, ACTORS)["losing_actor"],
+    )
+    spelled_flows = flows_of(sheet, reference)
+    canonical_flows = flows_of(canonical, reference)
+    pd.testing.assert_frame_equal(by_side(*spelled_flows), by_side(*canonical_flows))
+    pd.testing.assert_frame_equal(by_actor(*spelled_flows), by_actor(*canonical_flows))
+    timeline = spelled_flows[0]
+    assert not timeline["flag"].fillna("").str.contains("is not the recorded").any() or (
+        canonical_flows[0]["flag"].equals(timeline["flag"])
+    )
+    held = by_side(*spelled_flows)
+    for measure in ("held_at_start", "held_at_end"):
+        assert (
+            held.loc[held["measure"] == measure, "places"].sum()
+            == sheet["headline_pcode"].nunique()
+        )
+
+
+@pytest.fixture(scope="module")
+def full_run(reference):
+    return impact.run(SHEET, reference=reference)
+
+
+def end_state(result) -> pd.DataFrame:
+    control = result.control
+    last = control[control["date"] == control["date"].max()]
+    return last.drop(columns="date").reset_index(drop=True)
+
+
+@settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    since=st.sampled_from(["2023-11-13", "2024-01-01", "2024-04-15", "2024-08-04", "2025-01-01"])
+)
+def test_a_since_run_ends_with_the_full_runs_control(reference, full_run, since):
+    later = impact.run(SHEET, reference=reference, since=since)
+    pd.testing.assert_frame_equal(end_state(later), end_state(full_run))
+    assert later.control["date"].min() == pd.Timestamp(since) - pd.Timedelta(days=1)
+    assert later.reconciliation["used"] + later.reconciliation["skipped"] == 44
+    # Places captured before the period are still held at its start.
+    start = later.by_side[later.by_side["measure"] == "held_at_start"]
+    assert (
+        start["places"].sum() == full_run.by_side.query("measure == 'held_at_end'")["places"].sum()
+    )
+
+
+def test_until_sets_the_end_and_earlier_captures_stay(reference, full_run):
+    result = impact.run(SHEET, reference=reference, since="2024-08-01", until="2024-12-31")
+    lashio = result.timeline[result.timeline["place_name"] == "Lashio"]
+    assert lashio["holder_after"].iloc[-1] == "Myanmar National Democratic Alliance Army"
+    end = end_state(result).set_index("holder")
+    # Kunlong (Nov 2023, before the period) is still held by the MNDAA at its end.
+    assert end.loc["Myanmar National Democratic Alliance Army", "places"] >= 4
+    assert set(result.skipped["reason"]) == {"outside_period"}
+
+
+def test_every_place_starts_under_the_actor_it_was_taken_from(full_run):
+    first = full_run.control[full_run.control["date"] == full_run.control["date"].min()]
+    sides = first.groupby("side")[["places", "population_central", "places_without_figure"]].sum()
+    # 33 places taken from the military itself, Maungdaw from its Border Guard Police and
+    # Chipwi from the NDA-K border guard force; Ann from an actor the table does not know.
+    assert first.set_index("holder").loc["Myanmar military", "places"] == 33
+    assert sides.loc["military", "places"] == 35 and sides.loc["unknown", "places"] == 1
+    assert sides.loc["military", "population_central"] > 3_000_000
+    assert sides.loc["military", "places_without_figure"] == 2
+
+
+def test_before_and_after_canonicalisation(full_run):
+    """The numbers of the issue's before/after check on a 44-row sheet (2023-2025)."""
+    impacts = full_run.impacts
+    before = impacts.assign(
+        gaining_actor=impacts["gaining_actor_text"], losing_actor=impacts["losing_actor_text"]
+    )
+    warnings_before = _mismatches(control_timeline(before))
+    warnings_after = _mismatches(full_run.timeline)
+    assert (impacts["gaining_actor_text"].nunique(), impacts["gaining_actor"].nunique()) == (34, 12)
+    assert (warnings_before, warnings_after) == (8, 1)
+    assert full_run.unknown_actors["actor"].tolist() == ["Western Command"]
+
+
+def _mismatches(timeline: pd.DataFrame) -> int:
+    return int(timeline["flag"].fillna("").str.contains("is not the recorded holder").sum())
+
+
+def test_actors_file_extends_the_table_and_the_report_lists_unknowns(tmp_path, reference):
+    extra = tmp_path / "actors.csv"
+    extra.write_text(
+        "actor,short_name,side,actor_type,parent,aliases,source\n"
+        "Western Command (regime),,military,state forces,Myanmar military,Western Command,"
+        "https://www.irrawaddy.com/news/burma/arakan-army-seizes-myanmar-juntas-western-"
+        "command-hq.html\n",
+        encoding="utf-8",
+    )
+    plain = impact.run(SHEET, reference=reference, until="2024-12-31")
+    folder = impact.write_report(plain, tmp_path / "plain")
+    assert "Actors not in the table" in (folder / "report.md").read_text(encoding="utf-8")
+    assert "Western Command" in (folder / "actors_not_in_table.csv").read_text(encoding="utf-8")
+    extended = impact.run(SHEET, reference=reference, until="2024-12-31", actors=extra)
+    assert extended.unknown_actors.empty
+    held = extended.by_side.set_index(["side", "measure"])["places"]
+    before = plain.by_side.set_index(["side", "measure"])["places"]
+    assert held[("military", "held_at_start")] == before[("military", "held_at_start")] + 1
+
+
+SCENARIOS = {
+    # Two rebel groups: the PDF takes Khampat, then hands it to the KIA.
+    "handover_between_rebel_groups": [
+        ("2023-11-07", "Khampat", "Tamu", "captured", "PDF", "junta"),
+        ("2023-11-20", "Khampat", "Tamu", "handed over", "Kachin Independence Army", "PDF"),
+    ],
+    # The TNLA takes Nawnghkio (Jul 2024) and the military retakes it (Jul 2025).
+    "retake_by_the_military": [
+        ("2024-07-10", "Nawnghkio", "Nawnghkio", "captured", "TNLA", "SAC"),
+        ("2025-07-16", "Nawnghkio", "Nawnghkio", "recaptured", "Tatmadaw", "Ta'ang army"),
+    ],
+    # A claim on Loikaw between two real captures elsewhere: control does not move.
+    "contested_claim": [
+        ("2023-11-12", "Kunlong", "Kunlong", "captured", "MNDAA", "Myanmar military"),
+        ("2023-11-26", "Loikaw", "Loikaw", "contested", "KNDF", "Myanmar military"),
+        ("2023-12-15", "Namhsan", "Namhsan", "captured", "TNLA", "military regime"),
+    ],
+}
+GOLDEN_TABLES = ["timeline", "control", "by_month", "by_actor", "by_side", "summary"]
+
+
+@pytest.mark.parametrize("scenario", sorted(SCENARIOS))
+def test_control_scenarios_match_golden(tmp_path, reference, update_golden, scenario):
+    rows = SCENARIOS[scenario]
+    sheet = tmp_path / f"{scenario}.csv"
+    pd.DataFrame(
+        rows, columns=["date", "place", "township", "change", "gaining_actor", "losing_actor"]
+    ).to_csv(sheet, index=False)
+    result = impact.run(sheet, reference=reference)
+    folder = GOLDEN / "control" / scenario
+    for name in GOLDEN_TABLES:
+        produced = tmp_path / f"{name}.csv"
+        write_csv(getattr(result, name), produced)
+        golden = folder / f"{name}.csv"
+        if update_golden:
+            folder.mkdir(parents=True, exist_ok=True)
+            golden.write_bytes(produced.read_bytes())
+        assert produced.read_text(encoding="utf-8") == golden.read_text(encoding="utf-8"), name
+    headline = result.headline_by_side
+    assert headline.startswith("Between ") and "control changed for" in headline
+
+
+def test_cli_takes_an_actors_file_and_prints_the_side_headline(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from impact.cli import app
+
+    extra = tmp_path / "actors.csv"
+    extra.write_text(
+        "actor,short_name,side,actor_type,parent,aliases,source\n"
+        "Western Command (regime),,military,state forces,Myanmar military,Western Command,"
+        "https://www.irrawaddy.com/news/burma/arakan-army-seizes-myanmar-juntas-western-"
+        "command-hq.html\n",
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    args = ["report", str(SHEET), "--actors", str(extra), "--out", "r", "--quiet"]
+    done = CliRunner().invoke(app, args)
+    assert done.exit_code == 0, done.output
+    assert "moved out of military control" in " ".join(done.output.split())
+    assert (tmp_path / "r" / "actors_not_in_table.csv").read_text().strip() == (
+        "actor,side,role,events,written_as"
+    )
