@@ -243,12 +243,18 @@ def people_per_event(
 def affected_over_time(impacts: pd.DataFrame, source: str) -> Figure:
     """Cumulative people living where control changed, counted rows only, with the band.
 
+    Each place enters on the day control over it first changed (as in the control chart),
+    with the figure it counts with in the headline, so the line ends at the headline total.
     Places without a census figure add nothing and are marked on the line, not added as 0;
     the line and band are held to the last date so the last step shows.
     """
-    counted = impacts.loc[
-        impacts["counted"], ["date", "population_low", "population_central", "population_high"]
-    ].sort_values("date")
+    moved = impacts[impacts["change"].isin(MOVES_CONTROL)]
+    first_change = moved.groupby("headline_pcode")["date"].min()
+    columns = ["date", "population_low", "population_central", "population_high"]
+    counted = impacts.loc[impacts["counted"], ["headline_pcode", *columns]]
+    counted = counted.assign(
+        date=counted["headline_pcode"].map(first_change).fillna(counted["date"])
+    ).sort_values("date")
     values = counted[["population_low", "population_central", "population_high"]].astype("Float64")
     unknown_days = counted.loc[values["population_central"].isna(), "date"].value_counts()
     by_day = values.groupby(counted["date"]).sum(min_count=0).astype(float)

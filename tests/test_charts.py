@@ -154,3 +154,16 @@ def test_synthetic_run_pngs_saved_for_review(reference, tmp_path):
     for name, draw in CHART_DRAWERS.items():
         draw(result).savefig(folder / f"{name}.png", dpi=100)
     assert len(list(folder.glob("*.png"))) == len(CHART_DRAWERS)
+
+
+def test_affected_line_enters_places_at_first_change_and_ends_at_the_headline(reference):
+    result = impact.run(reference=reference)
+    fig = charts.affected_over_time(result.impacts, "test")
+    step = fig.axes[0].lines[0]
+    x, y = pd.to_datetime(step.get_xdata()), step.get_ydata()
+    assert y[-1] == pytest.approx(float(result.total["population_central"]))
+    moved = result.impacts[result.impacts["change"] != "contested"]
+    assert x[0] == moved["date"].min()
+    # Pauktaw was taken and retaken: its people enter at the first change, not the retake.
+    pauktaw = moved[moved["place_name"].str.startswith("Pauktaw")]["date"]
+    assert pauktaw.min() in set(x) and pauktaw.min() < pauktaw.max()
