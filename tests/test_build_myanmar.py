@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
-from reference_build import myanmar
+from reference_build.errors import MissingSourcesError
+from reference_build.myanmar import build
+from reference_build.myanmar.__main__ import main
+from reference_build.myanmar.sources import Sources
+from reference_build.myanmar.spelling import split_camel, squash
 from tests.conftest import SHARED_SOURCES
 
 BUNDLED = Path(__file__).resolve().parents[1] / "reference_data" / "myanmar"
-pytestmark = pytest.mark.skipif(
+needs_sources = pytest.mark.skipif(
     not SHARED_SOURCES.exists(), reason="public source files (shared/reference_sources) absent"
 )
 
@@ -18,10 +23,11 @@ pytestmark = pytest.mark.skipif(
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("myanmar")
-    myanmar.main([str(SHARED_SOURCES), "--out", str(out)])
+    build(SHARED_SOURCES, out)
     return out
 
 
+@needs_sources
 def test_build_reproduces_the_committed_tables_byte_for_byte(built):
     names = sorted(p.name for p in built.iterdir())
     assert names == [
@@ -37,6 +43,7 @@ def test_build_reproduces_the_committed_tables_byte_for_byte(built):
         assert (built / name).read_bytes() == (BUNDLED / name).read_bytes(), name
 
 
+@needs_sources
 def test_build_report_states_the_checks_and_lists_unplaced_rows(built):
     report = (built / "build_report.md").read_text()
     assert "Township population sum: 50,279,900" in report
@@ -47,9 +54,23 @@ def test_build_report_states_the_checks_and_lists_unplaced_rows(built):
     assert "sum exactly to the urban population in" in report
 
 
-def test_squash_and_split_camel_spellings():
-    import pandas as pd
+def test_missing_sources_raise_our_error_naming_every_absent_file(tmp_path):
+    (tmp_path / "cartesianproduct").mkdir()
+    with pytest.raises(MissingSourcesError) as caught:
+        Sources.read(tmp_path)
+    assert "VT_Ward_geo.csv" in str(caught.value)
+    assert "Hospitals.csv" in str(caught.value)
 
+
+def test_command_line_reports_missing_sources_without_a_traceback(tmp_path, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        main([str(tmp_path), "--out", str(tmp_path / "out")])
+    assert stopped.value.code == 1
+    assert "missing source files" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_squash_and_split_camel_spellings():
     names = pd.Series(["TamuMyoMa(W)", "Tamu Myo Ma Ward", "No (1) Ward", "No(1)(W)"])
-    assert myanmar.squash(names).tolist() == ["tamumyoma", "tamumyoma", "no1", "no1"]
-    assert myanmar.split_camel(pd.Series(["HpaingLin(VT)"])).tolist() == ["Hpaing Lin"]
+    assert squash(names).tolist() == ["tamumyoma", "tamumyoma", "no1", "no1"]
+    assert split_camel(pd.Series(["HpaingLin(VT)"])).tolist() == ["Hpaing Lin"]

@@ -1,0 +1,198 @@
+"""Give each census ward/VT row the P-code of its unit.
+
+The census file names units by spelling only, and its join copied a name's values to every
+same-named unit of a district, so keying is a ladder of rules, each stricter than a guess:
+unique names, evidence, elimination, township residuals, then spelling variants.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from rapidfuzz import fuzz, process
+
+from impact.names import romanised_key
+from reference_build.myanmar.build_report import BuildReport
+from reference_build.myanmar.spelling import split_camel, squash
+
+# Census ward/VT spellings that differ from P-code spellings are paired when this similar.
+FUZZY_UNIT_SCORE = 85.0
+
+
+def key_census_units(
+    census_rows: pd.DataFrame,
+    units: pd.DataFrame,
+    totals: pd.DataFrame,
+    ward_assignments: pd.DataFrame,
+    report: BuildReport,
+) -> pd.DataFrame:
+    """Give each census ward/VT row its P-code.
+
+    In order: a name that one unit of the township carries and one census value; evidence for
+    same-named units; elimination of values the source repeated across a district; the one
+    value that completes a township's total; a clearly best spelling variant.
+
+    Returns one row per assigned P-code with `population`, `population_male`,
+    `population_female`, `census_name` and `method`.
+    """
+    targets = units[units["level"].isin(["ward", "village_tract"])].copy()
+    targets["kind"] = targets["level"]
+    targets["township_pcode"] = np.where(
+        targets["level"] == "ward", targets["parent_pcode"].str[:9], targets["parent_pcode"]
+    )
+    targets["key"] = squash(targets["name"])
+    census = census_rows.assign(key=squash(census_rows["Ward/VillageTract"]))
+    census["row_id"] = np.arange(len(census))
+    group = ["township_pcode", "kind", "key"]
+    census["values"] = census.groupby(group)["total_population"].transform("size")
+    targets["candidates"] = targets.groupby(group)["pcode"].transform("size")
+    paired = census.merge(targets[[*group, "pcode", "candidates"]], on=group, how="left")
+
+    exact = paired[(paired["values"] == 1) & (paired["candidates"] == 1)].assign(method="exact")
+    evidence = _assign_by_evidence(paired[paired["candidates"] > 1], ward_assignments, report)
+    placed = pd.concat([exact, evidence])
+    placed = pd.concat([placed, _assign_repeats(paired, placed, totals)])
+    unnamed = census[~census.set_index(group).index.isin(targets.set_index(group).index)]
+    fuzzy = _assign_fuzzy(
+        unnamed[~unnamed["row_id"].isin(placed["row_id"])],
+        targets[~targets["pcode"].isin(placed["pcode"])],
+        report,
+    )
+    placed = pd.concat([placed, fuzzy])
+    unplaced = census[~census["row_id"].isin(placed["row_id"])]
+    report.unplaced.append(
+        unplaced.assign(
+            table="VT_Ward_geo.csv",
+            reason=np.where(
+                unplaced["township_pcode"].isna(),
+                "township name not in the census",
+                "no single P-code with this name in the township",
+            ),
+        )[["table", "Township", "Ward/VillageTract", "total_population", "reason"]].rename(
+            columns={
+                "Township": "township",
+                "Ward/VillageTract": "name",
+                "total_population": "population",
+            }
+        )
+    )
+    for method, count in placed["method"].value_counts().sort_index().items():
+        report.say(f"Ward/VT census rows keyed by {method}: {count:,}.")
+    report.say(f"Ward/VT census rows left unplaced: {len(unplaced):,} (listed below).")
+    return pd.DataFrame(
+        {
+            "pcode": placed["pcode"],
+            "population": placed["total_population"],
+            "population_male": placed["male_population"],
+            "population_female": placed["female_population"],
+            "census_name": split_camel(placed["Ward/VillageTract"]),
+            "method": placed["method"],
+        }
+    ).drop_duplicates("pcode", keep=False)
+
+
+def _assign_repeats(
+    paired: pd.DataFrame, placed: pd.DataFrame, totals: pd.DataFrame
+) -> pd.DataFrame:
+    """Settle names the source repeated with several values (its join copied a name's values
+    to every same-named unit of the district).
+
+    Repeatedly: a value placed in one township is struck from the same name's candidates in
+    the other townships of its district; a unit left with one candidate takes it
+    ("elimination"); a township with one open unit takes the candidate equal to its urban or
+    rural total less the units already keyed ("residual").
+    """
+    total = {
+        "ward": totals.set_index("pcode")["urban_population"],
+        "village_tract": totals.set_index("pcode")["rural_population"],
+    }
+    open_rows = paired[(paired["candidates"] == 1) & (paired["values"] > 1)].copy()
+    open_rows["district"] = open_rows["township_pcode"].str[:6]
+    done = placed.copy()
+    chosen: list[pd.DataFrame] = []
+    while True:
+        taken = done.assign(district=done["township_pcode"].str[:6])
+        struck = open_rows.set_index(["district", "kind", "key", "total_population"]).index.isin(
+            taken.set_index(["district", "kind", "key", "total_population"]).index
+        )
+        open_rows = open_rows[
+            ~struck
+            & ~open_rows["pcode"].isin(done["pcode"])
+            & ~open_rows["row_id"].isin(done["row_id"])
+        ]
+        single = open_rows.groupby("pcode")["row_id"].transform("size") == 1
+        step = open_rows[single].assign(method="elimination")
+        if step.empty:
+            step = _residual_step(open_rows, done, total)
+        if step.empty:
+            break
+        chosen.append(step)
+        done = pd.concat([done, step])
+    return pd.concat(chosen) if chosen else paired.head(0).assign(method="")
+
+
+def _residual_step(open_rows: pd.DataFrame, done: pd.DataFrame, total: dict) -> pd.DataFrame:
+    known = done.groupby(["township_pcode", "kind"])["total_population"].sum()
+    hits = []
+    for (township, kind), rows in open_rows.groupby(["township_pcode", "kind"]):
+        if rows["pcode"].nunique() != 1 or pd.isna(total[kind].get(township)):
+            continue
+        residual = total[kind][township] - known.get((township, kind), 0)
+        match = rows[rows["total_population"] == residual]
+        if len(match) == 1:
+            hits.append(match.assign(method="residual"))
+    return pd.concat(hits) if hits else open_rows.head(0).assign(method="")
+
+
+def _assign_by_evidence(
+    ambiguous: pd.DataFrame, evidence: pd.DataFrame, report: BuildReport
+) -> pd.DataFrame:
+    """Same-named units in one township: assign only where the evidence table decides."""
+    decided = ambiguous.merge(
+        evidence,
+        left_on=["township_pcode", "Ward/VillageTract", "total_population", "pcode"],
+        right_on=["township_pcode", "census_name", "census_population", "pcode"],
+    )
+    report.say(
+        f"Same-named wards/VTs in one township assigned from evidence: {len(decided)} "
+        "(reference_build/myanmar_evidence/ward_assignments.csv)."
+    )
+    return decided.assign(method="evidence")[[*ambiguous.columns, "method"]]
+
+
+def _assign_fuzzy(census: pd.DataFrame, targets: pd.DataFrame, report: BuildReport) -> pd.DataFrame:
+    """Pair leftover spellings within a township, one to one: first where the romanised keys
+    are equal (Hpaing Lin / Hpai Lin differ, Kyun Taw Yae Shin / Kyun Taw Ye Shin do not),
+    then where they are clearly the closest pair and start alike."""
+    census = census[census["values"] == 1].assign(
+        fkey=romanised_key(split_camel(census["Ward/VillageTract"]))
+    )
+    targets = targets.assign(fkey=romanised_key(targets["name"]))
+    group = ["township_pcode", "kind", "fkey"]
+    unique_census = census[~census.duplicated(group, keep=False)]
+    unique_targets = targets[~targets.duplicated(group, keep=False)]
+    folded = unique_census.merge(unique_targets[[*group, "pcode"]], on=group).assign(
+        method="romanised"
+    )
+    rest = census[~census["row_id"].isin(folded["row_id"])]
+    pool = targets[~targets["pcode"].isin(folded["pcode"])]
+    chosen = []
+    by_place = pool.groupby(["township_pcode", "kind"])
+    for (township, kind), rows in rest.groupby(["township_pcode", "kind"]):
+        if (township, kind) not in by_place.groups:
+            continue
+        options = by_place.get_group((township, kind))
+        scores = process.cdist(rows["fkey"].tolist(), options["fkey"].tolist(), scorer=fuzz.ratio)
+        for i, j in enumerate(scores.argmax(axis=1)):
+            ranked = np.sort(scores[i])[::-1]
+            runner_up = ranked[1] if len(ranked) > 1 else 0.0
+            same_start = rows["fkey"].iloc[i][:1] == options["fkey"].iloc[j][:1]
+            clear = scores[i, j] >= FUZZY_UNIT_SCORE and scores[i, j] - runner_up >= 5
+            if clear and same_start and scores[:, j].argmax() == i:
+                chosen.append(rows.iloc[i].to_dict() | {"pcode": options["pcode"].iloc[j]})
+    fuzzy = pd.DataFrame(chosen, columns=[*rest.columns, "pcode"]).assign(method="fuzzy")
+    report.say(
+        f"Ward/VT census rows keyed by romanisation-folded spelling: {len(folded)}; by "
+        f"spelling similarity >= {FUZZY_UNIT_SCORE:g} within their township: {len(fuzzy)}."
+    )
+    return pd.concat([folded, fuzzy])

@@ -1,0 +1,253 @@
+"""Town populations: exact where the 2014 census allows, estimated and labelled where not.
+
+The census gives each township's urban population and, for 166 townships, ward figures that the
+build keys to P-codes. A town's figure is, in order of preference:
+
+* `census_village_tracts` — the town was made from village tracts after the census (P-code
+  release: change type `VTtoTown`), so its 2014 population is theirs;
+* `census_urban_single_town` — the only town of its township holds all urban population;
+* `census_wards` — the sum of its wards, when every ward of the town is keyed;
+* `census_residual` — the township's urban population less its other towns' exact figures,
+  when exactly one town is left;
+* `estimated_ward_share` — the urban population the exact towns leave, shared among the
+  remaining towns (see `town_estimates.py`), or a split town's figure shared among its
+  successors by the wards each received.
+
+Capital cities spanning several townships (Mandalay, Yangon, Nay Pyi Taw) get no figure.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from reference_build.myanmar.build_report import BuildReport
+from reference_build.myanmar.census import CENSUS_DATE, TOWNSHIP_SOURCE, WARD_VT_SOURCE
+from reference_build.myanmar.spelling import squash
+from reference_build.myanmar.town_estimates import (
+    ESTIMATE_SOURCE,
+    ROLES,
+    EstimateValidation,
+    allocate,
+    estimate_remaining,
+    validate_estimates,
+)
+
+VILLAGE_TRACTS = "census_village_tracts"
+SINGLE_TOWN = "census_urban_single_town"
+WARDS = "census_wards"
+RESIDUAL = "census_residual"
+WARD_SHARE = "estimated_ward_share"
+SEX_COLUMNS = ["population_male", "population_female"]
+
+
+def town_table(places: pd.DataFrame, town_source: pd.DataFrame) -> pd.DataFrame:
+    """One row per town: its township's urban total, its wards and what their keys add up to."""
+    towns = places[places["level"] == "town"]
+    wards = places[places["level"] == "ward"].groupby("parent_pcode")
+    sums = wards[["population", *SEX_COLUMNS]].sum(min_count=1)
+    remark = town_source.set_index("Town_Pcode")["Remark"]
+    table = pd.DataFrame(
+        {
+            "pcode": towns["pcode"].to_numpy(),
+            "name": towns["name"].to_numpy(),
+            "township_pcode": towns["parent_pcode"].to_numpy(),
+        }
+    )
+    township = places[places["level"] == "township"].set_index("pcode")
+    table["urban"] = table["township_pcode"].map(township["urban_population"]).astype(float)
+    table["wards"] = table["pcode"].map(wards.size()).fillna(0).astype(int)
+    table["keyed_wards"] = table["pcode"].map(wards["population"].count()).fillna(0).astype(int)
+    table["keyed_sum"] = table["pcode"].map(sums["population"]).fillna(0).astype(float)
+    for column in SEX_COLUMNS:
+        table[f"ward_{column}"] = table["pcode"].map(sums[column])
+    table["complete"] = (table["wards"] > 0) & (table["keyed_wards"] == table["wards"])
+    table["capital_city"] = table["pcode"].map(remark).eq("Capital Town")
+    table["main_town"] = squash(table["name"]) == squash(
+        table["township_pcode"].map(township["name"])
+    )
+    table["population"] = np.nan
+    table["method"] = ""
+    return table
+
+
+def reclassified_village_tracts(
+    village_tracts: pd.DataFrame, places: pd.DataFrame, towns: pd.DataFrame
+) -> pd.Series:
+    """2014 population of towns made from village tracts after the census, by town P-code.
+
+    The release records each such tract as `VTtoTown` with an end date and a remark naming the
+    town ("Reclassified VT to Du Yar Town"); a town takes a figure only when every tract named
+    for it has a keyed census population.
+    """
+    moved = village_tracts[village_tracts["Change_Type"] == "VTtoTown"]
+    ended = pd.to_datetime(moved["Modified_End_Date"], format="%d-%b-%y", errors="coerce")
+    moved = moved[ended > pd.Timestamp(CENSUS_DATE)]
+    named = moved["Remark"].str.extract(r"Reclassified VT to (.+)$", expand=False)
+    links = pd.DataFrame(
+        {
+            "vt_pcode": moved["VT_Pcode"],
+            "township_pcode": moved["Tsp_Pcode"],
+            "key": squash(named),
+        }
+    ).dropna()
+    links = links[links["key"] != ""]
+    town_keys = towns.assign(key=squash(towns["name"]))[["pcode", "township_pcode", "key"]]
+    town_keys = town_keys[~town_keys.duplicated(["township_pcode", "key"], keep=False)]
+    links = links.merge(town_keys, on=["township_pcode", "key"])
+    links["population"] = links["vt_pcode"].map(places.set_index("pcode")["population"])
+    grouped = links.groupby("pcode")["population"]
+    return grouped.sum(min_count=1)[grouped.count() == grouped.size()].astype(float)
+
+
+def exact_populations(towns: pd.DataFrame, from_tracts: pd.Series) -> pd.DataFrame:
+    """Census figures by the first four rules, in order (see the module docstring)."""
+    towns = towns.copy()
+    tracts = towns["pcode"].map(from_tracts)
+    towns.loc[tracts.notna(), ["population", "method"]] = list(
+        zip(tracts[tracts.notna()], [VILLAGE_TRACTS] * int(tracts.notna().sum()), strict=True)
+    )
+    sharing = urban_sharers(towns)
+    size = sharing.groupby(towns["township_pcode"]).transform("sum")
+    single = sharing & (size == 1)
+    towns.loc[single, "population"] = towns.loc[single, "urban"]
+    towns.loc[single, "method"] = SINGLE_TOWN
+    by_wards = sharing & ~single & towns["complete"]
+    towns.loc[by_wards, "population"] = towns.loc[by_wards, "keyed_sum"]
+    towns.loc[by_wards, "method"] = WARDS
+    return _residuals(towns)
+
+
+def urban_sharers(towns: pd.DataFrame) -> pd.Series:
+    """Towns among which a township's urban population is divided: in a township with an urban
+    figure, not a multi-township capital, not made from village tracts after the census."""
+    return towns["urban"].notna() & ~towns["capital_city"] & (towns["method"] != VILLAGE_TRACTS)
+
+
+def _residuals(towns: pd.DataFrame) -> pd.DataFrame:
+    """One town left without a figure takes what its township's other towns leave, when that
+    is positive and at least what its own keyed wards already hold."""
+    sharing = urban_sharers(towns)
+    missing = sharing & towns["population"].isna()
+    left = missing.groupby(towns["township_pcode"]).transform("sum")
+    known = towns["population"].where(sharing).groupby(towns["township_pcode"]).transform("sum")
+    residual = towns["urban"] - known
+    fits = missing & (left == 1) & (residual > 0) & (residual >= towns["keyed_sum"])
+    towns.loc[fits, "population"] = residual[fits]
+    towns.loc[fits, "method"] = RESIDUAL
+    return towns
+
+
+def split_successors(
+    towns: pd.DataFrame, town_source: pd.DataFrame, ward_source: pd.DataFrame
+) -> pd.DataFrame:
+    """Share the figure of a town the release split (change type `Split`) among its successor
+    towns, by the number of its wards each received ("Moved to Hlaingtharya (East)")."""
+    split = town_source.loc[town_source["Change_Type"] == "Split", "Town_Pcode"]
+    moved = ward_source[ward_source["Town_Pcode"].isin(split)]
+    target = squash(moved["Remark"].str.extract(r"^Moved to (.+)$", expand=False))
+    townships = town_source.drop_duplicates("Tsp_Pcode")
+    township_of = pd.Series(
+        townships["Tsp_Pcode"].to_numpy(), index=squash(townships["Township_Name_Eng"])
+    )
+    township_of = township_of[~township_of.index.duplicated(keep=False)]
+    moves = pd.DataFrame(
+        {"predecessor": moved["Town_Pcode"], "township_pcode": target.map(township_of)}
+    ).dropna()
+    open_towns = towns[towns["population"].isna()]
+    sole = open_towns[~open_towns["township_pcode"].duplicated(keep=False)]
+    heirs = moves.merge(sole[["pcode", "township_pcode"]], on="township_pcode")
+    counts = heirs.groupby(["predecessor", "pcode"]).size().rename("weight").reset_index()
+    figure = towns.set_index("pcode")["population"]
+    counts["total"] = counts["predecessor"].map(figure)
+    counts = counts.dropna(subset=["total"])
+    shares = allocate(counts, group="predecessor")
+    towns = towns.copy()
+    hit = towns["pcode"].map(shares)
+    towns.loc[hit.notna(), "population"] = hit[hit.notna()]
+    towns.loc[hit.notna(), "method"] = WARD_SHARE
+    towns["split_successor"] = hit.notna()
+    return towns
+
+
+def town_populations(
+    places: pd.DataFrame,
+    town_source: pd.DataFrame,
+    ward_source: pd.DataFrame,
+    village_tracts: pd.DataFrame,
+    report: BuildReport,
+) -> tuple[pd.DataFrame, EstimateValidation]:
+    """Set every town's `population`, `population_method` and `population_source`."""
+    towns = town_table(places, town_source)
+    towns = exact_populations(towns, reclassified_village_tracts(village_tracts, places, towns))
+    validation = validate_estimates(towns[urban_sharers(towns)], exact=_census_methods())
+    sharing = urban_sharers(towns)
+    estimates = estimate_remaining(towns[sharing], validation.ward_sizes)
+    estimated = towns["pcode"].map(estimates)
+    towns.loc[estimated.notna(), "population"] = estimated[estimated.notna()]
+    towns.loc[estimated.notna(), "method"] = WARD_SHARE
+    towns = split_successors(towns, town_source, ward_source)
+    places = _write_back(places, towns, validation)
+    _say_coverage(towns, validation, report)
+    return places, validation
+
+
+def _census_methods() -> list[str]:
+    return [WARDS, RESIDUAL]
+
+
+def _write_back(
+    places: pd.DataFrame, towns: pd.DataFrame, validation: EstimateValidation
+) -> pd.DataFrame:
+    figures = towns.set_index("pcode")
+    is_town = places["level"] == "town"
+    pcode = places.loc[is_town, "pcode"]
+    method = pcode.map(figures["method"]).replace("", pd.NA)
+    places.loc[is_town, "population"] = pcode.map(figures["population"]).round()
+    places.loc[is_town, "population_method"] = method
+    source = method.map(
+        {
+            VILLAGE_TRACTS: WARD_VT_SOURCE,
+            SINGLE_TOWN: TOWNSHIP_SOURCE,
+            WARDS: WARD_VT_SOURCE,
+            RESIDUAL: TOWNSHIP_SOURCE,
+            WARD_SHARE: ESTIMATE_SOURCE,
+        }
+    )
+    places.loc[is_town, "population_source"] = source
+    role = pcode.map(figures["main_town"]).map(ROLES).map(validation.role_bands)
+    split = pcode.map(figures["split_successor"]).astype(bool)
+    band = role.where(~split, validation.band_pct)
+    places.loc[is_town, "population_band_pct"] = band.where(method.eq(WARD_SHARE))
+    with_sex = method.isin([WARDS, SINGLE_TOWN])
+    for column in SEX_COLUMNS:
+        ward_figure = pcode.map(figures[f"ward_{column}"]).where(with_sex)
+        complete = pcode.map(figures["complete"]).astype(bool)
+        places.loc[is_town, column] = ward_figure.where(complete)
+    return places
+
+
+def _say_coverage(towns: pd.DataFrame, validation: EstimateValidation, report: BuildReport) -> None:
+    counts = towns["method"].replace("", "none").value_counts()
+    by_method = ", ".join(
+        f"{counts.get(m, 0)} {m}" for m in (VILLAGE_TRACTS, SINGLE_TOWN, WARDS, RESIDUAL)
+    )
+    report.say(
+        f"Towns with a population: {int(towns['population'].notna().sum())} of {len(towns)}. "
+        f"Census: {by_method}; estimated: {counts.get(WARD_SHARE, 0)} {WARD_SHARE}."
+    )
+    missing = towns[towns["population"].isna()]
+    reasons = np.select(
+        [
+            missing["capital_city"],
+            missing["urban"].isna(),
+        ],
+        [
+            "capital city over several townships",
+            "township created after 2014, no census figure",
+        ],
+        "no urban population left for it in its township",
+    )
+    for reason, count in pd.Series(reasons).value_counts().sort_index().items():
+        report.say(f"Towns without a population ({reason}): {count}.")
+    report.say(validation.summary())
