@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -52,6 +53,22 @@ def test_build_report_states_the_checks_and_lists_unplaced_rows(built):
     assert "| Hospitals.csv |" in report
     assert "Townships with ward/VT census figures: 166." in report
     assert "sum exactly to the urban population in" in report
+
+
+@needs_sources
+def test_every_pcode_unit_is_in_the_package_or_listed_with_a_reason(built):
+    report = (built / "build_report.md").read_text()
+    listed, kept, deleted, orphans = (
+        int(n.replace(",", ""))
+        for n in re.search(
+            r"village tracts: ([\d,]+); in places.csv: ([\d,]+); deleted by the release: (\d+) .*"
+            r"deleted their parent: (\d+)\.",
+            report,
+        ).groups()
+    )
+    assert listed == kept + deleted + orphans
+    assert report.count("deleted in the P-code release (end date") == deleted > 100
+    assert report.count("parent unit deleted in the P-code release") == orphans
 
 
 def test_missing_sources_raise_our_error_naming_every_absent_file(tmp_path):

@@ -169,3 +169,14 @@ def test_allocation_hands_out_exactly_the_total_in_whole_people(weights, total):
     assert (allocated >= 0).all()
     exact = shares.set_index("pcode")["weight"] / sum(weights) * total
     assert ((allocated - exact.reindex(allocated.index)).abs() < 1).all()
+
+
+def test_a_town_recoded_after_2014_at_the_point_of_a_census_town_takes_its_figure(towns):
+    town = towns.set_index("pcode")
+    # Mong Maw Town (Wa re-coding) stands 0.4 km from Mongmao Town, the only town of Mongmao.
+    assert town.loc["MMR015304702", "population"] == town.loc["MMR015008701", "population"]
+    assert town.loc["MMR015304702", "population"] == 5655
+    assert town.loc["MMR015304702", "population_method"] == "census_same_settlement"
+    # Hsawng Hpa Town stands 9 km from Pangwaun Town: no figure, never a guess.
+    assert pd.isna(town.loc["MMR015305701", "population"])
+    assert pd.isna(town.loc["MMR015305701", "population_method"])

@@ -26,6 +26,7 @@ from reference_build.myanmar.figures import (
 from reference_build.myanmar.package import places_table, write_package
 from reference_build.myanmar.pcodes import (
     PCODE_SOURCE,
+    account_for_units,
     admin_units,
     drop_orphans,
     repair_pcode_rows,
@@ -44,6 +45,7 @@ def assemble(src: Sources, report: BuildReport) -> dict[str, pd.DataFrame]:
     admin = admin_units(src)
     units = settlement_units(src)
     places = drop_orphans(pd.concat([admin, units], ignore_index=True), report)
+    account_for_units(src, places, report)
     census_rows = census_unit_rows(
         src, places[places["level"] == "township"], places[places["level"] == "town"], report
     )

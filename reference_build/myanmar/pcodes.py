@@ -147,3 +147,40 @@ def drop_orphans(places: pd.DataFrame, report: BuildReport) -> pd.DataFrame:
     )
     report.say(f"P-code units dropped because their parent was deleted: {int(orphan.sum())}.")
     return places[~orphan]
+
+
+UNIT_TABLES = {
+    "town": ("towns", "Town_Pcode", "Town_Name_Eng"),
+    "ward": ("wards", "Ward_Pcode", "Ward_Name_Eng"),
+    "village_tract": ("village_tracts", "VT_Pcode", "Village_Tract_Name_Eng"),
+}
+
+
+def account_for_units(src: Sources, places: pd.DataFrame, report: BuildReport) -> None:
+    """Every town, ward and village tract of the release is either in `places` or listed in the
+    report with its reason: deleted by the release, or its parent deleted (`drop_orphans`)."""
+    listed, deleted, kept = 0, [], 0
+    for level, (table, code, name) in UNIT_TABLES.items():
+        units = getattr(src, table)
+        gone = units[units["Change_Type"].fillna("") == "Delete"]
+        listed += len(units)
+        kept += int(units[code].isin(places.loc[places["level"] == level, "pcode"]).sum())
+        ended = gone["Modified_End_Date"].fillna("no date")
+        deleted.append(
+            pd.DataFrame(
+                {
+                    "table": "pcode9.6",
+                    "township": gone["Tsp_Pcode"],
+                    "name": gone[name] + " (" + gone[code] + ")",
+                    "population": pd.NA,
+                    "reason": "deleted in the P-code release (end date " + ended + ")",
+                }
+            )
+        )
+    removed = pd.concat(deleted, ignore_index=True)
+    report.unplaced.append(removed)
+    report.say(
+        f"P-code release 9.6 towns, wards and village tracts: {listed:,}; in places.csv: "
+        f"{kept:,}; deleted by the release: {len(removed)} (listed below with their end date); "
+        f"left out because the release deleted their parent: {listed - kept - len(removed)}."
+    )

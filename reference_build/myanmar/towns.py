@@ -6,14 +6,17 @@ build keys to P-codes. A town's figure is, in order of preference:
 * `census_village_tracts` — the town was made from village tracts after the census (P-code
   release: change type `VTtoTown`), so its 2014 population is theirs;
 * `census_urban_single_town` — the only town of its township holds all urban population;
-* `census_wards` — the sum of its wards, when every ward of the town is keyed;
+* `census_wards` — the sum of its keyed wards, when every ward of the town is keyed or the
+  township's keyed wards hold its whole urban population;
 * `census_residual` — the township's urban population less its other towns' exact figures,
   when exactly one town is left;
 * `estimated_ward_share` — the urban population the exact towns leave, shared among the
   remaining towns (see `town_estimates.py`), or a split town's figure shared among its
   successors by the wards each received.
 
-Capital cities spanning several townships (Mandalay, Yangon, Nay Pyi Taw) get no figure.
+A town of a township created after 2014 that stands at the point of a town with a figure takes
+that figure (`census_same_settlement`, or the twin's estimate label). Capital cities spanning
+several townships (Mandalay, Yangon, Nay Pyi Taw) get no figure.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import pandas as pd
 
 from reference_build.myanmar.build_report import BuildReport
 from reference_build.myanmar.census import CENSUS_DATE, TOWNSHIP_SOURCE, WARD_VT_SOURCE
+from reference_build.myanmar.services import haversine_km
 from reference_build.myanmar.spelling import squash
 from reference_build.myanmar.town_estimates import (
     ESTIMATE_SOURCE,
@@ -38,7 +42,11 @@ SINGLE_TOWN = "census_urban_single_town"
 WARDS = "census_wards"
 RESIDUAL = "census_residual"
 WARD_SHARE = "estimated_ward_share"
+SAME_SETTLEMENT = "census_same_settlement"
 SEX_COLUMNS = ["population_male", "population_female"]
+# Two P-codes this close are one settlement (the Wa twins stand 0-0.4 km apart; the next
+# nearest pair of towns is 9 km apart).
+TWIN_KM = 1.0
 
 
 def town_table(places: pd.DataFrame, town_source: pd.DataFrame) -> pd.DataFrame:
@@ -112,7 +120,12 @@ def exact_populations(towns: pd.DataFrame, from_tracts: pd.Series) -> pd.DataFra
     single = sharing & (size == 1)
     towns.loc[single, "population"] = towns.loc[single, "urban"]
     towns.loc[single, "method"] = SINGLE_TOWN
-    by_wards = sharing & ~single & towns["complete"]
+    keyed_in_township = towns.groupby("township_pcode")["keyed_sum"].transform("sum")
+    # When the keyed wards of a township hold its whole urban population, every census ward
+    # row is placed, so each town's keyed wards are all of its 2014 urban population even if
+    # the release lists wards created since.
+    all_placed = (keyed_in_township == towns["urban"]) & (towns["keyed_sum"] > 0)
+    by_wards = sharing & ~single & (towns["complete"] | all_placed)
     towns.loc[by_wards, "population"] = towns.loc[by_wards, "keyed_sum"]
     towns.loc[by_wards, "method"] = WARDS
     return _residuals(towns)
@@ -188,8 +201,37 @@ def town_populations(
     towns.loc[estimated.notna(), "method"] = WARD_SHARE
     towns = split_successors(towns, town_source, ward_source)
     places = _write_back(places, towns, validation)
-    _say_coverage(towns, validation, report)
+    places, twins = same_settlement_twins(places)
+    _say_coverage(towns.assign(twin=towns["pcode"].isin(twins)), validation, report)
     return places, validation
+
+
+def same_settlement_twins(places: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """A town of a township created after 2014 (the Wa re-coding) that stands at the point of
+    a town with a figure is the same settlement under a second P-code: it takes that figure,
+    its source and band, labelled `census_same_settlement` when the figure is a census one."""
+    towns = places[places["level"] == "town"]
+    township_population = places.set_index("pcode")["population"]
+    open_towns = towns[
+        towns["population"].isna()
+        & towns["parent_pcode"].map(township_population).isna()
+        & towns["lat"].notna()
+    ]
+    known = towns[towns["population"].notna() & towns["lat"].notna()]
+    pairs = open_towns[["pcode", "lat", "lon"]].merge(
+        known[["pcode", "lat", "lon"]], how="cross", suffixes=("", "_twin")
+    )
+    pairs["km"] = haversine_km(pairs["lat"], pairs["lon"], pairs["lat_twin"], pairs["lon_twin"])
+    pairs = pairs[pairs["km"] <= TWIN_KM].sort_values(["pcode", "km"]).drop_duplicates("pcode")
+    twin_of = pairs.set_index("pcode")["pcode_twin"]
+    rows = places["pcode"].isin(twin_of.index)
+    twin = places.set_index("pcode").loc[places.loc[rows, "pcode"].map(twin_of)]
+    for column in ("population", "population_source", "population_band_pct"):
+        places.loc[rows, column] = twin[column].to_numpy()
+    method = twin["population_method"].to_numpy()
+    census = pd.Series(method).str.startswith("census").to_numpy()
+    places.loc[rows, "population_method"] = np.where(census, SAME_SETTLEMENT, method)
+    return places, sorted(twin_of.index)
 
 
 def _census_methods() -> list[str]:
@@ -233,10 +275,13 @@ def _say_coverage(towns: pd.DataFrame, validation: EstimateValidation, report: B
         f"{counts.get(m, 0)} {m}" for m in (VILLAGE_TRACTS, SINGLE_TOWN, WARDS, RESIDUAL)
     )
     report.say(
-        f"Towns with a population: {int(towns['population'].notna().sum())} of {len(towns)}. "
-        f"Census: {by_method}; estimated: {counts.get(WARD_SHARE, 0)} {WARD_SHARE}."
+        f"Towns with a population: {int((towns['population'].notna() | towns['twin']).sum())} "
+        f"of {len(towns)}. Census: {by_method}; estimated: {counts.get(WARD_SHARE, 0)} "
+        f"{WARD_SHARE}; {int(towns['twin'].sum())} towns of townships created after 2014 stand "
+        f"within {TWIN_KM:g} km of a town with a figure and take it as the same settlement "
+        f"under a second P-code ({SAME_SETTLEMENT}, or the twin's estimate label)."
     )
-    missing = towns[towns["population"].isna()]
+    missing = towns[towns["population"].isna() & ~towns["twin"]]
     reasons = np.select(
         [
             missing["capital_city"],
