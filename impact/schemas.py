@@ -346,7 +346,7 @@ class Summary(ProjectedPeople):
         "2014 census, counted places", hxl="#population+census"
     )
     households: Series[pd.Int64Dtype] = _count(
-        "Households (2014)", "households", hxl="#affected+hh"
+        "Households at the event dates (central)", "households", hxl="#affected+hh"
     )
     population_central_all_rows: Series[pd.Int64Dtype] = _count(
         "Plain sum over every row, for transparency"
