@@ -1,11 +1,13 @@
 """Per-event estimates: who lives in the place that changed control, and what services it has.
 
-Two populations per event (DESIGN.md §5): `town`, the place named, and `area`, the unit
-governed from it (its township or sub-township). The headline uses one of them (`scope`). The
-census figure is projected to the event date with low/central/high growth; the band widens for
-the coverage margin, a fuzzy place match, a date known only to the month or year, and units the
-2014 census did not fully enumerate. "Affected" means living where control changed; it is not
-a count of displaced people.
+One unit per row (DESIGN.md §5): the headline unit is the area governed from the place named
+(its township or sub-township) by default, or the place itself with `scope="town"`, and every
+figure of the row — people, households, breakdowns, wards, village tracts, services, area and
+the ratios — describes that unit. The named town's and the area's census figures stay beside
+it as labelled context. The census figure is projected to the event date with low/central/high
+growth; the band widens for the coverage margin, a fuzzy place match, a date known only to the
+month or year, an estimated (not census) population, and people the 2014 census did not count.
+"Affected" means living where control changed; it is not a count of displaced people.
 """
 
 from __future__ import annotations
@@ -15,8 +17,10 @@ import pandas as pd
 from pandera.typing import DataFrame
 
 from impact.assumptions import assumption_values
+from impact.coverage import unit_coverage
 from impact.reference import Reference
 from impact.schemas import SCOPES, ResolvedEvent
+from impact.services import SERVICE_COUNTS, township_areas, unit_services
 
 BREAKDOWNS = [
     "population_male",
@@ -27,6 +31,7 @@ BREAKDOWNS = [
     "population_disability",
     "households",
 ]
+CENSUS_YEAR_SUFFIX = "_2014"
 
 
 def estimate(
@@ -42,7 +47,7 @@ def estimate(
             `date_end` bound an imprecise date.
         reference: the reference data package.
         assumptions: the table from `load_assumptions`.
-        scope: "area" (default) or "town": which population is the headline.
+        scope: "area" (default) or "town": the unit of every figure on a row.
 
     Returns the rows of `resolved` with the estimate columns of `Impact` (all but the
     counting columns, which `rollup.mark_counted` adds).
@@ -51,18 +56,19 @@ def estimate(
         raise ValueError(f"scope must be one of {SCOPES}")
     values = assumption_values(assumptions)
     pcodes = resolved["pcode"].unique()
-    units = place_figures(pcodes, reference.places, scope, float(values["beds_benchmark"]))
+    units = place_figures(pcodes, reference, scope, float(values["beds_benchmark"]))
     out = resolved.join(units, on="pcode")
-    headline = units["headline_pcode"].reindex(out["pcode"]).to_numpy()
-    not_enumerated = reference.places["not_enumerated_share"].reindex(headline).to_numpy(float)
-    return _project(out, not_enumerated, values, reference.census_date)
+    not_enumerated = out["not_enumerated_share"].astype("float").to_numpy()
+    out = _project(out, not_enumerated, values, reference.census_date)
+    return project_breakdowns(out).drop(columns="coverage_note")
 
 
 def place_figures(
-    pcodes: np.ndarray, places: pd.DataFrame, scope: str, beds_benchmark: float
+    pcodes: np.ndarray, reference: Reference, scope: str, beds_benchmark: float
 ) -> pd.DataFrame:
     """Everything an event takes from its place, worked out once per place (indexed by P-code):
-    the town and area, census figures, breakdowns, services."""
+    the headline unit, its census figures, breakdowns, coverage and services."""
+    places = reference.places
     place = places.loc[pcodes].reset_index(drop=True)
     out = pd.DataFrame({"pcode": place["pcode"], "scope": scope})
     out["area_pcode"] = place["area_pcode"].fillna(place["pcode"])
@@ -72,20 +78,83 @@ def place_figures(
     out["population_town_census"] = place["population"]
     out["population_area_census"] = area["population"]
     headline = area if scope == "area" else place
-    out["headline_pcode"] = headline["pcode"]
-    out["population_census"] = headline["population"]
-    out["census_year"] = headline["population_year"]
-    out["population_source"] = headline["population_source"]
-    out["census_coverage"] = headline["census_coverage"]
-    township = place["township_pcode"]
-    out = _context(out, township, places)
-    out = _breakdowns(out, headline, township.fillna(place["pcode"]), places)
-    out["wards"] = headline["wards"]
-    is_town = (headline["level"] == "town").to_numpy()
-    out["village_tracts"] = pd.array(
-        np.where(is_town, 0, headline["village_tracts"].astype(float)), dtype="Int64"
+    unit = with_member_sums(headline, places, reference.memberships)
+    out["headline_pcode"] = unit["pcode"]
+    out["headline_name"] = unit["name"]
+    out["headline_level"] = unit["level"]
+    out["population_census"] = unit["population"]
+    out["population_method"] = _population_method(unit)
+    band = unit.get("population_band_pct", np.nan)
+    out["population_band_pct"] = pd.Series(band, index=unit.index, dtype="Float64")
+    out["census_year"] = unit["population_year"]
+    out["population_source"] = unit["population_source"]
+    out["census_coverage"] = unit["census_coverage"]
+    out = out.join(unit_coverage(unit, reference))
+    out = _context(out, place["township_pcode"], places)
+    out = _breakdowns(out, unit, place["township_pcode"].fillna(place["pcode"]), places)
+    out = _unit_counts(out, unit)
+    areas = township_areas(reference.path / "townships.geojson")
+    services = unit_services(unit, out["population_census"], areas, beds_benchmark)
+    return out.join(services).set_index("pcode")
+
+
+def with_member_sums(
+    headline: pd.DataFrame, places: pd.DataFrame, memberships: pd.DataFrame
+) -> pd.DataFrame:
+    """The headline rows, with a grouped unit's (sub-township's) empty figures summed from its
+    members where every member has the figure; `schools_note` says when only some do."""
+    unit = headline.copy()
+    unit["schools_note"] = pd.Series(pd.NA, index=unit.index, dtype="string")
+    grouped = unit["pcode"].isin(memberships.get("group_pcode", pd.Series(dtype=str)))
+    if not grouped.any():
+        return unit
+    members = memberships[memberships["group_pcode"].isin(unit.loc[grouped, "pcode"])]
+    columns = [c for c in ("population", *BREAKDOWNS, *SERVICE_COUNTS) if c in places]
+    values = places.reindex(members["member_pcode"])[columns].astype("Float64")
+    values.index = members["group_pcode"].to_numpy()
+    sums = values.groupby(level=0).sum(min_count=1)
+    complete = values.notna().groupby(level=0).all()
+    known = values.notna().groupby(level=0).sum()
+    for column in columns:
+        total = sums[column].where(complete[column]).reindex(unit["pcode"]).to_numpy()
+        unit[column] = unit[column].astype("Float64").fillna(pd.Series(total, index=unit.index))
+    partial = (known["schools"] > 0) & ~complete["schools"] if "schools" in known else None
+    if partial is not None and partial.any():
+        text = (
+            "schools: a figure exists for "
+            + known["schools"].astype(int).astype(str)
+            + " of "
+            + values.groupby(level=0).size().astype(str)
+            + " member units only ("
+            + sums["schools"].astype("Int64").astype(str)
+            + ")"
+        ).where(partial)
+        note = text.reindex(unit["pcode"]).to_numpy()
+        unit["schools_note"] = pd.Series(note, index=unit.index, dtype="string")
+    return unit
+
+
+def _population_method(unit: pd.DataFrame) -> pd.Series:
+    """How the unit's population was obtained; `census` when the package does not say."""
+    known = unit["population"].notna()
+    given = unit.get("population_method", pd.NA)
+    method = pd.Series(given, index=unit.index, dtype="string").fillna("census")
+    return method.where(known, pd.NA)
+
+
+def _unit_counts(out: pd.DataFrame, unit: pd.DataFrame) -> pd.DataFrame:
+    """Wards and village tracts inside the unit: a ward is one ward, a village tract one
+    village tract, and a town is made of wards only."""
+    level = unit["level"].to_numpy()
+    wards = unit["wards"].astype("float").to_numpy()
+    tracts = unit["village_tracts"].astype("float").to_numpy()
+    wards = np.select([level == "ward", level == "village_tract"], [1.0, 0.0], wards)
+    tracts = np.select(
+        [level == "village_tract", np.isin(level, ["town", "ward"])], [1.0, 0.0], tracts
     )
-    return _services(out, place, beds_benchmark).set_index("pcode")
+    out["wards"] = pd.array(wards, dtype="Int64")
+    out["village_tracts"] = pd.array(tracts, dtype="Int64")
+    return out
 
 
 def _context(out: pd.DataFrame, township: pd.Series, places: pd.DataFrame) -> pd.DataFrame:
@@ -100,7 +169,11 @@ def _context(out: pd.DataFrame, township: pd.Series, places: pd.DataFrame) -> pd
 def _project(
     out: pd.DataFrame, not_enumerated: np.ndarray, values: dict, census_date: pd.Timestamp
 ) -> pd.DataFrame:
-    """low/central/high at the event date (low at the earliest, high at the latest possible)."""
+    """low/central/high at the event date (low at the earliest, high at the latest possible).
+
+    An estimated population widens both ends by its validated band: low divided by
+    (1 + band), high multiplied by it, so low stays above zero however wide the band.
+    """
     start = out["date_start"] if "date_start" in out else out["date"]
     end = out["date_end"] if "date_end" in out else out["date"]
 
@@ -112,30 +185,57 @@ def _project(
     margin = float(values["coverage_margin"]) + fuzzy
     base = out["population_census"].astype("float").to_numpy()
     unenumerated = np.nan_to_num(not_enumerated, nan=0.0)
-    low = base * (1 + float(values["growth_low"])) ** years(start) * (1 - margin)
+    band = _estimate_band(out)
+    low = base * (1 + float(values["growth_low"])) ** years(start) * (1 - margin) / (1 + band)
     central = base * (1 + float(values["growth_central"])) ** years(out["date"])
     high = (
-        base * (1 + float(values["growth_high"])) ** years(end) * (1 + margin) * (1 + unenumerated)
+        base
+        * (1 + float(values["growth_high"])) ** years(end)
+        * (1 + margin)
+        * (1 + unenumerated)
+        * (1 + band)
     )
     out["population_low"] = pd.array(np.floor(low), dtype="Int64")
     out["population_central"] = pd.array(np.round(central), dtype="Int64")
     out["population_high"] = pd.array(np.ceil(high), dtype="Int64")
-    out["band_note"] = _band_note(fuzzy > 0, unenumerated, start, end)
+    note = out.get("coverage_note", None)
+    out["band_note"] = _band_note(fuzzy > 0, unenumerated, band, start, end, note)
     return out
 
 
+def _estimate_band(out: pd.DataFrame) -> np.ndarray:
+    """The validated relative band of an estimated population (0 for a census figure)."""
+    if "population_band_pct" not in out or "population_method" not in out:
+        return np.zeros(len(out))
+    estimated = out["population_method"].astype("string").str.startswith("estimated")
+    pct = out["population_band_pct"].astype("float").where(estimated.fillna(False).to_numpy())
+    return np.nan_to_num(pct.to_numpy(float), nan=0.0) / 100
+
+
 def _band_note(
-    fuzzy: np.ndarray, unenumerated: np.ndarray, start: pd.Series, end: pd.Series
+    fuzzy: np.ndarray,
+    unenumerated: np.ndarray,
+    band: np.ndarray,
+    start: pd.Series,
+    end: pd.Series,
+    coverage_note: pd.Series | None,
 ) -> pd.Series:
     """Why a row's range is wider than the coverage margin alone, in words."""
     share = pd.Series(unenumerated, index=start.index)
+    reason = (
+        coverage_note.astype("string").fillna("state partly not enumerated in 2014")
+        if coverage_note is not None
+        else pd.Series("state partly not enumerated in 2014", index=start.index)
+    )
+    band_pct = pd.Series(band * 100, index=start.index).round().astype(int).astype(str)
     parts = pd.DataFrame(
         {
+            "estimate": (
+                "widened ±" + band_pct + "%: estimated population, not a census figure"
+            ).where(band > 0, ""),
             "fuzzy": np.where(fuzzy, "widened: fuzzy place match", ""),
             "unenumerated": (
-                "high raised "
-                + (share * 100).round().astype(int).astype(str)
-                + "%: state partly not enumerated in 2014"
+                "high raised " + (share * 100).round().astype(int).astype(str) + "%: " + reason
             ).where(share > 0, ""),
             "window": np.where(
                 pd.to_datetime(start).ne(pd.to_datetime(end)) & start.notna() & end.notna(),
@@ -162,35 +262,51 @@ def _join_parts(parts: pd.DataFrame) -> pd.Series:
 
 
 def _breakdowns(
-    out: pd.DataFrame, headline: pd.DataFrame, township_pcode: pd.Series, places: pd.DataFrame
+    out: pd.DataFrame, unit: pd.DataFrame, township_pcode: pd.Series, places: pd.DataFrame
 ) -> pd.DataFrame:
-    """Census breakdowns of the headline unit, or its township's shares applied to it."""
+    """2014 breakdowns of the unit: its census figures, or its township's shares applied.
+
+    A derived male count is the unit's population less its derived female count, so the two
+    always add up to the total.
+    """
     township = places.loc[township_pcode].reset_index(drop=True)
     base = out["population_census"].astype("float").to_numpy()
     derived = {}
     for column in BREAKDOWNS:
-        own = headline[column].astype("float").to_numpy()
+        own = unit[column].astype("float").to_numpy()
         share = (township[column] / township["population"]).astype("float").to_numpy()
         use_share = np.isnan(own) & ~np.isnan(share * base)
-        out[column] = pd.array(np.round(np.where(use_share, base * share, own)), dtype="Int64")
+        out[column + CENSUS_YEAR_SUFFIX] = np.round(np.where(use_share, base * share, own))
         derived[column] = np.where(use_share, column.replace("population_", ""), "")
+    male_derived = derived["population_male"] != ""
+    female = out["population_female" + CENSUS_YEAR_SUFFIX].to_numpy()
+    male = out["population_male" + CENSUS_YEAR_SUFFIX].to_numpy()
+    out["population_male" + CENSUS_YEAR_SUFFIX] = np.where(male_derived, base - female, male)
+    for column in BREAKDOWNS:
+        census = out[column + CENSUS_YEAR_SUFFIX]
+        out[column + CENSUS_YEAR_SUFFIX] = pd.array(census, dtype="Int64")
     names = _join_parts(pd.DataFrame(derived, index=out.index)).str.replace("; ", ", ")
     method = ("township shares applied: " + names).fillna("census figures of the unit")
     out["breakdown_method"] = method.where(out["population_census"].notna(), pd.NA)
     return out
 
 
-def _services(out: pd.DataFrame, place: pd.DataFrame, benchmark: float) -> pd.DataFrame:
-    """Services of the place named, and beds per 10,000 of its people against a benchmark."""
-    for column in ("schools", "hospitals", "hospital_beds", "health_workers"):
-        out[column] = place[column].to_numpy()
-    for column in ("schools_source", "hospitals_source", "health_workers_source"):
-        out[column] = place[column].to_numpy()
-    people = out["population_town_census"].astype("float")
-    beds = out["hospital_beds"].astype("float")
-    out["beds_per_10000"] = (beds / people * 10_000).round(1)
-    out["beds_benchmark_per_10000"] = benchmark
-    out["beds_below_benchmark"] = (
-        (out["beds_per_10000"] < benchmark).where(out["beds_per_10000"].notna()).astype("boolean")
-    )
+def project_breakdowns(out: pd.DataFrame) -> pd.DataFrame:
+    """Breakdowns at the event date: each 2014 figure times the central projection factor.
+
+    Women are rounded and men are the central figure less women, so women + men equal the
+    central headline whenever the 2014 figures add up to the 2014 total.
+    """
+    base = out["population_census"].astype("float")
+    central = out["population_central"].astype("float")
+    factor = (central / base).to_numpy()
+    for column in BREAKDOWNS:
+        census = out[column + CENSUS_YEAR_SUFFIX].astype("float").to_numpy()
+        out[column] = pd.array(np.round(census * factor), dtype="Int64")
+    male = out["population_male" + CENSUS_YEAR_SUFFIX].astype("float")
+    female = out["population_female" + CENSUS_YEAR_SUFFIX].astype("float")
+    adds_up = (male + female == base).to_numpy()
+    remainder = central.to_numpy() - out["population_female"].astype("float").to_numpy()
+    male_now = np.where(adds_up, remainder, out["population_male"].astype("float").to_numpy())
+    out["population_male"] = pd.array(male_now, dtype="Int64")
     return out

@@ -280,52 +280,106 @@ class Impact(ProjectedPeople, EventActors, ResolvedEvent):
     area_pcode: Series[str] = _field("Unit governed from the place")
     area_name: Series[str] = _text("Name of that unit")
     area_level: Series[str] = _text("Level of that unit")
-    headline_pcode: Series[str] = _field("Unit whose people the headline counts")
+    headline_pcode: Series[str] = _field(
+        "The unit of the row: every figure below describes it (area, or town with --scope town)"
+    )
+    headline_name: Series[str] = _text("Name of the unit of the row")
+    headline_level: Series[str] = _text("Level of the unit of the row")
     population_town_census: Series[pd.Int64Dtype] = _count("2014 census, the place named")
     population_area_census: Series[pd.Int64Dtype] = _count("2014 census, the area governed")
     population_census: Series[pd.Int64Dtype] = _count(
         "2014 census, headline unit", hxl="#population+census"
     )
+    population_method: Series[str] = _text(
+        "How the unit's population was obtained: census (census_wards, census_residual, ...) "
+        "or estimated_ward_share (an estimate, not a census figure)"
+    )
+    population_band_pct: Series[float] = _field(
+        "Validated +/- band of an estimated population", unit="percent", nullable=True, ge=0
+    )
     census_year: Series[pd.Int64Dtype] = _count("Year of the census figure", "year")
     census_coverage: Series[str] = _text("enumerated or partly_not_enumerated in 2014")
     population_source: Series[str] = _text("Source key of the census figure")
+    not_enumerated_share: Series[float] = _field(
+        "People not enumerated in 2014 as a share of those enumerated (raises high)",
+        unit="share",
+        nullable=True,
+        ge=0,
+    )
+    coverage_basis: Series[str] = _text(
+        "Level of that share's evidence: state_only, northern_rakhine_spread, enumerated"
+    )
     context_pcode: Series[str] = _text("Enclosing township when the unit has no figure")
     context_population: Series[pd.Int64Dtype] = _count("Census population of that township")
     years_since_census: Series[float] = _field(
         "Years from 29 Mar 2014 to the event", unit="years", nullable=True
     )
     band_note: Series[str] = _text("Why the range is wider than usual")
-    population_male: Series[pd.Int64Dtype] = _count("Men and boys (2014)", hxl="#affected+m")
-    population_female: Series[pd.Int64Dtype] = _count("Women and girls (2014)", hxl="#affected+f")
-    population_0_14: Series[pd.Int64Dtype] = _count("Aged 0-14 (2014)", hxl="#affected+children")
-    population_15_64: Series[pd.Int64Dtype] = _count("Aged 15-64 (2014)", hxl="#affected+adults")
-    population_65_plus: Series[pd.Int64Dtype] = _count("Aged 65+ (2014)", hxl="#affected+elderly")
+    population_male: Series[pd.Int64Dtype] = _count(
+        "Men and boys at the event date (central; women + men = central)", hxl="#affected+m"
+    )
+    population_female: Series[pd.Int64Dtype] = _count(
+        "Women and girls at the event date (central)", hxl="#affected+f"
+    )
+    population_0_14: Series[pd.Int64Dtype] = _count(
+        "Aged 0-14 at the event date (central)", hxl="#affected+children"
+    )
+    population_15_64: Series[pd.Int64Dtype] = _count(
+        "Aged 15-64 at the event date (central)", hxl="#affected+adults"
+    )
+    population_65_plus: Series[pd.Int64Dtype] = _count(
+        "Aged 65+ at the event date (central)", hxl="#affected+elderly"
+    )
     population_disability: Series[pd.Int64Dtype] = _count(
-        "Persons with a disability (2014)", hxl="#affected+disabled"
+        "Persons with a disability at the event date (central)", hxl="#affected+disabled"
     )
     households: Series[pd.Int64Dtype] = _count(
-        "Households (2014)", "households", hxl="#affected+hh"
+        "Households at the event date (central)", "households", hxl="#affected+hh"
     )
+    population_male_2014: Series[pd.Int64Dtype] = _count("Men and boys (2014)")
+    population_female_2014: Series[pd.Int64Dtype] = _count("Women and girls (2014)")
+    population_0_14_2014: Series[pd.Int64Dtype] = _count("Aged 0-14 (2014)")
+    population_15_64_2014: Series[pd.Int64Dtype] = _count("Aged 15-64 (2014)")
+    population_65_plus_2014: Series[pd.Int64Dtype] = _count("Aged 65+ (2014)")
+    population_disability_2014: Series[pd.Int64Dtype] = _count("Persons with a disability (2014)")
+    households_2014: Series[pd.Int64Dtype] = _count("Households (2014)", "households")
     breakdown_method: Series[str] = _text("Census figures, or township shares applied")
-    wards: Series[pd.Int64Dtype] = _count("Wards in the headline unit", "wards")
-    village_tracts: Series[pd.Int64Dtype] = _count("Village tracts in the headline unit", "units")
+    wards: Series[pd.Int64Dtype] = _count("Wards in the unit of the row", "wards")
+    village_tracts: Series[pd.Int64Dtype] = _count("Village tracts in the unit of the row", "units")
+    area_km2: Series[float] = _field(
+        "Area of the unit (township outlines; empty for towns without a sourced figure)",
+        unit="km2",
+        nullable=True,
+        ge=0,
+    )
+    area_source: Series[str] = _text("Source key of the area")
+    density_per_km2: Series[float] = _field(
+        "2014 census people per km2 of the unit", unit="people per km2", nullable=True, ge=0
+    )
     schools: Series[pd.Int64Dtype] = _count(
-        "Schools in the place", "schools", hxl="#capacity+schools"
+        "Schools in the unit, where a public source gives a figure",
+        "schools",
+        hxl="#capacity+schools",
     )
     schools_source: Series[str] = _text("Source key of the schools figure")
     hospitals: Series[pd.Int64Dtype] = _count(
-        "Public hospitals in the place", "hospitals", hxl="#capacity+hospitals"
+        "Public hospitals in the unit", "hospitals", hxl="#capacity+hospitals"
     )
     hospital_beds: Series[pd.Int64Dtype] = _count(
-        "Public hospital beds in the place", "beds", hxl="#capacity+beds"
+        "Public hospital beds in the unit", "beds", hxl="#capacity+beds"
     )
     hospitals_source: Series[str] = _text("Source key of the hospital figures")
+    doctors: Series[pd.Int64Dtype] = _count("Government doctors (townships only)", "doctors")
+    nurses: Series[pd.Int64Dtype] = _count("Government nurses (townships only)", "nurses")
+    health_assistants: Series[pd.Int64Dtype] = _count(
+        "Government health assistants (townships only)", "health assistants"
+    )
     health_workers: Series[pd.Int64Dtype] = _count(
-        "Doctors, nurses, health assistants", "health workers"
+        "Doctors, nurses, health assistants (townships only)", "health workers"
     )
     health_workers_source: Series[str] = _text("Source key of the health workers figure")
     beds_per_10000: Series[float] = _field(
-        "Beds per 10,000 people of the place", unit="beds per 10,000", nullable=True
+        "Beds per 10,000 people of the unit (2014 census)", unit="beds per 10,000", nullable=True
     )
     beds_benchmark_per_10000: Series[float] = _field(
         "Humanitarian benchmark (assumptions)", unit="beds per 10,000"
@@ -333,6 +387,7 @@ class Impact(ProjectedPeople, EventActors, ResolvedEvent):
     beds_below_benchmark: Series[pd.BooleanDtype] = _field(
         "Beds below the benchmark", nullable=True
     )
+    services_note: Series[str] = _text("Service figures not available for this kind of unit")
     counted: Series[bool] = _field("Whether the row counts in totals", hxl="#meta+counted")
     not_counted_reason: Series[str] = _text("Why the row does not count")
     # Added when the report is written (impact.geo_outputs.located_impacts), not by `run`.
@@ -415,7 +470,7 @@ class Summary(ProjectedPeople):
         "2014 census, counted places", hxl="#population+census"
     )
     households: Series[pd.Int64Dtype] = _count(
-        "Households (2014)", "households", hxl="#affected+hh"
+        "Households at the event dates (central)", "households", hxl="#affected+hh"
     )
     population_central_all_rows: Series[pd.Int64Dtype] = _count(
         "Plain sum over every row, for transparency"

@@ -35,6 +35,7 @@ def test_build_reproduces_the_committed_tables_byte_for_byte(built):
         "actors.csv",
         "aliases.csv",
         "build_report.md",
+        "census_coverage_townships.csv",
         "facilities.csv",
         "memberships.csv",
         "metadata.json",

@@ -96,7 +96,8 @@ def build(sources_dir: Path, out: Path) -> BuildReport:
     tables = assemble(src, report)
     tables["villages"] = build_villages(sources_dir, tables["places"])
     files = {name: text.encode() for name, text in build_outlines(sources_dir).items()}
-    files["actors.csv"] = (EVIDENCE_DIR / "actors.csv").read_bytes()
+    for curated in ("actors.csv", "census_coverage_townships.csv"):
+        files[curated] = (EVIDENCE_DIR / curated).read_bytes()
     write_package(tables, files, src.sha256, out)
     for line in geo_lines(sources_dir, out, tables["places"], tables["villages"]):
         report.say(line)
