@@ -149,8 +149,9 @@ def side_headline(summary: pd.Series, sides: pd.DataFrame) -> str:
         text += f": {out} moved out of military control, {back} back into it"
     missing = int(summary["places_changed_without_figure"])
     if missing:
-        text += f" ({missing} of the places have no census figure or lie inside another place "
-        text += "of the sheet and add no people)"
+        has, lies, adds = ("has", "lies", "adds") if missing == 1 else ("have", "lie", "add")
+        text += f" ({missing} of the places {has} no census figure or {lies} inside another "
+        text += f"place of the sheet and {adds} no people)"
     return text + "."
 
 
