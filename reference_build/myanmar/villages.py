@@ -12,19 +12,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from impact.reference import VILLAGE_COLUMNS
+
 VILLAGE_FILE = Path("villages") / "mimu_villages.csv"
 VILLAGE_SOURCE = "mimu_villages"
 DECIMALS = 5
-VILLAGE_COLUMNS = [
-    "village_pcode",
-    "name",
-    "name_mm",
-    "village_tract_pcode",
-    "township_pcode",
-    "lat",
-    "lon",
-    "source",
-]
 # Myanmar's extent with a margin: a point outside it is a data error, kept as unknown.
 LAT_RANGE = (9.0, 29.5)
 LON_RANGE = (92.0, 101.5)
