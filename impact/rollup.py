@@ -26,7 +26,8 @@ def mark_counted(
 ) -> pd.DataFrame:
     """Add `counted` and `not_counted_reason` to the per-event table (in date order).
 
-    A change that is only claimed, partial or brief counts as the assumptions
+    An event dated after the as-of date does not count. A change that is only claimed,
+    partial or brief counts as the assumptions
     `count_claimed`, `count_partial` and `count_brief` say (defaults when `assumptions` is
     None). Works on the few columns it needs, so a large table is not copied while deciding.
     """
@@ -36,6 +37,10 @@ def mark_counted(
     contested = keys["change"] == "contested"
     counted[contested] = False
     reason[contested] = "contested claim: control did not change"
+    # A date after the report's as-of date is a typo or a forecast, not a change of control.
+    future = impacts["date_flag"].str.contains("in the future", regex=False).fillna(False)
+    counted[future] = False
+    reason[future] = "dated after the report's as-of date (--as-of)"
     certainty = impacts.get("change_certainty", pd.Series("confirmed", index=impacts.index))
     for value, why in _uncounted_certainties(assumptions).items():
         rows = counted & certainty.eq(value)

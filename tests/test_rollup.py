@@ -159,3 +159,17 @@ def test_capture_then_reversal_returns_to_the_first_holder(
     timeline = run_rows(rows, tmp_path_factory.mktemp("tl"), reference).timeline
     canonical = ACTORS.lookup(first)
     assert timeline["holder_before"].iloc[0] == timeline["holder_after"].iloc[-1] == canonical
+
+
+def test_event_after_the_as_of_date_is_flagged_and_not_counted(tmp_path, reference):
+    path = tmp_path / "future.csv"
+    path.write_text(
+        "event_id,date,place,township,change\n"
+        "NOW,2023-11-07,Khampat,Tamu,captured\n"
+        "LATER,2023-12-01,Kawlin,,captured\n"
+    )
+    impacts = impact.run(path, reference=reference, as_of="2023-11-20").impacts
+    later = impacts.set_index("event_id").loc["LATER"]
+    assert "in the future" in later["date_flag"] and not later["counted"]
+    assert "as-of" in later["not_counted_reason"]
+    assert impacts.set_index("event_id").loc["NOW", "counted"]
