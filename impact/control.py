@@ -9,6 +9,7 @@ changes since, and the monthly flows add up to the change in control between any
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from impact.reference import Reference
@@ -99,12 +100,43 @@ def place_figures(events: pd.DataFrame, reference: Reference) -> pd.DataFrame:
 
 def holders_before(timeline: pd.DataFrame, day: pd.Timestamp) -> pd.DataFrame:
     """Holder and side of every place of the timeline just before `day` (events before it)."""
-    first = timeline.drop_duplicates("pcode").set_index("pcode")
-    state = first[["holder_before", "side_before"]].set_axis(["holder", "side"], axis=1)
-    done = timeline[timeline["date"] < day].drop_duplicates("pcode", keep="last")
-    moved = done.set_index("pcode")[["holder_after", "side_after"]]
-    state.loc[moved.index, ["holder", "side"]] = moved.to_numpy()
-    return state.rename_axis("pcode")
+    state = holders_at(timeline, pd.DatetimeIndex([day]))
+    return state.drop(columns="day").set_index("pcode")
+
+
+def holders_at(timeline: pd.DataFrame, days: pd.DatetimeIndex) -> pd.DataFrame:
+    """Holder and side of every place just before each of `days` (ascending), in one pass.
+
+    Rows are ordered by day, then by each place's first appearance in the timeline (`day` is
+    the position in `days`). Each event is the state from the day after it up to the place's
+    next event, so the work grows with events and days × places, never days × events. The
+    timeline is in date order, as `control_timeline` returns it.
+    """
+    first = timeline.drop_duplicates("pcode")
+    places = pd.Index(first["pcode"])
+    width = len(places)
+    holder = np.tile(first["holder_before"].to_numpy(dtype=object), len(days))
+    side = np.tile(first["side_before"].to_numpy(dtype=object), len(days))
+    bounds = days.to_numpy(dtype="datetime64[ns]")
+    dates = timeline["date"].to_numpy(dtype="datetime64[ns]")
+    following = timeline.groupby("pcode", sort=False)["date"].shift(-1)
+    lo = np.searchsorted(bounds, dates, side="right")
+    hi = np.searchsorted(bounds, following.to_numpy(dtype="datetime64[ns]"), side="right")
+    hi = np.where(following.isna().to_numpy(), len(days), hi)
+    spans = np.maximum(hi - lo, 0)
+    rows = np.repeat(np.arange(len(timeline)), spans)
+    offsets = np.arange(len(rows)) - np.repeat(np.cumsum(spans) - spans, spans)
+    cells = (lo[rows] + offsets) * width + places.get_indexer(timeline["pcode"])[rows]
+    holder[cells] = timeline["holder_after"].to_numpy(dtype=object)[rows]
+    side[cells] = timeline["side_after"].to_numpy(dtype=object)[rows]
+    return pd.DataFrame(
+        {
+            "day": np.repeat(np.arange(len(days)), width),
+            "pcode": np.tile(places.to_numpy(dtype=object), len(days)),
+            "holder": pd.array(holder, dtype="string"),
+            "side": pd.array(side, dtype="string"),
+        }
+    )
 
 
 def changes_between(timeline: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:

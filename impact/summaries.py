@@ -10,9 +10,17 @@ because each place has one figure for every control view. Sum within one measure
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
-from impact.control import BANDS, changes_between, finish_counts, holders_before, tally
+from impact.control import (
+    BANDS,
+    changes_between,
+    finish_counts,
+    holders_at,
+    holders_before,
+    tally,
+)
 
 SUMMED = """
     population_census population_low population_central population_high households
@@ -116,16 +124,38 @@ def by_region(timeline, figures, start, end) -> pd.DataFrame:
 
 def by_month(timeline, figures, start, end) -> pd.DataFrame:
     """Flows by month and actor: each month row says what changed hands in that month, and
-    what each actor held at its start and end (the first month starts at the period start)."""
+    what each actor held at its start and end (the first month starts at the period start).
+
+    All months are tallied together: holdings at every month boundary come from one pass
+    over the timeline, and the moves carry their month as a key.
+    """
     months = pd.period_range(start, end, freq="M")
-    parts = []
-    for month in months:
-        first = max(start, month.start_time.normalize())
-        last = min(end, month.end_time.normalize())
-        table = by_actor(timeline, figures, first, last)
-        parts.append(table.assign(month=str(month)))
-    table = pd.concat(parts, ignore_index=True)
-    return table[["month", *[c for c in table.columns if c != "month"]]]
+    labels = pd.Series([str(month) for month in months])
+    firsts = [max(start, month.start_time.normalize()) for month in months]
+    bounds = pd.DatetimeIndex([*firsts, end + pd.Timedelta(days=1)])
+    state = holders_at(timeline, bounds).join(figures, on="pcode")
+    opening = state[state["day"] < len(months)]
+    closing = state[state["day"] > 0]
+    moves = changes_between(timeline, start, end).join(figures, on="pcode")
+    month_of_move = np.searchsorted(bounds.to_numpy(), moves["date"].to_numpy(), side="right") - 1
+    moves = moves.assign(month=labels.to_numpy()[month_of_move])
+    parts = {
+        "held_at_start": opening.assign(month=labels.to_numpy()[opening["day"]]),
+        "gained": moves.assign(holder=moves["holder_after"], side=moves["side_after"]),
+        "lost": moves.assign(holder=moves["holder_before"], side=moves["side_before"]),
+        "held_at_end": closing.assign(month=labels.to_numpy()[closing["day"] - 1]),
+    }
+    keys = ["month", "holder", "side"]
+    tables = [
+        tally(rows, keys).assign(measure=measure) for measure, rows in parts.items() if len(rows)
+    ]
+    if not tables:
+        return pd.DataFrame(columns=["month", "actor", "side", *FLOW_COLUMNS])
+    table = pd.concat(tables, ignore_index=True)
+    table["measure"] = pd.Categorical(table["measure"], MEASURES, ordered=True)
+    table = finish_counts(table, [*keys, "measure"])
+    table["measure"] = table["measure"].astype(str)
+    return table[[*keys, *FLOW_COLUMNS]].rename(columns={"holder": "actor"})
 
 
 def side_headline(summary: pd.Series, sides: pd.DataFrame) -> str:

@@ -106,6 +106,20 @@ def test_monthly_net_changes_add_up_to_the_change_in_control(reference, sheet):
 
 
 @PROPERTY
+@given(sheet=sheets())
+def test_monthly_flows_in_one_pass_equal_each_month_on_its_own(reference, sheet):
+    timeline, figures, start, end = flows_of(sheet, reference)
+    expected = []
+    for month in pd.period_range(start, end, freq="M"):
+        first = max(start, month.start_time.normalize())
+        last = min(end, month.end_time.normalize())
+        table = by_actor(timeline, figures, first, last).assign(month=str(month))
+        expected.append(table[["month", *table.columns[:-1]]])
+    expected = pd.concat(expected, ignore_index=True)
+    pd.testing.assert_frame_equal(by_month(timeline, figures, start, end), expected)
+
+
+@PROPERTY
 @given(sheet=sheets(spelled=True), data=st.data())
 def test_spellings_change_no_total_and_no_side(reference, sheet, data):
     canonical = sheet.assign(
