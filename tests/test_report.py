@@ -221,3 +221,32 @@ def test_report_prints_on_a4_with_nothing_wider_than_the_page(bundle):
     assert all(images) and len(images) == len(CHARTS)
     first = reader.pages[0].extract_text()
     assert "Key figures" in first and "Headline" in first
+
+
+def test_a_chart_that_fails_raises_here_and_leaves_no_folder(reference, tmp_path, monkeypatch):
+    """Charts are drawn in a forked child on Linux; its failure must not be silent, and the
+    error must be the real one, raised in this process."""
+    from impact import report
+
+    result = impact.run(reference=reference, as_of="2024-06-30")
+
+    def broken(_result):
+        raise RuntimeError("chart drawing failed")
+
+    monkeypatch.setitem(report.CHART_DRAWERS, "gains_and_losses", broken)
+    with pytest.raises(RuntimeError, match="chart drawing failed"):
+        impact.write_report(result, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+    assert [p.name for p in tmp_path.iterdir()] == []
+
+
+def test_charts_drawn_beside_the_tables_equal_charts_drawn_in_order(bundle, reference, tmp_path):
+    from impact.report import _write_charts
+
+    result = impact.run(reference=reference)
+    pngs = _write_charts(result, tmp_path)
+    for name in CHARTS:
+        assert (bundle / "charts" / f"{name}.svg").read_bytes() == (
+            tmp_path / "charts" / f"{name}.svg"
+        ).read_bytes()
+        assert (bundle / "charts" / f"{name}.png").read_bytes() == pngs[name]
