@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 import time
 import traceback
@@ -20,12 +21,8 @@ from rich.progress import Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
 from impact.errors import ImpactError, ImpactWarning
-from impact.extract import extract_files, write_drafts
-from impact.pipeline import run
 from impact.publish import check_target
 from impact.reference import load_reference
-from impact.render import headline
-from impact.report import write_report
 from impact.resolve import lookup_place
 from impact.safe_text import visible_controls
 from impact.schemas import SCOPES
@@ -105,6 +102,11 @@ def report(
         raise typer.BadParameter("give --dayfirst or --monthfirst, not both")
     order = True if dayfirst else (False if monthfirst else None)
     with _handled(debug), _progress(quiet) as step:
+        _without_hypothesis()
+        from impact.pipeline import run
+        from impact.render import headline
+        from impact.report import write_report
+
         if out_dir is not None:
             check_target(out_dir, inputs=events or [], force=force)
         result = run(
@@ -195,12 +197,26 @@ def extract(
     Example: impact extract report.txt --published 2023-11-08 && impact report drafts.csv
     """
     with _handled(debug):
+        from impact.extract import extract_files, write_drafts
+
         drafts = extract_files(articles, _iso(published, "--published"), reference=reference)
         written = write_drafts(drafts, out_file, force=force)
     review = int(drafts["needs_review"].sum()) if len(drafts) else 0
     out.print(
         f"{len(drafts)} draft events ({review} to review) written to [bold]{_shown(written)}[/bold]"
     )
+
+
+def _without_hypothesis() -> None:
+    """Load pandera's checks without `hypothesis` (a test library that pandera imports when it
+    is installed, for data synthesis the command never uses): a run starts faster."""
+    if "hypothesis" in sys.modules:
+        return
+    sys.modules["hypothesis"] = None  # type: ignore[assignment]  # import fails: skipped
+    try:
+        import pandera.backends.pandas.builtin_checks  # noqa: F401
+    finally:
+        del sys.modules["hypothesis"]
 
 
 def _shown(value: object) -> str:

@@ -182,7 +182,8 @@ def _read_one(
     skipped = acled.skipped_rows(
         raw.rename(columns=str.lower)[rule_out].assign(source_file=path.name)
     )
-    normalised, problems = _normalise(frame[~rule_out], path, layout, *dates)
+    kept = frame[~rule_out] if rule_out.any() else frame
+    normalised, problems = _normalise(kept, path, layout, *dates)
     events, rejected = _validate(normalised, problems)
     digest = hashlib.sha256(data).hexdigest()
     item = InputFile(str(path), digest, len(raw), layout, renamed, [*read.notes, *notes])
@@ -458,10 +459,21 @@ def _split_duplicates(events: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]
     key = pd.util.hash_pandas_object(events[facts].astype("string").fillna(""), index=False)
     same_id = events["event_id"].duplicated()
     same_facts = key.duplicated() & ~same_id
-    where = events["source_file"] + " row " + events["source_row"].astype(str)
-    first_by_id = where.groupby(events["event_id"]).first()
-    first_by_key = events.assign(key=key, where=where).drop_duplicates("key").set_index("key")
-    dupes = events[same_id | same_facts]
+    repeated = same_id | same_facts
+    if not repeated.any():
+        return events, no_problems()
+    # Messages only for the repeated rows and the first rows they repeat.
+    involved = events["event_id"].isin(events.loc[same_id, "event_id"]) | key.isin(key[same_facts])
+    where = (
+        events.loc[involved, "source_file"]
+        + " row "
+        + events.loc[involved, "source_row"].astype(str)
+    )
+    first_by_id = where.groupby(events.loc[involved, "event_id"]).first()
+    first_by_key = (
+        events.loc[involved].assign(key=key[involved], where=where).drop_duplicates("key")
+    ).set_index("key")
+    dupes = events[repeated]
     by_id = "event_id already used at " + dupes["event_id"].map(first_by_id)
     earlier = first_by_key.loc[key[same_facts]]
     by_facts = pd.Series(
@@ -480,4 +492,4 @@ def _split_duplicates(events: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]
         reason=RejectReason.DUPLICATE_EVENT,
         message=message,
     )
-    return events[~(same_id | same_facts)], rejected
+    return events[~repeated], rejected

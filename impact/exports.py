@@ -8,6 +8,7 @@ header cells included, and control characters from input are shown as visible sy
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -42,7 +43,30 @@ def write_csv(table: pd.DataFrame, path: Path, *, hxl: bool = False) -> None:
     quoted, numbers are not, missing values are empty, dates are YYYY-MM-DD, booleans are
     true/false.
     """
-    table = safe_cells(table)
+    _write_safe_csv(safe_cells(table), path, hxl=hxl)
+
+
+def write_tables(
+    tables: dict[str, pd.DataFrame],
+    folder: Path,
+    *,
+    hxl: bool = False,
+    readme: list[tuple[str, str]] = (),
+    on_workbook: Callable[[], None] = lambda: None,
+) -> None:
+    """Each table as `<name>.csv` in `folder`, and all of them in `impact.xlsx`.
+
+    Cells are made safe once for both (the CSV and the workbook show the same text).
+    `on_workbook` is called between the two, for a progress display.
+    """
+    safe = {name: safe_cells(table) for name, table in tables.items()}
+    for name, table in safe.items():
+        _write_safe_csv(table, folder / f"{name}.csv", hxl=hxl)
+    on_workbook()
+    _write_safe_workbook(safe, folder / "impact.xlsx", readme)
+
+
+def _write_safe_csv(table: pd.DataFrame, path: Path, *, hxl: bool) -> None:
     lines = [",".join(_quoted(str(c)) for c in table.columns)]
     tags = hxl_tags(path.stem, table.columns)
     if hxl and any(tags):
@@ -96,6 +120,12 @@ def write_workbook(
         path: the .xlsx file to write.
         readme: (heading, text) rows for the README sheet: sources, caveats.
     """
+    _write_safe_workbook({name: safe_cells(t) for name, t in tables.items()}, path, readme)
+
+
+def _write_safe_workbook(
+    tables: dict[str, pd.DataFrame], path: Path, readme: list[tuple[str, str]]
+) -> None:
     limit = EXCEL_MAX_ROWS - 1
     notes = [
         (name, f"{len(t):,} rows: the sheet holds the first {limit:,}; {name}.csv holds all")
@@ -105,5 +135,5 @@ def write_workbook(
     listing = ", ".join(f"{name} ({len(t):,} rows)" for name, t in tables.items())
     rows = pd.DataFrame([*readme, *notes, ("sheets", listing)], columns=["heading", "text"])
     sheets = [Sheet("README", safe_cells(rows), readme=True)]
-    sheets += [Sheet(name[:31], safe_cells(t.head(limit))) for name, t in tables.items()]
+    sheets += [Sheet(name[:31], t.head(limit)) for name, t in tables.items()]
     write_xlsx(sheets, path)

@@ -25,6 +25,7 @@ import shapely
 from impact.errors import ReferenceDataError
 
 TOWNSHIP_OUTLINES = "townships.geojson"
+STATE_OUTLINES = "states_regions.geojson"
 EARTH_RADIUS_KM = 6371.0088
 POINT_DECIMALS = 5
 # Haversine matrices are computed in blocks of at most this many point-place pairs.
@@ -350,15 +351,10 @@ def place_points(places: pd.DataFrame, villages: pd.DataFrame) -> pd.DataFrame:
     return points
 
 
-def load_geography(folder: Path, places: pd.DataFrame, villages: pd.DataFrame) -> Geography:
-    """The geography of a reference package folder (outlines optional).
-
-    Args:
-        folder: the package folder; `townships.geojson` there is read when present.
-        places: the package's places.
-        villages: the package's villages (may be empty).
-    """
+def load_geography(
+    outlines: pd.DataFrame, places: pd.DataFrame, villages: pd.DataFrame
+) -> Geography:
+    """The geography of a reference package from its township outlines (may be empty), places
+    and villages (may be empty)."""
     townships = places.loc[places["level"] == "township", ["pcode", "name"]]
-    return Geography(
-        read_outlines(folder / TOWNSHIP_OUTLINES), place_points(places, villages), townships
-    )
+    return Geography(outlines, place_points(places, villages), townships)

@@ -113,7 +113,22 @@ class Reference:
         """Township outlines and place points; built on first use (imports shapely then)."""
         from impact.geography import load_geography
 
-        return load_geography(self.path, self.places, self.villages)
+        return load_geography(self.township_outlines, self.places, self.villages)
+
+    @cached_property
+    def township_outlines(self) -> pd.DataFrame:
+        """Township outlines (`townships.geojson`; empty when the package ships none), read
+        once for resolution, the map and the GeoJSON outputs."""
+        from impact.geography import TOWNSHIP_OUTLINES, read_outlines
+
+        return read_outlines(self.path / TOWNSHIP_OUTLINES)
+
+    @cached_property
+    def state_outlines(self) -> pd.DataFrame:
+        """State/region outlines (`states_regions.geojson`; empty when absent), for the map."""
+        from impact.geography import STATE_OUTLINES, read_outlines
+
+        return read_outlines(self.path / STATE_OUTLINES)
 
 
 def bundled_folder(name: str) -> Path:

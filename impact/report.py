@@ -17,6 +17,7 @@ import warnings
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import matplotlib
 import pandas as pd
@@ -24,11 +25,14 @@ from matplotlib.figure import Figure
 
 from impact import charts
 from impact.errors import ReportExistsError
-from impact.exports import write_csv, write_workbook
+from impact.exports import write_tables
 from impact.pipeline import RunResult
 from impact.publish import check_target, make_staging, publish
 from impact.render import package_version, period_text, render_html, render_markdown
 from impact.schemas import data_dictionary
+
+if TYPE_CHECKING:
+    from impact.geo_outputs import Layer
 
 PNG_DPI = 200
 CHART_SOURCE = "impact; 2014 census via MIMU; events from public reporting"
@@ -128,17 +132,16 @@ def output_tables(result: RunResult) -> dict[str, pd.DataFrame]:
     }
 
 
-def _with_dictionary(tables: dict[str, pd.DataFrame], geo: dict[str, list[dict]]) -> None:
+def _with_dictionary(tables: dict[str, pd.DataFrame], geo: dict[str, Layer]) -> None:
     """Add the data dictionary: every column of every CSV and GeoJSON file written."""
     files = {f"{name}.csv": list(map(str, table.columns)) for name, table in tables.items()}
     files["data_dictionary.csv"] = ["table", "column", "description", "unit", "hxl"]
-    for name, features in geo.items():
-        keys = dict.fromkeys(k for f in features for k in f["properties"])
-        files[name] = list(keys)
+    for name, layer in geo.items():
+        files[name] = layer.properties
     tables["data_dictionary"] = data_dictionary(files)
 
 
-def geo_features(result: RunResult, impacts: pd.DataFrame) -> dict[str, list[dict]]:
+def geo_features(result: RunResult, impacts: pd.DataFrame) -> dict[str, Layer]:
     """The GeoJSON files of a report, by file name: places (points) and control (outlines)."""
     from impact.geo_outputs import control_features, places_features, township_outlines
 
@@ -158,14 +161,17 @@ def _write_tables(
     geo = geo_features(result, tables["impacts"])
     _with_dictionary(tables, geo)
     step("writing tables")
-    for name, table in tables.items():
-        write_csv(table, folder / f"{name}.csv", hxl=hxl)
     from impact.geo_outputs import write_geojson
 
-    for name, features in geo.items():
-        write_geojson(features, folder / name)
-    step("writing the workbook")
-    write_workbook(tables, folder / "impact.xlsx", workbook_readme(result))
+    for name, layer in geo.items():
+        write_geojson(layer, folder / name)
+    write_tables(
+        tables,
+        folder,
+        hxl=hxl,
+        readme=workbook_readme(result),
+        on_workbook=lambda: step("writing the workbook"),
+    )
 
 
 def workbook_readme(result: RunResult) -> list[tuple[str, str]]:
@@ -291,16 +297,22 @@ def _input_record(record: dict) -> dict:
 def _file_hashes(folder: Path) -> dict[str, str]:
     """SHA-256 of each data file of a reference package, by file name."""
     return {
-        path.name: hashlib.sha256(path.read_bytes()).hexdigest()
+        path.name: _sha256(path)
         for path in sorted(folder.iterdir())
         if path.is_file() and path.suffix in {".csv", ".json", ".geojson", ".toml"}
     }
 
 
+def _sha256(path: Path) -> str:
+    """The file's SHA-256, read in blocks: a million-row CSV is never held in memory."""
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
 def manifest(result: RunResult, folder: Path) -> dict:
     """Inputs with hashes, reference version, assumptions, software version, output files."""
     outputs = {
-        path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        path.relative_to(folder).as_posix(): _sha256(path)
         for path in sorted(folder.rglob("*"))
         if path.is_file()
     }

@@ -183,6 +183,8 @@ def _without_blank_records(sheet: Sheet) -> Sheet:
         cells = sheet.cells[column].astype("string")
         blank &= ((cells == "") | cells.str.isspace()).fillna(True).to_numpy(dtype=bool)
     filled = ~blank
+    if filled.all():
+        return sheet
     return Sheet(
         sheet.header,
         sheet.cells[filled].reset_index(drop=True),

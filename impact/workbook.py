@@ -1,26 +1,32 @@
-"""A fast .xlsx writer: each sheet's XML is built a column at a time, not a cell at a time.
+"""A fast .xlsx writer: each sheet's XML is built a column at a time in Arrow, not per cell.
 
 Cell-by-cell writers (openpyxl, xlsxwriter) spend microseconds of Python per cell, which makes
-a 100,000-row impacts sheet take about a minute. Here each column is turned into its cells'
-XML with vectorised string operations and rows are joined in C, in chunks so memory stays flat.
-The file is plain Office Open XML (inline strings, one small style sheet): real numbers and
-dates with number formats, a bold frozen header row, an autofilter and column widths. The zip
-entries carry a fixed date so the same tables give the same bytes. Callers defuse formulas
-first (`impact.exports.safe_cells`): this module writes text only as text, never as a formula.
+a 100,000-row impacts sheet take about a minute. Here each column becomes its cells' XML with
+Arrow string kernels, rows are joined element-wise in C++ and written as one buffer per chunk,
+so Python works per column and per distinct text, never per cell. Text goes into one shared
+strings table (each distinct text escaped once; repeated names cost a number per cell). The
+file is plain Office Open XML: real numbers and dates with number formats, a bold frozen header
+row, an autofilter and column widths. The zip entries carry a fixed date so the same tables
+give the same bytes. Callers defuse formulas first (`impact.exports.safe_cells`): this module
+writes text only as text, never as a formula.
 """
 
 from __future__ import annotations
 
 import re
 import zipfile
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-CHUNK_ROWS = 20_000
+CHUNK_ROWS = 10_000
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PACKAGE_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -47,7 +53,8 @@ patternType="gray125"/></fill><fill><patternFill patternType="solid"><fgColor rg
 COORDINATE_COLUMNS = {"lat", "lon", "latitude", "longitude"}
 WIDTH_MIN, WIDTH_MAX = 8, 48
 # Characters XML 1.0 cannot hold at all (control characters are made visible before this).
-NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+NOT_XML_RE2 = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x{fffe}\x{ffff}]"
+SURROGATES = re.compile(r"[\ud800-\udfff]")
 EXCEL_EPOCH = np.datetime64("1899-12-30")
 
 
@@ -74,6 +81,7 @@ def column_letters(count: int) -> list[str]:
 
 def write_xlsx(sheets: list[Sheet], path: Path) -> None:
     """Write the sheets to `path` as one workbook."""
+    strings = SharedStrings()
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as book:
         _entry(book, "[Content_Types].xml", _content_types(len(sheets)))
         _entry(
@@ -87,14 +95,78 @@ def write_xlsx(sheets: list[Sheet], path: Path) -> None:
             for i in range(len(sheets))
         ]
         rels.append((f"rId{len(sheets) + 1}", f"{REL}/styles", "styles.xml"))
+        rels.append((f"rId{len(sheets) + 2}", f"{REL}/sharedStrings", "sharedStrings.xml"))
         _entry(book, "xl/_rels/workbook.xml.rels", _relationships(rels, PACKAGE_REL))
         _entry(book, "xl/styles.xml", STYLES)
         for i, sheet in enumerate(sheets):
-            info = zipfile.ZipInfo(f"xl/worksheets/sheet{i + 1}.xml", (1980, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            with book.open(info, "w", force_zip64=True) as handle:
-                for part in _sheet_xml(sheet):
-                    handle.write(part.encode("utf-8"))
+            _stream(book, f"xl/worksheets/sheet{i + 1}.xml", _sheet_xml(sheet, strings))
+        _stream(book, "xl/sharedStrings.xml", strings.xml())
+
+
+def _stream(book: zipfile.ZipFile, name: str, parts: Iterator[bytes]) -> None:
+    """Write an entry from its parts; each part is compressed in a second thread while the
+    next one is built (zlib and Arrow both release the GIL, so two cores share the work)."""
+    info = zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_DEFLATED
+    with book.open(info, "w", force_zip64=True) as handle, ThreadPoolExecutor(1) as writer:
+        pending = None
+        for part in parts:
+            if pending is not None:
+                pending.result()
+            pending = writer.submit(handle.write, part)
+        if pending is not None:
+            pending.result()
+
+
+class SharedStrings:
+    """The workbook's table of texts; a text cell holds its index into it.
+
+    Each column's distinct texts are added as one block (a text used in two columns is listed
+    twice, which the format allows), so building the table is a factorisation per column and
+    escaping is done in Arrow, once per distinct text of a column.
+    """
+
+    def __init__(self) -> None:
+        self._blocks: list[pa.Array] = []
+        self._count = 0
+
+    def add(self, texts: pd.Series) -> np.ndarray:
+        """Each text's index into the table (-1 where the text is missing)."""
+        codes, uniques = pd.factorize(texts, use_na_sentinel=True)
+        self._blocks.append(_arrow_text(uniques))
+        indexes = np.where(codes >= 0, codes + self._count, -1)
+        self._count += len(uniques)
+        return indexes
+
+    def xml(self) -> Iterator[bytes]:
+        yield (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+            f'<sst xmlns="{MAIN}" count="{self._count}" uniqueCount="{self._count}">'
+        ).encode()
+        for block in self._blocks:
+            if len(block):
+                items = pc.binary_join_element_wise(
+                    '<si><t xml:space="preserve">', _escaped(block), "</t></si>", ""
+                )
+                yield _joined(items)
+        yield b"</sst>"
+
+
+def _arrow_text(texts) -> pa.Array:
+    """Texts as an Arrow array; characters UTF-8 cannot hold (lone surrogates) are replaced."""
+    try:
+        return pa.array(texts, type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, UnicodeEncodeError):
+        replaced = pd.Series(texts, dtype=object).map(lambda t: SURROGATES.sub("\ufffd", t))
+        return pa.array(replaced, type=pa.string())
+
+
+def _escaped(texts: pa.Array) -> pa.Array:
+    """XML text: characters XML 1.0 cannot hold replaced, then &, < and > escaped."""
+    texts = pc.replace_substring_regex(texts, NOT_XML_RE2, "\ufffd")
+    for character, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
+        texts = pc.replace_substring(texts, character, entity)
+    return texts
 
 
 def _entry(book: zipfile.ZipFile, name: str, text: str) -> None:
@@ -117,6 +189,7 @@ def _content_types(count: int) -> str:
         '<Default Extension="xml" ContentType="application/xml"/>'
         f'<Override PartName="/xl/workbook.xml" ContentType="{office}.sheet.main+xml"/>'
         f'<Override PartName="/xl/styles.xml" ContentType="{office}.styles+xml"/>'
+        f'<Override PartName="/xl/sharedStrings.xml" ContentType="{office}.sharedStrings+xml"/>'
         f"{sheets}</Types>"
     )
 
@@ -153,7 +226,7 @@ def _workbook(sheets: list[Sheet]) -> str:
     )
 
 
-def _sheet_xml(sheet: Sheet):
+def _sheet_xml(sheet: Sheet, strings: SharedStrings) -> Iterator[bytes]:
     """The sheet's XML in pieces: head, rows in chunks, tail."""
     table = sheet.table
     letters = column_letters(max(len(table.columns), 1))
@@ -175,89 +248,114 @@ def _sheet_xml(sheet: Sheet):
         '<sheetViews><sheetView workbookViewId="0">'
         f'{pane}</sheetView></sheetViews><sheetFormatPr defaultRowHeight="15"/>'
         f"{f'<cols>{cols}</cols>' if cols else ''}<sheetData>"
-    )
+    ).encode()
     if not sheet.readme:
-        header = "".join(
-            _string_cells(pd.Series([str(c)]), f"{letter}1", HEADER)[0]
-            for c, letter in zip(table.columns, letters, strict=False)
+        header = strings.add(pd.Series([str(c) for c in table.columns], dtype="string"))
+        yield _rows(
+            ["1"],
+            [_text_cells(header[[j]], letters[j], ["1"], HEADER) for j in range(len(header))],
         )
-        yield f'<row r="1">{header}</row>'
+    texts = {
+        j: strings.add(table.iloc[:, j].astype("string"))
+        for j in range(len(table.columns))
+        if _is_text(table.iloc[:, j].dtype)
+    }
     first = 1 if not sheet.readme else 0
     for start in range(0, len(table), CHUNK_ROWS):
         chunk = table.iloc[start : start + CHUNK_ROWS]
-        numbers = pd.Series(np.arange(start + first + 1, start + first + 1 + len(chunk))).astype(
-            str
-        )
+        numbers = np.arange(start + first + 1, start + first + 1 + len(chunk))
+        rows = pa.array(numbers).cast(pa.string())
         cells = [
-            _cells(chunk.iloc[:, j], letters[j], numbers, sheet.readme and j == 0, sheet.readme)
+            _text_cells(
+                texts[j][start : start + CHUNK_ROWS],
+                letters[j],
+                rows,
+                ((HEADER if j == 0 else WRAP) if sheet.readme else 0),
+            )
+            if j in texts
+            else _cells(chunk.iloc[:, j], letters[j], rows)
             for j in range(len(chunk.columns))
         ]
-        starts = ('<row r="' + numbers + '">').tolist()
-        yield "".join(
-            s + "".join(row) + "</row>"
-            for s, row in zip(starts, zip(*cells, strict=True), strict=True)
-        )
+        yield _rows(rows, cells)
     tail = "</sheetData>"
     if not sheet.readme and len(table.columns):
         tail += f'<autoFilter ref="A1:{letters[-1]}{len(table) + 1}"/>'
-    yield tail + "</worksheet>"
+    yield (tail + "</worksheet>").encode()
 
 
-def _cells(column: pd.Series, letter: str, rows: pd.Series, bold: bool, wrap: bool) -> list[str]:
-    """The XML of each cell of one column chunk ('' where the value is missing)."""
-    refs = letter + rows
+def _rows(numbers, cells: list[pa.Array]) -> bytes:
+    """Rows of cells, joined element-wise in Arrow and returned as one UTF-8 buffer."""
+    joined = pc.binary_join_element_wise(
+        '<row r="', pa.array(numbers, type=pa.string()), '">', *cells, "</row>", "",
+        null_handling="replace", null_replacement="",
+    )  # fmt: skip
+    return _joined(joined)
+
+
+def _joined(texts: pa.Array) -> bytes:
+    """All texts of a string array (no nulls) back to back: its data buffer, sliced."""
+    offsets, data = texts.buffers()[1:3]
+    ends = np.frombuffer(offsets, dtype=np.int32, count=len(texts) + 1, offset=4 * texts.offset)
+    return data.slice(int(ends[0]), int(ends[-1] - ends[0])).to_pybytes()
+
+
+def _is_text(kind) -> bool:
+    return not (
+        pd.api.types.is_bool_dtype(kind)
+        or pd.api.types.is_datetime64_any_dtype(kind)
+        or pd.api.types.is_numeric_dtype(kind)
+    )
+
+
+def _cells(column: pd.Series, letter: str, rows: pa.Array) -> pa.Array:
+    """The XML of each cell of a chunk of a boolean, date or number column (null where the
+    value is missing)."""
     kind = column.dtype
-    missing = column.isna().to_numpy()
     if pd.api.types.is_bool_dtype(kind):
-        values = column.astype(object).map({True: "1", False: "0"}).astype(object)
-        xml = '<c r="' + refs + '" t="b"><v>' + values.fillna("").to_numpy() + "</v></c>"
-    elif pd.api.types.is_datetime64_any_dtype(kind):
+        missing = column.isna().to_numpy()
+        values = np.where(column.fillna(False).to_numpy(dtype=bool), "1", "0")
+        return _value_cells(pa.array(values, mask=missing), letter, rows, ' t="b"')
+    if pd.api.types.is_datetime64_any_dtype(kind):
         days = (column.dt.tz_localize(None) if column.dt.tz else column).to_numpy()
         serial = (days - EXCEL_EPOCH) / np.timedelta64(1, "D")
-        text = _numbers_text(serial)
-        xml = '<c r="' + refs + f'" s="{DATE}"><v>' + text + "</v></c>"
-    elif pd.api.types.is_numeric_dtype(kind):
-        numbers = column.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-        style = _number_style(column.name, numbers)
-        text = _numbers_text(numbers)
-        xml = '<c r="' + refs + f'" s="{style}"><v>' + text + "</v></c>"
-    else:
-        return _string_cells(
-            column.astype("string").reset_index(drop=True), refs, WRAP if wrap else 0, bold=bold
-        )
-    out = xml.to_numpy(dtype=object)
-    out[missing] = ""
-    return out.tolist()
+        return _value_cells(_numbers_text(serial), letter, rows, f' s="{DATE}"')
+    numbers = column.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    style = _number_style(column.name, numbers)
+    return _value_cells(_numbers_text(numbers), letter, rows, f' s="{style}"')
 
 
-def _string_cells(text: pd.Series, refs, style: int, bold: bool = False) -> list[str]:
-    missing = text.isna().to_numpy()
-    clean = text.fillna("").map(_xml_text)
-    style_attr = f' s="{HEADER if bold else style}"' if (style or bold) else ""
-    xml = (
-        '<c r="'
-        + pd.Series(refs).reset_index(drop=True)
-        + f'"{style_attr} t="inlineStr"><is><t xml:space="preserve">'
-        + clean
-        + "</t></is></c>"
+def _value_cells(values: pa.Array, letter: str, rows: pa.Array, attributes: str) -> pa.Array:
+    return pc.binary_join_element_wise(
+        '<c r="', letter, rows, f'"{attributes}><v>', values, "</v></c>", ""
     )
-    out = xml.to_numpy(dtype=object)
-    out[missing] = ""
-    return out.tolist()
 
 
-def _xml_text(text: str) -> str:
-    return escape(NOT_XML.sub("\ufffd", text))
+def _text_cells(indexes: np.ndarray, letter: str, rows, style: int) -> pa.Array:
+    """Cells holding shared-string indexes (null where the text is missing)."""
+    attributes = f' s="{style}" t="s"' if style else ' t="s"'
+    values = pa.array(indexes, mask=indexes < 0).cast(pa.string())
+    return _value_cells(values, letter, pa.array(rows, type=pa.string()), attributes)
 
 
-def _numbers_text(numbers: np.ndarray) -> pd.Series:
-    """Shortest text of each number: integers without a decimal point; '' for NaN and inf."""
+def _numbers_text(numbers: np.ndarray) -> pa.Array:
+    """Shortest text of each number: integers without a decimal point; null for NaN and inf.
+
+    Decimals are written as Python's shortest round-trip text, once per distinct value."""
     numbers = np.where(np.isfinite(numbers), numbers, np.nan)
-    whole = np.isnan(numbers) | ((numbers == np.round(numbers)) & (np.abs(numbers) < 1e15))
+    missing = np.isnan(numbers)
+    whole = missing | ((numbers == np.round(numbers)) & (np.abs(numbers) < 1e15))
     if whole.all():
-        return pd.Series(numbers).astype("Int64").astype("string").fillna("").astype(object)
-    return pd.Series(numbers).map(
-        lambda v: "" if v != v else (str(int(v)) if v.is_integer() else repr(v))
+        integers = np.where(missing, 0, numbers).astype(np.int64)
+        return pa.array(integers, mask=missing).cast(pa.string())
+    codes, uniques = pd.factorize(numbers, use_na_sentinel=True)
+    texts = [str(int(v)) if v.is_integer() else repr(float(v)) for v in uniques]
+    texts = np.array(texts, dtype=object)
+    return pa.array(
+        texts[np.where(codes >= 0, codes, 0)]
+        if len(texts)
+        else np.full(len(codes), "", dtype=object),
+        mask=codes < 0,
+        type=pa.string(),
     )
 
 

@@ -835,11 +835,12 @@ def test_unexpected_exception_is_one_line_with_a_log_and_exit_3(monkeypatch, tmp
     from typer.testing import CliRunner
 
     import impact.cli
+    import impact.pipeline
 
     def broken(*args, **kwargs):
         raise ZeroDivisionError("a bug")
 
-    monkeypatch.setattr(impact.cli, "run", broken)
+    monkeypatch.setattr(impact.pipeline, "run", broken)
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     done = CliRunner().invoke(impact.cli.app, ["report", "--quiet"])
     assert done.exit_code == 3

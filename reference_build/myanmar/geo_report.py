@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from impact.geography import Geography, load_geography
+from impact.geography import TOWNSHIP_OUTLINES, Geography, load_geography, read_outlines
 from reference_build.myanmar.villages import villages_without_tract
 
 GEO_FILES = ("villages.csv", "townships.geojson", "states_regions.geojson")
@@ -15,7 +15,7 @@ GEO_FILES = ("villages.csv", "townships.geojson", "states_regions.geojson")
 
 def geo_lines(sources: Path, out: Path, places: pd.DataFrame, villages: pd.DataFrame) -> list[str]:
     """Build-report lines for the geography files already written into the package `out`."""
-    geography = load_geography(out, places, villages)
+    geography = load_geography(read_outlines(out / TOWNSHIP_OUTLINES), places, villages)
     return [
         f"villages: {len(villages):,} kept, {villages['lat'].notna().sum():,} with coordinates",
         *_left_out_lines(villages_without_tract(sources, places)),
