@@ -162,9 +162,10 @@ def _arrow_text(texts) -> pa.Array:
 
 
 def _escaped(texts: pa.Array) -> pa.Array:
-    """XML text: characters XML 1.0 cannot hold replaced, then &, < and > escaped."""
+    """XML text: characters XML 1.0 cannot hold replaced, then &, <, > and CR escaped."""
     texts = pc.replace_substring_regex(texts, NOT_XML_RE2, "\ufffd")
-    for character, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
+    # A carriage return as a reference: XML readers turn a literal one into a line feed.
+    for character, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("\r", "&#13;")):
         texts = pc.replace_substring(texts, character, entity)
     return texts
 

@@ -4,11 +4,14 @@ formulas defused in every sheet and header; measured against the row limit."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from impact.exports import write_workbook
+from impact.exports import safe_cells, write_workbook
 
 
 def _table(rows: int) -> pd.DataFrame:
@@ -62,3 +65,29 @@ def test_same_tables_same_bytes(tmp_path):
     write_workbook({"impacts": _table(50)}, tmp_path / "a.xlsx")
     write_workbook({"impacts": _table(50)}, tmp_path / "b.xlsx")
     assert (tmp_path / "a.xlsx").read_bytes() == (tmp_path / "b.xlsx").read_bytes()
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    texts=st.lists(st.one_of(st.none(), st.text(max_size=30)), min_size=1, max_size=40),
+    chunk=st.sampled_from([1, 3, 10_000]),
+)
+def test_any_text_reads_back_as_the_safe_cell_text(tmp_path_factory, texts, chunk):
+    """Shared strings, escaping, chunking and missing cells: openpyxl reads back each cell as
+    `safe_cells` made it (XML-illegal characters as U+FFFD), in its own row and column."""
+    import impact.workbook
+
+    table = pd.DataFrame({"a": pd.array(texts, dtype="string"), "b": texts[::-1]})
+    path = tmp_path_factory.mktemp("wb") / "t.xlsx"
+    previous, impact.workbook.CHUNK_ROWS = impact.workbook.CHUNK_ROWS, chunk
+    try:
+        write_workbook({"t": table}, path)
+    finally:
+        impact.workbook.CHUNK_ROWS = previous
+    rows = list(load_workbook(path, read_only=True)["t"].iter_rows(values_only=True))
+    expected = safe_cells(table).astype(object).where(table.notna(), None)
+    illegal = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+    for row, (a, b) in zip(rows[1:], expected.itertuples(index=False), strict=True):
+        wanted = tuple(None if v is None or v == "" else illegal.sub("\ufffd", v) for v in (a, b))
+        got = tuple(None if v in (None, "") else v for v in row)
+        assert got == wanted
