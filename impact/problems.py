@@ -7,6 +7,8 @@ same whichever stage found the problem, and input rows always equal used + rejec
 
 from __future__ import annotations
 
+from functools import cache
+
 import pandas as pd
 from pandera.typing import DataFrame
 
@@ -44,7 +46,12 @@ def skipped_rows(
 
 
 def no_problems() -> DataFrame[Rejected]:
-    """An empty problem table with the right columns and types."""
+    """An empty problem table with the right columns and types (a fresh copy each call)."""
+    return _validated_empty().copy()
+
+
+@cache
+def _validated_empty() -> DataFrame[Rejected]:
     return Rejected.validate(
         pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS}).astype({"source_row": int})
     )
