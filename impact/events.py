@@ -319,7 +319,9 @@ def _place_from_pcodes(frame: pd.DataFrame, plan: ColumnPlan) -> pd.DataFrame:
     if not plan.pcode_column:
         return frame
     codes = frame[plan.pcode_column].str.strip()
-    valid = codes.map(lambda c: repair_pcode(c) is not None if c else False).astype(bool)
+    distinct = codes[codes.fillna("") != ""].unique()
+    repairable = {code: repair_pcode(code) is not None for code in distinct}
+    valid = codes.map(repairable).fillna(False).astype(bool)
     frame = frame.assign(input_place=frame["place"])
     frame["place"] = codes.where(valid, frame["place"])
     return frame
