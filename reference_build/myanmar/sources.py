@@ -34,6 +34,7 @@ EVIDENCE_FILES = {
     "census_coverage": "census_coverage.csv",
     "public_figures": "public_figures.csv",
     "other_names": "other_names.csv",
+    "city_townships": "city_townships.csv",
     "sources": "sources.csv",
 }
 
@@ -67,6 +68,7 @@ class Evidence:
     census_coverage: pd.DataFrame
     public_figures: pd.DataFrame
     other_names: pd.DataFrame
+    city_townships: pd.DataFrame
     sources: pd.DataFrame
 
     @classmethod
