@@ -247,3 +247,25 @@ def test_validation_of_the_new_town_median_leaves_each_town_out():
     assert result.central == 2000
     assert result.median_pct == pytest.approx(62.5)
     assert result.band_pct == int(-(-result.p90_pct // 5) * 5)
+
+
+def test_total_rule_keys_a_township_whose_census_names_add_up_to_its_urban_total(places):
+    wards = places[(places["level"] == "ward") & (places["township_pcode"] == "MMR012015")]
+    # Thandwe: one value per census ward name adds up to the urban 14,327 in only one way.
+    assert wards["population"].sum() == _urban(places)["MMR012015"] == 14327
+    town = places.set_index("pcode")
+    assert town.loc["MMR012015701", "population_method"] == "census_wards"
+    assert town.loc["MMR012015701", "population"] == 14327
+
+
+def test_elimination_never_takes_a_township_past_its_census_total(places):
+    # Paletwa's Myo Ma Ward could take 3,502 or 2,229 (the source copied Matupi's values);
+    # 3,502 would put Paletwa's keyed wards at 10,533, over its urban 9,406, so it stays open.
+    ward = places.set_index("pcode")
+    assert pd.isna(ward.loc["MMR004009701501", "population"])
+    units = places[places["level"].isin(["ward", "village_tract"])]
+    sums = units.groupby(["township_pcode", "level"])["population"].sum().unstack()
+    township = places[places["level"] == "township"].set_index("pcode")
+    over = sums["ward"] > township["urban_population"].reindex(sums.index)
+    assert list(sums.index[over]) == ["MMR009010"]  # over before the total rule, untouched by it
+    assert not (sums["village_tract"] > township["rural_population"].reindex(sums.index)).any()

@@ -7,6 +7,8 @@ unique names, evidence, elimination, township residuals, then spelling variants.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
@@ -17,6 +19,9 @@ from reference_build.myanmar.spelling import split_camel, squash
 
 # Census ward/VT spellings that differ from P-code spellings are paired when this similar.
 FUZZY_UNIT_SCORE = 85.0
+# A township's value combinations are searched only up to this many (the largest seen is
+# 14,336); beyond it the "total" rule does not decide.
+MAX_COMBINATIONS = 50_000
 
 
 def key_census_units(
@@ -100,7 +105,9 @@ def _assign_repeats(
     Repeatedly: a value placed in one township is struck from the same name's candidates in
     the other townships of its district; a unit left with one candidate takes it
     ("elimination"); a township with one open unit takes the candidate equal to its urban or
-    rural total less the units already keyed ("residual").
+    rural total less the units already keyed ("residual"); else a township whose census names
+    add up to its total, to the person, by exactly one choice of value per name, takes that
+    choice ("total").
     """
     total = {
         "ward": totals.set_index("pcode")["urban_population"],
@@ -121,14 +128,29 @@ def _assign_repeats(
             & ~open_rows["row_id"].isin(done["row_id"])
         ]
         single = open_rows.groupby("pcode")["row_id"].transform("size") == 1
-        step = open_rows[single].assign(method="elimination")
+        step = _within_totals(open_rows[single].assign(method="elimination"), done, total)
         if step.empty:
             step = _residual_step(open_rows, done, total)
+        if step.empty:
+            step = _total_step(open_rows, done, paired, total)
         if step.empty:
             break
         chosen.append(step)
         done = pd.concat([done, step])
     return pd.concat(chosen) if chosen else paired.head(0).assign(method="")
+
+
+def _within_totals(step: pd.DataFrame, done: pd.DataFrame, total: dict) -> pd.DataFrame:
+    """Drop a township's eliminations when they would take its keyed units past its census
+    total: a value left over by elimination then belongs to a unit elsewhere."""
+    known = done.groupby(["township_pcode", "kind"])["total_population"].sum()
+    added = step.groupby(["township_pcode", "kind"])["total_population"].transform("sum")
+    index = pd.MultiIndex.from_frame(step[["township_pcode", "kind"]])
+    before = pd.Series(known.reindex(index).fillna(0).to_numpy(), index=step.index)
+    limit = pd.Series(
+        [total[kind].get(township) for township, kind in index], index=step.index, dtype=float
+    )
+    return step[~(before + added > limit)]
 
 
 def _residual_step(open_rows: pd.DataFrame, done: pd.DataFrame, total: dict) -> pd.DataFrame:
@@ -142,6 +164,59 @@ def _residual_step(open_rows: pd.DataFrame, done: pd.DataFrame, total: dict) -> 
         if len(match) == 1:
             hits.append(match.assign(method="residual"))
     return pd.concat(hits) if hits else open_rows.head(0).assign(method="")
+
+
+def _total_step(
+    open_rows: pd.DataFrame, done: pd.DataFrame, paired: pd.DataFrame, total: dict
+) -> pd.DataFrame:
+    """Choose one value per census name of a township so that the names sum exactly to its
+    urban (wards) or rural (tracts) total; keep the choice only when it is the only one.
+
+    Every census name of the township counts once: a name already keyed with its value, an
+    open name with its remaining candidates, a name without a P-code with any of its values
+    (it is still one of the township's units). Townships where a name stands for several
+    same-named units are left alone, as are searches beyond `MAX_COMBINATIONS`.
+    """
+    hits = []
+    for (township, kind), rows in open_rows.groupby(["township_pcode", "kind"]):
+        target = total[kind].get(township)
+        if pd.isna(target):
+            continue
+        names = paired[(paired["township_pcode"] == township) & (paired["kind"] == kind)]
+        if (names["candidates"] > 1).any():
+            continue
+        choices = _value_choices(names, rows, done[done["township_pcode"] == township])
+        only = _only_exact_combination(choices, int(target))
+        if only is not None:
+            picked = pd.Series(only, index=choices.index)
+            match = rows[rows["total_population"] == rows["key"].map(picked)]
+            hits.append(match.drop_duplicates("pcode", keep=False).assign(method="total"))
+    return pd.concat(hits) if hits else open_rows.head(0).assign(method="")
+
+
+def _value_choices(names: pd.DataFrame, open_rows: pd.DataFrame, done: pd.DataFrame) -> pd.Series:
+    """The values each census name of one township may take, by name key."""
+    choices = names.groupby("key")["total_population"].apply(lambda v: sorted(set(v.dropna())))
+    placed = done[done["kind"].isin(names["kind"].unique())].groupby("key")["total_population"]
+    for key, values in placed:
+        choices[key] = sorted(set(values))
+    for key, values in open_rows.groupby("key")["total_population"]:
+        choices[key] = sorted(set(values))
+    return choices[choices.map(len) > 0]
+
+
+def _only_exact_combination(choices: pd.Series, target: int) -> list[int] | None:
+    """The one combination (one value per entry) summing to `target`, else None."""
+    sizes = choices.map(len)
+    if int(np.prod(sizes.to_numpy(dtype=float))) > MAX_COMBINATIONS:
+        return None
+    found = []
+    for combination in itertools.product(*choices.tolist()):
+        if sum(combination) == target:
+            found.append(list(combination))
+            if len(found) > 1:
+                return None
+    return found[0] if found else None
 
 
 def _assign_by_evidence(
