@@ -2,7 +2,12 @@
 
 The census file names units by spelling only, and its join copied a name's values to every
 same-named unit of a district, so keying is a ladder of rules, each stricter than a guess:
-unique names, evidence, elimination, township residuals, then spelling variants.
+unique names, evidence, elimination, township residuals, township totals, then spelling
+variants. The census totals are constraints: a township's keyed wards may not exceed its urban
+population (nor its tracts its rural one) through elimination, and when one value per census
+name adds up to the total, to the person, in exactly one way, that way is taken. A sum that
+matches by chance in a single way is possible but needs every name to be the township's own;
+where a name stands for several same-named units the rule does not decide.
 """
 
 from __future__ import annotations
@@ -35,7 +40,8 @@ def key_census_units(
 
     In order: a name that one unit of the township carries and one census value; evidence for
     same-named units; elimination of values the source repeated across a district; the one
-    value that completes a township's total; a clearly best spelling variant.
+    value that completes a township's total; the one choice of values that makes all of a
+    township's census names add up to its total; a clearly best spelling variant.
 
     Returns one row per assigned P-code with `population`, `population_male`,
     `population_female`, `census_name` and `method`.
@@ -191,7 +197,12 @@ def _total_step(
             picked = pd.Series(only, index=choices.index)
             match = rows[rows["total_population"] == rows["key"].map(picked)]
             hits.append(match.drop_duplicates("pcode", keep=False).assign(method="total"))
-    return pd.concat(hits) if hits else open_rows.head(0).assign(method="")
+    if not hits:
+        return open_rows.head(0).assign(method="")
+    chosen = pd.concat(hits)
+    # Two townships of a district may not take the same repeated value in one step.
+    clash = chosen.duplicated(["district", "kind", "key", "total_population"], keep=False)
+    return chosen[~chosen["township_pcode"].isin(chosen.loc[clash, "township_pcode"])]
 
 
 def _value_choices(names: pd.DataFrame, open_rows: pd.DataFrame, done: pd.DataFrame) -> pd.Series:
