@@ -214,6 +214,10 @@ def test_a_town_declared_after_the_census_takes_its_named_tract(places, towns):
     assert town.loc["MMR011008702", "population_method"] == "census_host_village_tract"
     assert town.loc["MMR011008702", "population"] == tract.loc["MMR011008009", "population"]
     assert town.loc["MMR011008702", "population"] == 20888
+    # Khaikam Town (declared 2016): no tract bears its name, but Khaikam village lies in
+    # Theizang village tract, the only tract of Tedim holding a village of that name.
+    assert town.loc["MMR004004702", "population_method"] == "census_host_village_tract"
+    assert town.loc["MMR004004702", "population"] == tract.loc["MMR004004054", "population"]
     paung = towns[towns["parent_pcode"] == "MMR011008"]
     urban_based = paung[paung["population_method"].isin(URBAN_METHODS)]
     assert urban_based["population"].sum() == _urban(places)["MMR011008"]

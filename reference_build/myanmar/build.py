@@ -64,7 +64,13 @@ def assemble(src: Sources, report: BuildReport) -> dict[str, pd.DataFrame]:
         ),
     )
     places, _ = town_populations(
-        places, src.towns, src.wards, src.village_tracts, evidence.city_townships, report
+        places,
+        src.towns,
+        src.wards,
+        src.village_tracts,
+        evidence.city_townships,
+        src.villages,
+        report,
     )
     places, members = add_subtownships(places, evidence.subtownships, report)
     places = add_hierarchy(places.reset_index(drop=True), evidence.seats)

@@ -26,6 +26,7 @@ SOURCE_FILES = {
     "village_tracts": "myanmar_pcode_search/pcode9.6_village_tract_data.csv",
     "hospitals": "mm_covid19_surveillance/Hospitals.csv",
     "township_health": "mm_covid19_surveillance/Covid-19_Baseline_Township_Data.csv",
+    "villages": "villages/mimu_villages.csv",
 }
 EVIDENCE_FILES = {
     "ward_assignments": "ward_assignments.csv",
@@ -92,6 +93,7 @@ class Sources:
     village_tracts: pd.DataFrame
     hospitals: pd.DataFrame
     township_health: pd.DataFrame
+    villages: pd.DataFrame
     evidence: Evidence
     sha256: dict[str, str]
 

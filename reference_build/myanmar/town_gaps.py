@@ -8,9 +8,10 @@ Three kinds of town have no urban figure of their own in the 2014 census:
   (`census_city_townships`), a census figure over a stated set of townships;
 * a town declared after the census in a township whose other towns already hold its whole
   urban population: the census counted its people as rural, in the village tract it grew
-  from. When exactly one tract of its township carries the town's name and has a keyed
-  figure, that figure is the town's (`census_host_village_tract`): the 2014 population of
-  the tract, which may reach beyond the town's own streets;
+  from: the one tract of its township that carries the town's name, else the one tract that
+  holds the township's villages of that name (MIMU village list). When that tract has a keyed
+  figure, it is the town's (`census_host_village_tract`): the 2014 population of the tract,
+  which may reach beyond the town's own streets;
 * any other such town, and the towns of townships created after 2014 (the Wa re-coding):
   estimated (`estimated_new_town`) as the median 2014 population of the tracts that towns
   were made from (`census_village_tracts` and `census_host_village_tract`), the nearest
@@ -87,20 +88,37 @@ def rural_in_2014(places: pd.DataFrame, cities: pd.Index) -> pd.Series:
     return open_town & (township_urban.isna() | (left <= 0))
 
 
-def host_tracts(places: pd.DataFrame, towns: pd.DataFrame) -> pd.Series:
-    """Keyed 2014 population of the one tract of each town's township named as the town."""
+def host_tracts(places: pd.DataFrame, towns: pd.DataFrame, villages: pd.DataFrame) -> pd.Series:
+    """Keyed 2014 population of the tract each town grew from, by town P-code.
+
+    The tract is the one of the town's township that carries the town's name; failing that,
+    the one tract that holds the township's villages of the town's name (MIMU village list).
+    """
     tracts = places[places["level"] == "village_tract"]
-    tracts = tracts.assign(key=squash(tracts["name"]))[["parent_pcode", "key", "population"]]
-    tracts = tracts[~tracts.duplicated(["parent_pcode", "key"], keep=False)]
-    keys = pd.DataFrame(
-        {
-            "pcode": towns["pcode"],
-            "parent_pcode": towns["parent_pcode"],
-            "key": squash(towns["name"]),
-        }
+    named = _unique_per_key(tracts["pcode"], tracts["parent_pcode"], tracts["name"])
+    township_of = tracts.set_index("pcode")["parent_pcode"]
+    village_tract = villages["village_tract_pcode"]
+    by_village = _unique_per_key(
+        village_tract, village_tract.map(township_of), villages["village_eng"]
     )
-    hosts = keys.merge(tracts, on=["parent_pcode", "key"]).dropna(subset=["population"])
-    return hosts.set_index("pcode")["population"].astype(float)
+    keys = pd.DataFrame(
+        {"parent_pcode": towns["parent_pcode"].to_numpy(), "key": squash(towns["name"]).to_numpy()},
+        index=towns["pcode"].to_numpy(),
+    )
+    host = keys.merge(named, how="left", on=["parent_pcode", "key"]).set_index(keys.index)
+    fallback = keys.merge(by_village, how="left", on=["parent_pcode", "key"]).set_index(keys.index)
+    tract = host["tract"].fillna(fallback["tract"])
+    population = tract.map(places.set_index("pcode")["population"]).astype(float)
+    return population.dropna()
+
+
+def _unique_per_key(tract: pd.Series, township: pd.Series, name: pd.Series) -> pd.DataFrame:
+    """Tract P-code by (township, squashed name), where the name points to one tract only."""
+    table = pd.DataFrame(
+        {"tract": tract.to_numpy(), "parent_pcode": township.to_numpy(), "key": squash(name)}
+    ).dropna()
+    table = table[table["key"] != ""].drop_duplicates()
+    return table[~table.duplicated(["parent_pcode", "key"], keep=False)]
 
 
 def validate_new_town(reference: pd.Series) -> NewTownValidation:
@@ -119,14 +137,14 @@ def validate_new_town(reference: pd.Series) -> NewTownValidation:
 
 
 def fill_gaps(
-    places: pd.DataFrame, city_townships: pd.DataFrame
+    places: pd.DataFrame, city_townships: pd.DataFrame, villages: pd.DataFrame
 ) -> tuple[pd.DataFrame, NewTownValidation]:
     """Give capital cities, towns counted as rural and towns of new townships their figures."""
     places = places.copy()
     cities = city_figures(places, city_townships)
     _set(places, cities, CITY_TOWNSHIPS, TOWNSHIP_SOURCE)
     rural = places[rural_in_2014(places, cities.index).reindex(places.index, fill_value=False)]
-    _set(places, host_tracts(places, rural), HOST_TRACT, WARD_VT_SOURCE)
+    _set(places, host_tracts(places, rural, villages), HOST_TRACT, WARD_VT_SOURCE)
     towns = places[places["level"] == "town"]
     reference = towns.loc[towns["population_method"].isin(TRACT_METHODS), "population"]
     validation = validate_new_town(reference.dropna())

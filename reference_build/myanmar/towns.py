@@ -191,6 +191,7 @@ def town_populations(
     ward_source: pd.DataFrame,
     village_tracts: pd.DataFrame,
     city_townships: pd.DataFrame,
+    villages: pd.DataFrame,
     report: BuildReport,
 ) -> tuple[pd.DataFrame, EstimateValidation]:
     """Set every town's `population`, `population_method` and `population_source`."""
@@ -205,7 +206,7 @@ def town_populations(
     towns = split_successors(towns, town_source, ward_source)
     places = _write_back(places, towns, validation)
     places, twins = same_settlement_twins(places)
-    places, new_towns = fill_gaps(places, city_townships)
+    places, new_towns = fill_gaps(places, city_townships, villages)
     _say_coverage(places, twins, report)
     report.say(validation.summary())
     report.say(new_towns.summary())
