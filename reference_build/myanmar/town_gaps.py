@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from reference_build.myanmar.build_report import BuildReport
 from reference_build.myanmar.census import TOWNSHIP_SOURCE, WARD_VT_SOURCE
 from reference_build.myanmar.spelling import squash
 from reference_build.myanmar.town_estimates import ESTIMATE_SOURCE
@@ -137,12 +138,26 @@ def validate_new_town(reference: pd.Series) -> NewTownValidation:
 
 
 def fill_gaps(
-    places: pd.DataFrame, city_townships: pd.DataFrame, villages: pd.DataFrame
-) -> tuple[pd.DataFrame, NewTownValidation]:
+    places: pd.DataFrame,
+    city_townships: pd.DataFrame,
+    villages: pd.DataFrame,
+    report: BuildReport,
+) -> pd.DataFrame:
     """Give capital cities, towns counted as rural and towns of new townships their figures."""
     places = places.copy()
     cities = city_figures(places, city_townships)
     _set(places, cities, CITY_TOWNSHIPS, TOWNSHIP_SOURCE)
+    spans = city_townships.groupby("city_pcode").size()
+    names = places.set_index("pcode")["name"]
+    report.say(
+        "Capital cities (census_city_townships, urban population of the townships listed in "
+        "reference_build/myanmar_evidence/city_townships.csv): "
+        + "; ".join(
+            f"{names[city]} {figure:,.0f} ({spans[city]} townships)"
+            for city, figure in cities.sort_index().items()
+        )
+        + "."
+    )
     rural = places[rural_in_2014(places, cities.index).reindex(places.index, fill_value=False)]
     _set(places, host_tracts(places, rural, villages), HOST_TRACT, WARD_VT_SOURCE)
     towns = places[places["level"] == "town"]
@@ -154,7 +169,8 @@ def fill_gaps(
     places.loc[places["pcode"].isin(estimate.index), "population_band_pct"] = float(
         validation.band_pct
     )
-    return places, validation
+    report.say(validation.summary())
+    return places
 
 
 def _set(places: pd.DataFrame, figures: pd.Series, method: str, source: str) -> None:

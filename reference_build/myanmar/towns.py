@@ -206,10 +206,9 @@ def town_populations(
     towns = split_successors(towns, town_source, ward_source)
     places = _write_back(places, towns, validation)
     places, twins = same_settlement_twins(places)
-    places, new_towns = fill_gaps(places, city_townships, villages)
+    places = fill_gaps(places, city_townships, villages, report)
     _say_coverage(places, twins, report)
     report.say(validation.summary())
-    report.say(new_towns.summary())
     return places, validation
 
 
