@@ -90,6 +90,7 @@ def key_census_units(
     for method, count in placed["method"].value_counts().sort_index().items():
         report.say(f"Ward/VT census rows keyed by {method}: {count:,}.")
     report.say(f"Ward/VT census rows left unplaced: {len(unplaced):,} (listed below).")
+    report.say(_check_total_rule(census, totals))
     return pd.DataFrame(
         {
             "pcode": placed["pcode"],
@@ -203,6 +204,39 @@ def _total_step(
     # Two townships of a district may not take the same repeated value in one step.
     clash = chosen.duplicated(["district", "kind", "key", "total_population"], keep=False)
     return chosen[~chosen["township_pcode"].isin(chosen.loc[clash, "township_pcode"])]
+
+
+def _check_total_rule(census: pd.DataFrame, totals: pd.DataFrame) -> str:
+    """Measure the total rule where the answer is known: townships whose census names each
+    have one value summing exactly to their total, given as false options every value the
+    same name has elsewhere in the district (what the source's join does)."""
+    outcome = {"right": 0, "wrong": 0, "undecided": 0}
+    census = census.dropna(subset=["township_pcode"])
+    census = census.assign(district=census["township_pcode"].str[:6])
+    for kind, column in (("ward", "urban_population"), ("village_tract", "rural_population")):
+        total = totals.set_index("pcode")[column]
+        rows = census[census["kind"] == kind]
+        names = rows.groupby(["district", "key"])["total_population"].agg(set)
+        for (district, township), group in rows.groupby(["district", "township_pcode"]):
+            truth = group.groupby("key")["total_population"].agg(set)
+            if (truth.map(len) > 1).any() or truth.map(min).sum() != total.get(township):
+                continue
+            options = pd.Series(
+                {key: sorted(names[(district, key)]) for key in truth.index}, dtype=object
+            )
+            if (options.map(len) == 1).all():
+                continue
+            found = _only_exact_combination(options, int(total[township]))
+            key = "undecided" if found is None else "right"
+            if found is not None and found != [min(v) for v in truth[options.index]]:
+                key = "wrong"
+            outcome[key] += 1
+    tried = sum(outcome.values())
+    return (
+        f"Total rule checked on {tried} townships whose census names are all known, each name "
+        f"given its district's same-named values as false options: {outcome['right']} decided "
+        f"correctly, {outcome['wrong']} wrongly, {outcome['undecided']} left undecided."
+    )
 
 
 def _value_choices(names: pd.DataFrame, open_rows: pd.DataFrame, done: pd.DataFrame) -> pd.Series:
