@@ -193,7 +193,7 @@ def _total_step(
         if (names["candidates"] > 1).any():
             continue
         choices = _value_choices(names, rows, done[done["township_pcode"] == township])
-        only = _only_exact_combination(choices, int(target))
+        only = only_exact_combination(choices, int(target))
         if only is not None:
             picked = pd.Series(only, index=choices.index)
             match = rows[rows["total_population"] == rows["key"].map(picked)]
@@ -226,7 +226,7 @@ def _check_total_rule(census: pd.DataFrame, totals: pd.DataFrame) -> str:
             )
             if (options.map(len) == 1).all():
                 continue
-            found = _only_exact_combination(options, int(total[township]))
+            found = only_exact_combination(options, int(total[township]))
             key = "undecided" if found is None else "right"
             if found is not None and found != [min(v) for v in truth[options.index]]:
                 key = "wrong"
@@ -250,7 +250,7 @@ def _value_choices(names: pd.DataFrame, open_rows: pd.DataFrame, done: pd.DataFr
     return choices[choices.map(len) > 0]
 
 
-def _only_exact_combination(choices: pd.Series, target: int) -> list[int] | None:
+def only_exact_combination(choices: pd.Series, target: int) -> list[int] | None:
     """The one combination (one value per entry) summing to `target`, else None."""
     sizes = choices.map(len)
     if int(np.prod(sizes.to_numpy(dtype=float))) > MAX_COMBINATIONS:
