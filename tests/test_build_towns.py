@@ -12,9 +12,11 @@ from hypothesis import strategies as st
 
 from reference_build.myanmar.build_report import BuildReport
 from reference_build.myanmar.town_estimates import ESTIMATE_SOURCE, allocate
+from reference_build.myanmar.town_gaps import validate_new_town
 from tests.conftest import SHARED_SOURCES
 
 BUNDLED = Path(__file__).resolve().parents[1] / "reference_data" / "myanmar"
+EVIDENCE = Path(__file__).resolve().parents[1] / "reference_build" / "myanmar_evidence"
 URBAN_METHODS = {
     "census_urban_single_town",
     "census_wards",
@@ -113,13 +115,14 @@ def test_every_figure_is_labelled_and_only_estimates_carry_a_band(places, towns)
     with_figure = towns[towns["population"].notna()]
     assert with_figure["population_method"].notna().all()
     assert with_figure["population_source"].notna().all()
-    estimated = towns["population_method"] == "estimated_ward_share"
+    estimated = towns["population_method"].str.startswith("estimated").fillna(False)
     assert towns.loc[estimated, "population_band_pct"].notna().all()
     assert towns.loc[~estimated, "population_band_pct"].isna().all()
     assert towns.loc[towns["population"].isna(), "population_method"].isna().all()
     sources = pd.read_csv(BUNDLED / "sources.csv")
     assert ESTIMATE_SOURCE in set(sources["source"])
-    assert len(with_figure) >= 490
+    assert len(with_figure) >= 530
+    assert (with_figure["population"] > 0).all()
 
 
 def test_split_town_successors_share_the_predecessor_by_wards(towns):
@@ -177,6 +180,96 @@ def test_a_town_recoded_after_2014_at_the_point_of_a_census_town_takes_its_figur
     assert town.loc["MMR015304702", "population"] == town.loc["MMR015008701", "population"]
     assert town.loc["MMR015304702", "population"] == 5655
     assert town.loc["MMR015304702", "population_method"] == "census_same_settlement"
-    # Hsawng Hpa Town stands 9 km from Pangwaun Town: no figure, never a guess.
-    assert pd.isna(town.loc["MMR015305701", "population"])
-    assert pd.isna(town.loc["MMR015305701", "population_method"])
+    # Hsawng Hpa Town stands 9 km from Pangwaun Town: not the same settlement, so it is
+    # estimated as a town the census did not count, labelled and with the wide band.
+    assert town.loc["MMR015305701", "population_method"] == "estimated_new_town"
+    assert town.loc["MMR015305701", "population_source"] == ESTIMATE_SOURCE
+
+
+def test_capital_cities_take_the_urban_population_of_their_listed_townships(places, towns):
+    town = towns.set_index("pcode")
+    urban = _urban(places)
+    # Mandalay City: its five wholly urban townships, the published 1,225,553 less 7 people
+    # outside households (the package's census figures are household population).
+    mandalay = urban[[f"MMR010{i:03d}" for i in range(1, 6)]].sum()
+    assert town.loc["MMR010000777", "population"] == mandalay == 1225546
+    assert town.loc["MMR010000777", "population_method"] == "census_city_townships"
+    assert town.loc["MMR010000777", "population_source"] == "mimu_census_township"
+    assert pd.isna(town.loc["MMR010000777", "population_band_pct"])
+    listed = pd.read_csv(EVIDENCE / "city_townships.csv", dtype=str)
+    assert listed.groupby("city_pcode").size().to_dict() == {
+        "MMR010000777": 5,
+        "MMR013000777": 33,
+        "MMR018000777": 8,
+    }
+    for city, rows in listed.groupby("city_pcode"):
+        assert town.loc[city, "population"] == urban[rows["township_pcode"]].sum()
+
+
+def test_a_town_declared_after_the_census_takes_its_named_tract(places, towns):
+    town = towns.set_index("pcode")
+    tract = places[places["level"] == "village_tract"].set_index("pcode")
+    # Zinkyaik Town (declared Feb 2014): Paung's urban population is all Paung Town's, so the
+    # census counted Zinkyaik as rural, in Zin Kyaik village tract.
+    assert town.loc["MMR011008702", "population_method"] == "census_host_village_tract"
+    assert town.loc["MMR011008702", "population"] == tract.loc["MMR011008009", "population"]
+    assert town.loc["MMR011008702", "population"] == 20888
+    # Khaikam Town (declared 2016): no tract bears its name, but Khaikam village lies in
+    # Theizang village tract, the only tract of Tedim holding a village of that name.
+    assert town.loc["MMR004004702", "population_method"] == "census_host_village_tract"
+    assert town.loc["MMR004004702", "population"] == tract.loc["MMR004004054", "population"]
+    paung = towns[towns["parent_pcode"] == "MMR011008"]
+    urban_based = paung[paung["population_method"].isin(URBAN_METHODS)]
+    assert urban_based["population"].sum() == _urban(places)["MMR011008"]
+
+
+def test_new_town_estimate_is_the_median_of_tract_towns_with_its_validated_band(places, towns):
+    reference = towns.loc[
+        towns["population_method"].isin(["census_village_tracts", "census_host_village_tract"]),
+        "population",
+    ]
+    new = towns[towns["population_method"] == "estimated_new_town"]
+    assert len(new) >= 25
+    assert (new["population"] == round(reference.median())).all()
+    validation = validate_new_town(reference)
+    assert (new["population_band_pct"] == validation.band_pct).all()
+    assert validation.band_pct >= validation.p90_pct > validation.median_pct > 0
+    line = (BUNDLED / "build_report.md").read_text()
+    assert f"band ±{validation.band_pct}%" in line
+    # Towns whose township still has urban people to share are never called new towns.
+    held = towns[towns["population_method"].isin(URBAN_METHODS)]
+    left = _urban(places) - held.groupby("parent_pcode")["population"].sum()
+    urban_left = new["parent_pcode"].map(left.fillna(_urban(places)))
+    assert (urban_left.dropna() <= 0).all()
+    assert new["parent_pcode"].str.startswith(("MMR0153", "MMR0163")).sum() >= 15
+
+
+def test_validation_of_the_new_town_median_leaves_each_town_out():
+    result = validate_new_town(pd.Series([1000.0, 2000.0, 4000.0]))
+    # Each left out: 1000 by median(2000, 4000) = 3000 (200%), 2000 by 2500 (25%),
+    # 4000 by 1500 (62.5%).
+    assert result.central == 2000
+    assert result.median_pct == pytest.approx(62.5)
+    assert result.band_pct == int(-(-result.p90_pct // 5) * 5)
+
+
+def test_total_rule_keys_a_township_whose_census_names_add_up_to_its_urban_total(places):
+    wards = places[(places["level"] == "ward") & (places["township_pcode"] == "MMR012015")]
+    # Thandwe: one value per census ward name adds up to the urban 14,327 in only one way.
+    assert wards["population"].sum() == _urban(places)["MMR012015"] == 14327
+    town = places.set_index("pcode")
+    assert town.loc["MMR012015701", "population_method"] == "census_wards"
+    assert town.loc["MMR012015701", "population"] == 14327
+
+
+def test_elimination_never_takes_a_township_past_its_census_total(places):
+    # Paletwa's Myo Ma Ward could take 3,502 or 2,229 (the source copied Matupi's values);
+    # 3,502 would put Paletwa's keyed wards at 10,533, over its urban 9,406, so it stays open.
+    ward = places.set_index("pcode")
+    assert pd.isna(ward.loc["MMR004009701501", "population"])
+    units = places[places["level"].isin(["ward", "village_tract"])]
+    sums = units.groupby(["township_pcode", "level"])["population"].sum().unstack()
+    township = places[places["level"] == "township"].set_index("pcode")
+    over = sums["ward"] > township["urban_population"].reindex(sums.index)
+    assert list(sums.index[over]) == ["MMR009010"]  # over before the total rule, untouched by it
+    assert not (sums["village_tract"] > township["rural_population"].reindex(sums.index)).any()

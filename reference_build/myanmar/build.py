@@ -63,7 +63,15 @@ def assemble(src: Sources, report: BuildReport) -> dict[str, pd.DataFrame]:
             population_source=WARD_VT_SOURCE
         ),
     )
-    places, _ = town_populations(places, src.towns, src.wards, src.village_tracts, report)
+    places, _ = town_populations(
+        places,
+        src.towns,
+        src.wards,
+        src.village_tracts,
+        evidence.city_townships,
+        src.villages,
+        report,
+    )
     places, members = add_subtownships(places, evidence.subtownships, report)
     places = add_hierarchy(places.reset_index(drop=True), evidence.seats)
     hospitals = attach_hospitals(src, places, report)

@@ -26,6 +26,7 @@ SOURCE_FILES = {
     "village_tracts": "myanmar_pcode_search/pcode9.6_village_tract_data.csv",
     "hospitals": "mm_covid19_surveillance/Hospitals.csv",
     "township_health": "mm_covid19_surveillance/Covid-19_Baseline_Township_Data.csv",
+    "villages": "villages/mimu_villages.csv",
 }
 EVIDENCE_FILES = {
     "ward_assignments": "ward_assignments.csv",
@@ -34,6 +35,7 @@ EVIDENCE_FILES = {
     "census_coverage": "census_coverage.csv",
     "public_figures": "public_figures.csv",
     "other_names": "other_names.csv",
+    "city_townships": "city_townships.csv",
     "sources": "sources.csv",
 }
 
@@ -67,6 +69,7 @@ class Evidence:
     census_coverage: pd.DataFrame
     public_figures: pd.DataFrame
     other_names: pd.DataFrame
+    city_townships: pd.DataFrame
     sources: pd.DataFrame
 
     @classmethod
@@ -90,6 +93,7 @@ class Sources:
     village_tracts: pd.DataFrame
     hospitals: pd.DataFrame
     township_health: pd.DataFrame
+    villages: pd.DataFrame
     evidence: Evidence
     sha256: dict[str, str]
 

@@ -16,7 +16,8 @@ build keys to P-codes. A town's figure is, in order of preference:
 
 A town of a township created after 2014 that stands at the point of a town with a figure takes
 that figure (`census_same_settlement`, or the twin's estimate label). Capital cities spanning
-several townships (Mandalay, Yangon, Nay Pyi Taw) get no figure.
+several townships, towns the census counted as rural and the other towns of townships created
+after 2014 are handled last, in `town_gaps.py`.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from reference_build.myanmar.town_estimates import (
     estimate_remaining,
     validate_estimates,
 )
+from reference_build.myanmar.town_gaps import fill_gaps
 
 VILLAGE_TRACTS = "census_village_tracts"
 SINGLE_TOWN = "census_urban_single_town"
@@ -188,6 +190,8 @@ def town_populations(
     town_source: pd.DataFrame,
     ward_source: pd.DataFrame,
     village_tracts: pd.DataFrame,
+    city_townships: pd.DataFrame,
+    villages: pd.DataFrame,
     report: BuildReport,
 ) -> tuple[pd.DataFrame, EstimateValidation]:
     """Set every town's `population`, `population_method` and `population_source`."""
@@ -202,7 +206,9 @@ def town_populations(
     towns = split_successors(towns, town_source, ward_source)
     places = _write_back(places, towns, validation)
     places, twins = same_settlement_twins(places)
-    _say_coverage(towns.assign(twin=towns["pcode"].isin(twins)), validation, report)
+    places = fill_gaps(places, city_townships, villages, report)
+    _say_coverage(places, twins, report)
+    report.say(validation.summary())
     return places, validation
 
 
@@ -269,30 +275,23 @@ def _write_back(
     return places
 
 
-def _say_coverage(towns: pd.DataFrame, validation: EstimateValidation, report: BuildReport) -> None:
-    counts = towns["method"].replace("", "none").value_counts()
-    by_method = ", ".join(
-        f"{counts.get(m, 0)} {m}" for m in (VILLAGE_TRACTS, SINGLE_TOWN, WARDS, RESIDUAL)
-    )
+def _say_coverage(places: pd.DataFrame, twins: list[str], report: BuildReport) -> None:
+    towns = places[places["level"] == "town"]
+    counts = towns["population_method"].value_counts()
+    census = [m for m in sorted(counts.index) if m.startswith("census")]
+    estimated = [m for m in sorted(counts.index) if not m.startswith("census")]
     report.say(
-        f"Towns with a population: {int((towns['population'].notna() | towns['twin']).sum())} "
-        f"of {len(towns)}. Census: {by_method}; estimated: {counts.get(WARD_SHARE, 0)} "
-        f"{WARD_SHARE}; {int(towns['twin'].sum())} towns of townships created after 2014 stand "
-        f"within {TWIN_KM:g} km of a town with a figure and take it as the same settlement "
-        f"under a second P-code ({SAME_SETTLEMENT}, or the twin's estimate label)."
+        f"Towns with a population: {int(towns['population'].notna().sum())} of {len(towns)}. "
+        f"Census: {', '.join(f'{counts[m]} {m}' for m in census)}; estimated: "
+        f"{', '.join(f'{counts[m]} {m}' for m in estimated)}. Of these, {len(twins)} towns of "
+        f"townships created after 2014 stand within {TWIN_KM:g} km of a town with a figure and "
+        f"take it as the same settlement under a second P-code ({SAME_SETTLEMENT}, or the "
+        "twin's estimate label)."
     )
-    missing = towns[towns["population"].isna() & ~towns["twin"]]
-    reasons = np.select(
-        [
-            missing["capital_city"],
-            missing["urban"].isna(),
-        ],
-        [
-            "capital city over several townships",
-            "township created after 2014, no census figure",
-        ],
-        "no urban population left for it in its township",
-    )
-    for reason, count in pd.Series(reasons).value_counts().sort_index().items():
-        report.say(f"Towns without a population ({reason}): {count}.")
-    report.say(validation.summary())
+    missing = towns[towns["population"].isna()]
+    for town in missing.sort_values("pcode").itertuples():
+        report.say(
+            f"Town without a population: {town.pcode} {town.name} (not counted as rural: its "
+            "township's urban population is not all held by its other towns, and the ward-share "
+            "estimate could not divide what is left)."
+        )
