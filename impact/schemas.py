@@ -291,8 +291,9 @@ class Impact(ProjectedPeople, EventActors, ResolvedEvent):
         "2014 census, headline unit", hxl="#population+census"
     )
     population_method: Series[str] = _text(
-        "How the unit's population was obtained: census (census_wards, census_residual, ...) "
-        "or estimated_ward_share (an estimate, not a census figure)"
+        "How the unit's population was obtained: census (census_wards, census_residual, "
+        "census_city_townships, census_host_village_tract, ...) or estimated_* "
+        "(estimated_ward_share, estimated_new_town: an estimate, not a census figure)"
     )
     population_band_pct: Series[float] = _field(
         "Validated +/- band of an estimated population", unit="percent", nullable=True, ge=0
