@@ -44,10 +44,10 @@ def _urban(places: pd.DataFrame) -> pd.Series:
 
 
 def test_khampat_and_its_township_keep_their_census_figures(places):
-    figure = places.set_index("pcode")
-    assert figure.loc["MMR005030703", "population"] == 14559
-    assert figure.loc["MMR005030703", "population_method"] == "census_wards"
-    assert figure.loc["MMR005030703S", "population"] == 38728
+    figure = places.set_index(["pcode", "level"])
+    assert figure.loc[("MMR005030703", "town"), "population"] == 14559
+    assert figure.loc[("MMR005030703", "town"), "population_method"] == "census_wards"
+    assert figure.loc[("MMR005030703", "sub_township"), "population"] == 38728
     tamu = places[(places["level"] == "town") & (places["parent_pcode"] == "MMR005030")]
     assert tamu["population"].sum() == _urban(places)["MMR005030"] == 59938
 
