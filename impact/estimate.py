@@ -116,8 +116,8 @@ def governed_areas(
     area = places.loc[code].reset_index(drop=True)
     given = place["area_level"] if "area_level" in place else pd.Series(pd.NA, index=place.index)
     level = given.astype("string").fillna(area["level"].astype("string"))
-    seated = (level == SUB_TOWNSHIP) & code.isin(reference.areas.index) & area["level"].ne(
-        SUB_TOWNSHIP
+    seated = (
+        (level == SUB_TOWNSHIP) & code.isin(reference.areas.index) & area["level"].ne(SUB_TOWNSHIP)
     )
     if seated.any():
         area = area.mask(seated, reference.areas.reindex(code).reset_index(drop=True))

@@ -37,7 +37,9 @@ def mark_counted(
     None). Works on the few columns it needs, so a large table is not copied while deciding.
     """
     keys = impacts[["event_id", "change"]].assign(
-        headline_pcode=unit_keys(impacts["headline_pcode"], impacts.get("headline_level"), reference)
+        headline_pcode=unit_keys(
+            impacts["headline_pcode"], impacts.get("headline_level"), reference
+        )
     )
     counted = pd.Series(True, index=impacts.index)
     reason = pd.Series(pd.NA, index=impacts.index, dtype="string")
@@ -131,9 +133,7 @@ def _containers(pcode: str, parent: dict, groups: dict) -> list[str]:
     return chain
 
 
-def nested_in(
-    units: pd.Index, reference: Reference, levels: pd.Series | None = None
-) -> pd.Series:
+def nested_in(units: pd.Index, reference: Reference, levels: pd.Series | None = None) -> pd.Series:
     """For each unit inside another of `units`, the outermost one that contains it.
 
     `levels` (indexed like `units`) tells a sub-township from its seat town of the same

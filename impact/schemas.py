@@ -149,7 +149,7 @@ class Place(pa.DataFrameModel):
     class Config:
         strict = False
         coerce = True
-        unique = ["pcode", "level"]
+        unique = ["pcode", "level"]  # noqa: RUF012 (pandera reads the class attribute)
 
 
 class Event(pa.DataFrameModel):

@@ -72,7 +72,9 @@ def alias_table(src: Sources, places: pd.DataFrame, unit_figures: pd.DataFrame) 
 def _subtownship_aliases(places: pd.DataFrame, vts: pd.DataFrame) -> list[pd.DataFrame]:
     """'Khampat Sub-township' names the area of its seat town (the town's P-code); a P-code
     unit relabelled as a sub-township keeps its release name ('… Sub-township (Kokang SAZ)')."""
-    seats = places[places["area_level"].eq("sub_township") & places["area_pcode"].eq(places["pcode"])]
+    seats = places[
+        places["area_level"].eq("sub_township") & places["area_pcode"].eq(places["pcode"])
+    ]
     names = seats["name"].str.replace(r"\s+Town$", "", regex=True) + " Sub-township"
     plain = names.str.replace(r"\s*\([^)]*\)", "", regex=True)
     units = places.loc[places["level"] == "sub_township", "pcode"]
@@ -80,7 +82,9 @@ def _subtownship_aliases(places: pd.DataFrame, vts: pd.DataFrame) -> list[pd.Dat
     return [
         _alias(seats["pcode"], names, "en", "sub_township", seats["area_level_source"]),
         _alias(seats["pcode"], plain, "en", "sub_township", seats["area_level_source"]),
-        _alias(release["Tsp_Pcode"], release["Township_Name_Eng"], "en", "release_name", PCODE_SOURCE),
+        _alias(
+            release["Tsp_Pcode"], release["Township_Name_Eng"], "en", "release_name", PCODE_SOURCE
+        ),
     ]
 
 

@@ -8,7 +8,6 @@ from reference_build.myanmar.build_report import BuildReport
 from reference_build.myanmar.census import WARD_VT_SOURCE
 from reference_build.myanmar.spelling import squash
 
-
 SUB_TOWNSHIP = "sub_township"
 # Figures a sub-township takes as the sum of its members (all members known, else unknown).
 MEMBER_SUMS = ["population", "population_male", "population_female"]
