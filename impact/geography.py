@@ -358,7 +358,12 @@ def load_geography(folder: Path, places: pd.DataFrame, villages: pd.DataFrame) -
         places: the package's places.
         villages: the package's villages (may be empty).
     """
-    townships = places.loc[places["level"] == "township", ["pcode", "name"]]
+    # A sub-township the release codes itself (Chinshwehaw) is drawn by no outline either;
+    # one keyed by its seat town's P-code is not a unit of this kind.
+    coded = places["level"].isin(["township", "sub_township"]) & ~places["pcode"].duplicated(
+        keep=False
+    )
+    townships = places.loc[coded, ["pcode", "name"]]
     return Geography(
         read_outlines(folder / TOWNSHIP_OUTLINES), place_points(places, villages), townships
     )
