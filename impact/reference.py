@@ -246,11 +246,12 @@ def _seated_areas(places: pd.DataFrame, path: Path) -> pd.Series:
     seated = repeated & places["level"].eq("sub_township")
     towns = places.loc[repeated & ~seated]
     wrong = ~towns["level"].eq("town") | ~towns["pcode"].isin(places.loc[seated, "pcode"])
+    wrong = pd.concat([wrong, places.loc[seated, "pcode"].duplicated()])
     if wrong.any():
         row = int(wrong[wrong].index[0]) + 2
         raise ReferenceDataError(
-            f"P-code {towns['pcode'][wrong].iloc[0]} is repeated; only a sub-township may "
-            "share its seat town's P-code",
+            f"P-code {places['pcode'][wrong.index[wrong]].iloc[0]} is repeated; only one "
+            "sub-township may share its seat town's P-code",
             file=str(path),
             row=row,
             column="pcode",

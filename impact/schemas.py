@@ -122,7 +122,8 @@ class Place(pa.DataFrameModel):
     """One administrative unit of a reference data package.
 
     A unit is its P-code and level: a sub-township is keyed by its seat town's P-code with
-    level `sub_township`, so no P-code is made up for it.
+    level `sub_township`, so no P-code is made up for it (`load_reference` refuses any other
+    repeated P-code).
     """
 
     pcode: Series[str] = _field("P-code", str_matches=PCODE)
@@ -149,7 +150,6 @@ class Place(pa.DataFrameModel):
     class Config:
         strict = False
         coerce = True
-        unique = ["pcode", "level"]  # noqa: RUF012 (pandera reads the class attribute)
 
 
 class Event(pa.DataFrameModel):

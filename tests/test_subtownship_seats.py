@@ -181,5 +181,9 @@ def test_a_repeated_pcode_other_than_a_seat_and_its_sub_township_is_refused(tmp_
     folder.mkdir()
     pd.concat([places, township]).to_csv(folder / "places.csv", index=False)
     (folder / "sources.csv").write_bytes((BUNDLED / "sources.csv").read_bytes())
-    with pytest.raises(ReferenceDataError, match="MMR005030"):
+    with pytest.raises(ReferenceDataError, match="MMR005030 is repeated"):
+        load_reference(folder)
+    khampat = places[(places["pcode"] == "MMR005030703") & (places["level"] == "sub_township")]
+    pd.concat([places, khampat]).to_csv(folder / "places.csv", index=False)
+    with pytest.raises(ReferenceDataError, match="MMR005030703 is repeated"):
         load_reference(folder)

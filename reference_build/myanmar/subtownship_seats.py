@@ -23,8 +23,7 @@ def postal_town_units(postal: pd.DataFrame, places: pd.DataFrame) -> pd.DataFram
     """One row per postal unit named "… Town": its prefix, the town P-code of its wards (or
     of the one town of that name in its state when it lists no ward P-code) and why a unit
     is not a sub-township seat (`reason`, empty for a seat)."""
-    postal = postal.rename(columns=lambda c: c.strip()).apply(lambda c: c.str.strip())
-    postal = postal.assign(prefix=postal["Postal Code"].str[:4])
+    postal = _normalised(postal)
     units = postal[postal["Township"].str.endswith(" Town")]
     town_codes = units["Ward_Pcode"].str[:12]
     table = (
@@ -49,8 +48,15 @@ def postal_town_units(postal: pd.DataFrame, places: pd.DataFrame) -> pd.DataFram
     return table.drop(columns="towns")
 
 
+def _normalised(postal: pd.DataFrame) -> pd.DataFrame:
+    """The postal list with blanks trimmed (its region and township names carry spaces) and
+    each code's 4-digit prefix."""
+    postal = postal.rename(columns=lambda c: c.strip()).apply(lambda c: c.str.strip())
+    return postal.assign(prefix=postal["Postal Code"].str[:4])
+
+
 def _towns_by_name(units: pd.DataFrame, places: pd.DataFrame) -> pd.Series:
-    """The town P-code of units without ward P-codes, when one town of the state has the name."""
+    """The town P-code of units without ward P-codes, when exactly one town has the name."""
     towns = places[places["level"] == "town"].assign(key=lambda t: squash(t["name"]))
     unique = towns[~towns["key"].duplicated(keep=False)].set_index("key")["pcode"]
     return squash(units["Township"]).map(unique).dropna()
@@ -101,7 +107,7 @@ def mark_seats(
     """
     units = postal_town_units(postal, places)
     seats = units[units["reason"].isna()].copy()
-    postal_units = _postal_units(postal)
+    postal_units = _normalised(postal)[["Township", "prefix"]].drop_duplicates()
     seats["pcode"] = seats["town_pcode"]
     is_seat = places["pcode"].isin(seats["pcode"]) & places["level"].eq("town")
     own = is_seat & places["area_pcode"].isna()
@@ -110,13 +116,6 @@ def mark_seats(
     places.loc[is_seat, "area_level_source"] = POSTAL_SOURCE
     _report(seats, units, postal_units, places, corroboration, named_units, report)
     return places
-
-
-def _postal_units(postal: pd.DataFrame) -> pd.DataFrame:
-    """Each postal unit (Township column) with each prefix it uses."""
-    postal = postal.rename(columns=lambda c: c.strip()).apply(lambda c: c.str.strip())
-    postal = postal.assign(prefix=postal["Postal Code"].str[:4])
-    return postal[["Township", "prefix"]].drop_duplicates()
 
 
 def _report(
@@ -129,34 +128,25 @@ def _report(
     report: BuildReport,
 ) -> None:
     names = places.drop_duplicates("pcode").set_index("pcode")["name"]
-    named = named_units.assign(key=squash(named_units["name"].str.replace(r"\(.*", "", regex=True)))
-    named_by_key = named.assign(key=named["key"].str.replace(r"sub$", "", regex=True))
-    named_by_key = named_by_key.drop_duplicates("key").set_index("key")
+    key = squash(named_units["name"].str.replace(r"\(.*", "", regex=True))
+    named = named_units.assign(key=key.str.replace(r"sub$", "", regex=True))
+    named = named.drop_duplicates("key").set_index("key")
     extra = corroboration.groupby("town_pcode")["evidence"].agg("; ".join)
-    rows = []
-    for seat in seats.sort_values("pcode").itertuples():
-        evidence = [f"postal unit '{seat.Township}' has prefix {seat.prefix}"]
-        if pd.notna(seat.township_prefix):
-            evidence[0] += f", its township {seat.township_prefix}"
-        key = squash(pd.Series([names.get(seat.pcode, "")])).iloc[0]
-        if key in named_by_key.index:
-            unit = named_by_key.loc[key]
-            evidence.append(f"P-code 9.6 unit {unit['pcode']} is named '{unit['name']}'")
-        same = postal_units[(postal_units["prefix"] == seat.prefix)]
-        same = same[same["Township"] != seat.Township]["Township"]
-        if len(same):
-            evidence.append("prefix also used by postal unit " + ", ".join(f"'{u}'" for u in same))
-        if seat.pcode in extra.index:
-            evidence.append(extra[seat.pcode])
-        if seat.matched_by == "name":
-            evidence.append("town matched by name (the postal unit lists no ward P-code)")
-        rows.append(f"| {seat.pcode} | {names.get(seat.pcode, '')} | {'; '.join(evidence)} |")
+    rows = [
+        f"| {seat.pcode} | {names.get(seat.pcode, '')} | "
+        + "; ".join(_seat_evidence(seat, names.get(seat.pcode, ""), postal_units, named, extra))
+        + " |"
+        for seat in seats.sort_values("pcode").itertuples()
+    ]
     left = units[units["reason"].notna()]
+    areas = places.set_index("pcode").loc[seats["pcode"], "area_pcode"]
+    coded = areas[areas != areas.index]
     report.say(
         f"Sub-township seats: {len(seats)} of the {len(units)} postal units named '… Town' "
         f"(Myanmar Post, {POSTAL_SOURCE}); {len(corroboration)} also named as such in "
-        "subtownship_seats.csv; a seat's area is identified by the town's own P-code with "
-        f"area_level = sub_township. Not marked: {len(left)} ("
+        "subtownship_seats.csv. A seat's area is identified by the town's own P-code with "
+        f"area_level = sub_township, or by the release's own unit ({', '.join(coded)}). "
+        f"Not marked: {len(left)} ("
         + "; ".join(f"{r.Township}: {r.reason}" for r in left.itertuples())
         + "). Evidence per seat: section 'Sub-township seats'."
     )
@@ -164,3 +154,27 @@ def _report(
         "Sub-township seats",
         ["| town P-code | town | evidence |", "|---|---|---|", *rows],
     )
+
+
+def _seat_evidence(
+    seat: tuple, name: str, postal_units: pd.DataFrame, named: pd.DataFrame, extra: pd.Series
+) -> list[str]:
+    """What says this town heads a sub-township: its postal prefix, a release unit of its
+    name, other postal units with its prefix, and public statements."""
+    evidence = [f"postal unit '{seat.Township}' has prefix {seat.prefix}"]
+    if pd.notna(seat.township_prefix):
+        evidence[0] += f", its township {seat.township_prefix}"
+    key = squash(pd.Series([name])).iloc[0]
+    if key in named.index:
+        evidence.append(
+            f"P-code 9.6 unit {named.loc[key, 'pcode']} is named '{named.loc[key, 'name']}'"
+        )
+    same = postal_units[postal_units["prefix"].eq(seat.prefix)]["Township"]
+    same = same[same != seat.Township]
+    if len(same):
+        evidence.append("prefix also used by postal unit " + ", ".join(f"'{u}'" for u in same))
+    if seat.pcode in extra.index:
+        evidence.append(extra[seat.pcode])
+    if seat.matched_by == "name":
+        evidence.append("town matched by name (the postal unit lists no ward P-code)")
+    return evidence
