@@ -91,7 +91,7 @@ def place_figures(events: pd.DataFrame, reference: Reference) -> pd.DataFrame:
     """
     latest = events.drop_duplicates("headline_pcode", keep="last").set_index("headline_pcode")
     figures = latest[BANDS].astype("Float64")
-    inside = nested_in(figures.index, reference)
+    inside = nested_in(figures.index, reference, latest.get("headline_level"))
     figures["region"] = latest["state_region_name"].astype("string").fillna(UNKNOWN)
     figures["inside"] = inside.reindex(figures.index).astype("string")
     figures["known"] = figures["population_central"].notna() & figures["inside"].isna()

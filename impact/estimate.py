@@ -32,6 +32,7 @@ BREAKDOWNS = [
     "households",
 ]
 CENSUS_YEAR_SUFFIX = "_2014"
+SUB_TOWNSHIP = "sub_township"
 
 
 def estimate(
@@ -60,7 +61,7 @@ def estimate(
     out = resolved.join(units, on="pcode")
     not_enumerated = out["not_enumerated_share"].astype("float").to_numpy()
     out = _project(out, not_enumerated, values, reference.census_date)
-    return project_breakdowns(out).drop(columns="coverage_note")
+    return project_breakdowns(out).drop(columns=["coverage_note", "area_note"])
 
 
 def place_figures(
@@ -72,9 +73,13 @@ def place_figures(
     place = places.loc[pcodes].reset_index(drop=True)
     out = pd.DataFrame({"pcode": place["pcode"], "scope": scope})
     out["area_pcode"] = place["area_pcode"].fillna(place["pcode"])
-    area = places.loc[out["area_pcode"]].reset_index(drop=True)
-    out["area_name"] = area["name"]
-    out["area_level"] = area["level"]
+    area, area_level, area_note = governed_areas(place, reference)
+    out["area_name"] = area["name"].where(
+        area_level.ne(SUB_TOWNSHIP) | area["level"].eq(SUB_TOWNSHIP),
+        area["name"].str.replace(r"\s+Town$", "", regex=True) + " Sub-township",
+    )
+    out["area_level"] = area_level
+    out["area_note"] = area_note
     out["population_town_census"] = place["population"]
     out["population_area_census"] = area["population"]
     headline = area if scope == "area" else place
@@ -98,6 +103,34 @@ def place_figures(
     return out.join(services).set_index("pcode")
 
 
+def governed_areas(
+    place: pd.DataFrame, reference: Reference
+) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
+    """The unit governed from each place, its level, and a note where it is not known.
+
+    A sub-township is keyed by its seat town's P-code: its row in `reference.areas` when its
+    members are known; otherwise the area is the seat town itself, and the note says so.
+    """
+    places = reference.places
+    code = place["area_pcode"].fillna(place["pcode"])
+    area = places.loc[code].reset_index(drop=True)
+    given = place["area_level"] if "area_level" in place else pd.Series(pd.NA, index=place.index)
+    level = given.astype("string").fillna(area["level"].astype("string"))
+    seated = (
+        (level == SUB_TOWNSHIP) & code.isin(reference.areas.index) & area["level"].ne(SUB_TOWNSHIP)
+    )
+    if seated.any():
+        area = area.mask(seated, reference.areas.reindex(code).reset_index(drop=True))
+    unknown = (level == SUB_TOWNSHIP) & area["level"].eq("town")
+    name = area["name"].str.replace(r"\s+Town$", "", regex=True)
+    note = (
+        "area: the member units of "
+        + name
+        + " Sub-township are not known, so the area is the town itself"
+    ).where(unknown)
+    return area, level, note.astype("string")
+
+
 def with_member_sums(
     headline: pd.DataFrame, places: pd.DataFrame, memberships: pd.DataFrame
 ) -> pd.DataFrame:
@@ -105,7 +138,8 @@ def with_member_sums(
     members where every member has the figure; `schools_note` says when only some do."""
     unit = headline.copy()
     unit["schools_note"] = pd.Series(pd.NA, index=unit.index, dtype="string")
-    grouped = unit["pcode"].isin(memberships.get("group_pcode", pd.Series(dtype=str)))
+    groups = memberships.get("group_pcode", pd.Series(dtype=str))
+    grouped = unit["pcode"].isin(groups) & unit["level"].eq(SUB_TOWNSHIP)
     if not grouped.any():
         return unit
     members = memberships[memberships["group_pcode"].isin(unit.loc[grouped, "pcode"])]
@@ -117,7 +151,8 @@ def with_member_sums(
     known = values.notna().groupby(level=0).sum()
     for column in columns:
         total = sums[column].where(complete[column]).reindex(unit["pcode"]).to_numpy()
-        unit[column] = unit[column].astype("Float64").fillna(pd.Series(total, index=unit.index))
+        total = pd.Series(total, index=unit.index, dtype="Float64").where(grouped)
+        unit[column] = unit[column].astype("Float64").fillna(total)
     partial = (known["schools"] > 0) & ~complete["schools"] if "schools" in known else None
     if partial is not None and partial.any():
         text = (
@@ -130,7 +165,7 @@ def with_member_sums(
             + ")"
         ).where(partial)
         note = text.reindex(unit["pcode"]).to_numpy()
-        unit["schools_note"] = pd.Series(note, index=unit.index, dtype="string")
+        unit["schools_note"] = pd.Series(note, index=unit.index, dtype="string").where(grouped)
     return unit
 
 
@@ -200,6 +235,10 @@ def _project(
     out["population_high"] = pd.array(np.ceil(high), dtype="Int64")
     note = out.get("coverage_note", None)
     out["band_note"] = _band_note(fuzzy > 0, unenumerated, band, start, end, note)
+    if "area_note" in out:
+        out["band_note"] = _join_parts(
+            pd.DataFrame({"band": out["band_note"], "area": out["area_note"]}).fillna("")
+        )
     return out
 
 

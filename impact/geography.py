@@ -356,5 +356,10 @@ def load_geography(
 ) -> Geography:
     """The geography of a reference package from its township outlines (may be empty), places
     and villages (may be empty)."""
-    townships = places.loc[places["level"] == "township", ["pcode", "name"]]
+    # A sub-township the release codes itself (Chinshwehaw) is drawn by no outline either;
+    # one keyed by its seat town's P-code is not a unit of this kind.
+    coded = places["level"].isin(["township", "sub_township"]) & ~places["pcode"].duplicated(
+        keep=False
+    )
+    townships = places.loc[coded, ["pcode", "name"]]
     return Geography(outlines, place_points(places, villages), townships)

@@ -34,6 +34,7 @@ TEXT_COLUMNS = (
     "district_pcode",
     "township_pcode",
     "area_pcode",
+    "area_level",
     "group_pcode",
     "member_pcode",
     "alias",
@@ -60,9 +61,14 @@ VILLAGE_COLUMNS = [
 
 @dataclass(frozen=True)
 class Reference:
-    """The tables of one reference data package, validated."""
+    """The tables of one reference data package, validated.
+
+    `places` holds one row per P-code; `areas` holds the units keyed by their seat town's
+    P-code with another level (sub-townships with known members), indexed by that P-code.
+    """
 
     places: pd.DataFrame
+    areas: pd.DataFrame
     aliases: pd.DataFrame
     memberships: pd.DataFrame
     facilities: pd.DataFrame
@@ -171,8 +177,10 @@ def load_reference(path: str | Path | None = None) -> Reference:
                 file=str(folder),
             )
     places = _validated_places(_read(folder / "places.csv"), folder / "places.csv")
+    seated = _seated_areas(places, folder / "places.csv")
     return Reference(
-        places=places.set_index("pcode", drop=False).rename_axis(None),
+        places=places[~seated].set_index("pcode", drop=False).rename_axis(None),
+        areas=places[seated].set_index("pcode", drop=False).rename_axis(None),
         aliases=_read(folder / "aliases.csv", ["pcode", "alias", "language", "kind", "source"]),
         memberships=_read(folder / "memberships.csv", ["group_pcode", "member_pcode", "source"]),
         facilities=_read(
@@ -244,6 +252,26 @@ def _read(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
             column=missing[0],
         )
     return table
+
+
+def _seated_areas(places: pd.DataFrame, path: Path) -> pd.Series:
+    """Rows keyed by their seat town's P-code (a sub-township beside its town); any other
+    repeated P-code is an error."""
+    repeated = places["pcode"].duplicated(keep=False)
+    seated = repeated & places["level"].eq("sub_township")
+    towns = places.loc[repeated & ~seated]
+    wrong = ~towns["level"].eq("town") | ~towns["pcode"].isin(places.loc[seated, "pcode"])
+    wrong = pd.concat([wrong, places.loc[seated, "pcode"].duplicated()])
+    if wrong.any():
+        row = int(wrong[wrong].index[0]) + 2
+        raise ReferenceDataError(
+            f"P-code {places['pcode'][wrong.index[wrong]].iloc[0]} is repeated; only one "
+            "sub-township may share its seat town's P-code",
+            file=str(path),
+            row=row,
+            column="pcode",
+        )
+    return seated
 
 
 def _validated_places(places: pd.DataFrame, path: Path) -> pd.DataFrame:

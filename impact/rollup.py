@@ -13,6 +13,11 @@ from impact.assumptions import assumption_values, load_assumptions
 from impact.errors import AssumptionsError
 from impact.reference import Reference
 
+SUB_TOWNSHIP = "sub_township"
+# Joins a seat town's P-code and `sub_township` into the key of its sub-township, inside this
+# module only (the text shown names the P-code and the level).
+SEATED_MARK = " "
+
 # Whether a change of each certainty counts in totals: the assumption that says so, and why not.
 CERTAINTY_RULES = {
     "claimed": ("count_claimed", "claimed, not confirmed"),
@@ -31,7 +36,11 @@ def mark_counted(
     `count_claimed`, `count_partial` and `count_brief` say (defaults when `assumptions` is
     None). Works on the few columns it needs, so a large table is not copied while deciding.
     """
-    keys = impacts[["event_id", "change", "headline_pcode"]]
+    keys = impacts[["event_id", "change"]].assign(
+        headline_pcode=unit_keys(
+            impacts["headline_pcode"], impacts.get("headline_level"), reference
+        )
+    )
     counted = pd.Series(True, index=impacts.index)
     reason = pd.Series(pd.NA, index=impacts.index, dtype="string")
     contested = keys["change"] == "contested"
@@ -57,12 +66,24 @@ def mark_counted(
     nested = holder.notna()
     counted[nested] = False
     reason[nested] = (
-        "inside " + holder[nested] + ", counted at event " + holder[nested].map(counted_units)
+        "inside "
+        + holder[nested].str.replace(SEATED_MARK, " ", regex=False)
+        + ", counted at event "
+        + holder[nested].map(counted_units)
     )
     out = impacts.copy(deep=False)
     out["counted"] = counted
     out["not_counted_reason"] = reason
     return out.reset_index(drop=True)
+
+
+def unit_keys(pcode: pd.Series, level: pd.Series | None, reference: Reference) -> pd.Series:
+    """Each row's unit: its P-code, or P-code and level for a sub-township keyed by its seat
+    town's P-code (the town and its sub-township are different units)."""
+    if level is None:
+        return pcode
+    seated = level.eq(SUB_TOWNSHIP) & pcode.isin(reference.areas.index)
+    return pcode.where(~seated.fillna(False), pcode + SEATED_MARK + SUB_TOWNSHIP)
 
 
 def _uncounted_certainties(assumptions: pd.DataFrame | None) -> dict[str, str]:
@@ -81,7 +102,16 @@ def _uncounted_certainties(assumptions: pd.DataFrame | None) -> dict[str, str]:
 def _outermost_counted(units: pd.Index, counted: set[str], reference: Reference) -> pd.Series:
     """For each unit, the outermost counted unit that contains it (admin parent or grouping)."""
     parent = reference.places["parent_pcode"].dropna().to_dict()
-    groups = reference.memberships.groupby("member_pcode")["group_pcode"].agg(list).to_dict()
+    memberships = reference.memberships
+    seated = memberships["group_pcode"].isin(reference.areas.index)
+    group = memberships["group_pcode"].where(
+        ~seated, memberships["group_pcode"] + SEATED_MARK + SUB_TOWNSHIP
+    )
+    groups = group.groupby(memberships["member_pcode"]).agg(list).to_dict()
+    parent |= {
+        code + SEATED_MARK + SUB_TOWNSHIP: up
+        for code, up in reference.areas["parent_pcode"].dropna().items()
+    }
     found = {}
     for unit in units:
         holder = None
@@ -103,7 +133,17 @@ def _containers(pcode: str, parent: dict, groups: dict) -> list[str]:
     return chain
 
 
-def nested_in(units: pd.Index, reference: Reference) -> pd.Series:
-    """For each unit inside another of `units`, the outermost one that contains it."""
-    unique = pd.Index(units).unique()
-    return _outermost_counted(unique, set(unique), reference)
+def nested_in(units: pd.Index, reference: Reference, levels: pd.Series | None = None) -> pd.Series:
+    """For each unit inside another of `units`, the outermost one that contains it.
+
+    `levels` (indexed like `units`) tells a sub-township from its seat town of the same
+    P-code; the result is indexed by `units`, a holder named by P-code (and level when a
+    sub-township).
+    """
+    codes = pd.Series(pd.Index(units), index=pd.Index(units))
+    given = None if levels is None else pd.Series(levels.to_numpy(), index=codes.index)
+    keys = unit_keys(codes, given, reference)
+    unique = pd.Index(keys).unique()
+    holders = _outermost_counted(unique, set(unique), reference)
+    found = keys.map(holders).dropna().astype("string")
+    return found.str.replace(SEATED_MARK, " ", regex=False)

@@ -119,13 +119,22 @@ def _date(description: str, hxl: str = "") -> Any:
 
 
 class Place(pa.DataFrameModel):
-    """One administrative unit of a reference data package."""
+    """One administrative unit of a reference data package.
 
-    pcode: Series[str] = _field("P-code", unique=True, str_matches=PCODE)
+    A unit is its P-code and level: a sub-township is keyed by its seat town's P-code with
+    level `sub_township`, so no P-code is made up for it (`load_reference` refuses any other
+    repeated P-code).
+    """
+
+    pcode: Series[str] = _field("P-code", str_matches=PCODE)
     name: Series[str] = _field("English name as in the P-code release")
     level: Series[str] = _field("Administrative level", isin=LEVELS)
     parent_pcode: Series[str] = _text("P-code of the parent unit")
     area_pcode: Series[str] = _text("For a town, the unit governed from it")
+    area_level: Series[str] | None = _text(
+        "For a town, the level of the unit governed from it (township, sub_township)",
+        isin=LEVELS,
+    )
     population: Series[pd.Int64Dtype] = _count("Census population")
     households: Series[pd.Int64Dtype] = _count("Conventional households", "households")
     population_year: Series[pd.Int64Dtype] = _count("Year of the population figure", "year")
@@ -279,7 +288,7 @@ class Impact(ProjectedPeople, EventActors, ResolvedEvent):
     scope: Series[str] = _field("Headline population: area or town", isin=list(SCOPES))
     area_pcode: Series[str] = _field("Unit governed from the place")
     area_name: Series[str] = _text("Name of that unit")
-    area_level: Series[str] = _text("Level of that unit")
+    area_level: Series[str] | None = _text("Level of that unit")
     headline_pcode: Series[str] = _field(
         "The unit of the row: every figure below describes it (area, or town with --scope town)"
     )

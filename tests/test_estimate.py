@@ -34,7 +34,12 @@ def test_khampat_census_figures(khampat):
     assert khampat["pcode"] == "MMR005030703"
     assert khampat["place_name"] == "Khampat Town"
     assert khampat["population_town_census"] == 14_559
-    assert khampat["area_pcode"] == "MMR005030703S"
+    assert (khampat["area_pcode"], khampat["area_level"]) == ("MMR005030703", "sub_township")
+    assert khampat["area_name"] == "Khampat Sub-township"
+    assert (khampat["headline_pcode"], khampat["headline_level"]) == (
+        "MMR005030703",
+        "sub_township",
+    )
     assert khampat["population_area_census"] == 38_728
     assert khampat["population_census"] == 38_728
     assert (khampat["wards"], khampat["village_tracts"]) == (5, 8)
@@ -266,7 +271,7 @@ def test_lashio_and_lashio_township_are_the_same_row_by_area(units):
 
 def test_sub_township_row_sums_its_members(units, reference):
     row = units["area"].loc["KHAMPAT"]
-    members = reference.memberships.query("group_pcode == 'MMR005030703S'")["member_pcode"]
+    members = reference.memberships.query("group_pcode == 'MMR005030703'")["member_pcode"]
     assert row["headline_level"] == "sub_township"
     assert row["population_census"] == reference.places.loc[members, "population"].sum()
     assert (row["hospitals"], row["hospital_beds"]) == (1, 25)

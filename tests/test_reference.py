@@ -22,7 +22,6 @@ def test_township_totals_match_the_2014_enumerated_census(reference):
     ("pcode", "population", "level"),
     [
         ("MMR005030703", 14_559, "town"),
-        ("MMR005030703S", 38_728, "sub_township"),
         ("MMR005030", 114_869, "township"),
         ("MMR005030701", 43_737, "town"),
         ("MMR005030702", 1_642, "town"),
@@ -37,10 +36,11 @@ def test_known_populations(reference, pcode, population, level):
 
 def test_khampat_subtownship_is_five_wards_and_eight_village_tracts(reference):
     members = reference.memberships
-    khampat = members.loc[members["group_pcode"] == "MMR005030703S", "member_pcode"]
+    khampat = members.loc[members["group_pcode"] == "MMR005030703", "member_pcode"]
     assert sorted(khampat) == [f"MMR0050300{n}" for n in range(14, 22)] + ["MMR005030703"]
-    sub = reference.places.loc["MMR005030703S"]
-    assert (sub["wards"], sub["village_tracts"]) == (5, 8)
+    sub = reference.areas.loc["MMR005030703"]
+    assert (sub["name"], sub["level"]) == ("Khampat Sub-township", "sub_township")
+    assert (sub["population"], sub["wards"], sub["village_tracts"]) == (38_728, 5, 8)
     wards = reference.places[reference.places["parent_pcode"] == "MMR005030703"]
     assert wards["population"].sum() == 14_559 and len(wards) == 5
 

@@ -50,7 +50,16 @@ def test_village_tract_inside_counted_subtownship(tmp_path, reference):
     rows = [ROWS[0], ("2023-11-08", "Auk Taung", "Tamu", "captured", "PDF", None)]
     impacts = run_rows(rows, tmp_path, reference).impacts.set_index("place")
     assert impacts.loc["Khampat", "counted"]
-    assert "inside MMR005030703S" in impacts.loc["Auk Taung", "not_counted_reason"]
+    reason = impacts.loc["Auk Taung", "not_counted_reason"]
+    assert "inside MMR005030703 sub_township, counted at event" in reason
+
+
+def test_village_tract_is_not_inside_the_seat_town_itself(tmp_path, reference):
+    # With --scope town the row is Khampat Town, which does not hold the village tract.
+    rows = [ROWS[0], ("2023-11-08", "Auk Taung", "Tamu", "captured", "PDF", None)]
+    impacts = run_rows(rows, tmp_path, reference, scope="town").impacts.set_index("place")
+    assert impacts.loc["Khampat", "headline_level"] == "town"
+    assert impacts["counted"].all()
 
 
 def test_nested_town_inside_counted_township_is_not_added(tmp_path, reference):

@@ -60,13 +60,32 @@ def alias_table(src: Sources, places: pd.DataFrame, unit_figures: pd.DataFrame) 
     # Only a parenthesised word is another name; "No (1) Ward" holds a number, not a name.
     other = src.evidence.other_names
     parts.append(_alias(other["pcode"], other["alias"], "en", "other_name", other["source"]))
-    parts += _parenthesised_aliases(places)
+    parts += _parenthesised_aliases(places) + _subtownship_aliases(places, vts)
     table = pd.concat(parts).dropna(subset=["alias"])
     table["alias"] = table["alias"].str.strip()
     table = table[table["alias"] != ""]
     own = table["pcode"].map(places.set_index("pcode")["name"])
     table = table[(table["alias"] != own) & table["pcode"].isin(places["pcode"])]
     return table.drop_duplicates(["pcode", "alias"]).sort_values(["pcode", "alias"])
+
+
+def _subtownship_aliases(places: pd.DataFrame, vts: pd.DataFrame) -> list[pd.DataFrame]:
+    """'Khampat Sub-township' names the area of its seat town (the town's P-code); a P-code
+    unit relabelled as a sub-township keeps its release name ('… Sub-township (Kokang SAZ)')."""
+    seats = places[
+        places["area_level"].eq("sub_township") & places["area_pcode"].eq(places["pcode"])
+    ]
+    names = seats["name"].str.replace(r"\s+Town$", "", regex=True) + " Sub-township"
+    plain = names.str.replace(r"\s*\([^)]*\)", "", regex=True)
+    units = places.loc[places["level"] == "sub_township", "pcode"]
+    release = vts[vts["Tsp_Pcode"].isin(units)].drop_duplicates("Tsp_Pcode")
+    return [
+        _alias(seats["pcode"], names, "en", "sub_township", seats["area_level_source"]),
+        _alias(seats["pcode"], plain, "en", "sub_township", seats["area_level_source"]),
+        _alias(
+            release["Tsp_Pcode"], release["Township_Name_Eng"], "en", "release_name", PCODE_SOURCE
+        ),
+    ]
 
 
 def _parenthesised_aliases(places: pd.DataFrame) -> list[pd.DataFrame]:

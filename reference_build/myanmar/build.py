@@ -34,9 +34,16 @@ from reference_build.myanmar.pcodes import (
     repair_pcode_rows,
     settlement_units,
 )
-from reference_build.myanmar.places import add_hierarchy, add_subtownships, add_unit_counts
+from reference_build.myanmar.places import (
+    SUB_TOWNSHIP,
+    add_hierarchy,
+    add_subtownship_rows,
+    add_unit_counts,
+    label_subtownship_units,
+)
 from reference_build.myanmar.services import attach_hospitals, service_counts
 from reference_build.myanmar.sources import EVIDENCE_DIR, Sources
+from reference_build.myanmar.subtownship_seats import mark_seats
 from reference_build.myanmar.towns import town_populations
 from reference_build.myanmar.villages import build_villages
 
@@ -72,11 +79,13 @@ def assemble(src: Sources, report: BuildReport) -> dict[str, pd.DataFrame]:
         src.villages,
         report,
     )
-    places, members = add_subtownships(places, evidence.subtownships, report)
-    places = add_hierarchy(places.reset_index(drop=True), evidence.seats)
+    places = label_subtownship_units(places.reset_index(drop=True), report)
+    places = add_hierarchy(places, evidence.seats)
+    named = places.loc[places["level"] == SUB_TOWNSHIP, ["pcode", "name"]]
+    places = mark_seats(places, src.postal_codes, evidence.subtownship_seats, named, report)
     hospitals = attach_hospitals(src, places, report)
     places = add_figures(places, service_counts(hospitals, src))
-    places = add_unit_counts(places, evidence.subtownships)
+    places = add_unit_counts(places)
     places = sum_admin_levels(places)
     places = add_census_coverage(places, evidence.census_coverage)
     places = add_public_figures(places, evidence.public_figures)
@@ -84,9 +93,11 @@ def assemble(src: Sources, report: BuildReport) -> dict[str, pd.DataFrame]:
     places["population_year"] = np.where(places["population"].notna(), CENSUS_YEAR, pd.NA)
     places["location_source"] = np.where(places["lat"].notna(), PCODE_SOURCE, pd.NA)
     check_totals(places, report)
+    aliases = alias_table(src, places, unit_figures)
+    places, members = add_subtownship_rows(places, evidence.subtownships, report)
     return {
         "places": places_table(places),
-        "aliases": alias_table(src, places, unit_figures),
+        "aliases": aliases,
         "memberships": members.sort_values(["group_pcode", "member_pcode"]),
         "facilities": hospitals.sort_values("facility_id"),
         "sources": evidence.sources,

@@ -13,9 +13,14 @@ class BuildReport:
 
     lines: list[str] = field(default_factory=list)
     unplaced: list[pd.DataFrame] = field(default_factory=list)
+    sections: list[tuple[str, list[str]]] = field(default_factory=list)
 
     def say(self, text: str) -> None:
         self.lines.append(text)
+
+    def section(self, title: str, lines: list[str]) -> None:
+        """A titled block (a table, say) written after the stated lines."""
+        self.sections.append((title, lines))
 
     def markdown(self) -> str:
         """The report as Markdown, lines in the order the build stated them."""
@@ -27,6 +32,7 @@ class BuildReport:
             "",
             *[f"* {line}" for line in self.lines],
             "",
+            *[part for title, lines in self.sections for part in (f"## {title}", "", *lines, "")],
             f"## Source rows not placed ({len(unplaced):,})",
             "",
             "| table | township | name | population | reason |",

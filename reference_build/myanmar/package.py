@@ -12,6 +12,7 @@ from reference_build.myanmar.census import CENSUS_DATE, CENSUS_YEAR
 
 PLACE_COLUMNS = """
     pcode name level parent_pcode state_region_pcode district_pcode township_pcode area_pcode
+    area_level area_level_source
     population population_male population_female urban_population rural_population households
     population_0_14 population_15_64 population_65_plus population_disability population_year
     population_method population_band_pct census_coverage not_enumerated_share towns wards
@@ -36,7 +37,7 @@ def places_table(places: pd.DataFrame) -> pd.DataFrame:
     for column in ("lat", "lon"):
         places[column] = pd.to_numeric(places[column]).round(5)
     places["area_km2"] = pd.to_numeric(places["area_km2"]).round(2)
-    return places.reindex(columns=PLACE_COLUMNS).sort_values("pcode")
+    return places.reindex(columns=PLACE_COLUMNS).sort_values(["pcode", "level"])
 
 
 def write_package(

@@ -80,9 +80,7 @@ def service_counts(hospitals: pd.DataFrame, src: Sources) -> pd.DataFrame:
         beds = grouped["beds"].sum(min_count=1).where(grouped["beds"].count() == grouped.size())
         return pd.DataFrame({"hospitals": grouped.size(), "hospital_beds": beds})
 
-    groups = src.evidence.subtownships.set_index("seat_pcode")["pcode"]
-    hospitals = hospitals.assign(group_pcode=hospitals["town_pcode"].map(groups))
-    counts = pd.concat([per("township_pcode"), per("town_pcode"), per("group_pcode")])
+    counts = pd.concat([per("township_pcode"), per("town_pcode")])
     counts = counts.astype("Int64").assign(hospitals_source="moh_hospitals")
     health = src.township_health.set_index("TS_PCODE")
     workers = (

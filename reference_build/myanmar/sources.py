@@ -27,11 +27,13 @@ SOURCE_FILES = {
     "hospitals": "mm_covid19_surveillance/Hospitals.csv",
     "township_health": "mm_covid19_surveillance/Covid-19_Baseline_Township_Data.csv",
     "villages": "villages/mimu_villages.csv",
+    "postal_codes": "myanmar_pcode_search/myanmar_postal_code_data.csv",
 }
 EVIDENCE_FILES = {
     "ward_assignments": "ward_assignments.csv",
     "subtownships": "subtownships.csv",
     "seats": "seats.csv",
+    "subtownship_seats": "subtownship_seats.csv",
     "census_coverage": "census_coverage.csv",
     "public_figures": "public_figures.csv",
     "other_names": "other_names.csv",
@@ -66,6 +68,7 @@ class Evidence:
     ward_assignments: pd.DataFrame
     subtownships: pd.DataFrame
     seats: pd.DataFrame
+    subtownship_seats: pd.DataFrame
     census_coverage: pd.DataFrame
     public_figures: pd.DataFrame
     other_names: pd.DataFrame
@@ -94,6 +97,7 @@ class Sources:
     hospitals: pd.DataFrame
     township_health: pd.DataFrame
     villages: pd.DataFrame
+    postal_codes: pd.DataFrame
     evidence: Evidence
     sha256: dict[str, str]
 
