@@ -35,6 +35,8 @@ MIN_FUZZY_LENGTH = 4
 CANDIDATE_COLUMNS = ["query_id", "pcode", "method", "text", "score", *ADMIN, "village_pcode"]
 # Levels a hint may name; a sub-township hint is read as the township holding its seat.
 SEAT_LEVELS = ("town", "sub_township")
+# Levels whose capture changes control.
+CONTROL_LEVELS = ("town", "township", "sub_township")
 
 
 class Gazetteer:
@@ -148,6 +150,66 @@ class Gazetteer:
                 )
             )
         return pd.concat(parts, ignore_index=True)
+
+    @cached_property
+    def carved_outlines(self) -> pd.DataFrame:
+        """Every (township without a 2014 outline, outline holding any of its located towns
+        or villages) pair, as `pcode`, `within_outline`: a point in that outline may lie in
+        the carved township, whichever outline holds most of its places."""
+        geography = self.reference.geography
+        missing = geography.townships_without_outline
+        columns = ["pcode", "within_outline"]
+        if missing.empty or not geography.has_outlines:
+            return pd.DataFrame(columns=columns)
+        own = geography.points[geography.points["township_pcode"].isin(missing["pcode"])]
+        pairs = pd.DataFrame(
+            {
+                "pcode": own["township_pcode"].to_numpy(),
+                "within_outline": geography.township_of(own["lat"], own["lon"]).to_numpy(),
+            }
+        )
+        pairs = pd.concat([pairs, missing[columns]]).dropna().astype(str)
+        return pairs.drop_duplicates().sort_values(columns).reset_index(drop=True)
+
+    @cached_property
+    def control_names(self) -> pd.DataFrame:
+        """The names of towns, townships and sub-townships (levels whose capture changes
+        control), with their keys and admin columns."""
+        control = self.names[self.names["level"].isin(CONTROL_LEVELS)]
+        return control[control["key"].str.len() >= MIN_FUZZY_LENGTH].reset_index(drop=True)
+
+    def close_control_names(self, names: pd.Series, cutoff: float = 80.0) -> pd.DataFrame:
+        """Towns, townships and sub-townships whose plain name is at least `cutoff` alike to
+        each of `names` (query_id = its index): query_id, pcode, the admin columns, `plain`
+        (that similarity) and `folded` (the similarity once romanisation is folded). Scored
+        once per distinct spelling."""
+        control = self.control_names
+        keys = normalise_name(names)
+        unique = pd.Series(keys.unique(), dtype=object)
+        unique = unique[unique.str.len() >= MIN_FUZZY_LENGTH]
+        columns = ["query_id", "pcode", *ADMIN, "plain", "folded"]
+        if unique.empty or control.empty:
+            return pd.DataFrame(columns=columns)
+        scores = process.cdist(
+            unique.tolist(),
+            control["key"].tolist(),
+            scorer=fuzz.ratio,
+            score_cutoff=cutoff,
+            dtype=np.float64,
+            workers=-1,
+        )
+        rows, cols = np.nonzero(scores)
+        hits = pd.DataFrame(
+            {"key": unique.to_numpy()[rows], "row": cols, "plain": scores[rows, cols]}
+        )
+        asked = pd.DataFrame(
+            {"query_id": names.index, "key": keys.to_numpy(), "typed": names.to_numpy()}
+        )
+        hits = asked.merge(hits, on="key").join(control[["pcode", "fkey", *ADMIN]], on="row")
+        typed = romanised_key(hits["typed"], families=True)
+        hits["folded"] = [fuzz.ratio(a, b) for a, b in zip(typed, hits["fkey"], strict=True)]
+        hits = hits.sort_values(["query_id", "pcode", "plain"], ascending=[True, True, False])
+        return hits.drop_duplicates(["query_id", "pcode"])[columns].reset_index(drop=True)
 
     def _villages(self, queries: pd.DataFrame) -> pd.DataFrame:
         """Villages whose name equals the query's once romanisation is folded.
