@@ -25,7 +25,7 @@ import pandas as pd
 
 import impact
 from impact.geography import haversine_km
-from impact.names import read_place_text, repair_pcode, romanised_key
+from impact.names import normalise_name, read_place_text, repair_pcode, romanised_key
 from impact.resolve import CONTROL_LEVELS, level_named, resolve_places
 from impact.schemas import LEVELS, Event
 
@@ -171,7 +171,7 @@ def expected_by_rules(rows: pd.DataFrame, reference) -> pd.Series:
     leaves more than one place, it decides nothing and the row keeps its own truth.
     """
     places = reference.places
-    names = reference.gazetteer.names[["fkey", "pcode", "level", "township_pcode"]]
+    names = reference.gazetteer.names[["key", "fkey", "pcode", "level", "township_pcode"]]
     text = rows["place"].fillna("").astype(str).map(lambda t: read_place_text(t).name)
     scope = rows["township"].map(
         lambda t: repair_pcode(t) if isinstance(t, str) and repair_pcode(t) else None
@@ -196,7 +196,15 @@ def expected_by_rules(rows: pd.DataFrame, reference) -> pd.Series:
         }
     )
     queries["level_word"] = level_named(pd.Series(text.to_numpy())).to_numpy()
-    hits = queries.merge(names, on="fkey")
+    # The same name, whether equal as written or once romanisation is folded.
+    queries["key"] = normalise_name(text).to_numpy()
+    hits = pd.concat(
+        [
+            queries.merge(names.drop(columns="key"), on="fkey"),
+            queries.merge(names.drop(columns="fkey"), on="key"),
+        ],
+        ignore_index=True,
+    ).drop_duplicates(["row", "pcode"])
     township = hits["township_pcode"].fillna(hits["pcode"])
     outline = township.map(carved.set_index("pcode")["within_outline"]).fillna(township)
     inside = hits["scope"].isna() | (township == hits["scope"]) | (outline == hits["scope"])

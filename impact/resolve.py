@@ -71,6 +71,9 @@ CONFLICT_KM = 20.0
 # A point with no usable name resolves to the nearest town or village within this distance.
 COORDINATE_KM = 5.0
 NEAR_KM = 2.0
+# Same-named villages whose distances to the point differ by less than this are not told
+# apart by it (event points are often a few hundred metres off).
+VILLAGE_MARGIN_KM = 0.5
 POINT_DECIMALS = 4
 POINT_COLUMNS = ("latitude", "longitude")
 KEY_COLUMNS = ["place", *HINT_COLUMNS, "alt_names", "point_lat", "point_lon"]
@@ -402,7 +405,8 @@ def _nearest_village(
     found: pd.DataFrame, queries: pd.DataFrame, reference: Reference
 ) -> pd.DataFrame:
     """Where a row has a point, same-named villages are told apart by it: only the nearest,
-    if within `CONFLICT_KM`, stays inside the hints."""
+    if within `CONFLICT_KM`, stays inside the hints, with any other no more than
+    `VILLAGE_MARGIN_KM` farther (then the name stays ambiguous)."""
     # A township the point only suggests does not bind: a village just across its (coarse)
     # border may be the one meant.
     by_point = queries.set_index("query_id")["point_hint"]
@@ -423,7 +427,8 @@ def _nearest_village(
     # A village without a point stays a candidate, behind any located one within reach.
     km = pd.Series(km, index=villages.index).fillna(CONFLICT_KM)
     nearest = km.groupby(villages["query_id"]).transform("min")
-    keep = (km == nearest) & (km <= CONFLICT_KM)
+    # Two same-named villages about as near as each other are not told apart by the point.
+    keep = (km <= nearest + VILLAGE_MARGIN_KM) & (km <= CONFLICT_KM)
     inside = found["inside_hints"] & ~found.index.isin(keep.index[~keep])
     return found.assign(inside_hints=inside | found.index.isin(keep.index[keep]))
 
@@ -872,12 +877,14 @@ def _choose_sure(sure: pd.DataFrame, places: pd.DataFrame) -> tuple[pd.DataFrame
     pool = pool[pool["rank"] == pool.groupby("query_id")["rank"].transform("min")]
     pool = pool[pool["stage"] == pool.groupby("query_id")["stage"].transform("min")]
     tied = pool.groupby("query_id")["pcode"].transform("nunique") > 1
-    tied |= pool["query_id"].map(rivals).fillna(0).gt(1)
+    rival_ids = rivals.index[rivals > 1]
+    tied |= pool["query_id"].isin(rival_ids)
     # A village name decides nothing without a township (given, or the point's).
     lone_village = (pool["level"] == "village") & pool["hint_township"].isna()
     tied |= lone_village
     chosen = pool[~tied].sort_values(["query_id", "score"], ascending=[True, False])
-    return chosen.drop_duplicates("query_id"), pool[tied]
+    listed = pd.concat([pool[tied], control[control["query_id"].isin(rival_ids)]])
+    return chosen.drop_duplicates("query_id"), listed
 
 
 def _identity(found: pd.DataFrame, places: pd.DataFrame) -> pd.Series:
