@@ -171,7 +171,7 @@ def expected_by_rules(rows: pd.DataFrame, reference) -> pd.Series:
     leaves more than one place, it decides nothing and the row keeps its own truth.
     """
     places = reference.places
-    names = reference.gazetteer.names[["key", "fkey", "pcode", "level", "township_pcode"]]
+    names = reference.gazetteer.names[["key", "fkey", "pcode", "level", "township_pcode", "method"]]
     text = rows["place"].fillna("").astype(str).map(lambda t: read_place_text(t).name)
     scope = rows["township"].map(
         lambda t: repair_pcode(t) if isinstance(t, str) and repair_pcode(t) else None
@@ -215,6 +215,9 @@ def expected_by_rules(rows: pd.DataFrame, reference) -> pd.Series:
     winners = hits[inside & ((said & (hits["level"] == hits["level_word"])) | (~said & upper))]
     rank = winners["level"].map(LEVELS.index)
     winners = winners[rank == rank.groupby(winners["row"]).transform("min")]
+    # A unit's own name before another's alias.
+    own = winners["method"] == "exact"
+    winners = winners[own | ~own.groupby(winners["row"]).transform("any")]
     identity = winners["pcode"].map(places["area_pcode"]).fillna(winners["pcode"])
     decided = identity.groupby(winners["row"]).transform("nunique") == 1
     winners = winners[decided].drop_duplicates("row")

@@ -28,6 +28,7 @@ ADMIN = ["level", "state_region_pcode", "district_pcode", "township_pcode"]
 # Below this folded-name similarity a name is not a match.
 FUZZY_CUTOFF = 88.0
 PLAIN_CUTOFF = 70.0
+FOLDED_PLAIN_CUTOFF = 60.0
 # The score of a candidate found for one bracketed part of the text.
 PART_SCORE = 95.0
 # Names this short are never fuzzed: too many places are one letter away.
@@ -275,8 +276,11 @@ class Gazetteer:
         # Folding can bring unlike names together (Mong Sheen / Mong Inn); the plain
         # spellings must still be alike.
         typed = normalise_name(keys["name"]).to_numpy()[found["row"]]
-        plain = [fuzz.ratio(a, b) for a, b in zip(typed, found["key"], strict=True)]
-        found = found[np.array(plain, dtype=float) >= PLAIN_CUTOFF]
+        plain = np.array(
+            [fuzz.ratio(a, b) for a, b in zip(typed, found["key"], strict=True)], dtype=float
+        )
+        # Names equal once folded may differ more as written (Mo Lu / Maw Lu).
+        found = found[plain >= np.where(found["score"] >= 100, FOLDED_PLAIN_CUTOFF, PLAIN_CUTOFF)]
         return found.drop(columns=["index", "key", "row"]).assign(method="fuzzy")
 
     def _hint_sets(self, queries: pd.DataFrame) -> pd.DataFrame:

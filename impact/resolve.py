@@ -932,7 +932,8 @@ def _doubt_close_control(
 
     A town written in a press spelling is often exactly some village tract's name, or a
     misspelling folds onto another town (Monglun: the tract Mong Lun or Monglon Town;
-    Mongai: Mongnai or Mongyai). So a ward, village tract or village named exactly gives way
+    Mongai: Mongnai or Mongyai). So a ward, village tract or village named exactly (unless
+    the text names its level) gives way
     to a town, township or sub-township spelt at least `RIVAL_SCORE` alike (and
     `RIVAL_FOLDED` once folded), and a close spelling at any level gives way to one whose
     plain spelling is at least as close as the match's own (see `holds` for a town or
@@ -941,7 +942,7 @@ def _doubt_close_control(
     """
     places = gazetteer.reference.places
     sure = chosen["level"].isin(CONTROL_LEVELS) & chosen["method"].isin(["pcode", "exact", "alias"])
-    todo = chosen[~sure & chosen["level_word"].isna()]
+    todo = chosen[~sure & (chosen["level"] != chosen["level_word"])]
     if todo.empty:
         return chosen, chosen.head(0)
     typed = queries.set_index("query_id").loc[todo["query_id"], "name"]
@@ -960,7 +961,7 @@ def _doubt_close_control(
         index=winner.index,
     )
     # A town or township whose name folds to the very spelling typed gives way only to a
-    # rival closer in plain spelling and at least `MEDIUM_SCORE` alike (Nam Sang: Nansang,
+    # rival closer in plain spelling and at least `RIVAL_SCORE` alike (Nam Sang: Nansang,
     # not Namhsan; Mongko: Monekoe, not Mongkhoke; Myaaung: Myaung or Myanaung).
     holds = (
         rivals["query_id"]
@@ -968,7 +969,7 @@ def _doubt_close_control(
         .astype(bool)
     )
     gap = (rivals["plain"] - rivals["query_id"].map(own)).round(3)
-    close = np.where(holds, (gap > 0) & (rivals["plain"] >= MEDIUM_SCORE), gap >= 0)
+    close = np.where(holds, (gap > 0) & (rivals["plain"] >= RIVAL_SCORE), gap >= 0)
     named = (rivals["plain"] >= RIVAL_SCORE) & (rivals["folded"] >= RIVAL_FOLDED)
     rivals = rivals[np.where(rivals["query_id"].map(fuzzy), close, named)]
     hints = found.drop_duplicates("query_id").set_index("query_id").filter(like="hint_")
