@@ -129,9 +129,11 @@ class Gazetteer:
         keys = keys[keys != ""]
         if keys.empty:
             return pd.DataFrame(columns=["query_id", "pcode", "score"])
+        # Scored once per distinct key; argsort ties keep the order of `folded`.
+        unique = pd.Series(keys.unique(), dtype=object)
         parts = []
-        for start in range(0, len(keys), 500):
-            chunk = keys.iloc[start : start + 500]
+        for start in range(0, len(unique), 500):
+            chunk = unique.iloc[start : start + 500]
             scores = process.cdist(
                 chunk.tolist(),
                 self.folded["fkey"].tolist(),
@@ -144,13 +146,15 @@ class Gazetteer:
             parts.append(
                 pd.DataFrame(
                     {
-                        "query_id": chunk.index.to_numpy()[rows],
+                        "fkey": chunk.to_numpy()[rows],
                         "pcode": self.folded["pcode"].to_numpy()[best.ravel()],
                         "score": scores[rows, best.ravel()].astype(float),
                     }
                 )
             )
-        return pd.concat(parts, ignore_index=True)
+        best = pd.concat(parts, ignore_index=True)
+        asked = pd.DataFrame({"query_id": keys.index.to_numpy(), "fkey": keys.to_numpy()})
+        return asked.merge(best, on="fkey", sort=False)[["query_id", "pcode", "score"]]
 
     @cached_property
     def carved_outlines(self) -> pd.DataFrame:
@@ -245,15 +249,39 @@ class Gazetteer:
 
     def _fuzzy(self, queries: pd.DataFrame) -> pd.DataFrame:
         keys = queries.assign(fkey=romanised_key(queries["name"], families=True))
-        keys = keys[keys["fkey"].str.len() >= MIN_FUZZY_LENGTH]
+        keys = keys[keys["fkey"].str.len() >= MIN_FUZZY_LENGTH].reset_index(drop=True)
         if keys.empty:
             return pd.DataFrame(columns=CANDIDATE_COLUMNS)
+        hits = self._close_folded(pd.Series(keys["fkey"].unique(), dtype=object))
+        hits = keys[["query_id", "fkey"]].reset_index(names="row").merge(hits, on="fkey")
+        hits = hits.sort_values(["row", "index"], kind="stable", ignore_index=True)
+        found = hits[["query_id", "row", "index", "score"]].join(
+            self.folded[["pcode", "text", "key", *ADMIN]], on="index"
+        )
+        # Folding can bring unlike names together (Mong Sheen / Mong Inn); the plain
+        # spellings must still be alike. Scored once per distinct pair of spellings.
+        pairs = pd.DataFrame(
+            {"typed": normalise_name(keys["name"]).to_numpy()[found["row"]], "key": found["key"]}
+        )
+        distinct = pairs.drop_duplicates(ignore_index=True)
+        distinct["plain"] = np.array(
+            [fuzz.ratio(a, b) for a, b in zip(distinct["typed"], distinct["key"], strict=True)],
+            dtype=float,
+        )
+        plain = pairs.merge(distinct, on=["typed", "key"], how="left")["plain"].to_numpy()
+        # Names equal once folded may differ more as written (Mo Lu / Maw Lu).
+        found = found[plain >= np.where(found["score"] >= 100, FOLDED_PLAIN_CUTOFF, PLAIN_CUTOFF)]
+        return found.drop(columns=["index", "key", "row"]).assign(method="fuzzy")
+
+    def _close_folded(self, fkeys: pd.Series) -> pd.DataFrame:
+        """Every folded name at least `FUZZY_CUTOFF` alike to each distinct folded key:
+        `fkey`, `index` (row of `folded`) and `score`."""
         choices = self.folded["fkey"].tolist()
         parts = []
-        for start in range(0, len(keys), 500):
-            chunk = keys.iloc[start : start + 500]
+        for start in range(0, len(fkeys), 500):
+            chunk = fkeys.iloc[start : start + 500]
             scores = process.cdist(
-                chunk["fkey"].tolist(),
+                chunk.tolist(),
                 choices,
                 scorer=fuzz.ratio,
                 score_cutoff=FUZZY_CUTOFF,
@@ -264,24 +292,13 @@ class Gazetteer:
             parts.append(
                 pd.DataFrame(
                     {
-                        "query_id": chunk["query_id"].to_numpy()[rows],
-                        "row": rows + start,
+                        "fkey": chunk.to_numpy()[rows],
                         "index": cols,
                         "score": scores[rows, cols].astype(float),
                     }
                 )
             )
-        hits = pd.concat(parts, ignore_index=True)
-        found = hits.join(self.folded[["pcode", "text", "key", *ADMIN]], on="index")
-        # Folding can bring unlike names together (Mong Sheen / Mong Inn); the plain
-        # spellings must still be alike.
-        typed = normalise_name(keys["name"]).to_numpy()[found["row"]]
-        plain = np.array(
-            [fuzz.ratio(a, b) for a, b in zip(typed, found["key"], strict=True)], dtype=float
-        )
-        # Names equal once folded may differ more as written (Mo Lu / Maw Lu).
-        found = found[plain >= np.where(found["score"] >= 100, FOLDED_PLAIN_CUTOFF, PLAIN_CUTOFF)]
-        return found.drop(columns=["index", "key", "row"]).assign(method="fuzzy")
+        return pd.concat(parts, ignore_index=True)
 
     def _hint_sets(self, queries: pd.DataFrame) -> pd.DataFrame:
         """P-codes each hint names, one column of sets per hinted level (None: no hint)."""
