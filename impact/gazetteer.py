@@ -28,6 +28,7 @@ ADMIN = ["level", "state_region_pcode", "district_pcode", "township_pcode"]
 # Below this folded-name similarity a name is not a match.
 FUZZY_CUTOFF = 88.0
 PLAIN_CUTOFF = 70.0
+FOLDED_PLAIN_CUTOFF = 60.0
 # The score of a candidate found for one bracketed part of the text.
 PART_SCORE = 95.0
 # Names this short are never fuzzed: too many places are one letter away.
@@ -35,6 +36,8 @@ MIN_FUZZY_LENGTH = 4
 CANDIDATE_COLUMNS = ["query_id", "pcode", "method", "text", "score", *ADMIN, "village_pcode"]
 # Levels a hint may name; a sub-township hint is read as the township holding its seat.
 SEAT_LEVELS = ("town", "sub_township")
+# Levels whose capture changes control.
+CONTROL_LEVELS = ("town", "township", "sub_township")
 
 
 class Gazetteer:
@@ -126,9 +129,11 @@ class Gazetteer:
         keys = keys[keys != ""]
         if keys.empty:
             return pd.DataFrame(columns=["query_id", "pcode", "score"])
+        # Scored once per distinct key; argsort ties keep the order of `folded`.
+        unique = pd.Series(keys.unique(), dtype=object)
         parts = []
-        for start in range(0, len(keys), 500):
-            chunk = keys.iloc[start : start + 500]
+        for start in range(0, len(unique), 500):
+            chunk = unique.iloc[start : start + 500]
             scores = process.cdist(
                 chunk.tolist(),
                 self.folded["fkey"].tolist(),
@@ -141,13 +146,75 @@ class Gazetteer:
             parts.append(
                 pd.DataFrame(
                     {
-                        "query_id": chunk.index.to_numpy()[rows],
+                        "fkey": chunk.to_numpy()[rows],
                         "pcode": self.folded["pcode"].to_numpy()[best.ravel()],
                         "score": scores[rows, best.ravel()].astype(float),
                     }
                 )
             )
-        return pd.concat(parts, ignore_index=True)
+        best = pd.concat(parts, ignore_index=True)
+        asked = pd.DataFrame({"query_id": keys.index.to_numpy(), "fkey": keys.to_numpy()})
+        return asked.merge(best, on="fkey", sort=False)[["query_id", "pcode", "score"]]
+
+    @cached_property
+    def carved_outlines(self) -> pd.DataFrame:
+        """Every (township without a 2014 outline, outline holding any of its located towns
+        or villages) pair, as `pcode`, `within_outline`: a point in that outline may lie in
+        the carved township, whichever outline holds most of its places."""
+        geography = self.reference.geography
+        missing = geography.townships_without_outline
+        columns = ["pcode", "within_outline"]
+        if missing.empty or not geography.has_outlines:
+            return pd.DataFrame(columns=columns)
+        own = geography.points[geography.points["township_pcode"].isin(missing["pcode"])]
+        pairs = pd.DataFrame(
+            {
+                "pcode": own["township_pcode"].to_numpy(),
+                "within_outline": geography.township_of(own["lat"], own["lon"]).to_numpy(),
+            }
+        )
+        pairs = pd.concat([pairs, missing[columns]]).dropna().astype(str)
+        return pairs.drop_duplicates().sort_values(columns).reset_index(drop=True)
+
+    @cached_property
+    def control_names(self) -> pd.DataFrame:
+        """The names of towns, townships and sub-townships (levels whose capture changes
+        control), with their keys and admin columns."""
+        control = self.names[self.names["level"].isin(CONTROL_LEVELS)]
+        return control[control["key"].str.len() >= MIN_FUZZY_LENGTH].reset_index(drop=True)
+
+    def close_control_names(self, names: pd.Series, cutoff: float = 80.0) -> pd.DataFrame:
+        """Towns, townships and sub-townships whose plain name is at least `cutoff` alike to
+        each of `names` (query_id = its index): query_id, pcode, the admin columns, `plain`
+        (that similarity) and `folded` (the similarity once romanisation is folded). Scored
+        once per distinct spelling."""
+        control = self.control_names
+        keys = normalise_name(names)
+        unique = pd.Series(keys.unique(), dtype=object)
+        unique = unique[unique.str.len() >= MIN_FUZZY_LENGTH]
+        columns = ["query_id", "pcode", *ADMIN, "plain", "folded"]
+        if unique.empty or control.empty:
+            return pd.DataFrame(columns=columns)
+        scores = process.cdist(
+            unique.tolist(),
+            control["key"].tolist(),
+            scorer=fuzz.ratio,
+            score_cutoff=cutoff,
+            dtype=np.float64,
+            workers=-1,
+        )
+        rows, cols = np.nonzero(scores)
+        hits = pd.DataFrame(
+            {"key": unique.to_numpy()[rows], "row": cols, "plain": scores[rows, cols]}
+        )
+        asked = pd.DataFrame(
+            {"query_id": names.index, "key": keys.to_numpy(), "typed": names.to_numpy()}
+        )
+        hits = asked.merge(hits, on="key").join(control[["pcode", "fkey", *ADMIN]], on="row")
+        typed = romanised_key(hits["typed"], families=True)
+        hits["folded"] = [fuzz.ratio(a, b) for a, b in zip(typed, hits["fkey"], strict=True)]
+        hits = hits.sort_values(["query_id", "pcode", "plain"], ascending=[True, True, False])
+        return hits.drop_duplicates(["query_id", "pcode"])[columns].reset_index(drop=True)
 
     def _villages(self, queries: pd.DataFrame) -> pd.DataFrame:
         """Villages whose name equals the query's once romanisation is folded.
@@ -182,15 +249,39 @@ class Gazetteer:
 
     def _fuzzy(self, queries: pd.DataFrame) -> pd.DataFrame:
         keys = queries.assign(fkey=romanised_key(queries["name"], families=True))
-        keys = keys[keys["fkey"].str.len() >= MIN_FUZZY_LENGTH]
+        keys = keys[keys["fkey"].str.len() >= MIN_FUZZY_LENGTH].reset_index(drop=True)
         if keys.empty:
             return pd.DataFrame(columns=CANDIDATE_COLUMNS)
+        hits = self._close_folded(pd.Series(keys["fkey"].unique(), dtype=object))
+        hits = keys[["query_id", "fkey"]].reset_index(names="row").merge(hits, on="fkey")
+        hits = hits.sort_values(["row", "index"], kind="stable", ignore_index=True)
+        found = hits[["query_id", "row", "index", "score"]].join(
+            self.folded[["pcode", "text", "key", *ADMIN]], on="index"
+        )
+        # Folding can bring unlike names together (Mong Sheen / Mong Inn); the plain
+        # spellings must still be alike. Scored once per distinct pair of spellings.
+        pairs = pd.DataFrame(
+            {"typed": normalise_name(keys["name"]).to_numpy()[found["row"]], "key": found["key"]}
+        )
+        distinct = pairs.drop_duplicates(ignore_index=True)
+        distinct["plain"] = np.array(
+            [fuzz.ratio(a, b) for a, b in zip(distinct["typed"], distinct["key"], strict=True)],
+            dtype=float,
+        )
+        plain = pairs.merge(distinct, on=["typed", "key"], how="left")["plain"].to_numpy()
+        # Names equal once folded may differ more as written (Mo Lu / Maw Lu).
+        found = found[plain >= np.where(found["score"] >= 100, FOLDED_PLAIN_CUTOFF, PLAIN_CUTOFF)]
+        return found.drop(columns=["index", "key", "row"]).assign(method="fuzzy")
+
+    def _close_folded(self, fkeys: pd.Series) -> pd.DataFrame:
+        """Every folded name at least `FUZZY_CUTOFF` alike to each distinct folded key:
+        `fkey`, `index` (row of `folded`) and `score`."""
         choices = self.folded["fkey"].tolist()
         parts = []
-        for start in range(0, len(keys), 500):
-            chunk = keys.iloc[start : start + 500]
+        for start in range(0, len(fkeys), 500):
+            chunk = fkeys.iloc[start : start + 500]
             scores = process.cdist(
-                chunk["fkey"].tolist(),
+                chunk.tolist(),
                 choices,
                 scorer=fuzz.ratio,
                 score_cutoff=FUZZY_CUTOFF,
@@ -201,21 +292,13 @@ class Gazetteer:
             parts.append(
                 pd.DataFrame(
                     {
-                        "query_id": chunk["query_id"].to_numpy()[rows],
-                        "row": rows + start,
+                        "fkey": chunk.to_numpy()[rows],
                         "index": cols,
                         "score": scores[rows, cols].astype(float),
                     }
                 )
             )
-        hits = pd.concat(parts, ignore_index=True)
-        found = hits.join(self.folded[["pcode", "text", "key", *ADMIN]], on="index")
-        # Folding can bring unlike names together (Mong Sheen / Mong Inn); the plain
-        # spellings must still be alike.
-        typed = normalise_name(keys["name"]).to_numpy()[found["row"]]
-        plain = [fuzz.ratio(a, b) for a, b in zip(typed, found["key"], strict=True)]
-        found = found[np.array(plain, dtype=float) >= PLAIN_CUTOFF]
-        return found.drop(columns=["index", "key", "row"]).assign(method="fuzzy")
+        return pd.concat(parts, ignore_index=True)
 
     def _hint_sets(self, queries: pd.DataFrame) -> pd.DataFrame:
         """P-codes each hint names, one column of sets per hinted level (None: no hint)."""

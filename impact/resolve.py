@@ -57,6 +57,12 @@ TIE = 3.0
 # this many points is ambiguous, at any level, unless a hint leaves only one.
 AMBIGUITY_MARGIN = 6.0
 MEDIUM_SCORE = 90.0
+# A town, township or sub-township spelt at least this alike (plain, and folded) makes a
+# ward, village tract or village named exactly unsure (`_doubt_close_control`).
+RIVAL_SCORE = 85.0
+RIVAL_FOLDED = 80.0
+# No spelling less alike than this is a rival of a close spelling.
+FUZZY_FLOOR = 80.0
 # Levels whose capture changes control; a fuzzy winner at these levels is not made ambiguous
 # by a lower-level runner-up, but a lower-level winner is by one of these.
 CONTROL_LEVELS = ("town", "township", "sub_township")
@@ -65,6 +71,9 @@ CONFLICT_KM = 20.0
 # A point with no usable name resolves to the nearest town or village within this distance.
 COORDINATE_KM = 5.0
 NEAR_KM = 2.0
+# Same-named villages whose distances to the point differ by less than this are not told
+# apart by it (event points are often a few hundred metres off).
+VILLAGE_MARGIN_KM = 0.5
 POINT_DECIMALS = 4
 POINT_COLUMNS = ("latitude", "longitude")
 KEY_COLUMNS = ["place", *HINT_COLUMNS, "alt_names", "point_lat", "point_lon"]
@@ -330,6 +339,8 @@ def _ladder(queries: pd.DataFrame, gazetteer: Gazetteer) -> pd.DataFrame:
     found = _nearest_village(found, queries, gazetteer.reference)
     inside = found[found["inside_hints"]].merge(queries[["query_id", "level_word"]], on="query_id")
     chosen, ambiguous = _choose(inside, gazetteer.reference.places)
+    chosen, doubted = _doubt_close_control(chosen, queries, found, gazetteer)
+    ambiguous = pd.concat([ambiguous, doubted])
     evidence = _Evidence(
         queries, found, chosen, ambiguous, gazetteer, _Describer(gazetteer.reference.places)
     )
@@ -375,7 +386,7 @@ def _carved_from_point_township(
     hinted = queries.loc[queries["point_hint"], ["query_id", "township"]]
     if hinted.empty or found.empty:
         return found
-    carved = reference.geography.townships_without_outline.dropna(subset=["within_outline"])
+    carved = reference.gazetteer.carved_outlines
     pairs = hinted.merge(carved, left_on="township", right_on="within_outline")
     extra = (
         found.merge(
@@ -394,7 +405,8 @@ def _nearest_village(
     found: pd.DataFrame, queries: pd.DataFrame, reference: Reference
 ) -> pd.DataFrame:
     """Where a row has a point, same-named villages are told apart by it: only the nearest,
-    if within `CONFLICT_KM`, stays inside the hints."""
+    if within `CONFLICT_KM`, stays inside the hints, with any other no more than
+    `VILLAGE_MARGIN_KM` farther (then the name stays ambiguous)."""
     # A township the point only suggests does not bind: a village just across its (coarse)
     # border may be the one meant.
     by_point = queries.set_index("query_id")["point_hint"]
@@ -415,7 +427,8 @@ def _nearest_village(
     # A village without a point stays a candidate, behind any located one within reach.
     km = pd.Series(km, index=villages.index).fillna(CONFLICT_KM)
     nearest = km.groupby(villages["query_id"]).transform("min")
-    keep = (km == nearest) & (km <= CONFLICT_KM)
+    # Two same-named villages about as near as each other are not told apart by the point.
+    keep = (km <= nearest + VILLAGE_MARGIN_KM) & (km <= CONFLICT_KM)
     inside = found["inside_hints"] & ~found.index.isin(keep.index[~keep])
     return found.assign(inside_hints=inside | found.index.isin(keep.index[keep]))
 
@@ -569,15 +582,10 @@ def _by_point(
     if not nameless.any():
         return out
     rows = keys[nameless]
-    townships = township_of_point[nameless].astype("string")
-    geography = reference.geography
+    searched = _searched_townships(township_of_point[nameless], reference)
     # A point within NEAR_KM of a town's centre is in the town, whatever village is nearer.
-    town = geography.nearest_places(
-        rows["point_lat"], rows["point_lon"], townships, levels=("town",), max_km=NEAR_KM
-    )
-    nearest = geography.nearest_places(
-        rows["point_lat"], rows["point_lon"], townships, max_km=COORDINATE_KM
-    )
+    town = _nearest_in(rows, searched, reference, levels=("town",), max_km=NEAR_KM)
+    nearest = _nearest_in(rows, searched, reference, max_km=COORDINATE_KM)
     nearest = town.where(town["pcode"].notna(), nearest)
     villages = reference.villages.set_index("village_pcode")
     found = nearest[nearest["pcode"].notna()]
@@ -613,6 +621,33 @@ def _by_point(
     )
     out.loc[ids, "candidates"] = 1
     return out
+
+
+def _searched_townships(townships: pd.Series, reference: Reference) -> pd.Series:
+    """For each point's township, it and the townships carved from it after 2014 (which have
+    no outline of their own), one row each, indexed like `townships`."""
+    carved = reference.gazetteer.carved_outlines
+    table = pd.DataFrame({"row": townships.index, "within_outline": townships.astype(str)})
+    extra = table.merge(carved, on="within_outline")
+    both = pd.concat([table.assign(pcode=table["within_outline"]), extra])
+    return both.set_index("row")["pcode"].astype("string")
+
+
+def _nearest_in(
+    rows: pd.DataFrame, searched: pd.Series, reference: Reference, **options: object
+) -> pd.DataFrame:
+    """The nearest place to each row's point among its searched townships (`nearest_places`
+    columns, indexed like `rows`; the nearest wins, then the smaller P-code)."""
+    lat = rows["point_lat"].reindex(searched.index)
+    lon = rows["point_lon"].reindex(searched.index)
+    found = reference.geography.nearest_places(
+        lat.to_numpy(), lon.to_numpy(), searched.to_numpy(), **options
+    )
+    found.index = searched.index
+    found = found.reset_index(names="row").sort_values(
+        ["row", "distance_km", "pcode"], na_position="last"
+    )
+    return found.drop_duplicates("row").set_index("row").reindex(rows.index)
 
 
 def _haversine(lat1: pd.Series, lon1: pd.Series, lat2: pd.Series, lon2: pd.Series) -> np.ndarray:
@@ -810,7 +845,7 @@ def _choose(inside: pd.DataFrame, places: pd.DataFrame) -> tuple[pd.DataFrame, p
     inside = inside.assign(rank=inside["level"].map(LEVELS.index))
     sure = inside[(inside["stage"] <= STAGES["alias"]) | (inside["score"] >= 100)]
     rest = inside[~inside["query_id"].isin(sure["query_id"])]
-    chosen_sure, tied_sure = _choose_sure(sure)
+    chosen_sure, tied_sure = _choose_sure(sure, places)
     chosen_sure, doubtful = _doubt_low_levels(chosen_sure, inside, places)
     chosen_fuzzy, tied_fuzzy = _choose_fuzzy(rest, places)
     chosen = pd.concat([chosen_sure, chosen_fuzzy])
@@ -834,16 +869,41 @@ def _by_level_word(pool: pd.DataFrame) -> pd.DataFrame:
     return pool[named | ~named.groupby(pool["query_id"]).transform("any")]
 
 
-def _choose_sure(sure: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    pool = _by_level_word(sure)
+def _choose_sure(sure: pd.DataFrame, places: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    pool = _by_control_spelling(_by_level_word(sure), places)
+    # Two towns or townships named alike are two places, whatever their levels.
+    control = pool[pool["level"].isin(CONTROL_LEVELS)]
+    rivals = _identity(control, places).groupby(control["query_id"]).nunique()
     pool = pool[pool["rank"] == pool.groupby("query_id")["rank"].transform("min")]
     pool = pool[pool["stage"] == pool.groupby("query_id")["stage"].transform("min")]
     tied = pool.groupby("query_id")["pcode"].transform("nunique") > 1
+    rival_ids = rivals.index[rivals > 1]
+    tied |= pool["query_id"].isin(rival_ids)
     # A village name decides nothing without a township (given, or the point's).
     lone_village = (pool["level"] == "village") & pool["hint_township"].isna()
     tied |= lone_village
     chosen = pool[~tied].sort_values(["query_id", "score"], ascending=[True, False])
-    return chosen.drop_duplicates("query_id"), pool[tied]
+    listed = pd.concat([pool[tied], control[control["query_id"].isin(rival_ids)]])
+    return chosen.drop_duplicates("query_id"), listed
+
+
+def _identity(found: pd.DataFrame, places: pd.DataFrame) -> pd.Series:
+    """The place each candidate stands for: a town and the township governed from it are one."""
+    area = found["pcode"].map(places["area_pcode"]).where(found["level"] == "town")
+    return area.fillna(found["pcode"])
+
+
+def _by_control_spelling(pool: pd.DataFrame, places: pd.DataFrame) -> pd.DataFrame:
+    """Among towns, townships and sub-townships, a place named exactly outranks one named
+    only by an alias or a folded spelling ("Seikkan": the township Seikkan, not Dagon
+    Myothit (Seikkan), whose alias it is); a town and its township count as one place."""
+    control = pool["level"].isin(CONTROL_LEVELS)
+    if not control.any():
+        return pool
+    identity = _identity(pool, places)
+    own_best = pool["stage"].where(control).groupby([pool["query_id"], identity]).transform("min")
+    best = pool["stage"].where(control).groupby(pool["query_id"]).transform("min")
+    return pool[~control | (own_best == best)]
 
 
 def _doubt_low_levels(
@@ -862,6 +922,69 @@ def _doubt_low_levels(
     doubtful_ids = set(rivals["query_id"])
     doubtful = pd.concat([low[low["query_id"].isin(doubtful_ids)], rivals])
     return chosen[~chosen["query_id"].isin(doubtful_ids)], doubtful
+
+
+def _doubt_close_control(
+    chosen: pd.DataFrame, queries: pd.DataFrame, found: pd.DataFrame, gazetteer: Gazetteer
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Matches that a town, township or sub-township of a close spelling inside the hints
+    makes unsure, and those rivals, as ambiguous candidates.
+
+    A town written in a press spelling is often exactly some village tract's name, or a
+    misspelling folds onto another town (Monglun: the tract Mong Lun or Monglon Town;
+    Mongai: Mongnai or Mongyai). So a ward, village tract or village named exactly (unless
+    the text names its level) gives way
+    to a town, township or sub-township spelt at least `RIVAL_SCORE` alike (and
+    `RIVAL_FOLDED` once folded), and a close spelling at any level gives way to one whose
+    plain spelling is at least as close as the match's own (see `holds` for a town or
+    township whose folded name is the one typed). The rival's own town or township and the
+    match's containers are not rivals.
+    """
+    places = gazetteer.reference.places
+    sure = chosen["level"].isin(CONTROL_LEVELS) & chosen["method"].isin(["pcode", "exact", "alias"])
+    todo = chosen[~sure & (chosen["level"] != chosen["level_word"])]
+    if todo.empty:
+        return chosen, chosen.head(0)
+    typed = queries.set_index("query_id").loc[todo["query_id"], "name"]
+    rivals = gazetteer.close_control_names(
+        typed.set_axis(todo["query_id"].to_numpy()), cutoff=FUZZY_FLOOR
+    )
+    if rivals.empty:
+        return chosen, chosen.head(0)
+    winner = todo.set_index("query_id")
+    fuzzy = winner["method"] == "fuzzy"
+    own = pd.Series(
+        [
+            fuzz.ratio(a, b)
+            for a, b in zip(normalise_name(typed), normalise_name(winner["text"]), strict=True)
+        ],
+        index=winner.index,
+    )
+    # A town or township whose name folds to the very spelling typed gives way only to a
+    # rival closer in plain spelling and at least `RIVAL_SCORE` alike (Nam Sang: Nansang,
+    # not Namhsan; Mongko: Monekoe, not Mongkhoke; Myaaung: Myaung or Myanaung).
+    holds = (
+        rivals["query_id"]
+        .map(winner["level"].isin(CONTROL_LEVELS) & (winner["score"] >= 100))
+        .astype(bool)
+    )
+    gap = (rivals["plain"] - rivals["query_id"].map(own)).round(3)
+    close = np.where(holds, (gap > 0) & (rivals["plain"] >= RIVAL_SCORE), gap >= 0)
+    named = (rivals["plain"] >= RIVAL_SCORE) & (rivals["folded"] >= RIVAL_FOLDED)
+    rivals = rivals[np.where(rivals["query_id"].map(fuzzy), close, named)]
+    hints = found.drop_duplicates("query_id").set_index("query_id").filter(like="hint_")
+    rivals = rivals.join(hints, on="query_id")
+    rivals = rivals[Gazetteer._inside(rivals).to_numpy()]
+    related = winner.loc[rivals["query_id"], "pcode"]
+    mine = _identity(winner.loc[rivals["query_id"]].reset_index(), places).to_numpy()
+    container = places.loc[related, ["township_pcode", "area_pcode", "parent_pcode"]]
+    other = (_identity(rivals, places).to_numpy() != mine) & ~(
+        container.eq(rivals["pcode"].to_numpy(), axis=0).any(axis=1).to_numpy()
+    )
+    rivals = rivals[other]
+    doubted = chosen["query_id"].isin(rivals["query_id"])
+    doubtful = pd.concat([chosen[doubted], rivals.drop(columns=hints.columns)])
+    return chosen[~doubted], doubtful
 
 
 def _choose_fuzzy(rest: pd.DataFrame, places: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -158,3 +158,31 @@ def test_every_place_resolves_to_itself_by_pcode_and_by_name(reference, data):
         # same name); never an unrelated place at the same level.
         other = reference.places.loc[by_name["pcode"].iloc[0]]
         assert LEVEL_PREFERENCE.index(other["level"]) < LEVEL_PREFERENCE.index(place["level"])
+
+
+def values(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame`'s values only: an all-empty column's dtype depends on the batch."""
+    frame = frame.reset_index(drop=True).astype(object)
+    return frame.where(frame.notna(), None)
+
+
+def test_candidates_and_suggestions_are_the_same_in_a_batch_as_one_by_one(reference):
+    # Matching runs once per distinct folded key: a batch where spellings repeat (with
+    # different hints) must give every query what it would get alone.
+    names = ["Kalay", "Khamphat", "Monglun", "Kalay", "Hpakant (reported)", "Khampatt", "Xyzzq"]
+    hints = ["Kale", None, None, None, None, "Tamu", None]
+    batch = pd.DataFrame({"query_id": range(len(names)), "name": names, "township": hints}).assign(
+        district=None, region=None
+    )
+    gazetteer = reference.gazetteer
+    together = gazetteer.candidates(batch)
+    suggested = gazetteer.closest(batch["name"])
+    for query_id in range(len(names)):
+        alone = gazetteer.candidates(batch.iloc[[query_id]])
+        mine = together[together["query_id"] == query_id]
+        pd.testing.assert_frame_equal(values(mine), values(alone))
+        one = gazetteer.closest(batch["name"].iloc[[query_id]])
+        pd.testing.assert_frame_equal(
+            suggested[suggested["query_id"] == query_id].reset_index(drop=True),
+            one.reset_index(drop=True),
+        )

@@ -387,3 +387,57 @@ def test_resolution_is_per_unique_name_hints_and_rounded_point(reference):
     result = resolve_places(events(rows), reference)
     assert len(result.resolved) == 5
     assert len(result.audit) == 2
+
+
+def test_an_exact_township_name_outranks_another_places_alias(reference):
+    # "Seikkan" is the township Seikkan's own name and only an alias (the bracketed part)
+    # of Dagon Myothit (Seikkan): the exact name decides.
+    result = resolve_places(events([{"place": "Seikkan"}, {"place": "Seikkkan"}]), reference)
+    assert outcome(result, 0) == ("matched", "MMR013045")
+    # Folded, the misspelling names both places alike: refused with both.
+    reason, message = outcome(result, 1)
+    assert reason == "place_ambiguous"
+    assert "MMR013045" in message and "MMR013021" in message
+
+
+@pytest.mark.parametrize(
+    "text, listed",
+    [
+        # Exactly a tract's name, one letter from a town's (Monglon, Kyaukme).
+        ("Monglun", ["MMR003004015", "MMR015012703"]),
+        # Equally close to Mongnai and Mongyai.
+        ("Mongai", ["MMR014019701", "MMR015003701"]),
+        # Folds onto Myaung, but is spelt closer to Myanaung.
+        ("Myaaung", ["MMR005003701", "MMR017011"]),
+    ],
+)
+def test_a_name_close_to_another_town_is_ambiguous_not_a_silent_guess(reference, text, listed):
+    reason, message = outcome(resolve_places(events([{"place": text}]), reference))
+    assert reason == "place_ambiguous"
+    assert all(code in message for code in listed)
+
+
+def test_a_town_whose_folded_name_is_typed_keeps_a_merely_similar_rival_out(reference):
+    # Mongko folds to Monekoe; Mongkhoke is spelt alike but not closer than 90%.
+    result = resolve_places(events([{"place": "Mongko", "region": "Shan"}]), reference)
+    assert outcome(result) == ("matched", "MMR015009702")
+
+
+def test_a_nameless_point_finds_a_town_of_a_township_carved_after_2014(reference):
+    # Mong Kar Town lies in the 2014 outline of Mongkhet; its township (Wa SAD) has none.
+    result = resolve_places(
+        events([{"place": "unknown", "latitude": 21.8437, "longitude": 99.4190}]), reference
+    )
+    row = result.resolved.set_index("event_id").loc["e0"]
+    assert row["pcode"] == "MMR016322701"
+    assert row["match_method"] == "coordinates"
+
+
+def test_same_named_villages_about_as_near_the_point_stay_ambiguous(reference):
+    # Two villages named Taw Hpyar, in two tracts of Zalun township, 350 m apart: the
+    # point (140 m from one, 220 m from the other) cannot tell which.
+    point = {"latitude": 17.3530, "longitude": 95.4332}
+    result = resolve_places(events([{"place": "Taw Hpyar", **point}]), reference)
+    reason, message = outcome(result)
+    assert reason == "place_ambiguous"
+    assert "MMR017022038" in message and "MMR017022045" in message
