@@ -36,7 +36,8 @@ MIN_FUZZY_LENGTH = 4
 CANDIDATE_COLUMNS = ["query_id", "pcode", "method", "text", "score", *ADMIN, "village_pcode"]
 # Levels a hint may name; a sub-township hint is read as the township holding its seat.
 SEAT_LEVELS = ("town", "sub_township")
-# Levels whose capture changes control.
+# Levels whose capture changes control: a fuzzy winner at these levels is not made ambiguous
+# by a lower-level runner-up, but a lower-level winner is by one of these.
 CONTROL_LEVELS = ("town", "township", "sub_township")
 
 

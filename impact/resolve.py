@@ -38,7 +38,7 @@ import pandas as pd
 from pandera.typing import DataFrame
 from rapidfuzz import fuzz
 
-from impact.gazetteer import HINT_COLUMNS, STAGES, Gazetteer
+from impact.gazetteer import CONTROL_LEVELS, HINT_COLUMNS, STAGES, Gazetteer
 from impact.names import looks_like_zawgyi, normalise_name, read_place_text, repair_pcode
 from impact.problems import rejected_rows
 from impact.reference import Reference
@@ -63,9 +63,6 @@ RIVAL_SCORE = 85.0
 RIVAL_FOLDED = 80.0
 # No spelling less alike than this is a rival of a close spelling.
 FUZZY_FLOOR = 80.0
-# Levels whose capture changes control; a fuzzy winner at these levels is not made ambiguous
-# by a lower-level runner-up, but a lower-level winner is by one of these.
-CONTROL_LEVELS = ("town", "township", "sub_township")
 # A named match whose point lies farther than this from the given coordinates is flagged.
 CONFLICT_KM = 20.0
 # A point with no usable name resolves to the nearest town or village within this distance.
