@@ -56,8 +56,7 @@ class Gazetteer:
             }
         )
         names = pd.concat([own, other], ignore_index=True)
-        names["key"] = normalise_name(names["text"])
-        names["fkey"] = romanised_key(names["text"], families=True)
+        names[["key", "fkey"]] = self._keys(names["text"])
         names = names[names["key"] != ""].drop_duplicates(["key", "pcode"])
         self.names = names.join(places[ADMIN], on="pcode").reset_index(drop=True)
         folded = self.names.drop_duplicates(["fkey", "pcode"])
@@ -79,12 +78,30 @@ class Gazetteer:
                 "text": known["name"].astype(str),
                 "pcode": known["village_tract_pcode"],
                 "village_pcode": known["village_pcode"],
-                "key": normalise_name(known["name"]),
-                "fkey": romanised_key(known["name"], families=True),
             }
         )
+        table[["key", "fkey"]] = self._keys(known["name"])
         table = table[table["key"] != ""].join(places[ADMIN[1:]], on="pcode")
         return table.assign(level="village").reset_index(drop=True)
+
+    def _keys(self, texts: pd.Series) -> pd.DataFrame:
+        """`key` and `fkey` of each text: the package's stored keys where it has them,
+        computed for any other text."""
+        stored = self.reference.name_keys
+        if stored is None:
+            return self._computed(texts)
+        found = stored.reindex(texts.fillna("").astype(str).to_numpy()).set_axis(texts.index)
+        missing = found["key"].isna()
+        if missing.any():
+            found.loc[missing] = self._computed(texts[missing])
+        return found
+
+    @staticmethod
+    def _computed(texts: pd.Series) -> pd.DataFrame:
+        return pd.DataFrame(
+            {"key": normalise_name(texts), "fkey": romanised_key(texts, families=True)},
+            index=texts.index,
+        )
 
     def search(self, queries: pd.DataFrame) -> pd.DataFrame:
         """Every candidate for each query, and for a bracketed name without an exact match

@@ -11,9 +11,11 @@ that differ in a real sound (Nyaung Kone / Kyaung Kone) stay apart.
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 
@@ -300,3 +302,23 @@ def _zawgyi_detector():
     from myanmartools import ZawgyiDetector
 
     return ZawgyiDetector()
+
+
+@functools.cache
+def folding_rules() -> str:
+    """A fingerprint of the rules in this module. A package build stores name keys with it;
+    they are used only while the rules are the same (any edit here makes them stale)."""
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
+
+
+def name_keys(texts: pd.Series) -> pd.DataFrame:
+    """`text`, its normalised `key` and its romanisation-folded `fkey` (with families), once
+    per distinct text, sorted: what a gazetteer would otherwise compute on every start."""
+    distinct = pd.Series(sorted(set(texts.dropna().astype(str))), dtype=object)
+    return pd.DataFrame(
+        {
+            "text": distinct,
+            "key": normalise_name(distinct),
+            "fkey": romanised_key(distinct, families=True),
+        }
+    )

@@ -18,6 +18,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from impact.errors import ReferenceDataError
+from impact.names import folding_rules
 from impact.schemas import Place
 
 if TYPE_CHECKING:
@@ -120,6 +121,20 @@ class Reference:
         from impact.geography import load_geography
 
         return load_geography(self.township_outlines, self.places, self.villages)
+
+    @cached_property
+    def name_keys(self) -> pd.DataFrame | None:
+        """Search keys of every name, indexed by text, as the package build stored them
+        (`name_keys.csv`); None when absent or made by other folding rules than this
+        version's, and the gazetteer then computes them."""
+        path = self.path / "name_keys.csv"
+        if self.metadata.get("name_key_rules") != folding_rules() or not path.exists():
+            return None
+        try:  # Keys such as "nan" are text: nothing in this file is read as missing.
+            table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+            return table.drop_duplicates("text").set_index("text")[["key", "fkey"]]
+        except (ValueError, KeyError, UnicodeDecodeError, pd.errors.ParserError):
+            return None  # only a cache: the keys are computed instead
 
     @cached_property
     def township_outlines(self) -> pd.DataFrame:

@@ -186,3 +186,23 @@ def test_candidates_and_suggestions_are_the_same_in_a_batch_as_one_by_one(refere
             suggested[suggested["query_id"] == query_id].reset_index(drop=True),
             one.reset_index(drop=True),
         )
+
+
+def test_stored_name_keys_give_the_same_index_as_computed_keys(reference, monkeypatch):
+    """The package build stores every name's search keys; a gazetteer using them equals one
+    computing them, and keys made by other folding rules are not used."""
+    from impact.gazetteer import Gazetteer
+    from impact.reference import load_reference
+
+    assert reference.name_keys is not None
+    stored = Gazetteer(reference)
+    fresh = load_reference(reference.path)
+    monkeypatch.setitem(fresh.__dict__, "name_keys", None)
+    computed = Gazetteer(fresh)
+    pd.testing.assert_frame_equal(stored.names, computed.names, check_dtype=False)
+    pd.testing.assert_frame_equal(stored.villages, computed.villages, check_dtype=False)
+    import impact.reference
+
+    stale = load_reference(reference.path)
+    monkeypatch.setattr(impact.reference, "folding_rules", lambda: "other rules")
+    assert stale.name_keys is None

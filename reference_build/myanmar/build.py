@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from impact.names import name_keys
 from reference_build.myanmar.aliases import alias_table
 from reference_build.myanmar.build_report import BuildReport, check_totals
 from reference_build.myanmar.census import (
@@ -114,6 +115,11 @@ def build(sources_dir: Path, out: Path) -> BuildReport:
     report = BuildReport()
     tables = assemble(src, report)
     tables["villages"] = build_villages(sources_dir, tables["places"])
+    tables["name_keys"] = name_keys(
+        pd.concat(
+            [tables["places"]["name"], tables["aliases"]["alias"], tables["villages"]["name"]]
+        )
+    )
     files = {name: text.encode() for name, text in build_outlines(sources_dir).items()}
     for curated in ("actors.csv", "census_coverage_townships.csv"):
         files[curated] = (EVIDENCE_DIR / curated).read_bytes()

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from impact.names import folding_rules
 from reference_build.myanmar.census import CENSUS_DATE, CENSUS_YEAR
 
 PLACE_COLUMNS = """
@@ -62,5 +63,6 @@ def write_package(
         "version": f"mmr-2014-pcodes9.6-{digest}",
         "source_sha256": sha256,
         "rows": {name: len(table) for name, table in tables.items()},
+        "name_key_rules": folding_rules(),
     }
     (out / "metadata.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
