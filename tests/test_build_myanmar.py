@@ -43,6 +43,7 @@ def test_build_reproduces_the_committed_tables_byte_for_byte(built):
         "facilities.csv",
         "memberships.csv",
         "metadata.json",
+        "name_keys.csv",
         "places.csv",
         "sources.csv",
         "states_regions.geojson",
