@@ -240,16 +240,18 @@ CHART_DRAWERS: dict[str, Callable[[RunResult], Figure]] = {
 CHARTS = tuple(CHART_DRAWERS)
 
 
-def _write_charts(result: RunResult, folder: Path) -> dict[str, bytes]:
-    """Draw each chart once, save it as PNG and SVG, and return the PNG bytes by name."""
+def _write_charts(
+    result: RunResult, folder: Path, names: tuple[str, ...] = CHARTS
+) -> dict[str, bytes]:
+    """Draw each chart of `names` once, save it as PNG and SVG, and return the PNG bytes."""
     charts_dir = folder / "charts"
-    charts_dir.mkdir()
-    figures = {name: draw(result) for name, draw in CHART_DRAWERS.items()}
+    charts_dir.mkdir(exist_ok=True)
     pngs = {}
     # A fixed salt keeps the SVG element ids the same from run to run.
     # SVG keeps its text as text (editable, searchable); PNG at print resolution.
     with matplotlib.rc_context({"svg.hashsalt": "impact", "svg.fonttype": "none"}):
-        for name, figure in figures.items():
+        for name in names:
+            figure = CHART_DRAWERS[name](result)
             buffer = io.BytesIO()
             figure.savefig(buffer, format="png", dpi=PNG_DPI)
             pngs[name] = buffer.getvalue()
@@ -258,35 +260,46 @@ def _write_charts(result: RunResult, folder: Path) -> dict[str, bytes]:
     return pngs
 
 
-def _charts_beside(result: RunResult, folder: Path) -> Callable[[], dict[str, bytes]]:
-    """Start drawing the charts in a forked process while this one writes the tables; call
-    the returned function for the PNG bytes by name.
+# The map costs about as much as the other charts together: two groups of similar work.
+CHART_GROUPS = (("location_map",), tuple(name for name in CHARTS if name != "location_map"))
 
-    Drawing is a third of a small run and independent of the tables, so a second core halves
+
+def _charts_beside(result: RunResult, folder: Path) -> Callable[[], dict[str, bytes]]:
+    """Start drawing the charts in two forked processes while this one writes the tables;
+    call the returned function for the PNG bytes by name.
+
+    Drawing is a third of a small run and independent of the tables, so the other core does
     it. Only on Linux (fork is unsafe with macOS system libraries and absent on Windows); if
-    the child fails for any reason, the charts are drawn here, where an error is raised as usual.
+    a child fails for any reason, the charts are drawn here, where an error is raised as usual.
     """
     if not sys.platform.startswith("linux"):
         return lambda: _write_charts(result, folder)
+    (folder / "charts").mkdir()
+    children = [_fork_drawing(result, folder, names) for names in CHART_GROUPS]
+
+    def finish() -> dict[str, bytes]:
+        statuses = [os.waitstatus_to_exitcode(os.waitpid(child, 0)[1]) for child in children]
+        if not any(statuses):
+            return {name: (folder / "charts" / f"{name}.png").read_bytes() for name in CHARTS}
+        shutil.rmtree(folder / "charts", ignore_errors=True)
+        return _write_charts(result, folder)
+
+    return finish
+
+
+def _fork_drawing(result: RunResult, folder: Path, names: tuple[str, ...]) -> int:
+    """A child process that draws `names` and exits (0 when all were written)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)  # fork with threads (3.12+)
         child = os.fork()
     if child == 0:
         status = 1
         try:
-            _write_charts(result, folder)
+            _write_charts(result, folder, names)
             status = 0
         finally:
             os._exit(status)
-
-    def finish() -> dict[str, bytes]:
-        _, status = os.waitpid(child, 0)
-        if os.waitstatus_to_exitcode(status) == 0:
-            return {name: (folder / "charts" / f"{name}.png").read_bytes() for name in CHARTS}
-        shutil.rmtree(folder / "charts", ignore_errors=True)
-        return _write_charts(result, folder)
-
-    return finish
+    return child
 
 
 def _input_record(record: dict) -> dict:
