@@ -87,7 +87,7 @@ def place_points(pcodes: pd.Series, reference: Reference) -> pd.DataFrame:
     """
     located = reference.places.dropna(subset=["lat", "lon"]).set_index("pcode")[["lat", "lon"]]
     distinct = pcodes.dropna().unique()
-    missing = [c for c in distinct if c not in located.index]
+    missing = [c for c in distinct if c not in reference.places.index]  # villages, if any
     if missing and not reference.villages.empty:
         villages = reference.villages.dropna(subset=["lat", "lon"])
         villages = villages[villages["village_pcode"].isin(missing)]
