@@ -236,7 +236,7 @@ def for_review(result: RunResult) -> dict:
         "matches": matches.drop_duplicates(["place", "pcode"]),
         "estimated": estimated.drop_duplicates("pcode"),
         "conflicts": conflicts,
-        "actors": unknown_actors(impacts),
+        "actors": unknown_actor_counts(result.unknown_actors),
         "rejected": rejected,
     }
     return {
@@ -244,15 +244,10 @@ def for_review(result: RunResult) -> dict:
     }
 
 
-def unknown_actors(impacts: pd.DataFrame) -> pd.DataFrame:
-    """Actor texts not in the actors table, with how many events name them."""
-    from impact.actors import canonical_actors, load_actors
-
-    texts = pd.concat([impacts["gaining_actor"], impacts["losing_actor"]]).dropna()
-    texts = texts.astype("string")
-    found = canonical_actors(texts.reset_index(drop=True), load_actors())
-    unknown = texts.reset_index(drop=True)[~found["known"].to_numpy()]
-    counts = unknown.value_counts().rename_axis("actor").reset_index(name="events")
+def unknown_actor_counts(unknown: pd.DataFrame) -> pd.DataFrame:
+    """Actors the run's actors table (with the user's --actors file) does not know, with how
+    many events name them in either role."""
+    counts = unknown.groupby("actor", as_index=False)["events"].sum()
     return counts.sort_values(["events", "actor"], ascending=[False, True])
 
 

@@ -145,7 +145,7 @@ def geo_features(result: RunResult, impacts: pd.DataFrame) -> dict[str, Layer]:
     """The GeoJSON files of a report, by file name: places (points) and control (outlines)."""
     from impact.geo_outputs import control_features, places_features, township_outlines
 
-    sides = charts.event_sides(impacts)
+    sides = charts.event_sides(impacts, result.actors)
     return {
         "places.geojson": places_features(impacts, sides),
         "control.geojson": control_features(impacts, sides, township_outlines(result.reference)),
@@ -224,12 +224,14 @@ def facility_locations(result: RunResult) -> pd.DataFrame:
 def _location_map(result: RunResult) -> Figure:
     from impact.map import location_map  # shapely only when the map is drawn
 
-    return location_map(result.impacts, result.reference, CHART_SOURCE)
+    return location_map(result.impacts, result.reference, CHART_SOURCE, result.actors)
 
 
 CHART_DRAWERS: dict[str, Callable[[RunResult], Figure]] = {
-    "gains_and_losses": lambda r: charts.gains_and_losses(r.impacts, CHART_SOURCE),
-    "people_per_event": lambda r: charts.people_per_event(r.impacts, CHART_SOURCE, r.scope),
+    "gains_and_losses": lambda r: charts.gains_and_losses(r.impacts, CHART_SOURCE, r.actors),
+    "people_per_event": lambda r: charts.people_per_event(
+        r.impacts, CHART_SOURCE, r.scope, r.actors
+    ),
     "affected_over_time": lambda r: charts.affected_over_time(r.impacts, CHART_SOURCE),
     "control_over_time": lambda r: charts.control_over_time(
         r.control, r.impacts, CHART_SOURCE, r.actors

@@ -222,6 +222,9 @@ def test_actors_file_extends_the_table_and_the_report_lists_unknowns(tmp_path, r
     assert "Western Command" in (folder / "actors_not_in_table.csv").read_text(encoding="utf-8")
     extended = impact.run(SHEET, reference=reference, until="2024-12-31", actors=extra)
     assert extended.unknown_actors.empty
+    folder = impact.write_report(extended, tmp_path / "extended")
+    report = (folder / "report.md").read_text(encoding="utf-8")
+    assert "Actors not in the actors table" not in report, "the user's file knows it"
     held = extended.by_side.set_index(["side", "measure"])["places"]
     before = plain.by_side.set_index(["side", "measure"])["places"]
     assert held[("military", "held_at_start")] == before[("military", "held_at_start")] + 1
