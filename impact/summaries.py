@@ -85,14 +85,24 @@ def flows(
     moves = changes_between(timeline, start, end).join(figures, on="pcode")
     if "holder" not in keys:
         moves = moves[moves["side_before"] != moves["side_after"]]
-    gains = moves.assign(holder=moves["holder_after"], side=moves["side_after"])
-    losses = moves.assign(holder=moves["holder_before"], side=moves["side_before"])
     parts = {
         "held_at_start": holders_before(timeline, start).join(figures),
-        "gained": gains,
-        "lost": losses,
+        **_gained_and_lost(moves),
         "held_at_end": holders_before(timeline, end + pd.Timedelta(days=1)).join(figures),
     }
+    return _measured(parts, keys)
+
+
+def _gained_and_lost(moves: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Each change of hands as a gain of the new holder and a loss of the old one."""
+    return {
+        "gained": moves.assign(holder=moves["holder_after"], side=moves["side_after"]),
+        "lost": moves.assign(holder=moves["holder_before"], side=moves["side_before"]),
+    }
+
+
+def _measured(parts: dict[str, pd.DataFrame], keys: list[str]) -> pd.DataFrame:
+    """Each measure's rows tallied by `keys`: one row per group and measure, in key order."""
     tables = [
         tally(rows, keys).assign(measure=measure) for measure, rows in parts.items() if len(rows)
     ]
@@ -141,21 +151,11 @@ def by_month(timeline, figures, start, end) -> pd.DataFrame:
     moves = moves.assign(month=labels.to_numpy()[month_of_move])
     parts = {
         "held_at_start": opening.assign(month=labels.to_numpy()[opening["day"]]),
-        "gained": moves.assign(holder=moves["holder_after"], side=moves["side_after"]),
-        "lost": moves.assign(holder=moves["holder_before"], side=moves["side_before"]),
+        **_gained_and_lost(moves),
         "held_at_end": closing.assign(month=labels.to_numpy()[closing["day"] - 1]),
     }
-    keys = ["month", "holder", "side"]
-    tables = [
-        tally(rows, keys).assign(measure=measure) for measure, rows in parts.items() if len(rows)
-    ]
-    if not tables:
-        return pd.DataFrame(columns=["month", "actor", "side", *FLOW_COLUMNS])
-    table = pd.concat(tables, ignore_index=True)
-    table["measure"] = pd.Categorical(table["measure"], MEASURES, ordered=True)
-    table = finish_counts(table, [*keys, "measure"])
-    table["measure"] = table["measure"].astype(str)
-    return table[[*keys, *FLOW_COLUMNS]].rename(columns={"holder": "actor"})
+    table = _measured(parts, ["month", "holder", "side"])
+    return table.rename(columns={"holder": "actor"})
 
 
 def side_headline(summary: pd.Series, sides: pd.DataFrame) -> str:

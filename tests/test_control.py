@@ -207,15 +207,18 @@ def _mismatches(timeline: pd.DataFrame) -> int:
     return int(timeline["flag"].fillna("").str.contains("is not the recorded holder").sum())
 
 
+# A user's actors file adding one actor the bundled table lacks (with its public source).
+WESTERN_COMMAND = (
+    "actor,short_name,side,actor_type,parent,aliases,source\n"
+    "Western Command (regime),,military,state forces,Myanmar military,Western Command,"
+    "https://www.irrawaddy.com/news/burma/arakan-army-seizes-myanmar-juntas-western-"
+    "command-hq.html\n"
+)
+
+
 def test_actors_file_extends_the_table_and_the_report_lists_unknowns(tmp_path, reference):
     extra = tmp_path / "actors.csv"
-    extra.write_text(
-        "actor,short_name,side,actor_type,parent,aliases,source\n"
-        "Western Command (regime),,military,state forces,Myanmar military,Western Command,"
-        "https://www.irrawaddy.com/news/burma/arakan-army-seizes-myanmar-juntas-western-"
-        "command-hq.html\n",
-        encoding="utf-8",
-    )
+    extra.write_text(WESTERN_COMMAND, encoding="utf-8")
     plain = impact.run(SHEET, reference=reference, until="2024-12-31")
     folder = impact.write_report(plain, tmp_path / "plain")
     assert "Actors not in the table" in (folder / "report.md").read_text(encoding="utf-8")
@@ -278,13 +281,7 @@ def test_cli_takes_an_actors_file_and_prints_the_side_headline(tmp_path, monkeyp
     from impact.cli import app
 
     extra = tmp_path / "actors.csv"
-    extra.write_text(
-        "actor,short_name,side,actor_type,parent,aliases,source\n"
-        "Western Command (regime),,military,state forces,Myanmar military,Western Command,"
-        "https://www.irrawaddy.com/news/burma/arakan-army-seizes-myanmar-juntas-western-"
-        "command-hq.html\n",
-        encoding="utf-8",
-    )
+    extra.write_text(WESTERN_COMMAND, encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     args = ["report", str(SHEET), "--actors", str(extra), "--out", "r", "--quiet"]
     done = CliRunner().invoke(app, args)
