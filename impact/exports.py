@@ -15,7 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from impact.safe_text import FORMULA_START, NUMBER, defused, visible_controls_table
+from impact.safe_text import defused, formula_like, visible_controls_table
 from impact.schemas import hxl_tags
 from impact.workbook import Sheet, write_xlsx
 
@@ -28,10 +28,9 @@ def safe_cells(table: pd.DataFrame) -> pd.DataFrame:
     out.columns = [defused(c) if isinstance(c, str) else c for c in out.columns]
     for column in out.columns:
         if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
-            text = out[column].astype("string")
-            risky = text.str.startswith(FORMULA_START).fillna(False).astype(bool)
-            risky &= ~text.str.fullmatch(NUMBER.pattern).fillna(False).astype(bool)
+            risky = formula_like(out[column])
             if risky.any():
+                text = out[column].astype("string")
                 out[column] = out[column].astype(object).where(~risky, "'" + text)
     return out
 

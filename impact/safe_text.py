@@ -11,11 +11,17 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
-# Plain numbers may start with + or -; anything else starting so is defused.
-NUMBER = re.compile(r"[+-]?(\d[\d,]*)?\.?\d+([eE][+-]?\d+)?")
+# The same characters for Arrow's regex engine (Arrow text cannot hold surrogates).
+CONTROL_RE2 = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
+# Plain numbers (ASCII digits, as Arrow's regex engine reads them) may start with + or -;
+# anything else starting so is defused.
+NUMBER = re.compile(r"[+-]?([0-9][0-9,]*)?\.?[0-9]+([eE][+-]?[0-9]+)?")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 MARKDOWN_SPECIAL = re.compile(r"[\\`*\[\]|~]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])")
 LINE_START = re.compile(r"^([#+\-=>]|\d+[.)](?=\s|$))")
@@ -34,9 +40,67 @@ def visible_controls(text: str) -> str:
 
 
 def has_controls(values: pd.Series) -> bool:
-    """True when any distinct text in `values` holds a control character (one scan)."""
+    """True when any text in `values` holds a control character (one scan)."""
+    texts = arrow_texts(values)
+    if texts is not None:
+        if not _may_hold_controls(texts):
+            return False
+        return bool(pc.any(pc.match_substring_regex(texts, CONTROL_RE2)).as_py())
     uniques = values.dropna().unique()
     return bool(len(uniques)) and bool(CONTROL.search("\n".join(map(str, uniques))))
+
+
+def formula_like(values: pd.Series) -> np.ndarray:
+    """Which cells a spreadsheet would run as a formula: text starting with =, +, -, @, tab
+    or CR that is not a plain number. Checked in Arrow; only cells with such a start are
+    matched against the number pattern."""
+    texts = arrow_texts(values)
+    if texts is None:
+        cells = values.astype(object).where(values.notna(), None)
+        return np.array([c is not None and defused(str(c)) != str(c) for c in cells], bool)
+    first = pc.utf8_slice_codeunits(texts, 0, 1)
+    starts = pc.is_in(first, value_set=pa.array(FORMULA_START)).fill_null(False)
+    risky = np.asarray(starts, dtype=bool).copy()
+    if risky.any():
+        rows = np.flatnonzero(risky)
+        numbers = pc.match_substring_regex(texts.take(rows), f"^(?:{NUMBER.pattern})$")
+        risky[rows] = ~np.asarray(numbers.fill_null(False), dtype=bool)
+    return risky
+
+
+def _may_hold_controls(texts: pa.Array | pa.ChunkedArray) -> bool:
+    """A byte scan of the text buffers: False means no control character for sure.
+
+    In UTF-8 the characters below U+0080 are single bytes and U+0080–U+009F are 0xC2
+    followed by 0x80–0x9F, so no character is missed; bytes outside the array's window may
+    give a false alarm, which the exact check then clears.
+    """
+    chunks = texts.chunks if isinstance(texts, pa.ChunkedArray) else [texts]
+    for chunk in chunks:
+        data = chunk.buffers()[2]
+        if data is None:
+            continue
+        raw = np.frombuffer(data, dtype=np.uint8)
+        low = (raw < 0x20) & (raw != 0x09) & (raw != 0x0A) & (raw != 0x0D)
+        if low.any() or (raw == 0x7F).any():
+            return True
+        if ((raw[:-1] == 0xC2) & (raw[1:] >= 0x80) & (raw[1:] <= 0x9F)).any():
+            return True
+    return False
+
+
+def arrow_texts(values: pd.Series) -> pa.Array | pa.ChunkedArray | None:
+    """A text column as Arrow strings, or None when it holds anything but text (numbers in
+    an object column, lone surrogates) and must be read cell by cell."""
+    if values.dtype == object and pd.api.types.infer_dtype(values, skipna=True) not in (
+        "string",
+        "empty",
+    ):
+        return None
+    try:
+        return pa.array(values, type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeEncodeError):
+        return None
 
 
 def visible_controls_table(table: pd.DataFrame) -> pd.DataFrame:
