@@ -141,23 +141,29 @@ def _html_text(value: object) -> object:
     return visible_controls(value) if isinstance(value, str) else value
 
 
-def render_markdown(result: RunResult) -> str:
-    """The report as Markdown, from `templates/report.md.j2`."""
+def render_markdown(result: RunResult, context: dict | None = None) -> str:
+    """The report as Markdown, from `templates/report.md.j2`.
+
+    `context` is `report_context(result)` when the caller already has it (both reports of a
+    run show the same values, worked out once)."""
     template = _environment(autoescape=False).get_template("report.md.j2")
-    return template.render(**report_context(result))
+    return template.render(**(context or report_context(result)))
 
 
-def render_html(result: RunResult, charts_png: dict[str, bytes]) -> str:
+def render_html(
+    result: RunResult, charts_png: dict[str, bytes], context: dict | None = None
+) -> str:
     """The report as one self-contained HTML page (charts embedded), text from inputs escaped.
 
-    `charts_png` maps each chart's name to its PNG bytes, as drawn for the report folder.
+    `charts_png` maps each chart's name to its PNG bytes, as drawn for the report folder;
+    `context` as for `render_markdown`.
     """
     images = {
         name: "data:image/png;base64," + base64.b64encode(png).decode()
         for name, png in sorted(charts_png.items())
     }
     template = _environment(autoescape=True).get_template("report.html.j2")
-    return template.render(**report_context(result), images=images)
+    return template.render(**(context or report_context(result)), images=images)
 
 
 def _once(rows: list[dict], keys: tuple[str, ...]) -> list[dict]:

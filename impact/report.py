@@ -28,7 +28,13 @@ from impact.errors import ReportExistsError
 from impact.exports import write_tables
 from impact.pipeline import RunResult
 from impact.publish import check_target, make_staging, publish
-from impact.render import package_version, period_text, render_html, render_markdown
+from impact.render import (
+    package_version,
+    period_text,
+    render_html,
+    render_markdown,
+    report_context,
+)
 from impact.schemas import data_dictionary
 
 if TYPE_CHECKING:
@@ -84,11 +90,14 @@ def write_report(
     try:
         charts_png = _charts_beside(result, staging)
         _write_tables(result, staging, hxl, include_facility_locations, step)
+        # The Markdown report needs no chart: written while the charts are still being drawn.
+        context = report_context(result)
+        (staging / "report.md").write_text(render_markdown(result, context), encoding="utf-8")
         step("drawing charts")
         charts_png = charts_png()
         step("writing the report")
-        (staging / "report.md").write_text(render_markdown(result), encoding="utf-8")
-        (staging / "report.html").write_text(render_html(result, charts_png), encoding="utf-8")
+        html = render_html(result, charts_png, context)
+        (staging / "report.html").write_text(html, encoding="utf-8")
         (staging / "manifest.json").write_text(
             json.dumps(manifest(result, staging), indent=2) + "\n"
         )
