@@ -15,10 +15,13 @@ from __future__ import annotations
 
 import re
 import zipfile
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import IO
 from xml.sax.saxutils import escape
 
 import numpy as np
@@ -27,6 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 CHUNK_ROWS = 10_000
+BUILDERS = 2
 COMPRESS_LEVEL = 1
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -57,6 +61,8 @@ WIDTH_MIN, WIDTH_MAX = 8, 48
 NOT_XML_RE2 = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x{fffe}\x{ffff}]"
 SURROGATES = re.compile(r"[\ud800-\udfff]")
 EXCEL_EPOCH = np.datetime64("1899-12-30")
+# Part of a zip entry: its bytes, or a function building them (run in a worker thread).
+Part = bytes | Callable[[], bytes]
 
 
 @dataclass(frozen=True)
@@ -104,18 +110,44 @@ def write_xlsx(sheets: list[Sheet], path: Path) -> None:
         _stream(book, "xl/sharedStrings.xml", strings.xml())
 
 
-def _stream(book: zipfile.ZipFile, name: str, parts: Iterator[bytes]) -> None:
-    """Write an entry from its parts; each part is compressed in a second thread while the
-    next one is built (zlib and Arrow both release the GIL, so two cores share the work)."""
+def _stream(book: zipfile.ZipFile, name: str, parts: Iterator[Part]) -> None:
+    """Write an entry from its parts, in order.
+
+    A part given as a function is built in one of BUILDERS threads while earlier parts are
+    compressed in another: Arrow's kernels and zlib release the GIL, so both cores work.
+    At most BUILDERS parts wait in memory.
+    """
     entry = book.open(_zip_info(name), "w", force_zip64=True)
-    with entry as handle, ThreadPoolExecutor(1) as writer:
-        pending = None
+    with (
+        entry as handle,
+        ThreadPoolExecutor(BUILDERS) as builders,
+        ThreadPoolExecutor(1) as writer,
+    ):
+        waiting: deque[Future[bytes]] = deque()
+        written: Future | None = None
         for part in parts:
-            if pending is not None:
-                pending.result()
-            pending = writer.submit(handle.write, part)
-        if pending is not None:
-            pending.result()
+            waiting.append(builders.submit(part) if callable(part) else _ready(part))
+            if len(waiting) > BUILDERS:
+                written = _write_after(writer, handle, waiting.popleft().result(), written)
+        while waiting:
+            written = _write_after(writer, handle, waiting.popleft().result(), written)
+        if written is not None:
+            written.result()
+
+
+def _ready(part: bytes) -> Future[bytes]:
+    done: Future[bytes] = Future()
+    done.set_result(part)
+    return done
+
+
+def _write_after(
+    writer: ThreadPoolExecutor, handle: IO[bytes], data: bytes, previous: Future | None
+) -> Future:
+    """Compress and write `data` once the previous part is written."""
+    if previous is not None:
+        previous.result()
+    return writer.submit(handle.write, data)
 
 
 class SharedStrings:
@@ -237,7 +269,7 @@ def _workbook(sheets: list[Sheet]) -> str:
     )
 
 
-def _sheet_xml(sheet: Sheet, strings: SharedStrings) -> Iterator[bytes]:
+def _sheet_xml(sheet: Sheet, strings: SharedStrings) -> Iterator[Part]:
     """The sheet's XML in pieces: head, rows in chunks, tail."""
     table = sheet.table
     letters = column_letters(max(len(table.columns), 1))
@@ -270,23 +302,27 @@ def _sheet_xml(sheet: Sheet, strings: SharedStrings) -> Iterator[bytes]:
     }
     first = 1 if not sheet.readme else 0
     for start in range(0, len(table), CHUNK_ROWS):
-        chunk = table.iloc[start : start + CHUNK_ROWS]
-        numbers = np.arange(start + first + 1, start + first + 1 + len(chunk))
-        rows = pa.array(numbers).cast(pa.string())
-        cells = [
-            _text_cells(
-                texts[j][start : start + CHUNK_ROWS],
-                ((HEADER if j == 0 else WRAP) if sheet.readme else 0),
-            )
-            if j in texts
-            else _cells(chunk.iloc[:, j])
-            for j in range(len(chunk.columns))
-        ]
-        yield _rows(rows, cells)
+        yield partial(_chunk_xml, sheet, texts, start, start + first + 1)
     tail = "</sheetData>"
     if not sheet.readme and len(table.columns):
         tail += f'<autoFilter ref="A1:{letters[-1]}{len(table) + 1}"/>'
     yield (tail + "</worksheet>").encode()
+
+
+def _chunk_xml(sheet: Sheet, texts: dict[int, np.ndarray], start: int, first_row: int) -> bytes:
+    """Rows `start` to `start + CHUNK_ROWS` of the table, numbered from `first_row`."""
+    chunk = sheet.table.iloc[start : start + CHUNK_ROWS]
+    rows = pa.array(np.arange(first_row, first_row + len(chunk))).cast(pa.string())
+    cells = [
+        _text_cells(
+            texts[j][start : start + CHUNK_ROWS],
+            ((HEADER if j == 0 else WRAP) if sheet.readme else 0),
+        )
+        if j in texts
+        else _cells(chunk.iloc[:, j])
+        for j in range(len(chunk.columns))
+    ]
+    return _rows(rows, cells)
 
 
 def _rows(numbers, cells: list[pa.Array]) -> bytes:

@@ -91,3 +91,18 @@ def test_any_text_reads_back_as_the_safe_cell_text(tmp_path_factory, texts, chun
         wanted = tuple(None if v is None or v == "" else illegal.sub("\ufffd", v) for v in (a, b))
         got = tuple(None if v in (None, "") else v for v in row)
         assert got == wanted
+
+
+def test_chunks_built_in_parallel_give_the_bytes_built_in_order(tmp_path, monkeypatch):
+    import impact.workbook
+
+    monkeypatch.setattr(impact.workbook, "CHUNK_ROWS", 7)
+    books = []
+    for builders in (1, 3):
+        monkeypatch.setattr(impact.workbook, "BUILDERS", builders)
+        path = tmp_path / f"{builders}.xlsx"
+        write_workbook({"impacts": _table(100), "again": _table(30)}, path)
+        books.append(path.read_bytes())
+    assert books[0] == books[1]
+    rows = list(load_workbook(tmp_path / "3.xlsx", read_only=True)["impacts"].iter_rows())
+    assert [r[0].value for r in rows[1:]] == [f"E{i}" for i in range(100)]
