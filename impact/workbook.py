@@ -57,6 +57,7 @@ patternType="gray125"/></fill><fill><patternFill patternType="solid"><fgColor rg
 <cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>"""
 COORDINATE_COLUMNS = {"lat", "lon", "latitude", "longitude"}
 WIDTH_MIN, WIDTH_MAX = 8, 48
+WIDTH_SAMPLE = 2000
 # Characters XML 1.0 cannot hold at all (control characters are made visible before this).
 NOT_XML_RE2 = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x{fffe}\x{ffff}]"
 SURROGATES = re.compile(r"[\ud800-\udfff]")
@@ -89,7 +90,12 @@ def column_letters(count: int) -> list[str]:
 def write_xlsx(sheets: list[Sheet], path: Path) -> None:
     """Write the sheets to `path` as one workbook."""
     strings = SharedStrings()
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL) as book:
+    with (
+        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL) as book,
+        ThreadPoolExecutor(BUILDERS) as builders,
+        ThreadPoolExecutor(1) as writer,
+    ):
+        stream = partial(_stream, book, builders=builders, writer=writer)
         _entry(book, "[Content_Types].xml", _content_types(len(sheets)))
         _entry(
             book,
@@ -106,23 +112,25 @@ def write_xlsx(sheets: list[Sheet], path: Path) -> None:
         _entry(book, "xl/_rels/workbook.xml.rels", _relationships(rels, PACKAGE_REL))
         _entry(book, "xl/styles.xml", STYLES)
         for i, sheet in enumerate(sheets):
-            _stream(book, f"xl/worksheets/sheet{i + 1}.xml", _sheet_xml(sheet, strings))
-        _stream(book, "xl/sharedStrings.xml", strings.xml())
+            stream(f"xl/worksheets/sheet{i + 1}.xml", _sheet_xml(sheet, strings))
+        stream("xl/sharedStrings.xml", strings.xml())
 
 
-def _stream(book: zipfile.ZipFile, name: str, parts: Iterator[Part]) -> None:
+def _stream(
+    book: zipfile.ZipFile,
+    name: str,
+    parts: Iterator[Part],
+    *,
+    builders: ThreadPoolExecutor,
+    writer: ThreadPoolExecutor,
+) -> None:
     """Write an entry from its parts, in order.
 
-    A part given as a function is built in one of BUILDERS threads while earlier parts are
-    compressed in another: Arrow's kernels and zlib release the GIL, so both cores work.
-    At most BUILDERS parts wait in memory.
+    A part given as a function is built by one of the `builders` threads while earlier parts
+    are compressed by the `writer` thread: Arrow's kernels and zlib release the GIL, so both
+    cores work. At most BUILDERS parts wait in memory.
     """
-    entry = book.open(_zip_info(name), "w", force_zip64=True)
-    with (
-        entry as handle,
-        ThreadPoolExecutor(BUILDERS) as builders,
-        ThreadPoolExecutor(1) as writer,
-    ):
+    with book.open(_zip_info(name), "w", force_zip64=True) as handle:
         waiting: deque[Future[bytes]] = deque()
         written: Future | None = None
         for part in parts:
@@ -412,15 +420,17 @@ def _number_style(name: object, numbers: np.ndarray) -> int:
 
 def _width(column: pd.Series, name: str) -> int:
     """Characters wide: the header or the 90th percentile of the first values, bounded."""
-    sample = column.head(2000)
-    if pd.api.types.is_datetime64_any_dtype(sample.dtype):
+    sample = column.iloc[:WIDTH_SAMPLE]
+    kind = sample.dtype
+    if pd.api.types.is_datetime64_any_dtype(kind):
         longest = 10
-    elif pd.api.types.is_bool_dtype(sample.dtype):
+    elif pd.api.types.is_bool_dtype(kind):
         longest = 5
-    elif pd.api.types.is_numeric_dtype(sample.dtype):
-        numbers = sample.astype("Float64").dropna()
-        longest = len(f"{numbers.abs().max():,.2f}") if len(numbers) else 4
+    elif pd.api.types.is_numeric_dtype(kind):
+        numbers = sample.to_numpy(dtype=float, na_value=np.nan)
+        known = np.abs(numbers[~np.isnan(numbers)])
+        longest = len(f"{known.max():,.2f}") if len(known) else 4
     else:
-        lengths = sample.dropna().astype(str).str.len()
-        longest = int(lengths.quantile(0.9)) if len(lengths) else 4
+        lengths = sample.dropna().astype(str).str.len().to_numpy()
+        longest = int(np.quantile(lengths, 0.9)) if len(lengths) else 4
     return min(max(max(len(name), longest) + 2, WIDTH_MIN), WIDTH_MAX)
