@@ -51,7 +51,8 @@ def unit_coverage(units: pd.DataFrame, reference: Reference) -> pd.DataFrame:
         return out
     evidence = _read_coverage(path)
     township = units["township_pcode"].where(units["level"] != "township", units["pcode"])
-    known = township.isin(evidence.index) & township.isin(places.index)
+    # Index lookups: Series.isin on Arrow text converts a large value list in Python.
+    known = (evidence.index.get_indexer(township) >= 0) & (places.index.get_indexer(township) >= 0)
     rows = evidence.reindex(township[known])
     out.loc[known, "not_enumerated_share"] = rows["not_enumerated_share"].to_numpy(float)
     out.loc[known, "coverage_basis"] = rows["coverage_basis"].to_numpy()

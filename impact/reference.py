@@ -304,7 +304,9 @@ def _validated_places(places: pd.DataFrame, path: Path) -> pd.DataFrame:
             row=row,
             column=first["column"],
         ) from error
-    orphans = places["parent_pcode"].notna() & ~places["parent_pcode"].isin(places["pcode"])
+    # An index lookup: Series.isin on Arrow text converts a large value list in Python.
+    known = pd.Index(places["pcode"]).unique().get_indexer(places["parent_pcode"]) >= 0
+    orphans = places["parent_pcode"].notna() & ~known
     if orphans.any():
         row = int(orphans.to_numpy().argmax()) + 2
         raise ReferenceDataError(

@@ -182,7 +182,7 @@ def key_figures(result: RunResult) -> dict:
     from impact.charts import event_sides
 
     impacts = result.impacts
-    sides = event_sides(impacts)
+    sides = event_sides(impacts, result.actors)
     counted = impacts[impacts["counted"]].assign(side=sides["gaining_side"])
     by_side = (
         counted.groupby("side")
@@ -261,8 +261,11 @@ def unlabelled_places(result: RunResult) -> list[str]:
     """Places on the map without a label (beyond the largest), for the report to list."""
     from impact.map import LABELLED
 
-    counted = result.impacts.sort_values(["date", "event_id"]).drop_duplicates(
-        "headline_pcode", keep="last"
+    columns = ["date", "event_id", "headline_pcode", "population_central", "place_name"]
+    counted = (
+        result.impacts[columns]
+        .sort_values(["date", "event_id"])
+        .drop_duplicates("headline_pcode", keep="last")
     )
     people = counted["population_central"].astype("Float64")
     ordered = counted.assign(people=people).sort_values(

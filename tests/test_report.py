@@ -250,3 +250,10 @@ def test_charts_drawn_beside_the_tables_equal_charts_drawn_in_order(bundle, refe
             tmp_path / "charts" / f"{name}.svg"
         ).read_bytes()
         assert (bundle / "charts" / f"{name}.png").read_bytes() == pngs[name]
+
+
+def test_every_chart_is_drawn_by_exactly_one_child():
+    from impact.report import CHART_GROUPS, CHARTS
+
+    drawn = [name for group in CHART_GROUPS for name in group]
+    assert sorted(drawn) == sorted(CHARTS)
