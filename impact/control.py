@@ -112,31 +112,40 @@ def holders_at(timeline: pd.DataFrame, days: pd.DatetimeIndex) -> pd.DataFrame:
     next event, so the work grows with events and days × places, never days × events. The
     timeline is in date order, as `control_timeline` returns it.
     """
-    first = timeline.drop_duplicates("pcode")
-    places = pd.Index(first["pcode"])
+    codes, places = pd.factorize(timeline["pcode"], use_na_sentinel=False)
     width = len(places)
-    holder = np.tile(first["holder_before"].to_numpy(dtype=object), len(days))
-    side = np.tile(first["side_before"].to_numpy(dtype=object), len(days))
+    starts = np.unique(codes, return_index=True)[1]  # each place's first row
+    holder = np.tile(timeline["holder_before"].take(starts).to_numpy(dtype=object), len(days))
+    side = np.tile(timeline["side_before"].take(starts).to_numpy(dtype=object), len(days))
     bounds = days.to_numpy(dtype="datetime64[ns]")
     dates = timeline["date"].to_numpy(dtype="datetime64[ns]")
-    following = timeline.groupby("pcode", sort=False)["date"].shift(-1)
     lo = np.searchsorted(bounds, dates, side="right")
-    hi = np.searchsorted(bounds, following.to_numpy(dtype="datetime64[ns]"), side="right")
-    hi = np.where(following.isna().to_numpy(), len(days), hi)
+    following = _next_dates(codes, dates)
+    hi = np.where(np.isnat(following), len(days), np.searchsorted(bounds, following, "right"))
     spans = np.maximum(hi - lo, 0)
     rows = np.repeat(np.arange(len(timeline)), spans)
     offsets = np.arange(len(rows)) - np.repeat(np.cumsum(spans) - spans, spans)
-    cells = (lo[rows] + offsets) * width + places.get_indexer(timeline["pcode"])[rows]
-    holder[cells] = timeline["holder_after"].to_numpy(dtype=object)[rows]
-    side[cells] = timeline["side_after"].to_numpy(dtype=object)[rows]
+    cells = (lo[rows] + offsets) * width + codes[rows]
+    holder[cells] = timeline["holder_after"].take(rows).to_numpy(dtype=object)
+    side[cells] = timeline["side_after"].take(rows).to_numpy(dtype=object)
     return pd.DataFrame(
         {
             "day": np.repeat(np.arange(len(days)), width),
-            "pcode": np.tile(places.to_numpy(dtype=object), len(days)),
+            "pcode": np.tile(np.asarray(places, dtype=object), len(days)),
             "holder": pd.array(holder, dtype="string"),
             "side": pd.array(side, dtype="string"),
         }
     )
+
+
+def _next_dates(codes: np.ndarray, dates: np.ndarray) -> np.ndarray:
+    """The date of each row's next row of the same place (NaT for a place's last row, which
+    then holds to the end), from a stable sort of the place codes."""
+    order = np.argsort(codes, kind="stable")
+    same = codes[order][1:] == codes[order][:-1]
+    following = np.full(len(dates), np.datetime64("NaT"), dtype="datetime64[ns]")
+    following[order[:-1][same]] = dates[order[1:][same]]
+    return following
 
 
 def changes_between(timeline: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:

@@ -18,7 +18,6 @@ from impact.control import (
     changes_between,
     finish_counts,
     holders_at,
-    holders_before,
     tally,
 )
 
@@ -85,12 +84,18 @@ def flows(
     moves = changes_between(timeline, start, end).join(figures, on="pcode")
     if "holder" not in keys:
         moves = moves[moves["side_before"] != moves["side_after"]]
-    parts = {
-        "held_at_start": holders_before(timeline, start).join(figures),
-        **_gained_and_lost(moves),
-        "held_at_end": holders_before(timeline, end + pd.Timedelta(days=1)).join(figures),
-    }
+    at_start, at_end = holdings_before(timeline, figures, [start, end + pd.Timedelta(days=1)])
+    parts = {"held_at_start": at_start, **_gained_and_lost(moves), "held_at_end": at_end}
     return _measured(parts, keys)
+
+
+def holdings_before(
+    timeline: pd.DataFrame, figures: pd.DataFrame, days: list[pd.Timestamp]
+) -> list[pd.DataFrame]:
+    """Every place's holder and figures just before each of `days`, from one pass."""
+    distinct = pd.DatetimeIndex(sorted(set(days)))
+    states = holders_at(timeline, distinct).join(figures, on="pcode")
+    return [states[states["day"] == distinct.get_loc(day)] for day in days]
 
 
 def _gained_and_lost(moves: pd.DataFrame) -> dict[str, pd.DataFrame]:
