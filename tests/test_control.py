@@ -290,3 +290,26 @@ def test_cli_takes_an_actors_file_and_prints_the_side_headline(tmp_path, monkeyp
     assert (tmp_path / "r" / "actors_not_in_table.csv").read_text().strip() == (
         "actor,side,role,events,written_as"
     )
+
+
+@PROPERTY
+@given(sheet=sheets(), offsets=st.lists(st.integers(-30, 850), min_size=1, max_size=5, unique=True))
+def test_holders_at_equal_the_last_event_before_each_day(reference, sheet, offsets):
+    from impact.control import holders_at
+
+    timeline = control_timeline(events_of(sheet, reference))
+    days = pd.DatetimeIndex(sorted(pd.Timestamp("2023-10-01") + pd.Timedelta(days=d)
+                                   for d in offsets))  # fmt: skip
+    state = holders_at(timeline, days)
+    for number, day in enumerate(days):
+        for pcode, rows in timeline.groupby("pcode", sort=False):
+            earlier = rows[rows["date"] < day]
+            last = earlier.iloc[-1] if len(earlier) else None
+            expected = (
+                (last["holder_after"], last["side_after"])
+                if last is not None
+                else (rows["holder_before"].iloc[0], rows["side_before"].iloc[0])
+            )
+            got = state[(state["day"] == number) & (state["pcode"] == pcode)]
+            assert len(got) == 1
+            assert (got["holder"].iloc[0], got["side"].iloc[0]) == expected
