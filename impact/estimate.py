@@ -12,6 +12,8 @@ month or year, an estimated (not census) population, and people the 2014 census 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 from pandera.typing import DataFrame
@@ -233,13 +235,29 @@ def _project(
     out["population_low"] = pd.array(np.floor(low), dtype="Int64")
     out["population_central"] = pd.array(np.round(central), dtype="Int64")
     out["population_high"] = pd.array(np.ceil(high), dtype="Int64")
-    note = out.get("coverage_note", None)
-    out["band_note"] = _band_note(fuzzy > 0, unenumerated, band, start, end, note)
-    if "area_note" in out:
-        out["band_note"] = _join_parts(
-            pd.DataFrame({"band": out["band_note"], "area": out["area_note"]}).fillna("")
-        )
+    window = pd.to_datetime(start).ne(pd.to_datetime(end)) & start.notna() & end.notna()
+    inputs = pd.DataFrame(
+        {
+            "fuzzy": fuzzy > 0,
+            "share": unenumerated,
+            "band": band,
+            "window": window.to_numpy(dtype=bool),
+            "coverage": out.get("coverage_note", pd.Series(pd.NA, index=out.index)),
+            "area": out.get("area_note", pd.Series(pd.NA, index=out.index)),
+        },
+        index=out.index,
+    )
+    out["band_note"] = _per_distinct(inputs, _band_note)
     return out
+
+
+def _per_distinct(inputs: pd.DataFrame, build: Callable[[pd.DataFrame], pd.Series]) -> pd.Series:
+    """`build` applied to each distinct row of `inputs` only, spread back to every row:
+    a million events share a few hundred combinations of the inputs of a note."""
+    codes = inputs.groupby(list(inputs.columns), sort=False, dropna=False).ngroup().to_numpy()
+    distinct = inputs[~inputs.duplicated()].reset_index(drop=True)
+    values = build(distinct).to_numpy(dtype=object)
+    return pd.Series(values[codes], index=inputs.index, dtype="string")
 
 
 def _estimate_band(out: pd.DataFrame) -> np.ndarray:
@@ -251,53 +269,37 @@ def _estimate_band(out: pd.DataFrame) -> np.ndarray:
     return np.nan_to_num(pct.to_numpy(float), nan=0.0) / 100
 
 
-def _band_note(
-    fuzzy: np.ndarray,
-    unenumerated: np.ndarray,
-    band: np.ndarray,
-    start: pd.Series,
-    end: pd.Series,
-    coverage_note: pd.Series | None,
-) -> pd.Series:
-    """Why a row's range is wider than the coverage margin alone, in words."""
-    share = pd.Series(unenumerated, index=start.index)
-    reason = (
-        coverage_note.astype("string").fillna("state partly not enumerated in 2014")
-        if coverage_note is not None
-        else pd.Series("state partly not enumerated in 2014", index=start.index)
-    )
-    band_pct = pd.Series(band * 100, index=start.index).round().astype(int).astype(str)
+def _band_note(inputs: pd.DataFrame) -> pd.Series:
+    """Why a row's range is wider than the coverage margin alone, in words (the columns of
+    `inputs` as `_project` builds them), with the note on the unit's area after it."""
+    reason = inputs["coverage"].astype("string").fillna("state partly not enumerated in 2014")
+    band_pct = (inputs["band"] * 100).round().astype(int).astype(str)
+    share = inputs["share"]
     parts = pd.DataFrame(
         {
             "estimate": (
                 "widened ±" + band_pct + "%: estimated population, not a census figure"
-            ).where(band > 0, ""),
-            "fuzzy": np.where(fuzzy, "widened: fuzzy place match", ""),
+            ).where(inputs["band"] > 0, ""),
+            "fuzzy": np.where(inputs["fuzzy"], "widened: fuzzy place match", ""),
             "unenumerated": (
                 "high raised " + (share * 100).round().astype(int).astype(str) + "%: " + reason
             ).where(share > 0, ""),
             "window": np.where(
-                pd.to_datetime(start).ne(pd.to_datetime(end)) & start.notna() & end.notna(),
-                "low at the earliest, high at the latest possible date",
-                "",
+                inputs["window"], "low at the earliest, high at the latest possible date", ""
             ),
+            "area": inputs["area"].astype("string").fillna(""),
         },
-        index=start.index,
+        index=inputs.index,
     )
     return _join_parts(parts)
 
 
 def _join_parts(parts: pd.DataFrame) -> pd.Series:
-    """Join the non-empty strings of each row with '; ' (NA when all are empty).
-
-    Works per unique combination, so a million rows cost a handful of joins.
-    """
+    """Join the non-empty strings of each row with '; ' (NA when all are empty)."""
     text = parts.astype(str)
-    keys = text.iloc[:, 0].str.cat([text[c] for c in text.columns[1:]], sep="\x1f")
-    unique = pd.Series(keys.unique())
-    joined = unique.map(lambda key: "; ".join(p for p in key.split("\x1f") if p))
-    result = keys.map(dict(zip(unique, joined, strict=True)))
-    return result.where(result != "", pd.NA).astype("string")
+    joined = ["; ".join(p for p in row if p) for row in text.itertuples(index=False)]
+    result = pd.Series(joined, index=parts.index, dtype="string")
+    return result.where(result != "", pd.NA)
 
 
 def _breakdowns(
@@ -324,7 +326,8 @@ def _breakdowns(
     for column in BREAKDOWNS:
         census = out[column + CENSUS_YEAR_SUFFIX]
         out[column + CENSUS_YEAR_SUFFIX] = pd.array(census, dtype="Int64")
-    names = _join_parts(pd.DataFrame(derived, index=out.index)).str.replace("; ", ", ")
+    names = _per_distinct(pd.DataFrame(derived, index=out.index), _join_parts)
+    names = names.str.replace("; ", ", ")
     method = ("township shares applied: " + names).fillna("census figures of the unit")
     out["breakdown_method"] = method.where(out["population_census"].notna(), pd.NA)
     return out
