@@ -66,7 +66,10 @@ def control_timeline(events: pd.DataFrame, scope: str = "area") -> pd.DataFrame:
 
 
 def _sides(holders: pd.Series, sides: dict[str, str]) -> pd.Series:
-    return holders.astype(object).map(sides).astype("string").fillna(UNKNOWN)
+    """The side of each holder, looked up once per distinct holder."""
+    codes, distinct = pd.factorize(holders, use_na_sentinel=False)
+    looked_up = pd.Series(distinct, dtype=object).map(sides).astype("string").fillna(UNKNOWN)
+    return pd.Series(looked_up.to_numpy()[codes], index=holders.index, dtype="string")
 
 
 def side_of_actor(events: pd.DataFrame) -> pd.Series:

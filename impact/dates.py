@@ -71,7 +71,9 @@ def date_flags(
     flags = np.full(len(dates), "", dtype=object)
     for text, mask in checks.items():
         hit = mask.fillna(False).to_numpy(dtype=bool)
-        flags = np.where(hit, np.where(flags == "", text, flags + "; " + text), flags)
+        if hit.any():
+            earlier = flags[hit]
+            flags[hit] = np.where(earlier == "", text, earlier + "; " + text)
     return pd.Series(flags, index=dates.index, dtype="string").replace("", pd.NA)
 
 
