@@ -174,7 +174,8 @@ class SharedStrings:
         """Each text's index into the table (-1 where the text is missing)."""
         codes, uniques = pd.factorize(texts, use_na_sentinel=True)
         self._blocks.append(_arrow_text(uniques))
-        indexes = np.where(codes >= 0, codes + self._count, -1)
+        # 32-bit: a sheet's columns of indexes are held until it is written.
+        indexes = np.where(codes >= 0, codes + self._count, -1).astype(np.int32)
         self._count += len(uniques)
         return indexes
 
