@@ -170,5 +170,8 @@ def test_random_messy_tables_lose_no_row_and_raise_only_our_errors(
     except ImpactError:
         return
     counts = result.reconciliation
-    assert counts["input"] == len(rows)
+    # A record whose every cell is empty or blank is a blank line, not an input row.
+    cells = frame.astype("string")
+    blank = ((cells == "") | cells.apply(lambda column: column.str.isspace())).all(axis=1)
+    assert counts["input"] == int((~blank).sum())
     assert counts["input"] == counts["used"] + counts["rejected"] + counts["skipped"]
