@@ -321,17 +321,33 @@ def read_outlines(path: Path) -> pd.DataFrame:
     if not path.exists():
         return pd.DataFrame(columns=columns)
     try:
-        features = json.loads(path.read_text(encoding="utf-8"))["features"]
+        text = path.read_text(encoding="utf-8")
+        collection = json.loads(text)
+        features = collection["features"]
         table = pd.DataFrame([feature["properties"] for feature in features])
-        table["geometry"] = shapely.from_geojson(
-            [json.dumps(feature["geometry"]) for feature in features]
-        )
+        table["geometry"] = _feature_geometries(text, collection)
     except (ValueError, KeyError, TypeError, shapely.errors.GEOSException) as error:
         raise ReferenceDataError(
             f"not a readable GeoJSON FeatureCollection ({error})", file=str(path)
         ) from error
     table["pcode"] = table["pcode"].astype("string")
     return table.reindex(columns=columns).sort_values("pcode").reset_index(drop=True)
+
+
+def _feature_geometries(text: str, collection: dict) -> np.ndarray:
+    """The geometry of each feature of a parsed FeatureCollection, in feature order.
+
+    GEOS reads the file's own text in one pass: writing each geometry back to JSON for it,
+    one feature at a time, cost more than reading the whole file. GEOS yields the features'
+    geometries as one collection; should it not hold exactly one per feature, each geometry
+    is read on its own, which gives the same shapes.
+    """
+    features = collection["features"]
+    if collection.get("type") == "FeatureCollection":
+        whole = shapely.from_geojson(text)
+        if shapely.get_num_geometries(whole) == len(features):
+            return shapely.get_geometry(whole, np.arange(len(features)))
+    return shapely.from_geojson([json.dumps(feature["geometry"]) for feature in features])
 
 
 def place_points(places: pd.DataFrame, villages: pd.DataFrame) -> pd.DataFrame:
