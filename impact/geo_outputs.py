@@ -227,30 +227,39 @@ _ENCODER = json.JSONEncoder(ensure_ascii=False)
 def _json_texts(column: pd.Series) -> pa.Array:
     """Each value as `json.dumps(value, ensure_ascii=False)` writes it (`null` when missing).
 
-    Integers, booleans and text are encoded by Arrow for the whole column at once; any other
-    column (dates, floats, mixed objects) once per distinct value by the json module.
+    Integers and booleans are written by Arrow for the whole column, text by Arrow once per
+    distinct value; any other column (dates, floats, mixed objects) by the json module once
+    per distinct value.
     """
     if pd.api.types.is_bool_dtype(column):
-        texts = pc.if_else(pa.array(column), "true", "false")
+        texts = pc.if_else(_arrow(column), "true", "false")
     elif pd.api.types.is_integer_dtype(column):
-        texts = pc.cast(pa.array(column), pa.string())
-    elif _is_plain_text(column):
-        escaped = pc.replace_substring(pa.array(column), "\\", "\\\\")
-        texts = _joined('"', pc.replace_substring(escaped, '"', '\\"'), '"')
+        texts = pc.cast(_arrow(column), pa.string())
+    elif isinstance(column.dtype, pd.StringDtype):
+        texts = _string_texts(column)
     else:
-        return _distinct_value_texts(column)
+        texts = _distinct_value_texts(column)
     return texts.fill_null("null")
 
 
-def _is_plain_text(column: pd.Series) -> bool:
-    """Whether a column is text without control characters.
+def _arrow(column: pd.Series) -> pa.Array:
+    """The column as one Arrow array (pandas may hold it in several chunks)."""
+    values = pa.array(column)
+    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
 
-    In such text json.dumps (ensure_ascii off) escapes only the backslash and the quote,
-    which Arrow can replace in the whole column at once.
+
+def _string_texts(column: pd.Series) -> pa.Array:
+    """JSON strings of a text column, quoted and escaped by Arrow once per distinct value.
+
+    In text without control characters json.dumps (ensure_ascii off) escapes only the
+    backslash and the quote; a column holding a control character is left to the json module.
     """
-    if not isinstance(column.dtype, pd.StringDtype):
-        return False
-    return not pc.any(pc.match_substring_regex(pa.array(column), "[\\x00-\\x1f]")).as_py()
+    values = _arrow(column).dictionary_encode()
+    distinct = values.dictionary
+    if pc.any(pc.match_substring_regex(distinct, "[\\x00-\\x1f]")).as_py():
+        return _distinct_value_texts(column)
+    escaped = pc.replace_substring(pc.replace_substring(distinct, "\\", "\\\\"), '"', '\\"')
+    return _joined('"', escaped, '"').take(values.indices)
 
 
 def _distinct_value_texts(column: pd.Series) -> pa.Array:
