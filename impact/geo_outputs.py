@@ -27,6 +27,7 @@ from impact.schemas import MOVES_CONTROL
 # Admin levels given a P-code and a name column each in impacts.csv, outer to inner.
 ADMIN_LEVELS = ("state_region", "district", "township", "town", "village_tract")
 COORDINATE_DECIMALS = 5
+POPULATION = ["population_low", "population_central", "population_high"]
 POINT_PROPERTIES = [
     "event_id", "date", "place_name", "pcode", "level", "state_region_name", "township_name",
     "change", "gaining_actor", "losing_actor", "gaining_side", "population_low",
@@ -122,13 +123,14 @@ def holder_at_end(impacts: pd.DataFrame, sides: pd.DataFrame, key: str) -> pd.Da
         Indexed by `key`: `holder`, `side`, `last_change` (date), `events` (all events),
         `people_low`, `people_central`, `people_high` (counted rows; empty when unknown).
     """
-    frame = impacts.assign(holder=sides["gaining"], side=sides["gaining_side"])
+    frame = impacts[[key, "date", "event_id", "change", "counted", *POPULATION]]
+    frame = frame.assign(holder=sides["gaining"], side=sides["gaining_side"])
     frame = frame[frame[key].notna()]
     moved = frame[frame["change"].isin(MOVES_CONTROL)]
     last = moved.sort_values(["date", "event_id"]).drop_duplicates(key, keep="last")
     table = last.set_index(key)[["holder", "side", "date"]].rename(columns={"date": "last_change"})
     counted = frame[frame["counted"]]
-    people = counted.groupby(key)[["population_low", "population_central", "population_high"]]
+    people = counted.groupby(key)[POPULATION]
     sums = people.sum(min_count=1).rename(columns=lambda c: c.replace("population", "people"))
     table = table.join(frame.groupby(key).size().rename("events"), how="left").join(sums)
     return table.sort_index()
@@ -288,7 +290,8 @@ def control_features(impacts: pd.DataFrame, sides: pd.DataFrame, outlines: pd.Da
     held = holder_at_end(impacts, sides, "township_pcode")
     if held.empty:
         return Layer([], pa.array([], pa.large_string()))
-    names = impacts.drop_duplicates("township_pcode").set_index("township_pcode")
+    names = impacts[["township_pcode", "township_name", "state_region_name"]]
+    names = names.drop_duplicates("township_pcode").set_index("township_pcode")
     shapes = outlines.set_index("pcode")["geometry"] if len(outlines) else pd.Series(dtype=object)
     shapes = shapes[~shapes.index.duplicated()].reindex(held.index)
     table = pd.concat(
