@@ -26,6 +26,8 @@ from impact.schemas import MOVES_CONTROL
 
 # Admin levels given a P-code and a name column each in impacts.csv, outer to inner.
 ADMIN_LEVELS = ("state_region", "district", "township", "town", "village_tract")
+# Parent links `admin_units` follows at most from a place (more than any package has levels).
+ADMIN_DEPTH = 12
 COORDINATE_DECIMALS = 5
 POPULATION = ["population_low", "population_central", "population_high"]
 POINT_PROPERTIES = [
@@ -47,16 +49,19 @@ def admin_units(pcodes: pd.Series, reference: Reference) -> pd.DataFrame:
         `ADMIN_LEVELS` (empty where the place is not inside such a unit).
     """
     places = reference.places.set_index("pcode")
-    parent = places["parent_pcode"].dropna().to_dict()
-    level = places["level"].to_dict()
-    name = places["name"].to_dict()
     distinct = pd.Series(pcodes.dropna().unique())
-    villages = _village_tracts(distinct, level, reference)
+    lineage = _lineage(distinct, places)
+    villages = _village_tracts(distinct, lineage["level"].to_dict(), reference)
+    if villages:
+        lineage = pd.concat([lineage, _lineage(pd.Series(list(villages.values())), places)])
+    parent = lineage["parent_pcode"].dropna().to_dict()
+    level = lineage["level"].to_dict()
+    name = lineage["name"].to_dict()
     rows = {}
     for code in distinct:
         found: dict[str, str] = {}
         current = villages.get(code, code)
-        for _ in range(12):
+        for _ in range(ADMIN_DEPTH):
             if current is None or current in found.values():
                 break
             unit = level.get(current)
@@ -68,6 +73,23 @@ def admin_units(pcodes: pd.Series, reference: Reference) -> pd.DataFrame:
     columns = [f"{lv}_{part}" for lv in ADMIN_LEVELS for part in ("pcode", "name")]
     table = pd.DataFrame.from_dict(rows, orient="index").reindex(columns=columns)
     return table.reindex(pcodes.to_numpy()).set_axis(pcodes.index).astype("string")
+
+
+def _lineage(codes: pd.Series, places: pd.DataFrame) -> pd.DataFrame:
+    """The rows of `places` (indexed by P-code) for `codes` and the units above them.
+
+    Only as many parent links are followed as `admin_units` walks, so its lookups are built
+    from the units a run names rather than from every place of the package.
+    """
+    seen = pd.Index([], dtype=places.index.dtype)
+    frontier = pd.Index(codes.dropna().unique())
+    for _ in range(ADMIN_DEPTH):
+        frontier = places.index.intersection(frontier).difference(seen)
+        if frontier.empty:
+            break
+        seen = seen.union(frontier)
+        frontier = pd.Index(places.loc[frontier, "parent_pcode"].dropna().unique())
+    return places.loc[places.index.isin(seen)]
 
 
 def _village_tracts(distinct: pd.Series, level: dict, reference: Reference) -> dict:
