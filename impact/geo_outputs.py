@@ -160,7 +160,11 @@ def holder_at_end(impacts: pd.DataFrame, sides: pd.DataFrame, key: str) -> pd.Da
 
 @dataclass(frozen=True)
 class Layer:
-    """A GeoJSON layer ready to write: its property names and each feature as JSON text."""
+    """A GeoJSON layer ready to write: its property names and each feature as JSON text.
+
+    The features stay in an Arrow string array, so they are written without becoming
+    Python strings.
+    """
 
     properties: list[str]
     features: pa.Array
@@ -169,8 +173,7 @@ class Layer:
 def write_geojson(layer: Layer, path: Path) -> None:
     """A FeatureCollection, one feature a line, numbers and keys in a fixed order.
 
-    The features' UTF-8 bytes go from Arrow to the file as they are: a million features
-    never become Python strings.
+    The features' UTF-8 bytes go from Arrow to the file as they are.
     """
     with path.open("wb") as out:
         out.write(b'{"type":"FeatureCollection","features":[\n')

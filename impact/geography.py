@@ -356,13 +356,13 @@ def _feature_geometries(text: str, collection: dict) -> np.ndarray:
 
     GEOS reads the file's own text in one pass: writing each geometry back to JSON for it,
     one feature at a time, cost more than reading the whole file. GEOS yields the features'
-    geometries as one collection; should it not hold exactly one per feature, each geometry
-    is read on its own, which gives the same shapes.
+    geometries as one collection; should it fail, or not hold exactly one per feature, each
+    geometry is read on its own (which gives the same shapes, or the error to report).
     """
     features = collection["features"]
     if collection.get("type") == "FeatureCollection":
-        whole = shapely.from_geojson(text)
-        if shapely.get_num_geometries(whole) == len(features):
+        whole = shapely.from_geojson(text, on_invalid="ignore")
+        if whole is not None and shapely.get_num_geometries(whole) == len(features):
             return shapely.get_geometry(whole, np.arange(len(features)))
     return shapely.from_geojson([json.dumps(feature["geometry"]) for feature in features])
 

@@ -64,9 +64,12 @@ def test_a_collection_without_its_type_member_is_read_as_before(tmp_path):
     assert_same_outlines(path)
 
 
-def test_a_feature_without_geometry_is_a_reference_error(tmp_path):
-    path = write_collection(tmp_path / "empty.geojson", [SQUARE, None])
-    with pytest.raises(ReferenceDataError, match=r"empty\.geojson"):
+@pytest.mark.parametrize(
+    "geometry", [None, {"type": "Pointy", "coordinates": [96, 21]}, {"type": "Polygon"}]
+)
+def test_a_feature_without_a_readable_geometry_is_a_reference_error(tmp_path, geometry):
+    path = write_collection(tmp_path / "broken.geojson", [SQUARE, geometry])
+    with pytest.raises(ReferenceDataError, match=r"broken\.geojson"):
         read_outlines(path)
 
 
