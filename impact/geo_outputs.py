@@ -261,12 +261,12 @@ def _json_texts(column: pd.Series) -> pa.Array:
     if pd.api.types.is_bool_dtype(column):
         texts = pc.if_else(_arrow(column), "true", "false")
     elif pd.api.types.is_integer_dtype(column):
-        texts = pc.cast(_arrow(column), pa.string())
+        texts = pc.cast(_arrow(column), pa.large_string())
     elif isinstance(column.dtype, pd.StringDtype):
         texts = _string_texts(column)
     else:
         texts = _distinct_value_texts(column)
-    return texts.fill_null("null")
+    return texts.fill_null("null") if texts.null_count else texts
 
 
 def _arrow(column: pd.Series) -> pa.Array:
@@ -293,8 +293,7 @@ def _distinct_value_texts(column: pd.Series) -> pa.Array:
     """Each value as JSON text, encoded once per distinct value by the json module."""
     codes, uniques = pd.factorize(column, use_na_sentinel=True)
     texts = [_ENCODER.encode(_json_value(value)) for value in uniques]
-    encoded = np.array([*texts, "null"], dtype=object)
-    return pa.array(encoded[np.where(codes >= 0, codes, len(texts))], type=pa.large_string())
+    return pa.array(texts, pa.large_string()).take(pa.array(codes, mask=codes < 0))
 
 
 def township_outlines(reference: Reference) -> pd.DataFrame:
