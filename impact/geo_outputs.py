@@ -49,7 +49,8 @@ def admin_units(pcodes: pd.Series, reference: Reference) -> pd.DataFrame:
         `ADMIN_LEVELS` (empty where the place is not inside such a unit).
     """
     places = reference.places.set_index("pcode")
-    distinct = pd.Series(pcodes.dropna().unique())
+    codes, unique = pd.factorize(pcodes)
+    distinct = pd.Series(unique)
     lineage = _lineage(distinct, places)
     villages = _village_tracts(distinct, lineage["level"].to_dict(), reference)
     if villages:
@@ -71,8 +72,12 @@ def admin_units(pcodes: pd.Series, reference: Reference) -> pd.DataFrame:
             current = parent.get(current)
         rows[code] = found
     columns = [f"{lv}_{part}" for lv in ADMIN_LEVELS for part in ("pcode", "name")]
-    table = pd.DataFrame.from_dict(rows, orient="index").reindex(columns=columns)
-    return table.reindex(pcodes.to_numpy()).set_axis(pcodes.index).astype("string")
+    table = pd.DataFrame.from_dict(rows, orient="index").reindex(index=unique, columns=columns)
+    table = table.astype("string")
+    return pd.DataFrame(
+        {column: table[column].array.take(codes, allow_fill=True) for column in columns},
+        index=pcodes.index,
+    )
 
 
 def _lineage(codes: pd.Series, places: pd.DataFrame) -> pd.DataFrame:
