@@ -26,7 +26,10 @@ from impact.schemas import MOVES_CONTROL
 
 # Admin levels given a P-code and a name column each in impacts.csv, outer to inner.
 ADMIN_LEVELS = ("state_region", "district", "township", "town", "village_tract")
+# Parent links `admin_units` follows at most from a place (more than any package has levels).
+ADMIN_DEPTH = 12
 COORDINATE_DECIMALS = 5
+POPULATION = ["population_low", "population_central", "population_high"]
 POINT_PROPERTIES = [
     "event_id", "date", "place_name", "pcode", "level", "state_region_name", "township_name",
     "change", "gaining_actor", "losing_actor", "gaining_side", "population_low",
@@ -46,16 +49,20 @@ def admin_units(pcodes: pd.Series, reference: Reference) -> pd.DataFrame:
         `ADMIN_LEVELS` (empty where the place is not inside such a unit).
     """
     places = reference.places.set_index("pcode")
-    parent = places["parent_pcode"].dropna().to_dict()
-    level = places["level"].to_dict()
-    name = places["name"].to_dict()
-    distinct = pd.Series(pcodes.dropna().unique())
-    villages = _village_tracts(distinct, level, reference)
+    codes, unique = pd.factorize(pcodes)
+    distinct = pd.Series(unique)
+    lineage = _lineage(distinct, places)
+    villages = _village_tracts(distinct, lineage["level"].to_dict(), reference)
+    if villages:
+        lineage = pd.concat([lineage, _lineage(pd.Series(list(villages.values())), places)])
+    parent = lineage["parent_pcode"].dropna().to_dict()
+    level = lineage["level"].to_dict()
+    name = lineage["name"].to_dict()
     rows = {}
     for code in distinct:
         found: dict[str, str] = {}
         current = villages.get(code, code)
-        for _ in range(12):
+        for _ in range(ADMIN_DEPTH):
             if current is None or current in found.values():
                 break
             unit = level.get(current)
@@ -65,8 +72,29 @@ def admin_units(pcodes: pd.Series, reference: Reference) -> pd.DataFrame:
             current = parent.get(current)
         rows[code] = found
     columns = [f"{lv}_{part}" for lv in ADMIN_LEVELS for part in ("pcode", "name")]
-    table = pd.DataFrame.from_dict(rows, orient="index").reindex(columns=columns)
-    return table.reindex(pcodes.to_numpy()).set_axis(pcodes.index).astype("string")
+    table = pd.DataFrame.from_dict(rows, orient="index").reindex(index=unique, columns=columns)
+    table = table.astype("string")
+    return pd.DataFrame(
+        {column: table[column].array.take(codes, allow_fill=True) for column in columns},
+        index=pcodes.index,
+    )
+
+
+def _lineage(codes: pd.Series, places: pd.DataFrame) -> pd.DataFrame:
+    """The rows of `places` (indexed by P-code) for `codes` and the units above them.
+
+    Only as many parent links are followed as `admin_units` walks, so its lookups are built
+    from the units a run names rather than from every place of the package.
+    """
+    seen = pd.Index([], dtype=places.index.dtype)
+    frontier = pd.Index(codes.dropna().unique())
+    for _ in range(ADMIN_DEPTH):
+        frontier = places.index.intersection(frontier).difference(seen)
+        if frontier.empty:
+            break
+        seen = seen.union(frontier)
+        frontier = pd.Index(places.loc[frontier, "parent_pcode"].dropna().unique())
+    return places.loc[places.index.isin(seen)]
 
 
 def _village_tracts(distinct: pd.Series, level: dict, reference: Reference) -> dict:
@@ -122,13 +150,14 @@ def holder_at_end(impacts: pd.DataFrame, sides: pd.DataFrame, key: str) -> pd.Da
         Indexed by `key`: `holder`, `side`, `last_change` (date), `events` (all events),
         `people_low`, `people_central`, `people_high` (counted rows; empty when unknown).
     """
-    frame = impacts.assign(holder=sides["gaining"], side=sides["gaining_side"])
+    frame = impacts[[key, "date", "event_id", "change", "counted", *POPULATION]]
+    frame = frame.assign(holder=sides["gaining"], side=sides["gaining_side"])
     frame = frame[frame[key].notna()]
     moved = frame[frame["change"].isin(MOVES_CONTROL)]
     last = moved.sort_values(["date", "event_id"]).drop_duplicates(key, keep="last")
     table = last.set_index(key)[["holder", "side", "date"]].rename(columns={"date": "last_change"})
     counted = frame[frame["counted"]]
-    people = counted.groupby(key)[["population_low", "population_central", "population_high"]]
+    people = counted.groupby(key)[POPULATION]
     sums = people.sum(min_count=1).rename(columns=lambda c: c.replace("population", "people"))
     table = table.join(frame.groupby(key).size().rename("events"), how="left").join(sums)
     return table.sort_index()
@@ -136,24 +165,50 @@ def holder_at_end(impacts: pd.DataFrame, sides: pd.DataFrame, key: str) -> pd.Da
 
 @dataclass(frozen=True)
 class Layer:
-    """A GeoJSON layer ready to write: its property names and each feature as JSON text."""
+    """A GeoJSON layer ready to write: its property names and each feature as JSON text.
+
+    The features stay in an Arrow string array, so they are written without becoming
+    Python strings.
+    """
 
     properties: list[str]
-    features: list[str]
+    features: pa.Array
 
 
 def write_geojson(layer: Layer, path: Path) -> None:
-    """A FeatureCollection, one feature a line, numbers and keys in a fixed order."""
-    body = ",\n".join(layer.features)
-    path.write_text(
-        '{"type":"FeatureCollection","features":[\n' + body + "\n]}\n", encoding="utf-8"
+    """A FeatureCollection, one feature a line, numbers and keys in a fixed order.
+
+    The features' UTF-8 bytes go from Arrow to the file as they are.
+    """
+    with path.open("wb") as out:
+        out.write(b'{"type":"FeatureCollection","features":[\n')
+        if len(layer.features):
+            out.write(_utf8(_joined(layer.features, ",\n"))[:-2])
+        out.write(b"\n]}\n")
+
+
+def _utf8(texts: pa.Array) -> memoryview:
+    """The UTF-8 bytes of a string array's values, one after another, without a copy."""
+    offsets = np.frombuffer(
+        texts.buffers()[1], dtype=np.int64 if pa.types.is_large_string(texts.type) else np.int32
+    )
+    start, stop = offsets[texts.offset], offsets[texts.offset + len(texts)]
+    return memoryview(texts.buffers()[2])[start:stop]
+
+
+def _joined(*parts: pa.Array | str) -> pa.Array:
+    """Texts and text columns concatenated element-wise, as large strings (over 2 GB fits)."""
+    return pc.binary_join_element_wise(
+        *(
+            pa.scalar(part, pa.large_string()) if isinstance(part, str) else _large(part)
+            for part in parts
+        ),
+        pa.scalar("", pa.large_string()),
     )
 
 
-def _layer(features: list[dict]) -> Layer:
-    keys = dict.fromkeys(k for f in features for k in f["properties"])
-    lines = [json.dumps(f, ensure_ascii=False, separators=(",", ":")) for f in features]
-    return Layer(list(keys), lines)
+def _large(texts: pa.Array) -> pa.Array:
+    return texts if pa.types.is_large_string(texts.type) else texts.cast(pa.large_string())
 
 
 def _json_value(value: object) -> object:
@@ -170,37 +225,80 @@ def _json_value(value: object) -> object:
     return value
 
 
-def _properties(row: pd.Series) -> dict:
-    return {str(k): _json_value(v) for k, v in row.items()}
+def _feature_lines(geometry: pa.Array, properties: pd.DataFrame) -> pa.Array:
+    """Each row as a GeoJSON Feature line: its geometry text and its properties in order."""
+    parts: list = ['{"type":"Feature","geometry":', geometry, ',"properties":{']
+    for i, column in enumerate(properties.columns):
+        key = ("," if i else "") + json.dumps(str(column)) + ":"
+        parts += [key, _json_texts(properties[column])]
+    return _joined(*parts, "}}")
 
 
 def places_features(located: pd.DataFrame, sides: pd.DataFrame) -> Layer:
     """One Point feature per event row (null geometry when its place has no point).
 
-    Built a column at a time: each distinct value of a column is encoded as JSON once and
-    the features are joined element-wise in Arrow, so a million rows cost no Python per row.
+    Built a column at a time (see `_json_texts`) and joined element-wise in Arrow, so a
+    million rows cost no Python per row.
     """
     table = located.assign(gaining_side=sides["gaining_side"])
     table = table[[c for c in POINT_PROPERTIES if c in table.columns]]
     if table.empty:
-        return Layer([], [])
+        return Layer([], pa.array([], pa.large_string()))
     lon, lat = _json_texts(located["lon"]), _json_texts(located["lat"])
-    point = pc.binary_join_element_wise('{"type":"Point","coordinates":[', lon, ",", lat, "]}", "")
+    point = _joined('{"type":"Point","coordinates":[', lon, ",", lat, "]}")
     nowhere = pc.or_(pc.equal(lon, "null"), pc.equal(lat, "null"))
-    geometry = pc.if_else(nowhere, "null", point)
-    parts: list = ['{"type":"Feature","geometry":', geometry, ',"properties":{']
-    for i, column in enumerate(table.columns):
-        parts += [("," if i else "") + json.dumps(str(column)) + ":", _json_texts(table[column])]
-    lines = pc.binary_join_element_wise(*parts, "}}", "")
-    return Layer(list(map(str, table.columns)), lines.to_pylist())
+    geometry = pc.if_else(nowhere, pa.scalar("null", pa.large_string()), point)
+    return Layer(list(map(str, table.columns)), _feature_lines(geometry, table))
+
+
+# What json.dumps(value, ensure_ascii=False) uses, built once: json.dumps builds a new
+# encoder on every call given any option, which cost more than the encoding itself.
+_ENCODER = json.JSONEncoder(ensure_ascii=False)
 
 
 def _json_texts(column: pd.Series) -> pa.Array:
-    """Each value as JSON text (`null` when missing), encoded once per distinct value."""
+    """Each value as `json.dumps(value, ensure_ascii=False)` writes it (`null` when missing).
+
+    Integers and booleans are written by Arrow for the whole column, text by Arrow once per
+    distinct value; any other column (dates, floats, mixed objects) by the json module once
+    per distinct value.
+    """
+    if pd.api.types.is_bool_dtype(column):
+        texts = pc.if_else(_arrow(column), "true", "false")
+    elif pd.api.types.is_integer_dtype(column):
+        texts = pc.cast(_arrow(column), pa.large_string())
+    elif isinstance(column.dtype, pd.StringDtype):
+        texts = _string_texts(column)
+    else:
+        texts = _distinct_value_texts(column)
+    return texts.fill_null("null") if texts.null_count else texts
+
+
+def _arrow(column: pd.Series) -> pa.Array:
+    """The column as one Arrow array (pandas may hold it in several chunks)."""
+    values = pa.array(column)
+    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+
+
+def _string_texts(column: pd.Series) -> pa.Array:
+    """JSON strings of a text column, quoted and escaped by Arrow once per distinct value.
+
+    In text without control characters json.dumps (ensure_ascii off) escapes only the
+    backslash and the quote; a column holding a control character is left to the json module.
+    """
+    values = _arrow(column).dictionary_encode()
+    distinct = values.dictionary
+    if pc.any(pc.match_substring_regex(distinct, "[\\x00-\\x1f]")).as_py():
+        return _distinct_value_texts(column)
+    escaped = pc.replace_substring(pc.replace_substring(distinct, "\\", "\\\\"), '"', '\\"')
+    return _joined('"', escaped, '"').take(values.indices)
+
+
+def _distinct_value_texts(column: pd.Series) -> pa.Array:
+    """Each value as JSON text, encoded once per distinct value by the json module."""
     codes, uniques = pd.factorize(column, use_na_sentinel=True)
-    texts = [json.dumps(_json_value(value), ensure_ascii=False) for value in uniques]
-    encoded = np.array([*texts, "null"], dtype=object)
-    return pa.array(encoded[np.where(codes >= 0, codes, len(texts))], type=pa.string())
+    texts = [_ENCODER.encode(_json_value(value)) for value in uniques]
+    return pa.array(texts, pa.large_string()).take(pa.array(codes, mask=codes < 0))
 
 
 def township_outlines(reference: Reference) -> pd.DataFrame:
@@ -214,26 +312,37 @@ def state_outlines(reference: Reference) -> pd.DataFrame:
 
 
 def control_features(impacts: pd.DataFrame, sides: pd.DataFrame, outlines: pd.DataFrame) -> Layer:
-    """One feature per township where control changed: outline, holder and side at the end."""
+    """One feature per township where control changed: outline, holder and side at the end.
+
+    Properties are encoded a column at a time, as for places.
+    """
     held = holder_at_end(impacts, sides, "township_pcode")
-    names = impacts.drop_duplicates("township_pcode").set_index("township_pcode")
+    if held.empty:
+        return Layer([], pa.array([], pa.large_string()))
+    names = impacts[["township_pcode", "township_name", "state_region_name"]]
+    names = names.drop_duplicates("township_pcode").set_index("township_pcode")
     shapes = outlines.set_index("pcode")["geometry"] if len(outlines) else pd.Series(dtype=object)
-    features = []
-    for pcode, row in held.iterrows():
-        shape = shapes.get(pcode)
-        properties = {
-            "township_pcode": pcode,
-            "township_name": names.at[pcode, "township_name"],
-            "state_region_name": names.at[pcode, "state_region_name"],
-            **row.to_dict(),
-            "outline": "MIMU 2014" if shape is not None else "none (township created later)",
-        }
-        geometry = json.loads(shapely.to_geojson(shape)) if shape is not None else None
-        features.append(
-            {
-                "type": "Feature",
-                "geometry": geometry,
-                "properties": _properties(pd.Series(properties)),
-            }
-        )
-    return _layer(features)
+    shapes = shapes[~shapes.index.duplicated()].reindex(held.index)
+    table = pd.concat(
+        [names.reindex(held.index)[["township_name", "state_region_name"]], held], axis=1
+    )
+    table.insert(0, "township_pcode", held.index.to_series())
+    table["outline"] = np.where(shapes.notna(), "MIMU 2014", "none (township created later)")
+    return Layer(list(map(str, table.columns)), _feature_lines(_outline_texts(shapes), table))
+
+
+# json.dumps(value, ensure_ascii=False, separators=(",", ":")), built once.
+_COMPACT_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
+def _outline_texts(shapes: pd.Series) -> pa.Array:
+    """Each outline's GeoJSON geometry as text (`null` when missing).
+
+    GEOS writes all of them in one call; its text is then read and written by the json
+    module so that every number is Python's shortest form (GEOS may write a longer one).
+    """
+    present = shapes.notna().to_numpy()
+    texts = np.full(len(shapes), "null", dtype=object)
+    written = shapely.to_geojson(shapes.to_numpy()[present])
+    texts[present] = [_COMPACT_ENCODER.encode(json.loads(text)) for text in written]
+    return pa.array(texts, type=pa.large_string())

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import impact
-from impact.geo_outputs import admin_units, located_impacts
+from impact.geo_outputs import ADMIN_LEVELS, admin_units, located_impacts
 
 
 @pytest.fixture(scope="module")
@@ -78,3 +78,31 @@ def test_located_impacts_keeps_every_row_and_column(reference):
     assert list(located.columns[: len(result.impacts.columns)]) != []
     assert set(result.impacts.columns) < set(located.columns)
     assert located.columns.get_loc("lat") == located.columns.get_loc("township_name") + 1
+
+
+def walk_up(code: str, places: pd.DataFrame, tracts: dict) -> dict:
+    """A place's admin units found by following parent links through the whole package."""
+    parent = places["parent_pcode"].dropna().to_dict()
+    found: dict = {}
+    current = tracts.get(code, code)
+    while current is not None and current not in found.values():
+        unit = places["level"].get(current)
+        if unit in ADMIN_LEVELS and f"{unit}_pcode" not in found:
+            found[f"{unit}_pcode"], found[f"{unit}_name"] = current, places.at[current, "name"]
+        current = parent.get(current)
+    return found
+
+
+def test_admin_units_of_every_level_match_a_walk_through_the_package(reference):
+    places = reference.places.set_index("pcode")
+    sample = places.groupby("level").head(3).index.to_list()
+    villages = reference.villages.head(3)
+    tracts = dict(zip(villages["village_pcode"], villages["village_tract_pcode"], strict=True))
+    codes = [*sample, *tracts, "MMR999999", None, sample[0]]
+    codes = pd.Series(codes, index=range(50, 50 + len(codes)))
+    units = admin_units(codes, reference)
+    assert list(units.index) == list(codes.index)
+    for index, code in codes.items():
+        expected = {} if code is None else walk_up(code, places, tracts)
+        assert units.loc[index].dropna().to_dict() == expected, code
+    assert units["village_tract_pcode"].notna().sum() >= 6
