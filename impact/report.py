@@ -290,6 +290,9 @@ def _charts_beside(result: RunResult, folder: Path) -> Callable[[], dict[str, by
     if not sys.platform.startswith("linux"):
         return lambda: _write_charts(result, folder)
     (folder / "charts").mkdir()
+    # Read once here (the map and control.geojson both need them), not once per process.
+    result.reference.township_outlines  # noqa: B018
+    result.reference.state_outlines  # noqa: B018
     children = [_fork_drawing(result, folder, names) for names in CHART_GROUPS]
 
     def finish() -> dict[str, bytes]:
