@@ -115,17 +115,25 @@ class Gazetteer:
 
     def candidates(self, queries: pd.DataFrame) -> pd.DataFrame:
         """Every candidate place for each query, best stage and score first, with
-        `inside_hints` (the place lies inside every admin hint the query gives)."""
-        direct = self._pcodes(queries)
-        keyed = queries.assign(key=normalise_name(queries["name"]))
-        # A key without letters ("=1+1" → "11") names nothing; P-codes were matched above.
+        `inside_hints` (the place lies inside every admin hint the query gives).
+
+        Names are looked up once per distinct spelling (many queries share one, with other
+        hints) and each query then takes its spelling's candidates, in the same order.
+        """
+        spellings, spelling_of = self._distinct_spellings(queries)
+        keyed = spellings.assign(key=normalise_name(spellings["name"]))
+        # A key without letters ("=1+1" → "11") names nothing; P-codes are matched apart.
         keyed = keyed[keyed["key"].str.contains(r"[a-z\u1000-\u109f]", regex=True)]
         exact = keyed.merge(self.names, on="key")[["query_id", "pcode", "method", "text"]]
         exact = exact.assign(score=100.0).join(self.reference.places[ADMIN], on="pcode")
-        fuzzy = self._fuzzy(queries)
-        villages = self._villages(queries)
+        blocks = (
+            self._pcodes(spellings),
+            exact,
+            self._fuzzy(spellings),
+            self._villages(spellings),
+        )
         found = pd.concat(
-            [frame for frame in (direct, exact, fuzzy, villages) if not frame.empty]
+            [_per_query(block, spelling_of, queries) for block in blocks if not block.empty]
             or [pd.DataFrame(columns=CANDIDATE_COLUMNS)],
             ignore_index=True,
         )
@@ -139,6 +147,16 @@ class Gazetteer:
         found = found.drop_duplicates(["query_id", "pcode", "level"])
         found = found.merge(self._hint_sets(queries), on="query_id", how="left")
         return found.assign(inside_hints=self._inside(found))
+
+    @staticmethod
+    def _distinct_spellings(queries: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+        """Each distinct `name` of `queries` once (its `query_id` numbering the spellings),
+        and the spelling number of each query."""
+        spelling_of, _ = pd.factorize(queries["name"], use_na_sentinel=False)
+        first = np.unique(spelling_of, return_index=True)[1]
+        spellings = queries.iloc[first][["name"]].reset_index(drop=True)
+        spellings.insert(0, "query_id", np.arange(len(spellings)))
+        return spellings, spelling_of
 
     def closest(self, names: pd.Series, limit: int = 3) -> pd.DataFrame:
         """The `limit` × 4 closest folded names in the whole index for each of `names`
@@ -293,30 +311,57 @@ class Gazetteer:
 
     def _close_folded(self, fkeys: pd.Series) -> pd.DataFrame:
         """Every folded name at least `FUZZY_CUTOFF` alike to each distinct folded key:
-        `fkey`, `index` (row of `folded`) and `score`."""
-        choices = self.folded["fkey"].tolist()
+        `fkey`, `index` (row of `folded`) and `score`.
+
+        Two texts of lengths m and n are at most 100 × (1 − |m − n| / (m + n)) alike, so each
+        key is scored only against the folded names of a length that could reach the cutoff.
+        """
+        by_length = self._folded_by_length
+        lengths = by_length["fkey"].str.len().to_numpy()
+        fkeys = pd.Series(fkeys.to_numpy(), dtype=object)
         parts = []
-        for start in range(0, len(fkeys), 500):
-            chunk = fkeys.iloc[start : start + 500]
-            scores = process.cdist(
-                chunk.tolist(),
-                choices,
-                scorer=fuzz.ratio,
-                score_cutoff=FUZZY_CUTOFF,
-                dtype=np.uint8,
-                workers=-1,
-            )
-            rows, cols = np.nonzero(scores)
-            parts.append(
-                pd.DataFrame(
-                    {
-                        "fkey": chunk.to_numpy()[rows],
-                        "index": cols,
-                        "score": scores[rows, cols].astype(float),
-                    }
+        for length, group in fkeys.groupby(fkeys.str.len(), sort=True):
+            low, high = _reachable_lengths(int(length), FUZZY_CUTOFF)
+            start, stop = np.searchsorted(lengths, [low, high + 1])
+            choices = by_length.iloc[start:stop]
+            if choices.empty:
+                continue
+            for begin in range(0, len(group), 500):
+                chunk = group.iloc[begin : begin + 500]
+                scores = process.cdist(
+                    chunk.tolist(),
+                    choices["fkey"].tolist(),
+                    scorer=fuzz.ratio,
+                    score_cutoff=FUZZY_CUTOFF,
+                    dtype=np.uint8,
+                    workers=-1,
                 )
+                rows, cols = np.nonzero(scores)
+                parts.append(
+                    pd.DataFrame(
+                        {
+                            "order": chunk.index.to_numpy()[rows],
+                            "fkey": chunk.to_numpy()[rows],
+                            "index": choices["index"].to_numpy()[cols],
+                            "score": scores[rows, cols].astype(float),
+                        }
+                    )
+                )
+        if not parts:
+            return pd.DataFrame({"fkey": [], "index": [], "score": []}).astype(
+                {"fkey": object, "index": np.int64, "score": float}
             )
-        return pd.concat(parts, ignore_index=True)
+        hits = pd.concat(parts, ignore_index=True).sort_values(["order", "index"])
+        return hits.drop(columns="order").reset_index(drop=True)
+
+    @cached_property
+    def _folded_by_length(self) -> pd.DataFrame:
+        """`fkey` and `index` (row of `folded`) of every folded name, shortest first."""
+        table = pd.DataFrame(
+            {"fkey": self.folded["fkey"].to_numpy(dtype=object), "index": self.folded.index}
+        )
+        order = np.argsort(table["fkey"].str.len().to_numpy(), kind="stable")
+        return table.iloc[order].reset_index(drop=True)
 
     def _hint_sets(self, queries: pd.DataFrame) -> pd.DataFrame:
         """P-codes each hint names, one column of sets per hinted level (None: no hint)."""
@@ -400,3 +445,27 @@ class Gazetteer:
         return found.assign(
             method="fuzzy", stage=STAGES["fuzzy"], score=found["score"].clip(upper=PART_SCORE)
         )
+
+
+def _reachable_lengths(length: int, cutoff: float) -> tuple[int, int]:
+    """The shortest and longest text that a text of `length` characters may be `cutoff`
+    alike to (`fuzz.ratio`), with a point of slack for rounding."""
+    share = (100.0 - (cutoff - 1.0)) / 100.0
+    low = int(np.floor(length * (1 - share) / (1 + share)))
+    high = int(np.ceil(length * (1 + share) / (1 - share)))
+    return low, high
+
+
+def _per_query(block: pd.DataFrame, spelling_of: np.ndarray, queries: pd.DataFrame) -> pd.DataFrame:
+    """The rows of `block` (found per distinct spelling, `query_id` = spelling number) for
+    each query in turn: a query's rows in the order its spelling's rows have in `block`."""
+    numbers = block["query_id"].to_numpy(dtype=np.int64)
+    order = np.argsort(numbers, kind="stable")
+    counts = np.bincount(numbers, minlength=len(spelling_of) and spelling_of.max() + 1)
+    starts = np.cumsum(counts) - counts
+    per_query = counts[spelling_of]
+    first = np.repeat(starts[spelling_of], per_query)
+    offset = np.arange(per_query.sum()) - np.repeat(np.cumsum(per_query) - per_query, per_query)
+    out = block.iloc[order[first + offset]].reset_index(drop=True)
+    out["query_id"] = np.repeat(queries["query_id"].to_numpy(), per_query)
+    return out
