@@ -364,9 +364,21 @@ class Gazetteer:
         return table.iloc[order].reset_index(drop=True)
 
     def _hint_sets(self, queries: pd.DataFrame) -> pd.DataFrame:
-        """P-codes each hint names, one column of sets per hinted level (None: no hint)."""
+        """P-codes each hint names, one column of sets per hinted level (None: no hint).
+
+        Worked out once per distinct combination of hints, which many queries share."""
         # One row per query: the parts of a bracketed name share their query's hints.
         queries = queries.drop_duplicates("query_id").reset_index(drop=True)
+        combination = queries.groupby(HINT_COLUMNS, dropna=False, sort=False).ngroup()
+        distinct = queries[~combination.duplicated()].assign(query_id=combination)
+        sets = self._hint_sets_of(distinct.reset_index(drop=True)).set_index("query_id")
+        out = queries[["query_id"]].copy()
+        for column in sets.columns:
+            out[column] = combination.map(sets[column])
+        return out
+
+    def _hint_sets_of(self, queries: pd.DataFrame) -> pd.DataFrame:
+        """`_hint_sets` for queries of distinct `query_id`."""
         out = queries[["query_id"]].copy()
         units = self.names[self.names["level"].isin(HINT_LEVELS.values())]
         # A sub-township or its seat town named as a township hint means its township.
@@ -409,21 +421,25 @@ class Gazetteer:
 
     @staticmethod
     def _inside(found: pd.DataFrame) -> pd.Series:
-        inside = pd.Series(True, index=found.index)
+        """True where a candidate's P-code, or its unit at the hinted level, is in every
+        hint set of its row (`hint_township`, … : sets of P-codes, NA where not hinted)."""
+        inside = np.ones(len(found), dtype=bool)
         for level in HINT_LEVELS.values():
             allowed = found[f"hint_{level}"]
-            hinted = allowed.notna()
-            ok = [
-                p in a or c in a
-                for p, c, a in zip(
-                    found.loc[hinted, "pcode"],
-                    found.loc[hinted, f"{level}_pcode"],
-                    allowed[hinted],
-                    strict=True,
-                )
-            ]
-            inside[hinted] &= np.array(ok, dtype=bool)
-        return inside
+            hinted = allowed.notna().to_numpy()
+            if not hinted.any():
+                continue
+            number, sets = pd.factorize(allowed[hinted])
+            members = pd.Series(list(sets), dtype=object).explode().dropna()
+            pairs = pd.MultiIndex.from_arrays(
+                [members.index.to_numpy(), members.to_numpy(dtype=object)]
+            )
+            ok = np.zeros(hinted.sum(), dtype=bool)
+            for column in ("pcode", f"{level}_pcode"):
+                codes = found.loc[hinted, column].to_numpy(dtype=object)
+                ok |= pd.MultiIndex.from_arrays([number, codes]).isin(pairs)
+            inside[hinted] &= ok
+        return pd.Series(inside, index=found.index)
 
     def _bracketed_parts(self, queries: pd.DataFrame, found: pd.DataFrame) -> pd.DataFrame:
         """Candidates of each part of a bracketed name that has no exact match; a part that
