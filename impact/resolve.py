@@ -268,38 +268,82 @@ def _queries(keys: pd.DataFrame, township_of_point: pd.Series) -> pd.DataFrame:
     """One query per spelling to try: the main name, then each `alt_names` spelling.
 
     Hints come from the key's columns, else from the text ("(Muse township)"), else the
-    township holding the key's point (`point_hint`).
+    township holding the key's point (`point_hint`). Each distinct place text is read once.
     """
-    rows = []
-    for key_id, key in enumerate(keys.itertuples(index=False)):
-        read = read_place_text("" if pd.isna(key.place) else str(key.place))
-        given = {c: getattr(key, c) for c in HINT_COLUMNS}
-        hints = {c: v if _filled(v) else read.hints.get(c) for c, v in given.items()}
-        if not _filled(hints["township"]) and read.hints.get("sub_township"):
-            hints["township"] = read.hints["sub_township"]
-        point_hint = not _filled(hints["township"]) and pd.notna(township_of_point.iloc[key_id])
-        if point_hint:
-            hints["township"] = township_of_point.iloc[key_id]
-        spellings = [read.name, *_alt_spellings(key.alt_names)]
-        for attempt, name in enumerate(dict.fromkeys(spellings)):
-            rows.append(
-                {
-                    "key_id": key_id,
-                    "attempt": attempt,
-                    "name": name,
-                    **hints,
-                    "point_hint": point_hint,
-                    "near": read.near,
-                    "says_village": read.says_village,
-                    "qualifier": read.qualifier,
-                    "seat": read.hints.get("sub_township"),
-                    "point_lat": key.point_lat,
-                    "point_lon": key.point_lon,
-                }
-            )
-    queries = pd.DataFrame(rows)
+    text = keys["place"].astype(object).map(lambda place: "" if pd.isna(place) else str(place))
+    read = _read_texts(text.unique()).reindex(text.to_numpy())
+    hints = {}
+    for column in HINT_COLUMNS:
+        given = keys[column].astype(object).to_numpy()
+        hints[column] = np.where(_filled_mask(given), given, read[column].to_numpy())
+    seat = read["sub_township"].to_numpy()
+    use_seat = ~_filled_mask(hints["township"]) & _filled_mask(seat)
+    hints["township"] = np.where(use_seat, seat, hints["township"])
+    point = township_of_point.astype(object).to_numpy()
+    point_hint = ~_filled_mask(hints["township"]) & pd.notna(point)
+    hints["township"] = np.where(point_hint, point, hints["township"])
+    per_key = {
+        **hints,
+        "point_hint": point_hint,
+        "near": read["near"].to_numpy(dtype=bool),
+        "says_village": read["says_village"].to_numpy(dtype=bool),
+        "qualifier": read["qualifier"].to_numpy(),
+        "seat": seat,
+        "point_lat": keys["point_lat"].to_numpy(dtype=float),
+        "point_lon": keys["point_lon"].to_numpy(dtype=float),
+    }
+    spellings = _spellings(read["name"].to_numpy(), keys["alt_names"])
+    rows = spellings["key_id"].to_numpy()
+    queries = pd.DataFrame(
+        {
+            "key_id": rows,
+            "attempt": spellings["attempt"].to_numpy(),
+            "name": spellings["name"].tolist(),
+            **{column: values[rows].tolist() for column, values in per_key.items()},
+        }
+    )
     queries["query_id"] = queries.index
     return queries
+
+
+def _read_texts(texts: np.ndarray) -> pd.DataFrame:
+    """`read_place_text` of each distinct text, one row each (indexed by the text): the name,
+    the hints it names (None where it names none), near, says_village and qualifier."""
+    read = [read_place_text(text) for text in texts]
+    levels = [*HINT_COLUMNS, "sub_township"]
+    return pd.DataFrame(
+        {
+            "name": [r.name for r in read],
+            **{level: [r.hints.get(level) for r in read] for level in levels},
+            "near": [r.near for r in read],
+            "says_village": [r.says_village for r in read],
+            "qualifier": [r.qualifier for r in read],
+        },
+        index=pd.Index(texts, dtype=object),
+        dtype=object,
+    )
+
+
+def _spellings(names: np.ndarray, alt_names: pd.Series) -> pd.DataFrame:
+    """`key_id`, `attempt` and `name` of each spelling to try: each key's main name, then the
+    `alt_names` spellings it does not already have, in the order written."""
+    alts = pd.Series(alt_names.to_numpy(dtype=object)).map(_alt_spellings)
+    further = alts[alts.str.len() > 0].explode()
+    table = pd.concat(
+        [
+            pd.DataFrame({"key_id": np.arange(len(names)), "name": names}),
+            pd.DataFrame({"key_id": further.index.to_numpy(), "name": further.to_numpy()}),
+        ],
+        ignore_index=True,
+    )
+    table = table.sort_values("key_id", kind="stable").drop_duplicates(["key_id", "name"])
+    table["attempt"] = table.groupby("key_id").cumcount()
+    return table.reset_index(drop=True)
+
+
+def _filled_mask(values: np.ndarray) -> np.ndarray:
+    """`_filled` of each value."""
+    return np.fromiter((_filled(v) for v in values), dtype=bool, count=len(values))
 
 
 def _filled(value: object) -> bool:
