@@ -16,6 +16,7 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from rapidfuzz import fuzz, process
 
 from impact.names import normalise_name, repair_pcode, romanised_key
@@ -311,57 +312,59 @@ class Gazetteer:
 
     def _close_folded(self, fkeys: pd.Series) -> pd.DataFrame:
         """Every folded name at least `FUZZY_CUTOFF` alike to each distinct folded key:
-        `fkey`, `index` (row of `folded`) and `score`.
+        `fkey`, `index` (row of `folded`) and `score`, in the order of `fkeys`, then `index`.
 
-        Two texts of lengths m and n are at most 100 × (1 − |m − n| / (m + n)) alike, so each
-        key is scored only against the folded names of a length that could reach the cutoff.
+        Each distinct folded name is scored once, and only against keys of a length that can
+        reach the cutoff (two texts of lengths m and n are at most 100 × (1 − |m − n| / (m + n))
+        alike).
         """
-        by_length = self._folded_by_length
-        lengths = by_length["fkey"].str.len().to_numpy()
         fkeys = pd.Series(fkeys.to_numpy(), dtype=object)
-        parts = []
-        for length, group in fkeys.groupby(fkeys.str.len(), sort=True):
-            low, high = _reachable_lengths(int(length), FUZZY_CUTOFF)
-            start, stop = np.searchsorted(lengths, [low, high + 1])
-            choices = by_length.iloc[start:stop]
-            if choices.empty:
-                continue
-            for begin in range(0, len(group), 500):
-                chunk = group.iloc[begin : begin + 500]
-                scores = process.cdist(
-                    chunk.tolist(),
-                    choices["fkey"].tolist(),
-                    scorer=fuzz.ratio,
-                    score_cutoff=FUZZY_CUTOFF,
-                    dtype=np.uint8,
-                    workers=-1,
-                )
-                rows, cols = np.nonzero(scores)
-                parts.append(
-                    pd.DataFrame(
-                        {
-                            "order": chunk.index.to_numpy()[rows],
-                            "fkey": chunk.to_numpy()[rows],
-                            "index": choices["index"].to_numpy()[cols],
-                            "score": scores[rows, cols].astype(float),
-                        }
-                    )
-                )
-        if not parts:
-            return pd.DataFrame({"fkey": [], "index": [], "score": []}).astype(
-                {"fkey": object, "index": np.int64, "score": float}
+        pairs = [
+            self._close_folded_of_length(group, int(length))
+            for length, group in fkeys.groupby(fkeys.str.len(), sort=True)
+        ]
+        rows_of = pd.DataFrame(
+            {"choice": self.folded["fkey"].to_numpy(dtype=object), "index": self.folded.index}
+        )
+        hits = pd.concat([_folded_pairs([], [], [], []), *pairs], ignore_index=True)
+        hits = hits.merge(rows_of, on="choice").sort_values(["order", "index"], ignore_index=True)
+        return hits[["fkey", "index", "score"]]
+
+    def _close_folded_of_length(self, fkeys: pd.Series, length: int) -> pd.DataFrame:
+        """`_close_folded` pairs for keys of one `length` (`order` = their index), scored
+        against the distinct folded names of a reachable length, 500 keys at a time."""
+        choices, lengths = self._distinct_folded
+        low, high = _reachable_lengths(length, FUZZY_CUTOFF)
+        start, stop = np.searchsorted(lengths, [low, high + 1])
+        pairs = []
+        for begin in range(0, len(fkeys) if stop > start else 0, 500):
+            chunk = fkeys.iloc[begin : begin + 500]
+            scores = process.cdist(
+                chunk.tolist(),
+                choices[start:stop].tolist(),
+                scorer=fuzz.ratio,
+                score_cutoff=FUZZY_CUTOFF,
+                dtype=np.uint8,
+                workers=-1,
             )
-        hits = pd.concat(parts, ignore_index=True).sort_values(["order", "index"])
-        return hits.drop(columns="order").reset_index(drop=True)
+            rows, cols = np.nonzero(scores)
+            pairs.append(
+                _folded_pairs(
+                    chunk.index[rows],
+                    chunk.to_numpy()[rows],
+                    choices[start + cols],
+                    scores[rows, cols],
+                )
+            )
+        return pd.concat(pairs, ignore_index=True) if pairs else _folded_pairs([], [], [], [])
 
     @cached_property
-    def _folded_by_length(self) -> pd.DataFrame:
-        """`fkey` and `index` (row of `folded`) of every folded name, shortest first."""
-        table = pd.DataFrame(
-            {"fkey": self.folded["fkey"].to_numpy(dtype=object), "index": self.folded.index}
-        )
-        order = np.argsort(table["fkey"].str.len().to_numpy(), kind="stable")
-        return table.iloc[order].reset_index(drop=True)
+    def _distinct_folded(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each distinct folded name once, shortest first, and its length."""
+        distinct = pd.unique(self.folded["fkey"].to_numpy(dtype=object))
+        lengths = np.fromiter(map(len, distinct), dtype=np.int64, count=len(distinct))
+        order = np.argsort(lengths, kind="stable")
+        return distinct[order], lengths[order]
 
     def _hint_sets(self, queries: pd.DataFrame) -> pd.DataFrame:
         """P-codes each hint names, one column of sets per hinted level (None: no hint).
@@ -467,9 +470,23 @@ def _reachable_lengths(length: int, cutoff: float) -> tuple[int, int]:
     """The shortest and longest text that a text of `length` characters may be `cutoff`
     alike to (`fuzz.ratio`), with a point of slack for rounding."""
     share = (100.0 - (cutoff - 1.0)) / 100.0
-    low = int(np.floor(length * (1 - share) / (1 + share)))
-    high = int(np.ceil(length * (1 + share) / (1 - share)))
+    low = int(np.ceil(length * (1 - share) / (1 + share) - 1e-9))
+    high = int(np.floor(length * (1 + share) / (1 - share) + 1e-9))
     return low, high
+
+
+def _folded_pairs(
+    order: ArrayLike, fkeys: ArrayLike, choices: ArrayLike, scores: ArrayLike
+) -> pd.DataFrame:
+    """Scored pairs of a key and a folded name, for `Gazetteer._close_folded`."""
+    return pd.DataFrame(
+        {
+            "order": np.asarray(order, dtype=np.int64),
+            "fkey": np.asarray(fkeys, dtype=object),
+            "choice": np.asarray(choices, dtype=object),
+            "score": np.asarray(scores, dtype=float),
+        }
+    ).astype({"fkey": object, "choice": object})
 
 
 def _per_query(block: pd.DataFrame, spelling_of: np.ndarray, queries: pd.DataFrame) -> pd.DataFrame:
