@@ -118,16 +118,16 @@ def resolve_places(events: DataFrame[Event], reference: Reference) -> Resolution
     and point columns and the admin names; `rejected` holds rows whose place is not found,
     ambiguous or unreadable; `audit` has one row per unique key.
     """
-    keyed = with_key_columns(events)
-    keys = keyed[KEY_COLUMNS].drop_duplicates().reset_index(drop=True)
+    keyed = with_key_columns(events).reset_index(drop=True)
+    key_of_row = keyed.groupby(KEY_COLUMNS, dropna=False, sort=False).ngroup().to_numpy()
+    first = np.unique(key_of_row, return_index=True)[1]
+    keys = keyed.loc[first, KEY_COLUMNS].reset_index(drop=True)
     audit = pd.concat([keys, decide(keys, reference)], axis=1)
-    merged = keyed.merge(audit, on=KEY_COLUMNS, how="left")
-    merged = merged.drop(columns=[c for c in ("alt_names",) if c not in events.columns])
-    ok = merged["outcome"] == "matched"
-    resolved = _with_admin_names(
-        merged[ok].drop(columns=["outcome", "candidates", "runner_up"]), reference.places
-    )
-    bad = merged[~ok]
+    keyed = keyed.drop(columns=[c for c in ("alt_names",) if c not in events.columns])
+    matched = (audit["outcome"] == "matched").to_numpy()
+    ok = matched[key_of_row]
+    resolved = _with_rows(keyed[ok], _resolved_columns(audit, reference.places), key_of_row[ok])
+    bad = _with_rows(keyed[~ok], audit.drop(columns=KEY_COLUMNS), key_of_row[~ok])
     rejected = rejected_rows(
         bad, column="place", value=bad["place"], reason=bad["outcome"], message=bad["match_note"]
     )
@@ -137,6 +137,32 @@ def resolve_places(events: DataFrame[Event], reference: Reference) -> Resolution
         rejected,
         audit.reset_index(drop=True),
     )
+
+
+def _with_rows(rows: pd.DataFrame, per_key: pd.DataFrame, key_of_row: np.ndarray) -> pd.DataFrame:
+    """`rows` with the columns of `per_key` (one row per key) for the key of each row: new
+    columns at the end, a column `rows` already has replaced where it stands."""
+    taken = per_key.take(key_of_row).set_axis(rows.index)
+    present = [c for c in taken.columns if c in rows.columns]
+    out = pd.concat([rows, taken.drop(columns=present)], axis=1)
+    for column in present:
+        out[column] = taken[column]
+    return out
+
+
+def _resolved_columns(audit: pd.DataFrame, places: pd.DataFrame) -> pd.DataFrame:
+    """The columns a matched key gives its events: the audit's decision, the admin codes and
+    names of its place, each in the type `ResolvedEvent` holds it (converted once per key,
+    not once per event)."""
+    columns = [
+        c for c in audit.columns if c not in (*KEY_COLUMNS, "outcome", "candidates", "runner_up")
+    ]
+    out = _with_admin_names(audit[columns].copy(), places)
+    schema = ResolvedEvent.to_schema().columns
+    for column in out.columns:
+        if column in schema and schema[column].dtype is not None:
+            out[column] = schema[column].dtype.coerce(out[column])
+    return out
 
 
 def with_key_columns(events: pd.DataFrame) -> pd.DataFrame:
