@@ -122,10 +122,14 @@ class Gazetteer:
         hints) and each query then takes its spelling's candidates, in the same order.
         """
         spellings, spelling_of = self._distinct_spellings(queries)
-        keyed = spellings.assign(key=normalise_name(spellings["name"]))
+        spellings = spellings.assign(
+            key=normalise_name(spellings["name"]),
+            fkey=romanised_key(spellings["name"], families=True),
+        )
         # A key without letters ("=1+1" → "11") names nothing; P-codes are matched apart.
-        keyed = keyed[keyed["key"].str.contains(r"[a-z\u1000-\u109f]", regex=True)]
-        exact = keyed.merge(self.names, on="key")[["query_id", "pcode", "method", "text"]]
+        keyed = spellings[spellings["key"].str.contains(r"[a-z\u1000-\u109f]", regex=True)]
+        exact = keyed[["query_id", "key"]].merge(self.names, on="key")
+        exact = exact[["query_id", "pcode", "method", "text"]]
         exact = exact.assign(score=100.0).join(self.reference.places[ADMIN], on="pcode")
         blocks = (
             self._pcodes(spellings),
@@ -253,17 +257,17 @@ class Gazetteer:
         hits = hits.sort_values(["query_id", "pcode", "plain"], ascending=[True, True, False])
         return hits.drop_duplicates(["query_id", "pcode"])[columns].reset_index(drop=True)
 
-    def _villages(self, queries: pd.DataFrame) -> pd.DataFrame:
-        """Villages whose name equals the query's once romanisation is folded.
+    def _villages(self, spellings: pd.DataFrame) -> pd.DataFrame:
+        """Villages whose name equals the spelling's (`query_id`, `key`, `fkey`) once
+        romanisation is folded.
 
         Villages are matched on the folded key only, not by similarity: tens of thousands of
         short, shared names would make any near spelling a false village. An exact spelling
         is `exact`; a folded-equal one is `fuzzy` with score 100.
         """
-        keyed = queries.assign(
-            key=normalise_name(queries["name"]), fkey=romanised_key(queries["name"], families=True)
-        )
-        keyed = keyed[keyed["fkey"].str.len() >= MIN_FUZZY_LENGTH][["query_id", "key", "fkey"]]
+        keyed = spellings[spellings["fkey"].str.len() >= MIN_FUZZY_LENGTH][
+            ["query_id", "key", "fkey"]
+        ]
         if keyed.empty or self.reference.villages.empty:
             return pd.DataFrame(columns=CANDIDATE_COLUMNS)
         found = keyed.merge(self.villages, on="fkey", suffixes=("_query", ""))
@@ -284,9 +288,10 @@ class Gazetteer:
         )
         return found.join(self.reference.places[ADMIN], on="pcode")
 
-    def _fuzzy(self, queries: pd.DataFrame) -> pd.DataFrame:
-        keys = queries.assign(fkey=romanised_key(queries["name"], families=True))
-        keys = keys[keys["fkey"].str.len() >= MIN_FUZZY_LENGTH].reset_index(drop=True)
+    def _fuzzy(self, spellings: pd.DataFrame) -> pd.DataFrame:
+        """Names whose folded key is close to the spelling's (`query_id`, `key`, `fkey`) and
+        whose plain spelling is alike enough too."""
+        keys = spellings[spellings["fkey"].str.len() >= MIN_FUZZY_LENGTH].reset_index(drop=True)
         if keys.empty:
             return pd.DataFrame(columns=CANDIDATE_COLUMNS)
         hits = self._close_folded(pd.Series(keys["fkey"].unique(), dtype=object))
@@ -297,9 +302,7 @@ class Gazetteer:
         )
         # Folding can bring unlike names together (Mong Sheen / Mong Inn); the plain
         # spellings must still be alike. Scored once per distinct pair of spellings.
-        pairs = pd.DataFrame(
-            {"typed": normalise_name(keys["name"]).to_numpy()[found["row"]], "key": found["key"]}
-        )
+        pairs = pd.DataFrame({"typed": keys["key"].to_numpy()[found["row"]], "key": found["key"]})
         distinct = pairs.drop_duplicates(ignore_index=True)
         distinct["plain"] = np.array(
             [fuzz.ratio(a, b) for a, b in zip(distinct["typed"], distinct["key"], strict=True)],
