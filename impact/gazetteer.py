@@ -386,16 +386,11 @@ class Gazetteer:
     def _hint_sets_of(self, queries: pd.DataFrame) -> pd.DataFrame:
         """`_hint_sets` for queries of distinct `query_id`."""
         out = queries[["query_id"]].copy()
-        units = self.names[self.names["level"].isin(HINT_LEVELS.values())]
-        # A sub-township or its seat town named as a township hint means its township.
-        seats = self.names[self.names["level"].isin(SEAT_LEVELS)]
-        seats = seats.assign(pcode=seats["township_pcode"], level="township")
-        units = pd.concat([units, seats[~seats["key"].isin(units["key"])]])
         for column, level in HINT_LEVELS.items():
             text = queries[column].fillna("").astype(str)
             code = text.map(repair_pcode)
             keyed = pd.DataFrame({"query_id": queries["query_id"], "key": normalise_name(text)})
-            named = keyed.merge(units[units["level"] == level][["key", "pcode"]], on="key")
+            named = keyed.merge(self._hint_units[level], on="key")
             if level == "state_region":
                 named = pd.concat([named, self._split_regions(keyed, named)])
             sets = named.groupby("query_id")["pcode"].agg(frozenset)
@@ -411,6 +406,19 @@ class Gazetteer:
         has_township = out["hint_township"].notna()
         out.loc[has_township, ["hint_district", "hint_state_region"]] = None
         return out
+
+    @cached_property
+    def _hint_units(self) -> dict[str, pd.DataFrame]:
+        """For each hinted level, the `key` and `pcode` of every name a hint may give."""
+        units = self.names[self.names["level"].isin(HINT_LEVELS.values())]
+        # A sub-township or its seat town named as a township hint means its township.
+        seats = self.names[self.names["level"].isin(SEAT_LEVELS)]
+        seats = seats.assign(pcode=seats["township_pcode"], level="township")
+        units = pd.concat([units, seats[~seats["key"].isin(units["key"])]])
+        return {
+            level: units[units["level"] == level][["key", "pcode"]]
+            for level in HINT_LEVELS.values()
+        }
 
     def _split_regions(self, keyed: pd.DataFrame, named: pd.DataFrame) -> pd.DataFrame:
         """Every part of a state split into parts ("Shan State" → Shan (North), (South),

@@ -390,7 +390,7 @@ def _alt_spellings(text: object) -> list[str]:
 def _ladder(queries: pd.DataFrame, gazetteer: Gazetteer) -> pd.DataFrame:
     """The ladder's decision for each query (index = query_id)."""
     queries = queries.copy()
-    queries["where"] = [_hint_text(row) for row in queries[HINT_COLUMNS].itertuples(index=False)]
+    queries["where"] = _hint_texts(queries[HINT_COLUMNS])
     queries["where"] = np.where(
         queries["point_hint"],
         "the township holding the point (" + queries["township"].astype(str) + ")",
@@ -1087,6 +1087,14 @@ def _runners_up(chosen: pd.DataFrame, inside: pd.DataFrame, places: pd.DataFrame
         ["query_id", "stage", "score"], ascending=[True, True, False]
     )
     return others.drop_duplicates("query_id")
+
+
+def _hint_texts(hints: pd.DataFrame) -> list[str]:
+    """`_hint_text` of each row, worked out once per distinct combination of hints."""
+    combination = hints.groupby(list(hints.columns), dropna=False, sort=False).ngroup()
+    first = hints[~combination.duplicated().to_numpy()]
+    texts = np.array([_hint_text(row) for row in first.itertuples(index=False)], dtype=object)
+    return texts[combination.to_numpy()].tolist()
 
 
 def _hint_text(hints: tuple) -> str:
