@@ -131,25 +131,23 @@ class Gazetteer:
         exact = keyed[["query_id", "key"]].merge(self.names, on="key")
         exact = exact[["query_id", "pcode", "method", "text"]]
         exact = exact.assign(score=100.0).join(self.reference.places[ADMIN], on="pcode")
-        blocks = (
-            self._pcodes(spellings),
-            exact,
-            self._fuzzy(spellings),
-            self._villages(spellings),
-        )
-        found = pd.concat(
-            [_per_query(block, spelling_of, queries) for block in blocks if not block.empty]
-            or [pd.DataFrame(columns=CANDIDATE_COLUMNS)],
-            ignore_index=True,
-        )
-        found = found.reindex(columns=CANDIDATE_COLUMNS)
-        found["stage"] = found["method"].map(STAGES)
-        found = found.sort_values(
-            ["query_id", "stage", "score", "pcode", "village_pcode"],
-            ascending=[True, True, False, True, True],
-            na_position="first",
-        )
-        found = found.drop_duplicates(["query_id", "pcode", "level"])
+        blocks = [
+            block
+            for block in (
+                self._pcodes(spellings),
+                exact,
+                self._fuzzy(spellings),
+                self._villages(spellings),
+            )
+            if not block.empty
+        ]
+        ids = queries["query_id"]
+        if ids.is_unique and ids.is_monotonic_increasing:
+            # Each query is its spelling's only use: rank the spelling's candidates once.
+            found = _per_query(_best_first(blocks), spelling_of, queries)
+        else:
+            # Parts of one bracketed name share their query: rank their candidates together.
+            found = _best_first([_per_query(block, spelling_of, queries) for block in blocks])
         found = found.merge(self._hint_sets(queries), on="query_id", how="left")
         return found.assign(inside_hints=self._inside(found))
 
@@ -500,9 +498,25 @@ def _folded_pairs(
     ).astype({"fkey": object, "choice": object})
 
 
+def _best_first(blocks: list[pd.DataFrame]) -> pd.DataFrame:
+    """The candidates of `blocks` (P-code, exact, fuzzy and village matches, in that order),
+    each query's best stage and score first, once per place and level."""
+    found = pd.concat(blocks or [pd.DataFrame(columns=CANDIDATE_COLUMNS)], ignore_index=True)
+    found = found.reindex(columns=CANDIDATE_COLUMNS)
+    found["stage"] = found["method"].map(STAGES)
+    found = found.sort_values(
+        ["query_id", "stage", "score", "pcode", "village_pcode"],
+        ascending=[True, True, False, True, True],
+        na_position="first",
+    )
+    return found.drop_duplicates(["query_id", "pcode", "level"])
+
+
 def _per_query(block: pd.DataFrame, spelling_of: np.ndarray, queries: pd.DataFrame) -> pd.DataFrame:
     """The rows of `block` (found per distinct spelling, `query_id` = spelling number) for
     each query in turn: a query's rows in the order its spelling's rows have in `block`."""
+    if block.empty:
+        return block
     numbers = block["query_id"].to_numpy(dtype=np.int64)
     order = np.argsort(numbers, kind="stable")
     counts = np.bincount(numbers, minlength=len(spelling_of) and spelling_of.max() + 1)
