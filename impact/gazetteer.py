@@ -73,7 +73,7 @@ class Gazetteer:
         """
         villages = self.reference.villages
         places = self.reference.places
-        known = villages[villages["village_tract_pcode"].isin(places.index)]
+        known = villages[_is_in(villages["village_tract_pcode"], places.index)]
         table = pd.DataFrame(
             {
                 "text": known["name"].astype(str),
@@ -274,7 +274,7 @@ class Gazetteer:
 
     def _pcodes(self, queries: pd.DataFrame) -> pd.DataFrame:
         code = queries["name"].map(repair_pcode)
-        hit = code.isin(self.reference.places.index)
+        hit = _is_in(code, self.reference.places.index)
         found = pd.DataFrame(
             {
                 "query_id": queries.loc[hit, "query_id"],
@@ -392,7 +392,7 @@ class Gazetteer:
             if level == "state_region":
                 named = pd.concat([named, self._split_regions(keyed, named)])
             sets = named.groupby("query_id")["pcode"].agg(frozenset)
-            by_code = code[code.isin(self.reference.places.index)]
+            by_code = code[_is_in(code, self.reference.places.index)]
             coded = pd.Series(
                 [frozenset([c]) for c in by_code],
                 index=queries.loc[by_code.index, "query_id"],
@@ -496,6 +496,12 @@ def _folded_pairs(
             "score": np.asarray(scores, dtype=float),
         }
     ).astype({"fkey": object, "choice": object})
+
+
+def _is_in(values: pd.Series, known: pd.Index) -> pd.Series:
+    """`values.isin(known)`, looked up in a hash table: the Arrow string `isin` builds a
+    Python scalar for every known value, a slow start against thousands of P-codes."""
+    return values.astype(object).isin(known)
 
 
 def _best_first(blocks: list[pd.DataFrame]) -> pd.DataFrame:
