@@ -16,7 +16,6 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
-from numpy.typing import ArrayLike
 from rapidfuzz import fuzz, process
 
 from impact.names import normalise_name, repair_pcode, romanised_key
@@ -324,20 +323,30 @@ class Gazetteer:
             self._close_folded_of_length(group, int(length))
             for length, group in fkeys.groupby(fkeys.str.len(), sort=True)
         ]
-        rows_of = pd.DataFrame(
-            {"choice": self.folded["fkey"].to_numpy(dtype=object), "index": self.folded.index}
+        order, keys, choice, score = _stacked(pairs)
+        hits = pd.DataFrame(
+            {
+                "order": order,
+                "fkey": pd.Series(keys, dtype=object),
+                "choice": choice,
+                "score": score,
+            }
         )
-        hits = pd.concat([_folded_pairs([], [], [], []), *pairs], ignore_index=True)
+        _, _, choice_of_row = self._distinct_folded
+        rows_of = pd.DataFrame({"choice": choice_of_row, "index": self.folded.index})
         hits = hits.merge(rows_of, on="choice").sort_values(["order", "index"], ignore_index=True)
         return hits[["fkey", "index", "score"]]
 
-    def _close_folded_of_length(self, fkeys: pd.Series, length: int) -> pd.DataFrame:
-        """`_close_folded` pairs for keys of one `length` (`order` = their index), scored
-        against the distinct folded names of a reachable length, 500 keys at a time."""
-        choices, lengths = self._distinct_folded
+    def _close_folded_of_length(
+        self, fkeys: pd.Series, length: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """`_close_folded` pairs for keys of one `length`: their index in `fkeys`, the key,
+        the distinct folded name (its position in `_distinct_folded`) and the score; scored
+        against the folded names of a reachable length, 500 keys at a time."""
+        choices, lengths, _ = self._distinct_folded
         low, high = _reachable_lengths(length, FUZZY_CUTOFF)
         start, stop = np.searchsorted(lengths, [low, high + 1])
-        pairs = []
+        found = []
         for begin in range(0, len(fkeys) if stop > start else 0, 500):
             chunk = fkeys.iloc[begin : begin + 500]
             scores = process.cdist(
@@ -349,23 +358,26 @@ class Gazetteer:
                 workers=-1,
             )
             rows, cols = np.nonzero(scores)
-            pairs.append(
-                _folded_pairs(
-                    chunk.index[rows],
+            found.append(
+                (
+                    chunk.index.to_numpy()[rows],
                     chunk.to_numpy()[rows],
-                    choices[start + cols],
-                    scores[rows, cols],
+                    start + cols,
+                    scores[rows, cols].astype(float),
                 )
             )
-        return pd.concat(pairs, ignore_index=True) if pairs else _folded_pairs([], [], [], [])
+        return _stacked(found)
 
     @cached_property
-    def _distinct_folded(self) -> tuple[np.ndarray, np.ndarray]:
-        """Each distinct folded name once, shortest first, and its length."""
-        distinct = pd.unique(self.folded["fkey"].to_numpy(dtype=object))
+    def _distinct_folded(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each distinct folded name once, shortest first; its length; and for each row of
+        `folded`, the position of its name."""
+        codes, distinct = pd.factorize(self.folded["fkey"].to_numpy(dtype=object))
         lengths = np.fromiter(map(len, distinct), dtype=np.int64, count=len(distinct))
         order = np.argsort(lengths, kind="stable")
-        return distinct[order], lengths[order]
+        position = np.empty(len(order), dtype=np.int64)
+        position[order] = np.arange(len(order))
+        return distinct[order], lengths[order], position[codes]
 
     def _hint_sets(self, queries: pd.DataFrame) -> pd.DataFrame:
         """P-codes each hint names, one column of sets per hinted level (None: no hint).
@@ -484,18 +496,13 @@ def _reachable_lengths(length: int, cutoff: float) -> tuple[int, int]:
     return low, high
 
 
-def _folded_pairs(
-    order: ArrayLike, fkeys: ArrayLike, choices: ArrayLike, scores: ArrayLike
-) -> pd.DataFrame:
-    """Scored pairs of a key and a folded name, for `Gazetteer._close_folded`."""
-    return pd.DataFrame(
-        {
-            "order": np.asarray(order, dtype=np.int64),
-            "fkey": np.asarray(fkeys, dtype=object),
-            "choice": np.asarray(choices, dtype=object),
-            "score": np.asarray(scores, dtype=float),
-        }
-    ).astype({"fkey": object, "choice": object})
+def _stacked(parts: list[tuple[np.ndarray, ...]]) -> tuple[np.ndarray, ...]:
+    """Scored pairs from several batches (tuples of order, key, choice and score arrays) as
+    one tuple of arrays."""
+    return tuple(
+        np.concatenate([np.empty(0, dtype=dtype)] + [part[i] for part in parts])
+        for i, dtype in enumerate((np.int64, object, np.int64, float))
+    )
 
 
 def _is_in(values: pd.Series, known: pd.Index) -> pd.Series:
