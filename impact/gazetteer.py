@@ -12,6 +12,7 @@ Deciding among candidates is `impact.resolve`'s job, not this module's.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cached_property
 
 import numpy as np
@@ -163,7 +164,7 @@ class Gazetteer:
     def closest(self, names: pd.Series, limit: int = 3) -> pd.DataFrame:
         """The `limit` × 4 closest folded names in the whole index for each of `names`
         (query_id = the index of `names`), for suggestions in messages."""
-        keys = romanised_key(names, families=True)
+        keys = once_per_value(folded_key, names)
         keys = keys[keys != ""]
         if keys.empty:
             return pd.DataFrame(columns=["query_id", "pcode", "score"])
@@ -227,7 +228,7 @@ class Gazetteer:
         (that similarity) and `folded` (the similarity once romanisation is folded). Scored
         once per distinct spelling."""
         control = self.control_names
-        keys = normalise_name(names)
+        keys = once_per_value(normalise_name, names)
         unique = pd.Series(keys.unique(), dtype=object)
         unique = unique[unique.str.len() >= MIN_FUZZY_LENGTH]
         columns = ["query_id", "pcode", *ADMIN, "plain", "folded"]
@@ -249,7 +250,7 @@ class Gazetteer:
             {"query_id": names.index, "key": keys.to_numpy(), "typed": names.to_numpy()}
         )
         hits = asked.merge(hits, on="key").join(control[["pcode", "fkey", *ADMIN]], on="row")
-        typed = romanised_key(hits["typed"], families=True)
+        typed = once_per_value(folded_key, hits["typed"])
         hits["folded"] = [fuzz.ratio(a, b) for a, b in zip(typed, hits["fkey"], strict=True)]
         hits = hits.sort_values(["query_id", "pcode", "plain"], ascending=[True, True, False])
         return hits.drop_duplicates(["query_id", "pcode"])[columns].reset_index(drop=True)
@@ -494,6 +495,19 @@ def _reachable_lengths(length: int, cutoff: float) -> tuple[int, int]:
     low = int(np.ceil(length * (1 - share) / (1 + share) - 1e-9))
     high = int(np.floor(length * (1 + share) / (1 - share) + 1e-9))
     return low, high
+
+
+def folded_key(names: pd.Series) -> pd.Series:
+    """The romanisation-folded key the index uses (`romanised_key` with the name families)."""
+    return romanised_key(names, families=True)
+
+
+def once_per_value(function: Callable[[pd.Series], pd.Series], values: pd.Series) -> pd.Series:
+    """`function(values)` for a `function` of each value alone (such as `normalise_name`),
+    worked out once per distinct value: event lists repeat names many times."""
+    codes, distinct = pd.factorize(values, use_na_sentinel=False)
+    result = function(pd.Series(distinct, dtype=values.dtype))
+    return pd.Series(result.array.take(codes), index=values.index, dtype=result.dtype)
 
 
 def _stacked(parts: list[tuple[np.ndarray, ...]]) -> tuple[np.ndarray, ...]:

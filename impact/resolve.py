@@ -38,7 +38,7 @@ import pandas as pd
 from pandera.typing import DataFrame
 from rapidfuzz import fuzz
 
-from impact.gazetteer import CONTROL_LEVELS, HINT_COLUMNS, STAGES, Gazetteer
+from impact.gazetteer import CONTROL_LEVELS, HINT_COLUMNS, STAGES, Gazetteer, once_per_value
 from impact.names import looks_like_zawgyi, normalise_name, read_place_text, repair_pcode
 from impact.problems import rejected_rows
 from impact.reference import Reference
@@ -787,8 +787,8 @@ def _matched(open_ids: pd.Index, evidence: _Evidence) -> pd.DataFrame:
     runners = _runners_up(chosen, inside, describe.places).set_index("query_id")
     runner_up = describe.rows(runners.reset_index(), score=True).reindex(ids)
     fuzzy = (chosen["method"] == "fuzzy").to_numpy()
-    typed = normalise_name(queries.loc[ids, "name"]).to_numpy()
-    known = normalise_name(chosen["text"]).to_numpy()
+    typed = once_per_value(normalise_name, queries.loc[ids, "name"]).to_numpy()
+    known = once_per_value(normalise_name, chosen["text"]).to_numpy()
     plain = np.array(
         [fuzz.ratio(a, b) if f else np.nan for a, b, f in zip(typed, known, fuzzy, strict=True)]
     )
@@ -1023,7 +1023,11 @@ def _doubt_close_control(
     own = pd.Series(
         [
             fuzz.ratio(a, b)
-            for a, b in zip(normalise_name(typed), normalise_name(winner["text"]), strict=True)
+            for a, b in zip(
+                once_per_value(normalise_name, typed),
+                once_per_value(normalise_name, winner["text"]),
+                strict=True,
+            )
         ],
         index=winner.index,
     )

@@ -329,3 +329,21 @@ def test_no_folded_name_of_a_reachable_length_is_left_out():
         for other in range(1, 120):
             best = fuzz.ratio("a" * length, "a" * other)
             assert (low <= other <= high) or best < FUZZY_CUTOFF - 1
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    names=st.lists(
+        st.one_of(st.none(), st.sampled_from(["Kalay", "Kale Town", "Möng Hsat", "No (1) Ward"])),
+        max_size=12,
+    )
+)
+def test_name_keys_worked_out_once_per_value_equal_those_of_every_row(names):
+    from impact.gazetteer import folded_key, once_per_value
+
+    for dtype in ("str", object):
+        values = pd.Series(names, dtype=dtype, index=[f"r{i}" for i in range(len(names))])
+        for function in (normalise_name, folded_key):
+            pd.testing.assert_series_equal(
+                once_per_value(function, values), function(values), check_names=False
+            )
