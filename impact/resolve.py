@@ -119,9 +119,7 @@ def resolve_places(events: DataFrame[Event], reference: Reference) -> Resolution
     ambiguous or unreadable; `audit` has one row per unique key.
     """
     keyed = with_key_columns(events).reset_index(drop=True)
-    key_of_row = keyed.groupby(KEY_COLUMNS, dropna=False, sort=False).ngroup().to_numpy()
-    first = np.unique(key_of_row, return_index=True)[1]
-    keys = keyed.loc[first, KEY_COLUMNS].reset_index(drop=True)
+    keys, key_of_row = _distinct_keys(keyed)
     audit = pd.concat([keys, decide(keys, reference)], axis=1)
     keyed = keyed.drop(columns=[c for c in ("alt_names",) if c not in events.columns])
     matched = (audit["outcome"] == "matched").to_numpy()
@@ -137,6 +135,14 @@ def resolve_places(events: DataFrame[Event], reference: Reference) -> Resolution
         rejected,
         audit.reset_index(drop=True),
     )
+
+
+def _distinct_keys(keyed: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """The distinct `KEY_COLUMNS` of `keyed` in order of first appearance, and the number of
+    each row's key (its row in that table): rows take their key's decision by number."""
+    key_of_row = keyed.groupby(KEY_COLUMNS, dropna=False, sort=False).ngroup().to_numpy()
+    first = np.unique(key_of_row, return_index=True)[1]
+    return keyed.loc[first, KEY_COLUMNS].reset_index(drop=True), key_of_row
 
 
 def _with_rows(rows: pd.DataFrame, per_key: pd.DataFrame, key_of_row: np.ndarray) -> pd.DataFrame:
@@ -298,23 +304,14 @@ def _queries(keys: pd.DataFrame, township_of_point: pd.Series) -> pd.DataFrame:
     """
     text = keys["place"].astype(object).map(lambda place: "" if pd.isna(place) else str(place))
     read = _read_texts(text.unique()).reindex(text.to_numpy())
-    hints = {}
-    for column in HINT_COLUMNS:
-        given = keys[column].astype(object).to_numpy()
-        hints[column] = np.where(_filled_mask(given), given, read[column].to_numpy())
-    seat = read["sub_township"].to_numpy()
-    use_seat = ~_filled_mask(hints["township"]) & _filled_mask(seat)
-    hints["township"] = np.where(use_seat, seat, hints["township"])
-    point = township_of_point.astype(object).to_numpy()
-    point_hint = ~_filled_mask(hints["township"]) & pd.notna(point)
-    hints["township"] = np.where(point_hint, point, hints["township"])
+    hints, point_hint = _key_hints(keys, read, township_of_point)
     per_key = {
         **hints,
         "point_hint": point_hint,
         "near": read["near"].to_numpy(dtype=bool),
         "says_village": read["says_village"].to_numpy(dtype=bool),
         "qualifier": read["qualifier"].to_numpy(),
-        "seat": seat,
+        "seat": read["sub_township"].to_numpy(),
         "point_lat": keys["point_lat"].to_numpy(dtype=float),
         "point_lon": keys["point_lon"].to_numpy(dtype=float),
     }
@@ -330,6 +327,25 @@ def _queries(keys: pd.DataFrame, township_of_point: pd.Series) -> pd.DataFrame:
     )
     queries["query_id"] = queries.index
     return queries
+
+
+def _key_hints(
+    keys: pd.DataFrame, read: pd.DataFrame, township_of_point: pd.Series
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Each key's hint per column of `HINT_COLUMNS` (given, else read from its text, else, for
+    the township, the sub-township named in the text or the township holding the point), and
+    whether the township is the point's."""
+    hints = {}
+    for column in HINT_COLUMNS:
+        given = keys[column].astype(object).to_numpy()
+        hints[column] = np.where(_filled_mask(given), given, read[column].to_numpy())
+    seat = read["sub_township"].to_numpy()
+    use_seat = ~_filled_mask(hints["township"]) & _filled_mask(seat)
+    hints["township"] = np.where(use_seat, seat, hints["township"])
+    point = township_of_point.astype(object).to_numpy()
+    point_hint = ~_filled_mask(hints["township"]) & pd.notna(point)
+    hints["township"] = np.where(point_hint, point, hints["township"])
+    return hints, point_hint
 
 
 def _read_texts(texts: np.ndarray) -> pd.DataFrame:
