@@ -123,8 +123,7 @@ class Gazetteer:
         """
         spellings, spelling_of = self._distinct_spellings(queries)
         spellings = spellings.assign(
-            key=normalise_name(spellings["name"]),
-            fkey=romanised_key(spellings["name"], families=True),
+            key=normalise_name(spellings["name"]), fkey=folded_key(spellings["name"])
         )
         # A key without letters ("=1+1" → "11") names nothing; P-codes are matched apart.
         keyed = spellings[spellings["key"].str.contains(r"[a-z\u1000-\u109f]", regex=True)]
@@ -143,10 +142,12 @@ class Gazetteer:
         ]
         ids = queries["query_id"]
         if ids.is_unique and ids.is_monotonic_increasing:
-            # Each query is its spelling's only use: rank the spelling's candidates once.
+            # One spelling per query: each spelling's candidates are ranked once, then handed
+            # to every query that has it.
             found = _per_query(_best_first(blocks), spelling_of, queries)
         else:
-            # Parts of one bracketed name share their query: rank their candidates together.
+            # Several spellings per query (the parts of a bracketed name): their candidates
+            # are ranked together, per query.
             found = _best_first([_per_query(block, spelling_of, queries) for block in blocks])
         found = found.merge(self._hint_sets(queries), on="query_id", how="left")
         return found.assign(inside_hints=self._inside(found))
