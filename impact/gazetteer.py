@@ -12,6 +12,7 @@ Deciding among candidates is `impact.resolve`'s job, not this module's.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cached_property
 
 import numpy as np
@@ -72,7 +73,7 @@ class Gazetteer:
         """
         villages = self.reference.villages
         places = self.reference.places
-        known = villages[villages["village_tract_pcode"].isin(places.index)]
+        known = villages[_is_in(villages["village_tract_pcode"], places.index)]
         table = pd.DataFrame(
             {
                 "text": known["name"].astype(str),
@@ -115,35 +116,56 @@ class Gazetteer:
 
     def candidates(self, queries: pd.DataFrame) -> pd.DataFrame:
         """Every candidate place for each query, best stage and score first, with
-        `inside_hints` (the place lies inside every admin hint the query gives)."""
-        direct = self._pcodes(queries)
-        keyed = queries.assign(key=normalise_name(queries["name"]))
-        # A key without letters ("=1+1" → "11") names nothing; P-codes were matched above.
-        keyed = keyed[keyed["key"].str.contains(r"[a-z\u1000-\u109f]", regex=True)]
-        exact = keyed.merge(self.names, on="key")[["query_id", "pcode", "method", "text"]]
+        `inside_hints` (the place lies inside every admin hint the query gives).
+
+        Names are looked up once per distinct spelling (many queries share one, with other
+        hints) and each query then takes its spelling's candidates, in the same order.
+        """
+        spellings, spelling_of = self._distinct_spellings(queries)
+        spellings = spellings.assign(
+            key=normalise_name(spellings["name"]), fkey=folded_key(spellings["name"])
+        )
+        # A key without letters ("=1+1" → "11") names nothing; P-codes are matched apart.
+        keyed = spellings[spellings["key"].str.contains(r"[a-z\u1000-\u109f]", regex=True)]
+        exact = keyed[["query_id", "key"]].merge(self.names, on="key")
+        exact = exact[["query_id", "pcode", "method", "text"]]
         exact = exact.assign(score=100.0).join(self.reference.places[ADMIN], on="pcode")
-        fuzzy = self._fuzzy(queries)
-        villages = self._villages(queries)
-        found = pd.concat(
-            [frame for frame in (direct, exact, fuzzy, villages) if not frame.empty]
-            or [pd.DataFrame(columns=CANDIDATE_COLUMNS)],
-            ignore_index=True,
-        )
-        found = found.reindex(columns=CANDIDATE_COLUMNS)
-        found["stage"] = found["method"].map(STAGES)
-        found = found.sort_values(
-            ["query_id", "stage", "score", "pcode", "village_pcode"],
-            ascending=[True, True, False, True, True],
-            na_position="first",
-        )
-        found = found.drop_duplicates(["query_id", "pcode", "level"])
+        blocks = [
+            block
+            for block in (
+                self._pcodes(spellings),
+                exact,
+                self._fuzzy(spellings),
+                self._villages(spellings),
+            )
+            if not block.empty
+        ]
+        ids = queries["query_id"]
+        if ids.is_unique and ids.is_monotonic_increasing:
+            # One spelling per query: each spelling's candidates are ranked once, then handed
+            # to every query that has it.
+            found = _per_query(_best_first(blocks), spelling_of, queries)
+        else:
+            # Several spellings per query (the parts of a bracketed name): their candidates
+            # are ranked together, per query.
+            found = _best_first([_per_query(block, spelling_of, queries) for block in blocks])
         found = found.merge(self._hint_sets(queries), on="query_id", how="left")
         return found.assign(inside_hints=self._inside(found))
+
+    @staticmethod
+    def _distinct_spellings(queries: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+        """Each distinct `name` of `queries` once (its `query_id` numbering the spellings),
+        and the spelling number of each query."""
+        spelling_of, _ = pd.factorize(queries["name"], use_na_sentinel=False)
+        first = np.unique(spelling_of, return_index=True)[1]
+        spellings = queries.iloc[first][["name"]].reset_index(drop=True)
+        spellings.insert(0, "query_id", np.arange(len(spellings)))
+        return spellings, spelling_of
 
     def closest(self, names: pd.Series, limit: int = 3) -> pd.DataFrame:
         """The `limit` × 4 closest folded names in the whole index for each of `names`
         (query_id = the index of `names`), for suggestions in messages."""
-        keys = romanised_key(names, families=True)
+        keys = once_per_value(folded_key, names)
         keys = keys[keys != ""]
         if keys.empty:
             return pd.DataFrame(columns=["query_id", "pcode", "score"])
@@ -207,7 +229,7 @@ class Gazetteer:
         (that similarity) and `folded` (the similarity once romanisation is folded). Scored
         once per distinct spelling."""
         control = self.control_names
-        keys = normalise_name(names)
+        keys = once_per_value(normalise_name, names)
         unique = pd.Series(keys.unique(), dtype=object)
         unique = unique[unique.str.len() >= MIN_FUZZY_LENGTH]
         columns = ["query_id", "pcode", *ADMIN, "plain", "folded"]
@@ -229,22 +251,22 @@ class Gazetteer:
             {"query_id": names.index, "key": keys.to_numpy(), "typed": names.to_numpy()}
         )
         hits = asked.merge(hits, on="key").join(control[["pcode", "fkey", *ADMIN]], on="row")
-        typed = romanised_key(hits["typed"], families=True)
+        typed = once_per_value(folded_key, hits["typed"])
         hits["folded"] = [fuzz.ratio(a, b) for a, b in zip(typed, hits["fkey"], strict=True)]
         hits = hits.sort_values(["query_id", "pcode", "plain"], ascending=[True, True, False])
         return hits.drop_duplicates(["query_id", "pcode"])[columns].reset_index(drop=True)
 
-    def _villages(self, queries: pd.DataFrame) -> pd.DataFrame:
-        """Villages whose name equals the query's once romanisation is folded.
+    def _villages(self, spellings: pd.DataFrame) -> pd.DataFrame:
+        """Villages whose name equals the spelling's (`query_id`, `key`, `fkey`) once
+        romanisation is folded.
 
         Villages are matched on the folded key only, not by similarity: tens of thousands of
         short, shared names would make any near spelling a false village. An exact spelling
         is `exact`; a folded-equal one is `fuzzy` with score 100.
         """
-        keyed = queries.assign(
-            key=normalise_name(queries["name"]), fkey=romanised_key(queries["name"], families=True)
-        )
-        keyed = keyed[keyed["fkey"].str.len() >= MIN_FUZZY_LENGTH][["query_id", "key", "fkey"]]
+        keyed = spellings[spellings["fkey"].str.len() >= MIN_FUZZY_LENGTH][
+            ["query_id", "key", "fkey"]
+        ]
         if keyed.empty or self.reference.villages.empty:
             return pd.DataFrame(columns=CANDIDATE_COLUMNS)
         found = keyed.merge(self.villages, on="fkey", suffixes=("_query", ""))
@@ -253,7 +275,7 @@ class Gazetteer:
 
     def _pcodes(self, queries: pd.DataFrame) -> pd.DataFrame:
         code = queries["name"].map(repair_pcode)
-        hit = code.isin(self.reference.places.index)
+        hit = _is_in(code, self.reference.places.index)
         found = pd.DataFrame(
             {
                 "query_id": queries.loc[hit, "query_id"],
@@ -265,9 +287,10 @@ class Gazetteer:
         )
         return found.join(self.reference.places[ADMIN], on="pcode")
 
-    def _fuzzy(self, queries: pd.DataFrame) -> pd.DataFrame:
-        keys = queries.assign(fkey=romanised_key(queries["name"], families=True))
-        keys = keys[keys["fkey"].str.len() >= MIN_FUZZY_LENGTH].reset_index(drop=True)
+    def _fuzzy(self, spellings: pd.DataFrame) -> pd.DataFrame:
+        """Names whose folded key is close to the spelling's (`query_id`, `key`, `fkey`) and
+        whose plain spelling is alike enough too."""
+        keys = spellings[spellings["fkey"].str.len() >= MIN_FUZZY_LENGTH].reset_index(drop=True)
         if keys.empty:
             return pd.DataFrame(columns=CANDIDATE_COLUMNS)
         hits = self._close_folded(pd.Series(keys["fkey"].unique(), dtype=object))
@@ -278,9 +301,7 @@ class Gazetteer:
         )
         # Folding can bring unlike names together (Mong Sheen / Mong Inn); the plain
         # spellings must still be alike. Scored once per distinct pair of spellings.
-        pairs = pd.DataFrame(
-            {"typed": normalise_name(keys["name"]).to_numpy()[found["row"]], "key": found["key"]}
-        )
+        pairs = pd.DataFrame({"typed": keys["key"].to_numpy()[found["row"]], "key": found["key"]})
         distinct = pairs.drop_duplicates(ignore_index=True)
         distinct["plain"] = np.array(
             [fuzz.ratio(a, b) for a, b in zip(distinct["typed"], distinct["key"], strict=True)],
@@ -293,50 +314,99 @@ class Gazetteer:
 
     def _close_folded(self, fkeys: pd.Series) -> pd.DataFrame:
         """Every folded name at least `FUZZY_CUTOFF` alike to each distinct folded key:
-        `fkey`, `index` (row of `folded`) and `score`."""
-        choices = self.folded["fkey"].tolist()
-        parts = []
-        for start in range(0, len(fkeys), 500):
-            chunk = fkeys.iloc[start : start + 500]
+        `fkey`, `index` (row of `folded`) and `score`, in the order of `fkeys`, then `index`.
+
+        Each distinct folded name is scored once, and only against keys of a length that can
+        reach the cutoff (two texts of lengths m and n are at most 100 × (1 − |m − n| / (m + n))
+        alike).
+        """
+        fkeys = pd.Series(fkeys.to_numpy(), dtype=object)
+        pairs = [
+            self._close_folded_of_length(group, int(length))
+            for length, group in fkeys.groupby(fkeys.str.len(), sort=True)
+        ]
+        order, keys, choice, score = _stacked(pairs)
+        hits = pd.DataFrame(
+            {
+                "order": order,
+                "fkey": pd.Series(keys, dtype=object),
+                "choice": choice,
+                "score": score,
+            }
+        )
+        _, _, choice_of_row = self._distinct_folded
+        rows_of = pd.DataFrame({"choice": choice_of_row, "index": self.folded.index})
+        hits = hits.merge(rows_of, on="choice").sort_values(["order", "index"], ignore_index=True)
+        return hits[["fkey", "index", "score"]]
+
+    def _close_folded_of_length(
+        self, fkeys: pd.Series, length: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """`_close_folded` pairs for keys of one `length`: their index in `fkeys`, the key,
+        the distinct folded name (its position in `_distinct_folded`) and the score; scored
+        against the folded names of a reachable length, 500 keys at a time."""
+        choices, lengths, _ = self._distinct_folded
+        low, high = _reachable_lengths(length, FUZZY_CUTOFF)
+        start, stop = np.searchsorted(lengths, [low, high + 1])
+        found = []
+        for begin in range(0, len(fkeys) if stop > start else 0, 500):
+            chunk = fkeys.iloc[begin : begin + 500]
             scores = process.cdist(
                 chunk.tolist(),
-                choices,
+                choices[start:stop].tolist(),
                 scorer=fuzz.ratio,
                 score_cutoff=FUZZY_CUTOFF,
                 dtype=np.uint8,
                 workers=-1,
             )
             rows, cols = np.nonzero(scores)
-            parts.append(
-                pd.DataFrame(
-                    {
-                        "fkey": chunk.to_numpy()[rows],
-                        "index": cols,
-                        "score": scores[rows, cols].astype(float),
-                    }
+            found.append(
+                (
+                    chunk.index.to_numpy()[rows],
+                    chunk.to_numpy()[rows],
+                    start + cols,
+                    scores[rows, cols].astype(float),
                 )
             )
-        return pd.concat(parts, ignore_index=True)
+        return _stacked(found)
+
+    @cached_property
+    def _distinct_folded(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each distinct folded name once, shortest first; its length; and for each row of
+        `folded`, the position of its name."""
+        codes, distinct = pd.factorize(self.folded["fkey"].to_numpy(dtype=object))
+        lengths = np.fromiter(map(len, distinct), dtype=np.int64, count=len(distinct))
+        order = np.argsort(lengths, kind="stable")
+        position = np.empty(len(order), dtype=np.int64)
+        position[order] = np.arange(len(order))
+        return distinct[order], lengths[order], position[codes]
 
     def _hint_sets(self, queries: pd.DataFrame) -> pd.DataFrame:
-        """P-codes each hint names, one column of sets per hinted level (None: no hint)."""
+        """P-codes each hint names, one column of sets per hinted level (None: no hint).
+
+        Worked out once per distinct combination of hints, which many queries share."""
         # One row per query: the parts of a bracketed name share their query's hints.
         queries = queries.drop_duplicates("query_id").reset_index(drop=True)
+        combination = queries.groupby(HINT_COLUMNS, dropna=False, sort=False).ngroup()
+        distinct = queries[~combination.duplicated()].assign(query_id=combination)
+        sets = self._hint_sets_of(distinct.reset_index(drop=True)).set_index("query_id")
         out = queries[["query_id"]].copy()
-        units = self.names[self.names["level"].isin(HINT_LEVELS.values())]
-        # A sub-township or its seat town named as a township hint means its township.
-        seats = self.names[self.names["level"].isin(SEAT_LEVELS)]
-        seats = seats.assign(pcode=seats["township_pcode"], level="township")
-        units = pd.concat([units, seats[~seats["key"].isin(units["key"])]])
+        for column in sets.columns:
+            out[column] = combination.map(sets[column])
+        return out
+
+    def _hint_sets_of(self, queries: pd.DataFrame) -> pd.DataFrame:
+        """`_hint_sets` for queries of distinct `query_id`."""
+        out = queries[["query_id"]].copy()
         for column, level in HINT_LEVELS.items():
             text = queries[column].fillna("").astype(str)
             code = text.map(repair_pcode)
             keyed = pd.DataFrame({"query_id": queries["query_id"], "key": normalise_name(text)})
-            named = keyed.merge(units[units["level"] == level][["key", "pcode"]], on="key")
+            named = keyed.merge(self._hint_units[level], on="key")
             if level == "state_region":
                 named = pd.concat([named, self._split_regions(keyed, named)])
             sets = named.groupby("query_id")["pcode"].agg(frozenset)
-            by_code = code[code.isin(self.reference.places.index)]
+            by_code = code[_is_in(code, self.reference.places.index)]
             coded = pd.Series(
                 [frozenset([c]) for c in by_code],
                 index=queries.loc[by_code.index, "query_id"],
@@ -348,6 +418,19 @@ class Gazetteer:
         has_township = out["hint_township"].notna()
         out.loc[has_township, ["hint_district", "hint_state_region"]] = None
         return out
+
+    @cached_property
+    def _hint_units(self) -> dict[str, pd.DataFrame]:
+        """For each hinted level, the `key` and `pcode` of every name a hint may give."""
+        units = self.names[self.names["level"].isin(HINT_LEVELS.values())]
+        # A sub-township or its seat town named as a township hint means its township.
+        seats = self.names[self.names["level"].isin(SEAT_LEVELS)]
+        seats = seats.assign(pcode=seats["township_pcode"], level="township")
+        units = pd.concat([units, seats[~seats["key"].isin(units["key"])]])
+        return {
+            level: units[units["level"] == level][["key", "pcode"]]
+            for level in HINT_LEVELS.values()
+        }
 
     def _split_regions(self, keyed: pd.DataFrame, named: pd.DataFrame) -> pd.DataFrame:
         """Every part of a state split into parts ("Shan State" → Shan (North), (South),
@@ -364,21 +447,25 @@ class Gazetteer:
 
     @staticmethod
     def _inside(found: pd.DataFrame) -> pd.Series:
-        inside = pd.Series(True, index=found.index)
+        """True where a candidate's P-code, or its unit at the hinted level, is in every
+        hint set of its row (`hint_township`, … : sets of P-codes, NA where not hinted)."""
+        inside = np.ones(len(found), dtype=bool)
         for level in HINT_LEVELS.values():
             allowed = found[f"hint_{level}"]
-            hinted = allowed.notna()
-            ok = [
-                p in a or c in a
-                for p, c, a in zip(
-                    found.loc[hinted, "pcode"],
-                    found.loc[hinted, f"{level}_pcode"],
-                    allowed[hinted],
-                    strict=True,
-                )
-            ]
-            inside[hinted] &= np.array(ok, dtype=bool)
-        return inside
+            hinted = allowed.notna().to_numpy()
+            if not hinted.any():
+                continue
+            number, sets = pd.factorize(allowed[hinted])
+            members = pd.Series(list(sets), dtype=object).explode().dropna()
+            pairs = pd.MultiIndex.from_arrays(
+                [members.index.to_numpy(), members.to_numpy(dtype=object)]
+            )
+            ok = np.zeros(hinted.sum(), dtype=bool)
+            for column in ("pcode", f"{level}_pcode"):
+                codes = found.loc[hinted, column].to_numpy(dtype=object)
+                ok |= pd.MultiIndex.from_arrays([number, codes]).isin(pairs)
+            inside[hinted] &= ok
+        return pd.Series(inside, index=found.index)
 
     def _bracketed_parts(self, queries: pd.DataFrame, found: pd.DataFrame) -> pd.DataFrame:
         """Candidates of each part of a bracketed name that has no exact match; a part that
@@ -400,3 +487,71 @@ class Gazetteer:
         return found.assign(
             method="fuzzy", stage=STAGES["fuzzy"], score=found["score"].clip(upper=PART_SCORE)
         )
+
+
+def _reachable_lengths(length: int, cutoff: float) -> tuple[int, int]:
+    """The shortest and longest text that a text of `length` characters may be `cutoff`
+    alike to (`fuzz.ratio`), with a point of slack for rounding."""
+    share = (100.0 - (cutoff - 1.0)) / 100.0
+    low = int(np.ceil(length * (1 - share) / (1 + share) - 1e-9))
+    high = int(np.floor(length * (1 + share) / (1 - share) + 1e-9))
+    return low, high
+
+
+def folded_key(names: pd.Series) -> pd.Series:
+    """The romanisation-folded key the index uses (`romanised_key` with the name families)."""
+    return romanised_key(names, families=True)
+
+
+def once_per_value(function: Callable[[pd.Series], pd.Series], values: pd.Series) -> pd.Series:
+    """`function(values)` for a `function` of each value alone (such as `normalise_name`),
+    worked out once per distinct value: event lists repeat names many times."""
+    codes, distinct = pd.factorize(values, use_na_sentinel=False)
+    result = function(pd.Series(distinct, dtype=values.dtype))
+    return pd.Series(result.array.take(codes), index=values.index, dtype=result.dtype)
+
+
+def _stacked(parts: list[tuple[np.ndarray, ...]]) -> tuple[np.ndarray, ...]:
+    """Scored pairs from several batches (tuples of order, key, choice and score arrays) as
+    one tuple of arrays."""
+    return tuple(
+        np.concatenate([np.empty(0, dtype=dtype)] + [part[i] for part in parts])
+        for i, dtype in enumerate((np.int64, object, np.int64, float))
+    )
+
+
+def _is_in(values: pd.Series, known: pd.Index) -> pd.Series:
+    """`values.isin(known)`, looked up in a hash table: the Arrow string `isin` builds a
+    Python scalar for every known value, a slow start against thousands of P-codes."""
+    return values.astype(object).isin(known)
+
+
+def _best_first(blocks: list[pd.DataFrame]) -> pd.DataFrame:
+    """The candidates of `blocks` (P-code, exact, fuzzy and village matches, in that order),
+    each query's best stage and score first, once per place and level."""
+    found = pd.concat(blocks or [pd.DataFrame(columns=CANDIDATE_COLUMNS)], ignore_index=True)
+    found = found.reindex(columns=CANDIDATE_COLUMNS)
+    found["stage"] = found["method"].map(STAGES)
+    found = found.sort_values(
+        ["query_id", "stage", "score", "pcode", "village_pcode"],
+        ascending=[True, True, False, True, True],
+        na_position="first",
+    )
+    return found.drop_duplicates(["query_id", "pcode", "level"])
+
+
+def _per_query(block: pd.DataFrame, spelling_of: np.ndarray, queries: pd.DataFrame) -> pd.DataFrame:
+    """The rows of `block` (found per distinct spelling, `query_id` = spelling number) for
+    each query in turn: a query's rows in the order its spelling's rows have in `block`."""
+    if block.empty:
+        return block
+    numbers = block["query_id"].to_numpy(dtype=np.int64)
+    order = np.argsort(numbers, kind="stable")
+    counts = np.bincount(numbers, minlength=len(spelling_of) and spelling_of.max() + 1)
+    starts = np.cumsum(counts) - counts
+    per_query = counts[spelling_of]
+    first = np.repeat(starts[spelling_of], per_query)
+    offset = np.arange(per_query.sum()) - np.repeat(np.cumsum(per_query) - per_query, per_query)
+    out = block.iloc[order[first + offset]].reset_index(drop=True)
+    out["query_id"] = np.repeat(queries["query_id"].to_numpy(), per_query)
+    return out

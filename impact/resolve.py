@@ -38,7 +38,7 @@ import pandas as pd
 from pandera.typing import DataFrame
 from rapidfuzz import fuzz
 
-from impact.gazetteer import CONTROL_LEVELS, HINT_COLUMNS, STAGES, Gazetteer
+from impact.gazetteer import CONTROL_LEVELS, HINT_COLUMNS, STAGES, Gazetteer, once_per_value
 from impact.names import looks_like_zawgyi, normalise_name, read_place_text, repair_pcode
 from impact.problems import rejected_rows
 from impact.reference import Reference
@@ -118,16 +118,14 @@ def resolve_places(events: DataFrame[Event], reference: Reference) -> Resolution
     and point columns and the admin names; `rejected` holds rows whose place is not found,
     ambiguous or unreadable; `audit` has one row per unique key.
     """
-    keyed = with_key_columns(events)
-    keys = keyed[KEY_COLUMNS].drop_duplicates().reset_index(drop=True)
+    keyed = with_key_columns(events).reset_index(drop=True)
+    keys, key_of_row = _distinct_keys(keyed)
     audit = pd.concat([keys, decide(keys, reference)], axis=1)
-    merged = keyed.merge(audit, on=KEY_COLUMNS, how="left")
-    merged = merged.drop(columns=[c for c in ("alt_names",) if c not in events.columns])
-    ok = merged["outcome"] == "matched"
-    resolved = _with_admin_names(
-        merged[ok].drop(columns=["outcome", "candidates", "runner_up"]), reference.places
-    )
-    bad = merged[~ok]
+    keyed = keyed.drop(columns=[c for c in ("alt_names",) if c not in events.columns])
+    matched = (audit["outcome"] == "matched").to_numpy()
+    ok = matched[key_of_row]
+    resolved = _with_rows(keyed[ok], _resolved_columns(audit, reference.places), key_of_row[ok])
+    bad = _with_rows(keyed[~ok], audit.drop(columns=KEY_COLUMNS), key_of_row[~ok])
     rejected = rejected_rows(
         bad, column="place", value=bad["place"], reason=bad["outcome"], message=bad["match_note"]
     )
@@ -137,6 +135,40 @@ def resolve_places(events: DataFrame[Event], reference: Reference) -> Resolution
         rejected,
         audit.reset_index(drop=True),
     )
+
+
+def _distinct_keys(keyed: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """The distinct `KEY_COLUMNS` of `keyed` in order of first appearance, and the number of
+    each row's key (its row in that table): rows take their key's decision by number."""
+    key_of_row = keyed.groupby(KEY_COLUMNS, dropna=False, sort=False).ngroup().to_numpy()
+    first = np.unique(key_of_row, return_index=True)[1]
+    return keyed.loc[first, KEY_COLUMNS].reset_index(drop=True), key_of_row
+
+
+def _with_rows(rows: pd.DataFrame, per_key: pd.DataFrame, key_of_row: np.ndarray) -> pd.DataFrame:
+    """`rows` with the columns of `per_key` (one row per key) for the key of each row: new
+    columns at the end, a column `rows` already has replaced where it stands."""
+    taken = per_key.take(key_of_row).set_axis(rows.index)
+    present = [c for c in taken.columns if c in rows.columns]
+    out = pd.concat([rows, taken.drop(columns=present)], axis=1)
+    for column in present:
+        out[column] = taken[column]
+    return out
+
+
+def _resolved_columns(audit: pd.DataFrame, places: pd.DataFrame) -> pd.DataFrame:
+    """The columns a matched key gives its events: the audit's decision, the admin codes and
+    names of its place, each in the type `ResolvedEvent` holds it (converted once per key,
+    not once per event)."""
+    columns = [
+        c for c in audit.columns if c not in (*KEY_COLUMNS, "outcome", "candidates", "runner_up")
+    ]
+    out = _with_admin_names(audit[columns].copy(), places)
+    schema = ResolvedEvent.to_schema().columns
+    for column in out.columns:
+        if column in schema and schema[column].dtype is not None:
+            out[column] = schema[column].dtype.coerce(out[column])
+    return out
 
 
 def with_key_columns(events: pd.DataFrame) -> pd.DataFrame:
@@ -268,38 +300,92 @@ def _queries(keys: pd.DataFrame, township_of_point: pd.Series) -> pd.DataFrame:
     """One query per spelling to try: the main name, then each `alt_names` spelling.
 
     Hints come from the key's columns, else from the text ("(Muse township)"), else the
-    township holding the key's point (`point_hint`).
+    township holding the key's point (`point_hint`). Each distinct place text is read once.
     """
-    rows = []
-    for key_id, key in enumerate(keys.itertuples(index=False)):
-        read = read_place_text("" if pd.isna(key.place) else str(key.place))
-        given = {c: getattr(key, c) for c in HINT_COLUMNS}
-        hints = {c: v if _filled(v) else read.hints.get(c) for c, v in given.items()}
-        if not _filled(hints["township"]) and read.hints.get("sub_township"):
-            hints["township"] = read.hints["sub_township"]
-        point_hint = not _filled(hints["township"]) and pd.notna(township_of_point.iloc[key_id])
-        if point_hint:
-            hints["township"] = township_of_point.iloc[key_id]
-        spellings = [read.name, *_alt_spellings(key.alt_names)]
-        for attempt, name in enumerate(dict.fromkeys(spellings)):
-            rows.append(
-                {
-                    "key_id": key_id,
-                    "attempt": attempt,
-                    "name": name,
-                    **hints,
-                    "point_hint": point_hint,
-                    "near": read.near,
-                    "says_village": read.says_village,
-                    "qualifier": read.qualifier,
-                    "seat": read.hints.get("sub_township"),
-                    "point_lat": key.point_lat,
-                    "point_lon": key.point_lon,
-                }
-            )
-    queries = pd.DataFrame(rows)
+    text = keys["place"].astype(object).map(lambda place: "" if pd.isna(place) else str(place))
+    read = _read_texts(text.unique()).reindex(text.to_numpy())
+    hints, point_hint = _key_hints(keys, read, township_of_point)
+    per_key = {
+        **hints,
+        "point_hint": point_hint,
+        "near": read["near"].to_numpy(dtype=bool),
+        "says_village": read["says_village"].to_numpy(dtype=bool),
+        "qualifier": read["qualifier"].to_numpy(),
+        "seat": read["sub_township"].to_numpy(),
+        "point_lat": keys["point_lat"].to_numpy(dtype=float),
+        "point_lon": keys["point_lon"].to_numpy(dtype=float),
+    }
+    spellings = _spellings(read["name"].to_numpy(), keys["alt_names"])
+    rows = spellings["key_id"].to_numpy()
+    queries = pd.DataFrame(
+        {
+            "key_id": rows,
+            "attempt": spellings["attempt"].to_numpy(),
+            "name": spellings["name"].tolist(),
+            **{column: values[rows].tolist() for column, values in per_key.items()},
+        }
+    )
     queries["query_id"] = queries.index
     return queries
+
+
+def _key_hints(
+    keys: pd.DataFrame, read: pd.DataFrame, township_of_point: pd.Series
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Each key's hint per column of `HINT_COLUMNS` (given, else read from its text, else, for
+    the township, the sub-township named in the text or the township holding the point), and
+    whether the township is the point's."""
+    hints = {}
+    for column in HINT_COLUMNS:
+        given = keys[column].astype(object).to_numpy()
+        hints[column] = np.where(_filled_mask(given), given, read[column].to_numpy())
+    seat = read["sub_township"].to_numpy()
+    use_seat = ~_filled_mask(hints["township"]) & _filled_mask(seat)
+    hints["township"] = np.where(use_seat, seat, hints["township"])
+    point = township_of_point.astype(object).to_numpy()
+    point_hint = ~_filled_mask(hints["township"]) & pd.notna(point)
+    hints["township"] = np.where(point_hint, point, hints["township"])
+    return hints, point_hint
+
+
+def _read_texts(texts: np.ndarray) -> pd.DataFrame:
+    """`read_place_text` of each distinct text, one row each (indexed by the text): the name,
+    the hints it names (None where it names none), near, says_village and qualifier."""
+    read = [read_place_text(text) for text in texts]
+    levels = [*HINT_COLUMNS, "sub_township"]
+    return pd.DataFrame(
+        {
+            "name": [r.name for r in read],
+            **{level: [r.hints.get(level) for r in read] for level in levels},
+            "near": [r.near for r in read],
+            "says_village": [r.says_village for r in read],
+            "qualifier": [r.qualifier for r in read],
+        },
+        index=pd.Index(texts, dtype=object),
+        dtype=object,
+    )
+
+
+def _spellings(names: np.ndarray, alt_names: pd.Series) -> pd.DataFrame:
+    """`key_id`, `attempt` and `name` of each spelling to try: each key's main name, then the
+    `alt_names` spellings it does not already have, in the order written."""
+    alts = pd.Series(alt_names.to_numpy(dtype=object)).map(_alt_spellings)
+    further = alts[alts.str.len() > 0].explode()
+    table = pd.concat(
+        [
+            pd.DataFrame({"key_id": np.arange(len(names)), "name": names}),
+            pd.DataFrame({"key_id": further.index.to_numpy(), "name": further.to_numpy()}),
+        ],
+        ignore_index=True,
+    )
+    table = table.sort_values("key_id", kind="stable").drop_duplicates(["key_id", "name"])
+    table["attempt"] = table.groupby("key_id").cumcount()
+    return table.reset_index(drop=True)
+
+
+def _filled_mask(values: np.ndarray) -> np.ndarray:
+    """`_filled` of each value."""
+    return np.fromiter((_filled(v) for v in values), dtype=bool, count=len(values))
 
 
 def _filled(value: object) -> bool:
@@ -320,7 +406,7 @@ def _alt_spellings(text: object) -> list[str]:
 def _ladder(queries: pd.DataFrame, gazetteer: Gazetteer) -> pd.DataFrame:
     """The ladder's decision for each query (index = query_id)."""
     queries = queries.copy()
-    queries["where"] = [_hint_text(row) for row in queries[HINT_COLUMNS].itertuples(index=False)]
+    queries["where"] = _hint_texts(queries[HINT_COLUMNS])
     queries["where"] = np.where(
         queries["point_hint"],
         "the township holding the point (" + queries["township"].astype(str) + ")",
@@ -717,8 +803,8 @@ def _matched(open_ids: pd.Index, evidence: _Evidence) -> pd.DataFrame:
     runners = _runners_up(chosen, inside, describe.places).set_index("query_id")
     runner_up = describe.rows(runners.reset_index(), score=True).reindex(ids)
     fuzzy = (chosen["method"] == "fuzzy").to_numpy()
-    typed = normalise_name(queries.loc[ids, "name"]).to_numpy()
-    known = normalise_name(chosen["text"]).to_numpy()
+    typed = once_per_value(normalise_name, queries.loc[ids, "name"]).to_numpy()
+    known = once_per_value(normalise_name, chosen["text"]).to_numpy()
     plain = np.array(
         [fuzz.ratio(a, b) if f else np.nan for a, b, f in zip(typed, known, fuzzy, strict=True)]
     )
@@ -953,7 +1039,11 @@ def _doubt_close_control(
     own = pd.Series(
         [
             fuzz.ratio(a, b)
-            for a, b in zip(normalise_name(typed), normalise_name(winner["text"]), strict=True)
+            for a, b in zip(
+                once_per_value(normalise_name, typed),
+                once_per_value(normalise_name, winner["text"]),
+                strict=True,
+            )
         ],
         index=winner.index,
     )
@@ -1017,6 +1107,14 @@ def _runners_up(chosen: pd.DataFrame, inside: pd.DataFrame, places: pd.DataFrame
         ["query_id", "stage", "score"], ascending=[True, True, False]
     )
     return others.drop_duplicates("query_id")
+
+
+def _hint_texts(hints: pd.DataFrame) -> list[str]:
+    """`_hint_text` of each row, worked out once per distinct combination of hints."""
+    combination = hints.groupby(list(hints.columns), dropna=False, sort=False).ngroup()
+    first = hints[~combination.duplicated().to_numpy()]
+    texts = np.array([_hint_text(row) for row in first.itertuples(index=False)], dtype=object)
+    return texts[combination.to_numpy()].tolist()
 
 
 def _hint_text(hints: tuple) -> str:

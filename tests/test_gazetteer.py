@@ -206,3 +206,144 @@ def test_stored_name_keys_give_the_same_index_as_computed_keys(reference, monkey
     stale = load_reference(reference.path)
     monkeypatch.setattr(impact.reference, "folding_rules", lambda: "other rules")
     assert stale.name_keys is None
+
+
+def _misspelt(data: st.DataObject, name: str) -> str:
+    """`name` with up to two letters dropped, doubled or swapped, as event lists write them."""
+    for _ in range(data.draw(st.integers(0, 2))):
+        if len(name) < 3:
+            break
+        at = data.draw(st.integers(0, len(name) - 2))
+        edit = data.draw(st.sampled_from(["drop", "double", "swap"]))
+        if edit == "drop":
+            name = name[:at] + name[at + 1 :]
+        elif edit == "double":
+            name = name[: at + 1] + name[at:]
+        else:
+            name = name[:at] + name[at + 1] + name[at] + name[at + 2 :]
+    return name
+
+
+def _random_queries(reference, data: st.DataObject, size: int) -> pd.DataFrame:
+    """Queries mixing real names (some misspelt, some repeated with other hints, some bracketed
+    pairs), P-codes and noise, with township hints given by name, by P-code or not at all."""
+    places = reference.places
+    names = sorted(places["name"].dropna().unique())
+    townships = sorted(places.loc[places["level"] == "township", "name"].unique())
+    pool = []
+    for _ in range(size):
+        kind = data.draw(st.sampled_from(["name", "misspelt", "bracketed", "pcode", "noise"]))
+        name = data.draw(st.sampled_from(names))
+        if kind == "misspelt":
+            name = _misspelt(data, name)
+        elif kind == "bracketed":
+            name = f"{_misspelt(data, name)} ({data.draw(st.sampled_from(names))})"
+        elif kind == "pcode":
+            name = data.draw(st.sampled_from(sorted(places.index)))
+        elif kind == "noise":
+            name = data.draw(st.text("abkmnoprtuy ()-", min_size=0, max_size=9))
+        if pool and data.draw(st.booleans()):
+            name = data.draw(st.sampled_from(pool))
+        pool.append(name)
+    hint = st.one_of(st.none(), st.sampled_from(townships), st.sampled_from(sorted(places.index)))
+    return pd.DataFrame(
+        {
+            "query_id": range(size),
+            "name": pool,
+            "township": [data.draw(hint) for _ in range(size)],
+            "district": None,
+            "region": [data.draw(st.sampled_from([None, "Sagaing", "Shan State"])) for _ in pool],
+        }
+    )
+
+
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_a_random_batch_gives_each_query_what_it_gets_alone(reference, data):
+    # Names are looked up once per distinct spelling and ranked once per spelling: whatever
+    # the mix, each query gets exactly what it would get alone.
+    batch = _random_queries(reference, data, size=8)
+    gazetteer = reference.gazetteer
+    together = gazetteer.search(batch)
+    for query_id in batch["query_id"]:
+        alone = gazetteer.search(batch.iloc[[query_id]])
+        mine = together[together["query_id"] == query_id]
+        pd.testing.assert_frame_equal(values(mine), values(alone))
+
+
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_candidates_do_not_depend_on_the_order_of_the_queries(reference, data):
+    # Queries in query_id order are ranked per spelling; any other order (as the parts of a
+    # bracketed name sharing one query) is ranked per query: both give the same table.
+    batch = _random_queries(reference, data, size=10)
+    shuffled = batch.sample(frac=1, random_state=data.draw(st.integers(0, 1000)))
+    gazetteer = reference.gazetteer
+    pd.testing.assert_frame_equal(
+        gazetteer.candidates(batch), gazetteer.candidates(shuffled), check_exact=True
+    )
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_close_folded_names_are_all_found_within_the_reachable_lengths(reference, data):
+    # Keys are scored only against folded names of a length that can reach the cutoff: the
+    # hits must be those of scoring every folded name.
+    from rapidfuzz import fuzz, process
+
+    from impact.gazetteer import FUZZY_CUTOFF
+
+    gazetteer = reference.gazetteer
+    folded = sorted(gazetteer.folded["fkey"].unique())
+    keys = [_misspelt(data, data.draw(st.sampled_from(folded))) for _ in range(6)]
+    keys = pd.Series(sorted({k for k in keys if k}), dtype=object)
+    scores = process.cdist(
+        keys.tolist(),
+        gazetteer.folded["fkey"].tolist(),
+        scorer=fuzz.ratio,
+        score_cutoff=FUZZY_CUTOFF,
+        dtype="uint8",
+    )
+    rows, cols = scores.nonzero()
+    expected = pd.DataFrame(
+        {"fkey": keys.to_numpy()[rows], "index": cols, "score": scores[rows, cols].astype(float)}
+    )
+    found = gazetteer._close_folded(keys)
+    pd.testing.assert_frame_equal(found, expected.astype({"fkey": object}), check_exact=True)
+
+
+def test_no_folded_name_of_a_reachable_length_is_left_out():
+    from rapidfuzz import fuzz
+
+    from impact.gazetteer import FUZZY_CUTOFF, _reachable_lengths
+
+    for length in range(1, 60):
+        low, high = _reachable_lengths(length, FUZZY_CUTOFF)
+        assert low <= length <= high
+        for other in range(1, 120):
+            best = fuzz.ratio("a" * length, "a" * other)
+            assert (low <= other <= high) or best < FUZZY_CUTOFF - 1
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    names=st.lists(
+        st.one_of(st.none(), st.sampled_from(["Kalay", "Kale Town", "Möng Hsat", "No (1) Ward"])),
+        max_size=12,
+    )
+)
+def test_name_keys_worked_out_once_per_value_equal_those_of_every_row(names):
+    from impact.gazetteer import folded_key, once_per_value
+
+    for dtype in ("str", object):
+        values = pd.Series(names, dtype=dtype, index=[f"r{i}" for i in range(len(names))])
+        for function in (normalise_name, folded_key):
+            pd.testing.assert_series_equal(
+                once_per_value(function, values), function(values), check_names=False
+            )

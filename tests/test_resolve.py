@@ -441,3 +441,43 @@ def test_same_named_villages_about_as_near_the_point_stay_ambiguous(reference):
     reason, message = outcome(result)
     assert reason == "place_ambiguous"
     assert "MMR017022038" in message and "MMR017022045" in message
+
+
+def test_each_event_takes_the_decision_of_its_key_in_input_order(reference):
+    # Events are decided once per key (place, hints, alt_names, point) and given their key's
+    # decision by key number: the same as joining the audit on the key columns.
+    from impact.resolve import KEY_COLUMNS, RESOLVED_EXTRA, with_key_columns
+
+    base = [
+        {"place": "Khampat", "township": "Tamu"},
+        {"place": "Khamphat"},
+        {"place": "No (1) Ward", "township": "Tamu"},
+        {"place": "Kalay", "alt_names": "Kale"},
+        {"place": "Atlantis"},
+        {"place": "Kalay"},
+        {"place": "unknown", "latitude": "24.2", "longitude": "94.3"},
+    ]
+    rows = [base[i] for i in random.Random(4).choices(range(len(base)), k=40)]
+    frame = events(rows)
+    result = resolve_places(frame, reference)
+    keyed = with_key_columns(frame)
+    expected = keyed.merge(result.audit, on=KEY_COLUMNS, how="left")
+    matched = expected[expected["outcome"] == "matched"].reset_index(drop=True)
+    assert result.resolved["event_id"].tolist() == matched["event_id"].tolist()
+    columns = ["pcode", "match_method", "match_note", "matched_name", "point_township_pcode"]
+    assert set(columns) <= set(RESOLVED_EXTRA)
+    pd.testing.assert_frame_equal(
+        result.resolved[columns].astype(object).where(result.resolved[columns].notna(), None),
+        matched[columns].astype(object).where(matched[columns].notna(), None),
+    )
+    refused = expected[expected["outcome"] != "matched"]
+    assert result.rejected["source_row"].tolist() == refused["source_row"].tolist()
+    assert result.rejected["reason"].tolist() == refused["outcome"].tolist()
+
+
+def test_an_input_column_named_like_an_admin_column_is_replaced_where_it_stands(reference):
+    frame = events([{"place": "Khampat", "township": "Tamu"}])
+    frame.insert(2, "township_name", "typed by hand")
+    resolved = resolve_places(frame, reference).resolved
+    assert list(resolved.columns).index("township_name") == 2
+    assert resolved.loc[0, "township_name"] == "Tamu"
