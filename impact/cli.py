@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
 import sys
 import tempfile
@@ -28,6 +29,8 @@ from impact.safe_text import visible_controls
 from impact.schemas import SCOPES
 
 INTERNAL_ERROR_EXIT = 3
+# glibc mallopt parameters (malloc.h).
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
 
 app = typer.Typer(
     add_completion=False,
@@ -103,6 +106,7 @@ def report(
     order = True if dayfirst else (False if monthfirst else None)
     with _handled(debug), _progress(quiet) as step:
         _without_hypothesis()
+        _reuse_freed_memory()
         from impact.pipeline import run
         from impact.render import headline
         from impact.report import write_report
@@ -205,6 +209,24 @@ def extract(
     out.print(
         f"{len(drafts)} draft events ({review} to review) written to [bold]{_shown(written)}[/bold]"
     )
+
+
+def _reuse_freed_memory() -> None:
+    """Let glibc keep freed memory for reuse instead of handing it back at once.
+
+    A large run builds and drops many column-sized arrays. By default each block over 128 KB
+    is mapped afresh and unmapped when freed, so the next one pays page faults again (a third
+    of a million-row run went to the kernel). The peak is unchanged. Only where the C library
+    has `mallopt` (glibc); elsewhere nothing changes.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return
+    mallopt(M_MMAP_THRESHOLD, 32 * 2**20)
+    mallopt(M_TRIM_THRESHOLD, 2**31 - 1)
 
 
 def _without_hypothesis() -> None:
