@@ -101,10 +101,13 @@ def place_figures(events: pd.DataFrame, reference: Reference) -> pd.DataFrame:
     return figures
 
 
-def holders_before(timeline: pd.DataFrame, day: pd.Timestamp) -> pd.DataFrame:
-    """Holder and side of every place of the timeline just before `day` (events before it)."""
-    state = holders_at(timeline, pd.DatetimeIndex([day]))
-    return state.drop(columns="day").set_index("pcode")
+def holdings_before(
+    timeline: pd.DataFrame, figures: pd.DataFrame, days: list[pd.Timestamp]
+) -> list[pd.DataFrame]:
+    """Every place's holder, side and figures just before each of `days`, from one pass."""
+    distinct = pd.DatetimeIndex(sorted(set(days)))
+    states = holders_at(timeline, distinct).join(figures, on="pcode")
+    return [states[states["day"] == distinct.get_loc(day)] for day in days]
 
 
 def holders_at(timeline: pd.DataFrame, days: pd.DatetimeIndex) -> pd.DataFrame:
@@ -157,10 +160,12 @@ def changes_between(timeline: pd.DataFrame, start: pd.Timestamp, end: pd.Timesta
     return timeline[inside]
 
 
-def holdings(state: pd.DataFrame, figures: pd.DataFrame) -> pd.DataFrame:
-    """Places and people per holder for a state (as `holders_before` returns)."""
-    rows = state.join(figures)
-    return tally(rows, ["holder", "side"])
+def gained_and_lost(moves: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Each change of hands as a gain of the new holder and a loss of the old one."""
+    return {
+        "gained": moves.assign(holder=moves["holder_after"], side=moves["side_after"]),
+        "lost": moves.assign(holder=moves["holder_before"], side=moves["side_before"]),
+    }
 
 
 def control_over_time(
@@ -173,12 +178,12 @@ def control_over_time(
     a row of zeros on that date. Built from the changes, so the work grows with events and
     holders, not with dates × places.
     """
-    state = holders_before(timeline, start).join(figures)
+    (state,) = holdings_before(timeline, figures, [start])
     opening = state.assign(date=start - pd.Timedelta(days=1), sign=1)
     moves = changes_between(timeline, start, end).join(figures, on="pcode")
-    gains = moves.assign(holder=moves["holder_after"], side=moves["side_after"], sign=1)
-    losses = moves.assign(holder=moves["holder_before"], side=moves["side_before"], sign=-1)
-    ledger = pd.concat([opening.reset_index(), gains, losses], ignore_index=True)
+    moved = gained_and_lost(moves)
+    gains, losses = moved["gained"].assign(sign=1), moved["lost"].assign(sign=-1)
+    ledger = pd.concat([opening, gains, losses], ignore_index=True)
     deltas = tally(ledger, ["date", "holder", "side"], weight=ledger["sign"])
     running = deltas.set_index(["date", "holder", "side"]).unstack(["holder", "side"])
     running = running.fillna(0).cumsum()

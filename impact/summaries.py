@@ -17,7 +17,9 @@ from impact.control import (
     BANDS,
     changes_between,
     finish_counts,
+    gained_and_lost,
     holders_at,
+    holdings_before,
     tally,
 )
 
@@ -85,25 +87,8 @@ def flows(
     if "holder" not in keys:
         moves = moves[moves["side_before"] != moves["side_after"]]
     at_start, at_end = holdings_before(timeline, figures, [start, end + pd.Timedelta(days=1)])
-    parts = {"held_at_start": at_start, **_gained_and_lost(moves), "held_at_end": at_end}
+    parts = {"held_at_start": at_start, **gained_and_lost(moves), "held_at_end": at_end}
     return _measured(parts, keys)
-
-
-def holdings_before(
-    timeline: pd.DataFrame, figures: pd.DataFrame, days: list[pd.Timestamp]
-) -> list[pd.DataFrame]:
-    """Every place's holder and figures just before each of `days`, from one pass."""
-    distinct = pd.DatetimeIndex(sorted(set(days)))
-    states = holders_at(timeline, distinct).join(figures, on="pcode")
-    return [states[states["day"] == distinct.get_loc(day)] for day in days]
-
-
-def _gained_and_lost(moves: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """Each change of hands as a gain of the new holder and a loss of the old one."""
-    return {
-        "gained": moves.assign(holder=moves["holder_after"], side=moves["side_after"]),
-        "lost": moves.assign(holder=moves["holder_before"], side=moves["side_before"]),
-    }
 
 
 def _measured(parts: dict[str, pd.DataFrame], keys: list[str]) -> pd.DataFrame:
@@ -156,7 +141,7 @@ def by_month(timeline, figures, start, end) -> pd.DataFrame:
     moves = moves.assign(month=labels.to_numpy()[month_of_move])
     parts = {
         "held_at_start": opening.assign(month=labels.to_numpy()[opening["day"]]),
-        **_gained_and_lost(moves),
+        **gained_and_lost(moves),
         "held_at_end": closing.assign(month=labels.to_numpy()[closing["day"] - 1]),
     }
     table = _measured(parts, ["month", "holder", "side"])
