@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from impact.per_value import once_per_value
 from impact.reference import Reference
 from impact.rollup import nested_in
 from impact.schemas import MOVES_CONTROL
@@ -67,9 +68,10 @@ def control_timeline(events: pd.DataFrame, scope: str = "area") -> pd.DataFrame:
 
 def _sides(holders: pd.Series, sides: dict[str, str]) -> pd.Series:
     """The side of each holder, looked up once per distinct holder."""
-    codes, distinct = pd.factorize(holders, use_na_sentinel=False)
-    looked_up = pd.Series(distinct, dtype=object).map(sides).astype("string").fillna(UNKNOWN)
-    return pd.Series(looked_up.to_numpy()[codes], index=holders.index, dtype="string")
+    return once_per_value(
+        lambda distinct: distinct.astype(object).map(sides).astype("string").fillna(UNKNOWN),
+        holders,
+    )
 
 
 def side_of_actor(events: pd.DataFrame) -> pd.Series:

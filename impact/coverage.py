@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from impact.per_value import is_in
 from impact.reference import Reference
 
 COVERAGE_FILE = "census_coverage_townships.csv"
@@ -51,8 +52,7 @@ def unit_coverage(units: pd.DataFrame, reference: Reference) -> pd.DataFrame:
         return out
     evidence = _read_coverage(path)
     township = units["township_pcode"].where(units["level"] != "township", units["pcode"])
-    # Index lookups: Series.isin on Arrow text converts a large value list in Python.
-    known = (evidence.index.get_indexer(township) >= 0) & (places.index.get_indexer(township) >= 0)
+    known = is_in(township, evidence.index) & is_in(township, places.index)
     rows = evidence.reindex(township[known])
     out.loc[known, "not_enumerated_share"] = rows["not_enumerated_share"].to_numpy(float)
     out.loc[known, "coverage_basis"] = rows["coverage_basis"].to_numpy()

@@ -12,14 +12,13 @@ month or year, an estimated (not census) population, and people the 2014 census 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 import pandas as pd
 from pandera.typing import DataFrame
 
 from impact.assumptions import assumption_values
 from impact.coverage import unit_coverage
+from impact.per_value import once_per_row
 from impact.reference import Reference
 from impact.schemas import SCOPES, ResolvedEvent
 from impact.services import SERVICE_COUNTS, township_areas, unit_services
@@ -247,17 +246,8 @@ def _project(
         },
         index=out.index,
     )
-    out["band_note"] = _per_distinct(inputs, _band_note)
+    out["band_note"] = once_per_row(_band_note, inputs)
     return out
-
-
-def _per_distinct(inputs: pd.DataFrame, build: Callable[[pd.DataFrame], pd.Series]) -> pd.Series:
-    """`build` applied to each distinct row of `inputs` only, spread back to every row:
-    a million events share a few hundred combinations of the inputs of a note."""
-    codes = inputs.groupby(list(inputs.columns), sort=False, dropna=False).ngroup().to_numpy()
-    distinct = inputs[~inputs.duplicated()].reset_index(drop=True)
-    values = build(distinct).to_numpy(dtype=object)
-    return pd.Series(values[codes], index=inputs.index, dtype="string")
 
 
 def _estimate_band(out: pd.DataFrame) -> np.ndarray:
@@ -326,7 +316,7 @@ def _breakdowns(
     for column in BREAKDOWNS:
         census = out[column + CENSUS_YEAR_SUFFIX]
         out[column + CENSUS_YEAR_SUFFIX] = pd.array(census, dtype="Int64")
-    names = _per_distinct(pd.DataFrame(derived, index=out.index), _join_parts)
+    names = once_per_row(_join_parts, pd.DataFrame(derived, index=out.index))
     names = names.str.replace("; ", ", ")
     method = ("township shares applied: " + names).fillna("census figures of the unit")
     out["breakdown_method"] = method.where(out["population_census"].notna(), pd.NA)

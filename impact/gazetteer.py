@@ -12,7 +12,6 @@ Deciding among candidates is `impact.resolve`'s job, not this module's.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import cached_property
 
 import numpy as np
@@ -20,6 +19,7 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 
 from impact.names import normalise_name, repair_pcode, romanised_key
+from impact.per_value import is_in, once_per_value
 from impact.reference import Reference
 
 HINT_LEVELS = {"township": "township", "district": "district", "region": "state_region"}
@@ -73,7 +73,7 @@ class Gazetteer:
         """
         villages = self.reference.villages
         places = self.reference.places
-        known = villages[_is_in(villages["village_tract_pcode"], places.index)]
+        known = villages[is_in(villages["village_tract_pcode"], places.index)]
         table = pd.DataFrame(
             {
                 "text": known["name"].astype(str),
@@ -275,7 +275,7 @@ class Gazetteer:
 
     def _pcodes(self, queries: pd.DataFrame) -> pd.DataFrame:
         code = queries["name"].map(repair_pcode)
-        hit = _is_in(code, self.reference.places.index)
+        hit = is_in(code, self.reference.places.index)
         found = pd.DataFrame(
             {
                 "query_id": queries.loc[hit, "query_id"],
@@ -406,7 +406,7 @@ class Gazetteer:
             if level == "state_region":
                 named = pd.concat([named, self._split_regions(keyed, named)])
             sets = named.groupby("query_id")["pcode"].agg(frozenset)
-            by_code = code[_is_in(code, self.reference.places.index)]
+            by_code = code[is_in(code, self.reference.places.index)]
             coded = pd.Series(
                 [frozenset([c]) for c in by_code],
                 index=queries.loc[by_code.index, "query_id"],
@@ -503,14 +503,6 @@ def folded_key(names: pd.Series) -> pd.Series:
     return romanised_key(names, families=True)
 
 
-def once_per_value(function: Callable[[pd.Series], pd.Series], values: pd.Series) -> pd.Series:
-    """`function(values)` for a `function` of each value alone (such as `normalise_name`),
-    worked out once per distinct value: event lists repeat names many times."""
-    codes, distinct = pd.factorize(values, use_na_sentinel=False)
-    result = function(pd.Series(distinct, dtype=values.dtype))
-    return pd.Series(result.array.take(codes), index=values.index, dtype=result.dtype)
-
-
 def _stacked(parts: list[tuple[np.ndarray, ...]]) -> tuple[np.ndarray, ...]:
     """Scored pairs from several batches (tuples of order, key, choice and score arrays) as
     one tuple of arrays."""
@@ -518,12 +510,6 @@ def _stacked(parts: list[tuple[np.ndarray, ...]]) -> tuple[np.ndarray, ...]:
         np.concatenate([np.empty(0, dtype=dtype)] + [part[i] for part in parts])
         for i, dtype in enumerate((np.int64, object, np.int64, float))
     )
-
-
-def _is_in(values: pd.Series, known: pd.Index) -> pd.Series:
-    """`values.isin(known)`, looked up in a hash table: the Arrow string `isin` builds a
-    Python scalar for every known value, a slow start against thousands of P-codes."""
-    return values.astype(object).isin(known)
 
 
 def _best_first(blocks: list[pd.DataFrame]) -> pd.DataFrame:

@@ -19,6 +19,7 @@ import pandera.pandas as pa
 
 from impact.errors import ReferenceDataError
 from impact.names import folding_rules
+from impact.per_value import is_in
 from impact.schemas import Place
 
 if TYPE_CHECKING:
@@ -304,9 +305,7 @@ def _validated_places(places: pd.DataFrame, path: Path) -> pd.DataFrame:
             row=row,
             column=first["column"],
         ) from error
-    # An index lookup: Series.isin on Arrow text converts a large value list in Python.
-    known = pd.Index(places["pcode"]).unique().get_indexer(places["parent_pcode"]) >= 0
-    orphans = places["parent_pcode"].notna() & ~known
+    orphans = places["parent_pcode"].notna() & ~is_in(places["parent_pcode"], places["pcode"])
     if orphans.any():
         row = int(orphans.to_numpy().argmax()) + 2
         raise ReferenceDataError(

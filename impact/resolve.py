@@ -38,8 +38,9 @@ import pandas as pd
 from pandera.typing import DataFrame
 from rapidfuzz import fuzz
 
-from impact.gazetteer import CONTROL_LEVELS, HINT_COLUMNS, STAGES, Gazetteer, once_per_value
+from impact.gazetteer import CONTROL_LEVELS, HINT_COLUMNS, STAGES, Gazetteer
 from impact.names import looks_like_zawgyi, normalise_name, read_place_text, repair_pcode
+from impact.per_value import once_per_value
 from impact.problems import rejected_rows
 from impact.reference import Reference
 from impact.schemas import LEVELS, Event, Rejected, RejectReason, ResolvedEvent

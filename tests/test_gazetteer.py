@@ -339,7 +339,8 @@ def test_no_folded_name_of_a_reachable_length_is_left_out():
     )
 )
 def test_name_keys_worked_out_once_per_value_equal_those_of_every_row(names):
-    from impact.gazetteer import folded_key, once_per_value
+    from impact.gazetteer import folded_key
+    from impact.per_value import once_per_value
 
     for dtype in ("str", object):
         values = pd.Series(names, dtype=dtype, index=[f"r{i}" for i in range(len(names))])

@@ -1,0 +1,33 @@
+"""Work once per distinct value or row: the same result as working on every row."""
+
+from __future__ import annotations
+
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from impact.per_value import is_in, once_per_row
+
+TEXT = st.one_of(st.none(), st.sampled_from(["", "a", "b", "MMR005030703", "ခါမ်းပါတ်"]))
+
+
+def _joined(rows: pd.DataFrame) -> pd.Series:
+    text = rows.astype("string").fillna("?")
+    return (text["x"] + "|" + text["y"] + "|" + rows["n"].astype(str)).astype("string")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(TEXT, TEXT, st.integers(0, 2)), min_size=1, max_size=30))
+def test_once_per_row_equals_every_row(rows):
+    frame = pd.DataFrame(rows, columns=["x", "y", "n"]).astype({"x": "string", "y": "string"})
+    frame.index = frame.index * 3 + 7
+    pd.testing.assert_series_equal(once_per_row(_joined, frame), _joined(frame))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(TEXT, min_size=1, max_size=30), st.lists(TEXT, max_size=10))
+def test_is_in_equals_isin(values, known):
+    series = pd.Series(values, dtype="string")
+    expected = series.isin(pd.Series(known, dtype="string").dropna()).fillna(False)
+    got = is_in(series, pd.Index(pd.Series(known, dtype="string").dropna()))
+    assert got.astype(bool).tolist() == expected.astype(bool).tolist()
