@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import shapely
 
+from impact.arrow_text import text_bytes
 from impact.reference import Reference
 from impact.schemas import MOVES_CONTROL
 
@@ -183,17 +184,8 @@ def write_geojson(layer: Layer, path: Path) -> None:
     with path.open("wb") as out:
         out.write(b'{"type":"FeatureCollection","features":[\n')
         if len(layer.features):
-            out.write(_utf8(_joined(layer.features, ",\n"))[:-2])
+            out.write(text_bytes(_joined(layer.features, ",\n"))[:-2])
         out.write(b"\n]}\n")
-
-
-def _utf8(texts: pa.Array) -> memoryview:
-    """The UTF-8 bytes of a string array's values, one after another, without a copy."""
-    offsets = np.frombuffer(
-        texts.buffers()[1], dtype=np.int64 if pa.types.is_large_string(texts.type) else np.int32
-    )
-    start, stop = offsets[texts.offset], offsets[texts.offset + len(texts)]
-    return memoryview(texts.buffers()[2])[start:stop]
 
 
 def _joined(*parts: pa.Array | str) -> pa.Array:

@@ -29,6 +29,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from impact.arrow_text import text_bytes
+
 CHUNK_ROWS = 10_000
 BUILDERS = 2
 COMPRESS_LEVEL = 1
@@ -63,7 +65,8 @@ NOT_XML_RE2 = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x{fffe}\x{ffff}]"
 SURROGATES = re.compile(r"[\ud800-\udfff]")
 EXCEL_EPOCH = np.datetime64("1899-12-30")
 # Part of a zip entry: its bytes, or a function building them (run in a worker thread).
-Part = bytes | Callable[[], bytes]
+Text = bytes | memoryview
+Part = Text | Callable[[], Text]
 
 
 @dataclass(frozen=True)
@@ -131,7 +134,7 @@ def _stream(
     cores work. At most BUILDERS parts wait in memory.
     """
     with book.open(_zip_info(name), "w", force_zip64=True) as handle:
-        waiting: deque[Future[bytes]] = deque()
+        waiting: deque[Future[Text]] = deque()
         written: Future | None = None
         for part in parts:
             waiting.append(builders.submit(part) if callable(part) else _ready(part))
@@ -143,14 +146,14 @@ def _stream(
             written.result()
 
 
-def _ready(part: bytes) -> Future[bytes]:
-    done: Future[bytes] = Future()
+def _ready(part: Text) -> Future[Text]:
+    done: Future[Text] = Future()
     done.set_result(part)
     return done
 
 
 def _write_after(
-    writer: ThreadPoolExecutor, handle: IO[bytes], data: bytes, previous: Future | None
+    writer: ThreadPoolExecutor, handle: IO[bytes], data: Text, previous: Future | None
 ) -> Future:
     """Compress and write `data` once the previous part is written."""
     if previous is not None:
@@ -179,7 +182,7 @@ class SharedStrings:
         self._count += len(uniques)
         return indexes
 
-    def xml(self) -> Iterator[bytes]:
+    def xml(self) -> Iterator[Text]:
         yield (
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
             f'<sst xmlns="{MAIN}" count="{self._count}" uniqueCount="{self._count}">'
@@ -189,7 +192,7 @@ class SharedStrings:
                 items = pc.binary_join_element_wise(
                     '<si><t xml:space="preserve">', _escaped(block), "</t></si>", ""
                 )
-                yield _joined(items)
+                yield text_bytes(items)
         yield b"</sst>"
 
 
@@ -318,7 +321,9 @@ def _sheet_xml(sheet: Sheet, strings: SharedStrings) -> Iterator[Part]:
     yield (tail + "</worksheet>").encode()
 
 
-def _chunk_xml(sheet: Sheet, texts: dict[int, np.ndarray], start: int, first_row: int) -> bytes:
+def _chunk_xml(
+    sheet: Sheet, texts: dict[int, np.ndarray], start: int, first_row: int
+) -> memoryview:
     """Rows `start` to `start + CHUNK_ROWS` of the table, numbered from `first_row`."""
     chunk = sheet.table.iloc[start : start + CHUNK_ROWS]
     rows = pa.array(np.arange(first_row, first_row + len(chunk))).cast(pa.string())
@@ -334,8 +339,8 @@ def _chunk_xml(sheet: Sheet, texts: dict[int, np.ndarray], start: int, first_row
     return _rows(rows, cells)
 
 
-def _rows(numbers, cells: list[pa.Array]) -> bytes:
-    """Rows of cells, joined element-wise in Arrow and returned as one UTF-8 buffer.
+def _rows(numbers, cells: list[pa.Array]) -> memoryview:
+    """Rows of cells, joined element-wise in Arrow and returned as their UTF-8 bytes.
 
     Cells carry no reference: a reader places each in the next column, so a missing value
     is written as an empty cell to keep the ones after it in place. (References made up a
@@ -345,14 +350,7 @@ def _rows(numbers, cells: list[pa.Array]) -> bytes:
         '<row r="', pa.array(numbers, type=pa.string()), '">', *cells, "</row>", "",
         null_handling="replace", null_replacement="<c/>",
     )  # fmt: skip
-    return _joined(joined)
-
-
-def _joined(texts: pa.Array) -> bytes:
-    """All texts of a string array (no nulls) back to back: its data buffer, sliced."""
-    offsets, data = texts.buffers()[1:3]
-    ends = np.frombuffer(offsets, dtype=np.int32, count=len(texts) + 1, offset=4 * texts.offset)
-    return data.slice(int(ends[0]), int(ends[-1] - ends[0])).to_pybytes()
+    return text_bytes(joined)
 
 
 def _is_text(kind) -> bool:
