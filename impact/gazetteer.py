@@ -169,7 +169,9 @@ class Gazetteer:
         keys = keys[keys != ""]
         if keys.empty:
             return pd.DataFrame(columns=["query_id", "pcode", "score"])
-        # Scored once per distinct key; argsort ties keep the order of `folded`.
+        # Scored once per distinct key. A stable sort of 100 − score (a radix sort on
+        # bytes, far quicker than sorting the scores themselves) puts the best first and
+        # keeps tied names in the order of `folded`.
         unique = pd.Series(keys.unique(), dtype=object)
         parts = []
         for start in range(0, len(unique), 500):
@@ -181,7 +183,7 @@ class Gazetteer:
                 dtype=np.uint8,
                 workers=-1,
             )
-            best = np.argsort(scores, axis=1)[:, ::-1][:, : limit * 4]
+            best = np.argsort(100 - scores, axis=1, kind="stable")[:, : limit * 4]
             rows = np.repeat(np.arange(len(chunk)), best.shape[1])
             parts.append(
                 pd.DataFrame(

@@ -5,11 +5,14 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from rapidfuzz import fuzz, process
 
+from impact.gazetteer import folded_key
 from impact.names import normalise_name, repair_pcode, romanised_key, split_qualifier
 from impact.resolve import resolve_places
 from impact.schemas import LEVELS as LEVEL_PREFERENCE
@@ -186,6 +189,22 @@ def test_candidates_and_suggestions_are_the_same_in_a_batch_as_one_by_one(refere
             suggested[suggested["query_id"] == query_id].reset_index(drop=True),
             one.reset_index(drop=True),
         )
+
+
+def test_suggestions_are_best_first_and_ties_keep_the_order_of_the_index(reference):
+    # "So" and "Mongig" are near many names with the same score: which of them are
+    # suggested must not depend on how a sort happens to break ties.
+    gazetteer = reference.gazetteer
+    folded = gazetteer.folded
+    names = pd.Series(["So", "Mongig", "Xyzzq"])
+    suggested = gazetteer.closest(names)
+    for query_id, name in names.items():
+        key = folded_key(pd.Series([name])).iloc[0]
+        scores = process.cdist([key], folded["fkey"].tolist(), scorer=fuzz.ratio, dtype=np.uint8)
+        best = sorted(range(len(folded)), key=lambda row: (-int(scores[0, row]), row))[:12]
+        mine = suggested[suggested["query_id"] == query_id]
+        assert mine["pcode"].tolist() == folded["pcode"].iloc[best].tolist()
+        assert mine["score"].tolist() == [float(scores[0, row]) for row in best]
 
 
 def test_stored_name_keys_give_the_same_index_as_computed_keys(reference, monkeypatch):
