@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from impact.beside import Beside
 from impact.safe_text import defused, formula_like, visible_controls_table
 from impact.schemas import hxl_tags
 from impact.workbook import Sheet, write_xlsx
@@ -55,14 +57,21 @@ def write_tables(
 ) -> None:
     """Each table as `<name>.csv` in `folder`, and all of them in `impact.xlsx`.
 
-    Cells are made safe once for both (the CSV and the workbook show the same text).
-    `on_workbook` is called between the two, for a progress display.
+    Cells are made safe once for both (the CSV and the workbook show the same text). The
+    workbook, the longer of the two, is written by a forked process while this one writes
+    the CSVs (see `impact.beside`). `on_workbook` is called before waiting for it, for a
+    progress display.
     """
     safe = {name: safe_cells(table) for name, table in tables.items()}
-    for name, table in safe.items():
-        _write_safe_csv(table, folder / f"{name}.csv", hxl=hxl)
+    workbook = Beside(partial(_write_safe_workbook, safe, folder / "impact.xlsx", readme))
+    try:
+        for name, table in safe.items():
+            _write_safe_csv(table, folder / f"{name}.csv", hxl=hxl)
+    except BaseException:
+        workbook.abandon()
+        raise
     on_workbook()
-    _write_safe_workbook(safe, folder / "impact.xlsx", readme)
+    workbook.done()
 
 
 def _write_safe_csv(table: pd.DataFrame, path: Path, *, hxl: bool) -> None:

@@ -10,12 +10,10 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 import shutil
-import sys
-import warnings
 from collections.abc import Callable
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,6 +22,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from impact import charts
+from impact.beside import Beside
 from impact.errors import ReportExistsError
 from impact.exports import write_tables
 from impact.pipeline import RunResult
@@ -88,13 +87,20 @@ def write_report(
     staging = make_staging(target)
     step = on_step or (lambda _: None)
     try:
-        charts_png = _charts_beside(result, staging)
-        _write_tables(result, staging, hxl, include_facility_locations, step)
-        # The Markdown report needs no chart: written while the charts are still being drawn.
-        context = report_context(result)
-        (staging / "report.md").write_text(render_markdown(result, context), encoding="utf-8")
+        drawing = _charts_beside(result, staging)
+        try:
+            _write_tables(result, staging, hxl, include_facility_locations, step)
+            # The Markdown report needs no chart: written while the charts are being drawn.
+            context = report_context(result)
+            (staging / "report.md").write_text(render_markdown(result, context), encoding="utf-8")
+        except BaseException:
+            for group in drawing:
+                group.abandon()
+            raise
         step("drawing charts")
-        charts_png = charts_png()
+        for group in drawing:
+            group.done()
+        charts_png = {name: (staging / "charts" / f"{name}.png").read_bytes() for name in CHARTS}
         step("writing the report")
         html = render_html(result, charts_png, context)
         (staging / "report.html").write_text(html, encoding="utf-8")
@@ -279,45 +285,14 @@ CHART_GROUPS = (
 )
 
 
-def _charts_beside(result: RunResult, folder: Path) -> Callable[[], dict[str, bytes]]:
-    """Start drawing the charts in two forked processes while this one writes the tables;
-    call the returned function for the PNG bytes by name.
-
-    Drawing is a third of a small run and independent of the tables, so the other core does
-    it. Only on Linux (fork is unsafe with macOS system libraries and absent on Windows); if
-    a child fails for any reason, the charts are drawn here, where an error is raised as usual.
-    """
-    if not sys.platform.startswith("linux"):
-        return lambda: _write_charts(result, folder)
+def _charts_beside(result: RunResult, folder: Path) -> list[Beside]:
+    """Start drawing the charts, one group per forked process, while this one writes the
+    tables: drawing is a third of a small run and needs none of the tables' files."""
     (folder / "charts").mkdir()
     # Read once here (the map and control.geojson both need them), not once per process.
     result.reference.township_outlines  # noqa: B018
     result.reference.state_outlines  # noqa: B018
-    children = [_fork_drawing(result, folder, names) for names in CHART_GROUPS]
-
-    def finish() -> dict[str, bytes]:
-        statuses = [os.waitstatus_to_exitcode(os.waitpid(child, 0)[1]) for child in children]
-        if not any(statuses):
-            return {name: (folder / "charts" / f"{name}.png").read_bytes() for name in CHARTS}
-        shutil.rmtree(folder / "charts", ignore_errors=True)
-        return _write_charts(result, folder)
-
-    return finish
-
-
-def _fork_drawing(result: RunResult, folder: Path, names: tuple[str, ...]) -> int:
-    """A child process that draws `names` and exits (0 when all were written)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)  # fork with threads (3.12+)
-        child = os.fork()
-    if child == 0:
-        status = 1
-        try:
-            _write_charts(result, folder, names)
-            status = 0
-        finally:
-            os._exit(status)
-    return child
+    return [Beside(partial(_write_charts, result, folder, names)) for names in CHART_GROUPS]
 
 
 def _input_record(record: dict) -> dict:

@@ -7,6 +7,7 @@ import datetime as dt
 import re
 
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
@@ -106,3 +107,31 @@ def test_chunks_built_in_parallel_give_the_bytes_built_in_order(tmp_path, monkey
     assert books[0] == books[1]
     rows = list(load_workbook(tmp_path / "3.xlsx", read_only=True)["impacts"].iter_rows())
     assert [r[0].value for r in rows[1:]] == [f"E{i}" for i in range(100)]
+
+
+def test_the_workbook_written_beside_the_csvs_equals_one_written_alone(tmp_path):
+    from impact.exports import write_tables
+
+    tables = {"impacts": _table(200), "again": _table(30)}
+    write_tables(tables, tmp_path, readme=[("title", "a test")])
+    write_workbook(tables, tmp_path / "alone.xlsx", readme=[("title", "a test")])
+    assert (tmp_path / "impact.xlsx").read_bytes() == (tmp_path / "alone.xlsx").read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "again.csv",
+        "alone.xlsx",
+        "impact.xlsx",
+        "impacts.csv",
+    ]
+
+
+def test_a_workbook_that_fails_raises_its_error_here(tmp_path, monkeypatch):
+    import impact.exports
+    from impact.exports import write_tables
+
+    def broken(*_args):
+        raise OSError("disk full while writing the workbook")
+
+    monkeypatch.setattr(impact.exports, "_write_safe_workbook", broken)
+    with pytest.raises(OSError, match="disk full"):
+        write_tables({"impacts": _table(20)}, tmp_path)
+    assert (tmp_path / "impacts.csv").exists()

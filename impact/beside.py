@@ -1,0 +1,55 @@
+"""Work done in a forked process beside this one, and done here instead if that fails.
+
+A report's charts and its workbook need nothing from the files written meanwhile, and most
+of their time is Python holding the interpreter lock: a thread would not run them beside the
+rest, a second process does. Forking shares the tables without copying or pickling them.
+Only on Linux (fork is unsafe with macOS system libraries and absent on Windows); elsewhere,
+and whenever the child fails for any reason, the work is done in this process, where an error
+is raised as usual, so the child's failure is never silent and never a different error.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import warnings
+from collections.abc import Callable
+
+
+class Beside:
+    """`work` started in a forked child process; call `done` where its result is needed."""
+
+    def __init__(self, work: Callable[[], object]) -> None:
+        self._work = work
+        self._child = _fork(work) if sys.platform.startswith("linux") else None
+
+    def done(self) -> None:
+        """Wait for the child; when it failed, or there is none, do the work here."""
+        if not self._succeeded():
+            self._work()
+
+    def abandon(self) -> None:
+        """Wait for the child and drop its work: the caller failed and will not use it."""
+        self._succeeded()
+
+    def _succeeded(self) -> bool:
+        child, self._child = self._child, None
+        if child is None:
+            return False
+        return os.waitstatus_to_exitcode(os.waitpid(child, 0)[1]) == 0
+
+
+def _fork(work: Callable[[], object]) -> int:
+    """A child process that does `work` and exits: 0 when it succeeded, else 1 (silently,
+    without flushing this process's buffered output or running its exit handlers)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # fork with threads (3.12+)
+        child = os.fork()
+    if child == 0:
+        status = 1
+        try:
+            work()
+            status = 0
+        finally:
+            os._exit(status)
+    return child

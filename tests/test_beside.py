@@ -1,0 +1,75 @@
+"""Work in a forked process: done there once, or here when that fails, never lost."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from impact.beside import Beside
+
+forks = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forks on Linux only")
+
+
+def _writer(path: Path, calls: list[int]):
+    def work() -> None:
+        calls.append(os.getpid())
+        path.write_text(str(os.getpid()))
+
+    return work
+
+
+@forks
+def test_work_that_succeeds_is_done_once_in_the_child(tmp_path):
+    calls: list[int] = []
+    job = Beside(_writer(tmp_path / "out.txt", calls))
+    job.done()
+    assert int((tmp_path / "out.txt").read_text()) != os.getpid()
+    assert calls == []  # not redone here
+
+
+def test_work_that_fails_in_the_child_raises_its_own_error_here(tmp_path):
+    attempts = tmp_path / "attempts"
+    attempts.mkdir()
+
+    def work() -> None:
+        (attempts / str(os.getpid())).touch()
+        raise ValueError("the real error")
+
+    job = Beside(work)
+    with pytest.raises(ValueError, match="the real error"):
+        job.done()
+    assert str(os.getpid()) in {p.name for p in attempts.iterdir()}
+
+
+@forks
+def test_a_child_that_dies_is_replaced_by_work_here(tmp_path):
+    calls: list[int] = []
+    write = _writer(tmp_path / "out.txt", calls)
+
+    def work() -> None:
+        if os.getpid() != parent:
+            os.kill(os.getpid(), 9)
+        write()
+
+    parent = os.getpid()
+    Beside(work).done()
+    assert calls == [parent]
+    assert (tmp_path / "out.txt").read_text() == str(parent)
+
+
+@forks
+def test_abandoned_work_is_waited_for_and_not_redone(tmp_path):
+    calls: list[int] = []
+
+    def work() -> None:
+        calls.append(os.getpid())
+        raise RuntimeError("failed in the child")
+
+    job = Beside(work)
+    job.abandon()
+    assert calls == []
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)  # no child left behind
