@@ -57,10 +57,26 @@ def write_tables(
 ) -> None:
     """Each table as `<name>.csv` in `folder`, and all of them in `impact.xlsx`.
 
+    `on_workbook` is called once the CSVs are written, for a progress display.
+    """
+    workbook = start_tables(tables, folder, hxl=hxl, readme=readme)
+    on_workbook()
+    workbook.done()
+
+
+def start_tables(
+    tables: dict[str, pd.DataFrame],
+    folder: Path,
+    *,
+    hxl: bool = False,
+    readme: list[tuple[str, str]] = (),
+) -> Beside:
+    """Write the CSVs of `write_tables` and return the workbook still being written: call
+    its `done()` before using the file (or `abandon()` when giving up).
+
     Cells are made safe once for both (the CSV and the workbook show the same text). The
     workbook, the longer of the two, is written by a forked process while this one writes
-    the CSVs (see `impact.beside`). `on_workbook` is called before waiting for it, for a
-    progress display.
+    the CSVs and whatever the caller does next (see `impact.beside`).
     """
     safe = {name: safe_cells(table) for name, table in tables.items()}
     workbook = Beside(partial(_write_safe_workbook, safe, folder / "impact.xlsx", readme))
@@ -70,8 +86,7 @@ def write_tables(
     except BaseException:
         workbook.abandon()
         raise
-    on_workbook()
-    workbook.done()
+    return workbook
 
 
 def _write_safe_csv(table: pd.DataFrame, path: Path, *, hxl: bool) -> None:

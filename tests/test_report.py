@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -257,3 +258,24 @@ def test_every_chart_is_drawn_by_exactly_one_child():
 
     drawn = [name for group in CHART_GROUPS for name in group]
     assert sorted(drawn) == sorted(CHARTS)
+
+
+def test_a_failure_while_writing_leaves_no_folder_and_no_process_behind(
+    reference, tmp_path, monkeypatch
+):
+    """The charts and the workbook are made by forked processes: when this one fails meanwhile,
+    they are waited for, and the error is the real one."""
+    import impact.geo_outputs
+
+    result = impact.run(reference=reference, as_of="2024-06-30")
+
+    def broken(*_args):
+        raise OSError("disk full while writing GeoJSON")
+
+    monkeypatch.setattr(impact.geo_outputs, "write_geojson", broken)
+    with pytest.raises(OSError, match="disk full"):
+        impact.write_report(result, tmp_path / "out")
+    assert [p.name for p in tmp_path.iterdir()] == []
+    if sys.platform.startswith("linux"):
+        with pytest.raises(ChildProcessError):
+            os.waitpid(-1, os.WNOHANG)
