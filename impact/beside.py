@@ -1,8 +1,8 @@
 """Work done in a forked process beside this one, and done here instead if that fails.
 
-A report's charts and its workbook need nothing from the files written meanwhile, and most
-of their time is Python holding the interpreter lock: a thread would not run them beside the
-rest, a second process does. Forking shares the tables without copying or pickling them.
+A report's charts need nothing from the files written meanwhile, and most of their time is
+Python holding the interpreter lock: a thread would not draw them beside the rest, a second
+process does. Forking shares the tables without copying or pickling them.
 Only on Linux (fork is unsafe with macOS system libraries and absent on Windows); elsewhere,
 and whenever the child fails for any reason, the work is done in this process, where an error
 is raised as usual, so the child's failure is never silent and never a different error.

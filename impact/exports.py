@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from functools import partial
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from impact.beside import Beside
 from impact.safe_text import defused, formula_like, visible_controls_table
 from impact.schemas import hxl_tags
 from impact.workbook import Sheet, write_xlsx
@@ -57,36 +55,14 @@ def write_tables(
 ) -> None:
     """Each table as `<name>.csv` in `folder`, and all of them in `impact.xlsx`.
 
-    `on_workbook` is called once the CSVs are written, for a progress display.
-    """
-    workbook = start_tables(tables, folder, hxl=hxl, readme=readme)
-    on_workbook()
-    workbook.done()
-
-
-def start_tables(
-    tables: dict[str, pd.DataFrame],
-    folder: Path,
-    *,
-    hxl: bool = False,
-    readme: list[tuple[str, str]] = (),
-) -> Beside:
-    """Write the CSVs of `write_tables` and return the workbook still being written: call
-    its `done()` before using the file (or `abandon()` when giving up).
-
-    Cells are made safe once for both (the CSV and the workbook show the same text). The
-    workbook, the longer of the two, is written by a forked process while this one writes
-    the CSVs and whatever the caller does next (see `impact.beside`).
+    Cells are made safe once for both (the CSV and the workbook show the same text).
+    `on_workbook` is called between the two, for a progress display.
     """
     safe = {name: safe_cells(table) for name, table in tables.items()}
-    workbook = Beside(partial(_write_safe_workbook, safe, folder / "impact.xlsx", readme))
-    try:
-        for name, table in safe.items():
-            _write_safe_csv(table, folder / f"{name}.csv", hxl=hxl)
-    except BaseException:
-        workbook.abandon()
-        raise
-    return workbook
+    for name, table in safe.items():
+        _write_safe_csv(table, folder / f"{name}.csv", hxl=hxl)
+    on_workbook()
+    _write_safe_workbook(safe, folder / "impact.xlsx", readme)
 
 
 def _write_safe_csv(table: pd.DataFrame, path: Path, *, hxl: bool) -> None:

@@ -24,7 +24,7 @@ from matplotlib.figure import Figure
 from impact import charts
 from impact.beside import Beside
 from impact.errors import ReportExistsError
-from impact.exports import start_tables
+from impact.exports import write_tables
 from impact.pipeline import RunResult
 from impact.publish import check_target, make_staging, publish
 from impact.render import (
@@ -88,19 +88,15 @@ def write_report(
     step = on_step or (lambda _: None)
     try:
         drawing = _charts_beside(result, staging)
-        pending = list(drawing)
         try:
-            workbook = _write_tables(result, staging, hxl, include_facility_locations, step)
-            pending.append(workbook)
-            # The Markdown report needs neither: written while they are still being made.
+            _write_tables(result, staging, hxl, include_facility_locations, step)
+            # The Markdown report needs no chart: written while the charts are being drawn.
             context = report_context(result)
             (staging / "report.md").write_text(render_markdown(result, context), encoding="utf-8")
         except BaseException:
-            for job in pending:
-                job.abandon()
+            for group in drawing:
+                group.abandon()
             raise
-        step("writing the workbook")
-        workbook.done()
         step("drawing charts")
         for group in drawing:
             group.done()
@@ -173,25 +169,24 @@ def geo_features(result: RunResult, impacts: pd.DataFrame) -> dict[str, Layer]:
 
 def _write_tables(
     result: RunResult, folder: Path, hxl: bool, facilities: bool, step: Callable[[str], None]
-) -> Beside:
-    """The CSVs and GeoJSON files, written while a forked process writes the workbook, which
-    is returned still pending (see `impact.exports.start_tables`)."""
-    from impact.geo_outputs import write_geojson
-
+) -> None:
     tables = output_tables(result)
     if facilities:
         tables["facilities"] = facility_locations(result)
     geo = geo_features(result, tables["impacts"])
     _with_dictionary(tables, geo)
     step("writing tables")
-    workbook = start_tables(tables, folder, hxl=hxl, readme=workbook_readme(result))
-    try:
-        for name, layer in geo.items():
-            write_geojson(layer, folder / name)
-    except BaseException:
-        workbook.abandon()
-        raise
-    return workbook
+    from impact.geo_outputs import write_geojson
+
+    for name, layer in geo.items():
+        write_geojson(layer, folder / name)
+    write_tables(
+        tables,
+        folder,
+        hxl=hxl,
+        readme=workbook_readme(result),
+        on_workbook=lambda: step("writing the workbook"),
+    )
 
 
 def workbook_readme(result: RunResult) -> list[tuple[str, str]]:

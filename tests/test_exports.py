@@ -109,7 +109,7 @@ def test_chunks_built_in_parallel_give_the_bytes_built_in_order(tmp_path, monkey
     assert [r[0].value for r in rows[1:]] == [f"E{i}" for i in range(100)]
 
 
-def test_the_workbook_written_beside_the_csvs_equals_one_written_alone(tmp_path):
+def test_the_report_workbook_equals_one_written_alone(tmp_path):
     from impact.exports import write_tables
 
     tables = {"impacts": _table(200), "again": _table(30)}
