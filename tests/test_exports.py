@@ -135,3 +135,29 @@ def test_a_workbook_that_fails_raises_its_error_here(tmp_path, monkeypatch):
     with pytest.raises(OSError, match="disk full"):
         write_tables({"impacts": _table(20)}, tmp_path)
     assert (tmp_path / "impacts.csv").exists()
+
+
+def test_a_column_has_one_number_format_whatever_the_chunks(tmp_path, monkeypatch):
+    """Whole numbers in one chunk and decimals in another: every cell of the column is shown
+    with decimals, not per chunk of rows."""
+    import impact.workbook
+
+    monkeypatch.setattr(impact.workbook, "CHUNK_ROWS", 2)
+    table = pd.DataFrame({"share": [1.0, 2.0, 3.0, 0.5], "people": [10, 20, 30, 40]})
+    path = tmp_path / "b.xlsx"
+    write_workbook({"t": table}, path)
+    sheet = load_workbook(path)["t"]
+    assert {sheet.cell(row, 1).number_format for row in range(2, 6)} == {"#,##0.00"}
+    assert {sheet.cell(row, 2).number_format for row in range(2, 6)} == {"#,##0"}
+    assert [sheet.cell(row, 1).value for row in range(2, 6)] == [1, 2, 3, 0.5]
+
+
+def test_the_archive_checks_out(tmp_path):
+    """Every entry's checksum and sizes agree with its data, whichever deflate wrote it."""
+    import zipfile
+
+    path = tmp_path / "b.xlsx"
+    write_workbook({"impacts": _table(30_000)}, path)
+    with zipfile.ZipFile(path) as book:
+        assert book.testzip() is None
+        assert all(i.compress_type == zipfile.ZIP_DEFLATED for i in book.infolist())
