@@ -69,6 +69,10 @@ WIDTH_SAMPLE = 2000
 # Characters XML 1.0 cannot hold at all (control characters are made visible before this).
 NOT_XML_RE2 = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x{fffe}\x{ffff}]"
 SURROGATES = re.compile(r"[\ud800-\udfff]")
+EMPTY_CELL = "<c/>"
+# Neighbouring columns are written as one piece while they hold at most this share of the
+# rows as distinct combinations.
+JOIN_SHARE = 8
 EXCEL_EPOCH = np.datetime64("1899-12-30")
 # Part of a zip entry: its bytes, or a function building them (run in a worker thread).
 Text = bytes | memoryview
@@ -212,29 +216,29 @@ class SharedStrings:
 
 
 @dataclass(frozen=True)
-class ColumnCells:
-    """One column's cells, ready to be cut into chunks of rows.
+class Cells:
+    """The cells of one column, or of neighbouring columns, ready to be cut into chunks of rows.
 
     Most columns hold few distinct values (a place's figures repeat on every event there), so
-    each distinct value's cell XML is built once (`distinct`) and a chunk takes its cells by
-    their codes (`codes`, -1 for an empty cell). A column of mostly distinct numbers keeps its
-    `numbers` and builds each chunk's cells from them.
+    the XML of each distinct value, or combination of values across neighbouring columns, is
+    built once (`distinct`, an empty cell included) and a chunk takes its rows' cells by their
+    `codes`. A column of mostly distinct numbers keeps its `numbers` and builds each chunk's
+    cells from them, with `attributes`.
     """
 
-    attributes: str
     distinct: pa.Array | None = None
     codes: np.ndarray | None = None
     numbers: np.ndarray | None = None
+    attributes: str = ""
 
     def chunk(self, start: int, stop: int) -> pa.Array:
         """The cells of rows `start` to `stop` (null where empty)."""
         if self.codes is None:
             return _value_cells(_numbers_text(self.numbers[start:stop]), self.attributes)
-        codes = self.codes[start:stop]
-        return self.distinct.take(pa.array(codes, mask=codes < 0))
+        return self.distinct.take(self.codes[start:stop])
 
 
-def column_cells(column: pd.Series, strings: SharedStrings, text_style: int = 0) -> ColumnCells:
+def column_cells(column: pd.Series, strings: SharedStrings, text_style: int = 0) -> Cells:
     """The cells of a column: text as shared strings (in `text_style`), booleans, dates and
     numbers as values with their number format."""
     if _is_text(column.dtype):
@@ -242,12 +246,66 @@ def column_cells(column: pd.Series, strings: SharedStrings, text_style: int = 0)
         first = strings.add(uniques)
         attributes = f' s="{text_style}" t="s"' if text_style else ' t="s"'
         indexes = pa.array(np.arange(first, first + len(uniques))).cast(pa.string())
-        return ColumnCells(attributes, _value_cells(indexes, attributes), _narrow(codes))
+        return _distinct_cells(_value_cells(indexes, attributes), codes)
     numbers, attributes = _cell_numbers(column)
     codes, uniques = pd.factorize(numbers, use_na_sentinel=True)
     if 2 * len(uniques) > len(numbers):
-        return ColumnCells(attributes, numbers=numbers)
-    return ColumnCells(attributes, _value_cells(_numbers_text(uniques), attributes), _narrow(codes))
+        return Cells(numbers=numbers, attributes=attributes)
+    return _distinct_cells(_value_cells(_numbers_text(uniques), attributes), codes)
+
+
+def _distinct_cells(distinct: pa.Array, codes: np.ndarray) -> Cells:
+    """Cells by code; code -1 (a missing value) becomes an empty cell after the others."""
+    if (codes < 0).any():
+        codes = np.where(codes < 0, len(distinct), codes)
+        distinct = pa.concat_arrays([distinct, pa.array([EMPTY_CELL])])
+    return Cells(distinct, _narrow(codes))
+
+
+def joined_neighbours(columns: list[Cells], most: int) -> list[Cells]:
+    """Neighbouring columns joined into one piece of each row while they hold at most `most`
+    distinct combinations: a row is then a few pieces, not one per column."""
+    pieces: list[Cells] = []
+    for cells in columns:
+        both = _joined(pieces[-1], cells, most) if pieces else None
+        if both is None:
+            pieces.append(cells)
+        else:
+            pieces[-1] = both
+    return pieces
+
+
+def _joined(left: Cells, right: Cells, most: int) -> Cells | None:
+    """`left` and `right` as one, when both are by code and their combinations are few."""
+    if left.codes is None or right.codes is None or len(left.distinct) > most:
+        return None
+    width = len(right.distinct)
+    if width == 1:
+        return Cells(_joined_text(left.distinct, right.distinct[0].as_py()), left.codes)
+    if len(left.distinct) == 1:
+        return Cells(_joined_text(left.distinct[0].as_py(), right.distinct), right.codes)
+    follows = _follows(left.codes, right.codes, len(left.distinct))
+    if follows is not None:
+        return Cells(_joined_text(left.distinct, right.distinct.take(follows)), left.codes)
+    codes, combinations = pd.factorize(left.codes.astype(np.int64) * width + right.codes)
+    if len(combinations) > most:
+        return None
+    distinct = _joined_text(
+        left.distinct.take(combinations // width), right.distinct.take(combinations % width)
+    )
+    return Cells(distinct, _narrow(codes))
+
+
+def _follows(left: np.ndarray, right: np.ndarray, size: int) -> np.ndarray | None:
+    """The right code of each left code when the right follows from the left on every row
+    (a place's name from its P-code), else None: checked without hashing the pairs."""
+    seen = np.zeros(size, dtype=right.dtype)
+    seen[left] = right
+    return seen if np.array_equal(seen[left], right) else None
+
+
+def _joined_text(left: pa.Array | str, right: pa.Array | str) -> pa.Array:
+    return pc.binary_join_element_wise(left, right, "")
 
 
 def _cell_numbers(column: pd.Series) -> tuple[np.ndarray, str]:
@@ -382,10 +440,13 @@ def _sheet_xml(sheet: Sheet, strings: SharedStrings) -> Iterator[Part]:
         header = pd.Series([str(c) for c in table.columns], dtype="string")
         cells = [column_cells(header[[j]], strings, HEADER) for j in range(len(header))]
         yield _rows(["1"], [c.chunk(0, 1) for c in cells])
-    columns = [
-        column_cells(table.iloc[:, j], strings, _readme_style(j) if sheet.readme else 0)
-        for j in range(len(table.columns))
-    ]
+    columns = joined_neighbours(
+        [
+            column_cells(table.iloc[:, j], strings, _readme_style(j) if sheet.readme else 0)
+            for j in range(len(table.columns))
+        ],
+        max(len(table) // JOIN_SHARE, 1),
+    )
     first = 1 if not sheet.readme else 0
     for start in range(0, len(table), CHUNK_ROWS):
         yield partial(_chunk_xml, columns, start, min(start + CHUNK_ROWS, len(table)), first + 1)
@@ -399,7 +460,7 @@ def _readme_style(j: int) -> int:
     return HEADER if j == 0 else WRAP
 
 
-def _chunk_xml(columns: list[ColumnCells], start: int, stop: int, first_row: int) -> memoryview:
+def _chunk_xml(columns: list[Cells], start: int, stop: int, first_row: int) -> memoryview:
     """Rows `start` to `stop` of the table, numbered from `start + first_row`."""
     rows = pa.array(np.arange(start + first_row, stop + first_row)).cast(pa.string())
     return _rows(rows, [column.chunk(start, stop) for column in columns])
@@ -414,7 +475,7 @@ def _rows(numbers, cells: list[pa.Array]) -> memoryview:
     """
     joined = pc.binary_join_element_wise(
         '<row r="', pa.array(numbers, type=pa.string()), '">', *cells, "</row>", "",
-        null_handling="replace", null_replacement="<c/>",
+        null_handling="replace", null_replacement=EMPTY_CELL,
     )  # fmt: skip
     return text_bytes(joined)
 
