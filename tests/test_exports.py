@@ -161,3 +161,36 @@ def test_the_archive_checks_out(tmp_path):
     with zipfile.ZipFile(path) as book:
         assert book.testzip() is None
         assert all(i.compress_type == zipfile.ZIP_DEFLATED for i in book.infolist())
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.sampled_from(["Khampat", "Tamu", None, "=1+1"]),
+            st.one_of(st.none(), st.integers(0, 3)),
+            st.sampled_from([1.5, 2.0, None]),
+            st.booleans(),
+        ),
+        min_size=1,
+        max_size=30,
+    ),
+    chunk=st.sampled_from([1, 4, 10_000]),
+)
+def test_columns_written_as_one_piece_give_the_same_bytes(tmp_path_factory, rows, chunk):
+    """Joining neighbouring columns into one piece of each row changes no byte of the file."""
+    import impact.workbook
+
+    table = pd.DataFrame(rows, columns=["place", "count", "share", "flag"])
+    table["count"] = table["count"].astype("Int64")
+    folder = tmp_path_factory.mktemp("wb")
+    books = []
+    for share in (1, 10**9):
+        previous = impact.workbook.JOIN_SHARE, impact.workbook.CHUNK_ROWS
+        impact.workbook.JOIN_SHARE, impact.workbook.CHUNK_ROWS = share, chunk
+        try:
+            write_workbook({"t": table}, folder / f"{share}.xlsx")
+        finally:
+            impact.workbook.JOIN_SHARE, impact.workbook.CHUNK_ROWS = previous
+        books.append((folder / f"{share}.xlsx").read_bytes())
+    assert books[0] == books[1]
