@@ -23,6 +23,7 @@ CONTROL_RE2 = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
 # anything else starting so is defused.
 NUMBER = re.compile(r"[+-]?([0-9][0-9,]*)?\.?[0-9]+([eE][+-]?[0-9]+)?")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_START_BYTES = np.array([ord(c) for c in FORMULA_START], dtype=np.uint8)
 MARKDOWN_SPECIAL = re.compile(r"[\\`*\[\]|~]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])")
 LINE_START = re.compile(r"^([#+\-=>]|\d+[.)](?=\s|$))")
 
@@ -52,15 +53,15 @@ def has_controls(values: pd.Series) -> bool:
 
 def formula_like(values: pd.Series) -> np.ndarray:
     """Which cells a spreadsheet would run as a formula: text starting with =, +, -, @, tab
-    or CR that is not a plain number. Checked in Arrow; only cells with such a start are
-    matched against the number pattern."""
+    or CR that is not a plain number. The first bytes are read from the Arrow buffers (the
+    starts are all ASCII); only cells with such a start are matched against the number
+    pattern."""
     texts = arrow_texts(values)
     if texts is None:
         cells = values.astype(object).where(values.notna(), None)
         return np.array([c is not None and defused(str(c)) != str(c) for c in cells], bool)
-    first = pc.utf8_slice_codeunits(texts, 0, 1)
-    starts = pc.is_in(first, value_set=pa.array(FORMULA_START)).fill_null(False)
-    risky = np.asarray(starts, dtype=bool).copy()
+    texts = texts.combine_chunks() if isinstance(texts, pa.ChunkedArray) else texts
+    risky = np.isin(_first_bytes(texts), FORMULA_START_BYTES)
     if risky.any():
         rows = np.flatnonzero(risky)
         numbers = pc.match_substring_regex(texts.take(rows), f"^(?:{NUMBER.pattern})$")
@@ -68,19 +69,36 @@ def formula_like(values: pd.Series) -> np.ndarray:
     return risky
 
 
+def _first_bytes(texts: pa.Array) -> np.ndarray:
+    """The first byte of each value (0 where the value is empty or missing)."""
+    kind = np.int64 if pa.types.is_large_string(texts.type) else np.int32
+    offsets = np.frombuffer(texts.buffers()[1], dtype=kind)[texts.offset :][: len(texts) + 1]
+    starts, lengths = offsets[:-1], np.diff(offsets)
+    first = np.zeros(len(texts), dtype=np.uint8)
+    present = lengths > 0
+    if texts.null_count:
+        present &= np.asarray(texts.is_valid(), dtype=bool)
+    if present.any():
+        first[present] = np.frombuffer(texts.buffers()[2], dtype=np.uint8)[starts[present]]
+    return first
+
+
 def _may_hold_controls(texts: pa.Array | pa.ChunkedArray) -> bool:
     """A byte scan of the text buffers: False means no control character for sure.
 
     In UTF-8 the characters below U+0080 are single bytes and U+0080–U+009F are 0xC2
     followed by 0x80–0x9F, so no character is missed; bytes outside the array's window may
-    give a false alarm, which the exact check then clears.
+    give a false alarm, which the exact check then clears. Most text has no byte below
+    0x20, 0x7F or 0xC2 at all, which three quick passes tell.
     """
     chunks = texts.chunks if isinstance(texts, pa.ChunkedArray) else [texts]
     for chunk in chunks:
         data = chunk.buffers()[2]
-        if data is None:
+        if data is None or data.size == 0:
             continue
         raw = np.frombuffer(data, dtype=np.uint8)
+        if raw.min() >= 0x20 and not (raw == 0x7F).any() and not (raw == 0xC2).any():
+            continue
         low = (raw < 0x20) & (raw != 0x09) & (raw != 0x0A) & (raw != 0x0D)
         if low.any() or (raw == 0x7F).any():
             return True
