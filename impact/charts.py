@@ -29,6 +29,7 @@ from matplotlib.ticker import MaxNLocator
 from impact.actors import SIDE_LABELS, SIDES, ActorTable, canonical_actors, load_actors
 from impact.actors import actor_colours as table_actor_colours
 from impact.actors import side_colours as table_side_colours
+from impact.per_value import once_per_value
 from impact.safe_text import has_controls, visible_controls_table
 from impact.schemas import MOVES_CONTROL
 
@@ -248,8 +249,10 @@ def affected_over_time(impacts: pd.DataFrame, source: str) -> Figure:
     Places without a census figure add nothing and are marked on the line, not added as 0;
     the line and band are held to the last date so the last step shows.
     """
-    moved = impacts[impacts["change"].isin(MOVES_CONTROL)]
-    first_change = moved.groupby("headline_pcode")["date"].min()
+    moved = impacts["change"].isin(MOVES_CONTROL)
+    first_change = (
+        impacts.loc[moved, ["headline_pcode", "date"]].groupby("headline_pcode")["date"].min()
+    )
     columns = ["date", "population_low", "population_central", "population_high"]
     counted = impacts.loc[impacts["counted"], ["headline_pcode", *columns]]
     counted = counted.assign(
@@ -410,7 +413,7 @@ def moves_by_side(impacts: pd.DataFrame, actors: ActorTable | None = None) -> pd
     moved &= sides["gaining_side"] != sides["losing_side"]
     rows = pd.DataFrame(
         {
-            "month": impacts["date"].dt.strftime("%Y-%m"),
+            "month": once_per_value(lambda d: d.dt.strftime("%Y-%m"), impacts["date"]),
             "gaining": sides["gaining_side"],
             "losing": sides["losing_side"],
             "people": impacts["population_central"].astype("Float64"),

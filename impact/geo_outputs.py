@@ -23,7 +23,7 @@ import shapely
 
 from impact.arrow_text import text_bytes
 from impact.reference import Reference
-from impact.schemas import MOVES_CONTROL
+from impact.schemas import MOVES_CONTROL, by_date
 
 # Admin levels given a P-code and a name column each in impacts.csv, outer to inner.
 ADMIN_LEVELS = ("state_region", "district", "township", "town", "village_tract")
@@ -155,7 +155,7 @@ def holder_at_end(impacts: pd.DataFrame, sides: pd.DataFrame, key: str) -> pd.Da
     frame = frame.assign(holder=sides["gaining"], side=sides["gaining_side"])
     frame = frame[frame[key].notna()]
     moved = frame[frame["change"].isin(MOVES_CONTROL)]
-    last = moved.sort_values(["date", "event_id"]).drop_duplicates(key, keep="last")
+    last = by_date(moved).drop_duplicates(key, keep="last")
     table = last.set_index(key)[["holder", "side", "date"]].rename(columns={"date": "last_change"})
     counted = frame[frame["counted"]]
     people = counted.groupby(key)[POPULATION]

@@ -26,6 +26,7 @@ from impact.actors import ActorTable
 from impact.charts import _plain_text, add_caption, event_sides, side_colours, side_handles
 from impact.geo_outputs import holder_at_end, state_outlines, township_outlines
 from impact.reference import Reference
+from impact.schemas import by_date
 
 LABELLED = 10
 ZOOM_LABELLED = 8
@@ -53,9 +54,8 @@ def map_points(
     """
     sides = event_sides(impacts, actors)
     held = holder_at_end(impacts, sides, "headline_pcode")
-    latest = impacts.sort_values(["date", "event_id"]).drop_duplicates(
-        "headline_pcode", keep="last"
-    )
+    columns = ["date", "event_id", "headline_pcode", "place_name", "pcode", "township_pcode"]
+    latest = by_date(impacts[columns]).drop_duplicates("headline_pcode", keep="last")
     points = latest.set_index("headline_pcode")[["place_name", "pcode", "township_pcode"]]
     points = points.join(held[["side", "people_central"]]).rename(
         columns={"people_central": "people"}

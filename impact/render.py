@@ -13,6 +13,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from impact.actors import SIDE_LABELS
 from impact.pipeline import RunResult
 from impact.safe_text import markdown_text, visible_controls
+from impact.schemas import by_date
 
 
 def package_version() -> str:
@@ -262,11 +263,7 @@ def unlabelled_places(result: RunResult) -> list[str]:
     from impact.map import LABELLED
 
     columns = ["date", "event_id", "headline_pcode", "population_central", "place_name"]
-    counted = (
-        result.impacts[columns]
-        .sort_values(["date", "event_id"])
-        .drop_duplicates("headline_pcode", keep="last")
-    )
+    counted = by_date(result.impacts[columns]).drop_duplicates("headline_pcode", keep="last")
     people = counted["population_central"].astype("Float64")
     ordered = counted.assign(people=people).sort_values(
         ["people", "place_name"], ascending=[False, True], na_position="last"
