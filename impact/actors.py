@@ -179,9 +179,13 @@ def canonical_actors(texts: pd.Series, table: ActorTable) -> pd.DataFrame:
     codes, uniques = pd.factorize(texts.astype("string"), use_na_sentinel=True)
     counts = pd.Series(codes[codes >= 0]).value_counts()
     per_unique = _resolve_uniques([str(text) for text in uniques], counts, table)
+    per_unique = per_unique.astype(RESULT_TYPES)
     # A missing text takes the extra last row (no actor, side unknown).
-    result = per_unique.iloc[np.where(codes >= 0, codes, len(uniques))]
-    return result.set_axis(texts.index).astype(RESULT_TYPES)
+    rows = np.where(codes >= 0, codes, len(uniques))
+    return pd.DataFrame(
+        {column: per_unique[column].array.take(rows) for column in per_unique.columns},
+        index=texts.index,
+    )
 
 
 def _resolve_uniques(texts: list[str], counts: pd.Series, table: ActorTable) -> pd.DataFrame:
