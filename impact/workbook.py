@@ -31,6 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from impact.arrow_text import text_bytes
+from impact.row_text import Coded, coded, joined_neighbours, rows_text
 
 try:  # Intel's ISA-L deflate: 3-4 times zlib's speed at level 1, and smaller output.
     from isal import isal_zlib as deflate
@@ -216,96 +217,44 @@ class SharedStrings:
 
 
 @dataclass(frozen=True)
-class Cells:
-    """The cells of one column, or of neighbouring columns, ready to be cut into chunks of rows.
+class NumberCells:
+    """Cells of a column of mostly distinct numbers, built for each chunk of rows."""
 
-    Most columns hold few distinct values (a place's figures repeat on every event there), so
-    the XML of each distinct value, or combination of values across neighbouring columns, is
-    built once (`distinct`, an empty cell included) and a chunk takes its rows' cells by their
-    `codes`. A column of mostly distinct numbers keeps its `numbers` and builds each chunk's
-    cells from them, with `attributes`.
-    """
+    numbers: np.ndarray
+    attributes: str
 
-    distinct: pa.Array | None = None
-    codes: np.ndarray | None = None
-    numbers: np.ndarray | None = None
-    attributes: str = ""
-
-    def chunk(self, start: int, stop: int) -> pa.Array:
-        """The cells of rows `start` to `stop` (null where empty)."""
-        if self.codes is None:
-            return _value_cells(_numbers_text(self.numbers[start:stop]), self.attributes)
-        return self.distinct.take(self.codes[start:stop])
+    def rows(self, start: int, stop: int) -> pa.Array:
+        cells = _value_cells(_numbers_text(self.numbers[start:stop]), self.attributes)
+        return cells.fill_null(EMPTY_CELL) if cells.null_count else cells
 
 
-def column_cells(column: pd.Series, strings: SharedStrings, text_style: int = 0) -> Cells:
+@dataclass(frozen=True)
+class RowNumbers:
+    """The number of each row of the sheet: row `i` of the table is sheet row `i + first`."""
+
+    first: int
+
+    def rows(self, start: int, stop: int) -> pa.Array:
+        return pa.array(np.arange(start + self.first, stop + self.first)).cast(pa.string())
+
+
+def column_cells(
+    column: pd.Series, strings: SharedStrings, text_style: int = 0
+) -> Coded | NumberCells:
     """The cells of a column: text as shared strings (in `text_style`), booleans, dates and
-    numbers as values with their number format."""
+    numbers as values with their number format. Each distinct value's cell is built once
+    (see `impact.row_text`), unless most values are distinct numbers."""
     if _is_text(column.dtype):
         codes, uniques = pd.factorize(column.astype("string"), use_na_sentinel=True)
         first = strings.add(uniques)
         attributes = f' s="{text_style}" t="s"' if text_style else ' t="s"'
         indexes = pa.array(np.arange(first, first + len(uniques))).cast(pa.string())
-        return _distinct_cells(_value_cells(indexes, attributes), codes)
+        return coded(_value_cells(indexes, attributes), codes, EMPTY_CELL)
     numbers, attributes = _cell_numbers(column)
     codes, uniques = pd.factorize(numbers, use_na_sentinel=True)
     if 2 * len(uniques) > len(numbers):
-        return Cells(numbers=numbers, attributes=attributes)
-    return _distinct_cells(_value_cells(_numbers_text(uniques), attributes), codes)
-
-
-def _distinct_cells(distinct: pa.Array, codes: np.ndarray) -> Cells:
-    """Cells by code; code -1 (a missing value) becomes an empty cell after the others."""
-    if (codes < 0).any():
-        codes = np.where(codes < 0, len(distinct), codes)
-        distinct = pa.concat_arrays([distinct, pa.array([EMPTY_CELL])])
-    return Cells(distinct, _narrow(codes))
-
-
-def joined_neighbours(columns: list[Cells], most: int) -> list[Cells]:
-    """Neighbouring columns joined into one piece of each row while they hold at most `most`
-    distinct combinations: a row is then a few pieces, not one per column."""
-    pieces: list[Cells] = []
-    for cells in columns:
-        both = _joined(pieces[-1], cells, most) if pieces else None
-        if both is None:
-            pieces.append(cells)
-        else:
-            pieces[-1] = both
-    return pieces
-
-
-def _joined(left: Cells, right: Cells, most: int) -> Cells | None:
-    """`left` and `right` as one, when both are by code and their combinations are few."""
-    if left.codes is None or right.codes is None or len(left.distinct) > most:
-        return None
-    width = len(right.distinct)
-    if width == 1:
-        return Cells(_joined_text(left.distinct, right.distinct[0].as_py()), left.codes)
-    if len(left.distinct) == 1:
-        return Cells(_joined_text(left.distinct[0].as_py(), right.distinct), right.codes)
-    follows = _follows(left.codes, right.codes, len(left.distinct))
-    if follows is not None:
-        return Cells(_joined_text(left.distinct, right.distinct.take(follows)), left.codes)
-    codes, combinations = pd.factorize(left.codes.astype(np.int64) * width + right.codes)
-    if len(combinations) > most:
-        return None
-    distinct = _joined_text(
-        left.distinct.take(combinations // width), right.distinct.take(combinations % width)
-    )
-    return Cells(distinct, _narrow(codes))
-
-
-def _follows(left: np.ndarray, right: np.ndarray, size: int) -> np.ndarray | None:
-    """The right code of each left code when the right follows from the left on every row
-    (a place's name from its P-code), else None: checked without hashing the pairs."""
-    seen = np.zeros(size, dtype=right.dtype)
-    seen[left] = right
-    return seen if np.array_equal(seen[left], right) else None
-
-
-def _joined_text(left: pa.Array | str, right: pa.Array | str) -> pa.Array:
-    return pc.binary_join_element_wise(left, right, "")
+        return NumberCells(numbers, attributes)
+    return coded(_value_cells(_numbers_text(uniques), attributes), codes, EMPTY_CELL)
 
 
 def _cell_numbers(column: pd.Series) -> tuple[np.ndarray, str]:
@@ -320,12 +269,6 @@ def _cell_numbers(column: pd.Series) -> tuple[np.ndarray, str]:
     numbers = column.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
     numbers[~np.isfinite(numbers)] = np.nan
     return numbers, f' s="{_number_style(column.name, numbers)}"'
-
-
-def _narrow(codes: np.ndarray) -> np.ndarray:
-    """Codes in the smallest integer type that holds them: a sheet's codes are all held
-    until it is written."""
-    return codes.astype(np.int16 if codes.max(initial=0) < 2**15 else np.int32)
 
 
 def _arrow_text(texts) -> pa.Array:
@@ -439,17 +382,14 @@ def _sheet_xml(sheet: Sheet, strings: SharedStrings) -> Iterator[Part]:
     if not sheet.readme:
         header = pd.Series([str(c) for c in table.columns], dtype="string")
         cells = [column_cells(header[[j]], strings, HEADER) for j in range(len(header))]
-        yield _rows(["1"], [c.chunk(0, 1) for c in cells])
-    columns = joined_neighbours(
-        [
-            column_cells(table.iloc[:, j], strings, _readme_style(j) if sheet.readme else 0)
-            for j in range(len(table.columns))
-        ],
-        max(len(table) // JOIN_SHARE, 1),
-    )
-    first = 1 if not sheet.readme else 0
+        yield _chunk_xml(_row_pieces(RowNumbers(1), cells, 1), 0, 1)
+    cells = [
+        column_cells(table.iloc[:, j], strings, _readme_style(j) if sheet.readme else 0)
+        for j in range(len(table.columns))
+    ]
+    pieces = _row_pieces(RowNumbers(1 if sheet.readme else 2), cells, len(table))
     for start in range(0, len(table), CHUNK_ROWS):
-        yield partial(_chunk_xml, columns, start, min(start + CHUNK_ROWS, len(table)), first + 1)
+        yield partial(_chunk_xml, pieces, start, min(start + CHUNK_ROWS, len(table)))
     tail = "</sheetData>"
     if not sheet.readme and len(table.columns):
         tail += f'<autoFilter ref="A1:{letters[-1]}{len(table) + 1}"/>'
@@ -460,24 +400,21 @@ def _readme_style(j: int) -> int:
     return HEADER if j == 0 else WRAP
 
 
-def _chunk_xml(columns: list[Cells], start: int, stop: int, first_row: int) -> memoryview:
-    """Rows `start` to `stop` of the table, numbered from `start + first_row`."""
-    rows = pa.array(np.arange(start + first_row, stop + first_row)).cast(pa.string())
-    return _rows(rows, [column.chunk(start, stop) for column in columns])
+def _row_pieces(numbers: RowNumbers, cells: list, rows: int) -> list:
+    """The pieces of each row's XML; neighbouring columns become one piece while their
+    combinations of values stay few (a place's figures are built once per place)."""
+    pieces = ['<row r="', numbers, '">', *cells, "</row>"]
+    return joined_neighbours(pieces, max(rows // JOIN_SHARE, 1))
 
 
-def _rows(numbers, cells: list[pa.Array]) -> memoryview:
-    """Rows of cells, joined element-wise in Arrow and returned as their UTF-8 bytes.
+def _chunk_xml(pieces: list, start: int, stop: int) -> memoryview:
+    """Rows `start` to `stop` of the table as sheet XML.
 
     Cells carry no reference: a reader places each in the next column, so a missing value
     is written as an empty cell to keep the ones after it in place. (References made up a
     third of the sheet's XML and most of what is left after compression.)
     """
-    joined = pc.binary_join_element_wise(
-        '<row r="', pa.array(numbers, type=pa.string()), '">', *cells, "</row>", "",
-        null_handling="replace", null_replacement=EMPTY_CELL,
-    )  # fmt: skip
-    return text_bytes(joined)
+    return text_bytes(rows_text(pieces, start, stop))
 
 
 def _is_text(kind) -> bool:

@@ -1,0 +1,123 @@
+"""Rows of text written from columns, each distinct value's text built once.
+
+An output row (a workbook row, a GeoJSON feature) is the text of its cells one after
+another. Most columns of the per-event table repeat a few values (a place's figures are the
+same on every event there), so a column is held as the text of each distinct value and, per
+row, the code of its value (`Coded`). Neighbouring coded columns whose combinations stay few
+are joined into one piece (`joined_neighbours`), so a row is built from a handful of pieces
+instead of one per column, and the work goes with the distinct combinations, not the rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+
+class Piece(Protocol):
+    """Anything that gives the text of a range of rows."""
+
+    def rows(self, start: int, stop: int) -> pa.Array: ...
+
+
+@dataclass(frozen=True)
+class Coded:
+    """Texts by code: row `i` shows `distinct[codes[i]]` (no nulls in either)."""
+
+    distinct: pa.Array
+    codes: np.ndarray
+
+    def rows(self, start: int, stop: int) -> pa.Array:
+        return self.distinct.take(self.codes[start:stop])
+
+
+@dataclass(frozen=True)
+class Plain:
+    """Texts held row by row (a column of mostly distinct values)."""
+
+    texts: pa.Array
+
+    def rows(self, start: int, stop: int) -> pa.Array:
+        return self.texts.slice(start, stop - start)
+
+
+def coded(distinct: pa.Array, codes: np.ndarray, missing: str) -> Coded:
+    """Texts by code, where code -1 (a missing value) shows `missing`."""
+    if len(codes) and codes.min() < 0:
+        codes = np.where(codes < 0, len(distinct), codes)
+        distinct = pa.concat_arrays([distinct, pa.array([missing], distinct.type)])
+    return Coded(distinct, narrow(codes))
+
+
+def narrow(codes: np.ndarray) -> np.ndarray:
+    """Codes in the smallest integer type that holds them: a table's codes are all held
+    until it is written."""
+    return codes.astype(np.int16 if codes.max(initial=0) < 2**15 else np.int32)
+
+
+def joined_neighbours(pieces: Sequence[Piece | str], most: int) -> list[Piece | str]:
+    """Neighbouring pieces joined into one while they hold at most `most` distinct
+    combinations; fixed texts (`str`) join their neighbours freely."""
+    joined: list[Piece | str] = []
+    for piece in pieces:
+        both = _joined(joined[-1], piece, most) if joined else None
+        if both is None:
+            joined.append(piece)
+        else:
+            joined[-1] = both
+    return joined
+
+
+def rows_text(pieces: Sequence[Piece | str], start: int, stop: int) -> pa.Array:
+    """The text of rows `start` to `stop`: each piece's text one after another (a null
+    piece adds nothing)."""
+    parts = [piece if isinstance(piece, str) else piece.rows(start, stop) for piece in pieces]
+    if not any(isinstance(part, pa.Array) for part in parts):
+        parts.append(pa.nulls(stop - start, pa.string()).fill_null(""))
+    return pc.binary_join_element_wise(*parts, "", null_handling="replace", null_replacement="")
+
+
+def _joined(left: Piece | str, right: Piece | str, most: int) -> Piece | str | None:
+    """`left` and `right` as one piece, when both are fixed or coded and their
+    combinations are few; else None."""
+    if isinstance(left, str) and isinstance(right, str):
+        return left + right
+    if isinstance(left, str) and isinstance(right, Coded):
+        return Coded(_text(left, right.distinct), right.codes)
+    if isinstance(right, str) and isinstance(left, Coded):
+        return Coded(_text(left.distinct, right), left.codes)
+    if not (isinstance(left, Coded) and isinstance(right, Coded)) or len(left.distinct) > most:
+        return None
+    if len(right.distinct) == 1:
+        return Coded(_text(left.distinct, right.distinct[0].as_py()), left.codes)
+    if len(left.distinct) == 1:
+        return Coded(_text(left.distinct[0].as_py(), right.distinct), right.codes)
+    follows = _follows(left.codes, right.codes, len(left.distinct))
+    if follows is not None:
+        return Coded(_text(left.distinct, right.distinct.take(follows)), left.codes)
+    width = len(right.distinct)
+    codes, combinations = pd.factorize(left.codes.astype(np.int64) * width + right.codes)
+    if len(combinations) > most:
+        return None
+    distinct = _text(
+        left.distinct.take(combinations // width), right.distinct.take(combinations % width)
+    )
+    return Coded(distinct, narrow(codes))
+
+
+def _follows(left: np.ndarray, right: np.ndarray, size: int) -> np.ndarray | None:
+    """The right code of each left code when the right follows from the left on every row
+    (a place's name from its P-code), else None: checked without hashing the pairs."""
+    seen = np.zeros(size, dtype=right.dtype)
+    seen[left] = right
+    return seen if np.array_equal(seen[left], right) else None
+
+
+def _text(left: pa.Array | str, right: pa.Array | str) -> pa.Array:
+    return pc.binary_join_element_wise(left, right, "")
