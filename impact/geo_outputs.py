@@ -23,6 +23,7 @@ import shapely
 
 from impact.arrow_text import text_bytes
 from impact.reference import Reference
+from impact.row_text import Coded, Piece, Plain, coded, joined_neighbours, rows_text
 from impact.schemas import MOVES_CONTROL, by_date
 
 # Admin levels given a P-code and a name column each in impacts.csv, outer to inner.
@@ -166,41 +167,49 @@ def holder_at_end(impacts: pd.DataFrame, sides: pd.DataFrame, key: str) -> pd.Da
 
 @dataclass(frozen=True)
 class Layer:
-    """A GeoJSON layer ready to write: its property names and each feature as JSON text.
+    """A GeoJSON layer ready to write: its property names and the pieces each feature's JSON
+    text is made of (see `impact.row_text`), for `count` features.
 
-    The features stay in an Arrow string array, so they are written without becoming
-    Python strings.
+    A million features are written chunk by chunk from the pieces, never as Python strings
+    nor as one text array of them all.
     """
 
     properties: list[str]
-    features: pa.Array
+    pieces: list
+    count: int
+
+    @classmethod
+    def of_lines(cls, properties: list[str], lines: pa.Array) -> Layer:
+        """A layer of features given as JSON texts."""
+        return cls(properties, [Plain(lines.cast(pa.string()))], len(lines))
+
+    @property
+    def features(self) -> pa.Array:
+        """Each feature's JSON text."""
+        chunks = [
+            rows_text(self.pieces, start, min(start + FEATURES_PER_WRITE, self.count))
+            for start in range(0, self.count, FEATURES_PER_WRITE)
+        ]
+        return pa.concat_arrays([c.cast(pa.large_string()) for c in chunks] or [_NONE])
+
+
+_NONE = pa.array([], pa.large_string())
+FEATURES_PER_WRITE = 50_000
 
 
 def write_geojson(layer: Layer, path: Path) -> None:
     """A FeatureCollection, one feature a line, numbers and keys in a fixed order.
 
-    The features' UTF-8 bytes go from Arrow to the file as they are.
+    Features are built and written `FEATURES_PER_WRITE` at a time, from Arrow to the file.
     """
+    pieces = joined_neighbours([*layer.pieces, ",\n"], layer.count)
     with path.open("wb") as out:
         out.write(b'{"type":"FeatureCollection","features":[\n')
-        if len(layer.features):
-            out.write(text_bytes(_joined(layer.features, ",\n"))[:-2])
+        for start in range(0, layer.count, FEATURES_PER_WRITE):
+            stop = min(start + FEATURES_PER_WRITE, layer.count)
+            lines = text_bytes(rows_text(pieces, start, stop))
+            out.write(lines[:-2] if stop == layer.count else lines)
         out.write(b"\n]}\n")
-
-
-def _joined(*parts: pa.Array | str) -> pa.Array:
-    """Texts and text columns concatenated element-wise, as large strings (over 2 GB fits)."""
-    return pc.binary_join_element_wise(
-        *(
-            pa.scalar(part, pa.large_string()) if isinstance(part, str) else _large(part)
-            for part in parts
-        ),
-        pa.scalar("", pa.large_string()),
-    )
-
-
-def _large(texts: pa.Array) -> pa.Array:
-    return texts if pa.types.is_large_string(texts.type) else texts.cast(pa.large_string())
 
 
 def _json_value(value: object) -> object:
@@ -217,30 +226,31 @@ def _json_value(value: object) -> object:
     return value
 
 
-def _feature_lines(geometry: pa.Array, properties: pd.DataFrame) -> pa.Array:
-    """Each row as a GeoJSON Feature line: its geometry text and its properties in order."""
+def _feature_pieces(geometry: Piece, properties: pd.DataFrame) -> list:
+    """The pieces of each row's GeoJSON Feature line: its geometry, its properties in order."""
     parts: list = ['{"type":"Feature","geometry":', geometry, ',"properties":{']
     for i, column in enumerate(properties.columns):
         key = ("," if i else "") + json.dumps(str(column)) + ":"
         parts += [key, _json_texts(properties[column])]
-    return _joined(*parts, "}}")
+    return joined_neighbours([*parts, "}}"], len(properties))
 
 
 def places_features(located: pd.DataFrame, sides: pd.DataFrame) -> Layer:
     """One Point feature per event row (null geometry when its place has no point).
 
-    Built a column at a time (see `_json_texts`) and joined element-wise in Arrow, so a
-    million rows cost no Python per row.
+    Each column's distinct values are encoded once (see `_json_texts`) and rows are built
+    from them in Arrow, so a million rows cost no Python per row.
     """
     table = located.assign(gaining_side=sides["gaining_side"])
     table = table[[c for c in POINT_PROPERTIES if c in table.columns]]
     if table.empty:
-        return Layer([], pa.array([], pa.large_string()))
-    lon, lat = _json_texts(located["lon"]), _json_texts(located["lat"])
-    point = _joined('{"type":"Point","coordinates":[', lon, ",", lat, "]}")
-    nowhere = pc.or_(pc.equal(lon, "null"), pc.equal(lat, "null"))
-    geometry = pc.if_else(nowhere, pa.scalar("null", pa.large_string()), point)
-    return Layer(list(map(str, table.columns)), _feature_lines(geometry, table))
+        return Layer([], [], 0)
+    point = ['{"type":"Point","coordinates":[', _json_texts(located["lon"]), ","]
+    (geometry,) = joined_neighbours([*point, _json_texts(located["lat"]), "]}"], len(table) * 8)
+    # A coordinate written as null means the place has no point.
+    nowhere = pc.match_substring(geometry.distinct, "null")
+    geometry = Coded(pc.if_else(nowhere, "null", geometry.distinct), geometry.codes)
+    return Layer(list(map(str, table.columns)), _feature_pieces(geometry, table), len(table))
 
 
 # What json.dumps(value, ensure_ascii=False) uses, built once: json.dumps builds a new
@@ -248,22 +258,19 @@ def places_features(located: pd.DataFrame, sides: pd.DataFrame) -> Layer:
 _ENCODER = json.JSONEncoder(ensure_ascii=False)
 
 
-def _json_texts(column: pd.Series) -> pa.Array:
-    """Each value as `json.dumps(value, ensure_ascii=False)` writes it (`null` when missing).
-
-    Integers and booleans are written by Arrow for the whole column, text by Arrow once per
-    distinct value; any other column (dates, floats, mixed objects) by the json module once
-    per distinct value.
-    """
-    if pd.api.types.is_bool_dtype(column):
-        texts = pc.if_else(_arrow(column), "true", "false")
-    elif pd.api.types.is_integer_dtype(column):
-        texts = pc.cast(_arrow(column), pa.large_string())
-    elif isinstance(column.dtype, pd.StringDtype):
-        texts = _string_texts(column)
-    else:
-        texts = _distinct_value_texts(column)
-    return texts.fill_null("null") if texts.null_count else texts
+def _json_texts(column: pd.Series) -> Piece:
+    """Each value as `json.dumps(value, ensure_ascii=False)` writes it (`null` when missing),
+    encoded once per distinct value: integers and booleans by Arrow, text by Arrow (quoted
+    and escaped), anything else (dates, floats, mixed objects) by the json module."""
+    if pd.api.types.is_bool_dtype(column) or pd.api.types.is_integer_dtype(column):
+        codes, uniques = pd.factorize(column, use_na_sentinel=True)
+        if 2 * len(uniques) > len(column):
+            return Plain(pc.cast(_arrow(column), pa.string()).fill_null("null"))
+        texts = pc.cast(pa.array(uniques), pa.string())
+        return coded(pc.ascii_lower(texts), codes, "null")  # booleans as true/false
+    if isinstance(column.dtype, pd.StringDtype):
+        return _string_texts(column)
+    return _distinct_value_texts(column)
 
 
 def _arrow(column: pd.Series) -> pa.Array:
@@ -272,25 +279,26 @@ def _arrow(column: pd.Series) -> pa.Array:
     return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
 
 
-def _string_texts(column: pd.Series) -> pa.Array:
+def _string_texts(column: pd.Series) -> Piece:
     """JSON strings of a text column, quoted and escaped by Arrow once per distinct value.
 
     In text without control characters json.dumps (ensure_ascii off) escapes only the
     backslash and the quote; a column holding a control character is left to the json module.
     """
     values = _arrow(column).dictionary_encode()
-    distinct = values.dictionary
+    distinct = values.dictionary.cast(pa.string())
     if pc.any(pc.match_substring_regex(distinct, "[\\x00-\\x1f]")).as_py():
         return _distinct_value_texts(column)
     escaped = pc.replace_substring(pc.replace_substring(distinct, "\\", "\\\\"), '"', '\\"')
-    return _joined('"', escaped, '"').take(values.indices)
+    codes = np.asarray(values.indices.fill_null(-1), dtype=np.int64)
+    return coded(pc.binary_join_element_wise('"', escaped, '"', ""), codes, "null")
 
 
-def _distinct_value_texts(column: pd.Series) -> pa.Array:
+def _distinct_value_texts(column: pd.Series) -> Coded:
     """Each value as JSON text, encoded once per distinct value by the json module."""
     codes, uniques = pd.factorize(column, use_na_sentinel=True)
     texts = [_ENCODER.encode(_json_value(value)) for value in uniques]
-    return pa.array(texts, pa.large_string()).take(pa.array(codes, mask=codes < 0))
+    return coded(pa.array(texts, pa.string()), codes, "null")
 
 
 def township_outlines(reference: Reference) -> pd.DataFrame:
@@ -310,7 +318,7 @@ def control_features(impacts: pd.DataFrame, sides: pd.DataFrame, outlines: pd.Da
     """
     held = holder_at_end(impacts, sides, "township_pcode")
     if held.empty:
-        return Layer([], pa.array([], pa.large_string()))
+        return Layer([], [], 0)
     names = impacts[["township_pcode", "township_name", "state_region_name"]]
     names = names.drop_duplicates("township_pcode").set_index("township_pcode")
     shapes = outlines.set_index("pcode")["geometry"] if len(outlines) else pd.Series(dtype=object)
@@ -320,7 +328,8 @@ def control_features(impacts: pd.DataFrame, sides: pd.DataFrame, outlines: pd.Da
     )
     table.insert(0, "township_pcode", held.index.to_series())
     table["outline"] = np.where(shapes.notna(), "MIMU 2014", "none (township created later)")
-    return Layer(list(map(str, table.columns)), _feature_lines(_outline_texts(shapes), table))
+    pieces = _feature_pieces(Plain(_outline_texts(shapes)), table)
+    return Layer(list(map(str, table.columns)), pieces, len(table))
 
 
 # json.dumps(value, ensure_ascii=False, separators=(",", ":")), built once.
@@ -337,4 +346,4 @@ def _outline_texts(shapes: pd.Series) -> pa.Array:
     texts = np.full(len(shapes), "null", dtype=object)
     written = shapely.to_geojson(shapes.to_numpy()[present])
     texts[present] = [_COMPACT_ENCODER.encode(json.loads(text)) for text in written]
-    return pa.array(texts, type=pa.large_string())
+    return pa.array(texts, type=pa.string())

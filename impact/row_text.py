@@ -19,6 +19,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+# Neighbouring pieces are joined while their distinct combinations are at most this share of
+# the rows (a larger share saves little and holds more text).
+JOIN_SHARE = 8
+
 
 class Piece(Protocol):
     """Anything that gives the text of a range of rows."""
@@ -61,9 +65,10 @@ def narrow(codes: np.ndarray) -> np.ndarray:
     return codes.astype(np.int16 if codes.max(initial=0) < 2**15 else np.int32)
 
 
-def joined_neighbours(pieces: Sequence[Piece | str], most: int) -> list[Piece | str]:
-    """Neighbouring pieces joined into one while they hold at most `most` distinct
-    combinations; fixed texts (`str`) join their neighbours freely."""
+def joined_neighbours(pieces: Sequence[Piece | str], rows: int) -> list[Piece | str]:
+    """Neighbouring pieces of `rows` rows joined into one while their distinct combinations
+    stay at most `rows / JOIN_SHARE`; fixed texts (`str`) join their neighbours freely."""
+    most = max(rows // JOIN_SHARE, 1)
     joined: list[Piece | str] = []
     for piece in pieces:
         both = _joined(joined[-1], piece, most) if joined else None

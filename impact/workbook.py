@@ -71,9 +71,6 @@ WIDTH_SAMPLE = 2000
 NOT_XML_RE2 = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x{fffe}\x{ffff}]"
 SURROGATES = re.compile(r"[\ud800-\udfff]")
 EMPTY_CELL = "<c/>"
-# Neighbouring columns are written as one piece while they hold at most this share of the
-# rows as distinct combinations.
-JOIN_SHARE = 8
 EXCEL_EPOCH = np.datetime64("1899-12-30")
 # Part of a zip entry: its bytes, or a function building them (run in a worker thread).
 Text = bytes | memoryview
@@ -404,7 +401,7 @@ def _row_pieces(numbers: RowNumbers, cells: list, rows: int) -> list:
     """The pieces of each row's XML; neighbouring columns become one piece while their
     combinations of values stay few (a place's figures are built once per place)."""
     pieces = ['<row r="', numbers, '">', *cells, "</row>"]
-    return joined_neighbours(pieces, max(rows // JOIN_SHARE, 1))
+    return joined_neighbours(pieces, rows)
 
 
 def _chunk_xml(pieces: list, start: int, stop: int) -> memoryview:

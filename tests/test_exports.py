@@ -179,6 +179,7 @@ def test_the_archive_checks_out(tmp_path):
 )
 def test_columns_written_as_one_piece_give_the_same_bytes(tmp_path_factory, rows, chunk):
     """Joining neighbouring columns into one piece of each row changes no byte of the file."""
+    import impact.row_text
     import impact.workbook
 
     table = pd.DataFrame(rows, columns=["place", "count", "share", "flag"])
@@ -186,11 +187,11 @@ def test_columns_written_as_one_piece_give_the_same_bytes(tmp_path_factory, rows
     folder = tmp_path_factory.mktemp("wb")
     books = []
     for share in (1, 10**9):
-        previous = impact.workbook.JOIN_SHARE, impact.workbook.CHUNK_ROWS
-        impact.workbook.JOIN_SHARE, impact.workbook.CHUNK_ROWS = share, chunk
+        previous = impact.row_text.JOIN_SHARE, impact.workbook.CHUNK_ROWS
+        impact.row_text.JOIN_SHARE, impact.workbook.CHUNK_ROWS = share, chunk
         try:
             write_workbook({"t": table}, folder / f"{share}.xlsx")
         finally:
-            impact.workbook.JOIN_SHARE, impact.workbook.CHUNK_ROWS = previous
+            impact.row_text.JOIN_SHARE, impact.workbook.CHUNK_ROWS = previous
         books.append((folder / f"{share}.xlsx").read_bytes())
     assert books[0] == books[1]
