@@ -13,8 +13,10 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
-import pyarrow.csv as pacsv
+import pyarrow.compute as pc
 
+from impact.arrow_text import text_bytes
+from impact.row_text import Coded, Factorised, coded, factorised, joined_neighbours, rows_text
 from impact.safe_text import defused, formula_like, visible_controls_table
 from impact.schemas import hxl_tags
 from impact.workbook import Sheet, write_xlsx
@@ -33,6 +35,9 @@ def safe_cells(table: pd.DataFrame) -> pd.DataFrame:
                 text = out[column].astype("string")
                 out[column] = out[column].astype(object).where(~risky, "'" + text)
     return out
+
+
+CSV_CHUNK_ROWS = 50_000
 
 
 def write_csv(table: pd.DataFrame, path: Path, *, hxl: bool = False) -> None:
@@ -59,45 +64,60 @@ def write_tables(
     `on_workbook` is called between the two, for a progress display.
     """
     safe = {name: safe_cells(table) for name, table in tables.items()}
+    # Each column's distinct values are found once, for its CSV and its sheet.
+    found = {
+        name: [factorised(t.iloc[:, j]) for j in range(t.shape[1])] for name, t in safe.items()
+    }
     for name, table in safe.items():
-        _write_safe_csv(table, folder / f"{name}.csv", hxl=hxl)
+        _write_safe_csv(table, folder / f"{name}.csv", hxl=hxl, columns=found[name])
     on_workbook()
-    _write_safe_workbook(safe, folder / "impact.xlsx", readme)
+    _write_safe_workbook(safe, folder / "impact.xlsx", readme, found)
 
 
-def _write_safe_csv(table: pd.DataFrame, path: Path, *, hxl: bool) -> None:
+def _write_safe_csv(
+    table: pd.DataFrame, path: Path, *, hxl: bool, columns: list[Factorised] | None = None
+) -> None:
+    """The header (and HXL row), then the rows built from each column's distinct values'
+    CSV text (see `impact.row_text`), written `CSV_CHUNK_ROWS` at a time."""
     lines = [",".join(_quoted(str(c)) for c in table.columns)]
     tags = hxl_tags(path.stem, table.columns)
     if hxl and any(tags):
         lines.append(",".join(_quoted(tag) for tag in tags))
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    if len(table):
-        with path.open("ab") as handle:
-            pacsv.write_csv(
-                _arrow(table),
-                handle,
-                write_options=pacsv.WriteOptions(include_header=False, quoting_style="needed"),
-            )
+    if not len(table):
+        return
+    found = columns or [factorised(table.iloc[:, j]) for j in range(table.shape[1])]
+    cells = [_csv_cells(column) for column in found]
+    pieces = joined_neighbours([*[p for c in cells for p in (",", c)][1:], "\n"], len(table))
+    with path.open("ab") as handle:
+        for start in range(0, len(table), CSV_CHUNK_ROWS):
+            stop = min(start + CSV_CHUNK_ROWS, len(table))
+            handle.write(text_bytes(rows_text(pieces, start, stop)))
+
+
+def _csv_cells(found: Factorised) -> Coded:
+    """Each distinct value's CSV text as Arrow's CSV writer gives it: text quoted (quotes
+    doubled), numbers, booleans and dates as Arrow casts them to text, missing values empty."""
+    values = found.values
+    if found.text:
+        texts = pa.array(values, type=pa.string(), from_pandas=True)
+        texts = pc.binary_join_element_wise('"', pc.replace_substring(texts, '"', '""'), '"', "")
+    elif pd.api.types.is_datetime64_any_dtype(values):
+        texts = pa.array(values, type=pa.timestamp("ns")).cast(pa.date32()).cast(pa.string())
+    else:
+        texts = pa.array(values, from_pandas=True).cast(pa.string())
+    return coded(texts.fill_null("") if texts.null_count else texts, found.codes, "")
 
 
 def _quoted(text: str) -> str:
     return '"' + text.replace('"', '""') + '"' if re.search(r'[,"\n\r]', text) else text
 
 
-def _arrow(table: pd.DataFrame) -> pa.Table:
-    """Arrow columns with the types the CSV should show: dates as dates, text as text."""
-    columns = {}
-    for name in table.columns:
-        column = table[name]
-        if pd.api.types.is_datetime64_any_dtype(column):
-            columns[str(name)] = pa.array(column, type=pa.timestamp("ns")).cast(pa.date32())
-        elif column.dtype == object or pd.api.types.is_string_dtype(column):
-            columns[str(name)] = pa.array(
-                column.astype("string"), type=pa.string(), from_pandas=True
-            )
-        else:
-            columns[str(name)] = pa.array(column, from_pandas=True)
-    return pa.table(columns)
+def _head(columns: list[Factorised] | None, rows: int) -> list[Factorised] | None:
+    """The factorised columns of a table's first `rows` rows."""
+    if columns is None or all(len(c.codes) <= rows for c in columns):
+        return columns
+    return [Factorised(c.codes[:rows], c.values, c.text) for c in columns]
 
 
 # Excel's last row; the header takes one.
@@ -123,7 +143,10 @@ def write_workbook(
 
 
 def _write_safe_workbook(
-    tables: dict[str, pd.DataFrame], path: Path, readme: list[tuple[str, str]]
+    tables: dict[str, pd.DataFrame],
+    path: Path,
+    readme: list[tuple[str, str]],
+    found: dict[str, list[Factorised]] | None = None,
 ) -> None:
     limit = EXCEL_MAX_ROWS - 1
     notes = [
@@ -134,5 +157,8 @@ def _write_safe_workbook(
     listing = ", ".join(f"{name} ({len(t):,} rows)" for name, t in tables.items())
     rows = pd.DataFrame([*readme, *notes, ("sheets", listing)], columns=["heading", "text"])
     sheets = [Sheet("README", safe_cells(rows), readme=True)]
-    sheets += [Sheet(name[:31], t.head(limit)) for name, t in tables.items()]
+    sheets += [
+        Sheet(name[:31], t.head(limit), columns=_head(found.get(name), limit) if found else None)
+        for name, t in tables.items()
+    ]
     write_xlsx(sheets, path)

@@ -51,6 +51,33 @@ class Plain:
         return self.texts.slice(start, stop - start)
 
 
+@dataclass(frozen=True)
+class Factorised:
+    """A column as its distinct values (in order of first appearance) and the code of each
+    row's value (-1 where missing): worked out once for every file a table is written to.
+    Text columns are factorised as text (`text`)."""
+
+    codes: np.ndarray
+    values: pd.Series
+    text: bool
+
+
+def factorised(column: pd.Series) -> Factorised:
+    """The distinct values of `column` and each row's code; text is compared as text."""
+    text = is_text(column.dtype)
+    codes, values = pd.factorize(column.astype("string") if text else column)
+    return Factorised(narrow(codes), pd.Series(values, name=column.name), text)
+
+
+def is_text(kind: object) -> bool:
+    """A column that is neither boolean, nor a date, nor a number is written as text."""
+    return not (
+        pd.api.types.is_bool_dtype(kind)
+        or pd.api.types.is_datetime64_any_dtype(kind)
+        or pd.api.types.is_numeric_dtype(kind)
+    )
+
+
 def coded(distinct: pa.Array, codes: np.ndarray, missing: str) -> Coded:
     """Texts by code, where code -1 (a missing value) shows `missing`."""
     if len(codes) and codes.min() < 0:
@@ -62,7 +89,7 @@ def coded(distinct: pa.Array, codes: np.ndarray, missing: str) -> Coded:
 def narrow(codes: np.ndarray) -> np.ndarray:
     """Codes in the smallest integer type that holds them: a table's codes are all held
     until it is written."""
-    return codes.astype(np.int16 if codes.max(initial=0) < 2**15 else np.int32)
+    return codes.astype(np.int16 if codes.max(initial=0) < 2**15 else np.int32, copy=False)
 
 
 def joined_neighbours(pieces: Sequence[Piece | str], rows: int) -> list[Piece | str]:

@@ -31,7 +31,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from impact.arrow_text import text_bytes
-from impact.row_text import Coded, coded, joined_neighbours, rows_text
+from impact.row_text import (
+    Coded,
+    Factorised,
+    coded,
+    factorised,
+    joined_neighbours,
+    rows_text,
+)
 
 try:  # Intel's ISA-L deflate: 3-4 times zlib's speed at level 1, and smaller output.
     from isal import isal_zlib as deflate
@@ -84,6 +91,7 @@ class Sheet:
     name: str
     table: pd.DataFrame
     readme: bool = False
+    columns: list[Factorised] | None = None
 
 
 def column_letters(count: int) -> list[str]:
@@ -236,22 +244,26 @@ class RowNumbers:
 
 
 def column_cells(
-    column: pd.Series, strings: SharedStrings, text_style: int = 0
+    column: pd.Series,
+    strings: SharedStrings,
+    text_style: int = 0,
+    found: Factorised | None = None,
 ) -> Coded | NumberCells:
     """The cells of a column: text as shared strings (in `text_style`), booleans, dates and
     numbers as values with their number format. Each distinct value's cell is built once
-    (see `impact.row_text`), unless most values are distinct numbers."""
-    if _is_text(column.dtype):
-        codes, uniques = pd.factorize(column.astype("string"), use_na_sentinel=True)
-        first = strings.add(uniques)
+    (see `impact.row_text`; `found` is the column's factorisation when the caller has it),
+    unless most values are distinct numbers."""
+    found = found or factorised(column)
+    if found.text:
+        first = strings.add(found.values)
         attributes = f' s="{text_style}" t="s"' if text_style else ' t="s"'
-        indexes = pa.array(np.arange(first, first + len(uniques))).cast(pa.string())
-        return coded(_value_cells(indexes, attributes), codes, EMPTY_CELL)
-    numbers, attributes = _cell_numbers(column)
-    codes, uniques = pd.factorize(numbers, use_na_sentinel=True)
-    if 2 * len(uniques) > len(numbers):
-        return NumberCells(numbers, attributes)
-    return coded(_value_cells(_numbers_text(uniques), attributes), codes, EMPTY_CELL)
+        indexes = pa.array(np.arange(first, first + len(found.values))).cast(pa.string())
+        return coded(_value_cells(indexes, attributes), found.codes, EMPTY_CELL)
+    if 2 * len(found.values) > len(column):
+        return NumberCells(*_cell_numbers(column))
+    numbers, attributes = _cell_numbers(found.values)
+    cells = _value_cells(_numbers_text(numbers), attributes)
+    return coded(cells.fill_null(EMPTY_CELL), found.codes, EMPTY_CELL)
 
 
 def _cell_numbers(column: pd.Series) -> tuple[np.ndarray, str]:
@@ -380,8 +392,9 @@ def _sheet_xml(sheet: Sheet, strings: SharedStrings) -> Iterator[Part]:
         header = pd.Series([str(c) for c in table.columns], dtype="string")
         cells = [column_cells(header[[j]], strings, HEADER) for j in range(len(header))]
         yield _chunk_xml(_row_pieces(RowNumbers(1), cells, 1), 0, 1)
+    found = sheet.columns or [None] * len(table.columns)
     cells = [
-        column_cells(table.iloc[:, j], strings, _readme_style(j) if sheet.readme else 0)
+        column_cells(table.iloc[:, j], strings, _readme_style(j) if sheet.readme else 0, found[j])
         for j in range(len(table.columns))
     ]
     pieces = _row_pieces(RowNumbers(1 if sheet.readme else 2), cells, len(table))
@@ -412,14 +425,6 @@ def _chunk_xml(pieces: list, start: int, stop: int) -> memoryview:
     third of the sheet's XML and most of what is left after compression.)
     """
     return text_bytes(rows_text(pieces, start, stop))
-
-
-def _is_text(kind) -> bool:
-    return not (
-        pd.api.types.is_bool_dtype(kind)
-        or pd.api.types.is_datetime64_any_dtype(kind)
-        or pd.api.types.is_numeric_dtype(kind)
-    )
 
 
 def _value_cells(values: pa.Array, attributes: str) -> pa.Array:
