@@ -63,10 +63,22 @@ class Factorised:
 
 
 def factorised(column: pd.Series) -> Factorised:
-    """The distinct values of `column` and each row's code; text is compared as text."""
+    """The distinct values of `column` and each row's code; text is compared as text, and
+    floats by their bits (-0.0 is written "-0", not as 0)."""
+    if pd.api.types.is_float_dtype(column.dtype):
+        return _factorised_floats(column)
     text = is_text(column.dtype)
     codes, values = pd.factorize(column.astype("string") if text else column)
     return Factorised(narrow(codes), pd.Series(values, name=column.name), text)
+
+
+def _factorised_floats(column: pd.Series) -> Factorised:
+    numbers = column.to_numpy(dtype=np.float64, na_value=np.nan)
+    missing = np.isnan(numbers)
+    codes, bits = pd.factorize(np.where(missing, 0, numbers.view(np.int64)))
+    codes[missing] = -1
+    values = pd.Series(bits.view(np.float64), name=column.name).astype(column.dtype)
+    return Factorised(narrow(codes), values, False)
 
 
 def is_text(kind: object) -> bool:
