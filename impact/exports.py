@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from impact.arrow_text import text_bytes
-from impact.row_text import Coded, Factorised, coded, factorised, joined_neighbours, rows_text
+from impact.row_text import Coded, Factorised, factorised, joined_neighbours, rows_text
 from impact.safe_text import defused, formula_like, visible_controls_table
 from impact.schemas import hxl_tags
 from impact.workbook import Sheet, write_xlsx
@@ -106,7 +106,7 @@ def _csv_cells(found: Factorised) -> Coded:
         texts = pa.array(values, type=pa.timestamp("ns")).cast(pa.date32()).cast(pa.string())
     else:
         texts = pa.array(values, from_pandas=True).cast(pa.string())
-    return coded(texts.fill_null("") if texts.null_count else texts, found.codes, "")
+    return found.coded(texts.fill_null("") if texts.null_count else texts, "")
 
 
 def _quoted(text: str) -> str:
@@ -117,7 +117,7 @@ def _head(columns: list[Factorised] | None, rows: int) -> list[Factorised] | Non
     """The factorised columns of a table's first `rows` rows."""
     if columns is None or all(len(c.codes) <= rows for c in columns):
         return columns
-    return [Factorised(c.codes[:rows], c.values, c.text) for c in columns]
+    return [Factorised(c.codes[:rows], c.values, c.text, c.missing) for c in columns]
 
 
 # Excel's last row; the header takes one.

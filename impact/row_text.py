@@ -54,12 +54,19 @@ class Plain:
 @dataclass(frozen=True)
 class Factorised:
     """A column as its distinct values (in order of first appearance) and the code of each
-    row's value (-1 where missing): worked out once for every file a table is written to.
-    Text columns are factorised as text (`text`)."""
+    row's value, `len(values)` where missing: worked out once for every file a table is
+    written to. Text columns are factorised as text (`text`)."""
 
     codes: np.ndarray
     values: pd.Series
     text: bool
+    missing: bool
+
+    def coded(self, texts: pa.Array, missing: str) -> Coded:
+        """Rows as `texts` (one per distinct value), `missing` where a value is missing."""
+        if self.missing:
+            texts = pa.concat_arrays([texts, pa.array([missing], texts.type)])
+        return Coded(texts, self.codes)
 
 
 def factorised(column: pd.Series) -> Factorised:
@@ -69,7 +76,7 @@ def factorised(column: pd.Series) -> Factorised:
         return _factorised_floats(column)
     text = is_text(column.dtype)
     codes, values = pd.factorize(column.astype("string") if text else column)
-    return Factorised(narrow(codes), pd.Series(values, name=column.name), text)
+    return _with_missing_last(codes, pd.Series(values, name=column.name), text)
 
 
 def _factorised_floats(column: pd.Series) -> Factorised:
@@ -78,7 +85,15 @@ def _factorised_floats(column: pd.Series) -> Factorised:
     codes, bits = pd.factorize(np.where(missing, 0, numbers.view(np.int64)))
     codes[missing] = -1
     values = pd.Series(bits.view(np.float64), name=column.name).astype(column.dtype)
-    return Factorised(narrow(codes), values, False)
+    return _with_missing_last(codes, values, False)
+
+
+def _with_missing_last(codes: np.ndarray, values: pd.Series, text: bool) -> Factorised:
+    codes = narrow(codes)
+    missing = codes < 0
+    if missing.any():
+        codes[missing] = len(values)
+    return Factorised(codes, values, text, bool(missing.any()))
 
 
 def is_text(kind: object) -> bool:
@@ -99,9 +114,9 @@ def coded(distinct: pa.Array, codes: np.ndarray, missing: str) -> Coded:
 
 
 def narrow(codes: np.ndarray) -> np.ndarray:
-    """Codes in the smallest integer type that holds them: a table's codes are all held
-    until it is written."""
-    return codes.astype(np.int16 if codes.max(initial=0) < 2**15 else np.int32, copy=False)
+    """Codes in the smallest integer type that holds them and one more (the missing value's
+    code): a table's codes are all held until it is written."""
+    return codes.astype(np.int16 if codes.max(initial=0) < 2**15 - 1 else np.int32, copy=False)
 
 
 def joined_neighbours(pieces: Sequence[Piece | str], rows: int) -> list[Piece | str]:
@@ -146,13 +161,26 @@ def _joined(left: Piece | str, right: Piece | str, most: int) -> Piece | str | N
     if follows is not None:
         return Coded(_text(left.distinct, right.distinct.take(follows)), left.codes)
     width = len(right.distinct)
-    codes, combinations = pd.factorize(left.codes.astype(np.int64) * width + right.codes)
+    codes, combinations = _pairs(
+        left.codes.astype(np.int64) * width + right.codes, len(left.distinct) * width
+    )
     if len(combinations) > most:
         return None
     distinct = _text(
         left.distinct.take(combinations // width), right.distinct.take(combinations % width)
     )
     return Coded(distinct, narrow(codes))
+
+
+def _pairs(combined: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Codes of the distinct values of `combined` (all below `size`) and those values:
+    by marking the values present when there are few possible ones, else by hashing."""
+    if size > len(combined):
+        return pd.factorize(combined)
+    present = np.zeros(size, dtype=bool)
+    present[combined] = True
+    number = np.cumsum(present, dtype=np.int64) - 1
+    return number[combined], np.flatnonzero(present)
 
 
 def _follows(left: np.ndarray, right: np.ndarray, size: int) -> np.ndarray | None:

@@ -34,7 +34,6 @@ from impact.arrow_text import text_bytes
 from impact.row_text import (
     Coded,
     Factorised,
-    coded,
     factorised,
     joined_neighbours,
     rows_text,
@@ -258,12 +257,12 @@ def column_cells(
         first = strings.add(found.values)
         attributes = f' s="{text_style}" t="s"' if text_style else ' t="s"'
         indexes = pa.array(np.arange(first, first + len(found.values))).cast(pa.string())
-        return coded(_value_cells(indexes, attributes), found.codes, EMPTY_CELL)
+        return found.coded(_value_cells(indexes, attributes), EMPTY_CELL)
     if 2 * len(found.values) > len(column):
         return NumberCells(*_cell_numbers(column))
     numbers, attributes = _cell_numbers(found.values)
     cells = _value_cells(_numbers_text(numbers), attributes)
-    return coded(cells.fill_null(EMPTY_CELL), found.codes, EMPTY_CELL)
+    return found.coded(cells.fill_null(EMPTY_CELL), EMPTY_CELL)
 
 
 def _cell_numbers(column: pd.Series) -> tuple[np.ndarray, str]:
