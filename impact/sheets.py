@@ -19,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
 
 from impact.errors import InputFileError
 
@@ -26,6 +28,8 @@ DELIMITERS = (",", ";", "\t", "|")
 # How far down a title block may reach before the header.
 HEADER_SEARCH_LINES = 50
 IsHeader = Callable[[Sequence[str]], bool]
+# Marks a last record added to the text, to see that no quote was left open.
+END_MARK = "\ufdd0end"
 
 
 @dataclass
@@ -121,9 +125,19 @@ def _read_text(path: Path, text: str, is_header: IsHeader) -> Sheet:
     head = text.split("\n", HEADER_SEARCH_LINES)[:HEADER_SEARCH_LINES]
     number, delimiter = find_header(head, is_header)
     offset = sum(len(line) + 1 for line in head[:number])
+    body = text[offset:]
+    grid = _arrow_grid(body, delimiter)
+    if grid is None:
+        grid = _pandas_grid(body, delimiter, path)
+    lines = _record_lines(body, grid) + number
+    return _from_grid(grid, lines, lambda _: True)
+
+
+def _pandas_grid(body: str, delimiter: str, path: Path) -> pd.DataFrame:
+    """Every record as text cells ("" when empty), blank lines and all."""
     try:
-        grid = pd.read_csv(
-            io.StringIO(text[offset:]),
+        return pd.read_csv(
+            io.StringIO(body),
             sep=delimiter,
             header=None,
             dtype=str,
@@ -136,8 +150,42 @@ def _read_text(path: Path, text: str, is_header: IsHeader) -> Sheet:
             f"cannot split the file into columns ({error}); check the delimiter and quotes",
             file=str(path),
         ) from error
-    lines = _record_lines(text[offset:], grid) + number
-    return _from_grid(grid, lines, lambda _: True)
+
+
+def _arrow_grid(body: str, delimiter: str) -> pd.DataFrame | None:
+    """The grid `_pandas_grid` gives, read by Arrow's multi-threaded reader, for text both read
+    alike: None (pandas reads it) when a field opens with a space or tab (pandas skips those),
+    a record is not as wide as the first (blank lines, ragged rows), or a quote is left open
+    at the end (Arrow reads to the end, pandas refuses: a last record of markers added after
+    the text must come back as it went in)."""
+    if body[:1] in (" ", "\t") or any(
+        f"{before}{space}" in body for before in (delimiter, "\n") for space in (" ", "\t")
+    ):
+        return None
+    width = len(next(csv.reader(io.StringIO(body), delimiter=delimiter), []))
+    if width < 2:
+        return None
+    names = [str(n) for n in range(width)]
+    marks = [END_MARK] * width
+    ending = "" if body.endswith("\n") else "\n"
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO((body + ending + delimiter.join(marks) + "\n").encode("utf-8")),
+            read_options=pacsv.ReadOptions(column_names=names),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, UnicodeEncodeError):
+        return None
+    if [table.column(j)[-1].as_py() for j in range(width)] != marks:
+        return None
+    return table.slice(0, table.num_rows - 1).to_pandas().set_axis(range(width), axis=1)
 
 
 def _record_lines(text: str, grid: pd.DataFrame) -> np.ndarray:

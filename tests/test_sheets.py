@@ -1,0 +1,61 @@
+"""Reading text files into cells: Arrow's reader where it reads as pandas' does."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from impact.sheets import _arrow_grid, _pandas_grid, decode
+
+DATA = Path(__file__).parent / "data"
+CELL = st.one_of(
+    st.sampled_from(["", "Khampat", "7 Nov 2023", "a b", "x;y", "x,y", '5" gun', "é ☃"]),
+    st.text(alphabet='ab ,;"\n\t', max_size=6),
+)
+
+
+def _line(cells: list[str], delimiter: str, quoted: list[bool]) -> str:
+    shown = [
+        '"' + c.replace('"', '""') + '"' if q else c for c, q in zip(cells, quoted, strict=True)
+    ]
+    return delimiter.join(shown)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    rows=st.lists(st.lists(CELL, min_size=2, max_size=4), min_size=1, max_size=6),
+    delimiter=st.sampled_from([",", ";", "\t"]),
+    quoting=st.lists(st.booleans(), min_size=4, max_size=4),
+    end=st.sampled_from(["", "\n"]),
+)
+def test_arrow_reads_what_pandas_reads_or_leaves_it_to_pandas(rows, delimiter, quoting, end):
+    """Any text, quoted or not, ragged or not: Arrow's grid, when it gives one, is pandas'."""
+    body = "\n".join(_line(r, delimiter, quoting[: len(r)]) for r in rows) + end
+    fast = _arrow_grid(body, delimiter)
+    if fast is None:
+        return
+    try:
+        slow = _pandas_grid(body, delimiter, Path("t.csv"))
+    except Exception:  # pandas refuses what Arrow read: a difference
+        pytest.fail(f"Arrow read what pandas refuses: {body!r}")
+    pd.testing.assert_frame_equal(fast, slow)
+
+
+@pytest.mark.parametrize(
+    "path", sorted(p for p in DATA.rglob("*") if p.suffix in {".csv", ".txt", ".tsv"})
+)
+def test_every_test_file_reads_alike(path):
+    """The project's own messy, hostile and real files: Arrow's grid is pandas' grid."""
+    try:
+        text = decode(path.read_bytes(), path)
+    except Exception:  # files that are not text are refused before this
+        pytest.skip("not text")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    for delimiter in (",", ";", "\t", "|"):
+        fast = _arrow_grid(text, delimiter)
+        if fast is not None:
+            pd.testing.assert_frame_equal(fast, _pandas_grid(text, delimiter, path))
