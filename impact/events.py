@@ -36,6 +36,7 @@ from impact.schemas import (
     Rejected,
     RejectReason,
     Skipped,
+    date_order,
 )
 from impact.sheets import is_workbook, read_sheet
 
@@ -147,10 +148,13 @@ def read_events(
         _read_one(Path(p), sheet=sheet, encoding=encoding, dates=(dayfirst, as_of, census_date))
         for p in paths
     ]
-    events, duplicates = _split_duplicates(pd.concat([t.events for t in tables], ignore_index=True))
+    events = pd.concat([t.events for t in tables], ignore_index=True)
+    repeated, duplicates = _duplicates(events)
+    # Date order from the start (no later stage reorders the wide tables); the repeated rows
+    # are left out by the same move.
+    kept = np.flatnonzero(~repeated)
     return EventTable(
-        # Date order from the start: no later stage reorders the wide tables.
-        events=events.sort_values(["date", "event_id"], kind="stable").reset_index(drop=True),
+        events=events.take(kept[date_order(events.iloc[kept])]).reset_index(drop=True),
         rejected=combine(*(t.rejected for t in tables), duplicates),
         skipped=combine(*(t.skipped for t in tables)),
         inputs=[item for t in tables for item in t.inputs],
@@ -453,17 +457,17 @@ def _reasons(rows: pd.DataFrame, too_long: pd.Series) -> DataFrame[Rejected]:
     return rejected_rows(rows, column=rows["failed"], value=value, reason=reason, message=message)
 
 
-def _split_duplicates(events: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Repeated event IDs, and rows identical in every fact to an earlier one, are reported."""
+def _duplicates(events: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
+    """Which rows repeat an event ID, or every fact of an earlier row, and their rejected rows."""
     facts = ["date", "place", "township", "region", "change", "gaining_actor", "losing_actor"]
     if events.empty:
-        return events, no_problems()
+        return np.zeros(0, dtype=bool), no_problems()
     key = pd.util.hash_pandas_object(events[facts].astype("string").fillna(""), index=False)
     same_id = events["event_id"].duplicated()
     same_facts = key.duplicated() & ~same_id
     repeated = same_id | same_facts
     if not repeated.any():
-        return events, no_problems()
+        return repeated.to_numpy(), no_problems()
     # Messages only for the repeated rows and the first rows they repeat.
     involved = events["event_id"].isin(events.loc[same_id, "event_id"]) | key.isin(key[same_facts])
     where = (
@@ -494,4 +498,4 @@ def _split_duplicates(events: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]
         reason=RejectReason.DUPLICATE_EVENT,
         message=message,
     )
-    return events[~repeated], rejected
+    return repeated.to_numpy(), rejected

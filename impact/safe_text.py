@@ -16,6 +16,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from impact.arrow_text import first_bytes
+
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 # The same characters for Arrow's regex engine (Arrow text cannot hold surrogates).
 CONTROL_RE2 = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
@@ -61,26 +63,12 @@ def formula_like(values: pd.Series) -> np.ndarray:
         cells = values.astype(object).where(values.notna(), None)
         return np.array([c is not None and defused(str(c)) != str(c) for c in cells], bool)
     texts = texts.combine_chunks() if isinstance(texts, pa.ChunkedArray) else texts
-    risky = np.isin(_first_bytes(texts), FORMULA_START_BYTES)
+    risky = np.isin(first_bytes(texts), FORMULA_START_BYTES)
     if risky.any():
         rows = np.flatnonzero(risky)
         numbers = pc.match_substring_regex(texts.take(rows), f"^(?:{NUMBER.pattern})$")
         risky[rows] = ~np.asarray(numbers.fill_null(False), dtype=bool)
     return risky
-
-
-def _first_bytes(texts: pa.Array) -> np.ndarray:
-    """The first byte of each value (0 where the value is empty or missing)."""
-    kind = np.int64 if pa.types.is_large_string(texts.type) else np.int32
-    offsets = np.frombuffer(texts.buffers()[1], dtype=kind)[texts.offset :][: len(texts) + 1]
-    starts, lengths = offsets[:-1], np.diff(offsets)
-    first = np.zeros(len(texts), dtype=np.uint8)
-    present = lengths > 0
-    if texts.null_count:
-        present &= np.asarray(texts.is_valid(), dtype=bool)
-    if present.any():
-        first[present] = np.frombuffer(texts.buffers()[2], dtype=np.uint8)[starts[present]]
-    return first
 
 
 def _may_hold_controls(texts: pa.Array | pa.ChunkedArray) -> bool:

@@ -710,7 +710,20 @@ def by_date(table: pd.DataFrame) -> pd.DataFrame:
     else stably sorted."""
     if in_date_order(table):
         return table
-    return table.sort_values(["date", "event_id"], kind="stable", na_position="last")
+    return table.take(date_order(table))
+
+
+def date_order(table: pd.DataFrame) -> np.ndarray:
+    """The positions of the rows in date and then event_id order (a missing one last), ties
+    kept in table order: a stable sort by Arrow, much quicker than pandas' on text."""
+    keys = pyarrow.table(
+        {
+            "date": pyarrow.array(table["date"]),
+            "id": pyarrow.array(table["event_id"].astype("string")),
+        }
+    )
+    order = pc.sort_indices(keys, sort_keys=[("date", "ascending"), ("id", "ascending")])
+    return np.asarray(order)
 
 
 def in_model_order(frame: pd.DataFrame, model: type[pa.DataFrameModel]) -> pd.DataFrame:

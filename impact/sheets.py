@@ -22,6 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from impact.arrow_text import first_bytes
 from impact.errors import InputFileError
 
 DELIMITERS = (",", ";", "\t", "|")
@@ -30,6 +31,7 @@ HEADER_SEARCH_LINES = 50
 IsHeader = Callable[[Sequence[str]], bool]
 # Marks a last record added to the text, to see that no quote was left open.
 END_MARK = "\ufdd0end"
+SPACES = np.array([0x20, 0x09], dtype=np.uint8)
 
 
 @dataclass
@@ -62,7 +64,7 @@ def read_sheet(
         grid = pd.DataFrame(_excel_grid(path, data, sheet))
         sheet_read = _from_grid(grid, np.arange(1, len(grid) + 1), is_header)
     else:
-        sheet_read = _read_text(path, decode(data, path, encoding), is_header)
+        sheet_read = _read_text(path, data, encoding, is_header)
     return _without_empty_columns(_without_blank_records(sheet_read))
 
 
@@ -115,7 +117,13 @@ def find_header(lines: list[str], is_header: IsHeader) -> tuple[int, str]:
     return first, sniff_delimiter(lines[first] if lines else "")
 
 
-def _read_text(path: Path, text: str, is_header: IsHeader) -> Sheet:
+def _read_text(path: Path, data: bytes, encoding: str | None, is_header: IsHeader) -> Sheet:
+    """A text file's records: its UTF-8 bytes read by Arrow where Arrow reads them as pandas
+    does (most large files), else its decoded text read by pandas."""
+    fast = _arrow_sheet(data, encoding, is_header)
+    if fast is not None:
+        return fast
+    text = decode(data, path, encoding)
     if not text.strip():
         raise InputFileError(
             "the file is empty; expected a header row and event rows", file=str(path)
@@ -124,12 +132,34 @@ def _read_text(path: Path, text: str, is_header: IsHeader) -> Sheet:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     head = text.split("\n", HEADER_SEARCH_LINES)[:HEADER_SEARCH_LINES]
     number, delimiter = find_header(head, is_header)
-    offset = sum(len(line) + 1 for line in head[:number])
-    body = text[offset:]
-    grid = _arrow_grid(body, delimiter)
+    body = text[sum(len(line) + 1 for line in head[:number]) :]
+    grid = _pandas_grid(body, delimiter, path)
+    lines = _record_lines(body.count("\n"), body.endswith("\n"), grid) + number
+    return _from_grid(grid, lines, lambda _: True)
+
+
+def _arrow_sheet(data: bytes, encoding: str | None, is_header: IsHeader) -> Sheet | None:
+    """The sheet `_read_text` gives, from the file's UTF-8 bytes as they are (no decoding nor
+    copying of a large file); None when the file is not UTF-8 or Arrow would read it
+    otherwise than pandas (see `_arrow_grid`)."""
+    if encoding and encoding.lower().replace("_", "-") not in ("utf-8", "utf8", "utf-8-sig"):
+        return None
+    data = data.removeprefix(b"\xef\xbb\xbf")
+    if b"\r" in data:
+        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    try:
+        head = [line.decode("utf-8") for line in data.split(b"\n", HEADER_SEARCH_LINES)]
+    except UnicodeDecodeError:
+        return None
+    if not "".join(head[:HEADER_SEARCH_LINES]).strip():
+        return None
+    number, delimiter = find_header(head[:HEADER_SEARCH_LINES], is_header)
+    offset = sum(len(line.encode("utf-8")) + 1 for line in head[:number])
+    first = next(csv.reader(io.StringIO("\n".join(head[number:])), delimiter=delimiter), [])
+    grid = _arrow_grid(data, offset, delimiter, len(first))
     if grid is None:
-        grid = _pandas_grid(body, delimiter, path)
-    lines = _record_lines(body, grid) + number
+        return None
+    lines = _record_lines(data.count(b"\n", offset), data.endswith(b"\n"), grid) + number
     return _from_grid(grid, lines, lambda _: True)
 
 
@@ -152,25 +182,22 @@ def _pandas_grid(body: str, delimiter: str, path: Path) -> pd.DataFrame:
         ) from error
 
 
-def _arrow_grid(body: str, delimiter: str) -> pd.DataFrame | None:
-    """The grid `_pandas_grid` gives, read by Arrow's multi-threaded reader, for text both read
-    alike: None (pandas reads it) when a field opens with a space or tab (pandas skips those),
-    a record is not as wide as the first (blank lines, ragged rows), or a quote is left open
-    at the end (Arrow reads to the end, pandas refuses: a last record of markers added after
-    the text must come back as it went in)."""
-    if body[:1] in (" ", "\t") or any(
-        f"{before}{space}" in body for before in (delimiter, "\n") for space in (" ", "\t")
-    ):
-        return None
-    width = len(next(csv.reader(io.StringIO(body), delimiter=delimiter), []))
+def _arrow_grid(data: bytes, offset: int, delimiter: str, width: int) -> pd.DataFrame | None:
+    """The grid `_pandas_grid` gives for the UTF-8 text of `data` from `offset`, read by Arrow's
+    multi-threaded reader, for text both read alike: None (pandas reads it) when a field opens
+    with a space or tab (pandas skips those), a record is not `width` wide (blank lines, ragged
+    rows), or a quote is left open at the end (Arrow reads to the end, pandas refuses: a last
+    record of markers added after the text must come back as it went in)."""
     if width < 2:
         return None
     names = [str(n) for n in range(width)]
     marks = [END_MARK] * width
-    ending = "" if body.endswith("\n") else "\n"
+    ending = b"" if data.endswith(b"\n") else b"\n"
+    tail = ending + delimiter.join(marks).encode("utf-8") + b"\n"
+    text = b"".join([memoryview(data)[offset:], tail])
     try:
         table = pacsv.read_csv(
-            io.BytesIO((body + ending + delimiter.join(marks) + "\n").encode("utf-8")),
+            io.BytesIO(text),
             read_options=pacsv.ReadOptions(column_names=names),
             parse_options=pacsv.ParseOptions(
                 delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False
@@ -181,16 +208,25 @@ def _arrow_grid(body: str, delimiter: str) -> pd.DataFrame | None:
                 quoted_strings_can_be_null=False,
             ),
         )
-    except (pa.ArrowInvalid, UnicodeEncodeError):
+    except pa.ArrowInvalid:
         return None
     if [table.column(j)[-1].as_py() for j in range(width)] != marks:
         return None
-    return table.slice(0, table.num_rows - 1).to_pandas().set_axis(range(width), axis=1)
+    table = table.slice(0, table.num_rows - 1)
+    if any(_opens_with_space(column) for column in table.columns):
+        return None
+    return table.to_pandas().set_axis(range(width), axis=1)
 
 
-def _record_lines(text: str, grid: pd.DataFrame) -> np.ndarray:
+def _opens_with_space(cells: pa.ChunkedArray) -> bool:
+    """True when a cell starts with a space or a tab: pandas would have skipped it (unless
+    quoted, which Arrow does not say), or the field was a quoted one after a space."""
+    return any(np.isin(first_bytes(chunk), SPACES).any() for chunk in cells.chunks)
+
+
+def _record_lines(newlines: int, ends_with_newline: bool, grid: pd.DataFrame) -> np.ndarray:
     """The 1-based line each record starts on, counting line breaks inside quoted cells."""
-    physical = text.count("\n") + (0 if text.endswith("\n") else 1)
+    physical = newlines + (0 if ends_with_newline else 1)
     if physical == len(grid):
         return np.arange(1, len(grid) + 1)
     inside = np.zeros(len(grid), dtype=np.int64)
