@@ -27,10 +27,10 @@ def attach_actors(events: pd.DataFrame, table: ActorTable) -> pd.DataFrame:
     out = events.copy()
     for role, part in zip(ROLES, (gaining, losing), strict=True):
         out[f"{role}_actor_text"] = events[f"{role}_actor"].astype("string")
-        out[f"{role}_actor"] = part["actor"].to_numpy()
-        out[f"{role}_side"] = part["side"].to_numpy()
-    out["gaining_actor_type"] = gaining["actor_type"].to_numpy()
-    out["gaining_allies"] = gaining["allies"].replace("", pd.NA).to_numpy()
+        out[f"{role}_actor"] = part["actor"].array
+        out[f"{role}_side"] = part["side"].array
+    out["gaining_actor_type"] = gaining["actor_type"].array
+    out["gaining_allies"] = gaining["allies"].replace("", pd.NA).array
     return out
 
 

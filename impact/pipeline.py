@@ -154,8 +154,9 @@ def run(
         raise NoUsableEventsError(_nothing_usable(table, rejected, skipped))
     step("estimating")
     impacts = estimate(resolution.resolved, reference, table_assumptions, scope=scope)
+    # In place: the table is this function's own, and a copy of it is the size of the run.
     impacts = Impact.validate(
-        in_model_order(mark_counted(impacts, reference, table_assumptions), Impact)
+        in_model_order(mark_counted(impacts, reference, table_assumptions), Impact), inplace=True
     )
     step("counting and control timeline")
     history = _with_earlier(impacts, before, reference, table_assumptions, scope)
