@@ -21,7 +21,7 @@ from impact.coverage import unit_coverage
 from impact.per_value import once_per_row
 from impact.reference import Reference
 from impact.schemas import SCOPES, ResolvedEvent
-from impact.services import SERVICE_COUNTS, township_areas, unit_services
+from impact.services import SERVICE_COUNTS, unit_services
 
 BREAKDOWNS = [
     "population_male",
@@ -99,8 +99,9 @@ def place_figures(
     out = _context(out, place["township_pcode"], places)
     out = _breakdowns(out, unit, place["township_pcode"].fillna(place["pcode"]), places)
     out = _unit_counts(out, unit)
-    areas = township_areas(reference.path / "townships.geojson")
-    services = unit_services(unit, out["population_census"], areas, beds_benchmark)
+    services = unit_services(
+        unit, out["population_census"], reference.township_areas, beds_benchmark
+    )
     return out.join(services).set_index("pcode")
 
 

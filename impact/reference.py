@@ -19,6 +19,7 @@ import pandera.pandas as pa
 
 from impact.errors import ReferenceDataError
 from impact.names import folding_rules
+from impact.package_cache import PackageCache, file_hashes
 from impact.per_value import is_in
 from impact.schemas import Place
 
@@ -103,6 +104,16 @@ class Reference:
         return pd.Timestamp(census)
 
     @cached_property
+    def file_hashes(self) -> dict[str, str]:
+        """SHA-256 of each data file of the package, by file name."""
+        return file_hashes(self.path)
+
+    @cached_property
+    def cache(self) -> PackageCache:
+        """Where the package's tables are kept once read (see `impact.package_cache`)."""
+        return PackageCache.of(self.file_hashes)
+
+    @cached_property
     def gazetteer(self) -> Gazetteer:
         """The name index of the package, built on first use and kept with it."""
         from impact.gazetteer import Gazetteer  # the index needs this module's Reference
@@ -114,7 +125,9 @@ class Reference:
     @cached_property
     def villages(self) -> pd.DataFrame:
         """Villages below village tracts (empty when the package has no `villages.csv`)."""
-        return _read(self.path / "villages.csv", VILLAGE_COLUMNS)
+        return self.cache.table(
+            "villages", lambda: _read(self.path / "villages.csv", VILLAGE_COLUMNS)
+        )
 
     @cached_property
     def geography(self) -> Geography:
@@ -132,7 +145,10 @@ class Reference:
         if self.metadata.get("name_key_rules") != folding_rules() or not path.exists():
             return None
         try:  # Keys such as "nan" are text: nothing in this file is read as missing.
-            table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+            table = self.cache.table(
+                f"name_keys-{folding_rules()}",
+                lambda: pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8"),
+            )
             return table.drop_duplicates("text").set_index("text")[["key", "fkey"]]
         except (ValueError, KeyError, UnicodeDecodeError, pd.errors.ParserError):
             return None  # only a cache: the keys are computed instead
@@ -143,14 +159,25 @@ class Reference:
         once for resolution, the map and the GeoJSON outputs."""
         from impact.geography import TOWNSHIP_OUTLINES, read_outlines
 
-        return read_outlines(self.path / TOWNSHIP_OUTLINES)
+        return self.cache.table(
+            "township_outlines", lambda: read_outlines(self.path / TOWNSHIP_OUTLINES)
+        )
 
     @cached_property
     def state_outlines(self) -> pd.DataFrame:
         """State/region outlines (`states_regions.geojson`; empty when absent), for the map."""
         from impact.geography import STATE_OUTLINES, read_outlines
 
-        return read_outlines(self.path / STATE_OUTLINES)
+        return self.cache.table("state_outlines", lambda: read_outlines(self.path / STATE_OUTLINES))
+
+    @cached_property
+    def township_areas(self) -> pd.DataFrame:
+        """`area_km2` and its source per township P-code, from the township outlines file."""
+        from impact.services import township_areas
+
+        return self.cache.table(
+            "township_areas", lambda: township_areas(self.path / "townships.geojson")
+        )
 
 
 def bundled_folder(name: str) -> Path:
@@ -192,21 +219,42 @@ def load_reference(path: str | Path | None = None) -> Reference:
                 f"{', '.join(t + '.csv' for t in REQUIRED_TABLES)}",
                 file=str(folder),
             )
-    places = _validated_places(_read(folder / "places.csv"), folder / "places.csv")
+    try:
+        hashes: dict[str, str] | None = file_hashes(folder)
+    except OSError:  # a file that cannot be read is reported by the table that needs it
+        hashes = None
+    cache = PackageCache.of(hashes) if hashes is not None else PackageCache(None)
+    places = cache.table(
+        "places", lambda: _validated_places(_read(folder / "places.csv"), folder / "places.csv")
+    )
     seated = _seated_areas(places, folder / "places.csv")
-    return Reference(
+    reference = Reference(
         places=places[~seated].set_index("pcode", drop=False).rename_axis(None),
         areas=places[seated].set_index("pcode", drop=False).rename_axis(None),
-        aliases=_read(folder / "aliases.csv", ["pcode", "alias", "language", "kind", "source"]),
-        memberships=_read(folder / "memberships.csv", ["group_pcode", "member_pcode", "source"]),
-        facilities=_read(
-            folder / "facilities.csv",
-            ["facility_id", "township_pcode", "town_pcode", "beds", "lat", "lon"],
+        aliases=cache.table(
+            "aliases",
+            lambda: _read(folder / "aliases.csv", ["pcode", "alias", "language", "kind", "source"]),
         ),
-        sources=_read(folder / "sources.csv", REQUIRED_COLUMNS["sources"]),
+        memberships=cache.table(
+            "memberships",
+            lambda: _read(folder / "memberships.csv", ["group_pcode", "member_pcode", "source"]),
+        ),
+        facilities=cache.table(
+            "facilities",
+            lambda: _read(
+                folder / "facilities.csv",
+                ["facility_id", "township_pcode", "town_pcode", "beds", "lat", "lon"],
+            ),
+        ),
+        sources=cache.table(
+            "sources", lambda: _read(folder / "sources.csv", REQUIRED_COLUMNS["sources"])
+        ),
         metadata=_metadata(folder / "metadata.json"),
         path=folder,
     )
+    # What the lazy tables below would work out again: kept with the package as it is.
+    reference.__dict__.update(cache=cache, **({"file_hashes": hashes} if hashes else {}))
+    return reference
 
 
 # Columns each table must have (places.csv is checked by its schema).

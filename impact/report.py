@@ -300,15 +300,6 @@ def _input_record(record: dict) -> dict:
     return {**record, "file": Path(str(record.get("file", ""))).name}
 
 
-def _file_hashes(folder: Path) -> dict[str, str]:
-    """SHA-256 of each data file of a reference package, by file name."""
-    return {
-        path.name: _sha256(path)
-        for path in sorted(folder.iterdir())
-        if path.is_file() and path.suffix in {".csv", ".json", ".geojson", ".toml"}
-    }
-
-
 def _sha256(path: Path) -> str:
     """The file's SHA-256, read in blocks: a million-row CSV is never held in memory."""
     with path.open("rb") as handle:
@@ -331,7 +322,7 @@ def manifest(result: RunResult, folder: Path) -> dict:
         "period": {"since": result.period[0], "until": result.period[1]},
         "reference": {
             "name": Path(result.reference.path).name,
-            "files": _file_hashes(Path(result.reference.path)),
+            "files": result.reference.file_hashes,
             "version": result.reference.version,
             "census_date": str(result.reference.census_date.date()),
         },

@@ -9,7 +9,6 @@ A figure the sources do not give for the unit stays empty and `services_note` sa
 from __future__ import annotations
 
 import json
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +21,6 @@ WITH_HEALTH_WORKERS = frozenset({"township", "district", "state_region"})
 WITHOUT_HOSPITALS = frozenset({"ward", "village_tract", "village"})
 
 
-@lru_cache(maxsize=4)
 def township_areas(path: Path) -> pd.DataFrame:
     """`area_km2` and its source per township P-code, from the package's township outlines."""
     if not path.exists():

@@ -13,6 +13,14 @@ GOLDEN = Path(__file__).with_name("golden")
 DATA = Path(__file__).with_name("data")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Package caches of this test session go to a folder of its own, not the user's."""
+    import os
+    import tempfile
+
+    os.environ.setdefault("IMPACT_CACHE_DIR", tempfile.mkdtemp(prefix="impact-test-cache-"))
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--update-golden", action="store_true", help="rewrite tests/golden/ from the current output"

@@ -1,0 +1,141 @@
+"""A reference package's tables kept, as read, in a cache folder for the next run.
+
+Reading and checking a package's CSV and GeoJSON files costs a run about half a second, the
+same every time. The first run that reads a table writes it as an Arrow file under
+`<cache>/<key>/`; later runs read that file instead. The key is a hash of the package's bytes
+and of the code and library versions that read them, so an edited file, a new release or
+another pandas makes a new key and nothing stale is ever read. The cache folder is
+`$IMPACT_CACHE_DIR`, else `$XDG_CACHE_HOME/impact` or `~/.cache/impact`; an empty
+`IMPACT_CACHE_DIR` turns it off, and a folder that cannot be written is simply not used.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import shutil
+from collections.abc import Callable
+from importlib import metadata
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.feather as feather
+
+# Bump when what is stored changes shape; the code's own hash covers the rest.
+FORMAT = "1"
+# Files of a package whose bytes make the key.
+PACKAGE_SUFFIXES = {".csv", ".json", ".geojson", ".toml"}
+# Code whose rules decide what a table holds once read.
+READERS = ("reference.py", "geography.py", "services.py", "package_cache.py")
+KEPT = 8
+GEOMETRY = "geometry"
+
+
+def file_hashes(folder: Path) -> dict[str, str]:
+    """SHA-256 of each data file of a package, by file name."""
+    return {
+        path.name: _sha256(path)
+        for path in sorted(folder.iterdir())
+        if path.is_file() and path.suffix in PACKAGE_SUFFIXES
+    }
+
+
+def _sha256(path: Path) -> str:
+    """The file's SHA-256, read in blocks: a large file is never held in memory."""
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+class PackageCache:
+    """The cached tables of one package, in its own folder under the cache root."""
+
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = folder
+
+    @classmethod
+    def of(cls, hashes: dict[str, str]) -> PackageCache:
+        """The cache of a package with these file hashes (a cache that keeps nothing when
+        caching is off)."""
+        root = cache_root()
+        return cls(root / _key(hashes) if root is not None else None)
+
+    def table(self, name: str, read: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+        """The table `name`: from the cache when there, else `read()`, then kept."""
+        path = self.folder / f"{name}.arrow" if self.folder is not None else None
+        if path is not None and path.exists():
+            try:
+                return _from_arrow(feather.read_table(path, memory_map=False))
+            except (OSError, pa.ArrowException, ValueError):
+                pass  # a damaged entry is read again and rewritten
+        table = read()
+        if path is not None:
+            self._keep(path, table)
+        return table
+
+    def _keep(self, path: Path, table: pd.DataFrame) -> None:
+        """Write the table beside its final name and move it there in one step (a run reading
+        meanwhile sees the whole file or none); any failure leaves the cache without it."""
+        part = path.with_name(f"{path.name}.{os.getpid()}.part")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            feather.write_feather(_to_arrow(table), part, compression="uncompressed")
+            os.replace(part, path)
+            _prune(path.parent.parent, keep=path.parent)
+        except (OSError, pa.ArrowException, ValueError, TypeError):
+            with contextlib.suppress(OSError):
+                part.unlink(missing_ok=True)
+
+
+def cache_root() -> Path | None:
+    """The cache folder, or None when caching is off."""
+    chosen = os.environ.get("IMPACT_CACHE_DIR")
+    if chosen is not None:
+        return Path(chosen) if chosen.strip() else None
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "impact"
+
+
+def _key(hashes: dict[str, str]) -> str:
+    here = Path(__file__).parent
+    parts = [FORMAT, *(f"{n}={h}" for n, h in sorted(hashes.items()))]
+    parts += [_sha256(here / name) for name in READERS]
+    parts += [f"{lib}={_version(lib)}" for lib in ("pandas", "pyarrow", "shapely", "numpy")]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:24]
+
+
+def _version(library: str) -> str:
+    try:
+        return metadata.version(library)
+    except metadata.PackageNotFoundError:
+        return "none"
+
+
+def _to_arrow(table: pd.DataFrame) -> pa.Table:
+    """The table with its geometry (if any) as WKB, the only column Arrow cannot hold."""
+    if GEOMETRY in table.columns:
+        import shapely
+
+        table = table.assign(**{GEOMETRY: shapely.to_wkb(table[GEOMETRY].to_numpy())})
+    return pa.Table.from_pandas(table)
+
+
+def _from_arrow(stored: pa.Table) -> pd.DataFrame:
+    table = stored.to_pandas()
+    if GEOMETRY in table.columns:
+        import shapely
+
+        table[GEOMETRY] = shapely.from_wkb(table[GEOMETRY].to_numpy())
+    return table
+
+
+def _prune(root: Path, keep: Path) -> None:
+    """Only the `KEPT` most recently written package caches stay."""
+    entries = sorted(
+        (p for p in root.iterdir() if p.is_dir() and p != keep),
+        key=lambda p: p.stat().st_mtime,
+        reverse=True,
+    )
+    for old in entries[KEPT - 1 :]:
+        shutil.rmtree(old, ignore_errors=True)

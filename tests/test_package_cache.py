@@ -1,0 +1,90 @@
+"""A package's tables kept for the next run: read back exactly, never stale, never in the way."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import shapely
+
+from impact.reference import default_reference_path, load_reference
+
+LAZY = ("villages", "name_keys", "township_outlines", "state_outlines", "township_areas")
+
+
+def _tables(reference) -> dict[str, pd.DataFrame]:
+    eager = ("places", "areas", "aliases", "memberships", "facilities", "sources")
+    return {name: getattr(reference, name) for name in (*eager, *LAZY)}
+
+
+def _assert_same(first: pd.DataFrame, second: pd.DataFrame) -> None:
+    if "geometry" in first.columns:
+        assert list(shapely.to_wkb(first["geometry"].to_numpy())) == list(
+            shapely.to_wkb(second["geometry"].to_numpy())
+        )
+        first, second = first.drop(columns="geometry"), second.drop(columns="geometry")
+    pd.testing.assert_frame_equal(first, second, check_exact=True)
+
+
+@pytest.fixture
+def cache_dir(tmp_path, monkeypatch) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("IMPACT_CACHE_DIR", str(folder))
+    return folder
+
+
+@pytest.fixture
+def package(tmp_path) -> Path:
+    """A copy of the bundled package that a test may edit."""
+    return Path(shutil.copytree(default_reference_path(), tmp_path / "myanmar"))
+
+
+def test_tables_read_from_the_cache_are_the_tables_read_from_the_files(cache_dir, monkeypatch):
+    monkeypatch.setenv("IMPACT_CACHE_DIR", "")
+    from_files = _tables(load_reference())
+    monkeypatch.setenv("IMPACT_CACHE_DIR", str(cache_dir))
+    _tables(load_reference())  # the first run keeps them
+    (entry,) = cache_dir.iterdir()
+    assert {p.name for p in entry.iterdir()} >= {"places.arrow", "villages.arrow"}
+    from_cache = _tables(load_reference())
+    for name, table in from_files.items():
+        _assert_same(table, from_cache[name])
+
+
+def test_an_edited_file_is_read_again(cache_dir, package):
+    before = load_reference(package)
+    before.township_outlines  # noqa: B018
+    text = (package / "places.csv").read_text(encoding="utf-8")
+    khampat = before.places.loc["MMR005030703", "population"]
+    (package / "places.csv").write_text(
+        text.replace(f",{int(khampat)},", f",{int(khampat) + 1},", 1), encoding="utf-8"
+    )
+    after = load_reference(package)
+    assert len(list(cache_dir.iterdir())) == 2
+    assert after.places["population"].sum() == before.places["population"].sum() + 1
+
+
+def test_a_cache_that_cannot_be_written_is_not_used(tmp_path, monkeypatch):
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    monkeypatch.setenv("IMPACT_CACHE_DIR", str(blocked / "cache"))
+    reference = load_reference()
+    assert len(reference.villages) > 0 and reference.cache.folder is not None
+
+
+def test_an_empty_setting_turns_the_cache_off(tmp_path, monkeypatch):
+    monkeypatch.setenv("IMPACT_CACHE_DIR", "")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    load_reference().villages  # noqa: B018
+    assert not any(tmp_path.iterdir())
+
+
+def test_a_damaged_entry_is_read_again_and_rewritten(cache_dir):
+    expected = load_reference().villages
+    (entry,) = cache_dir.iterdir()
+    (entry / "villages.arrow").write_bytes(b"not arrow")
+    pd.testing.assert_frame_equal(load_reference().villages, expected, check_exact=True)
+    pd.testing.assert_frame_equal(load_reference().villages, expected, check_exact=True)
+    assert (entry / "villages.arrow").read_bytes()[:6] == b"ARROW1"
