@@ -7,6 +7,7 @@ and of the code and library versions that read them, so an edited file, a new re
 another pandas makes a new key and nothing stale is ever read. The cache folder is
 `$IMPACT_CACHE_DIR`, else `$XDG_CACHE_HOME/impact` or `~/.cache/impact`; an empty
 `IMPACT_CACHE_DIR` turns it off, and a folder that cannot be written is simply not used.
+The report's compiled templates are kept there too (`templates_folder`).
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ class PackageCache:
         """The cache of a package with these file hashes (a cache that keeps nothing when
         caching is off)."""
         root = cache_root()
-        return cls(root / _key(hashes) if root is not None else None)
+        return cls(root / "packages" / _key(hashes) if root is not None else None)
 
     def table(self, name: str, read: Callable[[], pd.DataFrame]) -> pd.DataFrame:
         """The table `name`: from the cache when there, else `read()`, then kept."""
@@ -95,6 +96,19 @@ def cache_root() -> Path | None:
         return Path(chosen) if chosen.strip() else None
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "impact"
+
+
+def templates_folder() -> Path | None:
+    """Where compiled report templates are kept, or None when caching is off or the folder
+    cannot be made."""
+    root = cache_root()
+    if root is None:
+        return None
+    try:
+        (root / "templates").mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return root / "templates"
 
 
 def _key(hashes: dict[str, str]) -> str:

@@ -8,9 +8,10 @@ from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import Environment, FileSystemBytecodeCache, PackageLoader, StrictUndefined
 
 from impact.actors import SIDE_LABELS
+from impact.package_cache import templates_folder
 from impact.pipeline import RunResult
 from impact.safe_text import markdown_text, visible_controls
 from impact.schemas import by_date
@@ -129,8 +130,10 @@ def report_context(result: RunResult) -> dict:
 def _environment(autoescape: bool) -> Environment:
     """Every value a template prints passes one filter: Markdown-escaped for report.md,
     control characters shown and HTML-escaped (autoescape) for report.html."""
+    folder = templates_folder()
     return Environment(
         loader=PackageLoader("impact", "templates"),
+        bytecode_cache=FileSystemBytecodeCache(str(folder)) if folder else None,
         undefined=StrictUndefined,
         keep_trailing_newline=True,
         autoescape=autoescape,

@@ -388,9 +388,11 @@ def _sheet_xml(sheet: Sheet, strings: SharedStrings) -> Iterator[Part]:
         f"{f'<cols>{cols}</cols>' if cols else ''}<sheetData>"
     ).encode()
     if not sheet.readme:
-        header = pd.Series([str(c) for c in table.columns], dtype="string")
-        cells = [column_cells(header[[j]], strings, HEADER) for j in range(len(header))]
-        yield _chunk_xml(_row_pieces(RowNumbers(1), cells, 1), 0, 1)
+        first = strings.add(pd.Series([str(c) for c in table.columns], dtype="string"))
+        cells = "".join(
+            f'<c s="{HEADER}" t="s"><v>{first + j}</v></c>' for j in range(len(table.columns))
+        )
+        yield f'<row r="1">{cells}</row>'.encode()
     found = sheet.columns or [None] * len(table.columns)
     cells = [
         column_cells(table.iloc[:, j], strings, _readme_style(j) if sheet.readme else 0, found[j])

@@ -46,7 +46,7 @@ def test_tables_read_from_the_cache_are_the_tables_read_from_the_files(cache_dir
     from_files = _tables(load_reference())
     monkeypatch.setenv("IMPACT_CACHE_DIR", str(cache_dir))
     _tables(load_reference())  # the first run keeps them
-    (entry,) = cache_dir.iterdir()
+    (entry,) = (cache_dir / "packages").iterdir()
     assert {p.name for p in entry.iterdir()} >= {"places.arrow", "villages.arrow"}
     from_cache = _tables(load_reference())
     for name, table in from_files.items():
@@ -62,7 +62,7 @@ def test_an_edited_file_is_read_again(cache_dir, package):
         text.replace(f",{int(khampat)},", f",{int(khampat) + 1},", 1), encoding="utf-8"
     )
     after = load_reference(package)
-    assert len(list(cache_dir.iterdir())) == 2
+    assert len(list((cache_dir / "packages").iterdir())) == 2
     assert after.places["population"].sum() == before.places["population"].sum() + 1
 
 
@@ -83,8 +83,18 @@ def test_an_empty_setting_turns_the_cache_off(tmp_path, monkeypatch):
 
 def test_a_damaged_entry_is_read_again_and_rewritten(cache_dir):
     expected = load_reference().villages
-    (entry,) = cache_dir.iterdir()
+    (entry,) = (cache_dir / "packages").iterdir()
     (entry / "villages.arrow").write_bytes(b"not arrow")
     pd.testing.assert_frame_equal(load_reference().villages, expected, check_exact=True)
     pd.testing.assert_frame_equal(load_reference().villages, expected, check_exact=True)
     assert (entry / "villages.arrow").read_bytes()[:6] == b"ARROW1"
+
+
+def test_compiled_templates_are_kept_and_give_the_same_report(cache_dir):
+    import impact
+    from impact.render import render_markdown
+
+    result = impact.run(as_of="2023-12-31")
+    first = render_markdown(result)
+    assert any((cache_dir / "templates").iterdir())
+    assert render_markdown(result) == first
