@@ -15,8 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from impact.arrow_text import text_bytes
-from impact.row_text import Coded, Factorised, factorised, joined_neighbours, rows_text
+from impact.row_text import Coded, Factorised, factorised, joined_neighbours, write_rows
 from impact.safe_text import defused, formula_like, visible_controls_table
 from impact.schemas import hxl_tags
 from impact.workbook import Sheet, write_xlsx
@@ -90,9 +89,7 @@ def _write_safe_csv(
     cells = [_csv_cells(column) for column in found]
     pieces = joined_neighbours([*[p for c in cells for p in (",", c)][1:], "\n"], len(table))
     with path.open("ab") as handle:
-        for start in range(0, len(table), CSV_CHUNK_ROWS):
-            stop = min(start + CSV_CHUNK_ROWS, len(table))
-            handle.write(text_bytes(rows_text(pieces, start, stop)))
+        write_rows(pieces, len(table), handle, CSV_CHUNK_ROWS)
 
 
 def _csv_cells(found: Factorised) -> Coded:

@@ -21,9 +21,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import shapely
 
-from impact.arrow_text import text_bytes
 from impact.reference import Reference
-from impact.row_text import Coded, Piece, Plain, coded, joined_neighbours, rows_text
+from impact.row_text import Coded, Piece, Plain, coded, joined_neighbours, rows_text, write_rows
 from impact.schemas import MOVES_CONTROL, by_date
 
 # Admin levels given a P-code and a name column each in impacts.csv, outer to inner.
@@ -205,10 +204,7 @@ def write_geojson(layer: Layer, path: Path) -> None:
     pieces = joined_neighbours([*layer.pieces, ",\n"], layer.count)
     with path.open("wb") as out:
         out.write(b'{"type":"FeatureCollection","features":[\n')
-        for start in range(0, layer.count, FEATURES_PER_WRITE):
-            stop = min(start + FEATURES_PER_WRITE, layer.count)
-            lines = text_bytes(rows_text(pieces, start, stop))
-            out.write(lines[:-2] if stop == layer.count else lines)
+        write_rows(pieces, layer.count, out, FEATURES_PER_WRITE, drop_last=2)
         out.write(b"\n]}\n")
 
 

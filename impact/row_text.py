@@ -10,14 +10,18 @@ instead of one per column, and the work goes with the distinct combinations, not
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Protocol
+from typing import BinaryIO, Protocol
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from impact.arrow_text import text_bytes
 
 # Neighbouring pieces are joined while their distinct combinations are at most this share of
 # the rows (a larger share saves little and holds more text).
@@ -140,6 +144,24 @@ def rows_text(pieces: Sequence[Piece | str], start: int, stop: int) -> pa.Array:
     if not any(isinstance(part, pa.Array) for part in parts):
         parts.append(pa.nulls(stop - start, pa.string()).fill_null(""))
     return pc.binary_join_element_wise(*parts, "", null_handling="replace", null_replacement="")
+
+
+def write_rows(
+    pieces: Sequence[Piece | str], rows: int, out: BinaryIO, chunk: int, drop_last: int = 0
+) -> None:
+    """Write the text of `rows` rows to `out`, `chunk` rows at a time, without the last
+    `drop_last` bytes. Chunks are built by two threads (Arrow's kernels release the
+    interpreter) while this one writes them, in order."""
+    starts = range(0, rows, chunk)
+    with ThreadPoolExecutor(2) as builders:
+        built: deque[Future[pa.Array]] = deque()
+        for start in starts:
+            built.append(builders.submit(rows_text, pieces, start, min(start + chunk, rows)))
+            if len(built) > 2:
+                out.write(text_bytes(built.popleft().result()))
+        while built:
+            text = text_bytes(built.popleft().result())
+            out.write(text[: len(text) - drop_last] if not built else text)
 
 
 def _joined(left: Piece | str, right: Piece | str, most: int) -> Piece | str | None:
