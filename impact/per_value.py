@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
 import pandas as pd
 
 
@@ -22,10 +23,25 @@ def once_per_value(function: Callable[[pd.Series], pd.Series], values: pd.Series
 def once_per_row(function: Callable[[pd.DataFrame], pd.Series], rows: pd.DataFrame) -> pd.Series:
     """`function(rows)` for a `function` of each row alone, worked out once per distinct row
     (a million events share a few hundred combinations of the inputs of a note)."""
-    codes = rows.groupby(list(rows.columns), sort=False, dropna=False).ngroup().to_numpy()
-    distinct = rows[~rows.duplicated()].reset_index(drop=True)
+    codes = row_codes(rows)
+    # Codes run in order of first appearance: a row holds a new one where it exceeds all before.
+    seen = np.maximum.accumulate(codes)
+    first = np.flatnonzero(codes > np.r_[-1, seen[:-1]])
+    distinct = rows.iloc[first].reset_index(drop=True)
     result = function(distinct)
     return pd.Series(result.array.take(codes), index=rows.index, dtype=result.dtype)
+
+
+def row_codes(rows: pd.DataFrame) -> np.ndarray:
+    """A number per row, the same for equal rows, numbered in order of first appearance (a
+    missing value equals a missing value). Each column is factorised and the codes combined,
+    never hashing a row of Python objects."""
+    key = np.zeros(len(rows), dtype=np.int64)
+    for column in rows.columns:
+        codes, distinct = pd.factorize(rows[column], use_na_sentinel=False)
+        key = key * max(len(distinct), 1) + codes
+        key, _ = pd.factorize(key)
+    return key.astype(np.int64, copy=False)
 
 
 def is_in(values: pd.Series, known: pd.Index | pd.Series) -> pd.Series:

@@ -6,7 +6,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from impact.per_value import is_in, once_per_row
+from impact.per_value import is_in, once_per_row, row_codes
 
 TEXT = st.one_of(st.none(), st.sampled_from(["", "a", "b", "MMR005030703", "ခါမ်းပါတ်"]))
 
@@ -31,3 +31,19 @@ def test_is_in_equals_isin(values, known):
     expected = series.isin(pd.Series(known, dtype="string").dropna()).fillna(False)
     got = is_in(series, pd.Index(pd.Series(known, dtype="string").dropna()))
     assert got.astype(bool).tolist() == expected.astype(bool).tolist()
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.tuples(TEXT, st.one_of(st.none(), st.floats(0, 2)), st.booleans(), st.integers(0, 3)),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_row_codes_number_rows_as_a_grouping_would(rows):
+    """Equal rows (a missing value equal to a missing value) share a number, numbered in
+    order of first appearance, as pandas' grouping numbers them."""
+    frame = pd.DataFrame(rows, columns=["text", "share", "flag", "n"]).astype({"text": "string"})
+    expected = frame.groupby(list(frame.columns), sort=False, dropna=False).ngroup()
+    assert row_codes(frame).tolist() == expected.tolist()
