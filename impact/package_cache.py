@@ -29,7 +29,7 @@ FORMAT = "1"
 # Files of a package whose bytes make the key.
 PACKAGE_SUFFIXES = {".csv", ".json", ".geojson", ".toml"}
 # Code whose rules decide what a table holds once read.
-READERS = ("reference.py", "geography.py", "services.py", "package_cache.py")
+READERS = ("reference.py", "schemas.py", "geography.py", "services.py", "package_cache.py")
 KEPT = 8
 GEOMETRY = "geometry"
 
