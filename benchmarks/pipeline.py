@@ -4,11 +4,15 @@
 
 For each size, `impact report EVENTS --out DIR --quiet` runs as its own process (imports,
 charts, workbook, HTML and manifest included), timed from start to exit with its peak memory
-(`os.wait4`); the median of `--repeat` runs is reported. In the same run a baseline does the
-least a user could do by hand: read the same CSV with pandas, merge it on an exact P-code with
-`places.csv`, write the result. For the 8 bundled seed events the baseline is importing pandas,
-matplotlib and pandera. A stage breakdown (read, resolve, estimate, roll-up, tables, workbook,
-charts, report, manifest) comes from the pipeline's own progress hook, in a separate process.
+(`os.wait4`); the median of `--repeat` runs is reported. The package cache
+(`impact.package_cache`) is in a folder of the benchmark's own, emptied before each size: the
+first run reads the package's files and keeps its tables, the others read them back, as an
+analyst's second and later runs do; that first run's time is reported apart (`cold_s`).
+In the same run a baseline does the least a user could do by hand: read the same CSV with
+pandas, merge it on an exact P-code with `places.csv`, write the result. For the 8 bundled seed
+events the baseline is importing pandas, matplotlib and pandera. A stage breakdown (read,
+resolve, estimate, roll-up, tables, workbook, charts, report, manifest) comes from the
+pipeline's own progress hook, in a separate process.
 
 Size 8 means the bundled seeds; other sizes are generated reproducibly from the real gazetteer:
 places at every level, about 15% misspelt or qualified, township and region hints, dates over
@@ -151,6 +155,7 @@ def stages(events_csv: Path, out: Path) -> dict[str, float]:
 def measure(size: int, events_csv: Path, repeat: int) -> dict:
     """Median whole-process time and memory of impact and of the baseline, and the stages."""
     folder = Path(tempfile.mkdtemp(prefix=f"impact-bench-{size}-"))
+    os.environ["IMPACT_CACHE_DIR"] = str(folder / "cache")
     runs, base = [], []
     for i in range(repeat):
         command = [sys.executable, "-m", "impact", "report", str(events_csv)]
@@ -167,6 +172,7 @@ def measure(size: int, events_csv: Path, repeat: int) -> dict:
     return {
         "events": size,
         "impact_s": round(seconds, 2),
+        "cold_s": round(runs[0][0], 2),
         "baseline_s": round(base_seconds, 2),
         "ratio": round(seconds / base_seconds, 2),
         "peak_mb": round(max(m for _, m in runs)),
