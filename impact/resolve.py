@@ -30,7 +30,9 @@ All work is per unique key, never per row.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -119,42 +121,62 @@ def resolve_places(events: DataFrame[Event], reference: Reference) -> Resolution
     and point columns and the admin names; `rejected` holds rows whose place is not found,
     ambiguous or unreadable; `audit` has one row per unique key.
     """
-    keyed = with_key_columns(events).reset_index(drop=True)
-    keys, key_of_row = _distinct_keys(keyed)
+    events = events.reset_index(drop=True)
+    key_columns = _key_columns(events)
+    keys, key_of_row = _distinct_keys(key_columns)
     audit = pd.concat([keys, decide(keys, reference)], axis=1)
-    keyed = keyed.drop(columns=[c for c in ("alt_names",) if c not in events.columns])
-    matched = (audit["outcome"] == "matched").to_numpy()
-    ok = matched[key_of_row]
-    resolved = _with_rows(keyed[ok], _resolved_columns(audit, reference.places), key_of_row[ok])
-    bad = _with_rows(keyed[~ok], audit.drop(columns=KEY_COLUMNS), key_of_row[~ok])
+    matched = (audit["outcome"] == "matched").to_numpy()[key_of_row]
+    rows = events.assign(point_lat=key_columns["point_lat"], point_lon=key_columns["point_lon"])
+    resolved = _with_rows(
+        rows, np.flatnonzero(matched), _resolved_columns(audit, reference.places), key_of_row
+    )
+    bad = _with_rows(
+        rows[["source_file", "source_row", "place"]],
+        np.flatnonzero(~matched),
+        audit[["outcome", "match_note"]],
+        key_of_row,
+    )
     rejected = rejected_rows(
         bad, column="place", value=bad["place"], reason=bad["outcome"], message=bad["match_note"]
     )
     audit = audit.sort_values(KEY_COLUMNS, na_position="first")
-    return Resolution(
-        ResolvedEvent.validate(resolved.reset_index(drop=True)),
-        rejected,
-        audit.reset_index(drop=True),
-    )
+    return Resolution(ResolvedEvent.validate(resolved), rejected, audit.reset_index(drop=True))
 
 
 def _distinct_keys(keyed: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     """The distinct `KEY_COLUMNS` of `keyed` in order of first appearance, and the number of
     each row's key (its row in that table): rows take their key's decision by number."""
-    key_of_row = keyed.groupby(KEY_COLUMNS, dropna=False, sort=False).ngroup().to_numpy()
-    first = np.unique(key_of_row, return_index=True)[1]
+    key_of_row = np.zeros(len(keyed), dtype=np.int64)
+    for column in KEY_COLUMNS:
+        codes, distinct = pd.factorize(keyed[column], use_na_sentinel=False)
+        if len(distinct) > 1:
+            key_of_row = pd.factorize(key_of_row * len(distinct) + codes)[0]
+    # Keys are numbered in order of first appearance: a key's first row raises the highest
+    # number seen so far.
+    first = np.flatnonzero(np.diff(np.maximum.accumulate(key_of_row), prepend=-1) > 0)
     return keyed.loc[first, KEY_COLUMNS].reset_index(drop=True), key_of_row
 
 
-def _with_rows(rows: pd.DataFrame, per_key: pd.DataFrame, key_of_row: np.ndarray) -> pd.DataFrame:
-    """`rows` with the columns of `per_key` (one row per key) for the key of each row: new
-    columns at the end, a column `rows` already has replaced where it stands."""
-    taken = per_key.take(key_of_row).set_axis(rows.index)
-    present = [c for c in taken.columns if c in rows.columns]
-    out = pd.concat([rows, taken.drop(columns=present)], axis=1)
-    for column in present:
-        out[column] = taken[column]
-    return out
+def _with_rows(
+    rows: pd.DataFrame, positions: np.ndarray, per_key: pd.DataFrame, key_of_row: np.ndarray
+) -> pd.DataFrame:
+    """The rows of `rows` at `positions` with the columns of `per_key` (one row per key) for
+    the key of each: new columns at the end, a column `rows` already has replaced where it
+    stands.
+
+    Each column is taken once, from the rows or from the keys, in threads: at a million rows
+    the time goes to writing fresh memory, which the cores share.
+    """
+    keys = key_of_row[positions]
+    columns = [*rows.columns, *(c for c in per_key.columns if c not in rows.columns)]
+
+    def taken(column: str) -> object:
+        if column in per_key:
+            return per_key[column].array.take(keys)
+        return rows[column].array.take(positions)
+
+    with ThreadPoolExecutor(os.cpu_count()) as pool:
+        return pd.DataFrame(dict(zip(columns, pool.map(taken, columns), strict=True)))
 
 
 def _resolved_columns(audit: pd.DataFrame, places: pd.DataFrame) -> pd.DataFrame:
@@ -175,15 +197,21 @@ def _resolved_columns(audit: pd.DataFrame, places: pd.DataFrame) -> pd.DataFrame
 def with_key_columns(events: pd.DataFrame) -> pd.DataFrame:
     """`events` with `alt_names` and the input point (`point_lat`, `point_lon`, rounded to
     `POINT_DECIMALS`, NaN when absent or out of range) that resolution keys on."""
-    out = events.copy()
-    if "alt_names" not in out:
-        out["alt_names"] = pd.NA
-    out["alt_names"] = out["alt_names"].astype(object).where(out["alt_names"].notna(), None)
+    return events.assign(**_key_columns(events)[["alt_names", "point_lat", "point_lon"]])
+
+
+def _key_columns(events: pd.DataFrame) -> pd.DataFrame:
+    """The `KEY_COLUMNS` of `events` (see `with_key_columns`), indexed like it."""
+    out = events[["place", *HINT_COLUMNS]].copy()
+    alt_names = events["alt_names"] if "alt_names" in events else pd.Series(pd.NA, events.index)
+    out["alt_names"] = alt_names.astype(object).where(alt_names.notna(), None)
     lat, lon = (
-        pd.to_numeric(out.get(column, pd.Series(np.nan, index=out.index)), errors="coerce")
+        once_per_value(
+            lambda values: pd.to_numeric(values, errors="coerce").astype(float),
+            events.get(column, pd.Series(np.nan, index=events.index)),
+        )
         for column in POINT_COLUMNS
     )
-    lat, lon = lat.astype(float), lon.astype(float)
     usable = lat.between(-90, 90) & lon.between(-180, 180) & ~((lat == 0) & (lon == 0))
     out["point_lat"] = lat.where(usable).round(POINT_DECIMALS)
     out["point_lon"] = lon.where(usable).round(POINT_DECIMALS)

@@ -481,3 +481,40 @@ def test_an_input_column_named_like_an_admin_column_is_replaced_where_it_stands(
     resolved = resolve_places(frame, reference).resolved
     assert list(resolved.columns).index("township_name") == 2
     assert resolved.loc[0, "township_name"] == "Tamu"
+
+
+KEY_TEXT = st.one_of(st.none(), st.sampled_from(["", "Kalay", "kalay", "Tamu", "MMR005"]))
+# In an object column, None, NaN and pd.NA are all one missing value.
+MISSING = st.sampled_from([None, float("nan"), pd.NA])
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(
+        st.tuples(KEY_TEXT, st.one_of(KEY_TEXT, MISSING), KEY_TEXT, st.sampled_from([None, 24.25])),
+        min_size=0,
+        max_size=40,
+    )
+)
+def test_distinct_keys_number_keys_as_grouping_the_rows_does(rows):
+    """Keys are numbered in order of first appearance, missing values as one value, as
+    `groupby(..., sort=False, dropna=False).ngroup()` numbers them."""
+    from impact.resolve import KEY_COLUMNS, _distinct_keys
+
+    frame = pd.DataFrame(
+        {
+            "place": pd.Series([r[0] for r in rows], dtype="str"),
+            "township": pd.Series([r[1] for r in rows], dtype=object),
+            "district": pd.Series([r[2] for r in rows], dtype="string"),
+            "region": None,
+            "alt_names": pd.Series([r[2] for r in rows], dtype=object),
+            "point_lat": pd.Series([r[3] for r in rows], dtype=float),
+            "point_lon": 94.5,
+        },
+        columns=KEY_COLUMNS,
+    )
+    keys, key_of_row = _distinct_keys(frame)
+    expected = frame.groupby(KEY_COLUMNS, dropna=False, sort=False).ngroup().to_numpy()
+    assert key_of_row.tolist() == expected.tolist()
+    first = [key_of_row.tolist().index(k) for k in range(len(keys))]
+    pd.testing.assert_frame_equal(keys, frame.loc[first].reset_index(drop=True))
