@@ -12,6 +12,7 @@ Deciding among candidates is `impact.resolve`'s job, not this module's.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cached_property
 
 import numpy as np
@@ -104,6 +105,34 @@ class Gazetteer:
             index=texts.index,
         )
 
+    def key_of(self, texts: pd.Series) -> pd.Series:
+        """`normalise_name` of each text (see `_stored_or`)."""
+        return self._stored_or(normalise_name, "key", texts)
+
+    def fkey_of(self, texts: pd.Series) -> pd.Series:
+        """`folded_key` of each text (see `_stored_or`)."""
+        return self._stored_or(folded_key, "fkey", texts)
+
+    def _stored_or(
+        self, function: Callable[[pd.Series], pd.Series], column: str, texts: pd.Series
+    ) -> pd.Series:
+        """`function(texts)`, taken from the package's stored keys for every text they hold
+        (most texts searched are names of the package) and worked out for the others, once
+        per distinct text."""
+        stored = self.reference.name_keys
+
+        def looked_up(distinct: pd.Series) -> pd.Series:
+            if stored is None:
+                return function(distinct)
+            found = stored[column].reindex(distinct.fillna("").astype(str).to_numpy())
+            missing = found.isna().to_numpy()
+            values = found.to_numpy(dtype=object)
+            if missing.any():
+                values[missing] = function(distinct[missing]).to_numpy(dtype=object)
+            return pd.Series(values, index=distinct.index, dtype=function(distinct.head(0)).dtype)
+
+        return once_per_value(looked_up, texts)
+
     def search(self, queries: pd.DataFrame) -> pd.DataFrame:
         """Every candidate for each query, and for a bracketed name without an exact match
         ("Pang Hseng (Kyu Koke)") the candidates of each part.
@@ -123,7 +152,7 @@ class Gazetteer:
         """
         spellings, spelling_of = self._distinct_spellings(queries)
         spellings = spellings.assign(
-            key=normalise_name(spellings["name"]), fkey=folded_key(spellings["name"])
+            key=self.key_of(spellings["name"]), fkey=self.fkey_of(spellings["name"])
         )
         # A key without letters ("=1+1" → "11") names nothing; P-codes are matched apart.
         keyed = spellings[spellings["key"].str.contains(r"[a-z\u1000-\u109f]", regex=True)]
@@ -165,7 +194,7 @@ class Gazetteer:
     def closest(self, names: pd.Series, limit: int = 3) -> pd.DataFrame:
         """The `limit` × 4 closest folded names in the whole index for each of `names`
         (query_id = the index of `names`), for suggestions in messages."""
-        keys = once_per_value(folded_key, names)
+        keys = self.fkey_of(names)
         keys = keys[keys != ""]
         if keys.empty:
             return pd.DataFrame(columns=["query_id", "pcode", "score"])
@@ -231,7 +260,7 @@ class Gazetteer:
         (that similarity) and `folded` (the similarity once romanisation is folded). Scored
         once per distinct spelling."""
         control = self.control_names
-        keys = once_per_value(normalise_name, names)
+        keys = self.key_of(names)
         unique = pd.Series(keys.unique(), dtype=object)
         unique = unique[unique.str.len() >= MIN_FUZZY_LENGTH]
         columns = ["query_id", "pcode", *ADMIN, "plain", "folded"]
@@ -253,7 +282,7 @@ class Gazetteer:
             {"query_id": names.index, "key": keys.to_numpy(), "typed": names.to_numpy()}
         )
         hits = asked.merge(hits, on="key").join(control[["pcode", "fkey", *ADMIN]], on="row")
-        typed = once_per_value(folded_key, hits["typed"])
+        typed = self.fkey_of(hits["typed"])
         hits["folded"] = [fuzz.ratio(a, b) for a, b in zip(typed, hits["fkey"], strict=True)]
         hits = hits.sort_values(["query_id", "pcode", "plain"], ascending=[True, True, False])
         return hits.drop_duplicates(["query_id", "pcode"])[columns].reset_index(drop=True)
@@ -361,7 +390,7 @@ class Gazetteer:
                 dtype=np.uint8,
                 workers=-1,
             )
-            rows, cols = np.nonzero(scores)
+            rows, cols = _nonzero_bytes(scores)
             found.append(
                 (
                     chunk.index.to_numpy()[rows],
@@ -403,7 +432,7 @@ class Gazetteer:
         for column, level in HINT_LEVELS.items():
             text = queries[column].fillna("").astype(str)
             code = text.map(repair_pcode)
-            keyed = pd.DataFrame({"query_id": queries["query_id"], "key": normalise_name(text)})
+            keyed = pd.DataFrame({"query_id": queries["query_id"], "key": self.key_of(text)})
             named = keyed.merge(self._hint_units[level], on="key")
             if level == "state_region":
                 named = pd.concat([named, self._split_regions(keyed, named)])
@@ -503,6 +532,19 @@ def _reachable_lengths(length: int, cutoff: float) -> tuple[int, int]:
 def folded_key(names: pd.Series) -> pd.Series:
     """The romanisation-folded key the index uses (`romanised_key` with the name families)."""
     return romanised_key(names, families=True)
+
+
+def _nonzero_bytes(scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`np.nonzero` of a C-ordered 2-D uint8 array that is mostly zeros, looked for eight
+    cells at a time: scores below the cutoff are 0, and hits are few among millions."""
+    flat = scores.reshape(-1)
+    whole = len(flat) - len(flat) % 8
+    words = np.flatnonzero(flat[:whole].view(np.uint64))
+    cells = np.concatenate(
+        [(words[:, None] * 8 + np.arange(8)).ravel(), np.arange(whole, len(flat))]
+    )
+    cells = cells[flat[cells] != 0]
+    return np.divmod(cells, scores.shape[1])
 
 
 def _stacked(parts: list[tuple[np.ndarray, ...]]) -> tuple[np.ndarray, ...]:

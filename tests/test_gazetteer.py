@@ -367,3 +367,41 @@ def test_name_keys_worked_out_once_per_value_equal_those_of_every_row(names):
             pd.testing.assert_series_equal(
                 once_per_value(function, values), function(values), check_names=False
             )
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    rows=st.integers(0, 9),
+    columns=st.integers(0, 23),
+    cells=st.lists(st.tuples(st.integers(0, 250), st.integers(1, 255)), max_size=40),
+)
+def test_nonzero_bytes_equal_numpy_nonzero(rows, columns, cells):
+    from impact.gazetteer import _nonzero_bytes
+
+    scores = np.zeros(rows * columns, dtype=np.uint8)
+    for at, value in cells:
+        if len(scores):
+            scores[at % len(scores)] = value
+    scores = scores.reshape(rows, columns)
+    expected = np.nonzero(scores)
+    got = _nonzero_bytes(scores)
+    assert [a.tolist() for a in got] == [a.tolist() for a in expected]
+    assert [a.dtype for a in got] == [a.dtype for a in expected]
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_search_keys_from_the_stored_keys_equal_those_worked_out(reference, data):
+    """Texts the package stores keys for take them; others are worked out: the same keys."""
+    from impact.gazetteer import folded_key
+
+    names = sorted(reference.name_keys.index[:: max(1, len(reference.name_keys) // 400)])
+    text = st.one_of(st.none(), st.sampled_from(names), st.text("aekmnopt ()-MöŋU", max_size=9))
+    drawn = data.draw(st.lists(text, max_size=12))
+    gazetteer = reference.gazetteer
+    for dtype in (object, "str"):
+        texts = pd.Series(drawn, dtype=dtype, index=[2 * i + 1 for i in range(len(drawn))])
+        pd.testing.assert_series_equal(gazetteer.key_of(texts), normalise_name(texts))
+        pd.testing.assert_series_equal(gazetteer.fkey_of(texts), folded_key(texts))
