@@ -12,7 +12,6 @@ Deciding among candidates is `impact.resolve`'s job, not this module's.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import cached_property
 
 import numpy as np
@@ -105,31 +104,21 @@ class Gazetteer:
             index=texts.index,
         )
 
-    def key_of(self, texts: pd.Series) -> pd.Series:
-        """`normalise_name` of each text (see `_stored_or`)."""
-        return self._stored_or(normalise_name, "key", texts)
-
     def fkey_of(self, texts: pd.Series) -> pd.Series:
-        """`folded_key` of each text (see `_stored_or`)."""
-        return self._stored_or(folded_key, "fkey", texts)
-
-    def _stored_or(
-        self, function: Callable[[pd.Series], pd.Series], column: str, texts: pd.Series
-    ) -> pd.Series:
-        """`function(texts)`, taken from the package's stored keys for every text they hold
-        (most texts searched are names of the package) and worked out for the others, once
-        per distinct text."""
+        """`folded_key` of each text, taken from the package's stored keys for every text
+        they hold (most texts searched are names of the package) and worked out for the
+        others (folding is the slow part of a search), once per distinct text."""
         stored = self.reference.name_keys
 
         def looked_up(distinct: pd.Series) -> pd.Series:
             if stored is None:
-                return function(distinct)
-            found = stored[column].reindex(distinct.fillna("").astype(str).to_numpy())
+                return folded_key(distinct)
+            found = stored["fkey"].reindex(distinct.fillna("").astype(str).to_numpy())
             missing = found.isna().to_numpy()
-            values = found.to_numpy(dtype=object)
+            keys = found.to_numpy(dtype=object)
             if missing.any():
-                values[missing] = function(distinct[missing]).to_numpy(dtype=object)
-            return pd.Series(values, index=distinct.index, dtype=function(distinct.head(0)).dtype)
+                keys[missing] = folded_key(distinct[missing]).to_numpy(dtype=object)
+            return pd.Series(keys, index=distinct.index, dtype=object)
 
         return once_per_value(looked_up, texts)
 
@@ -152,7 +141,8 @@ class Gazetteer:
         """
         spellings, spelling_of = self._distinct_spellings(queries)
         spellings = spellings.assign(
-            key=self.key_of(spellings["name"]), fkey=self.fkey_of(spellings["name"])
+            key=normalise_name(spellings["name"]),
+            fkey=self.fkey_of(spellings["name"]),
         )
         # A key without letters ("=1+1" → "11") names nothing; P-codes are matched apart.
         keyed = spellings[spellings["key"].str.contains(r"[a-z\u1000-\u109f]", regex=True)]
@@ -260,7 +250,7 @@ class Gazetteer:
         (that similarity) and `folded` (the similarity once romanisation is folded). Scored
         once per distinct spelling."""
         control = self.control_names
-        keys = self.key_of(names)
+        keys = once_per_value(normalise_name, names)
         unique = pd.Series(keys.unique(), dtype=object)
         unique = unique[unique.str.len() >= MIN_FUZZY_LENGTH]
         columns = ["query_id", "pcode", *ADMIN, "plain", "folded"]
@@ -415,57 +405,45 @@ class Gazetteer:
     def _hint_sets(self, queries: pd.DataFrame) -> pd.DataFrame:
         """P-codes each hint names, one column of sets per hinted level (None: no hint).
 
-        Worked out once per distinct combination of hints, which many queries share."""
+        Worked out once per distinct hint text, which many queries share."""
         # One row per query: the parts of a bracketed name share their query's hints.
         queries = queries.drop_duplicates("query_id").reset_index(drop=True)
-        combination = queries.groupby(HINT_COLUMNS, dropna=False, sort=False).ngroup()
-        distinct = queries[~combination.duplicated()].assign(query_id=combination)
-        sets = self._hint_sets_of(distinct.reset_index(drop=True)).set_index("query_id")
-        out = queries[["query_id"]].copy()
-        for column in sets.columns:
-            out[column] = combination.map(sets[column])
-        return out
-
-    def _hint_sets_of(self, queries: pd.DataFrame) -> pd.DataFrame:
-        """`_hint_sets` for queries of distinct `query_id`."""
         out = queries[["query_id"]].copy()
         for column, level in HINT_LEVELS.items():
-            text = queries[column].fillna("").astype(str)
-            code = text.map(repair_pcode)
-            keyed = pd.DataFrame({"query_id": queries["query_id"], "key": self.key_of(text)})
-            named = keyed.merge(self._hint_units[level], on="key")
-            if level == "state_region":
-                named = pd.concat([named, self._split_regions(keyed, named)])
-            sets = named.groupby("query_id")["pcode"].agg(frozenset)
-            by_code = code[is_in(code, self.reference.places.index)]
-            coded = pd.Series(
-                [frozenset([c]) for c in by_code],
-                index=queries.loc[by_code.index, "query_id"],
-                dtype=object,
-            )
-            out[f"hint_{level}"] = out["query_id"].map(pd.concat([sets, coded]))
+            number, texts = pd.factorize(queries[column].fillna("").astype(str))
+            keys = normalise_name(pd.Series(texts, dtype=object))
+            sets = np.empty(len(texts), dtype=object)
+            sets[:] = [self._hint_set(*pair, level) for pair in zip(texts, keys, strict=True)]
+            out[f"hint_{level}"] = pd.Series(sets[number], dtype=object).fillna(np.nan)
         # The township is the most precise hint: where it is known, district and region
         # hints are not applied (event lists often carry districts from before 2022).
         has_township = out["hint_township"].notna()
         out.loc[has_township, ["hint_district", "hint_state_region"]] = None
         return out
 
+    def _hint_set(self, text: str, key: str, level: str) -> frozenset | None:
+        """The P-codes a hint text (normalised: `key`) names at `level`: the units of that
+        name (for a region that names none, every part of a state split into parts), else
+        the place of that P-code; None when it names nothing."""
+        units, parts = self._hint_units
+        found = units[level].get(key)
+        if found is None and level == "state_region" and key != "":
+            found = parts.get(key)
+        if found is None:
+            code = repair_pcode(text)
+            found = frozenset([code]) if code in self.reference.places.index else None
+        return found
+
     @cached_property
-    def _hint_units(self) -> dict[str, pd.DataFrame]:
-        """For each hinted level, the `key` and `pcode` of every name a hint may give."""
+    def _hint_units(self) -> tuple[dict[str, dict[str, frozenset]], dict[str, frozenset]]:
+        """For each hinted level, the P-codes of every name (`key`) a hint may give; and the
+        parts of each state split into parts ("Shan State" → Shan (North), (South), (East))
+        by the state's name."""
         units = self.names[self.names["level"].isin(HINT_LEVELS.values())]
         # A sub-township or its seat town named as a township hint means its township.
         seats = self.names[self.names["level"].isin(SEAT_LEVELS)]
         seats = seats.assign(pcode=seats["township_pcode"], level="township")
         units = pd.concat([units, seats[~seats["key"].isin(units["key"])]])
-        return {
-            level: units[units["level"] == level][["key", "pcode"]]
-            for level in HINT_LEVELS.values()
-        }
-
-    def _split_regions(self, keyed: pd.DataFrame, named: pd.DataFrame) -> pd.DataFrame:
-        """Every part of a state split into parts ("Shan State" → Shan (North), (South),
-        (East)) for a region hint that names no unit exactly."""
         regions = self.reference.places[self.reference.places["level"] == "state_region"]
         parts = pd.DataFrame(
             {
@@ -473,8 +451,10 @@ class Gazetteer:
                 "base": normalise_name(regions["name"].str.replace(r"\s*\(.*$", "", regex=True)),
             }
         )
-        loose = keyed[~keyed["query_id"].isin(named["query_id"]) & (keyed["key"] != "")]
-        return loose.merge(parts, left_on="key", right_on="base")[["query_id", "key", "pcode"]]
+        return {
+            level: _sets_by_key(units[units["level"] == level], "key")
+            for level in HINT_LEVELS.values()
+        }, _sets_by_key(parts, "base")
 
     @staticmethod
     def _inside(found: pd.DataFrame) -> pd.Series:
@@ -532,6 +512,11 @@ def _reachable_lengths(length: int, cutoff: float) -> tuple[int, int]:
 def folded_key(names: pd.Series) -> pd.Series:
     """The romanisation-folded key the index uses (`romanised_key` with the name families)."""
     return romanised_key(names, families=True)
+
+
+def _sets_by_key(table: pd.DataFrame, key: str) -> dict[str, frozenset]:
+    """The P-codes of each `key` of `table`, as sets."""
+    return table.groupby(key, sort=False)["pcode"].agg(frozenset).to_dict()
 
 
 def _nonzero_bytes(scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

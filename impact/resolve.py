@@ -41,7 +41,7 @@ from pandera.typing import DataFrame
 from rapidfuzz import fuzz
 
 from impact.gazetteer import CONTROL_LEVELS, HINT_COLUMNS, STAGES, Gazetteer
-from impact.names import looks_like_zawgyi, read_place_text, repair_pcode
+from impact.names import looks_like_zawgyi, normalise_name, read_place_text, repair_pcode
 from impact.per_value import once_per_value
 from impact.problems import rejected_rows
 from impact.reference import Reference
@@ -477,9 +477,7 @@ def _under_seat(found: pd.DataFrame, queries: pd.DataFrame, gazetteer: Gazetteer
     if seats.empty or found.empty:
         return found
     names = gazetteer.names[gazetteer.names["level"].isin(["town", "sub_township"])]
-    towns = seats.assign(key=gazetteer.key_of(seats["seat"])).merge(
-        names[["key", "pcode"]], on="key"
-    )
+    towns = seats.assign(key=normalise_name(seats["seat"])).merge(names[["key", "pcode"]], on="key")
     towns = towns.groupby("query_id")["pcode"].agg(tuple)
     seat_of = found["query_id"].map(towns)
     parents = found["pcode"].map(gazetteer.reference.places["parent_pcode"])
@@ -834,8 +832,8 @@ def _matched(open_ids: pd.Index, evidence: _Evidence) -> pd.DataFrame:
     runners = _runners_up(chosen, inside, describe.places).set_index("query_id")
     runner_up = describe.rows(runners.reset_index(), score=True).reindex(ids)
     fuzzy = (chosen["method"] == "fuzzy").to_numpy()
-    typed = evidence.gazetteer.key_of(queries.loc[ids, "name"]).to_numpy()
-    known = evidence.gazetteer.key_of(chosen["text"]).to_numpy()
+    typed = once_per_value(normalise_name, queries.loc[ids, "name"]).to_numpy()
+    known = once_per_value(normalise_name, chosen["text"]).to_numpy()
     plain = np.array(
         [fuzz.ratio(a, b) if f else np.nan for a, b, f in zip(typed, known, fuzzy, strict=True)]
     )
@@ -1071,8 +1069,8 @@ def _doubt_close_control(
         [
             fuzz.ratio(a, b)
             for a, b in zip(
-                gazetteer.key_of(typed),
-                gazetteer.key_of(winner["text"]),
+                once_per_value(normalise_name, typed),
+                once_per_value(normalise_name, winner["text"]),
                 strict=True,
             )
         ],

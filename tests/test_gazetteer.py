@@ -393,7 +393,7 @@ def test_nonzero_bytes_equal_numpy_nonzero(rows, columns, cells):
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(data=st.data())
-def test_search_keys_from_the_stored_keys_equal_those_worked_out(reference, data):
+def test_folded_keys_from_the_stored_keys_equal_those_worked_out(reference, data):
     """Texts the package stores keys for take them; others are worked out: the same keys."""
     from impact.gazetteer import folded_key
 
@@ -403,5 +403,40 @@ def test_search_keys_from_the_stored_keys_equal_those_worked_out(reference, data
     gazetteer = reference.gazetteer
     for dtype in (object, "str"):
         texts = pd.Series(drawn, dtype=dtype, index=[2 * i + 1 for i in range(len(drawn))])
-        pd.testing.assert_series_equal(gazetteer.key_of(texts), normalise_name(texts))
         pd.testing.assert_series_equal(gazetteer.fkey_of(texts), folded_key(texts))
+
+
+CODES = st.sampled_from(["MMR001", "MMR002", "MMR001001", "MMR002003"])
+HINT = st.one_of(st.none(), st.frozensets(st.one_of(CODES, st.none()), max_size=3))
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.one_of(CODES, st.none()), st.one_of(CODES, st.none()), HINT, HINT, HINT),
+        max_size=20,
+    )
+)
+def test_inside_hints_is_membership_in_every_hint_set(rows):
+    from impact.gazetteer import HINT_LEVELS, Gazetteer
+
+    levels = list(HINT_LEVELS.values())
+    found = pd.DataFrame(
+        {
+            "pcode": [r[0] for r in rows],
+            **{f"{level}_pcode": [r[1] for r in rows] for level in levels},
+            **{f"hint_{level}": [r[2 + i] for r in rows] for i, level in enumerate(levels)},
+        },
+        index=[3 * i for i in range(len(rows))],
+        dtype=object,
+    ).astype({"pcode": "string"})
+    expected = [
+        all(
+            allowed is None or any(c is not None and c in allowed for c in (r[0], r[1]))
+            for allowed in r[2:]
+        )
+        for r in rows
+    ]
+    got = Gazetteer._inside(found)
+    assert got.tolist() == expected
+    assert got.index.equals(found.index)
