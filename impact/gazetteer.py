@@ -16,6 +16,8 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
+import pyarrow as arrow
+import pyarrow.compute as pc
 from rapidfuzz import fuzz, process
 
 from impact.names import normalise_name, repair_pcode, romanised_key
@@ -30,6 +32,8 @@ ADMIN = ["level", "state_region_pcode", "district_pcode", "township_pcode"]
 FUZZY_CUTOFF = 88.0
 PLAIN_CUTOFF = 70.0
 FOLDED_PLAIN_CUTOFF = 60.0
+# Suggestions for a name not found are ranked among the names scoring above this first.
+SUGGESTION_FLOOR = 60
 # The score of a candidate found for one bracketed part of the text.
 PART_SCORE = 95.0
 # Names this short are never fuzzed: too many places are one letter away.
@@ -89,10 +93,14 @@ class Gazetteer:
         """`key` and `fkey` of each text: the package's stored keys where it has them,
         computed for any other text."""
         stored = self.reference.name_keys
-        if stored is None:
+        if stored is None or stored.empty:
             return self._computed(texts)
-        found = stored.reindex(texts.fillna("").astype(str).to_numpy()).set_axis(texts.index)
-        missing = found["key"].isna()
+        # Looked up in Arrow: the index and the villages hold some 100,000 texts.
+        text = arrow.array(texts.fillna("").astype(str), type=arrow.large_string())
+        stored_texts = arrow.array(stored.index.to_numpy(dtype=object), type=arrow.large_string())
+        rows = pc.index_in(text, value_set=stored_texts).fill_null(-1).to_numpy()
+        found = stored.iloc[np.maximum(rows, 0)].set_axis(texts.index)
+        missing = rows < 0
         if missing.any():
             found.loc[missing] = self._computed(texts[missing])
         return found
@@ -188,9 +196,7 @@ class Gazetteer:
         keys = keys[keys != ""]
         if keys.empty:
             return pd.DataFrame(columns=["query_id", "pcode", "score"])
-        # Scored once per distinct key. A stable sort of 100 − score (a radix sort on
-        # bytes, far quicker than sorting the scores themselves) puts the best first and
-        # keeps tied names in the order of `folded`.
+        # Scored once per distinct key; the best first, tied names in the order of `folded`.
         unique = pd.Series(keys.unique(), dtype=object)
         parts = []
         for start in range(0, len(unique), 500):
@@ -202,7 +208,7 @@ class Gazetteer:
                 dtype=np.uint8,
                 workers=-1,
             )
-            best = np.argsort(100 - scores, axis=1, kind="stable")[:, : limit * 4]
+            best = _best_columns(scores, limit * 4)
             rows = np.repeat(np.arange(len(chunk)), best.shape[1])
             parts.append(
                 pd.DataFrame(
@@ -341,39 +347,43 @@ class Gazetteer:
         reach the cutoff (two texts of lengths m and n are at most 100 × (1 − |m − n| / (m + n))
         alike).
         """
-        fkeys = pd.Series(fkeys.to_numpy(), dtype=object)
-        pairs = [
-            self._close_folded_of_length(group, int(length))
-            for length, group in fkeys.groupby(fkeys.str.len(), sort=True)
-        ]
-        order, keys, choice, score = _stacked(pairs)
-        hits = pd.DataFrame(
+        keys = fkeys.to_numpy(dtype=object)
+        lengths = np.fromiter(map(len, keys), dtype=np.int64, count=len(keys))
+        by_length = np.argsort(lengths, kind="stable")
+        starts = np.flatnonzero(np.diff(lengths[by_length], prepend=-1))[1:]
+        order, choice, score = _stacked(
+            [self._close_folded_of_length(keys, group) for group in np.split(by_length, starts)]
+        )
+        # A distinct name stands for every row of `folded` that has it.
+        first, rows = self._rows_of_distinct_folded
+        count = np.diff(first)[choice]
+        hit = np.repeat(np.arange(len(choice)), count)
+        within = np.arange(len(hit)) - np.repeat(np.cumsum(count) - count, count)
+        index = rows[first[choice][hit] + within]
+        sort = np.lexsort((index, order[hit]))
+        hit, index = hit[sort], index[sort]
+        return pd.DataFrame(
             {
-                "order": order,
-                "fkey": pd.Series(keys, dtype=object),
-                "choice": choice,
-                "score": score,
+                "fkey": pd.Series(keys[order[hit]], dtype=object),
+                "index": index,
+                "score": score[hit],
             }
         )
-        _, _, choice_of_row = self._distinct_folded
-        rows_of = pd.DataFrame({"choice": choice_of_row, "index": self.folded.index})
-        hits = hits.merge(rows_of, on="choice").sort_values(["order", "index"], ignore_index=True)
-        return hits[["fkey", "index", "score"]]
 
     def _close_folded_of_length(
-        self, fkeys: pd.Series, length: int
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """`_close_folded` pairs for keys of one `length`: their index in `fkeys`, the key,
-        the distinct folded name (its position in `_distinct_folded`) and the score; scored
-        against the folded names of a reachable length, 500 keys at a time."""
+        self, keys: np.ndarray, group: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """`_close_folded` pairs for the `keys` at positions `group`, all of one length: the
+        key's position, the distinct folded name (its position in `_distinct_folded`) and the
+        score; scored against the folded names of a reachable length, 500 keys at a time."""
         choices, lengths, _ = self._distinct_folded
-        low, high = _reachable_lengths(length, FUZZY_CUTOFF)
+        low, high = _reachable_lengths(len(keys[group[0]]), FUZZY_CUTOFF)
         start, stop = np.searchsorted(lengths, [low, high + 1])
         found = []
-        for begin in range(0, len(fkeys) if stop > start else 0, 500):
-            chunk = fkeys.iloc[begin : begin + 500]
+        for begin in range(0, len(group) if stop > start else 0, 500):
+            chunk = group[begin : begin + 500]
             scores = process.cdist(
-                chunk.tolist(),
+                keys[chunk].tolist(),
                 choices[start:stop].tolist(),
                 scorer=fuzz.ratio,
                 score_cutoff=FUZZY_CUTOFF,
@@ -381,15 +391,16 @@ class Gazetteer:
                 workers=-1,
             )
             rows, cols = _nonzero_bytes(scores)
-            found.append(
-                (
-                    chunk.index.to_numpy()[rows],
-                    chunk.to_numpy()[rows],
-                    start + cols,
-                    scores[rows, cols].astype(float),
-                )
-            )
+            found.append((chunk[rows], start + cols, scores[rows, cols].astype(float)))
         return _stacked(found)
+
+    @cached_property
+    def _rows_of_distinct_folded(self) -> tuple[np.ndarray, np.ndarray]:
+        """The rows of `folded` holding each distinct folded name, in row order: those of
+        name i are `rows[first[i]:first[i + 1]]`."""
+        choices, _, choice_of_row = self._distinct_folded
+        rows = np.argsort(choice_of_row, kind="stable")
+        return np.searchsorted(choice_of_row[rows], np.arange(len(choices) + 1)), rows
 
     @cached_property
     def _distinct_folded(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -514,6 +525,27 @@ def folded_key(names: pd.Series) -> pd.Series:
     return romanised_key(names, families=True)
 
 
+def _best_columns(scores: np.ndarray, count: int) -> np.ndarray:
+    """The columns of the `count` highest scores of each row of a uint8 array, best first,
+    ties in column order: a stable sort of each row by score, descending, cut to `count`.
+
+    A row with `count` scores above `SUGGESTION_FLOOR` (most rows: a dozen names are that
+    alike to almost any name) is ranked among those alone; only the others are sorted whole.
+    """
+    count = min(count, scores.shape[1])
+    rows, cols = np.nonzero(scores > SUGGESTION_FLOOR)
+    value = scores[rows, cols]
+    order = np.lexsort((cols, 255 - value, rows))
+    rows, cols = rows[order], cols[order]
+    rank = np.arange(len(rows)) - np.searchsorted(rows, rows)
+    enough = np.bincount(rows, minlength=len(scores)) >= count
+    best = np.empty((len(scores), count), dtype=np.int64)
+    best[enough] = cols[(rank < count) & enough[rows]].reshape(-1, count)
+    # A stable sort of 100 - score (a radix sort on bytes) for the rest.
+    best[~enough] = np.argsort(100 - scores[~enough], axis=1, kind="stable")[:, :count]
+    return best
+
+
 def _sets_by_key(table: pd.DataFrame, key: str) -> dict[str, frozenset]:
     """The P-codes of each `key` of `table`, as sets."""
     return table.groupby(key, sort=False)["pcode"].agg(frozenset).to_dict()
@@ -533,11 +565,11 @@ def _nonzero_bytes(scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _stacked(parts: list[tuple[np.ndarray, ...]]) -> tuple[np.ndarray, ...]:
-    """Scored pairs from several batches (tuples of order, key, choice and score arrays) as
-    one tuple of arrays."""
+    """Scored pairs from several batches (tuples of order, choice and score arrays) as one
+    tuple of arrays."""
     return tuple(
         np.concatenate([np.empty(0, dtype=dtype)] + [part[i] for part in parts])
-        for i, dtype in enumerate((np.int64, object, np.int64, float))
+        for i, dtype in enumerate((np.int64, np.int64, float))
     )
 
 

@@ -440,3 +440,22 @@ def test_inside_hints_is_membership_in_every_hint_set(rows):
     got = Gazetteer._inside(found)
     assert got.tolist() == expected
     assert got.index.equals(found.index)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    rows=st.integers(0, 5),
+    columns=st.integers(1, 30),
+    count=st.integers(1, 14),
+    data=st.data(),
+)
+def test_best_columns_equal_a_stable_sort_of_each_row(rows, columns, count, data):
+    from impact.gazetteer import SUGGESTION_FLOOR, _best_columns
+
+    near = [0, SUGGESTION_FLOOR - 1, SUGGESTION_FLOOR, SUGGESTION_FLOOR + 1, 80, 100]
+    cells = data.draw(
+        st.lists(st.sampled_from(near), min_size=rows * columns, max_size=rows * columns)
+    )
+    scores = np.array(cells, dtype=np.uint8).reshape(rows, columns)
+    expected = np.argsort(100 - scores, axis=1, kind="stable")[:, :count]
+    np.testing.assert_array_equal(_best_columns(scores, count), expected)
