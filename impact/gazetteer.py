@@ -262,18 +262,21 @@ class Gazetteer:
         columns = ["query_id", "pcode", *ADMIN, "plain", "folded"]
         if unique.empty or control.empty:
             return pd.DataFrame(columns=columns)
-        scores = process.cdist(
+        # The close pairs are found in whole points, from a point below the cutoff, and
+        # only they are scored exactly.
+        coarse = process.cdist(
             unique.tolist(),
             control["key"].tolist(),
             scorer=fuzz.ratio,
-            score_cutoff=cutoff,
-            dtype=np.float64,
+            score_cutoff=cutoff - 1,
+            dtype=np.uint8,
             workers=-1,
         )
-        rows, cols = np.nonzero(scores)
-        hits = pd.DataFrame(
-            {"key": unique.to_numpy()[rows], "row": cols, "plain": scores[rows, cols]}
-        )
+        rows, cols = _nonzero_bytes(coarse)
+        typed, named = unique.to_numpy()[rows], control["key"].to_numpy(dtype=object)[cols]
+        plain = np.array([fuzz.ratio(a, b) for a, b in zip(typed, named, strict=True)], float)
+        close = plain >= cutoff
+        hits = pd.DataFrame({"key": typed[close], "row": cols[close], "plain": plain[close]})
         asked = pd.DataFrame(
             {"query_id": names.index, "key": keys.to_numpy(), "typed": names.to_numpy()}
         )

@@ -459,3 +459,34 @@ def test_best_columns_equal_a_stable_sort_of_each_row(rows, columns, count, data
     scores = np.array(cells, dtype=np.uint8).reshape(rows, columns)
     expected = np.argsort(100 - scores, axis=1, kind="stable")[:, :count]
     np.testing.assert_array_equal(_best_columns(scores, count), expected)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_close_control_names_are_those_of_scoring_every_pair_exactly(reference, data):
+    # Close pairs are first found in whole points, then scored exactly: the same pairs and
+    # scores as scoring every pair in floating point.
+    gazetteer = reference.gazetteer
+    control = gazetteer.control_names
+    names = sorted(control["text"].unique())
+    typed = [_misspelt(data, data.draw(st.sampled_from(names))) for _ in range(5)]
+    cutoff = data.draw(st.sampled_from([80.0, 85.0, 79.5]))
+    found = gazetteer.close_control_names(pd.Series(typed, index=range(5)), cutoff=cutoff)
+    keys = normalise_name(pd.Series(typed)).tolist()
+    scores = process.cdist(
+        keys, control["key"].tolist(), scorer=fuzz.ratio, score_cutoff=cutoff, dtype=np.float64
+    )
+    expected = {
+        (int(query_id), control["pcode"].iloc[col], float(scores[query_id, col]))
+        for query_id, col in zip(*np.nonzero(scores), strict=True)
+        if len(keys[query_id]) >= 4
+    }
+    best = {}
+    for query_id, pcode, plain in sorted(expected):
+        best[(query_id, pcode)] = max(plain, best.get((query_id, pcode), 0))
+    got = dict(
+        zip(zip(found["query_id"], found["pcode"], strict=True), found["plain"], strict=True)
+    )
+    assert got == best
