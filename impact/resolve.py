@@ -331,7 +331,7 @@ def _queries(keys: pd.DataFrame, township_of_point: pd.Series) -> pd.DataFrame:
     Hints come from the key's columns, else from the text ("(Muse township)"), else the
     township holding the key's point (`point_hint`). Each distinct place text is read once.
     """
-    text = keys["place"].astype(object).map(lambda place: "" if pd.isna(place) else str(place))
+    text = once_per_value(_as_text, keys["place"])
     read = _read_texts(text.unique()).reindex(text.to_numpy())
     hints, point_hint = _key_hints(keys, read, township_of_point)
     per_key = {
@@ -356,6 +356,10 @@ def _queries(keys: pd.DataFrame, township_of_point: pd.Series) -> pd.DataFrame:
     )
     queries["query_id"] = queries.index
     return queries
+
+
+def _as_text(places: pd.Series) -> pd.Series:
+    return places.astype(object).map(lambda place: "" if pd.isna(place) else str(place))
 
 
 def _key_hints(
@@ -398,7 +402,9 @@ def _read_texts(texts: np.ndarray) -> pd.DataFrame:
 def _spellings(names: np.ndarray, alt_names: pd.Series) -> pd.DataFrame:
     """`key_id`, `attempt` and `name` of each spelling to try: each key's main name, then the
     `alt_names` spellings it does not already have, in the order written."""
-    alts = pd.Series(alt_names.to_numpy(dtype=object)).map(_alt_spellings)
+    codes, distinct = pd.factorize(alt_names.to_numpy(dtype=object), use_na_sentinel=False)
+    alts = pd.Series([_alt_spellings(text) for text in distinct], dtype=object).take(codes)
+    alts = alts.reset_index(drop=True)
     further = alts[alts.str.len() > 0].explode()
     table = pd.concat(
         [
@@ -413,8 +419,9 @@ def _spellings(names: np.ndarray, alt_names: pd.Series) -> pd.DataFrame:
 
 
 def _filled_mask(values: np.ndarray) -> np.ndarray:
-    """`_filled` of each value."""
-    return np.fromiter((_filled(v) for v in values), dtype=bool, count=len(values))
+    """`_filled` of each value, worked out once per distinct value."""
+    codes, distinct = pd.factorize(values, use_na_sentinel=False)
+    return np.fromiter(map(_filled, distinct), dtype=bool, count=len(distinct))[codes]
 
 
 def _filled(value: object) -> bool:
@@ -441,11 +448,11 @@ def _ladder(queries: pd.DataFrame, gazetteer: Gazetteer) -> pd.DataFrame:
         "the township holding the point (" + queries["township"].astype(str) + ")",
         queries["where"],
     )
-    level_word = level_named(queries["name"])
+    level_word = once_per_value(level_named, queries["name"])
     queries["level_word"] = level_word.where(
         ~queries["says_village"] | level_word.notna(), "village"
     )
-    queries["zawgyi"] = queries["name"].map(looks_like_zawgyi).astype(bool)
+    queries["zawgyi"] = once_per_value(_zawgyi, queries["name"])
     found = _under_seat(gazetteer.search(queries[~queries["zawgyi"]]), queries, gazetteer)
     found = _carved_from_point_township(found, queries, gazetteer.reference)
     found = _nearest_village(found, queries, gazetteer.reference)
@@ -776,6 +783,10 @@ def level_named(names: pd.Series) -> pd.Series:
     return names.str.extract(pattern)[0].str.lower().map(LEVEL_WORDS)
 
 
+def _zawgyi(names: pd.Series) -> pd.Series:
+    return names.map(looks_like_zawgyi).astype(bool)
+
+
 def _unreadable(open_ids: pd.Index, evidence: _Evidence) -> pd.DataFrame:
     return _decision(
         open_ids[evidence.queries.loc[open_ids, "zawgyi"].to_numpy()],
@@ -810,7 +821,7 @@ def _outside_hints(open_ids: pd.Index, evidence: _Evidence) -> pd.DataFrame:
 
 def _unknown_pcode(open_ids: pd.Index, evidence: _Evidence) -> pd.DataFrame:
     queries, found = evidence.queries, evidence.found
-    codes = queries.loc[open_ids, "name"].map(repair_pcode)
+    codes = once_per_value(lambda names: names.map(repair_pcode), queries.loc[open_ids, "name"])
     has_code = set(found.loc[found["stage"] == STAGES["pcode"], "query_id"])
     ids = open_ids[(codes.notna() & ~open_ids.isin(has_code)).to_numpy()]
     version = evidence.gazetteer.reference.version
@@ -1176,7 +1187,15 @@ class _Describer:
             return pd.Series(dtype=object)
         first = found.drop_duplicates(["query_id", "pcode"])
         first = first[first.groupby("query_id").cumcount() < limit]
-        return self.rows(first).groupby(level=0).agg(", ".join)
+        described = self.rows(first)
+        # Joined per query in one pass over the rows sorted by query (a groupby would call
+        # the join through pandas once per query).
+        order = np.argsort(described.index.to_numpy(), kind="stable")
+        ids, texts = described.index.to_numpy()[order], described.to_numpy()[order]
+        starts = np.flatnonzero(np.diff(ids, prepend=ids[0] - 1))
+        ends = [*starts[1:], len(ids)]
+        joined = [", ".join(texts[a:b]) for a, b in zip(starts, ends, strict=True)]
+        return pd.Series(joined, index=pd.Index(ids[starts]))
 
 
 def _with_admin_names(resolved: pd.DataFrame, places: pd.DataFrame) -> pd.DataFrame:

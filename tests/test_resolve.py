@@ -518,3 +518,28 @@ def test_distinct_keys_number_keys_as_grouping_the_rows_does(rows):
     assert key_of_row.tolist() == expected.tolist()
     first = [key_of_row.tolist().index(k) for k in range(len(keys))]
     pd.testing.assert_frame_equal(keys, frame.loc[first].reset_index(drop=True))
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    rows=st.lists(
+        st.tuples(st.integers(0, 6), st.sampled_from(["MMR005030", "MMR005030703", "MMR001"])),
+        max_size=25,
+    ),
+    limit=st.integers(1, 4),
+)
+def test_places_listed_per_query_equal_joining_each_group(reference, rows, limit):
+    from impact.resolve import _Describer
+
+    describe = _Describer(reference.places)
+    found = pd.DataFrame(rows, columns=["query_id", "pcode"]).astype({"query_id": "int64"})
+    got = describe.per_query(found, limit=limit)
+    if found.empty:
+        assert got.empty
+        return
+    first = found.drop_duplicates(["query_id", "pcode"])
+    first = first[first.groupby("query_id").cumcount() < limit]
+    expected = describe.rows(first).groupby(level=0).agg(", ".join)
+    pd.testing.assert_series_equal(got, expected)
