@@ -378,24 +378,42 @@ class Gazetteer:
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """`_close_folded` pairs for the `keys` at positions `group`, all of one length: the
         key's position, the distinct folded name (its position in `_distinct_folded`) and the
-        score; scored against the folded names of a reachable length, 500 keys at a time."""
+        score.
+
+        Only names of a reachable length are looked at, and of those only the ones that
+        differ from the key in few enough letters are scored: each letter one of two texts
+        has and the other lacks costs at least an insertion or a deletion, and two texts of
+        lengths m and n that are `FUZZY_CUTOFF` alike differ by at most
+        (100 − FUZZY_CUTOFF) / 100 × (m + n) of those (a point of slack is allowed).
+        """
         choices, lengths, _ = self._distinct_folded
-        low, high = _reachable_lengths(len(keys[group[0]]), FUZZY_CUTOFF)
+        length = len(keys[group[0]])
+        low, high = _reachable_lengths(length, FUZZY_CUTOFF)
         start, stop = np.searchsorted(lengths, [low, high + 1])
+        most = np.floor((101 - FUZZY_CUTOFF) / 100 * (length + lengths[start:stop])).astype(
+            np.uint8
+        )
+        letters = self._folded_letters[start:stop]
         found = []
-        for begin in range(0, len(group) if stop > start else 0, 500):
-            chunk = group[begin : begin + 500]
-            scores = process.cdist(
-                keys[chunk].tolist(),
-                choices[start:stop].tolist(),
+        for begin in range(0, len(group) if stop > start else 0, 64):
+            chunk = group[begin : begin + 64]
+            differ = _popcount(_letter_sets(keys[chunk])[:, None] ^ letters[None, :])
+            rows, cols = _nonzero_bytes((differ <= most).view(np.uint8))
+            scores = process.cpdist(
+                keys[chunk[rows]].tolist(),
+                choices[start + cols].tolist(),
                 scorer=fuzz.ratio,
                 score_cutoff=FUZZY_CUTOFF,
                 dtype=np.uint8,
-                workers=-1,
             )
-            rows, cols = _nonzero_bytes(scores)
-            found.append((chunk[rows], start + cols, scores[rows, cols].astype(float)))
+            hit = scores != 0
+            found.append((chunk[rows[hit]], start + cols[hit], scores[hit].astype(float)))
         return _stacked(found)
+
+    @cached_property
+    def _folded_letters(self) -> np.ndarray:
+        """The letters of each name of `_distinct_folded`, as a set of bits."""
+        return _letter_sets(self._distinct_folded[0])
 
     @cached_property
     def _rows_of_distinct_folded(self) -> tuple[np.ndarray, np.ndarray]:
@@ -554,9 +572,27 @@ def _sets_by_key(table: pd.DataFrame, key: str) -> dict[str, frozenset]:
     return table.groupby(key, sort=False)["pcode"].agg(frozenset).to_dict()
 
 
+def _letter_sets(texts: np.ndarray) -> np.ndarray:
+    """The characters of each text as a 64-bit set: character c sets bit ord(c) mod 64
+    (characters sharing a bit only make two texts look more alike)."""
+    return np.fromiter(
+        (sum(1 << bit for bit in {ord(c) % 64 for c in text}) for text in texts),
+        dtype=np.uint64,
+        count=len(texts),
+    )
+
+
+def _popcount(values: np.ndarray) -> np.ndarray:
+    """The number of bits set in each uint64."""
+    if hasattr(np, "bitwise_count"):  # numpy 2
+        return np.bitwise_count(values)
+    ones = np.unpackbits(values.view(np.uint8)).reshape(*values.shape, 64)
+    return ones.sum(axis=-1, dtype=np.uint8)
+
+
 def _nonzero_bytes(scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """`np.nonzero` of a C-ordered 2-D uint8 array that is mostly zeros, looked for eight
-    cells at a time: scores below the cutoff are 0, and hits are few among millions."""
+    cells at a time: scores below a cutoff are 0, and hits are few among millions."""
     flat = scores.reshape(-1)
     whole = len(flat) - len(flat) % 8
     words = np.flatnonzero(flat[:whole].view(np.uint64))

@@ -490,3 +490,29 @@ def test_close_control_names_are_those_of_scoring_every_pair_exactly(reference, 
         zip(zip(found["query_id"], found["pcode"], strict=True), found["plain"], strict=True)
     )
     assert got == best
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.integers(0, 2**64 - 1), max_size=20))
+def test_popcount_counts_set_bits_with_or_without_numpy_2(values):
+    import impact.gazetteer as gazetteer
+
+    array = np.array(values, dtype=np.uint64).reshape(-1, 1)
+    expected = [[bin(v).count("1")] for v in values]
+    assert gazetteer._popcount(array).tolist() == expected
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delattr(np, "bitwise_count", raising=False)
+        assert gazetteer._popcount(array).tolist() == expected
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text("abkmnoprtuy019ခါ", max_size=12), st.text("abkmnoprtuy019ခါ", max_size=12))
+def test_letters_one_text_lacks_never_outnumber_the_indel_distance(a, b):
+    # The bound `_close_folded_of_length` filters by: distinct letters one text has and the
+    # other lacks are at most the insertions and deletions that turn one into the other.
+    from rapidfuzz.distance import Indel
+
+    from impact.gazetteer import _letter_sets, _popcount
+
+    sets = _letter_sets(np.array([a, b], dtype=object))
+    assert int(_popcount(sets[:1] ^ sets[1:])[0]) <= Indel.distance(a, b)
