@@ -569,7 +569,10 @@ def _best_columns(scores: np.ndarray, count: int) -> np.ndarray:
 
 def _sets_by_key(table: pd.DataFrame, key: str) -> dict[str, frozenset]:
     """The P-codes of each `key` of `table`, as sets."""
-    return table.groupby(key, sort=False)["pcode"].agg(frozenset).to_dict()
+    sets: dict[str, set] = {}
+    for name, pcode in zip(table[key], table["pcode"], strict=True):
+        sets.setdefault(name, set()).add(pcode)
+    return {name: frozenset(codes) for name, codes in sets.items()}
 
 
 def _letter_sets(texts: np.ndarray) -> np.ndarray:

@@ -319,10 +319,14 @@ def _text_by_arrow(path: Path, columns: list[str]) -> pd.DataFrame | None:
 
 
 def _arrow_table(path: Path, options: arrow_csv.ConvertOptions) -> arrow.Table | None:
-    """The CSV file read by Arrow (quoted newlines allowed), or None when Arrow cannot read it."""
+    """The CSV file read by Arrow (quoted newlines allowed), or None when Arrow cannot read it.
+
+    In one thread: these files are read in a fiftieth of a second, and threads only add
+    work on a machine whose other core is busy."""
     try:
         return arrow_csv.read_csv(
             path,
+            read_options=arrow_csv.ReadOptions(use_threads=False),
             parse_options=arrow_csv.ParseOptions(newlines_in_values=True),
             convert_options=options,
         )
