@@ -577,12 +577,16 @@ def _sets_by_key(table: pd.DataFrame, key: str) -> dict[str, frozenset]:
 
 def _letter_sets(texts: np.ndarray) -> np.ndarray:
     """The characters of each text as a 64-bit set: character c sets bit ord(c) mod 64
-    (characters sharing a bit only make two texts look more alike)."""
-    return np.fromiter(
-        (sum(1 << bit for bit in {ord(c) % 64 for c in text}) for text in texts),
-        dtype=np.uint64,
-        count=len(texts),
-    )
+    (characters sharing a bit only make two texts look more alike). Worked out in numpy,
+    the texts of each length together."""
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    sets = np.zeros(len(texts), dtype=np.uint64)
+    for length in np.unique(lengths[lengths > 0]):
+        at = np.flatnonzero(lengths == length)
+        codes = np.array(texts[at].tolist(), dtype=f"<U{length}").view(np.uint32)
+        bits = np.left_shift(np.uint64(1), codes.reshape(len(at), length) % 64)
+        sets[at] = np.bitwise_or.reduce(bits, axis=1)
+    return sets
 
 
 def _popcount(values: np.ndarray) -> np.ndarray:

@@ -516,3 +516,12 @@ def test_letters_one_text_lacks_never_outnumber_the_indel_distance(a, b):
 
     sets = _letter_sets(np.array([a, b], dtype=object))
     assert int(_popcount(sets[:1] ^ sets[1:])[0]) <= Indel.distance(a, b)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.text("ab\x00ခါ𝒜 ", max_size=6), max_size=12))
+def test_letter_sets_hold_each_character_once(texts):
+    from impact.gazetteer import _letter_sets
+
+    expected = [sum(1 << bit for bit in {ord(c) % 64 for c in text}) for text in texts]
+    assert _letter_sets(np.array(texts, dtype=object)).tolist() == expected
