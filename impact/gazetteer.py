@@ -63,7 +63,7 @@ class Gazetteer:
         names = pd.concat([own, other], ignore_index=True)
         names[["key", "fkey"]] = self._keys(names["text"])
         names = names[names["key"] != ""].drop_duplicates(["key", "pcode"])
-        self.names = names.join(places[ADMIN], on="pcode").reset_index(drop=True)
+        self.names = self._with_admin(names, ADMIN).reset_index(drop=True)
         folded = self.names.drop_duplicates(["fkey", "pcode"])
         self.folded = folded[folded["fkey"].str.len() >= MIN_FUZZY_LENGTH].reset_index(drop=True)
 
@@ -86,8 +86,24 @@ class Gazetteer:
             }
         )
         table[["key", "fkey"]] = self._keys(known["name"])
-        table = table[table["key"] != ""].join(places[ADMIN[1:]], on="pcode")
+        table = self._with_admin(table[table["key"] != ""], ADMIN[1:])
         return table.assign(level="village").reset_index(drop=True)
+
+    def _with_admin(self, table: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+        """`table.join(places[columns], on="pcode")`: the columns of each row's place (NA
+        where the package has no such P-code), with the P-codes looked up in Arrow (a
+        pandas join hashes each one as a Python string)."""
+        places = self.reference.places
+        codes = arrow.array(table["pcode"], type=arrow.large_string(), from_pandas=True)
+        rows = pc.index_in(codes, value_set=self._place_codes).fill_null(-1).to_numpy()
+        admin = places[columns].reset_index(drop=True).reindex(rows).set_axis(table.index)
+        if table["pcode"].dtype != places.index.dtype:  # as the join gives it
+            table = table.assign(pcode=table["pcode"].astype(object))
+        return pd.concat([table, admin], axis=1)
+
+    @cached_property
+    def _place_codes(self) -> arrow.Array:
+        return arrow.array(self.reference.places.index.to_numpy(dtype=object), arrow.large_string())
 
     def _keys(self, texts: pd.Series) -> pd.DataFrame:
         """`key` and `fkey` of each text: the package's stored keys where it has them,
@@ -156,7 +172,7 @@ class Gazetteer:
         keyed = spellings[spellings["key"].str.contains(r"[a-z\u1000-\u109f]", regex=True)]
         exact = keyed[["query_id", "key"]].merge(self.names, on="key")
         exact = exact[["query_id", "pcode", "method", "text"]]
-        exact = exact.assign(score=100.0).join(self.reference.places[ADMIN], on="pcode")
+        exact = self._with_admin(exact.assign(score=100.0), ADMIN)
         blocks = [
             block
             for block in (
@@ -315,7 +331,7 @@ class Gazetteer:
                 "score": 100.0,
             }
         )
-        return found.join(self.reference.places[ADMIN], on="pcode")
+        return self._with_admin(found, ADMIN)
 
     def _fuzzy(self, spellings: pd.DataFrame) -> pd.DataFrame:
         """Names whose folded key is close to the spelling's (`query_id`, `key`, `fkey`) and
@@ -446,7 +462,8 @@ class Gazetteer:
             keys = normalise_name(pd.Series(texts, dtype=object))
             sets = np.empty(len(texts), dtype=object)
             sets[:] = [self._hint_set(*pair, level) for pair in zip(texts, keys, strict=True)]
-            out[f"hint_{level}"] = pd.Series(sets[number], dtype=object).fillna(np.nan)
+            named = pd.Series(sets[number], dtype=object).fillna(np.nan)
+            out[f"hint_{level}"] = named if named.notna().any() else np.nan
         # The township is the most precise hint: where it is known, district and region
         # hints are not applied (event lists often carry districts from before 2022).
         has_township = out["hint_township"].notna()
