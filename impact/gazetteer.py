@@ -32,6 +32,8 @@ ADMIN = ["level", "state_region_pcode", "district_pcode", "township_pcode"]
 FUZZY_CUTOFF = 88.0
 PLAIN_CUTOFF = 70.0
 FOLDED_PLAIN_CUTOFF = 60.0
+# How many folded keys of texts outside the package an index keeps (about 100 bytes each).
+FOLDED_KEPT = 200_000
 # Suggestions for a name not found are ranked among the names scoring above this first.
 SUGGESTION_FLOOR = 60
 # The score of a candidate found for one bracketed part of the text.
@@ -129,22 +131,37 @@ class Gazetteer:
         )
 
     def fkey_of(self, texts: pd.Series) -> pd.Series:
-        """`folded_key` of each text, taken from the package's stored keys for every text
-        they hold (most texts searched are names of the package) and worked out for the
-        others (folding is the slow part of a search), once per distinct text."""
+        """`folded_key` of each text, once per distinct text: from the package's stored
+        keys for the texts they hold (most texts searched are names of the package), else
+        from those this index folded before (a run searches a name up to four times:
+        candidates, bracketed parts, rivals, suggestions), else worked out (folding is the
+        slow part of a search) and kept for next time."""
         stored = self.reference.name_keys
 
         def looked_up(distinct: pd.Series) -> pd.Series:
-            if stored is None:
-                return folded_key(distinct)
-            found = stored["fkey"].reindex(distinct.fillna("").astype(str).to_numpy())
-            missing = found.isna().to_numpy()
-            keys = found.to_numpy(dtype=object)
+            text = distinct.fillna("").astype(str).to_numpy(dtype=object)
+            keys = (
+                np.full(len(text), np.nan, dtype=object)
+                if stored is None
+                else stored["fkey"].reindex(text).to_numpy(dtype=object)
+            )
+            missing = pd.isna(keys)
+            keys[missing] = [self._folded_before.get(t) for t in text[missing]]
+            missing = pd.isna(keys)
             if missing.any():
                 keys[missing] = folded_key(distinct[missing]).to_numpy(dtype=object)
+                if len(self._folded_before) > FOLDED_KEPT:
+                    self._folded_before.clear()
+                self._folded_before.update(zip(text[missing], keys[missing], strict=True))
             return pd.Series(keys, index=distinct.index, dtype=object)
 
         return once_per_value(looked_up, texts)
+
+    @cached_property
+    def _folded_before(self) -> dict[str, str]:
+        """Folded keys of texts the package stores no keys for, kept from earlier searches
+        (at most `FOLDED_KEPT` of them)."""
+        return {}
 
     def search(self, queries: pd.DataFrame) -> pd.DataFrame:
         """Every candidate for each query, and for a bracketed name without an exact match

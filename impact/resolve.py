@@ -241,7 +241,7 @@ def lookup_place(
     found = reference.gazetteer.candidates(queries.head(1))
     places = reference.places
     found = found.assign(
-        chosen=found["pcode"] == decision["pcode"], rank=found["level"].map(LEVELS.index)
+        chosen=found["pcode"] == decision["pcode"], rank=once_per_value(_ranks, found["level"])
     ).sort_values(
         ["chosen", "inside_hints", "stage", "score", "rank"],
         ascending=[False, False, True, False, True],
@@ -875,8 +875,12 @@ def _matched(open_ids: pd.Index, evidence: _Evidence) -> pd.DataFrame:
     )
     pcodes = chosen["pcode"].to_numpy()
     village = (chosen["level"] == "village").to_numpy()
-    villages = evidence.gazetteer.reference.villages.set_index("village_pcode")
     village_codes = chosen["village_pcode"].where(village)
+    lat = lon = np.full(len(chosen), np.nan)
+    if village.any():
+        villages = evidence.gazetteer.reference.villages.set_index("village_pcode")
+        lat = village_codes.map(villages["lat"]).to_numpy(dtype=float)
+        lon = village_codes.map(villages["lon"]).to_numpy(dtype=float)
     return pd.DataFrame(
         {
             "outcome": "matched",
@@ -889,8 +893,8 @@ def _matched(open_ids: pd.Index, evidence: _Evidence) -> pd.DataFrame:
             "match_note": note.to_numpy(),
             "village_pcode": village_codes.to_numpy(),
             "village_name": np.where(village, chosen["text"], None),
-            "village_lat": village_codes.map(villages["lat"]).to_numpy(dtype=float),
-            "village_lon": village_codes.map(villages["lon"]).to_numpy(dtype=float),
+            "village_lat": lat,
+            "village_lon": lon,
             "candidates": inside.groupby("query_id")["pcode"].nunique().reindex(ids).to_numpy(),
             "runner_up": runner_up.to_numpy(),
         },
@@ -965,7 +969,7 @@ def _choose(inside: pd.DataFrame, places: pd.DataFrame) -> tuple[pd.DataFrame, p
     fuzzy spellings are taken only when nothing is exact, and only when no other place
     scores within `AMBIGUITY_MARGIN`. Villages need a township hint to be chosen.
     """
-    inside = inside.assign(rank=inside["level"].map(LEVELS.index))
+    inside = inside.assign(rank=once_per_value(_ranks, inside["level"]))
     sure = inside[(inside["stage"] <= STAGES["alias"]) | (inside["score"] >= 100)]
     rest = inside[~inside["query_id"].isin(sure["query_id"])]
     chosen_sure, tied_sure = _choose_sure(sure, places)
@@ -983,6 +987,11 @@ def _choose(inside: pd.DataFrame, places: pd.DataFrame) -> tuple[pd.DataFrame, p
     return chosen[~guess].sort_values("query_id"), pd.concat(
         [tied_sure, doubtful, tied_fuzzy, unsure]
     )
+
+
+def _ranks(levels: pd.Series) -> pd.Series:
+    """Each level's place in the preference order (`LEVELS`)."""
+    return levels.map(LEVELS.index)
 
 
 def _by_level_word(pool: pd.DataFrame) -> pd.DataFrame:

@@ -525,3 +525,20 @@ def test_letter_sets_hold_each_character_once(texts):
 
     expected = [sum(1 << bit for bit in {ord(c) % 64 for c in text}) for text in texts]
     assert _letter_sets(np.array(texts, dtype=object)).tolist() == expected
+
+
+def test_texts_folded_before_are_folded_the_same_again(reference, monkeypatch):
+    """Keys of texts outside the package are kept from one search to the next (a bounded
+    number of them): the same keys as folding afresh, with or without stored keys."""
+    import impact.gazetteer
+    from impact.gazetteer import Gazetteer, folded_key
+    from impact.reference import load_reference
+
+    texts = pd.Series(["Khamphatt", "Kalay", None, "Mong Ko Town", "Khamphatt", "Xyzzq"])
+    monkeypatch.setattr(impact.gazetteer, "FOLDED_KEPT", 2)
+    without = load_reference(reference.path)
+    monkeypatch.setitem(without.__dict__, "name_keys", None)
+    for gazetteer in (Gazetteer(reference), Gazetteer(without)):
+        for batch in (texts, texts.iloc[::-1], texts.iloc[[0, 5]]):
+            pd.testing.assert_series_equal(gazetteer.fkey_of(batch), folded_key(batch))
+        assert len(gazetteer._folded_before) <= 2 + len(texts)
