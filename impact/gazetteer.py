@@ -187,8 +187,9 @@ class Gazetteer:
         )
         # A key without letters ("=1+1" → "11") names nothing; P-codes are matched apart.
         keyed = spellings[spellings["key"].str.contains(r"[a-z\u1000-\u109f]", regex=True)]
-        exact = keyed[["query_id", "key"]].merge(self.names, on="key")
-        exact = exact[["query_id", "pcode", "method", "text"]]
+        at, rows = _matches(keyed["key"], self._names_by_key)
+        exact = self.names.iloc[rows][["pcode", "method", "text"]].reset_index(drop=True)
+        exact.insert(0, "query_id", keyed["query_id"].to_numpy()[at])
         exact = self._with_admin(exact.assign(score=100.0), ADMIN)
         blocks = [
             block
@@ -209,7 +210,8 @@ class Gazetteer:
             # Several spellings per query (the parts of a bracketed name): their candidates
             # are ranked together, per query.
             found = _best_first([_per_query(block, spelling_of, queries) for block in blocks])
-        found = found.merge(self._hint_sets(queries), on="query_id", how="left")
+        hints = self._hint_sets(queries).set_index("query_id").reindex(found["query_id"])
+        found = pd.concat([found.reset_index(drop=True), hints.reset_index(drop=True)], axis=1)
         return found.assign(inside_hints=self._inside(found))
 
     @staticmethod
@@ -332,9 +334,19 @@ class Gazetteer:
         ]
         if keyed.empty or self.reference.villages.empty:
             return pd.DataFrame(columns=CANDIDATE_COLUMNS)
-        found = keyed.merge(self.villages, on="fkey", suffixes=("_query", ""))
-        method = np.where(found["key_query"] == found["key"], "exact", "fuzzy")
+        at, rows = _matches(keyed["fkey"], self._villages_by_fkey)
+        found = self.villages.iloc[rows].reset_index(drop=True)
+        method = np.where(keyed["key"].to_numpy()[at] == found["key"].to_numpy(), "exact", "fuzzy")
+        found["query_id"] = keyed["query_id"].to_numpy()[at]
         return found.assign(method=method, score=100.0)[CANDIDATE_COLUMNS]
+
+    @cached_property
+    def _names_by_key(self) -> tuple[pd.Index, np.ndarray, np.ndarray]:
+        return _grouped(self.names["key"])
+
+    @cached_property
+    def _villages_by_fkey(self) -> tuple[pd.Index, np.ndarray, np.ndarray]:
+        return _grouped(self.villages["fkey"])
 
     def _pcodes(self, queries: pd.DataFrame) -> pd.DataFrame:
         code = queries["name"].map(repair_pcode)
@@ -607,6 +619,29 @@ def _sets_by_key(table: pd.DataFrame, key: str) -> dict[str, frozenset]:
     for name, pcode in zip(table[key], table["pcode"], strict=True):
         sets.setdefault(name, set()).add(pcode)
     return {name: frozenset(codes) for name, codes in sets.items()}
+
+
+def _grouped(values: pd.Series) -> tuple[pd.Index, np.ndarray, np.ndarray]:
+    """Each distinct value of `values`, and the rows holding each: those of value i are
+    `rows[first[i]:first[i + 1]]`, in order (see `_matches`)."""
+    codes, distinct = pd.factorize(values)
+    rows = np.argsort(codes, kind="stable")
+    return pd.Index(distinct), np.searchsorted(codes[rows], np.arange(len(distinct) + 1)), rows
+
+
+def _matches(
+    keys: pd.Series, grouped: tuple[pd.Index, np.ndarray, np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs (position in `keys`, row of the grouped table) whose values are equal, in
+    the order an inner merge gives them: by key, then row. Looked up in the table's index
+    of distinct values, not hashed anew as a merge does."""
+    distinct, first, rows = grouped
+    value = distinct.get_indexer(keys)
+    found = np.flatnonzero(value >= 0)
+    start, count = first[value[found]], np.diff(first)[value[found]]
+    at = np.repeat(found, count)
+    within = np.arange(len(at)) - np.repeat(np.cumsum(count) - count, count)
+    return at, rows[np.repeat(start, count) + within]
 
 
 def _letter_sets(texts: np.ndarray) -> np.ndarray:

@@ -75,6 +75,8 @@ NEAR_KM = 2.0
 # apart by it (event points are often a few hundred metres off).
 VILLAGE_MARGIN_KM = 0.5
 POINT_DECIMALS = 4
+# Tables of at least this many rows are put together in threads (`_with_rows`).
+THREADED_ROWS = 50_000
 POINT_COLUMNS = ("latitude", "longitude")
 KEY_COLUMNS = ["place", *HINT_COLUMNS, "alt_names", "point_lat", "point_lon"]
 # Names that say nothing about where: with a point, the point decides.
@@ -164,8 +166,8 @@ def _with_rows(
     the key of each: new columns at the end, a column `rows` already has replaced where it
     stands.
 
-    Each column is taken once, from the rows or from the keys, in threads: at a million rows
-    the time goes to writing fresh memory, which the cores share.
+    Each column is taken once, from the rows or from the keys; for many rows in threads (at
+    a million rows the time goes to writing fresh memory, which the cores share).
     """
     keys = key_of_row[positions]
     columns = [*rows.columns, *(c for c in per_key.columns if c not in rows.columns)]
@@ -175,6 +177,8 @@ def _with_rows(
             return per_key[column].array.take(keys)
         return rows[column].array.take(positions)
 
+    if len(positions) < THREADED_ROWS:
+        return pd.DataFrame({column: taken(column) for column in columns})
     with ThreadPoolExecutor(os.cpu_count()) as pool:
         return pd.DataFrame(dict(zip(columns, pool.map(taken, columns), strict=True)))
 

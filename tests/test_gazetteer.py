@@ -542,3 +542,19 @@ def test_texts_folded_before_are_folded_the_same_again(reference, monkeypatch):
         for batch in (texts, texts.iloc[::-1], texts.iloc[[0, 5]]):
             pd.testing.assert_series_equal(gazetteer.fkey_of(batch), folded_key(batch))
         assert len(gazetteer._folded_before) <= 2 + len(texts)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.sampled_from(["a", "b", "kalay", "", "nan"]), max_size=12),
+    st.lists(st.sampled_from(["a", "b", "kalay", "tamu", "nan"]), max_size=15),
+)
+def test_matches_pair_rows_as_an_inner_merge_does(keys, values):
+    from impact.gazetteer import _grouped, _matches
+
+    left = pd.DataFrame({"key": pd.Series(keys, dtype=object), "at": range(len(keys))})
+    right = pd.DataFrame({"key": pd.Series(values, dtype="str"), "row": range(len(values))})
+    merged = left.merge(right, on="key")
+    at, rows = _matches(left["key"], _grouped(right["key"]))
+    assert at.tolist() == merged["at"].tolist()
+    assert rows.tolist() == merged["row"].tolist()
