@@ -486,11 +486,14 @@ class Gazetteer:
         # One row per query: the parts of a bracketed name share their query's hints.
         queries = queries.drop_duplicates("query_id").reset_index(drop=True)
         out = queries[["query_id"]].copy()
-        for column, level in HINT_LEVELS.items():
-            number, texts = pd.factorize(queries[column].fillna("").astype(str))
-            keys = normalise_name(pd.Series(texts, dtype=object))
-            sets = np.empty(len(texts), dtype=object)
-            sets[:] = [self._hint_set(*pair, level) for pair in zip(texts, keys, strict=True)]
+        texts = {
+            level: queries[column].fillna("").astype(str) for column, level in HINT_LEVELS.items()
+        }
+        self._learn_hint_sets(texts)
+        for level, text in texts.items():
+            number, distinct = pd.factorize(text)
+            sets = np.empty(len(distinct), dtype=object)
+            sets[:] = [self._hint_sets_before[level, value] for value in distinct]
             named = pd.Series(sets[number], dtype=object).fillna(np.nan)
             out[f"hint_{level}"] = named if named.notna().any() else np.nan
         # The township is the most precise hint: where it is known, district and region
@@ -498,6 +501,29 @@ class Gazetteer:
         has_township = out["hint_township"].notna()
         out.loc[has_township, ["hint_district", "hint_state_region"]] = None
         return out
+
+    def _learn_hint_sets(self, texts: dict[str, pd.Series]) -> None:
+        """Work out the hint set of each (level, text) not seen before, normalising the new
+        texts together; kept for later searches (at most `FOLDED_KEPT`)."""
+        if len(self._hint_sets_before) > FOLDED_KEPT:
+            self._hint_sets_before.clear()
+        new = {
+            (level, text)
+            for level, column in texts.items()
+            for text in column.unique()
+            if (level, text) not in self._hint_sets_before
+        }
+        if not new:
+            return
+        pairs = sorted(new)
+        keys = normalise_name(pd.Series([text for _, text in pairs], dtype=object))
+        for (level, text), key in zip(pairs, keys, strict=True):
+            self._hint_sets_before[level, text] = self._hint_set(text, key, level)
+
+    @cached_property
+    def _hint_sets_before(self) -> dict[tuple[str, str], frozenset | None]:
+        """The P-codes named by each (level, hint text) met in earlier searches."""
+        return {}
 
     def _hint_set(self, text: str, key: str, level: str) -> frozenset | None:
         """The P-codes a hint text (normalised: `key`) names at `level`: the units of that

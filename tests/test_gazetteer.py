@@ -558,3 +558,27 @@ def test_matches_pair_rows_as_an_inner_merge_does(keys, values):
     at, rows = _matches(left["key"], _grouped(right["key"]))
     assert at.tolist() == merged["at"].tolist()
     assert rows.tolist() == merged["row"].tolist()
+
+
+def test_hint_sets_met_before_are_the_same_again(reference, monkeypatch):
+    """Hint sets are kept from one search to the next (a bounded number): the same sets as
+    working them out afresh."""
+    import impact.gazetteer
+    from impact.gazetteer import Gazetteer
+
+    queries = pd.DataFrame(
+        {
+            "query_id": range(5),
+            "township": ["Tamu", "MMR005030", None, "Nowhere", "Tamu"],
+            "district": [None, "Kale", None, "Muse", None],
+            "region": ["Sagaing", None, "Shan State", None, "Shan"],
+        }
+    )
+    fresh = Gazetteer(reference)._hint_sets(queries)
+    monkeypatch.setattr(impact.gazetteer, "FOLDED_KEPT", 3)
+    gazetteer = Gazetteer(reference)
+    for batch in (queries, queries.iloc[::-1], queries, queries.iloc[[3]]):
+        got = gazetteer._hint_sets(batch).set_index("query_id")
+        expected = fresh.set_index("query_id").loc[got.index]
+        # A column no hint of the batch fills is all NaN, as float (as a map gives it).
+        pd.testing.assert_frame_equal(got, expected, check_dtype=False)
