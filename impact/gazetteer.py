@@ -91,6 +91,11 @@ class Gazetteer:
         table = self._with_admin(table[table["key"] != ""], ADMIN[1:])
         return table.assign(level="village").reset_index(drop=True)
 
+    @cached_property
+    def villages_by_pcode(self) -> pd.DataFrame:
+        """The package's villages indexed by their P-code (for their points and tracts)."""
+        return self.reference.villages.set_index("village_pcode")
+
     def _with_admin(self, table: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
         """`table.join(places[columns], on="pcode")`: the columns of each row's place (NA
         where the package has no such P-code), with the P-codes looked up in Arrow (a
@@ -231,18 +236,16 @@ class Gazetteer:
         keys = keys[keys != ""]
         if keys.empty:
             return pd.DataFrame(columns=["query_id", "pcode", "score"])
-        # Scored once per distinct key; the best first, tied names in the order of `folded`.
+        # Scored once per distinct key against each distinct folded name (then spread to the
+        # rows of `folded`); the best first, tied names in the order of `folded`.
         unique = pd.Series(keys.unique(), dtype=object)
+        choices, _, choice_of_row = self._distinct_folded
         parts = []
         for start in range(0, len(unique), 500):
             chunk = unique.iloc[start : start + 500]
             scores = process.cdist(
-                chunk.tolist(),
-                self.folded["fkey"].tolist(),
-                scorer=fuzz.ratio,
-                dtype=np.uint8,
-                workers=-1,
-            )
+                chunk.tolist(), choices.tolist(), scorer=fuzz.ratio, dtype=np.uint8, workers=-1
+            )[:, choice_of_row]
             best = _best_columns(scores, limit * 4)
             rows = np.repeat(np.arange(len(chunk)), best.shape[1])
             parts.append(

@@ -540,7 +540,7 @@ def _nearest_village(
     villages = villages[villages["query_id"].isin(points.index)]
     if villages.empty:
         return found
-    table = reference.villages.set_index("village_pcode")
+    table = reference.gazetteer.villages_by_pcode
     km = _haversine(
         villages["query_id"].map(points["point_lat"]),
         villages["query_id"].map(points["point_lon"]),
@@ -710,7 +710,7 @@ def _by_point(
     town = _nearest_in(rows, searched, reference, levels=("town",), max_km=NEAR_KM)
     nearest = _nearest_in(rows, searched, reference, max_km=COORDINATE_KM)
     nearest = town.where(town["pcode"].notna(), nearest)
-    villages = reference.villages.set_index("village_pcode")
+    villages = reference.gazetteer.villages_by_pcode
     found = nearest[nearest["pcode"].notna()]
     is_village = (found["level"] == "village").to_numpy()
     places = reference.places
@@ -882,7 +882,7 @@ def _matched(open_ids: pd.Index, evidence: _Evidence) -> pd.DataFrame:
     village_codes = chosen["village_pcode"].where(village)
     lat = lon = np.full(len(chosen), np.nan)
     if village.any():
-        villages = evidence.gazetteer.reference.villages.set_index("village_pcode")
+        villages = evidence.gazetteer.villages_by_pcode
         lat = village_codes.map(villages["lat"]).to_numpy(dtype=float)
         lon = village_codes.map(villages["lon"]).to_numpy(dtype=float)
     return pd.DataFrame(
