@@ -156,7 +156,8 @@ def _distinct_keys(keyed: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     # Keys are numbered in order of first appearance: a key's first row raises the highest
     # number seen so far.
     first = np.flatnonzero(np.diff(np.maximum.accumulate(key_of_row), prepend=-1) > 0)
-    return keyed.loc[first, KEY_COLUMNS].reset_index(drop=True), key_of_row
+    keys = keyed.loc[first, KEY_COLUMNS].reset_index(drop=True)
+    return keys.assign(alt_names=_none_for_missing(keys["alt_names"])), key_of_row
 
 
 def _with_rows(
@@ -201,14 +202,23 @@ def _resolved_columns(audit: pd.DataFrame, places: pd.DataFrame) -> pd.DataFrame
 def with_key_columns(events: pd.DataFrame) -> pd.DataFrame:
     """`events` with `alt_names` and the input point (`point_lat`, `point_lon`, rounded to
     `POINT_DECIMALS`, NaN when absent or out of range) that resolution keys on."""
-    return events.assign(**_key_columns(events)[["alt_names", "point_lat", "point_lon"]])
+    keyed = _key_columns(events)
+    return events.assign(
+        alt_names=_none_for_missing(keyed["alt_names"]),
+        point_lat=keyed["point_lat"],
+        point_lon=keyed["point_lon"],
+    )
+
+
+def _none_for_missing(values: pd.Series) -> pd.Series:
+    return values.astype(object).where(values.notna(), None)
 
 
 def _key_columns(events: pd.DataFrame) -> pd.DataFrame:
-    """The `KEY_COLUMNS` of `events` (see `with_key_columns`), indexed like it."""
+    """The `KEY_COLUMNS` of `events` (see `with_key_columns`), indexed like it; `alt_names`
+    as given (`_distinct_keys` makes a missing one None, once per key)."""
     out = events[["place", *HINT_COLUMNS]].copy()
-    alt_names = events["alt_names"] if "alt_names" in events else pd.Series(pd.NA, events.index)
-    out["alt_names"] = alt_names.astype(object).where(alt_names.notna(), None)
+    out["alt_names"] = events.get("alt_names", pd.Series(pd.NA, events.index, dtype=object))
     lat, lon = (
         once_per_value(
             lambda values: pd.to_numeric(values, errors="coerce").astype(float),
