@@ -575,13 +575,16 @@ class Gazetteer:
                 continue
             number, sets = pd.factorize(allowed[hinted])
             members = pd.Series(list(sets), dtype=object).explode().dropna()
-            pairs = pd.MultiIndex.from_arrays(
-                [members.index.to_numpy(), members.to_numpy(dtype=object)]
-            )
+            member_code, codes = pd.factorize(members.to_numpy(dtype=object))
+            # Each (set, P-code) pair numbered as one integer; P-codes looked up in Arrow.
+            pairs = members.index.to_numpy() * len(codes) + member_code
+            known = arrow.array(codes, type=arrow.large_string())
             ok = np.zeros(hinted.sum(), dtype=bool)
             for column in ("pcode", f"{level}_pcode"):
-                codes = found.loc[hinted, column].to_numpy(dtype=object)
-                ok |= pd.MultiIndex.from_arrays([number, codes]).isin(pairs)
+                values = arrow.array(found[column], type=arrow.large_string(), from_pandas=True)
+                code = pc.index_in(values.filter(hinted), value_set=known)
+                code = code.fill_null(-1).to_numpy()
+                ok |= (code >= 0) & pd.Index(number * len(codes) + code).isin(pairs)
             inside[hinted] &= ok
         return pd.Series(inside, index=found.index)
 
