@@ -542,11 +542,13 @@ def _nearest_village(
     `VILLAGE_MARGIN_KM` farther (then the name stays ambiguous)."""
     # A township the point only suggests does not bind: a village just across its (coarse)
     # border may be the one meant.
+    points = queries.set_index("query_id")[["point_lat", "point_lon"]].dropna()
+    if points.empty:
+        return found
     by_point = queries.set_index("query_id")["point_hint"]
     village = found["level"] == "village"
     usable = found["inside_hints"] | found["query_id"].map(by_point).astype(bool)
     villages = found[village & usable]
-    points = queries.set_index("query_id")[["point_lat", "point_lon"]].dropna()
     villages = villages[villages["query_id"].isin(points.index)]
     if villages.empty:
         return found
@@ -1035,7 +1037,8 @@ def _choose_sure(sure: pd.DataFrame, places: pd.DataFrame) -> tuple[pd.DataFrame
 
 def _identity(found: pd.DataFrame, places: pd.DataFrame) -> pd.Series:
     """The place each candidate stands for: a town and the township governed from it are one."""
-    area = found["pcode"].map(places["area_pcode"]).where(found["level"] == "town")
+    town = found["level"] == "town"
+    area = found.loc[town, "pcode"].map(places["area_pcode"]).reindex(found.index)
     return area.fillna(found["pcode"])
 
 
