@@ -312,7 +312,7 @@ class Gazetteer:
         )
         rows, cols = _nonzero_bytes(coarse)
         typed, named = unique.to_numpy()[rows], control["key"].to_numpy(dtype=object)[cols]
-        plain = np.array([fuzz.ratio(a, b) for a, b in zip(typed, named, strict=True)], float)
+        plain = ratios(typed, named)
         close = plain >= cutoff
         hits = pd.DataFrame({"key": typed[close], "row": cols[close], "plain": plain[close]})
         asked = pd.DataFrame(
@@ -320,7 +320,7 @@ class Gazetteer:
         )
         hits = asked.merge(hits, on="key").join(control[["pcode", "fkey", *ADMIN]], on="row")
         typed = self.fkey_of(hits["typed"])
-        hits["folded"] = [fuzz.ratio(a, b) for a, b in zip(typed, hits["fkey"], strict=True)]
+        hits["folded"] = ratios(typed, hits["fkey"])
         hits = hits.sort_values(["query_id", "pcode", "plain"], ascending=[True, True, False])
         return hits.drop_duplicates(["query_id", "pcode"])[columns].reset_index(drop=True)
 
@@ -381,10 +381,7 @@ class Gazetteer:
         # spellings must still be alike. Scored once per distinct pair of spellings.
         pairs = pd.DataFrame({"typed": keys["key"].to_numpy()[found["row"]], "key": found["key"]})
         distinct = pairs.drop_duplicates(ignore_index=True)
-        distinct["plain"] = np.array(
-            [fuzz.ratio(a, b) for a, b in zip(distinct["typed"], distinct["key"], strict=True)],
-            dtype=float,
-        )
+        distinct["plain"] = ratios(distinct["typed"], distinct["key"])
         plain = pairs.merge(distinct, on=["typed", "key"], how="left")["plain"].to_numpy()
         # Names equal once folded may differ more as written (Mo Lu / Maw Lu).
         found = found[plain >= np.where(found["score"] >= 100, FOLDED_PLAIN_CUTOFF, PLAIN_CUTOFF)]
@@ -617,6 +614,11 @@ def _reachable_lengths(length: int, cutoff: float) -> tuple[int, int]:
     low = int(np.ceil(length * (1 - share) / (1 + share) - 1e-9))
     high = int(np.floor(length * (1 + share) / (1 - share) + 1e-9))
     return low, high
+
+
+def ratios(texts: pd.Series | np.ndarray, others: pd.Series | np.ndarray) -> np.ndarray:
+    """`fuzz.ratio` of each pair of texts (the very same numbers), in one call."""
+    return process.cpdist(list(texts), list(others), scorer=fuzz.ratio, dtype=np.float64)
 
 
 def folded_key(names: pd.Series) -> pd.Series:

@@ -38,9 +38,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from pandera.typing import DataFrame
-from rapidfuzz import fuzz
 
-from impact.gazetteer import CONTROL_LEVELS, HINT_COLUMNS, STAGES, Gazetteer
+from impact.gazetteer import CONTROL_LEVELS, HINT_COLUMNS, STAGES, Gazetteer, ratios
 from impact.names import looks_like_zawgyi, normalise_name, read_place_text, repair_pcode
 from impact.per_value import once_per_value
 from impact.problems import rejected_rows
@@ -861,9 +860,8 @@ def _matched(open_ids: pd.Index, evidence: _Evidence) -> pd.DataFrame:
     fuzzy = (chosen["method"] == "fuzzy").to_numpy()
     typed = once_per_value(normalise_name, queries.loc[ids, "name"]).to_numpy()
     known = once_per_value(normalise_name, chosen["text"]).to_numpy()
-    plain = np.array(
-        [fuzz.ratio(a, b) if f else np.nan for a, b, f in zip(typed, known, fuzzy, strict=True)]
-    )
+    plain = np.full(len(chosen), np.nan)
+    plain[fuzzy] = ratios(typed[fuzzy], known[fuzzy])
     where = queries.loc[ids, "where"]
     notes = pd.DataFrame(
         {
@@ -1103,14 +1101,9 @@ def _doubt_close_control(
     winner = todo.set_index("query_id")
     fuzzy = winner["method"] == "fuzzy"
     own = pd.Series(
-        [
-            fuzz.ratio(a, b)
-            for a, b in zip(
-                once_per_value(normalise_name, typed),
-                once_per_value(normalise_name, winner["text"]),
-                strict=True,
-            )
-        ],
+        ratios(
+            once_per_value(normalise_name, typed), once_per_value(normalise_name, winner["text"])
+        ),
         index=winner.index,
     )
     # A town or township whose name folds to the very spelling typed gives way only to a
@@ -1125,7 +1118,8 @@ def _doubt_close_control(
     close = np.where(holds, (gap > 0) & (rivals["plain"] >= RIVAL_SCORE), gap >= 0)
     named = (rivals["plain"] >= RIVAL_SCORE) & (rivals["folded"] >= RIVAL_FOLDED)
     rivals = rivals[np.where(rivals["query_id"].map(fuzzy), close, named)]
-    hints = found.drop_duplicates("query_id").set_index("query_id").filter(like="hint_")
+    hints = found.filter(regex="^(query_id|hint_)").drop_duplicates("query_id")
+    hints = hints.set_index("query_id")
     rivals = rivals.join(hints, on="query_id")
     rivals = rivals[Gazetteer._inside(rivals).to_numpy()]
     related = winner.loc[rivals["query_id"], "pcode"]

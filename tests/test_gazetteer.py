@@ -582,3 +582,13 @@ def test_hint_sets_met_before_are_the_same_again(reference, monkeypatch):
         expected = fresh.set_index("query_id").loc[got.index]
         # A column no hint of the batch fills is all NaN, as float (as a map gives it).
         pd.testing.assert_frame_equal(got, expected, check_dtype=False)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.text("abkmo ခါ", max_size=8), st.text("abkmo ခါ", max_size=8))))
+def test_ratios_are_those_of_fuzz_ratio(pairs):
+    from impact.gazetteer import ratios
+
+    got = ratios([a for a, _ in pairs], [b for _, b in pairs])
+    assert got.dtype == np.float64
+    assert got.tolist() == [fuzz.ratio(a, b) for a, b in pairs]
