@@ -372,20 +372,18 @@ class Gazetteer:
         if keys.empty:
             return pd.DataFrame(columns=CANDIDATE_COLUMNS)
         hits = self._close_folded(pd.Series(keys["fkey"].unique(), dtype=object))
-        hits = keys[["query_id", "fkey"]].reset_index(names="row").merge(hits, on="fkey")
-        hits = hits.sort_values(["row", "index"], kind="stable", ignore_index=True)
-        found = hits[["query_id", "row", "index", "score"]].join(
-            self.folded[["pcode", "text", "key", *ADMIN]], on="index"
-        )
+        # Each spelling takes its folded key's hits (in row order of `folded`).
+        row, hit = _matches(keys["fkey"], _grouped(hits["fkey"]))
+        index = hits["index"].to_numpy()[hit]
+        found = self.folded[["pcode", "text", "key", *ADMIN]].iloc[index].reset_index(drop=True)
+        found.insert(0, "query_id", keys["query_id"].to_numpy()[row])
+        found.insert(1, "score", hits["score"].to_numpy()[hit])
         # Folding can bring unlike names together (Mong Sheen / Mong Inn); the plain
-        # spellings must still be alike. Scored once per distinct pair of spellings.
-        pairs = pd.DataFrame({"typed": keys["key"].to_numpy()[found["row"]], "key": found["key"]})
-        distinct = pairs.drop_duplicates(ignore_index=True)
-        distinct["plain"] = ratios(distinct["typed"], distinct["key"])
-        plain = pairs.merge(distinct, on=["typed", "key"], how="left")["plain"].to_numpy()
+        # spellings must still be alike.
+        plain = ratios(keys["key"].to_numpy()[row], found["key"])
         # Names equal once folded may differ more as written (Mo Lu / Maw Lu).
         found = found[plain >= np.where(found["score"] >= 100, FOLDED_PLAIN_CUTOFF, PLAIN_CUTOFF)]
-        return found.drop(columns=["index", "key", "row"]).assign(method="fuzzy")
+        return found.drop(columns=["key"]).assign(method="fuzzy")
 
     def _close_folded(self, fkeys: pd.Series) -> pd.DataFrame:
         """Every folded name at least `FUZZY_CUTOFF` alike to each distinct folded key:
