@@ -74,6 +74,8 @@ NEAR_KM = 2.0
 # apart by it (event points are often a few hundred metres off).
 VILLAGE_MARGIN_KM = 0.5
 POINT_DECIMALS = 4
+# Combined key numbers stay below this (int64; `_distinct_keys`).
+KEY_NUMBERS = 2**62
 # Tables of at least this many rows are put together in threads (`_with_rows`).
 THREADED_ROWS = 50_000
 POINT_COLUMNS = ("latitude", "longitude")
@@ -147,11 +149,16 @@ def resolve_places(events: DataFrame[Event], reference: Reference) -> Resolution
 def _distinct_keys(keyed: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     """The distinct `KEY_COLUMNS` of `keyed` in order of first appearance, and the number of
     each row's key (its row in that table): rows take their key's decision by number."""
-    key_of_row = np.zeros(len(keyed), dtype=np.int64)
+    # Each row's values numbered column by column into one integer (renumbered only when
+    # that would overflow), then the integers numbered in order of first appearance.
+    key_of_row, size = np.zeros(len(keyed), dtype=np.int64), 1
     for column in KEY_COLUMNS:
         codes, distinct = pd.factorize(keyed[column], use_na_sentinel=False)
         if len(distinct) > 1:
-            key_of_row = pd.factorize(key_of_row * len(distinct) + codes)[0]
+            if size * len(distinct) >= KEY_NUMBERS:
+                key_of_row, size = pd.factorize(key_of_row)[0], len(keyed)
+            key_of_row, size = key_of_row * len(distinct) + codes, size * len(distinct)
+    key_of_row = pd.factorize(key_of_row)[0]
     # Keys are numbered in order of first appearance: a key's first row raises the highest
     # number seen so far.
     first = np.flatnonzero(np.diff(np.maximum.accumulate(key_of_row), prepend=-1) > 0)

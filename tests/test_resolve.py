@@ -500,12 +500,14 @@ MISSING = st.sampled_from([None, float("nan"), pd.NA])
         ),
         min_size=0,
         max_size=40,
-    )
+    ),
+    st.sampled_from([2**62, 3]),
 )
-def test_distinct_keys_number_keys_as_grouping_the_rows_does(rows):
+def test_distinct_keys_number_keys_as_grouping_the_rows_does(rows, limit):
     """Keys are numbered in order of first appearance, missing values as one value, as
     `groupby(..., sort=False, dropna=False).ngroup()` numbers them; a missing alt_names is
     None in the keys."""
+    import impact.resolve
     from impact.resolve import KEY_COLUMNS, _distinct_keys
 
     frame = pd.DataFrame(
@@ -520,7 +522,10 @@ def test_distinct_keys_number_keys_as_grouping_the_rows_does(rows):
         },
         columns=KEY_COLUMNS,
     )
-    keys, key_of_row = _distinct_keys(frame)
+    with pytest.MonkeyPatch.context() as patch:
+        # A small limit has the key numbers renumbered on the way, as huge tables would.
+        patch.setattr(impact.resolve, "KEY_NUMBERS", limit)
+        keys, key_of_row = _distinct_keys(frame)
     expected = frame.groupby(KEY_COLUMNS, dropna=False, sort=False).ngroup().to_numpy()
     assert key_of_row.tolist() == expected.tolist()
     first = [key_of_row.tolist().index(k) for k in range(len(keys))]
