@@ -64,10 +64,11 @@ class Gazetteer:
         )
         names = pd.concat([own, other], ignore_index=True)
         names[["key", "fkey"]] = self._keys(names["text"])
-        names = names[names["key"] != ""].drop_duplicates(["key", "pcode"])
+        names = names[(names["key"] != "") & ~names.duplicated(["key", "pcode"])]
         self.names = self._with_admin(names, ADMIN).reset_index(drop=True)
-        folded = self.names.drop_duplicates(["fkey", "pcode"])
-        self.folded = folded[folded["fkey"].str.len() >= MIN_FUZZY_LENGTH].reset_index(drop=True)
+        fuzzed = self.names["fkey"].str.len() >= MIN_FUZZY_LENGTH
+        folded = self.names[fuzzed & ~self.names.duplicated(["fkey", "pcode"])]
+        self.folded = folded.reset_index(drop=True)
 
     @cached_property
     def villages(self) -> pd.DataFrame:
@@ -110,7 +111,7 @@ class Gazetteer:
 
     @cached_property
     def _place_codes(self) -> arrow.Array:
-        return arrow.array(self.reference.places.index.to_numpy(dtype=object), arrow.large_string())
+        return arrow.array(self.reference.places.index.array, type=arrow.large_string())
 
     def _keys(self, texts: pd.Series) -> pd.DataFrame:
         """`key` and `fkey` of each text: the package's stored keys where it has them,
@@ -120,7 +121,7 @@ class Gazetteer:
             return self._computed(texts)
         # Looked up in Arrow: the index and the villages hold some 100,000 texts.
         text = arrow.array(texts.fillna("").astype(str), type=arrow.large_string())
-        stored_texts = arrow.array(stored.index.to_numpy(dtype=object), type=arrow.large_string())
+        stored_texts = arrow.array(stored.index.array, type=arrow.large_string())
         rows = pc.index_in(text, value_set=stored_texts).fill_null(-1).to_numpy()
         found = stored.iloc[np.maximum(rows, 0)].set_axis(texts.index)
         missing = rows < 0
