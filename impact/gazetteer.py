@@ -79,8 +79,10 @@ class Gazetteer:
         columns and level `village`.
         """
         villages = self.reference.villages
-        places = self.reference.places
-        known = villages[is_in(villages["village_tract_pcode"], places.index)]
+        tracts = arrow.array(
+            villages["village_tract_pcode"], arrow.large_string(), from_pandas=True
+        )
+        known = villages[pc.is_in(tracts, value_set=self._place_codes).to_numpy(False)]
         table = pd.DataFrame(
             {
                 "text": known["name"].astype(str),
