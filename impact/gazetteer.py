@@ -16,6 +16,8 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
+import pyarrow as arrow
+import pyarrow.compute as pc
 from rapidfuzz import fuzz, process
 
 from impact.names import normalise_name, repair_pcode, romanised_key
@@ -30,6 +32,10 @@ ADMIN = ["level", "state_region_pcode", "district_pcode", "township_pcode"]
 FUZZY_CUTOFF = 88.0
 PLAIN_CUTOFF = 70.0
 FOLDED_PLAIN_CUTOFF = 60.0
+# How many folded keys of texts outside the package an index keeps (about 100 bytes each).
+FOLDED_KEPT = 200_000
+# Suggestions for a name not found are ranked among the names scoring above this first.
+SUGGESTION_FLOOR = 60
 # The score of a candidate found for one bracketed part of the text.
 PART_SCORE = 95.0
 # Names this short are never fuzzed: too many places are one letter away.
@@ -58,10 +64,11 @@ class Gazetteer:
         )
         names = pd.concat([own, other], ignore_index=True)
         names[["key", "fkey"]] = self._keys(names["text"])
-        names = names[names["key"] != ""].drop_duplicates(["key", "pcode"])
-        self.names = names.join(places[ADMIN], on="pcode").reset_index(drop=True)
-        folded = self.names.drop_duplicates(["fkey", "pcode"])
-        self.folded = folded[folded["fkey"].str.len() >= MIN_FUZZY_LENGTH].reset_index(drop=True)
+        names = names[(names["key"] != "") & ~names.duplicated(["key", "pcode"])]
+        self.names = self._with_admin(names, ADMIN).reset_index(drop=True)
+        fuzzed = self.names["fkey"].str.len() >= MIN_FUZZY_LENGTH
+        folded = self.names[fuzzed & ~self.names.duplicated(["fkey", "pcode"])]
+        self.folded = folded.reset_index(drop=True)
 
     @cached_property
     def villages(self) -> pd.DataFrame:
@@ -72,8 +79,10 @@ class Gazetteer:
         columns and level `village`.
         """
         villages = self.reference.villages
-        places = self.reference.places
-        known = villages[is_in(villages["village_tract_pcode"], places.index)]
+        tracts = arrow.array(
+            villages["village_tract_pcode"], arrow.large_string(), from_pandas=True
+        )
+        known = villages[pc.is_in(tracts, value_set=self._place_codes).to_numpy(False)]
         table = pd.DataFrame(
             {
                 "text": known["name"].astype(str),
@@ -82,17 +91,42 @@ class Gazetteer:
             }
         )
         table[["key", "fkey"]] = self._keys(known["name"])
-        table = table[table["key"] != ""].join(places[ADMIN[1:]], on="pcode")
+        table = self._with_admin(table[table["key"] != ""], ADMIN[1:])
         return table.assign(level="village").reset_index(drop=True)
+
+    @cached_property
+    def villages_by_pcode(self) -> pd.DataFrame:
+        """The package's villages indexed by their P-code (for their points and tracts)."""
+        return self.reference.villages.set_index("village_pcode")
+
+    def _with_admin(self, table: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+        """`table.join(places[columns], on="pcode")`: the columns of each row's place (NA
+        where the package has no such P-code), with the P-codes looked up in Arrow (a
+        pandas join hashes each one as a Python string)."""
+        places = self.reference.places
+        codes = arrow.array(table["pcode"], type=arrow.large_string(), from_pandas=True)
+        rows = pc.index_in(codes, value_set=self._place_codes).fill_null(-1).to_numpy()
+        admin = places[columns].reset_index(drop=True).reindex(rows).set_axis(table.index)
+        if table["pcode"].dtype != places.index.dtype:  # as the join gives it
+            table = table.assign(pcode=table["pcode"].astype(object))
+        return pd.concat([table, admin], axis=1)
+
+    @cached_property
+    def _place_codes(self) -> arrow.Array:
+        return arrow.array(self.reference.places.index.array, type=arrow.large_string())
 
     def _keys(self, texts: pd.Series) -> pd.DataFrame:
         """`key` and `fkey` of each text: the package's stored keys where it has them,
         computed for any other text."""
         stored = self.reference.name_keys
-        if stored is None:
+        if stored is None or stored.empty:
             return self._computed(texts)
-        found = stored.reindex(texts.fillna("").astype(str).to_numpy()).set_axis(texts.index)
-        missing = found["key"].isna()
+        # Looked up in Arrow: the index and the villages hold some 100,000 texts.
+        text = arrow.array(texts.fillna("").astype(str), type=arrow.large_string())
+        stored_texts = arrow.array(stored.index.array, type=arrow.large_string())
+        rows = pc.index_in(text, value_set=stored_texts).fill_null(-1).to_numpy()
+        found = stored.iloc[np.maximum(rows, 0)].set_axis(texts.index)
+        missing = rows < 0
         if missing.any():
             found.loc[missing] = self._computed(texts[missing])
         return found
@@ -103,6 +137,39 @@ class Gazetteer:
             {"key": normalise_name(texts), "fkey": romanised_key(texts, families=True)},
             index=texts.index,
         )
+
+    def fkey_of(self, texts: pd.Series) -> pd.Series:
+        """`folded_key` of each text, once per distinct text: from the package's stored
+        keys for the texts they hold (most texts searched are names of the package), else
+        from those this index folded before (a run searches a name up to four times:
+        candidates, bracketed parts, rivals, suggestions), else worked out (folding is the
+        slow part of a search) and kept for next time."""
+        stored = self.reference.name_keys
+
+        def looked_up(distinct: pd.Series) -> pd.Series:
+            text = distinct.fillna("").astype(str).to_numpy(dtype=object)
+            keys = (
+                np.full(len(text), np.nan, dtype=object)
+                if stored is None
+                else stored["fkey"].reindex(text).to_numpy(dtype=object)
+            )
+            missing = pd.isna(keys)
+            keys[missing] = [self._folded_before.get(t) for t in text[missing]]
+            missing = pd.isna(keys)
+            if missing.any():
+                keys[missing] = folded_key(distinct[missing]).to_numpy(dtype=object)
+                if len(self._folded_before) > FOLDED_KEPT:
+                    self._folded_before.clear()
+                self._folded_before.update(zip(text[missing], keys[missing], strict=True))
+            return pd.Series(keys, index=distinct.index, dtype=object)
+
+        return once_per_value(looked_up, texts)
+
+    @cached_property
+    def _folded_before(self) -> dict[str, str]:
+        """Folded keys of texts the package stores no keys for, kept from earlier searches
+        (at most `FOLDED_KEPT` of them)."""
+        return {}
 
     def search(self, queries: pd.DataFrame) -> pd.DataFrame:
         """Every candidate for each query, and for a bracketed name without an exact match
@@ -123,13 +190,15 @@ class Gazetteer:
         """
         spellings, spelling_of = self._distinct_spellings(queries)
         spellings = spellings.assign(
-            key=normalise_name(spellings["name"]), fkey=folded_key(spellings["name"])
+            key=normalise_name(spellings["name"]),
+            fkey=self.fkey_of(spellings["name"]),
         )
         # A key without letters ("=1+1" → "11") names nothing; P-codes are matched apart.
         keyed = spellings[spellings["key"].str.contains(r"[a-z\u1000-\u109f]", regex=True)]
-        exact = keyed[["query_id", "key"]].merge(self.names, on="key")
-        exact = exact[["query_id", "pcode", "method", "text"]]
-        exact = exact.assign(score=100.0).join(self.reference.places[ADMIN], on="pcode")
+        at, rows = _matches(keyed["key"], self._names_by_key)
+        exact = self.names.iloc[rows][["pcode", "method", "text"]].reset_index(drop=True)
+        exact.insert(0, "query_id", keyed["query_id"].to_numpy()[at])
+        exact = self._with_admin(exact.assign(score=100.0), ADMIN)
         blocks = [
             block
             for block in (
@@ -149,7 +218,8 @@ class Gazetteer:
             # Several spellings per query (the parts of a bracketed name): their candidates
             # are ranked together, per query.
             found = _best_first([_per_query(block, spelling_of, queries) for block in blocks])
-        found = found.merge(self._hint_sets(queries), on="query_id", how="left")
+        hints = self._hint_sets(queries).set_index("query_id").reindex(found["query_id"])
+        found = pd.concat([found.reset_index(drop=True), hints.reset_index(drop=True)], axis=1)
         return found.assign(inside_hints=self._inside(found))
 
     @staticmethod
@@ -165,25 +235,21 @@ class Gazetteer:
     def closest(self, names: pd.Series, limit: int = 3) -> pd.DataFrame:
         """The `limit` × 4 closest folded names in the whole index for each of `names`
         (query_id = the index of `names`), for suggestions in messages."""
-        keys = once_per_value(folded_key, names)
+        keys = self.fkey_of(names)
         keys = keys[keys != ""]
         if keys.empty:
             return pd.DataFrame(columns=["query_id", "pcode", "score"])
-        # Scored once per distinct key. A stable sort of 100 − score (a radix sort on
-        # bytes, far quicker than sorting the scores themselves) puts the best first and
-        # keeps tied names in the order of `folded`.
+        # Scored once per distinct key against each distinct folded name (then spread to the
+        # rows of `folded`); the best first, tied names in the order of `folded`.
         unique = pd.Series(keys.unique(), dtype=object)
+        choices, _, choice_of_row = self._distinct_folded
         parts = []
         for start in range(0, len(unique), 500):
             chunk = unique.iloc[start : start + 500]
             scores = process.cdist(
-                chunk.tolist(),
-                self.folded["fkey"].tolist(),
-                scorer=fuzz.ratio,
-                dtype=np.uint8,
-                workers=-1,
-            )
-            best = np.argsort(100 - scores, axis=1, kind="stable")[:, : limit * 4]
+                chunk.tolist(), choices.tolist(), scorer=fuzz.ratio, dtype=np.uint8, workers=-1
+            )[:, choice_of_row]
+            best = _best_columns(scores, limit * 4)
             rows = np.repeat(np.arange(len(chunk)), best.shape[1])
             parts.append(
                 pd.DataFrame(
@@ -237,24 +303,27 @@ class Gazetteer:
         columns = ["query_id", "pcode", *ADMIN, "plain", "folded"]
         if unique.empty or control.empty:
             return pd.DataFrame(columns=columns)
-        scores = process.cdist(
+        # The close pairs are found in whole points, from a point below the cutoff, and
+        # only they are scored exactly.
+        coarse = process.cdist(
             unique.tolist(),
             control["key"].tolist(),
             scorer=fuzz.ratio,
-            score_cutoff=cutoff,
-            dtype=np.float64,
+            score_cutoff=cutoff - 1,
+            dtype=np.uint8,
             workers=-1,
         )
-        rows, cols = np.nonzero(scores)
-        hits = pd.DataFrame(
-            {"key": unique.to_numpy()[rows], "row": cols, "plain": scores[rows, cols]}
-        )
+        rows, cols = _nonzero_bytes(coarse)
+        typed, named = unique.to_numpy()[rows], control["key"].to_numpy(dtype=object)[cols]
+        plain = ratios(typed, named)
+        close = plain >= cutoff
+        hits = pd.DataFrame({"key": typed[close], "row": cols[close], "plain": plain[close]})
         asked = pd.DataFrame(
             {"query_id": names.index, "key": keys.to_numpy(), "typed": names.to_numpy()}
         )
         hits = asked.merge(hits, on="key").join(control[["pcode", "fkey", *ADMIN]], on="row")
-        typed = once_per_value(folded_key, hits["typed"])
-        hits["folded"] = [fuzz.ratio(a, b) for a, b in zip(typed, hits["fkey"], strict=True)]
+        typed = self.fkey_of(hits["typed"])
+        hits["folded"] = ratios(typed, hits["fkey"])
         hits = hits.sort_values(["query_id", "pcode", "plain"], ascending=[True, True, False])
         return hits.drop_duplicates(["query_id", "pcode"])[columns].reset_index(drop=True)
 
@@ -271,9 +340,19 @@ class Gazetteer:
         ]
         if keyed.empty or self.reference.villages.empty:
             return pd.DataFrame(columns=CANDIDATE_COLUMNS)
-        found = keyed.merge(self.villages, on="fkey", suffixes=("_query", ""))
-        method = np.where(found["key_query"] == found["key"], "exact", "fuzzy")
+        at, rows = _matches(keyed["fkey"], self._villages_by_fkey)
+        found = self.villages.iloc[rows].reset_index(drop=True)
+        method = np.where(keyed["key"].to_numpy()[at] == found["key"].to_numpy(), "exact", "fuzzy")
+        found["query_id"] = keyed["query_id"].to_numpy()[at]
         return found.assign(method=method, score=100.0)[CANDIDATE_COLUMNS]
+
+    @cached_property
+    def _names_by_key(self) -> tuple[pd.Index, np.ndarray, np.ndarray]:
+        return _grouped(self.names["key"])
+
+    @cached_property
+    def _villages_by_fkey(self) -> tuple[pd.Index, np.ndarray, np.ndarray]:
+        return _grouped(self.villages["fkey"])
 
     def _pcodes(self, queries: pd.DataFrame) -> pd.DataFrame:
         code = queries["name"].map(repair_pcode)
@@ -287,7 +366,7 @@ class Gazetteer:
                 "score": 100.0,
             }
         )
-        return found.join(self.reference.places[ADMIN], on="pcode")
+        return self._with_admin(found, ADMIN)
 
     def _fuzzy(self, spellings: pd.DataFrame) -> pd.DataFrame:
         """Names whose folded key is close to the spelling's (`query_id`, `key`, `fkey`) and
@@ -296,23 +375,18 @@ class Gazetteer:
         if keys.empty:
             return pd.DataFrame(columns=CANDIDATE_COLUMNS)
         hits = self._close_folded(pd.Series(keys["fkey"].unique(), dtype=object))
-        hits = keys[["query_id", "fkey"]].reset_index(names="row").merge(hits, on="fkey")
-        hits = hits.sort_values(["row", "index"], kind="stable", ignore_index=True)
-        found = hits[["query_id", "row", "index", "score"]].join(
-            self.folded[["pcode", "text", "key", *ADMIN]], on="index"
-        )
+        # Each spelling takes its folded key's hits (in row order of `folded`).
+        row, hit = _matches(keys["fkey"], _grouped(hits["fkey"]))
+        index = hits["index"].to_numpy()[hit]
+        found = self.folded[["pcode", "text", "key", *ADMIN]].iloc[index].reset_index(drop=True)
+        found.insert(0, "query_id", keys["query_id"].to_numpy()[row])
+        found.insert(1, "score", hits["score"].to_numpy()[hit])
         # Folding can bring unlike names together (Mong Sheen / Mong Inn); the plain
-        # spellings must still be alike. Scored once per distinct pair of spellings.
-        pairs = pd.DataFrame({"typed": keys["key"].to_numpy()[found["row"]], "key": found["key"]})
-        distinct = pairs.drop_duplicates(ignore_index=True)
-        distinct["plain"] = np.array(
-            [fuzz.ratio(a, b) for a, b in zip(distinct["typed"], distinct["key"], strict=True)],
-            dtype=float,
-        )
-        plain = pairs.merge(distinct, on=["typed", "key"], how="left")["plain"].to_numpy()
+        # spellings must still be alike.
+        plain = ratios(keys["key"].to_numpy()[row], found["key"])
         # Names equal once folded may differ more as written (Mo Lu / Maw Lu).
         found = found[plain >= np.where(found["score"] >= 100, FOLDED_PLAIN_CUTOFF, PLAIN_CUTOFF)]
-        return found.drop(columns=["index", "key", "row"]).assign(method="fuzzy")
+        return found.drop(columns=["key"]).assign(method="fuzzy")
 
     def _close_folded(self, fkeys: pd.Series) -> pd.DataFrame:
         """Every folded name at least `FUZZY_CUTOFF` alike to each distinct folded key:
@@ -322,55 +396,78 @@ class Gazetteer:
         reach the cutoff (two texts of lengths m and n are at most 100 × (1 − |m − n| / (m + n))
         alike).
         """
-        fkeys = pd.Series(fkeys.to_numpy(), dtype=object)
-        pairs = [
-            self._close_folded_of_length(group, int(length))
-            for length, group in fkeys.groupby(fkeys.str.len(), sort=True)
-        ]
-        order, keys, choice, score = _stacked(pairs)
-        hits = pd.DataFrame(
+        keys = fkeys.to_numpy(dtype=object)
+        lengths = np.fromiter(map(len, keys), dtype=np.int64, count=len(keys))
+        by_length = np.argsort(lengths, kind="stable")
+        starts = np.flatnonzero(np.diff(lengths[by_length], prepend=-1))[1:]
+        order, choice, score = _stacked(
+            [self._close_folded_of_length(keys, group) for group in np.split(by_length, starts)]
+        )
+        # A distinct name stands for every row of `folded` that has it.
+        first, rows = self._rows_of_distinct_folded
+        count = np.diff(first)[choice]
+        hit = np.repeat(np.arange(len(choice)), count)
+        within = np.arange(len(hit)) - np.repeat(np.cumsum(count) - count, count)
+        index = rows[first[choice][hit] + within]
+        sort = np.lexsort((index, order[hit]))
+        hit, index = hit[sort], index[sort]
+        return pd.DataFrame(
             {
-                "order": order,
-                "fkey": pd.Series(keys, dtype=object),
-                "choice": choice,
-                "score": score,
+                "fkey": pd.Series(keys[order[hit]], dtype=object),
+                "index": index,
+                "score": score[hit],
             }
         )
-        _, _, choice_of_row = self._distinct_folded
-        rows_of = pd.DataFrame({"choice": choice_of_row, "index": self.folded.index})
-        hits = hits.merge(rows_of, on="choice").sort_values(["order", "index"], ignore_index=True)
-        return hits[["fkey", "index", "score"]]
 
     def _close_folded_of_length(
-        self, fkeys: pd.Series, length: int
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """`_close_folded` pairs for keys of one `length`: their index in `fkeys`, the key,
-        the distinct folded name (its position in `_distinct_folded`) and the score; scored
-        against the folded names of a reachable length, 500 keys at a time."""
+        self, keys: np.ndarray, group: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """`_close_folded` pairs for the `keys` at positions `group`, all of one length: the
+        key's position, the distinct folded name (its position in `_distinct_folded`) and the
+        score.
+
+        Only names of a reachable length are looked at, and of those only the ones that
+        differ from the key in few enough letters are scored: each letter one of two texts
+        has and the other lacks costs at least an insertion or a deletion, and two texts of
+        lengths m and n that are `FUZZY_CUTOFF` alike differ by at most
+        (100 − FUZZY_CUTOFF) / 100 × (m + n) of those (a point of slack is allowed).
+        """
         choices, lengths, _ = self._distinct_folded
+        length = len(keys[group[0]])
         low, high = _reachable_lengths(length, FUZZY_CUTOFF)
         start, stop = np.searchsorted(lengths, [low, high + 1])
+        most = np.floor((101 - FUZZY_CUTOFF) / 100 * (length + lengths[start:stop])).astype(
+            np.uint8
+        )
+        letters = self._folded_letters[start:stop]
         found = []
-        for begin in range(0, len(fkeys) if stop > start else 0, 500):
-            chunk = fkeys.iloc[begin : begin + 500]
-            scores = process.cdist(
-                chunk.tolist(),
-                choices[start:stop].tolist(),
+        for begin in range(0, len(group) if stop > start else 0, 64):
+            chunk = group[begin : begin + 64]
+            differ = _popcount(_letter_sets(keys[chunk])[:, None] ^ letters[None, :])
+            rows, cols = _nonzero_bytes((differ <= most).view(np.uint8))
+            scores = process.cpdist(
+                keys[chunk[rows]].tolist(),
+                choices[start + cols].tolist(),
                 scorer=fuzz.ratio,
                 score_cutoff=FUZZY_CUTOFF,
                 dtype=np.uint8,
-                workers=-1,
             )
-            rows, cols = np.nonzero(scores)
-            found.append(
-                (
-                    chunk.index.to_numpy()[rows],
-                    chunk.to_numpy()[rows],
-                    start + cols,
-                    scores[rows, cols].astype(float),
-                )
-            )
+            hit = scores != 0
+            found.append((chunk[rows[hit]], start + cols[hit], scores[hit].astype(float)))
         return _stacked(found)
+
+    @cached_property
+    def _folded_letters(self) -> np.ndarray:
+        """The letters of each name of `_distinct_folded`, as a set of bits."""
+        return _letter_sets(self._distinct_folded[0])
+
+    @cached_property
+    def _rows_of_distinct_folded(self) -> tuple[np.ndarray, np.ndarray]:
+        """The rows of `folded` holding each distinct folded name, in row order: those of
+        name i are `rows[first[i]:first[i + 1]]`."""
+        choices, _, choice_of_row = self._distinct_folded
+        rows = np.argsort(choice_of_row, kind="stable")
+        return np.searchsorted(choice_of_row[rows], np.arange(len(choices) + 1)), rows
 
     @cached_property
     def _distinct_folded(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -386,57 +483,72 @@ class Gazetteer:
     def _hint_sets(self, queries: pd.DataFrame) -> pd.DataFrame:
         """P-codes each hint names, one column of sets per hinted level (None: no hint).
 
-        Worked out once per distinct combination of hints, which many queries share."""
+        Worked out once per distinct hint text, which many queries share."""
         # One row per query: the parts of a bracketed name share their query's hints.
         queries = queries.drop_duplicates("query_id").reset_index(drop=True)
-        combination = queries.groupby(HINT_COLUMNS, dropna=False, sort=False).ngroup()
-        distinct = queries[~combination.duplicated()].assign(query_id=combination)
-        sets = self._hint_sets_of(distinct.reset_index(drop=True)).set_index("query_id")
         out = queries[["query_id"]].copy()
-        for column in sets.columns:
-            out[column] = combination.map(sets[column])
-        return out
-
-    def _hint_sets_of(self, queries: pd.DataFrame) -> pd.DataFrame:
-        """`_hint_sets` for queries of distinct `query_id`."""
-        out = queries[["query_id"]].copy()
-        for column, level in HINT_LEVELS.items():
-            text = queries[column].fillna("").astype(str)
-            code = text.map(repair_pcode)
-            keyed = pd.DataFrame({"query_id": queries["query_id"], "key": normalise_name(text)})
-            named = keyed.merge(self._hint_units[level], on="key")
-            if level == "state_region":
-                named = pd.concat([named, self._split_regions(keyed, named)])
-            sets = named.groupby("query_id")["pcode"].agg(frozenset)
-            by_code = code[is_in(code, self.reference.places.index)]
-            coded = pd.Series(
-                [frozenset([c]) for c in by_code],
-                index=queries.loc[by_code.index, "query_id"],
-                dtype=object,
-            )
-            out[f"hint_{level}"] = out["query_id"].map(pd.concat([sets, coded]))
+        texts = {
+            level: queries[column].fillna("").astype(str) for column, level in HINT_LEVELS.items()
+        }
+        self._learn_hint_sets(texts)
+        for level, text in texts.items():
+            number, distinct = pd.factorize(text)
+            sets = np.empty(len(distinct), dtype=object)
+            sets[:] = [self._hint_sets_before[level, value] for value in distinct]
+            named = pd.Series(sets[number], dtype=object).fillna(np.nan)
+            out[f"hint_{level}"] = named if named.notna().any() else np.nan
         # The township is the most precise hint: where it is known, district and region
         # hints are not applied (event lists often carry districts from before 2022).
         has_township = out["hint_township"].notna()
         out.loc[has_township, ["hint_district", "hint_state_region"]] = None
         return out
 
+    def _learn_hint_sets(self, texts: dict[str, pd.Series]) -> None:
+        """Work out the hint set of each (level, text) not seen before, normalising the new
+        texts together; kept for later searches (at most `FOLDED_KEPT`)."""
+        if len(self._hint_sets_before) > FOLDED_KEPT:
+            self._hint_sets_before.clear()
+        new = {
+            (level, text)
+            for level, column in texts.items()
+            for text in column.unique()
+            if (level, text) not in self._hint_sets_before
+        }
+        if not new:
+            return
+        pairs = sorted(new)
+        keys = normalise_name(pd.Series([text for _, text in pairs], dtype=object))
+        for (level, text), key in zip(pairs, keys, strict=True):
+            self._hint_sets_before[level, text] = self._hint_set(text, key, level)
+
     @cached_property
-    def _hint_units(self) -> dict[str, pd.DataFrame]:
-        """For each hinted level, the `key` and `pcode` of every name a hint may give."""
+    def _hint_sets_before(self) -> dict[tuple[str, str], frozenset | None]:
+        """The P-codes named by each (level, hint text) met in earlier searches."""
+        return {}
+
+    def _hint_set(self, text: str, key: str, level: str) -> frozenset | None:
+        """The P-codes a hint text (normalised: `key`) names at `level`: the units of that
+        name (for a region that names none, every part of a state split into parts), else
+        the place of that P-code; None when it names nothing."""
+        units, parts = self._hint_units
+        found = units[level].get(key)
+        if found is None and level == "state_region" and key != "":
+            found = parts.get(key)
+        if found is None:
+            code = repair_pcode(text)
+            found = frozenset([code]) if code in self.reference.places.index else None
+        return found
+
+    @cached_property
+    def _hint_units(self) -> tuple[dict[str, dict[str, frozenset]], dict[str, frozenset]]:
+        """For each hinted level, the P-codes of every name (`key`) a hint may give; and the
+        parts of each state split into parts ("Shan State" → Shan (North), (South), (East))
+        by the state's name."""
         units = self.names[self.names["level"].isin(HINT_LEVELS.values())]
         # A sub-township or its seat town named as a township hint means its township.
         seats = self.names[self.names["level"].isin(SEAT_LEVELS)]
         seats = seats.assign(pcode=seats["township_pcode"], level="township")
         units = pd.concat([units, seats[~seats["key"].isin(units["key"])]])
-        return {
-            level: units[units["level"] == level][["key", "pcode"]]
-            for level in HINT_LEVELS.values()
-        }
-
-    def _split_regions(self, keyed: pd.DataFrame, named: pd.DataFrame) -> pd.DataFrame:
-        """Every part of a state split into parts ("Shan State" → Shan (North), (South),
-        (East)) for a region hint that names no unit exactly."""
         regions = self.reference.places[self.reference.places["level"] == "state_region"]
         parts = pd.DataFrame(
             {
@@ -444,8 +556,10 @@ class Gazetteer:
                 "base": normalise_name(regions["name"].str.replace(r"\s*\(.*$", "", regex=True)),
             }
         )
-        loose = keyed[~keyed["query_id"].isin(named["query_id"]) & (keyed["key"] != "")]
-        return loose.merge(parts, left_on="key", right_on="base")[["query_id", "key", "pcode"]]
+        return {
+            level: _sets_by_key(units[units["level"] == level], "key")
+            for level in HINT_LEVELS.values()
+        }, _sets_by_key(parts, "base")
 
     @staticmethod
     def _inside(found: pd.DataFrame) -> pd.Series:
@@ -459,13 +573,16 @@ class Gazetteer:
                 continue
             number, sets = pd.factorize(allowed[hinted])
             members = pd.Series(list(sets), dtype=object).explode().dropna()
-            pairs = pd.MultiIndex.from_arrays(
-                [members.index.to_numpy(), members.to_numpy(dtype=object)]
-            )
+            member_code, codes = pd.factorize(members.to_numpy(dtype=object))
+            # Each (set, P-code) pair numbered as one integer; P-codes looked up in Arrow.
+            pairs = members.index.to_numpy() * len(codes) + member_code
+            known = arrow.array(codes, type=arrow.large_string())
             ok = np.zeros(hinted.sum(), dtype=bool)
             for column in ("pcode", f"{level}_pcode"):
-                codes = found.loc[hinted, column].to_numpy(dtype=object)
-                ok |= pd.MultiIndex.from_arrays([number, codes]).isin(pairs)
+                values = arrow.array(found[column], type=arrow.large_string(), from_pandas=True)
+                code = pc.index_in(values.filter(hinted), value_set=known)
+                code = code.fill_null(-1).to_numpy()
+                ok |= (code >= 0) & pd.Index(number * len(codes) + code).isin(pairs)
             inside[hinted] &= ok
         return pd.Series(inside, index=found.index)
 
@@ -500,17 +617,109 @@ def _reachable_lengths(length: int, cutoff: float) -> tuple[int, int]:
     return low, high
 
 
+def ratios(texts: pd.Series | np.ndarray, others: pd.Series | np.ndarray) -> np.ndarray:
+    """`fuzz.ratio` of each pair of texts (the very same numbers), in one call."""
+    return process.cpdist(list(texts), list(others), scorer=fuzz.ratio, dtype=np.float64)
+
+
 def folded_key(names: pd.Series) -> pd.Series:
     """The romanisation-folded key the index uses (`romanised_key` with the name families)."""
     return romanised_key(names, families=True)
 
 
+def _best_columns(scores: np.ndarray, count: int) -> np.ndarray:
+    """The columns of the `count` highest scores of each row of a uint8 array, best first,
+    ties in column order: a stable sort of each row by score, descending, cut to `count`.
+
+    A row with `count` scores above `SUGGESTION_FLOOR` (most rows: a dozen names are that
+    alike to almost any name) is ranked among those alone; only the others are sorted whole.
+    """
+    count = min(count, scores.shape[1])
+    rows, cols = np.nonzero(scores > SUGGESTION_FLOOR)
+    value = scores[rows, cols]
+    order = np.lexsort((cols, 255 - value, rows))
+    rows, cols = rows[order], cols[order]
+    rank = np.arange(len(rows)) - np.searchsorted(rows, rows)
+    enough = np.bincount(rows, minlength=len(scores)) >= count
+    best = np.empty((len(scores), count), dtype=np.int64)
+    best[enough] = cols[(rank < count) & enough[rows]].reshape(-1, count)
+    # A stable sort of 100 - score (a radix sort on bytes) for the rest.
+    best[~enough] = np.argsort(100 - scores[~enough], axis=1, kind="stable")[:, :count]
+    return best
+
+
+def _sets_by_key(table: pd.DataFrame, key: str) -> dict[str, frozenset]:
+    """The P-codes of each `key` of `table`, as sets."""
+    sets: dict[str, set] = {}
+    for name, pcode in zip(table[key], table["pcode"], strict=True):
+        sets.setdefault(name, set()).add(pcode)
+    return {name: frozenset(codes) for name, codes in sets.items()}
+
+
+def _grouped(values: pd.Series) -> tuple[pd.Index, np.ndarray, np.ndarray]:
+    """Each distinct value of `values`, and the rows holding each: those of value i are
+    `rows[first[i]:first[i + 1]]`, in order (see `_matches`)."""
+    codes, distinct = pd.factorize(values)
+    rows = np.argsort(codes, kind="stable")
+    return pd.Index(distinct), np.searchsorted(codes[rows], np.arange(len(distinct) + 1)), rows
+
+
+def _matches(
+    keys: pd.Series, grouped: tuple[pd.Index, np.ndarray, np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs (position in `keys`, row of the grouped table) whose values are equal, in
+    the order an inner merge gives them: by key, then row. Looked up in the table's index
+    of distinct values, not hashed anew as a merge does."""
+    distinct, first, rows = grouped
+    value = distinct.get_indexer(keys)
+    found = np.flatnonzero(value >= 0)
+    start, count = first[value[found]], np.diff(first)[value[found]]
+    at = np.repeat(found, count)
+    within = np.arange(len(at)) - np.repeat(np.cumsum(count) - count, count)
+    return at, rows[np.repeat(start, count) + within]
+
+
+def _letter_sets(texts: np.ndarray) -> np.ndarray:
+    """The characters of each text as a 64-bit set: character c sets bit ord(c) mod 64
+    (characters sharing a bit only make two texts look more alike). Worked out in numpy,
+    the texts of each length together."""
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    sets = np.zeros(len(texts), dtype=np.uint64)
+    for length in np.unique(lengths[lengths > 0]):
+        at = np.flatnonzero(lengths == length)
+        codes = np.array(texts[at].tolist(), dtype=f"<U{length}").view(np.uint32)
+        bits = np.left_shift(np.uint64(1), codes.reshape(len(at), length) % 64)
+        sets[at] = np.bitwise_or.reduce(bits, axis=1)
+    return sets
+
+
+def _popcount(values: np.ndarray) -> np.ndarray:
+    """The number of bits set in each uint64."""
+    if hasattr(np, "bitwise_count"):  # numpy 2
+        return np.bitwise_count(values)
+    ones = np.unpackbits(values.view(np.uint8)).reshape(*values.shape, 64)
+    return ones.sum(axis=-1, dtype=np.uint8)
+
+
+def _nonzero_bytes(scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`np.nonzero` of a C-ordered 2-D uint8 array that is mostly zeros, looked for eight
+    cells at a time: scores below a cutoff are 0, and hits are few among millions."""
+    flat = scores.reshape(-1)
+    whole = len(flat) - len(flat) % 8
+    words = np.flatnonzero(flat[:whole].view(np.uint64))
+    cells = np.concatenate(
+        [(words[:, None] * 8 + np.arange(8)).ravel(), np.arange(whole, len(flat))]
+    )
+    cells = cells[flat[cells] != 0]
+    return np.divmod(cells, scores.shape[1])
+
+
 def _stacked(parts: list[tuple[np.ndarray, ...]]) -> tuple[np.ndarray, ...]:
-    """Scored pairs from several batches (tuples of order, key, choice and score arrays) as
-    one tuple of arrays."""
+    """Scored pairs from several batches (tuples of order, choice and score arrays) as one
+    tuple of arrays."""
     return tuple(
         np.concatenate([np.empty(0, dtype=dtype)] + [part[i] for part in parts])
-        for i, dtype in enumerate((np.int64, object, np.int64, float))
+        for i, dtype in enumerate((np.int64, np.int64, float))
     )
 
 

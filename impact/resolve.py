@@ -30,15 +30,16 @@ All work is per unique key, never per row.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from pandera.typing import DataFrame
-from rapidfuzz import fuzz
 
-from impact.gazetteer import CONTROL_LEVELS, HINT_COLUMNS, STAGES, Gazetteer
+from impact.gazetteer import CONTROL_LEVELS, HINT_COLUMNS, STAGES, Gazetteer, ratios
 from impact.names import looks_like_zawgyi, normalise_name, read_place_text, repair_pcode
 from impact.per_value import once_per_value
 from impact.problems import rejected_rows
@@ -73,6 +74,10 @@ NEAR_KM = 2.0
 # apart by it (event points are often a few hundred metres off).
 VILLAGE_MARGIN_KM = 0.5
 POINT_DECIMALS = 4
+# Combined key numbers stay below this (int64; `_distinct_keys`).
+KEY_NUMBERS = 2**62
+# Tables of at least this many rows are put together in threads (`_with_rows`).
+THREADED_ROWS = 50_000
 POINT_COLUMNS = ("latitude", "longitude")
 KEY_COLUMNS = ["place", *HINT_COLUMNS, "alt_names", "point_lat", "point_lon"]
 # Names that say nothing about where: with a point, the point decides.
@@ -119,42 +124,70 @@ def resolve_places(events: DataFrame[Event], reference: Reference) -> Resolution
     and point columns and the admin names; `rejected` holds rows whose place is not found,
     ambiguous or unreadable; `audit` has one row per unique key.
     """
-    keyed = with_key_columns(events).reset_index(drop=True)
-    keys, key_of_row = _distinct_keys(keyed)
+    events = events.reset_index(drop=True)
+    key_columns = _key_columns(events)
+    keys, key_of_row = _distinct_keys(key_columns)
     audit = pd.concat([keys, decide(keys, reference)], axis=1)
-    keyed = keyed.drop(columns=[c for c in ("alt_names",) if c not in events.columns])
-    matched = (audit["outcome"] == "matched").to_numpy()
-    ok = matched[key_of_row]
-    resolved = _with_rows(keyed[ok], _resolved_columns(audit, reference.places), key_of_row[ok])
-    bad = _with_rows(keyed[~ok], audit.drop(columns=KEY_COLUMNS), key_of_row[~ok])
+    matched = (audit["outcome"] == "matched").to_numpy()[key_of_row]
+    rows = events.assign(point_lat=key_columns["point_lat"], point_lon=key_columns["point_lon"])
+    resolved = _with_rows(
+        rows, np.flatnonzero(matched), _resolved_columns(audit, reference.places), key_of_row
+    )
+    bad = _with_rows(
+        rows[["source_file", "source_row", "place"]],
+        np.flatnonzero(~matched),
+        audit[["outcome", "match_note"]],
+        key_of_row,
+    )
     rejected = rejected_rows(
         bad, column="place", value=bad["place"], reason=bad["outcome"], message=bad["match_note"]
     )
     audit = audit.sort_values(KEY_COLUMNS, na_position="first")
-    return Resolution(
-        ResolvedEvent.validate(resolved.reset_index(drop=True)),
-        rejected,
-        audit.reset_index(drop=True),
-    )
+    return Resolution(ResolvedEvent.validate(resolved), rejected, audit.reset_index(drop=True))
 
 
 def _distinct_keys(keyed: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     """The distinct `KEY_COLUMNS` of `keyed` in order of first appearance, and the number of
     each row's key (its row in that table): rows take their key's decision by number."""
-    key_of_row = keyed.groupby(KEY_COLUMNS, dropna=False, sort=False).ngroup().to_numpy()
-    first = np.unique(key_of_row, return_index=True)[1]
-    return keyed.loc[first, KEY_COLUMNS].reset_index(drop=True), key_of_row
+    # Each row's values numbered column by column into one integer (renumbered only when
+    # that would overflow), then the integers numbered in order of first appearance.
+    key_of_row, size = np.zeros(len(keyed), dtype=np.int64), 1
+    for column in KEY_COLUMNS:
+        codes, distinct = pd.factorize(keyed[column], use_na_sentinel=False)
+        if len(distinct) > 1:
+            if size * len(distinct) >= KEY_NUMBERS:
+                key_of_row, size = pd.factorize(key_of_row)[0], len(keyed)
+            key_of_row, size = key_of_row * len(distinct) + codes, size * len(distinct)
+    key_of_row = pd.factorize(key_of_row)[0]
+    # Keys are numbered in order of first appearance: a key's first row raises the highest
+    # number seen so far.
+    first = np.flatnonzero(np.diff(np.maximum.accumulate(key_of_row), prepend=-1) > 0)
+    keys = keyed.loc[first, KEY_COLUMNS].reset_index(drop=True)
+    return keys.assign(alt_names=_none_for_missing(keys["alt_names"])), key_of_row
 
 
-def _with_rows(rows: pd.DataFrame, per_key: pd.DataFrame, key_of_row: np.ndarray) -> pd.DataFrame:
-    """`rows` with the columns of `per_key` (one row per key) for the key of each row: new
-    columns at the end, a column `rows` already has replaced where it stands."""
-    taken = per_key.take(key_of_row).set_axis(rows.index)
-    present = [c for c in taken.columns if c in rows.columns]
-    out = pd.concat([rows, taken.drop(columns=present)], axis=1)
-    for column in present:
-        out[column] = taken[column]
-    return out
+def _with_rows(
+    rows: pd.DataFrame, positions: np.ndarray, per_key: pd.DataFrame, key_of_row: np.ndarray
+) -> pd.DataFrame:
+    """The rows of `rows` at `positions` with the columns of `per_key` (one row per key) for
+    the key of each: new columns at the end, a column `rows` already has replaced where it
+    stands.
+
+    Each column is taken once, from the rows or from the keys; for many rows in threads (at
+    a million rows the time goes to writing fresh memory, which the cores share).
+    """
+    keys = key_of_row[positions]
+    columns = [*rows.columns, *(c for c in per_key.columns if c not in rows.columns)]
+
+    def taken(column: str) -> object:
+        if column in per_key:
+            return per_key[column].array.take(keys)
+        return rows[column].array.take(positions)
+
+    if len(positions) < THREADED_ROWS:
+        return pd.DataFrame({column: taken(column) for column in columns})
+    with ThreadPoolExecutor(os.cpu_count()) as pool:
+        return pd.DataFrame(dict(zip(columns, pool.map(taken, columns), strict=True)))
 
 
 def _resolved_columns(audit: pd.DataFrame, places: pd.DataFrame) -> pd.DataFrame:
@@ -175,15 +208,30 @@ def _resolved_columns(audit: pd.DataFrame, places: pd.DataFrame) -> pd.DataFrame
 def with_key_columns(events: pd.DataFrame) -> pd.DataFrame:
     """`events` with `alt_names` and the input point (`point_lat`, `point_lon`, rounded to
     `POINT_DECIMALS`, NaN when absent or out of range) that resolution keys on."""
-    out = events.copy()
-    if "alt_names" not in out:
-        out["alt_names"] = pd.NA
-    out["alt_names"] = out["alt_names"].astype(object).where(out["alt_names"].notna(), None)
+    keyed = _key_columns(events)
+    return events.assign(
+        alt_names=_none_for_missing(keyed["alt_names"]),
+        point_lat=keyed["point_lat"],
+        point_lon=keyed["point_lon"],
+    )
+
+
+def _none_for_missing(values: pd.Series) -> pd.Series:
+    return values.astype(object).where(values.notna(), None)
+
+
+def _key_columns(events: pd.DataFrame) -> pd.DataFrame:
+    """The `KEY_COLUMNS` of `events` (see `with_key_columns`), indexed like it; `alt_names`
+    as given (`_distinct_keys` makes a missing one None, once per key)."""
+    out = events[["place", *HINT_COLUMNS]].copy()
+    out["alt_names"] = events.get("alt_names", pd.Series(pd.NA, events.index, dtype=object))
     lat, lon = (
-        pd.to_numeric(out.get(column, pd.Series(np.nan, index=out.index)), errors="coerce")
+        once_per_value(
+            lambda values: pd.to_numeric(values, errors="coerce").astype(float),
+            events.get(column, pd.Series(np.nan, index=events.index)),
+        )
         for column in POINT_COLUMNS
     )
-    lat, lon = lat.astype(float), lon.astype(float)
     usable = lat.between(-90, 90) & lon.between(-180, 180) & ~((lat == 0) & (lon == 0))
     out["point_lat"] = lat.where(usable).round(POINT_DECIMALS)
     out["point_lon"] = lon.where(usable).round(POINT_DECIMALS)
@@ -213,7 +261,7 @@ def lookup_place(
     found = reference.gazetteer.candidates(queries.head(1))
     places = reference.places
     found = found.assign(
-        chosen=found["pcode"] == decision["pcode"], rank=found["level"].map(LEVELS.index)
+        chosen=found["pcode"] == decision["pcode"], rank=once_per_value(_ranks, found["level"])
     ).sort_values(
         ["chosen", "inside_hints", "stage", "score", "rank"],
         ascending=[False, False, True, False, True],
@@ -303,7 +351,7 @@ def _queries(keys: pd.DataFrame, township_of_point: pd.Series) -> pd.DataFrame:
     Hints come from the key's columns, else from the text ("(Muse township)"), else the
     township holding the key's point (`point_hint`). Each distinct place text is read once.
     """
-    text = keys["place"].astype(object).map(lambda place: "" if pd.isna(place) else str(place))
+    text = once_per_value(_as_text, keys["place"])
     read = _read_texts(text.unique()).reindex(text.to_numpy())
     hints, point_hint = _key_hints(keys, read, township_of_point)
     per_key = {
@@ -328,6 +376,10 @@ def _queries(keys: pd.DataFrame, township_of_point: pd.Series) -> pd.DataFrame:
     )
     queries["query_id"] = queries.index
     return queries
+
+
+def _as_text(places: pd.Series) -> pd.Series:
+    return places.astype(object).map(lambda place: "" if pd.isna(place) else str(place))
 
 
 def _key_hints(
@@ -370,7 +422,9 @@ def _read_texts(texts: np.ndarray) -> pd.DataFrame:
 def _spellings(names: np.ndarray, alt_names: pd.Series) -> pd.DataFrame:
     """`key_id`, `attempt` and `name` of each spelling to try: each key's main name, then the
     `alt_names` spellings it does not already have, in the order written."""
-    alts = pd.Series(alt_names.to_numpy(dtype=object)).map(_alt_spellings)
+    codes, distinct = pd.factorize(alt_names.to_numpy(dtype=object), use_na_sentinel=False)
+    alts = pd.Series([_alt_spellings(text) for text in distinct], dtype=object).take(codes)
+    alts = alts.reset_index(drop=True)
     further = alts[alts.str.len() > 0].explode()
     table = pd.concat(
         [
@@ -385,8 +439,9 @@ def _spellings(names: np.ndarray, alt_names: pd.Series) -> pd.DataFrame:
 
 
 def _filled_mask(values: np.ndarray) -> np.ndarray:
-    """`_filled` of each value."""
-    return np.fromiter((_filled(v) for v in values), dtype=bool, count=len(values))
+    """`_filled` of each value, worked out once per distinct value."""
+    codes, distinct = pd.factorize(values, use_na_sentinel=False)
+    return np.fromiter(map(_filled, distinct), dtype=bool, count=len(distinct))[codes]
 
 
 def _filled(value: object) -> bool:
@@ -413,11 +468,11 @@ def _ladder(queries: pd.DataFrame, gazetteer: Gazetteer) -> pd.DataFrame:
         "the township holding the point (" + queries["township"].astype(str) + ")",
         queries["where"],
     )
-    level_word = level_named(queries["name"])
+    level_word = once_per_value(level_named, queries["name"])
     queries["level_word"] = level_word.where(
         ~queries["says_village"] | level_word.notna(), "village"
     )
-    queries["zawgyi"] = queries["name"].map(looks_like_zawgyi).astype(bool)
+    queries["zawgyi"] = once_per_value(_zawgyi, queries["name"])
     found = _under_seat(gazetteer.search(queries[~queries["zawgyi"]]), queries, gazetteer)
     found = _carved_from_point_township(found, queries, gazetteer.reference)
     found = _nearest_village(found, queries, gazetteer.reference)
@@ -493,15 +548,17 @@ def _nearest_village(
     `VILLAGE_MARGIN_KM` farther (then the name stays ambiguous)."""
     # A township the point only suggests does not bind: a village just across its (coarse)
     # border may be the one meant.
+    points = queries.set_index("query_id")[["point_lat", "point_lon"]].dropna()
+    if points.empty:
+        return found
     by_point = queries.set_index("query_id")["point_hint"]
     village = found["level"] == "village"
     usable = found["inside_hints"] | found["query_id"].map(by_point).astype(bool)
     villages = found[village & usable]
-    points = queries.set_index("query_id")[["point_lat", "point_lon"]].dropna()
     villages = villages[villages["query_id"].isin(points.index)]
     if villages.empty:
         return found
-    table = reference.villages.set_index("village_pcode")
+    table = reference.gazetteer.villages_by_pcode
     km = _haversine(
         villages["query_id"].map(points["point_lat"]),
         villages["query_id"].map(points["point_lon"]),
@@ -671,7 +728,7 @@ def _by_point(
     town = _nearest_in(rows, searched, reference, levels=("town",), max_km=NEAR_KM)
     nearest = _nearest_in(rows, searched, reference, max_km=COORDINATE_KM)
     nearest = town.where(town["pcode"].notna(), nearest)
-    villages = reference.villages.set_index("village_pcode")
+    villages = reference.gazetteer.villages_by_pcode
     found = nearest[nearest["pcode"].notna()]
     is_village = (found["level"] == "village").to_numpy()
     places = reference.places
@@ -748,6 +805,10 @@ def level_named(names: pd.Series) -> pd.Series:
     return names.str.extract(pattern)[0].str.lower().map(LEVEL_WORDS)
 
 
+def _zawgyi(names: pd.Series) -> pd.Series:
+    return names.map(looks_like_zawgyi).astype(bool)
+
+
 def _unreadable(open_ids: pd.Index, evidence: _Evidence) -> pd.DataFrame:
     return _decision(
         open_ids[evidence.queries.loc[open_ids, "zawgyi"].to_numpy()],
@@ -782,7 +843,7 @@ def _outside_hints(open_ids: pd.Index, evidence: _Evidence) -> pd.DataFrame:
 
 def _unknown_pcode(open_ids: pd.Index, evidence: _Evidence) -> pd.DataFrame:
     queries, found = evidence.queries, evidence.found
-    codes = queries.loc[open_ids, "name"].map(repair_pcode)
+    codes = once_per_value(lambda names: names.map(repair_pcode), queries.loc[open_ids, "name"])
     has_code = set(found.loc[found["stage"] == STAGES["pcode"], "query_id"])
     ids = open_ids[(codes.notna() & ~open_ids.isin(has_code)).to_numpy()]
     version = evidence.gazetteer.reference.version
@@ -806,9 +867,8 @@ def _matched(open_ids: pd.Index, evidence: _Evidence) -> pd.DataFrame:
     fuzzy = (chosen["method"] == "fuzzy").to_numpy()
     typed = once_per_value(normalise_name, queries.loc[ids, "name"]).to_numpy()
     known = once_per_value(normalise_name, chosen["text"]).to_numpy()
-    plain = np.array(
-        [fuzz.ratio(a, b) if f else np.nan for a, b, f in zip(typed, known, fuzzy, strict=True)]
-    )
+    plain = np.full(len(chosen), np.nan)
+    plain[fuzzy] = ratios(typed[fuzzy], known[fuzzy])
     where = queries.loc[ids, "where"]
     notes = pd.DataFrame(
         {
@@ -836,8 +896,12 @@ def _matched(open_ids: pd.Index, evidence: _Evidence) -> pd.DataFrame:
     )
     pcodes = chosen["pcode"].to_numpy()
     village = (chosen["level"] == "village").to_numpy()
-    villages = evidence.gazetteer.reference.villages.set_index("village_pcode")
     village_codes = chosen["village_pcode"].where(village)
+    lat = lon = np.full(len(chosen), np.nan)
+    if village.any():
+        villages = evidence.gazetteer.villages_by_pcode
+        lat = village_codes.map(villages["lat"]).to_numpy(dtype=float)
+        lon = village_codes.map(villages["lon"]).to_numpy(dtype=float)
     return pd.DataFrame(
         {
             "outcome": "matched",
@@ -850,8 +914,8 @@ def _matched(open_ids: pd.Index, evidence: _Evidence) -> pd.DataFrame:
             "match_note": note.to_numpy(),
             "village_pcode": village_codes.to_numpy(),
             "village_name": np.where(village, chosen["text"], None),
-            "village_lat": village_codes.map(villages["lat"]).to_numpy(dtype=float),
-            "village_lon": village_codes.map(villages["lon"]).to_numpy(dtype=float),
+            "village_lat": lat,
+            "village_lon": lon,
             "candidates": inside.groupby("query_id")["pcode"].nunique().reindex(ids).to_numpy(),
             "runner_up": runner_up.to_numpy(),
         },
@@ -926,7 +990,7 @@ def _choose(inside: pd.DataFrame, places: pd.DataFrame) -> tuple[pd.DataFrame, p
     fuzzy spellings are taken only when nothing is exact, and only when no other place
     scores within `AMBIGUITY_MARGIN`. Villages need a township hint to be chosen.
     """
-    inside = inside.assign(rank=inside["level"].map(LEVELS.index))
+    inside = inside.assign(rank=once_per_value(_ranks, inside["level"]))
     sure = inside[(inside["stage"] <= STAGES["alias"]) | (inside["score"] >= 100)]
     rest = inside[~inside["query_id"].isin(sure["query_id"])]
     chosen_sure, tied_sure = _choose_sure(sure, places)
@@ -944,6 +1008,11 @@ def _choose(inside: pd.DataFrame, places: pd.DataFrame) -> tuple[pd.DataFrame, p
     return chosen[~guess].sort_values("query_id"), pd.concat(
         [tied_sure, doubtful, tied_fuzzy, unsure]
     )
+
+
+def _ranks(levels: pd.Series) -> pd.Series:
+    """Each level's place in the preference order (`LEVELS`)."""
+    return levels.map(LEVELS.index)
 
 
 def _by_level_word(pool: pd.DataFrame) -> pd.DataFrame:
@@ -973,7 +1042,8 @@ def _choose_sure(sure: pd.DataFrame, places: pd.DataFrame) -> tuple[pd.DataFrame
 
 def _identity(found: pd.DataFrame, places: pd.DataFrame) -> pd.Series:
     """The place each candidate stands for: a town and the township governed from it are one."""
-    area = found["pcode"].map(places["area_pcode"]).where(found["level"] == "town")
+    town = found["level"] == "town"
+    area = found.loc[town, "pcode"].map(places["area_pcode"]).reindex(found.index)
     return area.fillna(found["pcode"])
 
 
@@ -1038,14 +1108,9 @@ def _doubt_close_control(
     winner = todo.set_index("query_id")
     fuzzy = winner["method"] == "fuzzy"
     own = pd.Series(
-        [
-            fuzz.ratio(a, b)
-            for a, b in zip(
-                once_per_value(normalise_name, typed),
-                once_per_value(normalise_name, winner["text"]),
-                strict=True,
-            )
-        ],
+        ratios(
+            once_per_value(normalise_name, typed), once_per_value(normalise_name, winner["text"])
+        ),
         index=winner.index,
     )
     # A town or township whose name folds to the very spelling typed gives way only to a
@@ -1060,7 +1125,8 @@ def _doubt_close_control(
     close = np.where(holds, (gap > 0) & (rivals["plain"] >= RIVAL_SCORE), gap >= 0)
     named = (rivals["plain"] >= RIVAL_SCORE) & (rivals["folded"] >= RIVAL_FOLDED)
     rivals = rivals[np.where(rivals["query_id"].map(fuzzy), close, named)]
-    hints = found.drop_duplicates("query_id").set_index("query_id").filter(like="hint_")
+    hints = found.filter(regex="^(query_id|hint_)").drop_duplicates("query_id")
+    hints = hints.set_index("query_id")
     rivals = rivals.join(hints, on="query_id")
     rivals = rivals[Gazetteer._inside(rivals).to_numpy()]
     related = winner.loc[rivals["query_id"], "pcode"]
@@ -1148,7 +1214,15 @@ class _Describer:
             return pd.Series(dtype=object)
         first = found.drop_duplicates(["query_id", "pcode"])
         first = first[first.groupby("query_id").cumcount() < limit]
-        return self.rows(first).groupby(level=0).agg(", ".join)
+        described = self.rows(first)
+        # Joined per query in one pass over the rows sorted by query (a groupby would call
+        # the join through pandas once per query).
+        order = np.argsort(described.index.to_numpy(), kind="stable")
+        ids, texts = described.index.to_numpy()[order], described.to_numpy()[order]
+        starts = np.flatnonzero(np.diff(ids, prepend=ids[0] - 1))
+        ends = [*starts[1:], len(ids)]
+        joined = [", ".join(texts[a:b]) for a, b in zip(starts, ends, strict=True)]
+        return pd.Series(joined, index=pd.Index(ids[starts]))
 
 
 def _with_admin_names(resolved: pd.DataFrame, places: pd.DataFrame) -> pd.DataFrame:

@@ -367,3 +367,228 @@ def test_name_keys_worked_out_once_per_value_equal_those_of_every_row(names):
             pd.testing.assert_series_equal(
                 once_per_value(function, values), function(values), check_names=False
             )
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    rows=st.integers(0, 9),
+    columns=st.integers(0, 23),
+    cells=st.lists(st.tuples(st.integers(0, 250), st.integers(1, 255)), max_size=40),
+)
+def test_nonzero_bytes_equal_numpy_nonzero(rows, columns, cells):
+    from impact.gazetteer import _nonzero_bytes
+
+    scores = np.zeros(rows * columns, dtype=np.uint8)
+    for at, value in cells:
+        if len(scores):
+            scores[at % len(scores)] = value
+    scores = scores.reshape(rows, columns)
+    expected = np.nonzero(scores)
+    got = _nonzero_bytes(scores)
+    assert [a.tolist() for a in got] == [a.tolist() for a in expected]
+    assert [a.dtype for a in got] == [a.dtype for a in expected]
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_folded_keys_from_the_stored_keys_equal_those_worked_out(reference, data):
+    """Texts the package stores keys for take them; others are worked out: the same keys."""
+    from impact.gazetteer import folded_key
+
+    names = sorted(reference.name_keys.index[:: max(1, len(reference.name_keys) // 400)])
+    text = st.one_of(st.none(), st.sampled_from(names), st.text("aekmnopt ()-MöŋU", max_size=9))
+    drawn = data.draw(st.lists(text, max_size=12))
+    gazetteer = reference.gazetteer
+    for dtype in (object, "str"):
+        texts = pd.Series(drawn, dtype=dtype, index=[2 * i + 1 for i in range(len(drawn))])
+        pd.testing.assert_series_equal(gazetteer.fkey_of(texts), folded_key(texts))
+
+
+CODES = st.sampled_from(["MMR001", "MMR002", "MMR001001", "MMR002003"])
+HINT = st.one_of(st.none(), st.frozensets(st.one_of(CODES, st.none()), max_size=3))
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.one_of(CODES, st.none()), st.one_of(CODES, st.none()), HINT, HINT, HINT),
+        max_size=20,
+    )
+)
+def test_inside_hints_is_membership_in_every_hint_set(rows):
+    from impact.gazetteer import HINT_LEVELS, Gazetteer
+
+    levels = list(HINT_LEVELS.values())
+    found = pd.DataFrame(
+        {
+            "pcode": [r[0] for r in rows],
+            **{f"{level}_pcode": [r[1] for r in rows] for level in levels},
+            **{f"hint_{level}": [r[2 + i] for r in rows] for i, level in enumerate(levels)},
+        },
+        index=[3 * i for i in range(len(rows))],
+        dtype=object,
+    ).astype({"pcode": "string"})
+    expected = [
+        all(
+            allowed is None or any(c is not None and c in allowed for c in (r[0], r[1]))
+            for allowed in r[2:]
+        )
+        for r in rows
+    ]
+    got = Gazetteer._inside(found)
+    assert got.tolist() == expected
+    assert got.index.equals(found.index)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    rows=st.integers(0, 5),
+    columns=st.integers(1, 30),
+    count=st.integers(1, 14),
+    data=st.data(),
+)
+def test_best_columns_equal_a_stable_sort_of_each_row(rows, columns, count, data):
+    from impact.gazetteer import SUGGESTION_FLOOR, _best_columns
+
+    near = [0, SUGGESTION_FLOOR - 1, SUGGESTION_FLOOR, SUGGESTION_FLOOR + 1, 80, 100]
+    cells = data.draw(
+        st.lists(st.sampled_from(near), min_size=rows * columns, max_size=rows * columns)
+    )
+    scores = np.array(cells, dtype=np.uint8).reshape(rows, columns)
+    expected = np.argsort(100 - scores, axis=1, kind="stable")[:, :count]
+    np.testing.assert_array_equal(_best_columns(scores, count), expected)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_close_control_names_are_those_of_scoring_every_pair_exactly(reference, data):
+    # Close pairs are first found in whole points, then scored exactly: the same pairs and
+    # scores as scoring every pair in floating point.
+    gazetteer = reference.gazetteer
+    control = gazetteer.control_names
+    names = sorted(control["text"].unique())
+    typed = [_misspelt(data, data.draw(st.sampled_from(names))) for _ in range(5)]
+    cutoff = data.draw(st.sampled_from([80.0, 85.0, 79.5]))
+    found = gazetteer.close_control_names(pd.Series(typed, index=range(5)), cutoff=cutoff)
+    keys = normalise_name(pd.Series(typed)).tolist()
+    scores = process.cdist(
+        keys, control["key"].tolist(), scorer=fuzz.ratio, score_cutoff=cutoff, dtype=np.float64
+    )
+    expected = {
+        (int(query_id), control["pcode"].iloc[col], float(scores[query_id, col]))
+        for query_id, col in zip(*np.nonzero(scores), strict=True)
+        if len(keys[query_id]) >= 4
+    }
+    best = {}
+    for query_id, pcode, plain in sorted(expected):
+        best[(query_id, pcode)] = max(plain, best.get((query_id, pcode), 0))
+    got = dict(
+        zip(zip(found["query_id"], found["pcode"], strict=True), found["plain"], strict=True)
+    )
+    assert got == best
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.integers(0, 2**64 - 1), max_size=20))
+def test_popcount_counts_set_bits_with_or_without_numpy_2(values):
+    import impact.gazetteer as gazetteer
+
+    array = np.array(values, dtype=np.uint64).reshape(-1, 1)
+    expected = [[bin(v).count("1")] for v in values]
+    assert gazetteer._popcount(array).tolist() == expected
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delattr(np, "bitwise_count", raising=False)
+        assert gazetteer._popcount(array).tolist() == expected
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text("abkmnoprtuy019ခါ", max_size=12), st.text("abkmnoprtuy019ခါ", max_size=12))
+def test_letters_one_text_lacks_never_outnumber_the_indel_distance(a, b):
+    # The bound `_close_folded_of_length` filters by: distinct letters one text has and the
+    # other lacks are at most the insertions and deletions that turn one into the other.
+    from rapidfuzz.distance import Indel
+
+    from impact.gazetteer import _letter_sets, _popcount
+
+    sets = _letter_sets(np.array([a, b], dtype=object))
+    assert int(_popcount(sets[:1] ^ sets[1:])[0]) <= Indel.distance(a, b)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.text("ab\x00ခါ𝒜 ", max_size=6), max_size=12))
+def test_letter_sets_hold_each_character_once(texts):
+    from impact.gazetteer import _letter_sets
+
+    expected = [sum(1 << bit for bit in {ord(c) % 64 for c in text}) for text in texts]
+    assert _letter_sets(np.array(texts, dtype=object)).tolist() == expected
+
+
+def test_texts_folded_before_are_folded_the_same_again(reference, monkeypatch):
+    """Keys of texts outside the package are kept from one search to the next (a bounded
+    number of them): the same keys as folding afresh, with or without stored keys."""
+    import impact.gazetteer
+    from impact.gazetteer import Gazetteer, folded_key
+    from impact.reference import load_reference
+
+    texts = pd.Series(["Khamphatt", "Kalay", None, "Mong Ko Town", "Khamphatt", "Xyzzq"])
+    monkeypatch.setattr(impact.gazetteer, "FOLDED_KEPT", 2)
+    without = load_reference(reference.path)
+    monkeypatch.setitem(without.__dict__, "name_keys", None)
+    for gazetteer in (Gazetteer(reference), Gazetteer(without)):
+        for batch in (texts, texts.iloc[::-1], texts.iloc[[0, 5]]):
+            pd.testing.assert_series_equal(gazetteer.fkey_of(batch), folded_key(batch))
+        assert len(gazetteer._folded_before) <= 2 + len(texts)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.sampled_from(["a", "b", "kalay", "", "nan"]), max_size=12),
+    st.lists(st.sampled_from(["a", "b", "kalay", "tamu", "nan"]), max_size=15),
+)
+def test_matches_pair_rows_as_an_inner_merge_does(keys, values):
+    from impact.gazetteer import _grouped, _matches
+
+    left = pd.DataFrame({"key": pd.Series(keys, dtype=object), "at": range(len(keys))})
+    right = pd.DataFrame({"key": pd.Series(values, dtype="str"), "row": range(len(values))})
+    merged = left.merge(right, on="key")
+    at, rows = _matches(left["key"], _grouped(right["key"]))
+    assert at.tolist() == merged["at"].tolist()
+    assert rows.tolist() == merged["row"].tolist()
+
+
+def test_hint_sets_met_before_are_the_same_again(reference, monkeypatch):
+    """Hint sets are kept from one search to the next (a bounded number): the same sets as
+    working them out afresh."""
+    import impact.gazetteer
+    from impact.gazetteer import Gazetteer
+
+    queries = pd.DataFrame(
+        {
+            "query_id": range(5),
+            "township": ["Tamu", "MMR005030", None, "Nowhere", "Tamu"],
+            "district": [None, "Kale", None, "Muse", None],
+            "region": ["Sagaing", None, "Shan State", None, "Shan"],
+        }
+    )
+    fresh = Gazetteer(reference)._hint_sets(queries)
+    monkeypatch.setattr(impact.gazetteer, "FOLDED_KEPT", 3)
+    gazetteer = Gazetteer(reference)
+    for batch in (queries, queries.iloc[::-1], queries, queries.iloc[[3]]):
+        got = gazetteer._hint_sets(batch).set_index("query_id")
+        expected = fresh.set_index("query_id").loc[got.index]
+        # A column no hint of the batch fills is all NaN, as float (as a map gives it).
+        pd.testing.assert_frame_equal(got, expected, check_dtype=False)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.text("abkmo ခါ", max_size=8), st.text("abkmo ခါ", max_size=8))))
+def test_ratios_are_those_of_fuzz_ratio(pairs):
+    from impact.gazetteer import ratios
+
+    got = ratios([a for a, _ in pairs], [b for _, b in pairs])
+    assert got.dtype == np.float64
+    assert got.tolist() == [fuzz.ratio(a, b) for a, b in pairs]

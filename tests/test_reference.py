@@ -112,3 +112,50 @@ def test_census_date_must_be_a_past_date(reference, value):
     broken = dataclasses.replace(reference, metadata=metadata)
     with pytest.raises(ReferenceDataError, match="census_date"):
         _ = broken.census_date
+
+
+VILLAGE_HEADER = "village_pcode,name,name_mm,village_tract_pcode,township_pcode,lat,lon,source\n"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "150001,Kyun Hteik,ကျွန်းထိပ်,MMR017024040,MMR017024,16.19778,95.36224,mimu\n",
+        '1,"Nan, Ma",,MMR1,MMR2,16,95,s\n2,"line\nbreak",x,MMR1,MMR2,,95.5,s\n',
+        "1,None,NA,null,n/a,16,95,\n2,nan,<NA>,#N/A,,16.5,95,s\n",
+        "1,A,,MMR1,MMR2,16,95,s\n2,B,,MMR1,MMR2,17,96,s\n",
+        "1,A,,MMR1,MMR2,,,s\n",
+        "1,A,,MMR1,MMR2,north,95,s\n",
+        "1,A,,MMR1,MMR2, 16.5 ,95,s\n",
+        "1,A,,MMR1,MMR2,16.5,95,s,extra\n",
+        "1,A,,MMR1,MMR2,16.5\n",
+        "1,A,,MMR1,MMR2,True,95,s\n",
+        "1,A,,MMR1,MMR2,2014-03-29,95,s\n",
+        "\n1,A,,MMR1,MMR2,16.5,95,s\n\n",
+    ],
+)
+def test_villages_read_by_arrow_as_pandas_reads_them(tmp_path, body):
+    """A villages table is read by Arrow's quicker reader only when that gives the very
+    table pandas' reader gives (types, missing values); any other file is read by pandas."""
+    from impact.reference import VILLAGE_COLUMNS, _read, _read_by_arrow
+
+    path = tmp_path / "villages.csv"
+    path.write_text(VILLAGE_HEADER + body, encoding="utf-8")
+    try:
+        expected = _read(path, VILLAGE_COLUMNS)
+    except ReferenceDataError:
+        expected = None
+    got = _read_by_arrow(path, VILLAGE_COLUMNS)
+    if got is not None:
+        pd.testing.assert_frame_equal(got, expected, check_exact=True)
+
+
+def test_stored_name_keys_read_by_arrow_as_pandas_reads_them(tmp_path):
+    from impact.reference import _text_by_arrow
+
+    path = tmp_path / "name_keys.csv"
+    path.write_text('text,key,fkey\nnan,nan,nan\n"",,\nNA,na,na\n"a\nb",ab,ab\n', encoding="utf-8")
+    expected = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    pd.testing.assert_frame_equal(_text_by_arrow(path, ["text", "key", "fkey"]), expected)
+    path.write_text("text,key,key\na,a,a\n", encoding="utf-8")
+    assert _text_by_arrow(path, ["text", "key", "fkey"]) is None

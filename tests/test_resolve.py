@@ -481,3 +481,81 @@ def test_an_input_column_named_like_an_admin_column_is_replaced_where_it_stands(
     resolved = resolve_places(frame, reference).resolved
     assert list(resolved.columns).index("township_name") == 2
     assert resolved.loc[0, "township_name"] == "Tamu"
+
+
+KEY_TEXT = st.one_of(st.none(), st.sampled_from(["", "Kalay", "kalay", "Tamu", "MMR005"]))
+# In an object column, None, NaN and pd.NA are all one missing value.
+MISSING = st.sampled_from([None, float("nan"), pd.NA])
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            KEY_TEXT,
+            st.one_of(KEY_TEXT, MISSING),
+            KEY_TEXT,
+            st.sampled_from([None, 24.25]),
+            st.one_of(KEY_TEXT, MISSING),
+        ),
+        min_size=0,
+        max_size=40,
+    ),
+    st.sampled_from([2**62, 3]),
+)
+def test_distinct_keys_number_keys_as_grouping_the_rows_does(rows, limit):
+    """Keys are numbered in order of first appearance, missing values as one value, as
+    `groupby(..., sort=False, dropna=False).ngroup()` numbers them; a missing alt_names is
+    None in the keys."""
+    import impact.resolve
+    from impact.resolve import KEY_COLUMNS, _distinct_keys
+
+    frame = pd.DataFrame(
+        {
+            "place": pd.Series([r[0] for r in rows], dtype="str"),
+            "township": pd.Series([r[1] for r in rows], dtype=object),
+            "district": pd.Series([r[2] for r in rows], dtype="string"),
+            "region": None,
+            "alt_names": pd.Series([r[4] for r in rows], dtype=object),
+            "point_lat": pd.Series([r[3] for r in rows], dtype=float),
+            "point_lon": 94.5,
+        },
+        columns=KEY_COLUMNS,
+    )
+    with pytest.MonkeyPatch.context() as patch:
+        # A small limit has the key numbers renumbered on the way, as huge tables would.
+        patch.setattr(impact.resolve, "KEY_NUMBERS", limit)
+        keys, key_of_row = _distinct_keys(frame)
+    expected = frame.groupby(KEY_COLUMNS, dropna=False, sort=False).ngroup().to_numpy()
+    assert key_of_row.tolist() == expected.tolist()
+    first = [key_of_row.tolist().index(k) for k in range(len(keys))]
+    expected = frame.loc[first].reset_index(drop=True)
+    expected["alt_names"] = (
+        expected["alt_names"].astype(object).where(expected["alt_names"].notna(), None)
+    )
+    pd.testing.assert_frame_equal(keys, expected)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    rows=st.lists(
+        st.tuples(st.integers(0, 6), st.sampled_from(["MMR005030", "MMR005030703", "MMR001"])),
+        max_size=25,
+    ),
+    limit=st.integers(1, 4),
+)
+def test_places_listed_per_query_equal_joining_each_group(reference, rows, limit):
+    from impact.resolve import _Describer
+
+    describe = _Describer(reference.places)
+    found = pd.DataFrame(rows, columns=["query_id", "pcode"]).astype({"query_id": "int64"})
+    got = describe.per_query(found, limit=limit)
+    if found.empty:
+        assert got.empty
+        return
+    first = found.drop_duplicates(["query_id", "pcode"])
+    first = first[first.groupby("query_id").cumcount() < limit]
+    expected = describe.rows(first).groupby(level=0).agg(", ".join)
+    pd.testing.assert_series_equal(got, expected)
