@@ -1197,13 +1197,19 @@ class _Describer:
 
     def __init__(self, places: pd.DataFrame) -> None:
         self.places = places
-        township = places["township_pcode"].map(places["name"])
-        where = (", " + township + " township").fillna("")
-        self.text = places["name"] + " (" + places["pcode"] + ", " + places["level"] + where
+
+    def text(self, pcodes: pd.Series) -> pd.Series:
+        """'Name (P-code, level, X township' of each P-code (NA where not a place), worked
+        out for those places only."""
+        places = self.places[self.places.index.isin(pcodes)]
+        township = places["township_pcode"].map(self.places["name"])
+        where = (", " + township.astype(places["name"].dtype) + " township").fillna("")
+        text = places["name"] + " (" + places["pcode"] + ", " + places["level"] + where
+        return text.reindex(pcodes).set_axis(pcodes.index).rename(pcodes.name)
 
     def rows(self, found: pd.DataFrame, score: bool = False) -> pd.Series:
         """One description per row of `found`, indexed by its query_id."""
-        text = found["pcode"].map(self.text)
+        text = self.text(found["pcode"])
         if score:
             text = text + ", score " + found["score"].round().astype(int).astype(str)
         return pd.Series((text + ")").to_numpy(), index=found["query_id"].to_numpy())
