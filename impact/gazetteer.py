@@ -634,7 +634,7 @@ def _best_columns(scores: np.ndarray, count: int) -> np.ndarray:
     alike to almost any name) is ranked among those alone; only the others are sorted whole.
     """
     count = min(count, scores.shape[1])
-    rows, cols = np.nonzero(scores > SUGGESTION_FLOOR)
+    rows, cols = _nonzero_bytes((scores > SUGGESTION_FLOOR).view(np.uint8))
     value = scores[rows, cols]
     order = np.lexsort((cols, 255 - value, rows))
     rows, cols = rows[order], cols[order]
