@@ -544,22 +544,21 @@ class Gazetteer:
         """For each hinted level, the P-codes of every name (`key`) a hint may give; and the
         parts of each state split into parts ("Shan State" → Shan (North), (South), (East))
         by the state's name."""
-        units = self.names[self.names["level"].isin(HINT_LEVELS.values())]
+        names = self.names
+        key, level = names["key"].to_numpy(dtype=object), names["level"].to_numpy(dtype=object)
+        unit = names["level"].isin(HINT_LEVELS.values()).to_numpy()
         # A sub-township or its seat town named as a township hint means its township.
-        seats = self.names[self.names["level"].isin(SEAT_LEVELS)]
-        seats = seats.assign(pcode=seats["township_pcode"], level="township")
-        units = pd.concat([units, seats[~seats["key"].isin(units["key"])]])
+        seat = (names["level"].isin(SEAT_LEVELS) & ~names["key"].isin(key[unit])).to_numpy()
+        pcode = names["pcode"].to_numpy(dtype=object).copy()
+        pcode[seat] = names["township_pcode"].to_numpy(dtype=object)[seat]
+        level = np.where(seat, "township", level)
+        units = {}
+        for hinted in HINT_LEVELS.values():
+            at = (unit | seat) & (level == hinted)
+            units[hinted] = _sets_by_key(key[at], pcode[at])
         regions = self.reference.places[self.reference.places["level"] == "state_region"]
-        parts = pd.DataFrame(
-            {
-                "pcode": regions["pcode"],
-                "base": normalise_name(regions["name"].str.replace(r"\s*\(.*$", "", regex=True)),
-            }
-        )
-        return {
-            level: _sets_by_key(units[units["level"] == level], "key")
-            for level in HINT_LEVELS.values()
-        }, _sets_by_key(parts, "base")
+        base = normalise_name(regions["name"].str.replace(r"\s*\(.*$", "", regex=True))
+        return units, _sets_by_key(base.to_numpy(dtype=object), regions["pcode"].to_numpy(object))
 
     @staticmethod
     def _inside(found: pd.DataFrame) -> pd.Series:
@@ -635,7 +634,7 @@ def _best_columns(scores: np.ndarray, count: int) -> np.ndarray:
     alike to almost any name) is ranked among those alone; only the others are sorted whole.
     """
     count = min(count, scores.shape[1])
-    rows, cols = np.nonzero(scores > SUGGESTION_FLOOR)
+    rows, cols = _nonzero_bytes((scores > SUGGESTION_FLOOR).view(np.uint8))
     value = scores[rows, cols]
     order = np.lexsort((cols, 255 - value, rows))
     rows, cols = rows[order], cols[order]
@@ -648,12 +647,12 @@ def _best_columns(scores: np.ndarray, count: int) -> np.ndarray:
     return best
 
 
-def _sets_by_key(table: pd.DataFrame, key: str) -> dict[str, frozenset]:
-    """The P-codes of each `key` of `table`, as sets."""
+def _sets_by_key(keys: np.ndarray, pcodes: np.ndarray) -> dict[str, frozenset]:
+    """The P-codes of each key, as sets."""
     sets: dict[str, set] = {}
-    for name, pcode in zip(table[key], table["pcode"], strict=True):
-        sets.setdefault(name, set()).add(pcode)
-    return {name: frozenset(codes) for name, codes in sets.items()}
+    for key, pcode in zip(keys, pcodes, strict=True):
+        sets.setdefault(key, set()).add(pcode)
+    return {key: frozenset(codes) for key, codes in sets.items()}
 
 
 def _grouped(values: pd.Series) -> tuple[pd.Index, np.ndarray, np.ndarray]:

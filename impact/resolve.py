@@ -1167,10 +1167,14 @@ def _runners_up(chosen: pd.DataFrame, inside: pd.DataFrame, places: pd.DataFrame
         [pd.DataFrame({"query_id": ids, "pcode": chosen["pcode"].to_numpy()})]
         + [pd.DataFrame({"query_id": ids, "pcode": containers[c].to_numpy()}) for c in containers]
     ).dropna()
-    others = inside[inside["query_id"].isin(ids)].merge(
-        related.drop_duplicates().assign(related=True), on=["query_id", "pcode"], how="left"
+    others = inside[inside["query_id"].isin(ids)]
+    # (query, P-code) pairs numbered as one integer each, the P-codes numbered together.
+    code, _ = pd.factorize(
+        np.concatenate([others["pcode"].to_numpy(object), related["pcode"].to_numpy(object)])
     )
-    others = others[others["related"].isna()].sort_values(
+    pair = others["query_id"].to_numpy() * (len(code) + 1) + code[: len(others)]
+    known = related["query_id"].to_numpy() * (len(code) + 1) + code[len(others) :]
+    others = others[~pd.Index(pair).isin(known)].sort_values(
         ["query_id", "stage", "score"], ascending=[True, True, False]
     )
     return others.drop_duplicates("query_id")
@@ -1197,13 +1201,20 @@ class _Describer:
 
     def __init__(self, places: pd.DataFrame) -> None:
         self.places = places
-        township = places["township_pcode"].map(places["name"])
-        where = (", " + township + " township").fillna("")
-        self.text = places["name"] + " (" + places["pcode"] + ", " + places["level"] + where
+
+    def text(self, pcodes: pd.Series) -> pd.Series:
+        """'Name (P-code, level, X township' of each P-code (NA where not a place), worked
+        out for those places only."""
+        at = self.places.index.get_indexer(pd.unique(pcodes.dropna().to_numpy(dtype=object)))
+        places = self.places.iloc[at[at >= 0]]
+        township = places["township_pcode"].map(self.places["name"])
+        where = (", " + township.astype(places["name"].dtype) + " township").fillna("")
+        text = places["name"] + " (" + places["pcode"] + ", " + places["level"] + where
+        return text.reindex(pcodes).set_axis(pcodes.index).rename(pcodes.name)
 
     def rows(self, found: pd.DataFrame, score: bool = False) -> pd.Series:
         """One description per row of `found`, indexed by its query_id."""
-        text = found["pcode"].map(self.text)
+        text = self.text(found["pcode"])
         if score:
             text = text + ", score " + found["score"].round().astype(int).astype(str)
         return pd.Series((text + ")").to_numpy(), index=found["query_id"].to_numpy())

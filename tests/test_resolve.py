@@ -559,3 +559,24 @@ def test_places_listed_per_query_equal_joining_each_group(reference, rows, limit
     first = first[first.groupby("query_id").cumcount() < limit]
     expected = describe.rows(first).groupby(level=0).agg(", ".join)
     pd.testing.assert_series_equal(got, expected)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    codes=st.lists(
+        st.one_of(st.none(), st.sampled_from(["MMR005030", "MMR005030703", "MMR005", "XX"])),
+        max_size=8,
+    ),
+    dtype=st.sampled_from([object, "str", "string"]),
+)
+def test_places_are_described_as_from_a_table_of_every_place(reference, codes, dtype):
+    from impact.resolve import _Describer
+
+    places = reference.places
+    township = places["township_pcode"].map(places["name"])
+    where = (", " + township + " township").fillna("")
+    every = places["name"] + " (" + places["pcode"] + ", " + places["level"] + where
+    pcodes = pd.Series(codes, dtype=dtype, index=[3 * i for i in range(len(codes))])
+    pd.testing.assert_series_equal(_Describer(places).text(pcodes), pcodes.map(every))
