@@ -1206,7 +1206,7 @@ class _Describer:
         """'Name (P-code, level, X township' of each P-code (NA where not a place), worked
         out for those places only."""
         at = self.places.index.get_indexer(pd.unique(pcodes.dropna().to_numpy(dtype=object)))
-        places = self.places.iloc[at[at >= 0]]
+        places = self.places[["name", "pcode", "level", "township_pcode"]].iloc[at[at >= 0]]
         township = places["township_pcode"].map(self.places["name"])
         where = (", " + township.astype(places["name"].dtype) + " township").fillna("")
         text = places["name"] + " (" + places["pcode"] + ", " + places["level"] + where
