@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from impact.per_value import once_per_value
 from impact.reference import Reference
@@ -19,6 +21,7 @@ from impact.schemas import MOVES_CONTROL
 
 BANDS = ["population_low", "population_central", "population_high"]
 UNKNOWN = "unknown"
+MOVE_COLUMNS = ["date", "pcode", "holder_before", "holder_after", "side_before", "side_after"]
 CONTROL_COLUMNS = ["date", "holder", "side", "places", *BANDS, "places_without_figure"]
 
 
@@ -43,10 +46,7 @@ def control_timeline(events: pd.DataFrame, scope: str = "area") -> pd.DataFrame:
     losing = events["losing_actor"].astype("string")
     seen = place.duplicated()
     odd = seen & losing.notna() & (losing != before)
-    flags = pd.Series(pd.NA, index=events.index, dtype="string")
-    flags[~moves] = events.loc[~moves, "change"] + " claim: control not moved"
-    mismatch = "losing actor '" + losing[odd] + "' is not the recorded holder"
-    flags[odd] = flags[odd].fillna("").str.cat(mismatch, sep="; ").str.strip("; ")
+    flags = _flags(events["change"], moves, losing, odd)
     names = events["area_name"] if scope == "area" else events["place_name"]
     sides = side_of_actor(events).to_dict()
     return pd.DataFrame(
@@ -64,6 +64,32 @@ def control_timeline(events: pd.DataFrame, scope: str = "area") -> pd.DataFrame:
             "flag": flags,
         }
     )
+
+
+def _flags(change: pd.Series, moves: pd.Series, losing: pd.Series, odd: pd.Series) -> pd.Series:
+    """Each row's flag: a claim that did not move control, a losing actor other than the
+    recorded holder, both ("; "-joined) or none. Built whole-column in Arrow: setting the few
+    flagged rows of a pandas text column rewrites the column, twice."""
+    claim = pc.if_else(
+        moves.to_numpy(dtype=bool),
+        pa.scalar(None, pa.string()),
+        pc.binary_join_element_wise(_arrow(change), " claim: control not moved", ""),
+    )
+    mismatch = pc.if_else(
+        odd.to_numpy(dtype=bool, na_value=False),
+        pc.binary_join_element_wise(
+            "losing actor '", _arrow(losing), "' is not the recorded holder", ""
+        ),
+        pa.scalar(None, pa.string()),
+    )
+    both = pc.binary_join_element_wise(claim, mismatch, "; ")
+    return pd.Series(
+        pd.arrays.ArrowStringArray(pc.coalesce(both, claim, mismatch)), index=change.index
+    )
+
+
+def _arrow(texts: pd.Series) -> pa.ChunkedArray:
+    return pa.chunked_array([pa.array(texts, type=pa.string(), from_pandas=True)])
 
 
 def _sides(holders: pd.Series, sides: dict[str, str]) -> pd.Series:
@@ -157,9 +183,10 @@ def _next_dates(codes: np.ndarray, dates: np.ndarray) -> np.ndarray:
 
 
 def changes_between(timeline: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
-    """Changes of hands dated in [start, end]."""
+    """Changes of hands dated in [start, end]: their date, place, and holders and sides
+    before and after (only these columns: the others are long texts no tally needs)."""
     inside = timeline["date"].between(start, end) & timeline["control_moved"]
-    return timeline[inside]
+    return timeline.loc[inside, MOVE_COLUMNS]
 
 
 def gained_and_lost(moves: pd.DataFrame) -> dict[str, pd.DataFrame]:
