@@ -2,7 +2,12 @@
 
 A report's charts need nothing from the files written meanwhile, and most of their time is
 Python holding the interpreter lock: a thread would not draw them beside the rest, a second
-process does. Forking shares the tables without copying or pickling them.
+process does. Forking shares the tables without copying or pickling them, as long as neither
+process writes to them: a garbage collection writes to every object it walks, copying the
+memory page each one sits on. So the objects alive at the fork are frozen out of later
+collections (as the `gc` documentation advises; they are still freed when no longer
+referenced, only reference cycles among them are kept), and the short-lived child does not
+collect at all.
 Only on Linux (fork is unsafe with macOS system libraries and absent on Windows); elsewhere,
 and whenever the child fails for any reason, the work is done in this process, where an error
 is raised as usual, so the child's failure is never silent and never a different error.
@@ -10,6 +15,7 @@ is raised as usual, so the child's failure is never silent and never a different
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import warnings
@@ -44,8 +50,10 @@ def _fork(work: Callable[[], object]) -> int:
     without flushing this process's buffered output or running its exit handlers)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)  # fork with threads (3.12+)
+        gc.freeze()
         child = os.fork()
     if child == 0:
+        gc.disable()
         status = 1
         try:
             work()

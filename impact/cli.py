@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import gc
 import os
 import sys
 import tempfile
@@ -332,4 +333,6 @@ def main_callback() -> None:
 
 
 def main() -> None:
+    # What the imports made lives until exit: no collection needs to walk it again.
+    gc.freeze()
     app()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from pathlib import Path
@@ -73,3 +74,16 @@ def test_abandoned_work_is_waited_for_and_not_redone(tmp_path):
     assert calls == []
     with pytest.raises(ChildProcessError):
         os.waitpid(-1, os.WNOHANG)  # no child left behind
+
+
+@forks
+def test_the_child_does_not_collect_and_the_shared_objects_stay_out_of_collections(tmp_path):
+    shared = [object() for _ in range(1000)]
+    report = tmp_path / "gc.txt"
+    job = Beside(lambda: report.write_text(f"{gc.isenabled()} {gc.get_freeze_count()}"))
+    job.done()
+    enabled, frozen = report.read_text().split()
+    assert enabled == "False"  # a collection would write to, and so copy, every shared page
+    assert int(frozen) >= len(shared)
+    assert gc.isenabled()  # this process still collects what it makes from now on
+    assert gc.get_freeze_count() >= len(shared)
