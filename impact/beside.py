@@ -19,7 +19,10 @@ import gc
 import os
 import sys
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
 
 
 class Beside:
@@ -61,3 +64,28 @@ def _fork(work: Callable[[], object]) -> int:
         finally:
             os._exit(status)
     return child
+
+
+class Claims(Generic[T]):
+    """Items each taken by exactly one of the processes forked after the claims were made.
+
+    One byte per item in a pipe whose writing end is already closed: a one-byte read is
+    atomic, so it takes the next item, and an empty read says none is left. Whoever is free
+    takes the next item, so no process sits idle while another has a queue of work.
+    """
+
+    def __init__(self, items: Sequence[T]) -> None:
+        if len(items) > 256:
+            raise ValueError("at most 256 items")
+        self._items = list(items)
+        self._read, write = os.pipe()
+        os.write(write, bytes(range(len(self._items))))
+        os.close(write)
+
+    def take(self) -> Iterator[T]:
+        """The items not yet taken, one at a time, each taken from every other process."""
+        while byte := os.read(self._read, 1):
+            yield self._items[byte[0]]
+
+    def close(self) -> None:
+        os.close(self._read)

@@ -22,7 +22,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from impact import charts
-from impact.beside import Beside
+from impact.beside import Beside, Claims
 from impact.errors import ReportExistsError
 from impact.exports import write_tables
 from impact.pipeline import RunResult
@@ -87,19 +87,24 @@ def write_report(
     staging = make_staging(target)
     step = on_step or (lambda _: None)
     try:
-        drawing = _charts_beside(result, staging)
+        claims, drawing = _charts_beside(result, staging)
         try:
             _write_tables(result, staging, hxl, include_facility_locations, step)
             # The Markdown report needs no chart: written while the charts are being drawn.
             context = report_context(result)
             (staging / "report.md").write_text(render_markdown(result, context), encoding="utf-8")
+            step("drawing charts")
+            _draw_claimed(claims, result, staging)  # what the other processes have not taken
+            for process in drawing:
+                process.done()
         except BaseException:
-            for group in drawing:
-                group.abandon()
+            for process in drawing:
+                process.abandon()
             raise
-        step("drawing charts")
-        for group in drawing:
-            group.done()
+        finally:
+            claims.close()
+        # A chart taken by a process that then failed is drawn here, where an error is raised.
+        _write_charts(result, staging, _missing_charts(staging))
         charts_png = {name: (staging / "charts" / f"{name}.png").read_bytes() for name in CHARTS}
         step("writing the report")
         html = render_html(result, charts_png, context)
@@ -260,7 +265,10 @@ CHARTS = tuple(CHART_DRAWERS)
 def _write_charts(
     result: RunResult, folder: Path, names: tuple[str, ...] = CHARTS
 ) -> dict[str, bytes]:
-    """Draw each chart of `names` once, save it as PNG and SVG, and return the PNG bytes."""
+    """Draw each chart of `names` once, save it as SVG and PNG, and return the PNG bytes.
+
+    The PNG file is written last and in one step, so a chart whose PNG exists is complete.
+    """
     charts_dir = folder / "charts"
     charts_dir.mkdir(exist_ok=True)
     pngs = {}
@@ -272,27 +280,46 @@ def _write_charts(
             buffer = io.BytesIO()
             figure.savefig(buffer, format="png", dpi=PNG_DPI)
             pngs[name] = buffer.getvalue()
-            (charts_dir / f"{name}.png").write_bytes(pngs[name])
             figure.savefig(charts_dir / f"{name}.svg", metadata={"Date": None})
+            partial_png = charts_dir / f".{name}.png.partial"
+            partial_png.write_bytes(pngs[name])
+            partial_png.replace(charts_dir / f"{name}.png")
     return pngs
 
 
-# Two groups of similar work, drawn and saved: the map with the time series ~1.1 s on the
-# seeds and ~1.5 s at 10,000 events, the other four ~1.0 s and ~1.6 s.
-CHART_GROUPS = (
-    ("location_map", "affected_over_time"),
-    ("gains_and_losses", "people_per_event", "control_over_time", "services_by_region"),
+# The order charts are taken in: the longest to draw first (the map, then the bar charts of
+# every event), so that no process is left drawing a long one while the others are idle.
+LONGEST_FIRST = (
+    "location_map",
+    "gains_and_losses",
+    "people_per_event",
+    "control_over_time",
+    "services_by_region",
+    "affected_over_time",
 )
+CHART_PROCESSES = 2
 
 
-def _charts_beside(result: RunResult, folder: Path) -> list[Beside]:
-    """Start drawing the charts, one group per forked process, while this one writes the
-    tables: drawing is a third of a small run and needs none of the tables' files."""
+def _charts_beside(result: RunResult, folder: Path) -> tuple[Claims[str], list[Beside]]:
+    """Start drawing the charts in forked processes while this one writes the tables (drawing
+    is a third of a small run and needs none of the tables' files); each process, and this
+    one once its tables are written, takes the next chart not yet taken."""
     (folder / "charts").mkdir()
     # Read once here (the map and control.geojson both need them), not once per process.
     result.reference.township_outlines  # noqa: B018
     result.reference.state_outlines  # noqa: B018
-    return [Beside(partial(_write_charts, result, folder, names)) for names in CHART_GROUPS]
+    claims = Claims(LONGEST_FIRST)
+    work = partial(_draw_claimed, claims, result, folder)
+    return claims, [Beside(work) for _ in range(CHART_PROCESSES)]
+
+
+def _draw_claimed(claims: Claims[str], result: RunResult, folder: Path) -> None:
+    for name in claims.take():
+        _write_charts(result, folder, (name,))
+
+
+def _missing_charts(folder: Path) -> tuple[str, ...]:
+    return tuple(name for name in CHARTS if not (folder / "charts" / f"{name}.png").exists())
 
 
 def _input_record(record: dict) -> dict:

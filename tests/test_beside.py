@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from impact.beside import Beside
+from impact.beside import Beside, Claims
 
 forks = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forks on Linux only")
 
@@ -87,3 +87,28 @@ def test_the_child_does_not_collect_and_the_shared_objects_stay_out_of_collectio
     assert int(frozen) >= len(shared)
     assert gc.isenabled()  # this process still collects what it makes from now on
     assert gc.get_freeze_count() >= len(shared)
+
+
+@forks
+def test_each_claim_is_taken_by_exactly_one_process(tmp_path):
+    items = [f"item-{i}" for i in range(40)]
+    claims = Claims(items)
+
+    def take() -> None:
+        for item in claims.take():
+            (tmp_path / f"{item}.{os.getpid()}").touch()
+
+    processes = [Beside(take) for _ in range(3)]
+    here = list(claims.take())
+    for process in processes:
+        process.done()
+    claims.close()
+    taken = sorted(p.name.split(".")[0] for p in tmp_path.iterdir()) + here
+    assert sorted(taken) == sorted(items)
+
+
+def test_claims_without_a_fork_are_all_taken_here_in_order():
+    claims = Claims(["a", "b", "c"])
+    assert list(claims.take()) == ["a", "b", "c"]
+    assert list(claims.take()) == []
+    claims.close()
