@@ -26,6 +26,7 @@ import json
 import os
 import platform
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -167,6 +168,7 @@ def measure(size: int, events_csv: Path, repeat: int) -> dict:
         text=True,
         check=True,
     )
+    shutil.rmtree(folder)  # a million events write ~1 GB of reports per run
     seconds = statistics.median(t for t, _ in runs)
     base_seconds = statistics.median(t for t, _ in base)
     return {
@@ -204,7 +206,10 @@ def main() -> None:
     )
     for size in args.sizes:
         repeat = args.repeat if size < 1_000_000 else max(1, args.repeat // 2)
-        print(json.dumps(measure(size, events_file(size, args.seed), repeat)), flush=True)
+        events = events_file(size, args.seed)
+        print(json.dumps(measure(size, events, repeat)), flush=True)
+        if size != 8:
+            shutil.rmtree(events.parent)
 
 
 if __name__ == "__main__":
