@@ -4,10 +4,9 @@ A report's charts need nothing from the files written meanwhile, and most of the
 Python holding the interpreter lock: a thread would not draw them beside the rest, a second
 process does. Forking shares the tables without copying or pickling them, as long as neither
 process writes to them: a garbage collection writes to every object it walks, copying the
-memory page each one sits on. So the objects alive at the fork are frozen out of later
-collections (as the `gc` documentation advises; they are still freed when no longer
-referenced, only reference cycles among them are kept), and the short-lived child does not
-collect at all.
+memory page each one sits on. So the objects alive at a fork are frozen out of collections
+(as the `gc` documentation advises) until every child has been waited for; both processes
+still collect what they make afterwards.
 Only on Linux (fork is unsafe with macOS system libraries and absent on Windows); elsewhere,
 and whenever the child fails for any reason, the work is done in this process, where an error
 is raised as usual, so the child's failure is never silent and never a different error.
@@ -15,6 +14,7 @@ is raised as usual, so the child's failure is never silent and never a different
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import sys
@@ -30,7 +30,10 @@ class Beside:
 
     def __init__(self, work: Callable[[], object]) -> None:
         self._work = work
-        self._child = _fork(work) if sys.platform.startswith("linux") else None
+        self._child = None
+        if sys.platform.startswith("linux"):
+            with contextlib.suppress(OSError):  # no process to spare: the work is done here
+                self._child = _fork(work)
 
     def done(self) -> None:
         """Wait for the child; when it failed, or there is none, do the work here."""
@@ -45,7 +48,15 @@ class Beside:
         child, self._child = self._child, None
         if child is None:
             return False
-        return os.waitstatus_to_exitcode(os.waitpid(child, 0)[1]) == 0
+        status = os.waitpid(child, 0)[1]
+        _CHILDREN.discard(child)
+        if not _CHILDREN:
+            gc.unfreeze()  # cycles among the shared objects can be collected again
+        return os.waitstatus_to_exitcode(status) == 0
+
+
+# Children forked and not yet waited for: the frozen objects stay frozen while any lives.
+_CHILDREN: set[int] = set()
 
 
 def _fork(work: Callable[[], object]) -> int:
@@ -54,15 +65,20 @@ def _fork(work: Callable[[], object]) -> int:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)  # fork with threads (3.12+)
         gc.freeze()
-        child = os.fork()
+        try:
+            child = os.fork()
+        except OSError:
+            if not _CHILDREN:
+                gc.unfreeze()
+            raise
     if child == 0:
-        gc.disable()
         status = 1
         try:
             work()
             status = 0
         finally:
             os._exit(status)
+    _CHILDREN.add(child)
     return child
 
 

@@ -136,6 +136,7 @@ def report(
             include_facility_locations=include_facility_locations,
             on_step=step,
         )
+    gc.freeze()  # the process ends here: a last collection at exit would find nothing to free
     out.print(f"Report written to [bold]{_shown(folder)}[/bold]")
     rows = result.reconciliation
     out.print(

@@ -4,10 +4,12 @@ Reading and checking a package's CSV and GeoJSON files costs a run about half a 
 same every time. The first run that reads a table writes it as an Arrow file under
 `<cache>/<key>/`; later runs read that file instead. The key is a hash of the package's bytes
 and of the code and library versions that read them, so an edited file, a new release or
-another pandas makes a new key and nothing stale is ever read. The cache folder is
-`$IMPACT_CACHE_DIR`, else `$XDG_CACHE_HOME/impact` or `~/.cache/impact`; an empty
-`IMPACT_CACHE_DIR` turns it off, and a folder that cannot be written is simply not used.
-The report's compiled templates are kept there too (`templates_folder`).
+another pandas makes a new key and nothing stale is ever read. Each file's name carries the
+SHA-256 of its bytes, checked before they are read, so a damaged file is never trusted: it is
+dropped and the table read from the package again. The cache folder is `$IMPACT_CACHE_DIR`,
+else `$XDG_CACHE_HOME/impact` or `~/.cache/impact`; an empty `IMPACT_CACHE_DIR` turns it off,
+and a folder that cannot be found, entered or written is simply not used: a cache is never why
+a run fails. The report's compiled templates are kept there too (`templates_folder`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import contextlib
 import hashlib
 import os
 import shutil
+import sys
 from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
@@ -25,12 +28,14 @@ import pyarrow as pa
 import pyarrow.feather as feather
 
 # Bump when what is stored changes shape; the code's own hash covers the rest.
-FORMAT = "1"
+FORMAT = "2"
 # Files of a package whose bytes make the key.
 PACKAGE_SUFFIXES = {".csv", ".json", ".geojson", ".toml"}
 # Code whose rules decide what a table holds once read.
 READERS = ("reference.py", "schemas.py", "geography.py", "services.py", "package_cache.py")
 KEPT = 8
+DIGEST = 32  # hex digits of a file's SHA-256 in its name
+LIBRARIES = ("pandas", "pandera", "pyarrow", "shapely", "numpy")
 GEOMETRY = "geometry"
 
 
@@ -58,64 +63,92 @@ class PackageCache:
     @classmethod
     def of(cls, hashes: dict[str, str]) -> PackageCache:
         """The cache of a package with these file hashes (a cache that keeps nothing when
-        caching is off)."""
+        caching is off, or when the code that reads the package cannot be found to key it)."""
         root = cache_root()
-        return cls(root / "packages" / _key(hashes) if root is not None else None)
+        if root is None:
+            return cls(None)
+        try:
+            return cls(root / "packages" / _key(hashes))
+        except OSError:
+            return cls(None)
 
     def table(self, name: str, read: Callable[[], pd.DataFrame]) -> pd.DataFrame:
         """The table `name`: from the cache when there, else `read()`, then kept."""
-        path = self.folder / f"{name}.arrow" if self.folder is not None else None
-        if path is not None and path.exists():
-            try:
-                return _from_arrow(feather.read_table(path, memory_map=False))
-            except (OSError, pa.ArrowException, ValueError):
-                pass  # a damaged entry is read again and rewritten
+        if self.folder is None:
+            return read()
+        kept = self._kept(name)
+        if kept is not None:
+            return kept
         table = read()
-        if path is not None:
-            self._keep(path, table)
+        self._keep(name, table)
         return table
 
-    def _keep(self, path: Path, table: pd.DataFrame) -> None:
+    def _kept(self, name: str) -> pd.DataFrame | None:
+        """The kept table, from a file whose bytes match the digest in its name; None when
+        there is none, and a file that does not match is removed."""
+        try:
+            for path in self.folder.glob(f"{name}.*.arrow"):
+                data = path.read_bytes()
+                if hashlib.sha256(data).hexdigest()[:DIGEST] == path.name[len(name) + 1 : -6]:
+                    return _from_arrow(feather.read_table(pa.BufferReader(data)))
+                path.unlink(missing_ok=True)
+        except Exception:  # whatever a kept file does, the package is read instead
+            return None
+        return None
+
+    def _keep(self, name: str, table: pd.DataFrame) -> None:
         """Write the table beside its final name and move it there in one step (a run reading
         meanwhile sees the whole file or none); any failure leaves the cache without it."""
-        part = path.with_name(f"{path.name}.{os.getpid()}.part")
+        part = self.folder / f"{name}.{os.getpid()}.part"
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            feather.write_feather(_to_arrow(table), part, compression="uncompressed")
-            os.replace(part, path)
-            _prune(path.parent.parent, keep=path.parent)
+            sink = pa.BufferOutputStream()
+            feather.write_feather(_to_arrow(table), sink, compression="uncompressed")
+            data = sink.getvalue()
+            digest = hashlib.sha256(data).hexdigest()[:DIGEST]
+            self.folder.mkdir(parents=True, exist_ok=True)
+            part.write_bytes(data)
+            os.replace(part, self.folder / f"{name}.{digest}.arrow")
+            _prune(self.folder.parent, keep=self.folder)
         except (OSError, pa.ArrowException, ValueError, TypeError):
             with contextlib.suppress(OSError):
                 part.unlink(missing_ok=True)
 
 
 def cache_root() -> Path | None:
-    """The cache folder, or None when caching is off."""
+    """The cache folder, or None when caching is off or there is no home folder to keep it in
+    (a user without a passwd entry and no `HOME`, as in some containers)."""
     chosen = os.environ.get("IMPACT_CACHE_DIR")
     if chosen is not None:
         return Path(chosen) if chosen.strip() else None
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    base = os.environ.get("XDG_CACHE_HOME")
+    if not base:
+        try:
+            base = Path.home() / ".cache"
+        except (RuntimeError, KeyError, OSError):
+            return None
     return Path(base) / "impact"
 
 
 def templates_folder() -> Path | None:
     """Where compiled report templates are kept, or None when caching is off or the folder
-    cannot be made."""
+    cannot be made or written."""
     root = cache_root()
     if root is None:
         return None
+    folder = root / "templates"
     try:
-        (root / "templates").mkdir(parents=True, exist_ok=True)
+        folder.mkdir(parents=True, exist_ok=True)
     except OSError:
         return None
-    return root / "templates"
+    return folder if os.access(folder, os.W_OK | os.X_OK) else None
 
 
 def _key(hashes: dict[str, str]) -> str:
     here = Path(__file__).parent
     parts = [FORMAT, *(f"{n}={h}" for n, h in sorted(hashes.items()))]
     parts += [_sha256(here / name) for name in READERS]
-    parts += [f"{lib}={_version(lib)}" for lib in ("pandas", "pyarrow", "shapely", "numpy")]
+    parts += [f"{lib}={_version(lib)}" for lib in LIBRARIES]
+    parts.append(f"python={sys.version_info[0]}.{sys.version_info[1]}")
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:24]
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 from datetime import date
 from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
 from jinja2 import Environment, FileSystemBytecodeCache, PackageLoader, StrictUndefined
+from jinja2.bccache import Bucket
 
 from impact.actors import SIDE_LABELS
 from impact.package_cache import templates_folder
@@ -127,13 +129,21 @@ def report_context(result: RunResult) -> dict:
     }
 
 
+class _QuietBytecodeCache(FileSystemBytecodeCache):
+    """A compiled template that cannot be kept (a full disk) is compiled again next time."""
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().dump_bytecode(bucket)
+
+
 def _environment(autoescape: bool) -> Environment:
     """Every value a template prints passes one filter: Markdown-escaped for report.md,
     control characters shown and HTML-escaped (autoescape) for report.html."""
     folder = templates_folder()
     return Environment(
         loader=PackageLoader("impact", "templates"),
-        bytecode_cache=FileSystemBytecodeCache(str(folder)) if folder else None,
+        bytecode_cache=_QuietBytecodeCache(str(folder)) if folder else None,
         undefined=StrictUndefined,
         keep_trailing_newline=True,
         autoescape=autoescape,

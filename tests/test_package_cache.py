@@ -47,7 +47,7 @@ def test_tables_read_from_the_cache_are_the_tables_read_from_the_files(cache_dir
     monkeypatch.setenv("IMPACT_CACHE_DIR", str(cache_dir))
     _tables(load_reference())  # the first run keeps them
     (entry,) = (cache_dir / "packages").iterdir()
-    assert {p.name for p in entry.iterdir()} >= {"places.arrow", "villages.arrow"}
+    assert {p.name.split(".")[0] for p in entry.iterdir()} >= {"places", "villages"}
     from_cache = _tables(load_reference())
     for name, table in from_files.items():
         _assert_same(table, from_cache[name])
@@ -81,13 +81,86 @@ def test_an_empty_setting_turns_the_cache_off(tmp_path, monkeypatch):
     assert not any(tmp_path.iterdir())
 
 
+def _kept_file(cache_dir: Path, name: str) -> Path:
+    (entry,) = (cache_dir / "packages").iterdir()
+    (path,) = entry.glob(f"{name}.*.arrow")
+    return path
+
+
 def test_a_damaged_entry_is_read_again_and_rewritten(cache_dir):
     expected = load_reference().villages
-    (entry,) = (cache_dir / "packages").iterdir()
-    (entry / "villages.arrow").write_bytes(b"not arrow")
+    _kept_file(cache_dir, "villages").write_bytes(b"not arrow")
     pd.testing.assert_frame_equal(load_reference().villages, expected, check_exact=True)
     pd.testing.assert_frame_equal(load_reference().villages, expected, check_exact=True)
-    assert (entry / "villages.arrow").read_bytes()[:6] == b"ARROW1"
+    assert _kept_file(cache_dir, "villages").read_bytes()[:6] == b"ARROW1"
+
+
+def test_a_changed_byte_in_a_kept_file_is_never_read(cache_dir):
+    """Arrow files carry no checksum: a flipped byte could read as another value, or crash
+    the reader. The digest in the file's name is checked first."""
+    expected = load_reference().places
+    kept = _kept_file(cache_dir, "places")
+    data = bytearray(kept.read_bytes())
+    at = data.index(b"Khampat")
+    data[at] = ord("X")
+    kept.write_bytes(bytes(data))
+    pd.testing.assert_frame_equal(load_reference().places, expected, check_exact=True)
+    assert _kept_file(cache_dir, "places").read_bytes() != bytes(data)
+
+
+def test_a_cache_folder_that_cannot_be_entered_is_not_used(cache_dir, monkeypatch):
+    import impact.package_cache as package_cache
+
+    load_reference().villages  # noqa: B018
+
+    def refused(*_args, **_kwargs):
+        raise PermissionError("search permission denied")
+
+    monkeypatch.setattr(package_cache.Path, "glob", refused)
+    assert len(load_reference().villages) > 0
+
+
+def test_without_a_home_folder_the_cache_is_off(monkeypatch):
+    from impact.package_cache import PackageCache, cache_root
+
+    def no_home() -> Path:
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.delenv("IMPACT_CACHE_DIR")
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setattr(Path, "home", no_home)
+    assert cache_root() is None
+    assert PackageCache.of({}).folder is None
+    assert len(load_reference().places) > 0
+
+
+def test_a_templates_folder_that_cannot_be_written_is_not_used(cache_dir, monkeypatch):
+    import impact
+    from impact import package_cache
+    from impact.render import render_markdown
+
+    result = impact.run(as_of="2023-12-31")
+    expected = render_markdown(result)
+    (cache_dir / "templates").mkdir(exist_ok=True)
+    monkeypatch.setattr(package_cache.os, "access", lambda *_args: False)
+    assert package_cache.templates_folder() is None
+    assert render_markdown(result) == expected
+
+
+def test_a_compiled_template_that_cannot_be_kept_is_compiled_again(cache_dir, monkeypatch):
+    import impact
+    from impact.render import render_markdown
+
+    result = impact.run(as_of="2023-12-31")
+    expected = render_markdown(result)
+
+    def full(*_args, **_kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("jinja2.bccache.FileSystemBytecodeCache.dump_bytecode", full)
+    for kept in (cache_dir / "templates").iterdir():
+        kept.unlink()
+    assert render_markdown(result) == expected
 
 
 def test_compiled_templates_are_kept_and_give_the_same_report(cache_dir):
