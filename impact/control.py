@@ -88,8 +88,8 @@ def _flags(change: pd.Series, moves: pd.Series, losing: pd.Series, odd: pd.Serie
     )
 
 
-def _arrow(texts: pd.Series) -> pa.ChunkedArray:
-    return pa.chunked_array([pa.array(texts, type=pa.string(), from_pandas=True)])
+def _arrow(texts: pd.Series) -> pa.Array:
+    return pa.array(texts, type=pa.string(), from_pandas=True)
 
 
 def _sides(holders: pd.Series, sides: dict[str, str]) -> pd.Series:

@@ -42,13 +42,13 @@ GEOMETRY = "geometry"
 def file_hashes(folder: Path) -> dict[str, str]:
     """SHA-256 of each data file of a package, by file name."""
     return {
-        path.name: _sha256(path)
+        path.name: file_sha256(path)
         for path in sorted(folder.iterdir())
         if path.is_file() and path.suffix in PACKAGE_SUFFIXES
     }
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
     """The file's SHA-256, read in blocks: a large file is never held in memory."""
     with path.open("rb") as handle:
         return hashlib.file_digest(handle, "sha256").hexdigest()
@@ -89,7 +89,7 @@ class PackageCache:
         try:
             for path in self.folder.glob(f"{name}.*.arrow"):
                 data = path.read_bytes()
-                if hashlib.sha256(data).hexdigest()[:DIGEST] == path.name[len(name) + 1 : -6]:
+                if _digest(data) == path.name.removeprefix(f"{name}.").removesuffix(".arrow"):
                     return _from_arrow(feather.read_table(pa.BufferReader(data)))
                 path.unlink(missing_ok=True)
         except Exception:  # whatever a kept file does, the package is read instead
@@ -104,14 +104,18 @@ class PackageCache:
             sink = pa.BufferOutputStream()
             feather.write_feather(_to_arrow(table), sink, compression="uncompressed")
             data = sink.getvalue()
-            digest = hashlib.sha256(data).hexdigest()[:DIGEST]
             self.folder.mkdir(parents=True, exist_ok=True)
             part.write_bytes(data)
-            os.replace(part, self.folder / f"{name}.{digest}.arrow")
+            os.replace(part, self.folder / f"{name}.{_digest(data)}.arrow")
             _prune(self.folder.parent, keep=self.folder)
         except (OSError, pa.ArrowException, ValueError, TypeError):
             with contextlib.suppress(OSError):
                 part.unlink(missing_ok=True)
+
+
+def _digest(data: bytes | pa.Buffer) -> str:
+    """The part of a kept file's SHA-256 its name carries."""
+    return hashlib.sha256(data).hexdigest()[:DIGEST]
 
 
 def cache_root() -> Path | None:
@@ -146,7 +150,7 @@ def templates_folder() -> Path | None:
 def _key(hashes: dict[str, str]) -> str:
     here = Path(__file__).parent
     parts = [FORMAT, *(f"{n}={h}" for n, h in sorted(hashes.items()))]
-    parts += [_sha256(here / name) for name in READERS]
+    parts += [file_sha256(here / name) for name in READERS]
     parts += [f"{lib}={_version(lib)}" for lib in LIBRARIES]
     parts.append(f"python={sys.version_info[0]}.{sys.version_info[1]}")
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:24]

@@ -7,7 +7,6 @@ unless it is an earlier report and `force` is given.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import shutil
@@ -25,6 +24,7 @@ from impact import charts
 from impact.beside import Beside, Claims
 from impact.errors import ReportExistsError
 from impact.exports import write_tables
+from impact.package_cache import file_sha256
 from impact.pipeline import RunResult
 from impact.publish import check_target, make_staging, publish
 from impact.render import (
@@ -327,16 +327,10 @@ def _input_record(record: dict) -> dict:
     return {**record, "file": Path(str(record.get("file", ""))).name}
 
 
-def _sha256(path: Path) -> str:
-    """The file's SHA-256, read in blocks: a million-row CSV is never held in memory."""
-    with path.open("rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
-
-
 def manifest(result: RunResult, folder: Path) -> dict:
     """Inputs with hashes, reference version, assumptions, software version, output files."""
     outputs = {
-        path.relative_to(folder).as_posix(): _sha256(path)
+        path.relative_to(folder).as_posix(): file_sha256(path)
         for path in sorted(folder.rglob("*"))
         if path.is_file()
     }
