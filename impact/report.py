@@ -17,7 +17,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import matplotlib
+import matplotlib.image
 import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
 
 from impact import charts
@@ -277,14 +280,41 @@ def _write_charts(
     with matplotlib.rc_context({"svg.hashsalt": "impact", "svg.fonttype": "none"}):
         for name in names:
             figure = CHART_DRAWERS[name](result)
-            buffer = io.BytesIO()
-            figure.savefig(buffer, format="png", dpi=PNG_DPI)
-            pngs[name] = buffer.getvalue()
-            figure.savefig(charts_dir / f"{name}.svg", metadata={"Date": None})
+            pngs[name] = _png(figure)
+            _write_svg(figure, charts_dir / f"{name}.svg")
             partial_png = charts_dir / f".{name}.png.partial"
             partial_png.write_bytes(pngs[name])
             partial_png.replace(charts_dir / f"{name}.png")
     return pngs
+
+
+def _png(figure: Figure) -> bytes:
+    """The figure as PNG at `PNG_DPI`, drawn once with its layout done within the draw.
+
+    `savefig` draws a figure twice, once without output only to lay it out; the pixels and
+    the file's bytes are the same either way.
+    """
+    dpi = figure.dpi
+    figure.dpi = PNG_DPI
+    try:
+        canvas = FigureCanvasAgg(figure)
+        canvas.draw()
+        buffer = io.BytesIO()
+        matplotlib.image.imsave(
+            buffer, canvas.buffer_rgba(), format="png", origin="upper", dpi=PNG_DPI
+        )
+    finally:
+        figure.dpi = dpi
+    return buffer.getvalue()
+
+
+def _write_svg(figure: Figure, path: Path) -> None:
+    """The figure as SVG, drawn once like `_png` (same bytes as `savefig`), without a date."""
+    dpi = figure.dpi
+    try:
+        FigureCanvasSVG(figure).print_svg(path, metadata={"Date": None})
+    finally:
+        figure.dpi = dpi  # print_svg leaves the figure at 72 dpi
 
 
 # The order charts are taken in: the longest to draw first (the map, then the bar charts of

@@ -253,6 +253,25 @@ def test_charts_drawn_beside_the_tables_equal_charts_drawn_in_order(bundle, refe
         assert (bundle / "charts" / f"{name}.png").read_bytes() == pngs[name]
 
 
+def test_charts_drawn_once_equal_matplotlibs_savefig(bundle, reference):
+    """Each chart is drawn once per format; the files are those `savefig` writes."""
+    import io
+
+    import matplotlib
+
+    from impact.report import CHART_DRAWERS, PNG_DPI
+
+    result = impact.run(reference=reference)
+    with matplotlib.rc_context({"svg.hashsalt": "impact", "svg.fonttype": "none"}):
+        for name in CHARTS:
+            png, svg = io.BytesIO(), io.BytesIO()
+            figure = CHART_DRAWERS[name](result)
+            figure.savefig(png, format="png", dpi=PNG_DPI)
+            figure.savefig(svg, format="svg", metadata={"Date": None})
+            assert (bundle / "charts" / f"{name}.png").read_bytes() == png.getvalue(), name
+            assert (bundle / "charts" / f"{name}.svg").read_bytes() == svg.getvalue(), name
+
+
 def test_every_chart_is_taken_longest_first():
     from impact.report import CHARTS, LONGEST_FIRST
 
