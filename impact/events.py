@@ -153,8 +153,9 @@ def read_events(
     # Date order from the start (no later stage reorders the wide tables); the repeated rows
     # are left out by the same move.
     kept = np.flatnonzero(~repeated)
+    order = kept[date_order(events[["date", "event_id"]].iloc[kept])]
     return EventTable(
-        events=events.take(kept[date_order(events.iloc[kept])]).reset_index(drop=True),
+        events=events.take(order).reset_index(drop=True),
         rejected=combine(*(t.rejected for t in tables), duplicates),
         skipped=combine(*(t.skipped for t in tables)),
         inputs=[item for t in tables for item in t.inputs],
