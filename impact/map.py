@@ -11,6 +11,7 @@ disclaimer) in a band below, so nothing is drawn over the map.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -40,6 +41,8 @@ UN_DISCLAIMER = (
     "The boundaries and names shown and the designations used on this map do not "
     "imply official endorsement or acceptance by the United Nations."
 )
+# Share of a zoom window added on each side for what is drawn in it.
+WINDOW_MARGIN = 0.1
 OFFSETS = [(5, 4, "left"), (5, -10, "left"), (-5, 4, "right"), (-5, -10, "right")]
 
 
@@ -117,23 +120,64 @@ def _crowded_window(points: pd.DataFrame) -> tuple[float, float, float, float] |
     )
 
 
-def _draw_layers(
-    ax: Axes, states: list, townships: list, shaded: list, shade_colours: list, points, sizes
-) -> None:
+@dataclass(frozen=True)
+class _Layers:
+    """What a map panel draws: outline rings, shaded rings with their colours, and points
+    with their marker sizes."""
+
+    states: list[np.ndarray]
+    townships: list[np.ndarray]
+    shaded: list[np.ndarray]
+    shade_colours: list[str]
+    points: pd.DataFrame
+    sizes: np.ndarray
+
+    def within(self, window: tuple[float, float, float, float]) -> _Layers:
+        """Only what can show in `window` (lon0, lon1, lat0, lat1): a zoom panel then draws,
+        and its SVG holds, a few hundred shapes instead of the whole country's."""
+        lon0, lon1, lat0, lat1 = window
+        # A margin wider than any stroke or marker that could reach in from outside.
+        pad_lon, pad_lat = (lon1 - lon0) * WINDOW_MARGIN, (lat1 - lat0) * WINDOW_MARGIN
+        box = (lon0 - pad_lon, lon1 + pad_lon, lat0 - pad_lat, lat1 + pad_lat)
+        shaded = [_meets(ring, box) for ring in self.shaded]
+        near = (
+            self.points["lon"].between(box[0], box[1]) & self.points["lat"].between(box[2], box[3])
+        ).to_numpy()
+        return _Layers(
+            states=[ring for ring in self.states if _meets(ring, box)],
+            townships=[ring for ring in self.townships if _meets(ring, box)],
+            shaded=[ring for ring, keep in zip(self.shaded, shaded, strict=True) if keep],
+            shade_colours=[c for c, keep in zip(self.shade_colours, shaded, strict=True) if keep],
+            points=self.points[near],
+            sizes=self.sizes[near],
+        )
+
+
+def _meets(ring: np.ndarray, box: tuple[float, float, float, float]) -> bool:
+    """Whether the ring's bounding box meets `box` (lon0, lon1, lat0, lat1)."""
+    (lon_min, lat_min), (lon_max, lat_max) = ring.min(axis=0), ring.max(axis=0)
+    return lon_max >= box[0] and lon_min <= box[1] and lat_max >= box[2] and lat_min <= box[3]
+
+
+def _draw_layers(ax: Axes, layers: _Layers) -> None:
     colours = side_colours()
     ax.add_collection(
-        PolyCollection(townships, facecolor="none", edgecolor="#c9ced6", linewidth=0.25)
+        PolyCollection(layers.townships, facecolor="none", edgecolor="#c9ced6", linewidth=0.25)
     )
-    if shaded:
+    if layers.shaded:
         ax.add_collection(
-            PolyCollection(shaded, facecolor=shade_colours, edgecolor="none", alpha=0.35)
+            PolyCollection(
+                layers.shaded, facecolor=layers.shade_colours, edgecolor="none", alpha=0.35
+            )
         )
-    ax.add_collection(PolyCollection(states, facecolor="none", edgecolor="#6b7280", linewidth=0.6))
+    ax.add_collection(
+        PolyCollection(layers.states, facecolor="none", edgecolor="#6b7280", linewidth=0.6)
+    )
     ax.scatter(
-        points["lon"],
-        points["lat"],
-        s=sizes,
-        c=[colours[s] for s in points["side"]],
+        layers.points["lon"],
+        layers.points["lat"],
+        s=layers.sizes,
+        c=[colours[s] for s in layers.points["side"]],
         alpha=0.85,
         edgecolor="#222222",
         linewidth=0.5,
@@ -225,13 +269,14 @@ def location_map(
     grid = fig.add_gridspec(2, 2, width_ratios=[1.55, 1])
     ax = fig.add_subplot(grid[:, 0])
     bounds = _bounds(states, townships, points)
-    _draw_layers(ax, state_rings, township_rings, shade_rings, shade_colours, points, sizes)
+    layers = _Layers(state_rings, township_rings, shade_rings, shade_colours, points, sizes)
+    _draw_layers(ax, layers)
     _frame(ax, *bounds)
     ax.set_title("Places that changed control", fontsize=11)
     zoom = None
     if window is not None:
         zoom = fig.add_subplot(grid[0, 1])
-        _draw_layers(zoom, state_rings, township_rings, shade_rings, shade_colours, points, sizes)
+        _draw_layers(zoom, layers.within(window))
         _frame(zoom, *window)
         zoom.set_title("Most events: zoom", fontsize=9)
         ax.add_patch(

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
 import impact
 from impact import charts
@@ -167,3 +168,29 @@ def test_affected_line_enters_places_at_first_change_and_ends_at_the_headline(re
     # Pauktaw was taken and retaken: its people enter at the first change, not the retake.
     pauktaw = moved[moved["place_name"].str.startswith("Pauktaw")]["date"]
     assert pauktaw.min() in set(x) and pauktaw.min() < pauktaw.max()
+
+
+def test_zoom_panel_draws_only_what_can_show_and_looks_the_same(run_of, monkeypatch):
+    """The zoom panel leaves out shapes and points far outside its window: the picture is the
+    same pixel for pixel as with everything drawn, the SVG a fraction of the size."""
+    from impact import map as impact_map
+
+    def picture() -> tuple[bytes, int, Figure]:
+        fig = CHART_DRAWERS["location_map"](run_of)
+        png, svg = io.BytesIO(), io.BytesIO()
+        fig.savefig(png, format="png", dpi=100)
+        fig.savefig(svg, format="svg")
+        return png.getvalue(), len(svg.getvalue()), fig
+
+    png, svg_size, fig = picture()
+    monkeypatch.setattr(impact_map._Layers, "within", lambda layers, window: layers)
+    png_everything, svg_size_everything, _ = picture()
+    assert png == png_everything
+    panels = [ax for ax in fig.axes if ax.collections]
+    if len(panels) == 1:  # too few places to crowd anywhere: no zoom panel
+        assert svg_size == svg_size_everything
+        return
+    main, zoom = panels
+    shapes = [sum(len(c.get_paths()) for c in ax.collections) for ax in (main, zoom)]
+    assert shapes[1] < shapes[0] / 2
+    assert svg_size < svg_size_everything
