@@ -38,7 +38,15 @@ from impact.schemas import (
     UnknownActor,
     in_model_order,
 )
-from impact.summaries import by_actor, by_month, by_region, by_side, side_headline, summarise
+from impact.summaries import (
+    by_actor,
+    by_month,
+    by_region,
+    by_side,
+    period_changes,
+    side_headline,
+    summarise,
+)
 
 
 def default_events_path() -> Path:
@@ -167,6 +175,7 @@ def run(
     timeline = Timeline.validate(timeline, inplace=True)
     figures = place_figures(history, reference)
     flows = (timeline, figures, start, end)
+    changes = period_changes(*flows)
     return RunResult(
         inputs=table.inputs,
         audit=resolution.audit,
@@ -175,9 +184,9 @@ def run(
         skipped=skipped,
         summary=Summary.validate(summarise(impacts, *flows)),
         by_month=ByMonth.validate(by_month(*flows)),
-        by_actor=ByActor.validate(by_actor(*flows)),
-        by_side=BySide.validate(by_side(*flows)),
-        by_region=ByRegion.validate(by_region(*flows)),
+        by_actor=ByActor.validate(by_actor(*flows, changes)),
+        by_side=BySide.validate(by_side(*flows, changes)),
+        by_region=ByRegion.validate(by_region(*flows, changes)),
         timeline=timeline,
         control=Control.validate(control_over_time(*flows)),
         unknown_actors=UnknownActor.validate(unknown_actors(history)),

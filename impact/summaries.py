@@ -10,6 +10,8 @@ because each place has one figure for every control view. Sum within one measure
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -71,24 +73,46 @@ def summarise(
     return summary
 
 
+@dataclass(frozen=True)
+class PeriodChanges:
+    """What every flow table of a period starts from: the changes of hands dated in it, with
+    their places' figures, and the holdings as it starts and after it ends. Worked out once
+    and shared by the tables by actor, side and region."""
+
+    moves: pd.DataFrame
+    at_start: pd.DataFrame
+    at_end: pd.DataFrame
+
+
+def period_changes(
+    timeline: pd.DataFrame, figures: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp
+) -> PeriodChanges:
+    """The changes and holdings of the period [start, end] (see `PeriodChanges`)."""
+    moves = changes_between(timeline, start, end).join(figures, on="pcode")
+    at_start, at_end = holdings_before(timeline, figures, [start, end + pd.Timedelta(days=1)])
+    return PeriodChanges(moves, at_start, at_end)
+
+
 def flows(
     timeline: pd.DataFrame,
     figures: pd.DataFrame,
     start: pd.Timestamp,
     end: pd.Timestamp,
     keys: list[str],
+    changes: PeriodChanges | None = None,
 ) -> pd.DataFrame:
     """Held at start, gained, lost and held at end between two dates, by `keys`.
 
     `keys` are among `holder`, `side` and `region`. Without `holder`, a change between two
-    actors of the same side is not a gain or loss of that side.
+    actors of the same side is not a gain or loss of that side. `changes`, when given, are
+    the period's (from `period_changes`), not worked out again.
     """
-    moves = changes_between(timeline, start, end).join(figures, on="pcode")
+    changes = changes or period_changes(timeline, figures, start, end)
+    moves = changes.moves
     if "holder" not in keys:
         moves = moves[moves["side_before"] != moves["side_after"]]
-    at_start, at_end = holdings_before(timeline, figures, [start, end + pd.Timedelta(days=1)])
-    parts = {"held_at_start": at_start, **gained_and_lost(moves), "held_at_end": at_end}
-    return _measured(parts, keys)
+    parts = {"held_at_start": changes.at_start, **gained_and_lost(moves)}
+    return _measured({**parts, "held_at_end": changes.at_end}, keys)
 
 
 def _measured(parts: dict[str, pd.DataFrame], keys: list[str]) -> pd.DataFrame:
@@ -105,20 +129,20 @@ def _measured(parts: dict[str, pd.DataFrame], keys: list[str]) -> pd.DataFrame:
     return table[[*keys, *FLOW_COLUMNS]]
 
 
-def by_actor(timeline, figures, start, end) -> pd.DataFrame:
+def by_actor(timeline, figures, start, end, changes=None) -> pd.DataFrame:
     """Flows by canonical actor (with its side)."""
-    table = flows(timeline, figures, start, end, ["holder", "side"])
+    table = flows(timeline, figures, start, end, ["holder", "side"], changes)
     return table.rename(columns={"holder": "actor"})
 
 
-def by_side(timeline, figures, start, end) -> pd.DataFrame:
+def by_side(timeline, figures, start, end, changes=None) -> pd.DataFrame:
     """Flows by side; moves within a side are not counted as gains or losses."""
-    return flows(timeline, figures, start, end, ["side"])
+    return flows(timeline, figures, start, end, ["side"], changes)
 
 
-def by_region(timeline, figures, start, end) -> pd.DataFrame:
+def by_region(timeline, figures, start, end, changes=None) -> pd.DataFrame:
     """Flows by state/region and side."""
-    table = flows(timeline, figures, start, end, ["region", "side"])
+    table = flows(timeline, figures, start, end, ["region", "side"], changes)
     return table.rename(columns={"region": "state_region_name"})
 
 

@@ -13,7 +13,7 @@ from impact.actors import load_actors
 from impact.control import control_over_time, control_timeline, place_figures
 from impact.event_actors import attach_actors
 from impact.exports import write_csv
-from impact.summaries import by_actor, by_month, by_side
+from impact.summaries import by_actor, by_month, by_region, by_side, period_changes
 from tests.conftest import DATA, GOLDEN
 
 SHEET = DATA / "control_changes_2023_2025.csv"
@@ -117,6 +117,15 @@ def test_monthly_flows_in_one_pass_equal_each_month_on_its_own(reference, sheet)
         expected.append(table[["month", *table.columns[:-1]]])
     expected = pd.concat(expected, ignore_index=True)
     pd.testing.assert_frame_equal(by_month(timeline, figures, start, end), expected)
+
+
+@PROPERTY
+@given(sheet=sheets())
+def test_flow_tables_from_shared_period_changes_equal_each_on_its_own(reference, sheet):
+    flows = flows_of(sheet, reference)
+    changes = period_changes(*flows)
+    for table in (by_actor, by_side, by_region):
+        pd.testing.assert_frame_equal(table(*flows, changes), table(*flows))
 
 
 @PROPERTY
