@@ -185,7 +185,26 @@ def _write_after(
     """Compress and write `data` once the previous part is written."""
     if previous is not None:
         previous.result()
-    return writer.submit(handle.write, data)
+    return writer.submit(_write_part, handle, data)
+
+
+# What an open zip entry's `write` updates; present in every Python this package supports.
+_ENTRY_FIELDS = ("_file_size", "_crc", "_compressor", "_compress_size", "_fileobj")
+
+
+def _write_part(handle: IO[bytes], data: Text) -> None:
+    """`handle.write(data)`, with ISA-L's CRC-32 (the same value at five times zlib's speed:
+    a million-row sheet spends a second on it otherwise) where the entry has the fields
+    `write` updates; else `handle.write` itself."""
+    fields = all(hasattr(handle, field) for field in _ENTRY_FIELDS)
+    if deflate is zlib or handle.closed or not fields or handle._compressor is None:
+        handle.write(data)
+        return
+    handle._file_size += len(data) if isinstance(data, bytes) else memoryview(data).nbytes
+    handle._crc = deflate.crc32(data, handle._crc)
+    compressed = handle._compressor.compress(data)
+    handle._compress_size += len(compressed)
+    handle._fileobj.write(compressed)
 
 
 class SharedStrings:
