@@ -26,6 +26,8 @@ from impact.arrow_text import text_bytes
 # Neighbouring pieces are joined while their distinct combinations are at most this share of
 # the rows (a larger share saves little and holds more text).
 JOIN_SHARE = 8
+# Rows checked first for a right code that follows from the left one.
+FOLLOW_HEAD = 20_000
 
 
 class Piece(Protocol):
@@ -183,9 +185,12 @@ def _joined(left: Piece | str, right: Piece | str, most: int) -> Piece | str | N
     if follows is not None:
         return Coded(_text(left.distinct, right.distinct.take(follows)), left.codes)
     width = len(right.distinct)
-    codes, combinations = _pairs(
-        left.codes.astype(np.int64) * width + right.codes, len(left.distinct) * width
-    )
+    size = len(left.distinct) * width
+    # The combinations of the first rows are among those of all: too many there, too many.
+    head = min(len(left.codes), 2 * most)
+    if head < len(left.codes) and _too_many(left.codes[:head], right.codes[:head], width, most):
+        return None
+    codes, combinations = _pairs(left.codes.astype(np.int64) * width + right.codes, size)
     if len(combinations) > most:
         return None
     distinct = _text(
@@ -205,12 +210,21 @@ def _pairs(combined: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
     return number[combined], np.flatnonzero(present)
 
 
+def _too_many(left: np.ndarray, right: np.ndarray, width: int, most: int) -> bool:
+    """Whether the rows hold more than `most` distinct pairs of codes."""
+    return len(pd.unique(left.astype(np.int64) * width + right)) > most
+
+
 def _follows(left: np.ndarray, right: np.ndarray, size: int) -> np.ndarray | None:
     """The right code of each left code when the right follows from the left on every row
-    (a place's name from its P-code), else None: checked without hashing the pairs."""
+    (a place's name from its P-code), else None: checked without hashing the pairs, on the
+    first rows before all of them (most pairs that do not follow fail there)."""
     seen = np.zeros(size, dtype=right.dtype)
-    seen[left] = right
-    return seen if np.array_equal(seen[left], right) else None
+    for stop in (FOLLOW_HEAD, len(left)) if len(left) > FOLLOW_HEAD else (len(left),):
+        seen[left[:stop]] = right[:stop]
+        if not np.array_equal(seen[left[:stop]], right[:stop]):
+            return None
+    return seen
 
 
 def _text(left: pa.Array | str, right: pa.Array | str) -> pa.Array:

@@ -1,0 +1,56 @@
+"""Joining neighbouring columns into one piece: the rows' text never changes, and the checks
+made on the first rows only ever save work, never change which columns are joined."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from impact import row_text
+from impact.row_text import Coded, joined_neighbours, rows_text
+
+
+def _coded(codes: list[int], name: str) -> Coded:
+    distinct = pa.array([f"{name}{i}" for i in range(max(codes) + 1)])
+    return Coded(distinct, np.array(codes, dtype=np.int16))
+
+
+@st.composite
+def columns(draw) -> list[list[int]]:
+    """A few columns of codes over the same rows: some follow the first, some are free."""
+    rows = draw(st.integers(1, 120))
+    first = draw(st.lists(st.integers(0, 12), min_size=rows, max_size=rows))
+    out = [first]
+    for _ in range(draw(st.integers(1, 4))):
+        if draw(st.booleans()):
+            mapping = draw(st.lists(st.integers(0, 5), min_size=13, max_size=13))
+            out.append([mapping[code] for code in first])
+        else:
+            out.append(draw(st.lists(st.integers(0, 40), min_size=rows, max_size=rows)))
+    return out
+
+
+@settings(max_examples=150, deadline=None)
+@given(codes=columns(), share=st.sampled_from([1, 2, 4, 8, 30]), head=st.integers(1, 50))
+# Exactly as many combinations as allowed, all already in the first rows: still joined.
+@example(codes=[[0, 0, 1, 1] * 8, [0, 1, 0, 1] * 8], share=8, head=50)
+def test_joining_changes_no_row_and_the_first_rows_decide_nothing(codes, share, head):
+    pieces = [piece for i, c in enumerate(codes) for piece in (_coded(c, f"c{i}="), ",")]
+    rows = len(codes[0])
+    previous = row_text.JOIN_SHARE, row_text.FOLLOW_HEAD
+    try:
+        row_text.JOIN_SHARE, row_text.FOLLOW_HEAD = share, head
+        joined = joined_neighbours(pieces, rows)
+        row_text.FOLLOW_HEAD = 10**9  # every check on all rows
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(row_text, "_too_many", lambda *args: False)
+            thorough = joined_neighbours(pieces, rows)
+    finally:
+        row_text.JOIN_SHARE, row_text.FOLLOW_HEAD = previous
+    assert len(joined) == len(thorough)
+    expected = ["".join(f"c{i}={c[row]}," for i, c in enumerate(codes)) for row in range(rows)]
+    assert rows_text(joined, 0, rows).to_pylist() == expected
+    assert rows_text(thorough, 0, rows).to_pylist() == expected
