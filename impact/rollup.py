@@ -7,6 +7,7 @@ says whether it counts and, if not, why.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from impact.assumptions import assumption_values, load_assumptions
@@ -42,30 +43,34 @@ def mark_counted(
         )
     )
     counted = pd.Series(True, index=impacts.index)
-    reason = pd.Series(pd.NA, index=impacts.index, dtype="string")
+    # Reasons are gathered as Python texts and made a column once: setting rows of an Arrow
+    # text column copies all of it each time.
+    reason = np.full(len(impacts), None, dtype=object)
     contested = keys["change"] == "contested"
     counted[contested] = False
-    reason[contested] = "contested claim: control did not change"
+    reason[contested.to_numpy()] = "contested claim: control did not change"
     # A date after the report's as-of date is a typo or a forecast, not a change of control.
     future = impacts["date_flag"].str.contains("in the future", regex=False).fillna(False)
     counted[future] = False
-    reason[future] = "dated after the report's as-of date (--as-of)"
+    reason[future.to_numpy(dtype=bool)] = "dated after the report's as-of date (--as-of)"
     certainty = impacts.get("change_certainty", pd.Series("confirmed", index=impacts.index))
     for value, why in _uncounted_certainties(assumptions).items():
         rows = counted & certainty.eq(value)
         counted[rows] = False
-        reason[rows] = why
+        reason[rows.to_numpy(dtype=bool)] = why
     later = keys[counted].groupby("headline_pcode")["event_id"].transform("last")
     later = later.reindex(impacts.index)
     repeat = counted & later.notna() & later.ne(keys["event_id"])
     counted[repeat] = False
-    reason[repeat] = "same place counted at its latest event " + later[repeat]
+    reason[repeat.to_numpy(dtype=bool)] = _texts(
+        "same place counted at its latest event " + later[repeat]
+    )
     counted_units = keys[counted].set_index("headline_pcode")["event_id"]
     holders = _outermost_counted(counted_units.index.unique(), set(counted_units.index), reference)
     holder = keys["headline_pcode"].map(holders).astype("string").where(counted)
     nested = holder.notna()
     counted[nested] = False
-    reason[nested] = (
+    reason[nested.to_numpy(dtype=bool)] = _texts(
         "inside "
         + holder[nested].str.replace(SEATED_MARK, " ", regex=False)
         + ", counted at event "
@@ -73,8 +78,13 @@ def mark_counted(
     )
     out = impacts.copy(deep=False)
     out["counted"] = counted
-    out["not_counted_reason"] = reason
+    out["not_counted_reason"] = pd.array(reason, dtype="string")
     return out.reset_index(drop=True)
+
+
+def _texts(values: pd.Series) -> np.ndarray:
+    """Texts as Python objects, a missing one None."""
+    return values.astype(object).where(values.notna(), None).to_numpy()
 
 
 def unit_keys(pcode: pd.Series, level: pd.Series | None, reference: Reference) -> pd.Series:
