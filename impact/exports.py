@@ -17,7 +17,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from impact.row_text import Coded, Factorised, factorised, joined_neighbours, write_rows
-from impact.safe_text import defused, formula_like, visible_controls_table
+from impact.safe_text import (
+    defused,
+    formula_like,
+    per_column,
+    text_columns,
+    visible_controls_table,
+)
 from impact.schemas import hxl_tags
 from impact.workbook import Sheet, write_xlsx
 
@@ -28,12 +34,11 @@ def safe_cells(table: pd.DataFrame) -> pd.DataFrame:
     """
     out = visible_controls_table(table)
     out.columns = [defused(c) if isinstance(c, str) else c for c in out.columns]
-    for column in out.columns:
-        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
-            risky = formula_like(out[column])
-            if risky.any():
-                text = out[column].astype("string")
-                out[column] = out[column].astype(object).where(~risky, "'" + text)
+    texts = text_columns(out)
+    for column, risky in zip(texts, per_column(formula_like, out, texts), strict=True):
+        if risky.any():
+            text = out[column].astype("string")
+            out[column] = out[column].astype(object).where(~risky, "'" + text)
     return out
 
 
