@@ -9,18 +9,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from impact.per_value import each_column
 from impact.row_text import Coded, Factorised, factorised, joined_neighbours, write_rows
 from impact.safe_text import (
     defused,
     formula_like,
-    per_column,
     text_columns,
     visible_controls_table,
 )
@@ -35,7 +34,8 @@ def safe_cells(table: pd.DataFrame) -> pd.DataFrame:
     out = visible_controls_table(table)
     out.columns = [defused(c) if isinstance(c, str) else c for c in out.columns]
     texts = text_columns(out)
-    for column, risky in zip(texts, per_column(formula_like, out, texts), strict=True):
+    starts = each_column(formula_like, [out[c] for c in texts])
+    for column, risky in zip(texts, starts, strict=True):
         if risky.any():
             text = out[column].astype("string")
             out[column] = out[column].astype(object).where(~risky, "'" + text)
@@ -43,7 +43,6 @@ def safe_cells(table: pd.DataFrame) -> pd.DataFrame:
 
 
 CSV_CHUNK_ROWS = 50_000
-FACTORISERS = 2
 
 
 def write_csv(table: pd.DataFrame, path: Path, *, hxl: bool = False) -> None:
@@ -70,13 +69,11 @@ def write_tables(
     `on_workbook` is called between the two, for a progress display.
     """
     safe = {name: safe_cells(table) for name, table in tables.items()}
-    # Each column's distinct values are found once, for its CSV and its sheet; in two threads
-    # (Arrow and pandas' hash tables release the interpreter).
-    with ThreadPoolExecutor(FACTORISERS) as pool:
-        found = {
-            name: list(pool.map(factorised, (t.iloc[:, j] for j in range(t.shape[1]))))
-            for name, t in safe.items()
-        }
+    # Each column's distinct values are found once, for its CSV and its sheet.
+    found = {
+        name: each_column(factorised, [t.iloc[:, j] for j in range(t.shape[1])])
+        for name, t in safe.items()
+    }
     for name, table in safe.items():
         _write_safe_csv(table, folder / f"{name}.csv", hxl=hxl, columns=found[name])
     on_workbook()

@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import shapely
 
+from impact.per_value import each_column
 from impact.reference import Reference
 from impact.row_text import Coded, Piece, Plain, coded, joined_neighbours, rows_text, write_rows
 from impact.schemas import MOVES_CONTROL, by_date
@@ -225,9 +226,9 @@ def _json_value(value: object) -> object:
 def _feature_pieces(geometry: Piece, properties: pd.DataFrame) -> list:
     """The pieces of each row's GeoJSON Feature line: its geometry, its properties in order."""
     parts: list = ['{"type":"Feature","geometry":', geometry, ',"properties":{']
-    for i, column in enumerate(properties.columns):
-        key = ("," if i else "") + json.dumps(str(column)) + ":"
-        parts += [key, _json_texts(properties[column])]
+    texts = each_column(_json_texts, [properties[column] for column in properties.columns])
+    for i, (column, values) in enumerate(zip(properties.columns, texts, strict=True)):
+        parts += [("," if i else "") + json.dumps(str(column)) + ":", values]
     return joined_neighbours([*parts, "}}"], len(properties))
 
 

@@ -6,10 +6,16 @@ value alone is worked out for the distinct values only and its results taken bac
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
+
+# Columns worked on at once by `each_column`.
+COLUMN_THREADS = 2
+T = TypeVar("T")
 
 
 def once_per_value(function: Callable[[pd.Series], pd.Series], values: pd.Series) -> pd.Series:
@@ -48,3 +54,10 @@ def is_in(values: pd.Series, known: pd.Index | pd.Series) -> pd.Series:
     """`values.isin(known)`, looked up in a hash table: the Arrow string `isin` builds a
     Python scalar for every known value, a slow start against thousands of P-codes."""
     return values.astype(object).isin(known)
+
+
+def each_column(function: Callable[[pd.Series], T], columns: Sequence[pd.Series]) -> list[T]:
+    """`function` of each column, two columns at a time: for work done in Arrow, numpy and
+    pandas' hash tables, which release the interpreter while they scan a column."""
+    with ThreadPoolExecutor(COLUMN_THREADS) as pool:
+        return list(pool.map(function, columns))

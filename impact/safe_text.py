@@ -10,9 +10,6 @@ the analyst can still see that the cell was odd.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -20,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from impact.arrow_text import first_bytes
+from impact.per_value import each_column
 
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 # The same characters for Arrow's regex engine (Arrow text cannot hold surrogates).
@@ -31,8 +29,6 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 FORMULA_START_BYTES = np.array([ord(c) for c in FORMULA_START], dtype=np.uint8)
 MARKDOWN_SPECIAL = re.compile(r"[\\`*\[\]|~]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])")
 LINE_START = re.compile(r"^([#+\-=>]|\d+[.)](?=\s|$))")
-CHECKERS = 2
-T = TypeVar("T")
 
 
 def _picture(match: re.Match) -> str:
@@ -118,8 +114,9 @@ def visible_controls_table(table: pd.DataFrame) -> pd.DataFrame:
     """`table` with control characters shown in every text cell and column name."""
     out = table.rename(columns=lambda c: visible_controls(str(c)) if isinstance(c, str) else c)
     texts = text_columns(out)
-    for column, found in zip(texts, per_column(has_controls, out, texts), strict=True):
-        if found:
+    found = each_column(has_controls, [out[c] for c in texts])
+    for column, controls in zip(texts, found, strict=True):
+        if controls:
             out[column] = out[column].map(
                 lambda v: visible_controls(v) if isinstance(v, str) else v, na_action="ignore"
             )
@@ -133,14 +130,6 @@ def text_columns(table: pd.DataFrame) -> list:
         for c in table.columns
         if table[c].dtype == object or pd.api.types.is_string_dtype(table[c])
     ]
-
-
-def per_column(check: Callable[[pd.Series], T], table: pd.DataFrame, columns: list) -> list[T]:
-    """`check` of each of `columns`, two columns at a time: the scans run in Arrow and numpy,
-    which release the interpreter."""
-    values = [table[column] for column in columns]
-    with ThreadPoolExecutor(CHECKERS) as pool:
-        return list(pool.map(check, values))
 
 
 def defused(text: str) -> str:

@@ -47,3 +47,12 @@ def test_row_codes_number_rows_as_a_grouping_would(rows):
     frame = pd.DataFrame(rows, columns=["text", "share", "flag", "n"]).astype({"text": "string"})
     expected = frame.groupby(list(frame.columns), sort=False, dropna=False).ngroup()
     assert row_codes(frame).tolist() == expected.tolist()
+
+
+def test_each_column_gives_each_result_in_order():
+    from impact.per_value import each_column
+
+    columns = [pd.Series(range(n), name=f"c{n}") for n in range(25)]
+    assert each_column(lambda column: (column.name, int(column.sum())), columns) == [
+        (column.name, int(column.sum())) for column in columns
+    ]
