@@ -17,12 +17,7 @@ import pyarrow.compute as pc
 
 from impact.per_value import each_column
 from impact.row_text import Coded, Factorised, factorised, joined_neighbours, write_rows
-from impact.safe_text import (
-    defused,
-    formula_like,
-    text_columns,
-    visible_controls_table,
-)
+from impact.safe_text import defused, formula_like, text_columns, visible_controls_table
 from impact.schemas import hxl_tags
 from impact.workbook import Sheet, write_xlsx
 

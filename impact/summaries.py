@@ -111,8 +111,12 @@ def flows(
     moves = changes.moves
     if "holder" not in keys:
         moves = moves[moves["side_before"] != moves["side_after"]]
-    parts = {"held_at_start": changes.at_start, **gained_and_lost(moves)}
-    return _measured({**parts, "held_at_end": changes.at_end}, keys)
+    parts = {
+        "held_at_start": changes.at_start,
+        **gained_and_lost(moves),
+        "held_at_end": changes.at_end,
+    }
+    return _measured(parts, keys)
 
 
 def _measured(parts: dict[str, pd.DataFrame], keys: list[str]) -> pd.DataFrame:
