@@ -13,8 +13,10 @@ from typing import TypeVar
 import numpy as np
 import pandas as pd
 
-# Columns worked on at once by `each_column`.
+# Columns worked on at once by `each_column`, when they are at least this long (shorter ones
+# take less time to scan than threads take to hand the interpreter to each other).
 COLUMN_THREADS = 2
+THREADED_ROWS = 50_000
 T = TypeVar("T")
 
 
@@ -57,7 +59,9 @@ def is_in(values: pd.Series, known: pd.Index | pd.Series) -> pd.Series:
 
 
 def each_column(function: Callable[[pd.Series], T], columns: Sequence[pd.Series]) -> list[T]:
-    """`function` of each column, two columns at a time: for work done in Arrow, numpy and
-    pandas' hash tables, which release the interpreter while they scan a column."""
+    """`function` of each column, two long columns at a time: for work done in Arrow, numpy
+    and pandas' hash tables, which release the interpreter while they scan a column."""
+    if max((len(column) for column in columns), default=0) < THREADED_ROWS:
+        return [function(column) for column in columns]
     with ThreadPoolExecutor(COLUMN_THREADS) as pool:
         return list(pool.map(function, columns))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -49,10 +50,11 @@ def test_row_codes_number_rows_as_a_grouping_would(rows):
     assert row_codes(frame).tolist() == expected.tolist()
 
 
-def test_each_column_gives_each_result_in_order():
+@pytest.mark.parametrize("rows_per_step", [1, 3_000])  # short columns, long ones (threads)
+def test_each_column_gives_each_result_in_order(rows_per_step):
     from impact.per_value import each_column
 
-    columns = [pd.Series(range(n), name=f"c{n}") for n in range(25)]
+    columns = [pd.Series(range(n * rows_per_step), name=f"c{n}") for n in range(25)]
     assert each_column(lambda column: (column.name, int(column.sum())), columns) == [
         (column.name, int(column.sum())) for column in columns
     ]
