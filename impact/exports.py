@@ -65,10 +65,7 @@ def write_tables(
     """
     safe = {name: safe_cells(table) for name, table in tables.items()}
     # Each column's distinct values are found once, for its CSV and its sheet.
-    found = {
-        name: each_column(factorised, [t.iloc[:, j] for j in range(t.shape[1])])
-        for name, t in safe.items()
-    }
+    found = {name: _factorised_columns(table) for name, table in safe.items()}
     for name, table in safe.items():
         _write_safe_csv(table, folder / f"{name}.csv", hxl=hxl, columns=found[name])
     on_workbook()
@@ -87,11 +84,16 @@ def _write_safe_csv(
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     if not len(table):
         return
-    found = columns or [factorised(table.iloc[:, j]) for j in range(table.shape[1])]
+    found = columns or _factorised_columns(table)
     cells = [_csv_cells(column) for column in found]
     pieces = joined_neighbours([*[p for c in cells for p in (",", c)][1:], "\n"], len(table))
     with path.open("ab") as handle:
         write_rows(pieces, len(table), handle, CSV_CHUNK_ROWS)
+
+
+def _factorised_columns(table: pd.DataFrame) -> list[Factorised]:
+    """Each column's distinct values and codes (by position: names may repeat)."""
+    return each_column(factorised, [table.iloc[:, j] for j in range(table.shape[1])])
 
 
 def _csv_cells(found: Factorised) -> Coded:

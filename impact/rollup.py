@@ -62,29 +62,24 @@ def mark_counted(
     later = later.reindex(impacts.index)
     repeat = counted & later.notna() & later.ne(keys["event_id"])
     counted[repeat] = False
-    reason[repeat.to_numpy(dtype=bool)] = _texts(
+    reason[repeat.to_numpy(dtype=bool)] = (
         "same place counted at its latest event " + later[repeat]
-    )
+    ).to_numpy(dtype=object, na_value=None)
     counted_units = keys[counted].set_index("headline_pcode")["event_id"]
     holders = _outermost_counted(counted_units.index.unique(), set(counted_units.index), reference)
     holder = keys["headline_pcode"].map(holders).astype("string").where(counted)
     nested = holder.notna()
     counted[nested] = False
-    reason[nested.to_numpy(dtype=bool)] = _texts(
+    reason[nested.to_numpy(dtype=bool)] = (
         "inside "
         + holder[nested].str.replace(SEATED_MARK, " ", regex=False)
         + ", counted at event "
         + holder[nested].map(counted_units)
-    )
+    ).to_numpy(dtype=object, na_value=None)
     out = impacts.copy(deep=False)
     out["counted"] = counted
     out["not_counted_reason"] = pd.array(reason, dtype="string")
     return out.reset_index(drop=True)
-
-
-def _texts(values: pd.Series) -> np.ndarray:
-    """Texts as Python objects, a missing one None."""
-    return values.astype(object).where(values.notna(), None).to_numpy()
 
 
 def unit_keys(pcode: pd.Series, level: pd.Series | None, reference: Reference) -> pd.Series:

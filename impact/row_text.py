@@ -185,12 +185,12 @@ def _joined(left: Piece | str, right: Piece | str, most: int) -> Piece | str | N
     if follows is not None:
         return Coded(_text(left.distinct, right.distinct.take(follows)), left.codes)
     width = len(right.distinct)
-    size = len(left.distinct) * width
+    combined = left.codes.astype(np.int64) * width + right.codes
     # The combinations of the first rows are among those of all: too many there, too many.
-    head = min(len(left.codes), 2 * most)
-    if head < len(left.codes) and _too_many(left.codes[:head], right.codes[:head], width, most):
+    head = min(len(combined), 2 * most)
+    if head < len(combined) and _too_many(combined[:head], most):
         return None
-    codes, combinations = _pairs(left.codes.astype(np.int64) * width + right.codes, size)
+    codes, combinations = _pairs(combined, len(left.distinct) * width)
     if len(combinations) > most:
         return None
     distinct = _text(
@@ -210,9 +210,9 @@ def _pairs(combined: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
     return number[combined], np.flatnonzero(present)
 
 
-def _too_many(left: np.ndarray, right: np.ndarray, width: int, most: int) -> bool:
+def _too_many(combined: np.ndarray, most: int) -> bool:
     """Whether the rows hold more than `most` distinct pairs of codes."""
-    return len(pd.unique(left.astype(np.int64) * width + right)) > most
+    return len(pd.unique(combined)) > most
 
 
 def _follows(left: np.ndarray, right: np.ndarray, size: int) -> np.ndarray | None:
