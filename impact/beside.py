@@ -6,7 +6,9 @@ process does. Forking shares the tables without copying or pickling them, as lon
 process writes to them: a garbage collection writes to every object it walks, copying the
 memory page each one sits on. So the objects alive at a fork are frozen out of collections
 (as the `gc` documentation advises) until every child has been waited for; both processes
-still collect what they make afterwards.
+still collect what they make afterwards. Work whose input comes later but whose preparation
+can start at once waits in a `Standby` child, which gets ready meanwhile and is handed its
+input pickled.
 Only on Linux (fork is unsafe with macOS system libraries and absent on Windows); elsewhere,
 and whenever the child fails for any reason, the work is done in this process, where an error
 is raised as usual, so the child's failure is never silent and never a different error.
@@ -17,10 +19,12 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
+import pickle
 import sys
 import warnings
 from collections.abc import Callable, Iterator, Sequence
-from typing import Generic, TypeVar
+from functools import partial
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -46,17 +50,83 @@ class Beside:
 
     def _succeeded(self) -> bool:
         child, self._child = self._child, None
-        if child is None:
-            return False
-        status = os.waitpid(child, 0)[1]
-        _CHILDREN.discard(child)
-        if not _CHILDREN:
-            gc.unfreeze()  # cycles among the shared objects can be collected again
-        return os.waitstatus_to_exitcode(status) == 0
+        return child is not None and _waited(child)
+
+
+class Standby:
+    """A forked child that gets `ready()` now and does `work(input)` once handed its input.
+
+    For work whose input exists only later but whose preparation (imports, files) does not:
+    the preparation runs beside this process's own work rather than after it. The input
+    reaches the child pickled, through a pipe. A child that cannot be forked, fails, or is
+    never handed anything does no work; the caller looks for the work's results and does
+    what is missing itself.
+    """
+
+    def __init__(self, ready: Callable[[], object], work: Callable[[Any], object]) -> None:
+        self._child: int | None = None
+        self._send: int | None = None
+        if not sys.platform.startswith("linux"):
+            return
+        read, write = os.pipe()
+        _SENDING.add(write)
+        try:
+            self._child = _fork(partial(_when_handed, read, ready, work))
+        except OSError:  # no process to spare
+            _SENDING.discard(write)
+            os.close(write)
+            return
+        finally:
+            os.close(read)
+        self._send = write
+
+    def hand(self, data: bytes) -> None:
+        """Hand the child its input, already pickled (once); a child gone takes nothing."""
+        send, self._send = self._send, None
+        if send is None:
+            return
+        _SENDING.discard(send)
+        with contextlib.suppress(OSError), open(send, "wb") as pipe:
+            pipe.write(len(data).to_bytes(8, "little"))
+            pipe.write(data)
+
+    def done(self) -> bool:
+        """Wait for the child (one never handed its input ends without working); whether
+        it succeeded."""
+        if self._send is not None:
+            _SENDING.discard(self._send)
+            os.close(self._send)
+            self._send = None
+        child, self._child = self._child, None
+        return child is not None and _waited(child)
+
+    abandon = done
+
+
+def _when_handed(read: int, ready: Callable[[], object], work: Callable[[Any], object]) -> None:
+    for other in _SENDING:  # the pipes of this process's other children end when it says so
+        os.close(other)
+    ready()
+    with open(read, "rb") as pipe:
+        size = int.from_bytes(pipe.read(8), "little")
+        data = pipe.read(size) if size else b""
+    if len(data) == size > 0:
+        work(pickle.loads(data))
+
+
+def _waited(child: int) -> bool:
+    """Wait for `child`; whether it exited with 0."""
+    status = os.waitpid(child, 0)[1]
+    _CHILDREN.discard(child)
+    if not _CHILDREN:
+        gc.unfreeze()  # cycles among the shared objects can be collected again
+    return os.waitstatus_to_exitcode(status) == 0
 
 
 # Children forked and not yet waited for: the frozen objects stay frozen while any lives.
 _CHILDREN: set[int] = set()
+# Writing ends of the pipes to `Standby` children not yet handed their input.
+_SENDING: set[int] = set()
 
 
 def _fork(work: Callable[[], object]) -> int:
@@ -104,4 +174,6 @@ class Claims(Generic[T]):
             yield self._items[byte[0]]
 
     def close(self) -> None:
-        os.close(self._read)
+        if self._read >= 0:
+            os.close(self._read)
+            self._read = -1

@@ -29,6 +29,7 @@ from matplotlib.ticker import MaxNLocator
 from impact.actors import SIDE_LABELS, SIDES, ActorTable, canonical_actors, load_actors
 from impact.actors import actor_colours as table_actor_colours
 from impact.actors import side_colours as table_side_colours
+from impact.event_actors import event_sides
 from impact.per_value import once_per_value
 from impact.safe_text import has_controls, visible_controls_table
 from impact.schemas import MOVES_CONTROL
@@ -71,34 +72,6 @@ def _clean_labels(table: pd.DataFrame) -> pd.DataFrame:
 def side_colours() -> dict[str, str]:
     """The colour of each side, keyed by side code (see `impact.actors.side_colours`)."""
     return table_side_colours()
-
-
-def event_sides(impacts: pd.DataFrame, actors: ActorTable | None = None) -> pd.DataFrame:
-    """Canonical gaining actor and the gaining and losing sides of each event row.
-
-    Uses the `gaining_side` / `losing_side` columns when the table has them; otherwise the
-    sides come from the actors table (once per distinct actor text).
-
-    Returns:
-        A frame indexed like `impacts` with `gaining`, `gaining_side` and `losing_side`.
-    """
-    table = actors if actors is not None else load_actors()
-    gaining = canonical_actors(impacts["gaining_actor"], table)
-    out = pd.DataFrame(index=impacts.index)
-    out["gaining"] = gaining["actor"].fillna("unknown")
-    out["gaining_side"] = _side_column(impacts, "gaining_side", gaining["side"])
-    if "losing_side" in impacts.columns:
-        out["losing_side"] = _side_column(impacts, "losing_side", None)
-    else:
-        out["losing_side"] = canonical_actors(impacts["losing_actor"], table)["side"]
-    return out.astype("string")
-
-
-def _side_column(impacts: pd.DataFrame, column: str, fallback: pd.Series | None) -> pd.Series:
-    if column in impacts.columns:
-        sides = impacts[column].astype("string")
-        return sides.where(sides.isin(SIDES), "unknown").fillna("unknown")
-    return fallback.fillna("unknown") if fallback is not None else pd.Series("unknown")
 
 
 def holder_sides(holders: pd.Series, actors: ActorTable | None = None) -> pd.DataFrame:

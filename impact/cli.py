@@ -110,32 +110,36 @@ def report(
         _reuse_freed_memory()
         from impact.pipeline import run
         from impact.render import headline
-        from impact.report import write_report
+        from impact.report import EarlyCharts, write_report
 
         if out_dir is not None:
             check_target(out_dir, inputs=events or [], force=force)
-        result = run(
-            events or None,
-            reference=reference,
-            assumptions=assumptions,
-            scope=scope,
-            dayfirst=order,
-            sheet=_sheet(sheet),
-            encoding=encoding,
-            since=_iso(since, "--since"),
-            until=_iso(until, "--until"),
-            actors=actors,
-            on_step=step,
-            as_of=_iso(as_of, "--as-of"),
-        )
-        folder = write_report(
-            result,
-            out_dir,
-            force=force,
-            hxl=hxl,
-            include_facility_locations=include_facility_locations,
-            on_step=step,
-        )
+        step("loading reference data")
+        package = load_reference(reference)
+        with EarlyCharts(package) as charts:
+            result = run(
+                events or None,
+                reference=package,
+                assumptions=assumptions,
+                scope=scope,
+                dayfirst=order,
+                sheet=_sheet(sheet),
+                encoding=encoding,
+                since=_iso(since, "--since"),
+                until=_iso(until, "--until"),
+                actors=actors,
+                on_step=step,
+                as_of=_iso(as_of, "--as-of"),
+            )
+            folder = write_report(
+                result,
+                out_dir,
+                force=force,
+                hxl=hxl,
+                include_facility_locations=include_facility_locations,
+                on_step=step,
+                charts=charts,
+            )
     gc.freeze()  # the process ends here: a last collection at exit would find nothing to free
     out.print(f"Report written to [bold]{_shown(folder)}[/bold]")
     rows = result.reconciliation

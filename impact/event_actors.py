@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from impact.actors import ActorTable, canonical_actors
+from impact.actors import SIDES, ActorTable, canonical_actors, load_actors
 
 ROLES = ("gaining", "losing")
 UNKNOWN_ACTOR_COLUMNS = ["actor", "side", "role", "events", "written_as"]
@@ -32,6 +32,34 @@ def attach_actors(events: pd.DataFrame, table: ActorTable) -> pd.DataFrame:
     out["gaining_actor_type"] = gaining["actor_type"].array
     out["gaining_allies"] = gaining["allies"].replace("", pd.NA).array
     return out
+
+
+def event_sides(impacts: pd.DataFrame, actors: ActorTable | None = None) -> pd.DataFrame:
+    """Canonical gaining actor and the gaining and losing sides of each event row.
+
+    Uses the `gaining_side` / `losing_side` columns when the table has them; otherwise the
+    sides come from the actors table (once per distinct actor text).
+
+    Returns:
+        A frame indexed like `impacts` with `gaining`, `gaining_side` and `losing_side`.
+    """
+    table = actors if actors is not None else load_actors()
+    gaining = canonical_actors(impacts["gaining_actor"], table)
+    out = pd.DataFrame(index=impacts.index)
+    out["gaining"] = gaining["actor"].fillna("unknown")
+    out["gaining_side"] = _side_column(impacts, "gaining_side", gaining["side"])
+    if "losing_side" in impacts.columns:
+        out["losing_side"] = _side_column(impacts, "losing_side", None)
+    else:
+        out["losing_side"] = canonical_actors(impacts["losing_actor"], table)["side"]
+    return out.astype("string")
+
+
+def _side_column(impacts: pd.DataFrame, column: str, fallback: pd.Series | None) -> pd.Series:
+    if column in impacts.columns:
+        sides = impacts[column].astype("string")
+        return sides.where(sides.isin(SIDES), "unknown").fillna("unknown")
+    return fallback.fillna("unknown") if fallback is not None else pd.Series("unknown")
 
 
 def unknown_actors(events: pd.DataFrame) -> pd.DataFrame:

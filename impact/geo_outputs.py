@@ -30,6 +30,8 @@ from impact.schemas import MOVES_CONTROL, by_date
 ADMIN_LEVELS = ("state_region", "district", "township", "town", "village_tract")
 # Parent links `admin_units` follows at most from a place (more than any package has levels).
 ADMIN_DEPTH = 12
+# Places named on the location map, those with the most people; the report lists the rest.
+LABELLED = 10
 COORDINATE_DECIMALS = 5
 POPULATION = ["population_low", "population_central", "population_high"]
 POINT_PROPERTIES = [
@@ -145,7 +147,7 @@ def holder_at_end(impacts: pd.DataFrame, sides: pd.DataFrame, key: str) -> pd.Da
 
     Args:
         impacts: the per-event table (date order).
-        sides: `impact.charts.event_sides(impacts)` (canonical gaining actor and sides).
+        sides: `impact.event_actors.event_sides(impacts)` (canonical gaining actor and sides).
         key: `headline_pcode` for places, `township_pcode` for townships.
 
     Returns:

@@ -24,12 +24,12 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
 from impact.actors import ActorTable
-from impact.charts import _plain_text, add_caption, event_sides, side_colours, side_handles
-from impact.geo_outputs import holder_at_end, state_outlines, township_outlines
+from impact.charts import _plain_text, add_caption, side_colours, side_handles
+from impact.event_actors import event_sides
+from impact.geo_outputs import LABELLED, holder_at_end, state_outlines, township_outlines
 from impact.reference import Reference
 from impact.schemas import by_date
 
-LABELLED = 10
 ZOOM_LABELLED = 8
 # A zoom panel is drawn when at least this many places fall in one grid cell of this size.
 CROWD_POINTS = 8

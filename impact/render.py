@@ -193,7 +193,7 @@ def _once(rows: list[dict], keys: tuple[str, ...]) -> list[dict]:
 
 def key_figures(result: RunResult) -> dict:
     """Page 1's box: period, places, people, by side, households, hospitals, last month's change."""
-    from impact.charts import event_sides
+    from impact.event_actors import event_sides
 
     impacts = result.impacts
     sides = event_sides(impacts, result.actors)
@@ -273,7 +273,7 @@ def unknown_actor_counts(unknown: pd.DataFrame) -> pd.DataFrame:
 
 def unlabelled_places(result: RunResult) -> list[str]:
     """Places on the map without a label (beyond the largest), for the report to list."""
-    from impact.map import LABELLED
+    from impact.geo_outputs import LABELLED
 
     columns = ["date", "event_id", "headline_pcode", "population_central", "place_name"]
     counted = by_date(result.impacts[columns]).drop_duplicates("headline_pcode", keep="last")

@@ -7,26 +7,22 @@ unless it is an earlier report and `force` is given.
 
 from __future__ import annotations
 
-import io
 import json
+import pickle
 import shutil
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import matplotlib
-import matplotlib.image
 import pandas as pd
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.backends.backend_svg import FigureCanvasSVG
-from matplotlib.figure import Figure
 
-from impact import charts
-from impact.beside import Beside, Claims
+from impact.beside import Beside, Claims, Standby
 from impact.errors import ReportExistsError
+from impact.event_actors import event_sides
 from impact.exports import write_tables
 from impact.package_cache import file_sha256
 from impact.pipeline import RunResult
@@ -41,11 +37,20 @@ from impact.render import (
 from impact.schemas import data_dictionary
 
 if TYPE_CHECKING:
+    from impact.actors import ActorTable
     from impact.geo_outputs import Layer
+    from impact.reference import Reference
 
-PNG_DPI = 200
 HASHERS = 2
-CHART_SOURCE = "impact; 2014 census via MIMU; events from public reporting"
+# The charts, in the order the report shows them (drawn by `impact.chart_files`).
+CHARTS = (
+    "gains_and_losses",
+    "people_per_event",
+    "affected_over_time",
+    "control_over_time",
+    "services_by_region",
+    "location_map",
+)
 
 
 def default_report_dir(result: RunResult, root: str | Path = "reports") -> Path:
@@ -67,6 +72,7 @@ def write_report(
     hxl: bool = False,
     include_facility_locations: bool = False,
     on_step: Callable[[str], None] | None = None,
+    charts: EarlyCharts | None = None,
 ) -> Path:
     """Write every output of `result` into `out_dir` (a new folder) and return its path.
 
@@ -81,6 +87,8 @@ def write_report(
         include_facility_locations: also write hospital coordinates (sensitive in conflict
             areas, so off by default).
         on_step: called with the name of each step, for a progress display.
+        charts: chart processes started before the run (see `EarlyCharts`); else they are
+            started here.
 
     Raises:
         ReportExistsError: `out_dir` exists and `force` is False.
@@ -92,24 +100,19 @@ def write_report(
     staging = make_staging(target)
     step = on_step or (lambda _: None)
     try:
-        claims, drawing = _charts_beside(result, staging)
+        drawing = _start_charts(result, staging, charts)
         try:
             _write_tables(result, staging, hxl, include_facility_locations, step)
             # The Markdown report needs no chart: written while the charts are being drawn.
             context = report_context(result)
             (staging / "report.md").write_text(render_markdown(result, context), encoding="utf-8")
             step("drawing charts")
-            _draw_claimed(claims, result, staging)  # what the other processes have not taken
-            for process in drawing:
-                process.done()
+            drawing.finish()
         except BaseException:
-            for process in drawing:
-                process.abandon()
+            drawing.abandon()
             raise
-        finally:
-            claims.close()
         # A chart taken by a process that then failed is drawn here, where an error is raised.
-        _write_charts(result, staging, _missing_charts(staging))
+        _draw_missing(result, staging)
         charts_png = {name: (staging / "charts" / f"{name}.png").read_bytes() for name in CHARTS}
         step("writing the report")
         html = render_html(result, charts_png, context)
@@ -170,7 +173,7 @@ def geo_features(result: RunResult, impacts: pd.DataFrame) -> dict[str, Layer]:
     """The GeoJSON files of a report, by file name: places (points) and control (outlines)."""
     from impact.geo_outputs import control_features, places_features, township_outlines
 
-    sides = charts.event_sides(impacts, result.actors)
+    sides = event_sides(impacts, result.actors)
     return {
         "places.geojson": places_features(impacts, sides),
         "control.geojson": control_features(impacts, sides, township_outlines(result.reference)),
@@ -246,79 +249,6 @@ def facility_locations(result: RunResult) -> pd.DataFrame:
     return table.astype({"beds": "Int64"}).reset_index(drop=True)
 
 
-def _location_map(result: RunResult) -> Figure:
-    from impact.map import location_map  # shapely only when the map is drawn
-
-    return location_map(result.impacts, result.reference, CHART_SOURCE, result.actors)
-
-
-CHART_DRAWERS: dict[str, Callable[[RunResult], Figure]] = {
-    "gains_and_losses": lambda r: charts.gains_and_losses(r.impacts, CHART_SOURCE, r.actors),
-    "people_per_event": lambda r: charts.people_per_event(
-        r.impacts, CHART_SOURCE, r.scope, r.actors
-    ),
-    "affected_over_time": lambda r: charts.affected_over_time(r.impacts, CHART_SOURCE),
-    "control_over_time": lambda r: charts.control_over_time(
-        r.control, r.impacts, CHART_SOURCE, r.actors
-    ),
-    "services_by_region": lambda r: charts.services_by_region(r.impacts, CHART_SOURCE),
-    "location_map": lambda r: _location_map(r),
-}
-CHARTS = tuple(CHART_DRAWERS)
-
-
-def _write_charts(
-    result: RunResult, folder: Path, names: tuple[str, ...] = CHARTS
-) -> dict[str, bytes]:
-    """Draw each chart of `names` once, save it as SVG and PNG, and return the PNG bytes.
-
-    The PNG file is written last and in one step, so a chart whose PNG exists is complete.
-    """
-    charts_dir = folder / "charts"
-    charts_dir.mkdir(exist_ok=True)
-    pngs = {}
-    # A fixed salt keeps the SVG element ids the same from run to run.
-    # SVG keeps its text as text (editable, searchable); PNG at print resolution.
-    with matplotlib.rc_context({"svg.hashsalt": "impact", "svg.fonttype": "none"}):
-        for name in names:
-            figure = CHART_DRAWERS[name](result)
-            pngs[name] = _png(figure)
-            _write_svg(figure, charts_dir / f"{name}.svg")
-            partial_png = charts_dir / f".{name}.png.partial"
-            partial_png.write_bytes(pngs[name])
-            partial_png.replace(charts_dir / f"{name}.png")
-    return pngs
-
-
-def _png(figure: Figure) -> bytes:
-    """The figure as PNG at `PNG_DPI`, drawn once with its layout done within the draw.
-
-    `savefig` draws a figure twice, once without output only to lay it out; the pixels and
-    the file's bytes are the same either way.
-    """
-    dpi = figure.dpi
-    figure.dpi = PNG_DPI
-    try:
-        canvas = FigureCanvasAgg(figure)
-        canvas.draw()
-        buffer = io.BytesIO()
-        matplotlib.image.imsave(
-            buffer, canvas.buffer_rgba(), format="png", origin="upper", dpi=PNG_DPI
-        )
-    finally:
-        figure.dpi = dpi
-    return buffer.getvalue()
-
-
-def _write_svg(figure: Figure, path: Path) -> None:
-    """The figure as SVG, drawn once like `_png` (same bytes as `savefig`), without a date."""
-    dpi = figure.dpi
-    try:
-        FigureCanvasSVG(figure).print_svg(path, metadata={"Date": None})
-    finally:
-        figure.dpi = dpi  # print_svg leaves the figure at 72 dpi
-
-
 # The order charts are taken in: the longest to draw first (the map, then the bar charts of
 # every event), so that no process is left drawing a long one while the others are idle.
 LONGEST_FIRST = (
@@ -330,28 +260,140 @@ LONGEST_FIRST = (
     "affected_over_time",
 )
 CHART_PROCESSES = 2
+# The most impact rows whose charts `EarlyCharts` is handed (pickled, a copy per process).
+EARLY_ROWS = 20_000
 
 
-def _charts_beside(result: RunResult, folder: Path) -> tuple[Claims[str], list[Beside]]:
-    """Start drawing the charts in forked processes while this one writes the tables (drawing
-    is a third of a small run and needs none of the tables' files); each process, and this
-    one once its tables are written, takes the next chart not yet taken."""
+@dataclass(frozen=True)
+class ChartInputs:
+    """What a report's charts are drawn from: the run's tables, not the rest of its result."""
+
+    impacts: pd.DataFrame
+    control: pd.DataFrame
+    actors: ActorTable
+    scope: str
+    reference: Reference | None
+
+    @classmethod
+    def of(cls, result: RunResult) -> ChartInputs:
+        return cls(result.impacts, result.control, result.actors, result.scope, result.reference)
+
+
+@dataclass
+class _Drawing:
+    """Charts being drawn by other processes, each taking the next chart not yet taken;
+    `here`, when given, draws what is left in this process once its tables are written."""
+
+    claims: Claims[str]
+    processes: list[Beside] | list[Standby]
+    here: Callable[[], None] | None = None
+
+    def finish(self) -> None:
+        try:
+            if self.here is not None:
+                self.here()
+            for process in self.processes:
+                process.done()
+        finally:
+            self.claims.close()
+
+    def abandon(self) -> None:
+        for process in self.processes:
+            process.abandon()
+        self.claims.close()
+
+
+class EarlyCharts:
+    """A report's chart process, started before its run.
+
+    While the run works on one core, it imports matplotlib and reads the package's outlines
+    on the other; `write_report` then hands it the tables the charts are drawn from, and it
+    forks a second drawing process that shares them. Handing over copies the tables
+    (pickled), worth it up to `EARLY_ROWS` rows: a larger run's charts are drawn by processes
+    forked when its report is written, which share its memory. A context manager: on leaving
+    it, a process never handed anything ends.
+    """
+
+    def __init__(self, reference: Reference) -> None:
+        self.reference = reference
+        self._claims = Claims(LONGEST_FIRST)
+        self._process = Standby(
+            partial(_ready_to_draw, reference), partial(_draw_handed, self._claims, reference)
+        )
+
+    def __enter__(self) -> EarlyCharts:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def hand_over(self, inputs: ChartInputs, folder: Path) -> _Drawing | None:
+        """The process drawing `inputs` into `folder`; None (and the process ended) when the
+        run is too large or of another package."""
+        if inputs.reference is not self.reference or len(inputs.impacts) > EARLY_ROWS:
+            self.close()
+            return None
+        self._process.hand(pickle.dumps((replace(inputs, reference=None), folder), protocol=5))
+        return _Drawing(self._claims, [self._process])
+
+    def close(self) -> None:
+        self._process.done()
+        self._claims.close()
+
+
+def _ready_to_draw(reference: Reference) -> None:
+    import impact.chart_files
+    import impact.map  # noqa: F401
+
+    reference.township_outlines  # noqa: B018
+    reference.state_outlines  # noqa: B018
+
+
+def _draw_handed(claims: Claims[str], reference: Reference, handed: tuple) -> None:
+    """Draw the charts with `CHART_PROCESSES - 1` processes forked here, sharing the tables."""
+    inputs, folder = handed
+    work = partial(_draw_claimed, claims, replace(inputs, reference=reference), folder)
+    helpers = [Beside(work) for _ in range(CHART_PROCESSES - 1)]
+    work()
+    for helper in helpers:
+        helper.done()
+
+
+def _start_charts(result: RunResult, folder: Path, early: EarlyCharts | None) -> _Drawing:
+    """Start drawing the charts in other processes while this one writes the tables (drawing
+    is a third of a small run and needs none of the tables' files): the `early` ones when
+    they take the run, else processes forked now, with this one helping once its tables are
+    written."""
     (folder / "charts").mkdir()
-    # Read once here (the map and control.geojson both need them), not once per process.
+    inputs = ChartInputs.of(result)
+    drawing = early.hand_over(inputs, folder) if early is not None else None
+    if drawing is not None:
+        return drawing
+    # Imported and read once here (the map and control.geojson both need the outlines), not
+    # once in each process.
+    import impact.chart_files
+    import impact.map  # noqa: F401
+
     result.reference.township_outlines  # noqa: B018
     result.reference.state_outlines  # noqa: B018
     claims = Claims(LONGEST_FIRST)
-    work = partial(_draw_claimed, claims, result, folder)
-    return claims, [Beside(work) for _ in range(CHART_PROCESSES)]
+    work = partial(_draw_claimed, claims, inputs, folder)
+    return _Drawing(claims, [Beside(work) for _ in range(CHART_PROCESSES)], here=work)
 
 
-def _draw_claimed(claims: Claims[str], result: RunResult, folder: Path) -> None:
+def _draw_claimed(claims: Claims[str], inputs: ChartInputs, folder: Path) -> None:
+    from impact import chart_files
+
     for name in claims.take():
-        _write_charts(result, folder, (name,))
+        chart_files.write_charts(inputs, folder, (name,))
 
 
-def _missing_charts(folder: Path) -> tuple[str, ...]:
-    return tuple(name for name in CHARTS if not (folder / "charts" / f"{name}.png").exists())
+def _draw_missing(result: RunResult, folder: Path) -> None:
+    missing = tuple(name for name in CHARTS if not (folder / "charts" / f"{name}.png").exists())
+    if missing:
+        from impact import chart_files
+
+        chart_files.write_charts(ChartInputs.of(result), folder, missing)
 
 
 def _input_record(record: dict) -> dict:

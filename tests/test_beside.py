@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from impact.beside import Beside, Claims
+from impact.beside import Beside, Claims, Standby
 
 forks = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forks on Linux only")
 
@@ -137,3 +137,52 @@ def test_when_no_process_can_be_forked_the_work_is_done_here(tmp_path, monkeypat
     job.done()
     assert calls == [os.getpid()]
     assert gc.get_freeze_count() == 0
+
+
+def _ready_and_work(folder: Path):
+    def ready() -> None:
+        (folder / "ready").write_text(str(os.getpid()))
+
+    def work(data: dict) -> None:
+        (folder / "work").write_text(f"{os.getpid()} {sorted(data.items())}")
+
+    return ready, work
+
+
+@forks
+def test_a_standby_child_gets_ready_at_once_and_works_on_what_it_is_handed(tmp_path):
+    import pickle
+
+    ready, work = _ready_and_work(tmp_path)
+    job = Standby(ready, work)
+    handed = {"rows": list(range(100_000)), "name": "Khampat"}  # more than a pipe holds
+    job.hand(pickle.dumps(handed))
+    assert job.done()
+    child = (tmp_path / "ready").read_text()
+    assert child != str(os.getpid())
+    assert (tmp_path / "work").read_text() == f"{child} {sorted(handed.items())}"
+
+
+@forks
+def test_standby_children_never_handed_anything_end_without_working(tmp_path):
+    """Two at once: each ends when told, though the other holds the pipes open at its fork."""
+    folders = [tmp_path / "a", tmp_path / "b"]
+    jobs = []
+    for folder in folders:
+        folder.mkdir()
+        jobs.append(Standby(*_ready_and_work(folder)))
+    assert [job.done() for job in jobs] == [True, True]
+    assert [sorted(p.name for p in f.iterdir()) for f in folders] == [["ready"], ["ready"]]
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)
+
+
+@forks
+def test_a_standby_child_that_failed_takes_nothing_and_says_so(tmp_path):
+    def ready() -> None:
+        raise RuntimeError("no matplotlib here")
+
+    job = Standby(ready, lambda data: (tmp_path / "work").touch())
+    job.hand(b"x" * 1_000_000)  # the child is gone: nothing to write to, and no error
+    assert not job.done()
+    assert not (tmp_path / "work").exists()

@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 
 import impact
 from impact import charts
-from impact.report import CHART_DRAWERS
+from impact.chart_files import CHART_DRAWERS
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 ACTORS = [

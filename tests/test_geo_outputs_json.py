@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import impact
-from impact.charts import event_sides
+from impact.event_actors import event_sides
 from impact.geo_outputs import (
     Layer,
     _json_texts,

@@ -14,6 +14,8 @@ import pytest
 from openpyxl import load_workbook
 
 import impact
+from impact import beside, report
+from impact.errors import NoUsableEventsError
 from impact.exports import safe_cells
 from impact.report import CHARTS
 
@@ -227,14 +229,14 @@ def test_report_prints_on_a4_with_nothing_wider_than_the_page(bundle):
 def test_a_chart_that_fails_raises_here_and_leaves_no_folder(reference, tmp_path, monkeypatch):
     """Charts are drawn in a forked child on Linux; its failure must not be silent, and the
     error must be the real one, raised in this process."""
-    from impact import report
+    from impact import chart_files
 
     result = impact.run(reference=reference, as_of="2024-06-30")
 
     def broken(_result):
         raise RuntimeError("chart drawing failed")
 
-    monkeypatch.setitem(report.CHART_DRAWERS, "gains_and_losses", broken)
+    monkeypatch.setitem(chart_files.CHART_DRAWERS, "gains_and_losses", broken)
     with pytest.raises(RuntimeError, match="chart drawing failed"):
         impact.write_report(result, tmp_path / "out")
     assert not (tmp_path / "out").exists()
@@ -242,10 +244,10 @@ def test_a_chart_that_fails_raises_here_and_leaves_no_folder(reference, tmp_path
 
 
 def test_charts_drawn_beside_the_tables_equal_charts_drawn_in_order(bundle, reference, tmp_path):
-    from impact.report import _write_charts
+    from impact.chart_files import write_charts
 
     result = impact.run(reference=reference)
-    pngs = _write_charts(result, tmp_path)
+    pngs = write_charts(result, tmp_path)
     for name in CHARTS:
         assert (bundle / "charts" / f"{name}.svg").read_bytes() == (
             tmp_path / "charts" / f"{name}.svg"
@@ -259,7 +261,7 @@ def test_charts_drawn_once_equal_matplotlibs_savefig(bundle, reference):
 
     import matplotlib
 
-    from impact.report import CHART_DRAWERS, PNG_DPI
+    from impact.chart_files import CHART_DRAWERS, PNG_DPI
 
     result = impact.run(reference=reference)
     with matplotlib.rc_context({"svg.hashsalt": "impact", "svg.fonttype": "none"}):
@@ -273,20 +275,70 @@ def test_charts_drawn_once_equal_matplotlibs_savefig(bundle, reference):
 
 
 def test_every_chart_is_taken_longest_first():
+    from impact.chart_files import CHART_DRAWERS
     from impact.report import CHARTS, LONGEST_FIRST
 
     assert sorted(LONGEST_FIRST) == sorted(CHARTS)
+    assert tuple(CHART_DRAWERS) == CHARTS
+
+
+@pytest.mark.parametrize("rows_handed", [report.EARLY_ROWS, 0])
+def test_charts_started_before_the_run_equal_charts_started_after_it(
+    bundle, reference, tmp_path, monkeypatch, rows_handed
+):
+    """Chart processes started before the run draw the same files; a run larger than they
+    take (here: any) falls back to processes forked when the report is written."""
+    monkeypatch.setattr(report, "EARLY_ROWS", rows_handed)
+    with report.EarlyCharts(reference) as early:
+        result = impact.run(reference=reference)
+        out = impact.write_report(result, tmp_path / "out", charts=early)
+    for name in CHARTS:
+        for suffix in ("png", "svg"):
+            chart = f"charts/{name}.{suffix}"
+            assert (out / chart).read_bytes() == (bundle / chart).read_bytes(), chart
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_a_chart_process_started_before_the_run_that_dies_leaves_its_charts_to_this_one(
+    bundle, reference, tmp_path, monkeypatch
+):
+    from impact import chart_files
+
+    parent = os.getpid()
+    real = chart_files.write_charts
+
+    def dies_in_a_child(result, folder, names=CHARTS):
+        if os.getpid() != parent:
+            os._exit(1)
+        return real(result, folder, names)
+
+    monkeypatch.setattr(chart_files, "write_charts", dies_in_a_child)
+    with report.EarlyCharts(reference) as early:
+        result = impact.run(reference=reference)
+        out = impact.write_report(result, tmp_path / "out", charts=early)
+    for name in CHARTS:
+        chart = f"charts/{name}.png"
+        assert (out / chart).read_bytes() == (bundle / chart).read_bytes(), chart
+
+
+def test_chart_processes_never_handed_a_run_end_with_it(reference, tmp_path):
+    """A run that fails (no usable events) leaves no chart process behind."""
+    events = tmp_path / "events.csv"
+    events.write_text("event_id,date,place_name,change\nE1,2023-11-07,Qqqzzz,captured\n")
+    with pytest.raises(NoUsableEventsError), report.EarlyCharts(reference):
+        impact.run(events, reference=reference)
+    assert not beside._CHILDREN
 
 
 def test_a_chart_lost_with_its_process_is_drawn_here(reference, tmp_path, monkeypatch):
     """A drawing process that dies after taking a chart: the chart is drawn by this process,
     identical, and nothing half-written is left in the report."""
-    from impact import report
+    from impact import chart_files
 
     result = impact.run(reference=reference, as_of="2024-06-30")
     whole = impact.write_report(result, tmp_path / "whole")
     parent = os.getpid()
-    real = report._write_charts
+    real = chart_files.write_charts
 
     def dies_in_a_child(result, folder, names=CHARTS):
         if os.getpid() != parent and names == ("location_map",):
@@ -294,7 +346,7 @@ def test_a_chart_lost_with_its_process_is_drawn_here(reference, tmp_path, monkey
             os._exit(1)
         return real(result, folder, names)
 
-    monkeypatch.setattr(report, "_write_charts", dies_in_a_child)
+    monkeypatch.setattr(chart_files, "write_charts", dies_in_a_child)
     again = impact.write_report(result, tmp_path / "again")
     written = sorted(p.relative_to(again) for p in again.rglob("*"))
     assert written == sorted(p.relative_to(whole) for p in whole.rglob("*"))
