@@ -19,7 +19,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import shapely
 
 from impact.per_value import each_column
 from impact.reference import Reference
@@ -313,36 +312,21 @@ def state_outlines(reference: Reference) -> pd.DataFrame:
 def control_features(impacts: pd.DataFrame, sides: pd.DataFrame, outlines: pd.DataFrame) -> Layer:
     """One feature per township where control changed: outline, holder and side at the end.
 
-    Properties are encoded a column at a time, as for places.
+    `outlines` holds each township's outline as GeoJSON text (`pcode`, `geojson`; see
+    `impact.geography.outline_geojson`). Properties are encoded a column at a time, as for
+    places.
     """
     held = holder_at_end(impacts, sides, "township_pcode")
     if held.empty:
         return Layer([], [], 0)
     names = impacts[["township_pcode", "township_name", "state_region_name"]]
     names = names.drop_duplicates("township_pcode").set_index("township_pcode")
-    shapes = outlines.set_index("pcode")["geometry"] if len(outlines) else pd.Series(dtype=object)
-    shapes = shapes[~shapes.index.duplicated()].reindex(held.index)
+    texts = outlines.set_index("pcode")["geojson"].reindex(held.index)
     table = pd.concat(
         [names.reindex(held.index)[["township_name", "state_region_name"]], held], axis=1
     )
     table.insert(0, "township_pcode", held.index.to_series())
-    table["outline"] = np.where(shapes.notna(), "MIMU 2014", "none (township created later)")
-    pieces = _feature_pieces(Plain(_outline_texts(shapes)), table)
+    table["outline"] = np.where(texts.notna(), "MIMU 2014", "none (township created later)")
+    geometries = pa.array(texts.fillna("null").to_numpy(dtype=object), type=pa.string())
+    pieces = _feature_pieces(Plain(geometries), table)
     return Layer(list(map(str, table.columns)), pieces, len(table))
-
-
-# json.dumps(value, ensure_ascii=False, separators=(",", ":")), built once.
-_COMPACT_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-
-
-def _outline_texts(shapes: pd.Series) -> pa.Array:
-    """Each outline's GeoJSON geometry as text (`null` when missing).
-
-    GEOS writes all of them in one call; its text is then read and written by the json
-    module so that every number is Python's shortest form (GEOS may write a longer one).
-    """
-    present = shapes.notna().to_numpy()
-    texts = np.full(len(shapes), "null", dtype=object)
-    written = shapely.to_geojson(shapes.to_numpy()[present])
-    texts[present] = [_COMPACT_ENCODER.encode(json.loads(text)) for text in written]
-    return pa.array(texts, type=pa.string())

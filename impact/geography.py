@@ -335,6 +335,25 @@ def read_outlines(path: Path) -> pd.DataFrame:
     return table.reindex(columns=columns).sort_values("pcode").reset_index(drop=True)
 
 
+def outline_geojson(outlines: pd.DataFrame) -> pd.DataFrame:
+    """Each outline's geometry as compact GeoJSON text (`pcode`, `geojson`; NA without a
+    geometry), the first outline of a P-code only. Kept with the package's tables.
+
+    GEOS writes all of them in one call; its text is then read and written by the json
+    module so that every number is Python's shortest form (GEOS may write a longer one).
+    """
+    first = outlines[~outlines["pcode"].duplicated()]
+    shapes = first["geometry"]
+    present = shapes.notna().to_numpy()
+    texts = np.full(len(shapes), None, dtype=object)
+    encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+    written = shapely.to_geojson(shapes.to_numpy()[present])
+    texts[present] = [encoder.encode(json.loads(text)) for text in written]
+    return pd.DataFrame(
+        {"pcode": first["pcode"].astype("string").array, "geojson": pd.array(texts, "string")}
+    )
+
+
 def _parsed_with_collector_paused(text: str) -> object:
     """`json.loads(text)` with Python's cyclic garbage collector paused meanwhile.
 

@@ -162,6 +162,16 @@ class Reference:
         )
 
     @cached_property
+    def township_outline_geojson(self) -> pd.DataFrame:
+        """Each township outline as GeoJSON text (`pcode`, `geojson`), for control.geojson:
+        written once per package, not once per run."""
+        from impact.geography import outline_geojson
+
+        return self.cache.table(
+            "township_outline_geojson", lambda: outline_geojson(self.township_outlines)
+        )
+
+    @cached_property
     def state_outlines(self) -> pd.DataFrame:
         """State/region outlines (`states_regions.geojson`; empty when absent), for the map."""
         from impact.geography import STATE_OUTLINES, read_outlines

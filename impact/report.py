@@ -171,12 +171,14 @@ def _with_dictionary(tables: dict[str, pd.DataFrame], geo: dict[str, Layer]) -> 
 
 def geo_features(result: RunResult, impacts: pd.DataFrame) -> dict[str, Layer]:
     """The GeoJSON files of a report, by file name: places (points) and control (outlines)."""
-    from impact.geo_outputs import control_features, places_features, township_outlines
+    from impact.geo_outputs import control_features, places_features
 
     sides = event_sides(impacts, result.actors)
     return {
         "places.geojson": places_features(impacts, sides),
-        "control.geojson": control_features(impacts, sides, township_outlines(result.reference)),
+        "control.geojson": control_features(
+            impacts, sides, result.reference.township_outline_geojson
+        ),
     }
 
 
@@ -369,8 +371,7 @@ def _start_charts(result: RunResult, folder: Path, early: EarlyCharts | None) ->
     drawing = early.hand_over(inputs, folder) if early is not None else None
     if drawing is not None:
         return drawing
-    # Imported and read once here (the map and control.geojson both need the outlines), not
-    # once in each process.
+    # Imported and read once here, not once in each process.
     import impact.chart_files
     import impact.map  # noqa: F401
 

@@ -28,6 +28,7 @@ from impact.geo_outputs import (
     places_features,
     write_geojson,
 )
+from impact.geography import outline_geojson
 
 # Text with what JSON must escape: quotes, backslashes, non-BMP; and control characters,
 # which send a whole column to the json module, so they are drawn in a column of their own.
@@ -146,7 +147,7 @@ def test_each_township_line_is_json_dumps_of_its_feature(seeds, reference):
     # One held township without an outline, as for townships created after 2014.
     outlines = reference.township_outlines
     outlines = outlines[outlines["pcode"] != held.index[0]]
-    layer = control_features(located, sides, outlines)
+    layer = control_features(located, sides, outline_geojson(outlines))
     shapes = outlines.set_index("pcode")["geometry"]
     names = located.drop_duplicates("township_pcode").set_index("township_pcode")
     expected = []
@@ -174,7 +175,7 @@ def test_each_township_line_is_json_dumps_of_its_feature(seeds, reference):
 def test_no_township_changed_hands_gives_an_empty_layer(seeds, reference):
     _, located, sides = seeds
     quiet = located.assign(change="unchanged")
-    layer = control_features(quiet, sides, reference.township_outlines)
+    layer = control_features(quiet, sides, reference.township_outline_geojson)
     assert layer.properties == [] and len(layer.features) == 0
 
 
@@ -192,3 +193,13 @@ def test_an_empty_layer_is_an_empty_collection(tmp_path):
     assert (tmp_path / "empty.geojson").read_text() == (
         '{"type":"FeatureCollection","features":[\n\n]}\n'
     )
+
+
+def test_outline_texts_kept_with_the_package_are_those_written_for_a_run(reference):
+    """The texts come from the package cache on later runs: read back, they are the same."""
+    kept = reference.township_outline_geojson
+    fresh = outline_geojson(reference.township_outlines)
+    pd.testing.assert_frame_equal(kept.reset_index(drop=True), fresh, check_dtype=False)
+    assert kept["pcode"].is_unique and kept["geojson"].notna().all()
+    first = reference.township_outlines.iloc[0]
+    assert json.loads(kept["geojson"].iloc[0]) == json.loads(shapely.to_geojson(first.geometry))
