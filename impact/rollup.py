@@ -106,17 +106,13 @@ def _uncounted_certainties(assumptions: pd.DataFrame | None) -> dict[str, str]:
 
 def _outermost_counted(units: pd.Index, counted: set[str], reference: Reference) -> pd.Series:
     """For each unit, the outermost counted unit that contains it (admin parent or grouping)."""
-    parent = reference.places["parent_pcode"].dropna().to_dict()
+    parent = _parent_links(units, reference)
     memberships = reference.memberships
     seated = memberships["group_pcode"].isin(reference.areas.index)
     group = memberships["group_pcode"].where(
         ~seated, memberships["group_pcode"] + SEATED_MARK + SUB_TOWNSHIP
     )
     groups = group.groupby(memberships["member_pcode"]).agg(list).to_dict()
-    parent |= {
-        code + SEATED_MARK + SUB_TOWNSHIP: up
-        for code, up in reference.areas["parent_pcode"].dropna().items()
-    }
     found = {}
     for unit in units:
         holder = None
@@ -126,6 +122,27 @@ def _outermost_counted(units: pd.Index, counted: set[str], reference: Reference)
         if holder is not None:
             found[unit] = holder
     return pd.Series(found, dtype=object)
+
+
+def _parent_links(units: pd.Index, reference: Reference) -> dict[str, str]:
+    """The parent of each unit and of every unit above it: the package's links followed only
+    as far as the units lead (a mapping of every place's parent costs more than a run's
+    lookups). A seated sub-township's parent is its area's."""
+    seat = SEATED_MARK + SUB_TOWNSHIP
+    areas = reference.areas["parent_pcode"].dropna()
+    parent = {
+        unit: areas[unit.removesuffix(seat)]
+        for unit in units
+        if isinstance(unit, str) and unit.endswith(seat) and unit.removesuffix(seat) in areas
+    }
+    places = reference.places["parent_pcode"]
+    frontier = pd.Index([*units, *parent.values()]).unique()
+    while len(frontier):
+        rows = places.index.get_indexer(frontier)
+        up = places.iloc[rows[rows >= 0]].dropna()
+        parent.update(zip(up.index, up, strict=True))
+        frontier = pd.Index(up.unique()).difference(pd.Index(list(parent)))
+    return parent
 
 
 def _containers(pcode: str, parent: dict, groups: dict) -> list[str]:

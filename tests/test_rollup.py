@@ -182,3 +182,28 @@ def test_event_after_the_as_of_date_is_flagged_and_not_counted(tmp_path, referen
     assert "in the future" in later["date_flag"] and not later["counted"]
     assert "as-of" in later["not_counted_reason"]
     assert impacts.set_index("event_id").loc["NOW", "counted"]
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.data())
+def test_parent_links_follow_the_package_from_any_units(reference, data):
+    """Links followed from the run's units only give each unit the chain of parents the whole
+    package gives it, seated sub-townships (keyed with their level) included."""
+    from impact.rollup import SEATED_MARK, SUB_TOWNSHIP, _parent_links
+
+    seated = [code + SEATED_MARK + SUB_TOWNSHIP for code in reference.areas.index]
+    pool = [*reference.places.index[::97], *seated, "MMR999999999"]
+    units = pd.Index(data.draw(st.lists(st.sampled_from(pool), max_size=30, unique=True)))
+    whole = reference.places["parent_pcode"].dropna().to_dict()
+    whole |= dict(zip(seated, reference.areas["parent_pcode"], strict=True))
+
+    def chain(parent: dict, unit: str) -> list[str]:
+        found = []
+        while (unit := parent.get(unit)) is not None and isinstance(unit, str):
+            found.append(unit)
+        return found
+
+    links = _parent_links(units, reference)
+    assert {u: chain(links, u) for u in units} == {u: chain(whole, u) for u in units}
