@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
@@ -39,6 +40,7 @@ from impact.schemas import (
     in_model_order,
 )
 from impact.summaries import (
+    PeriodChanges,
     by_actor,
     by_month,
     by_region,
@@ -54,29 +56,74 @@ def default_events_path() -> Path:
     return bundled_folder("seeds") / "events.csv"
 
 
+@dataclass(frozen=True)
+class Flows:
+    """What a run's summaries are worked out from: the control timeline, each place's
+    figures, the period, and the rows with those dated before it."""
+
+    timeline: DataFrame[Timeline]
+    figures: pd.DataFrame
+    start: pd.Timestamp
+    end: pd.Timestamp
+    history: pd.DataFrame
+
+    @property
+    def period(self) -> tuple[pd.DataFrame, pd.DataFrame, pd.Timestamp, pd.Timestamp]:
+        return self.timeline, self.figures, self.start, self.end
+
+    @cached_property
+    def changes(self) -> PeriodChanges:
+        """The period's moves and holdings, shared by the flows by actor, side and region."""
+        return period_changes(*self.period)
+
+
 @dataclass
 class RunResult:
-    """Everything a report is made of; nothing here has been written anywhere."""
+    """Everything a report is made of; nothing here has been written anywhere.
+
+    The summaries (`summary`, `by_month`, `by_actor`, `by_side`, `by_region`,
+    `unknown_actors`) are worked out from `flows` when first asked for, each validated then:
+    a report starts drawing its charts, which need none of them, before they are.
+    """
 
     inputs: list[InputFile]
     audit: pd.DataFrame
     impacts: DataFrame[Impact]
     rejected: DataFrame[Rejected]
     skipped: DataFrame[Skipped]
-    summary: DataFrame[Summary]
-    by_month: DataFrame[ByMonth]
-    by_actor: DataFrame[ByActor]
-    by_side: DataFrame[BySide]
-    by_region: DataFrame[ByRegion]
     timeline: DataFrame[Timeline]
     control: DataFrame[Control]
-    unknown_actors: DataFrame[UnknownActor]
     actors: ActorTable
     assumptions: pd.DataFrame
     reference: Reference
     scope: str
+    flows: Flows = field(repr=False)
     period: tuple[str | None, str | None] = (None, None)
     as_of: str | None = None
+
+    @cached_property
+    def summary(self) -> DataFrame[Summary]:
+        return Summary.validate(summarise(self.impacts, *self.flows.period))
+
+    @cached_property
+    def by_month(self) -> DataFrame[ByMonth]:
+        return ByMonth.validate(by_month(*self.flows.period))
+
+    @cached_property
+    def by_actor(self) -> DataFrame[ByActor]:
+        return ByActor.validate(by_actor(*self.flows.period, self.flows.changes))
+
+    @cached_property
+    def by_side(self) -> DataFrame[BySide]:
+        return BySide.validate(by_side(*self.flows.period, self.flows.changes))
+
+    @cached_property
+    def by_region(self) -> DataFrame[ByRegion]:
+        return ByRegion.validate(by_region(*self.flows.period, self.flows.changes))
+
+    @cached_property
+    def unknown_actors(self) -> DataFrame[UnknownActor]:
+        return UnknownActor.validate(unknown_actors(self.flows.history))
 
     @property
     def total(self) -> pd.Series:
@@ -174,25 +221,19 @@ def run(
     timeline["in_period"] = timeline["date"] >= start
     timeline = Timeline.validate(timeline, inplace=True)
     figures = place_figures(history, reference)
-    flows = (timeline, figures, start, end)
-    changes = period_changes(*flows)
+    flows = Flows(timeline, figures, start, end, history)
     return RunResult(
         inputs=table.inputs,
         audit=resolution.audit,
         impacts=impacts,
         rejected=rejected,
         skipped=skipped,
-        summary=Summary.validate(summarise(impacts, *flows)),
-        by_month=ByMonth.validate(by_month(*flows)),
-        by_actor=ByActor.validate(by_actor(*flows, changes)),
-        by_side=BySide.validate(by_side(*flows, changes)),
-        by_region=ByRegion.validate(by_region(*flows, changes)),
         timeline=timeline,
-        control=Control.validate(control_over_time(*flows)),
-        unknown_actors=UnknownActor.validate(unknown_actors(history)),
+        control=Control.validate(control_over_time(*flows.period)),
         actors=actor_table,
         assumptions=table_assumptions,
         reference=reference,
+        flows=flows,
         scope=scope,
         period=(since, until),
         as_of=as_of,

@@ -375,3 +375,27 @@ def test_a_failure_while_writing_leaves_no_folder_and_no_process_behind(
     if sys.platform.startswith("linux"):
         with pytest.raises(ChildProcessError):
             os.waitpid(-1, os.WNOHANG)
+
+
+def test_charts_are_handed_over_before_the_summaries_are_worked_out(
+    reference, tmp_path, monkeypatch
+):
+    """The summaries need the charts' tables, not the other way round: the charts start first
+    and the summaries are worked out while they are drawn, once each."""
+    from impact import pipeline
+
+    order = []
+    hand_over, summarise = report.EarlyCharts.hand_over, pipeline.summarise
+    monkeypatch.setattr(
+        report.EarlyCharts,
+        "hand_over",
+        lambda self, *args: order.append("charts") or hand_over(self, *args),
+    )
+    monkeypatch.setattr(
+        pipeline, "summarise", lambda *args: order.append("summary") or summarise(*args)
+    )
+    with report.EarlyCharts(reference) as early:
+        result = impact.run(reference=reference)
+        impact.write_report(result, tmp_path / "out", charts=early)
+    assert result.summary is result.summary
+    assert order == ["charts", "summary"]
