@@ -40,7 +40,6 @@ from impact.schemas import (
     in_model_order,
 )
 from impact.summaries import (
-    PeriodChanges,
     by_actor,
     by_month,
     by_region,
@@ -70,11 +69,6 @@ class Flows:
     @property
     def period(self) -> tuple[pd.DataFrame, pd.DataFrame, pd.Timestamp, pd.Timestamp]:
         return self.timeline, self.figures, self.start, self.end
-
-    @cached_property
-    def changes(self) -> PeriodChanges:
-        """The period's moves and holdings, shared by the flows by actor, side and region."""
-        return period_changes(*self.period)
 
 
 @dataclass
@@ -109,17 +103,28 @@ class RunResult:
     def by_month(self) -> DataFrame[ByMonth]:
         return ByMonth.validate(by_month(*self.flows.period))
 
-    @cached_property
+    @property
     def by_actor(self) -> DataFrame[ByActor]:
-        return ByActor.validate(by_actor(*self.flows.period, self.flows.changes))
+        return self._moved[0]
 
-    @cached_property
+    @property
     def by_side(self) -> DataFrame[BySide]:
-        return BySide.validate(by_side(*self.flows.period, self.flows.changes))
+        return self._moved[1]
+
+    @property
+    def by_region(self) -> DataFrame[ByRegion]:
+        return self._moved[2]
 
     @cached_property
-    def by_region(self) -> DataFrame[ByRegion]:
-        return ByRegion.validate(by_region(*self.flows.period, self.flows.changes))
+    def _moved(self) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+        """The flows by actor, side and region, from one pass over the period's changes
+        (a table the size of the run's moves, not kept once they are worked out)."""
+        changes = period_changes(*self.flows.period)
+        return (
+            ByActor.validate(by_actor(*self.flows.period, changes)),
+            BySide.validate(by_side(*self.flows.period, changes)),
+            ByRegion.validate(by_region(*self.flows.period, changes)),
+        )
 
     @cached_property
     def unknown_actors(self) -> DataFrame[UnknownActor]:
