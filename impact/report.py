@@ -319,6 +319,7 @@ class EarlyCharts:
     def __init__(self, reference: Reference) -> None:
         self.reference = reference
         self._claims = Claims(LONGEST_FIRST)
+        self._handed = False
         self._process = Standby(
             partial(_ready_to_draw, reference), partial(_draw_handed, self._claims, reference)
         )
@@ -331,10 +332,12 @@ class EarlyCharts:
 
     def hand_over(self, inputs: ChartInputs, folder: Path) -> _Drawing | None:
         """The process drawing `inputs` into `folder`; None (and the process ended) when the
-        run is too large or of another package."""
-        if inputs.reference is not self.reference or len(inputs.impacts) > EARLY_ROWS:
+        run is too large, of another package, or the process drew an earlier report."""
+        fits = inputs.reference is self.reference and len(inputs.impacts) <= EARLY_ROWS
+        if not fits or self._handed:
             self.close()
             return None
+        self._handed = True
         self._process.hand(pickle.dumps((replace(inputs, reference=None), folder), protocol=5))
         return _Drawing(self._claims, [self._process])
 

@@ -321,6 +321,20 @@ def test_a_chart_process_started_before_the_run_that_dies_leaves_its_charts_to_t
         assert (out / chart).read_bytes() == (bundle / chart).read_bytes(), chart
 
 
+def test_chart_processes_started_once_draw_one_report_and_the_next_is_drawn_as_usual(
+    bundle, reference, tmp_path
+):
+    with report.EarlyCharts(reference) as early:
+        result = impact.run(reference=reference)
+        first = impact.write_report(result, tmp_path / "first", charts=early)
+        second = impact.write_report(result, tmp_path / "second", charts=early)
+    for out in (first, second):
+        for name in CHARTS:
+            chart = f"charts/{name}.png"
+            assert (out / chart).read_bytes() == (bundle / chart).read_bytes(), chart
+    assert not beside._CHILDREN
+
+
 def test_chart_processes_never_handed_a_run_end_with_it(reference, tmp_path):
     """A run that fails (no usable events) leaves no chart process behind."""
     events = tmp_path / "events.csv"
