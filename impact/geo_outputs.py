@@ -51,13 +51,12 @@ def admin_units(pcodes: pd.Series, reference: Reference) -> pd.DataFrame:
         A frame indexed like `pcodes` with `<level>_pcode` and `<level>_name` per
         `ADMIN_LEVELS` (empty where the place is not inside such a unit).
     """
-    places = reference.places.set_index("pcode")
     codes, unique = pd.factorize(pcodes)
     distinct = pd.Series(unique)
-    lineage = _lineage(distinct, places)
+    lineage = reference.lineage(distinct.dropna())
     villages = _village_tracts(distinct, lineage["level"].to_dict(), reference)
     if villages:
-        lineage = pd.concat([lineage, _lineage(pd.Series(list(villages.values())), places)])
+        lineage = pd.concat([lineage, reference.lineage(villages.values())])
     parent = lineage["parent_pcode"].dropna().to_dict()
     level = lineage["level"].to_dict()
     name = lineage["name"].to_dict()
@@ -81,23 +80,6 @@ def admin_units(pcodes: pd.Series, reference: Reference) -> pd.DataFrame:
         {column: table[column].array.take(codes, allow_fill=True) for column in columns},
         index=pcodes.index,
     )
-
-
-def _lineage(codes: pd.Series, places: pd.DataFrame) -> pd.DataFrame:
-    """The rows of `places` (indexed by P-code) for `codes` and the units above them.
-
-    Only as many parent links are followed as `admin_units` walks, so its lookups are built
-    from the units a run names rather than from every place of the package.
-    """
-    seen = pd.Index([], dtype=places.index.dtype)
-    frontier = pd.Index(codes.dropna().unique())
-    for _ in range(ADMIN_DEPTH):
-        frontier = places.index.intersection(frontier).difference(seen)
-        if frontier.empty:
-            break
-        seen = seen.union(frontier)
-        frontier = pd.Index(places.loc[frontier, "parent_pcode"].dropna().unique())
-    return places.loc[places.index.isin(seen)]
 
 
 def _village_tracts(distinct: pd.Series, level: dict, reference: Reference) -> dict:

@@ -7,6 +7,7 @@ analyst can bring another country's data by pointing `--reference` at such a fol
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
@@ -14,6 +15,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 import pyarrow as arrow
@@ -150,6 +152,21 @@ class Reference:
             return table.drop_duplicates("text").set_index("text")[["key", "fkey"]]
         except (ValueError, KeyError, UnicodeDecodeError, pd.errors.ParserError):
             return None  # only a cache: the keys are computed instead
+
+    def lineage(self, codes: Iterable[str]) -> pd.DataFrame:
+        """The rows of `places` for `codes` and for every unit above them: parent links are
+        followed only as far as the codes lead, so a run's lookups are built from the units
+        it names rather than from every place of the package."""
+        places = self.places
+        seen = np.zeros(len(places), dtype=bool)
+        frontier = pd.Index(list(codes)).unique()
+        while len(frontier):
+            rows = places.index.get_indexer(frontier)
+            rows = rows[rows >= 0]
+            rows = rows[~seen[rows]]
+            seen[rows] = True
+            frontier = pd.Index(places["parent_pcode"].iloc[rows].dropna().unique())
+        return places[seen]
 
     @cached_property
     def township_outlines(self) -> pd.DataFrame:

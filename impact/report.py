@@ -347,6 +347,7 @@ class EarlyCharts:
 
 
 def _ready_to_draw(reference: Reference) -> None:
+    """Import what draws the charts and read the outlines the map needs."""
     import impact.chart_files
     import impact.map  # noqa: F401
 
@@ -358,10 +359,7 @@ def _draw_handed(claims: Claims[str], reference: Reference, handed: tuple) -> No
     """Draw the charts with `CHART_PROCESSES - 1` processes forked here, sharing the tables."""
     inputs, folder = handed
     work = partial(_draw_claimed, claims, replace(inputs, reference=reference), folder)
-    helpers = [Beside(work) for _ in range(CHART_PROCESSES - 1)]
-    work()
-    for helper in helpers:
-        helper.done()
+    _Drawing(claims, [Beside(work) for _ in range(CHART_PROCESSES - 1)], here=work).finish()
 
 
 def _start_charts(result: RunResult, folder: Path, early: EarlyCharts | None) -> _Drawing:
@@ -374,12 +372,7 @@ def _start_charts(result: RunResult, folder: Path, early: EarlyCharts | None) ->
     drawing = early.hand_over(inputs, folder) if early is not None else None
     if drawing is not None:
         return drawing
-    # Imported and read once here, not once in each process.
-    import impact.chart_files
-    import impact.map  # noqa: F401
-
-    result.reference.township_outlines  # noqa: B018
-    result.reference.state_outlines  # noqa: B018
+    _ready_to_draw(result.reference)  # once here, not once in each process
     claims = Claims(LONGEST_FIRST)
     work = partial(_draw_claimed, claims, inputs, folder)
     return _Drawing(claims, [Beside(work) for _ in range(CHART_PROCESSES)], here=work)

@@ -135,14 +135,8 @@ def _parent_links(units: pd.Index, reference: Reference) -> dict[str, str]:
         for unit in units
         if isinstance(unit, str) and unit.endswith(seat) and unit.removesuffix(seat) in areas
     }
-    places = reference.places["parent_pcode"]
-    frontier = pd.Index([*units, *parent.values()]).unique()
-    while len(frontier):
-        rows = places.index.get_indexer(frontier)
-        up = places.iloc[rows[rows >= 0]].dropna()
-        parent.update(zip(up.index, up, strict=True))
-        frontier = pd.Index(up.unique()).difference(pd.Index(list(parent)))
-    return parent
+    lineage = reference.lineage([*units, *parent.values()])
+    return parent | lineage["parent_pcode"].dropna().to_dict()
 
 
 def _containers(pcode: str, parent: dict, groups: dict) -> list[str]:
