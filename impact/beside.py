@@ -30,12 +30,16 @@ T = TypeVar("T")
 
 
 class Beside:
-    """`work` started in a forked child process; call `done` where its result is needed."""
+    """`work` started in a forked child process; call `done` where its result is needed.
 
-    def __init__(self, work: Callable[[], object]) -> None:
+    With `fork=False` the work is done here, by `done`, as when no process can be forked:
+    for a caller that forks only when a core is free.
+    """
+
+    def __init__(self, work: Callable[[], object], *, fork: bool = True) -> None:
         self._work = work
         self._child = None
-        if sys.platform.startswith("linux"):
+        if fork and sys.platform.startswith("linux"):
             with contextlib.suppress(OSError):  # no process to spare: the work is done here
                 self._child = _fork(work)
 
@@ -47,6 +51,10 @@ class Beside:
     def abandon(self) -> None:
         """Wait for the child and drop its work: the caller failed and will not use it."""
         self._succeeded()
+
+    def busy(self) -> bool:
+        """Whether the child is still at work (without waiting for it)."""
+        return _running(self._child)
 
     def _succeeded(self) -> bool:
         child, self._child = self._child, None
@@ -102,6 +110,10 @@ class Standby:
 
     abandon = done
 
+    def busy(self) -> bool:
+        """Whether the child is still at work or waiting for its input (without waiting)."""
+        return _running(self._child)
+
 
 def _when_handed(read: int, ready: Callable[[], object], work: Callable[[Any], object]) -> None:
     for other in _SENDING:  # the pipes of this process's other children end when it says so
@@ -114,9 +126,20 @@ def _when_handed(read: int, ready: Callable[[], object], work: Callable[[Any], o
         work(pickle.loads(data))
 
 
+def _running(child: int | None) -> bool:
+    """Whether `child` has not yet exited; an exit seen here is kept for `_waited`."""
+    if child is None or child in _ENDED:
+        return False
+    pid, status = os.waitpid(child, os.WNOHANG)
+    if pid == 0:
+        return True
+    _ENDED[child] = status
+    return False
+
+
 def _waited(child: int) -> bool:
     """Wait for `child`; whether it exited with 0."""
-    status = os.waitpid(child, 0)[1]
+    status = _ENDED.pop(child) if child in _ENDED else os.waitpid(child, 0)[1]
     _CHILDREN.discard(child)
     if not _CHILDREN:
         gc.unfreeze()  # cycles among the shared objects can be collected again
@@ -125,6 +148,8 @@ def _waited(child: int) -> bool:
 
 # Children forked and not yet waited for: the frozen objects stay frozen while any lives.
 _CHILDREN: set[int] = set()
+# Exit statuses of children seen to have exited by `_running`, not yet taken by `_waited`.
+_ENDED: dict[int, int] = {}
 # Writing ends of the pipes to `Standby` children not yet handed their input.
 _SENDING: set[int] = set()
 

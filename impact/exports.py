@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from impact.beside import Beside
 from impact.per_value import each_column
 from impact.row_text import Coded, Factorised, factorised, joined_neighbours, write_rows
 from impact.safe_text import defused, formula_like, text_columns, visible_controls_table
@@ -57,19 +59,29 @@ def write_tables(
     hxl: bool = False,
     readme: list[tuple[str, str]] = (),
     on_workbook: Callable[[], None] = lambda: None,
+    beside: bool = False,
 ) -> None:
     """Each table as `<name>.csv` in `folder`, and all of them in `impact.xlsx`.
 
     Cells are made safe once for both (the CSV and the workbook show the same text).
-    `on_workbook` is called between the two, for a progress display.
+    `on_workbook` is called once the CSVs are written, for a progress display. With `beside`,
+    the workbook is written by a forked process while the CSVs are written here: worth it
+    when a core would otherwise be idle (a large run's charts drawn already), not when the
+    two would only take turns on a busy one.
     """
     safe = {name: safe_cells(table) for name, table in tables.items()}
     # Each column's distinct values are found once, for its CSV and its sheet.
     found = {name: _factorised_columns(table) for name, table in safe.items()}
-    for name, table in safe.items():
-        _write_safe_csv(table, folder / f"{name}.csv", hxl=hxl, columns=found[name])
+    book = partial(_write_safe_workbook, safe, folder / "impact.xlsx", readme, found)
+    workbook = Beside(book, fork=beside)
+    try:
+        for name, table in safe.items():
+            _write_safe_csv(table, folder / f"{name}.csv", hxl=hxl, columns=found[name])
+    except BaseException:
+        workbook.abandon()
+        raise
     on_workbook()
-    _write_safe_workbook(safe, folder / "impact.xlsx", readme, found)
+    workbook.done()
 
 
 def _write_safe_csv(

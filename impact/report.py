@@ -102,7 +102,7 @@ def write_report(
     try:
         drawing = _start_charts(result, staging, charts)
         try:
-            _write_tables(result, staging, hxl, include_facility_locations, step)
+            _write_tables(result, staging, hxl, include_facility_locations, step, drawing.busy)
             # The Markdown report needs no chart: written while the charts are being drawn.
             context = report_context(result)
             (staging / "report.md").write_text(render_markdown(result, context), encoding="utf-8")
@@ -183,7 +183,12 @@ def geo_features(result: RunResult, impacts: pd.DataFrame) -> dict[str, Layer]:
 
 
 def _write_tables(
-    result: RunResult, folder: Path, hxl: bool, facilities: bool, step: Callable[[str], None]
+    result: RunResult,
+    folder: Path,
+    hxl: bool,
+    facilities: bool,
+    step: Callable[[str], None],
+    charts_busy: Callable[[], bool],
 ) -> None:
     tables = output_tables(result)
     if facilities:
@@ -201,6 +206,7 @@ def _write_tables(
         hxl=hxl,
         readme=workbook_readme(result),
         on_workbook=lambda: step("writing the workbook"),
+        beside=not charts_busy(),  # a core is free once the charts are drawn
     )
 
 
@@ -298,6 +304,10 @@ class _Drawing:
                 process.done()
         finally:
             self.claims.close()
+
+    def busy(self) -> bool:
+        """Whether another process is still drawing."""
+        return any(process.busy() for process in self.processes)
 
     def abandon(self) -> None:
         for process in self.processes:

@@ -186,3 +186,39 @@ def test_a_standby_child_that_failed_takes_nothing_and_says_so(tmp_path):
     job.hand(b"x" * 1_000_000)  # the child is gone: nothing to write to, and no error
     assert not job.done()
     assert not (tmp_path / "work").exists()
+
+
+@forks
+def test_busy_until_the_child_ends_and_its_outcome_is_kept(tmp_path):
+    """Asking whether a child is at work never loses its exit: a child seen to have ended
+    is not waited for again, and one that failed still has its work redone here."""
+    go = tmp_path / "go"
+    calls: list[int] = []
+
+    def work() -> None:
+        while not go.exists():
+            pass
+        calls.append(os.getpid())
+        if os.getpid() != parent:
+            raise RuntimeError("failed in the child")
+
+    parent = os.getpid()
+    job = Beside(work)
+    assert job.busy()
+    go.touch()
+    while job.busy():
+        pass
+    assert not job.busy()
+    job.done()
+    assert calls == [parent]
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)
+
+
+def test_work_not_forked_is_done_here_when_asked_for(tmp_path):
+    calls: list[int] = []
+    job = Beside(_writer(tmp_path / "out.txt", calls), fork=False)
+    assert not job.busy()
+    assert calls == []
+    job.done()
+    assert calls == [os.getpid()]

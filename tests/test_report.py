@@ -413,3 +413,28 @@ def test_charts_are_handed_over_before_the_summaries_are_worked_out(
         impact.write_report(result, tmp_path / "out", charts=early)
     assert result.summary is result.summary
     assert order == ["charts", "summary"]
+
+
+@pytest.mark.parametrize("busy", [True, False])
+def test_the_workbook_is_written_beside_the_csvs_only_once_the_charts_are_drawn(
+    reference, tmp_path, monkeypatch, busy
+):
+    """With the charts still being drawn the cores are taken, so the workbook is written
+    here; once they are drawn, a forked process writes it: the same report either way."""
+    written = []
+
+    def recorded(*args, **kwargs):
+        written.append(kwargs["beside"])
+        return write_tables(*args, **kwargs)
+
+    write_tables = report.write_tables
+    result = impact.run(reference=reference)
+    plain = impact.write_report(result, tmp_path / "plain")
+    monkeypatch.setattr(report._Drawing, "busy", lambda self: busy)
+    monkeypatch.setattr(report, "write_tables", recorded)
+    out = impact.write_report(result, tmp_path / "out")
+    assert written == [not busy]
+    files = sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(plain) for p in plain.rglob("*") if p.is_file())
+    for name in files:
+        assert (out / name).read_bytes() == (plain / name).read_bytes(), name
