@@ -255,6 +255,28 @@ def test_charts_drawn_beside_the_tables_equal_charts_drawn_in_order(bundle, refe
         assert (bundle / "charts" / f"{name}.png").read_bytes() == pngs[name]
 
 
+@pytest.mark.parametrize("events", [None, "control_changes_2023_2025.csv"])
+def test_charts_drawn_from_the_columns_handed_over_equal_charts_drawn_from_all(
+    reference, tmp_path, events
+):
+    """A chart process started before the run is handed only `CHART_COLUMNS`: a chart that
+    read any other column would fail there (and be drawn again here, slowly)."""
+    from dataclasses import replace
+
+    from impact.chart_files import write_charts
+
+    path = None if events is None else Path(__file__).parent / "data" / events
+    inputs = report.ChartInputs.of(impact.run(path, reference=reference))
+    handed = replace(inputs.to_hand_over(), reference=reference)
+    assert len(handed.impacts.columns) == len(report.CHART_COLUMNS)
+    for folder in ("handed", "all"):
+        (tmp_path / folder).mkdir()
+    assert write_charts(handed, tmp_path / "handed") == write_charts(inputs, tmp_path / "all")
+    for name in CHARTS:
+        svg = f"charts/{name}.svg"
+        assert (tmp_path / "handed" / svg).read_bytes() == (tmp_path / "all" / svg).read_bytes()
+
+
 def test_charts_drawn_once_equal_matplotlibs_savefig(bundle, reference):
     """Each chart is drawn once per format; the files are those `savefig` writes."""
     import io
