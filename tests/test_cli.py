@@ -110,3 +110,28 @@ def test_places_command_prints_candidates_and_decision(tmp_path):
 def test_impact_without_a_command_shows_help(tmp_path):
     done = cli(cwd=tmp_path)
     assert "report" in done.stdout and "places" in done.stdout
+
+
+@pytest.mark.parametrize("chosen", [None, "mimalloc"])
+def test_a_report_takes_arrows_jemalloc_unless_the_user_chose_a_pool(monkeypatch, chosen):
+    """Arrow's jemalloc keeps freed pages for reuse (see `_reuse_freed_memory`); a pool the
+    user named in ARROW_DEFAULT_MEMORY_POOL is left alone."""
+    import pyarrow as pa
+
+    from impact.cli import _reuse_freed_memory
+
+    try:
+        pa.jemalloc_memory_pool()
+    except NotImplementedError:
+        pytest.skip("this pyarrow has no jemalloc")
+    before = pa.default_memory_pool()
+    if chosen is None:
+        monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL", raising=False)
+    else:
+        monkeypatch.setenv("ARROW_DEFAULT_MEMORY_POOL", chosen)
+    try:
+        _reuse_freed_memory()
+        expected = "jemalloc" if chosen is None else before.backend_name
+        assert pa.default_memory_pool().backend_name == expected
+    finally:
+        pa.set_memory_pool(before)
