@@ -60,6 +60,7 @@ def write_tables(
     readme: list[tuple[str, str]] = (),
     on_workbook: Callable[[], None] = lambda: None,
     beside: bool = False,
+    meanwhile: Callable[[], None] = lambda: None,
 ) -> None:
     """Each table as `<name>.csv` in `folder`, and all of them in `impact.xlsx`.
 
@@ -67,7 +68,8 @@ def write_tables(
     `on_workbook` is called once the CSVs are written, for a progress display. With `beside`,
     the workbook is written by a forked process while the CSVs are written here: worth it
     when a core would otherwise be idle (a large run's charts drawn already), not when the
-    two would only take turns on a busy one.
+    two would only take turns on a busy one. `meanwhile` writes the caller's other files
+    here before the CSVs, once the workbook is under way.
     """
     safe = {name: safe_cells(table) for name, table in tables.items()}
     # Each column's distinct values are found once, for its CSV and its sheet.
@@ -75,6 +77,7 @@ def write_tables(
     book = partial(_write_safe_workbook, safe, folder / "impact.xlsx", readme, found)
     workbook = Beside(book, fork=beside)
     try:
+        meanwhile()
         for name, table in safe.items():
             _write_safe_csv(table, folder / f"{name}.csv", hxl=hxl, columns=found[name])
     except BaseException:

@@ -198,8 +198,10 @@ def _write_tables(
     step("writing tables")
     from impact.geo_outputs import write_geojson
 
-    for name, layer in geo.items():
-        write_geojson(layer, folder / name)
+    def write_geo() -> None:
+        for name, layer in geo.items():
+            write_geojson(layer, folder / name)
+
     write_tables(
         tables,
         folder,
@@ -207,6 +209,7 @@ def _write_tables(
         readme=workbook_readme(result),
         on_workbook=lambda: step("writing the workbook"),
         beside=not charts_busy(),  # a core is free once the charts are drawn
+        meanwhile=write_geo,
     )
 
 
