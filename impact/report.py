@@ -271,10 +271,10 @@ LONGEST_FIRST = (
     "affected_over_time",
 )
 CHART_PROCESSES = 2
-# The most impact rows whose charts `EarlyCharts` is handed. Pickling their chart columns
-# costs ~0.3 µs a row and a copy in the chart processes; a run handed nothing imports
-# matplotlib itself (~0.3 s) and forks its drawers, which share its memory: even at about
-# a million rows, and lighter on memory beyond.
+# The most impact rows whose charts `EarlyCharts` is handed. Pickling their `CHART_COLUMNS`
+# costs about 0.3 µs a row and a copy in each chart process; a run not handed over imports
+# matplotlib here (~0.3 s) and forks drawers that share its memory. The two cost about the
+# same near a million rows; beyond, sharing is lighter on memory.
 EARLY_ROWS = 500_000
 # The impacts columns the charts read: all that is pickled for a chart process (a test draws
 # the charts from these alone).
