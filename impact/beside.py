@@ -130,7 +130,10 @@ def _running(child: int | None) -> bool:
     """Whether `child` has not yet exited; an exit seen here is kept for `_waited`."""
     if child is None or child in _ENDED:
         return False
-    pid, status = os.waitpid(child, os.WNOHANG)
+    try:
+        pid, status = os.waitpid(child, os.WNOHANG)
+    except ChildProcessError:
+        pid, status = child, LOST
     if pid == 0:
         return True
     _ENDED[child] = status
@@ -139,7 +142,13 @@ def _running(child: int | None) -> bool:
 
 def _waited(child: int) -> bool:
     """Wait for `child`; whether it exited with 0."""
-    status = _ENDED.pop(child) if child in _ENDED else os.waitpid(child, 0)[1]
+    if child in _ENDED:
+        status = _ENDED.pop(child)
+    else:
+        try:
+            status = os.waitpid(child, 0)[1]
+        except ChildProcessError:  # reaped by the system (SIGCHLD ignored): its work is redone
+            status = LOST
     _CHILDREN.discard(child)
     if not _CHILDREN:
         gc.unfreeze()  # cycles among the shared objects can be collected again
@@ -148,6 +157,8 @@ def _waited(child: int) -> bool:
 
 # Children forked and not yet waited for: the frozen objects stay frozen while any lives.
 _CHILDREN: set[int] = set()
+# The status of a child whose exit cannot be known (as if it had exited with 1).
+LOST = 1 << 8
 # Exit statuses of children seen to have exited by `_running`, not yet taken by `_waited`.
 _ENDED: dict[int, int] = {}
 # Writing ends of the pipes to `Standby` children not yet handed their input.

@@ -222,3 +222,23 @@ def test_work_not_forked_is_done_here_when_asked_for(tmp_path):
     assert calls == []
     job.done()
     assert calls == [os.getpid()]
+
+
+@forks
+def test_children_the_system_reaps_have_their_work_done_here(tmp_path):
+    """With SIGCHLD ignored (inherited from a parent that ignores it) the system reaps the
+    children and their exit cannot be known: the work is done here, not lost, no error."""
+    import signal
+
+    calls: list[int] = []
+    previous = signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    try:
+        job = Beside(_writer(tmp_path / "out.txt", calls))
+        while job.busy():
+            pass
+        job.done()
+        Beside(_writer(tmp_path / "again.txt", calls)).done()
+    finally:
+        signal.signal(signal.SIGCHLD, previous)
+    assert calls == [os.getpid(), os.getpid()]
+    assert (tmp_path / "again.txt").read_text() == str(os.getpid())
