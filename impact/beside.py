@@ -29,7 +29,22 @@ from typing import Any, Generic, TypeVar
 T = TypeVar("T")
 
 
-class Beside:
+class _Child:
+    """A forked child of this process, waited for once."""
+
+    _child: int | None = None
+
+    def busy(self) -> bool:
+        """Whether the child is still running, at work or waiting for input (without waiting)."""
+        return _running(self._child)
+
+    def _waited_for(self) -> bool:
+        """Wait for the child (once); whether there was one and it succeeded."""
+        child, self._child = self._child, None
+        return child is not None and _waited(child)
+
+
+class Beside(_Child):
     """`work` started in a forked child process; call `done` where its result is needed.
 
     With `fork=False` the work is done here, by `done`, as when no process can be forked:
@@ -38,30 +53,21 @@ class Beside:
 
     def __init__(self, work: Callable[[], object], *, fork: bool = True) -> None:
         self._work = work
-        self._child = None
         if fork and sys.platform.startswith("linux"):
             with contextlib.suppress(OSError):  # no process to spare: the work is done here
                 self._child = _fork(work)
 
     def done(self) -> None:
         """Wait for the child; when it failed, or there is none, do the work here."""
-        if not self._succeeded():
+        if not self._waited_for():
             self._work()
 
     def abandon(self) -> None:
         """Wait for the child and drop its work: the caller failed and will not use it."""
-        self._succeeded()
-
-    def busy(self) -> bool:
-        """Whether the child is still at work (without waiting for it)."""
-        return _running(self._child)
-
-    def _succeeded(self) -> bool:
-        child, self._child = self._child, None
-        return child is not None and _waited(child)
+        self._waited_for()
 
 
-class Standby:
+class Standby(_Child):
     """A forked child that gets `ready()` now and does `work(input)` once handed its input.
 
     For work whose input exists only later but whose preparation (imports, files) does not:
@@ -72,7 +78,6 @@ class Standby:
     """
 
     def __init__(self, ready: Callable[[], object], work: Callable[[Any], object]) -> None:
-        self._child: int | None = None
         self._send: int | None = None
         if not sys.platform.startswith("linux"):
             return
@@ -105,14 +110,9 @@ class Standby:
             _SENDING.discard(self._send)
             os.close(self._send)
             self._send = None
-        child, self._child = self._child, None
-        return child is not None and _waited(child)
+        return self._waited_for()
 
     abandon = done
-
-    def busy(self) -> bool:
-        """Whether the child is still at work or waiting for its input (without waiting)."""
-        return _running(self._child)
 
 
 def _when_handed(read: int, ready: Callable[[], object], work: Callable[[Any], object]) -> None:
