@@ -53,22 +53,27 @@ class Gazetteer:
 
     def __init__(self, reference: Reference) -> None:
         self.reference = reference
-        places = reference.places
+        # Both name tables come from the package alone, so they are kept with its tables
+        # (`Reference.cache`): reading them back costs a run a fifth of building them.
+        self.names = reference.cache.table("name_index", self._name_index)
+        fuzzed = self.names["fkey"].str.len() >= MIN_FUZZY_LENGTH
+        folded = self.names[fuzzed & ~self.names.duplicated(["fkey", "pcode"])]
+        self.folded = folded.reset_index(drop=True)
+
+    def _name_index(self) -> pd.DataFrame:
+        places = self.reference.places
         own = pd.DataFrame({"text": places["name"], "pcode": places["pcode"], "method": "exact"})
         other = pd.DataFrame(
             {
-                "text": reference.aliases["alias"],
-                "pcode": reference.aliases["pcode"],
+                "text": self.reference.aliases["alias"],
+                "pcode": self.reference.aliases["pcode"],
                 "method": "alias",
             }
         )
         names = pd.concat([own, other], ignore_index=True)
         names[["key", "fkey"]] = self._keys(names["text"])
         names = names[(names["key"] != "") & ~names.duplicated(["key", "pcode"])]
-        self.names = self._with_admin(names, ADMIN).reset_index(drop=True)
-        fuzzed = self.names["fkey"].str.len() >= MIN_FUZZY_LENGTH
-        folded = self.names[fuzzed & ~self.names.duplicated(["fkey", "pcode"])]
-        self.folded = folded.reset_index(drop=True)
+        return self._with_admin(names, ADMIN).reset_index(drop=True)
 
     @cached_property
     def villages(self) -> pd.DataFrame:
@@ -78,6 +83,9 @@ class Gazetteer:
         village tract it belongs to (the unit figures come from), with that tract's admin
         columns and level `village`.
         """
+        return self.reference.cache.table("village_index", self._village_index)
+
+    def _village_index(self) -> pd.DataFrame:
         villages = self.reference.villages
         tracts = arrow.array(
             villages["village_tract_pcode"], arrow.large_string(), from_pandas=True

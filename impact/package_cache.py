@@ -32,9 +32,18 @@ FORMAT = "2"
 # Files of a package whose bytes make the key.
 PACKAGE_SUFFIXES = {".csv", ".json", ".geojson", ".toml"}
 # Code whose rules decide what a table holds once read.
-READERS = ("reference.py", "schemas.py", "geography.py", "services.py", "package_cache.py")
+READERS = (
+    "reference.py",
+    "schemas.py",
+    "geography.py",
+    "services.py",
+    "gazetteer.py",
+    "names.py",
+    "package_cache.py",
+)
 KEPT = 8
 DIGEST = 32  # hex digits of a file's SHA-256 in its name
+KEY_LENGTH = 24  # hex digits of a package's key
 LIBRARIES = ("pandas", "pandera", "pyarrow", "shapely", "numpy")
 GEOMETRY = "geometry"
 
@@ -153,7 +162,12 @@ def _key(hashes: dict[str, str]) -> str:
     parts += [file_sha256(here / name) for name in READERS]
     parts += [f"{lib}={_version(lib)}" for lib in LIBRARIES]
     parts.append(f"python={sys.version_info[0]}.{sys.version_info[1]}")
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:24]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:KEY_LENGTH]
+
+
+def _is_key(name: str) -> bool:
+    """Whether a folder's name is a package key: only those folders are ever pruned."""
+    return len(name) == KEY_LENGTH and all(c in "0123456789abcdef" for c in name)
 
 
 def _version(library: str) -> str:
@@ -173,7 +187,17 @@ def _to_arrow(table: pd.DataFrame) -> pa.Table:
 
 
 def _from_arrow(stored: pa.Table) -> pd.DataFrame:
+    """The table as it was kept: Arrow gives text back as pandas' text type, so a column
+    that held Python objects is made one again."""
     table = stored.to_pandas()
+    kept_as_objects = [
+        column["name"]
+        for column in (stored.schema.pandas_metadata or {}).get("columns", [])
+        if column.get("numpy_type") == "object" and column["name"] in table.columns
+    ]
+    for name in kept_as_objects:
+        if table[name].dtype != object:
+            table[name] = table[name].astype(object)
     if GEOMETRY in table.columns:
         import shapely
 
@@ -184,7 +208,7 @@ def _from_arrow(stored: pa.Table) -> pd.DataFrame:
 def _prune(root: Path, keep: Path) -> None:
     """Only the `KEPT` most recently written package caches stay."""
     entries = sorted(
-        (p for p in root.iterdir() if p.is_dir() and p != keep),
+        (p for p in root.iterdir() if p.is_dir() and p != keep and _is_key(p.name)),
         key=lambda p: p.stat().st_mtime,
         reverse=True,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -16,7 +17,12 @@ LAZY = ("villages", "name_keys", "township_outlines", "state_outlines", "townshi
 
 def _tables(reference) -> dict[str, pd.DataFrame]:
     eager = ("places", "areas", "aliases", "memberships", "facilities", "sources")
-    return {name: getattr(reference, name) for name in (*eager, *LAZY)}
+    tables = {name: getattr(reference, name) for name in (*eager, *LAZY)}
+    # The name index's tables are kept too; their P-codes are Python strings, as built.
+    return tables | {
+        "name_index": reference.gazetteer.names,
+        "village_index": reference.gazetteer.villages,
+    }
 
 
 def _assert_same(first: pd.DataFrame, second: pd.DataFrame) -> None:
@@ -47,7 +53,8 @@ def test_tables_read_from_the_cache_are_the_tables_read_from_the_files(cache_dir
     monkeypatch.setenv("IMPACT_CACHE_DIR", str(cache_dir))
     _tables(load_reference())  # the first run keeps them
     (entry,) = (cache_dir / "packages").iterdir()
-    assert {p.name.split(".")[0] for p in entry.iterdir()} >= {"places", "villages"}
+    kept = {p.name.split(".")[0] for p in entry.iterdir()}
+    assert kept >= {"places", "villages", "name_index", "village_index"}
     from_cache = _tables(load_reference())
     for name, table in from_files.items():
         _assert_same(table, from_cache[name])
@@ -171,3 +178,21 @@ def test_compiled_templates_are_kept_and_give_the_same_report(cache_dir):
     first = render_markdown(result)
     assert any((cache_dir / "templates").iterdir())
     assert render_markdown(result) == first
+
+
+def test_only_the_latest_package_caches_are_kept_and_nothing_else_is_removed(cache_dir):
+    from impact.package_cache import KEPT
+
+    packages = cache_dir / "packages"
+    older = [packages / f"{i:024x}" for i in range(KEPT + 2)]
+    for age, folder in enumerate(older):
+        folder.mkdir(parents=True)
+        os.utime(folder, (1_000_000 + age, 1_000_000 + age))
+    other = packages / "notes"
+    other.mkdir()
+    load_reference()  # keeps its tables in a new key's folder, then prunes
+    left = {p.name for p in packages.iterdir()}
+    assert "notes" in left
+    assert {f.name for f in older[-(KEPT - 1) :]} <= left
+    assert not {f.name for f in older[: -(KEPT - 1)]} & left
+    assert len(left) == KEPT + 1
