@@ -54,7 +54,7 @@ class Gazetteer:
     def __init__(self, reference: Reference) -> None:
         self.reference = reference
         # Both name tables come from the package alone, so they are kept with its tables
-        # (`Reference.cache`): reading them back costs a run a fifth of building them.
+        # (`Reference.cache`): reading them back costs a run about a third of building them.
         self.names = reference.cache.table("name_index", self._name_index)
         fuzzed = self.names["fkey"].str.len() >= MIN_FUZZY_LENGTH
         folded = self.names[fuzzed & ~self.names.duplicated(["fkey", "pcode"])]
