@@ -18,10 +18,10 @@ import pandas as pd
 import shapely
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch, Rectangle
+from matplotlib.patches import Patch, PathPatch, Rectangle
+from matplotlib.path import Path as MplPath
 
 from impact.actors import ActorTable
 from impact.charts import _plain_text, add_caption, side_colours, side_handles
@@ -153,6 +153,13 @@ class _Layers:
         )
 
 
+def _outline(rings: list[np.ndarray], **style: object) -> PathPatch:
+    """Rings of one style as one shape: drawn in one go, one element of the SVG (a map has
+    some 1,400 rings), and shaded townships meet without seams between them."""
+    paths = [MplPath(ring, closed=True) for ring in rings]
+    return PathPatch(MplPath.make_compound_path(*paths), **style)
+
+
 def _meets(ring: np.ndarray, box: tuple[float, float, float, float]) -> bool:
     """Whether the ring's bounding box meets `box` (lon0, lon1, lat0, lat1)."""
     (lon_min, lat_min), (lon_max, lat_max) = ring.min(axis=0), ring.max(axis=0)
@@ -161,18 +168,13 @@ def _meets(ring: np.ndarray, box: tuple[float, float, float, float]) -> bool:
 
 def _draw_layers(ax: Axes, layers: _Layers) -> None:
     colours = side_colours()
-    ax.add_collection(
-        PolyCollection(layers.townships, facecolor="none", edgecolor="#c9ced6", linewidth=0.25)
-    )
-    if layers.shaded:
-        ax.add_collection(
-            PolyCollection(
-                layers.shaded, facecolor=layers.shade_colours, edgecolor="none", alpha=0.35
-            )
-        )
-    ax.add_collection(
-        PolyCollection(layers.states, facecolor="none", edgecolor="#6b7280", linewidth=0.6)
-    )
+    # Added as artists, not patches: the map's limits are set by `_frame`, and working out a
+    # patch's data limits walks every vertex in Python.
+    ax.add_artist(_outline(layers.townships, facecolor="none", edgecolor="#c9ced6", linewidth=0.25))
+    for colour in dict.fromkeys(layers.shade_colours):
+        rings = [r for r, c in zip(layers.shaded, layers.shade_colours, strict=True) if c == colour]
+        ax.add_artist(_outline(rings, facecolor=colour, edgecolor="none", alpha=0.35))
+    ax.add_artist(_outline(layers.states, facecolor="none", edgecolor="#6b7280", linewidth=0.6))
     ax.scatter(
         layers.points["lon"],
         layers.points["lat"],

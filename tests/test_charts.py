@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from PIL import Image
 
 import impact
 from impact import charts
@@ -170,9 +171,21 @@ def test_affected_line_enters_places_at_first_change_and_ends_at_the_headline(re
     assert pauktaw.min() in set(x) and pauktaw.min() < pauktaw.max()
 
 
+def _rings_and_points(ax) -> int:
+    """Outline rings (each outline layer is one shape of many rings) and points in a panel."""
+    from matplotlib.patches import PathPatch
+    from matplotlib.path import Path as MplPath
+
+    outlines = [p.get_path() for p in ax.patches if isinstance(p, PathPatch)]
+    rings = sum(int((path.codes == MplPath.MOVETO).sum()) for path in outlines)
+    return rings + sum(len(c.get_offsets()) for c in ax.collections)
+
+
 def test_zoom_panel_draws_only_what_can_show_and_looks_the_same(run_of, monkeypatch):
     """The zoom panel leaves out shapes and points far outside its window: the picture is the
-    same pixel for pixel as with everything drawn, the SVG a fraction of the size."""
+    same as with everything drawn, the SVG a fraction of the size. (Each outline layer is one
+    shape rasterised as a whole, so rings far away can move the anti-aliasing of a few edge
+    pixels by a few levels of 255: never by more than 8.)"""
     from impact import map as impact_map
 
     def picture() -> tuple[bytes, int, Figure]:
@@ -185,12 +198,16 @@ def test_zoom_panel_draws_only_what_can_show_and_looks_the_same(run_of, monkeypa
     png, svg_size, fig = picture()
     monkeypatch.setattr(impact_map._Layers, "within", lambda layers, window: layers)
     png_everything, svg_size_everything, _ = picture()
-    assert png == png_everything
+    pixels, pixels_everything = (
+        np.asarray(Image.open(io.BytesIO(data)).convert("RGB"), dtype=int)
+        for data in (png, png_everything)
+    )
+    assert np.abs(pixels - pixels_everything).max() <= 8
     panels = [ax for ax in fig.axes if ax.collections]
     if len(panels) == 1:  # too few places to crowd anywhere: no zoom panel
         assert svg_size == svg_size_everything
         return
     main, zoom = panels
-    shapes = [sum(len(c.get_paths()) for c in ax.collections) for ax in (main, zoom)]
+    shapes = [_rings_and_points(ax) for ax in (main, zoom)]
     assert shapes[1] < shapes[0] / 2
     assert svg_size < svg_size_everything
