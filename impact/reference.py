@@ -282,6 +282,8 @@ def load_reference(path: str | Path | None = None) -> Reference:
     return reference
 
 
+# Columns holding the P-code a row belongs to: never blank.
+LINK_COLUMNS = {"aliases": ["pcode"], "memberships": ["group_pcode", "member_pcode"]}
 # Columns each table must have (places.csv is checked by its schema).
 REQUIRED_COLUMNS = {
     "aliases": ["pcode", "alias"],
@@ -340,7 +342,22 @@ def _read(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
             file=str(path),
             column=missing[0],
         )
+    _refuse_blank_links(table, path)
     return table
+
+
+def _refuse_blank_links(table: pd.DataFrame, path: Path) -> None:
+    """A row linking a name or a member to no P-code at all is a broken row, not an unknown
+    place: refused with its row, as a place row breaking the schema is."""
+    for column in LINK_COLUMNS.get(path.stem, []):
+        blank = table[column].astype("string").str.strip().fillna("").eq("")
+        if blank.any():
+            raise ReferenceDataError(
+                f"a row has no {column}; every row needs the P-code it belongs to",
+                file=str(path),
+                row=int(blank.to_numpy().argmax()) + 2,
+                column=column,
+            )
 
 
 def _villages(path: Path) -> pd.DataFrame:

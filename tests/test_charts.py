@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
@@ -211,3 +212,23 @@ def test_zoom_panel_draws_only_what_can_show_and_looks_the_same(run_of, monkeypa
     shapes = [_rings_and_points(ax) for ax in (main, zoom)]
     assert shapes[1] < shapes[0] / 2
     assert svg_size < svg_size_everything
+
+
+def test_a_shaded_township_inside_another_is_shaded_whichever_way_its_outline_runs():
+    """Shaded townships of one side are filled as one shape: a ring inside another and running
+    the other way would be a hole unless every ring is turned to run the same way."""
+    from impact.map import _outline, _rings
+
+    outer = shapely.Polygon([(0, 0), (0, 10), (10, 10), (10, 0)])  # clockwise
+    inner = shapely.Polygon([(4, 4), (6, 4), (6, 6), (4, 6)])  # counter-clockwise
+    fig = Figure(figsize=(1, 1), dpi=50)
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_axis_off()
+    ax.set_xlim(0, 10)
+    ax.set_ylim(0, 10)
+    ax.add_artist(_outline(_rings(np.array([outer, inner])), facecolor="red", edgecolor="none"))
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    pixels = np.asarray(canvas.buffer_rgba())
+    assert tuple(pixels[25, 25][:3]) == (255, 0, 0)  # the inner township's middle
+    assert tuple(pixels[10, 10][:3]) == (255, 0, 0)  # the outer one's

@@ -104,6 +104,36 @@ def test_broken_place_row_names_file_row_and_column(tmp_path, reference):
     assert caught.value.row == 3 and caught.value.column == "level"
 
 
+@pytest.mark.parametrize(
+    ("table", "row", "column"),
+    [
+        (
+            "aliases",
+            "MMR005030703,Khampat Old,en,spelling,test\n , Old Khampat,en,spelling,test",
+            "pcode",
+        ),
+        ("memberships", "MMR005030703,MMR005030014,test\nMMR005030703,,test", "member_pcode"),
+    ],
+)
+def test_a_row_linked_to_no_pcode_names_file_row_and_column(
+    tmp_path, reference, table, row, column
+):
+    """An alias or member without a P-code is refused when the package is read, with where it
+    is: before, a search naming that alias ended in an internal error."""
+    top = reference.places[reference.places["parent_pcode"].isna()]
+    top.to_csv(tmp_path / "places.csv", index=False)
+    reference.sources.to_csv(tmp_path / "sources.csv", index=False)
+    header = {
+        "aliases": "pcode,alias,language,kind,source",
+        "memberships": "group_pcode,member_pcode,source",
+    }
+    (tmp_path / f"{table}.csv").write_text(f"{header[table]}\n{row}\n", encoding="utf-8")
+    with pytest.raises(ReferenceDataError) as caught:
+        impact.load_reference(tmp_path)
+    assert (caught.value.row, caught.value.column) == (3, column)
+    assert caught.value.file.endswith(f"{table}.csv")
+
+
 @pytest.mark.parametrize("value", [None, "not a date", "2999-01-01", "1066-10-14"])
 def test_census_date_must_be_a_past_date(reference, value):
     metadata = {k: v for k, v in reference.metadata.items() if k != "census_date"}
