@@ -87,15 +87,10 @@ def labelled_places(points: pd.DataFrame, n: int = LABELLED) -> list[str]:
 def _rings(geometries: np.ndarray) -> list[np.ndarray]:
     """The outer ring of each polygon, all running clockwise: a layer is filled as one shape,
     where a ring inside another and running the other way would be left a hole."""
-    polygons = shapely.get_parts(geometries)
-    rings = [shapely.get_coordinates(shapely.get_exterior_ring(p)) for p in polygons]
-    return [ring[::-1] if _signed_area(ring) > 0 else ring for ring in rings]
-
-
-def _signed_area(ring: np.ndarray) -> float:
-    """Twice the ring's area, positive when it runs counter-clockwise (shoelace formula)."""
-    x, y = ring[:, 0], ring[:, 1]
-    return float(np.dot(x, np.roll(y, -1)) - np.dot(np.roll(x, -1), y))
+    exteriors = shapely.get_exterior_ring(shapely.get_parts(geometries))
+    turned = shapely.is_ccw(exteriors)
+    rings = [shapely.get_coordinates(ring) for ring in exteriors]
+    return [ring[::-1] if turn else ring for ring, turn in zip(rings, turned, strict=True)]
 
 
 def _sizes(people: pd.Series, largest: float) -> np.ndarray:
