@@ -141,6 +141,23 @@ def test_moves_by_side_balances_gains_and_losses(reference):
     assert int(november["places_gained"].iloc[0]) == 5
 
 
+def test_gains_and_losses_draws_each_month_and_side_of_the_table(run_of):
+    """Every bar's height is its month and side's figure in `moves_by_side`; a month without
+    one draws no bar (never a zero)."""
+    result = run_of
+    table = charts.moves_by_side(result.impacts, result.actors)
+    fig = charts.gains_and_losses(result.impacts, "test", result.actors)
+    for ax, columns in zip(
+        fig.axes, (["people_gained", "people_lost"], ["places_gained", "places_lost"]), strict=True
+    ):
+        drawn = sorted(
+            float(path.vertices[2, 1]) for bars in ax.collections for path in bars.get_paths()
+        )
+        expected = table[columns].astype(float).to_numpy().ravel()
+        assert drawn == pytest.approx(sorted(expected[~np.isnan(expected)]))
+        assert all(bars.sticky_edges.y == [0] for bars in ax.collections)
+
+
 def test_legends_stay_bounded_with_many_actors(reference, tmp_path):
     path = synthetic_events(300, reference, tmp_path / "e.csv")
     result = impact.run(path, reference=reference)
