@@ -226,15 +226,17 @@ def control_over_time(
 
 def tally(rows: pd.DataFrame, keys: list[str], weight: pd.Series | None = None) -> pd.DataFrame:
     """Sum places, people (known places only) and places without a figure by `keys`."""
-    sign = weight if weight is not None else pd.Series(1, index=rows.index)
-    known = rows["known"].fillna(False).astype(bool)
-    parts = pd.DataFrame({key: rows[key] for key in keys})
+    sign = np.ones(len(rows), np.int64) if weight is None else weight.to_numpy(np.int64)
+    known = rows["known"].fillna(False).to_numpy(dtype=bool)
+    counted = np.where(known, sign, 0)
+    parts = {key: rows[key].array for key in keys}
     parts["places"] = sign
-    parts["places_without_figure"] = sign.where(~known, 0)
-    for band in BANDS:
-        parts[band] = (rows[band].astype("Float64").fillna(0) * sign).where(known, 0)
-    parts["known_places"] = sign.where(known, 0)
-    return parts.groupby(keys, sort=True, dropna=False).sum().reset_index()
+    parts["places_without_figure"] = sign - counted
+    people = rows[BANDS].astype("Float64").fillna(0).to_numpy(dtype=float)
+    for j, band in enumerate(BANDS):
+        parts[band] = pd.array(people[:, j] * counted, dtype="Float64")
+    parts["known_places"] = counted
+    return pd.DataFrame(parts).groupby(keys, sort=True, dropna=False).sum().reset_index()
 
 
 def finish_counts(table: pd.DataFrame, keys: list[str]) -> pd.DataFrame:

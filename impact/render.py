@@ -75,11 +75,17 @@ def period_text(result: RunResult) -> str:
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:
-    frame = frame.copy()
-    for column in frame.columns:
-        if pd.api.types.is_datetime64_any_dtype(frame[column]):
-            frame[column] = frame[column].dt.strftime("%Y-%m-%d")
-    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+    """Rows as dicts of plain Python values (None where missing, dates as YYYY-MM-DD),
+    built column by column: the table of events shown has over a hundred columns."""
+    columns = [_plain_values(frame.iloc[:, j]) for j in range(frame.shape[1])]
+    names = list(frame.columns)
+    return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
+
+
+def _plain_values(column: pd.Series) -> list:
+    if pd.api.types.is_datetime64_any_dtype(column):
+        column = column.dt.strftime("%Y-%m-%d")
+    return column.to_numpy(dtype=object, na_value=None).tolist()
 
 
 MAX_EVENTS_SHOWN = 200

@@ -480,6 +480,15 @@ def _number_style(name: object, numbers: np.ndarray) -> int:
     return INTEGER if np.all(known == np.round(known)) else DECIMAL
 
 
+def _lengths(texts: pd.Series) -> np.ndarray:
+    """Characters in each value present, as text; counted by Arrow for a text column (a
+    sheet has a few hundred columns, and pandas' steps cost more than the counting)."""
+    if isinstance(texts.dtype, pd.StringDtype) and texts.dtype.storage == "pyarrow":
+        lengths = pc.utf8_length(pa.array(texts.array)).drop_null()
+        return lengths.to_numpy(zero_copy_only=False)
+    return texts.dropna().astype(str).str.len().to_numpy()
+
+
 def _width(column: pd.Series, name: str) -> int:
     """Characters wide: the header or the 90th percentile of the first values, bounded."""
     sample = column.iloc[:WIDTH_SAMPLE]
@@ -493,6 +502,6 @@ def _width(column: pd.Series, name: str) -> int:
         known = np.abs(numbers[~np.isnan(numbers)])
         longest = len(f"{known.max():,.2f}") if len(known) else 4
     else:
-        lengths = sample.dropna().astype(str).str.len().to_numpy()
+        lengths = _lengths(sample)
         longest = int(np.quantile(lengths, 0.9)) if len(lengths) else 4
     return min(max(max(len(name), longest) + 2, WIDTH_MIN), WIDTH_MAX)
