@@ -20,7 +20,9 @@ import contextlib
 import gc
 import os
 import pickle
+import signal
 import sys
+import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from functools import partial
@@ -34,10 +36,6 @@ class _Child:
 
     _child: int | None = None
 
-    def busy(self) -> bool:
-        """Whether the child is still running, at work or waiting for input (without waiting)."""
-        return _running(self._child)
-
     def _waited_for(self) -> bool:
         """Wait for the child (once); whether there was one and it succeeded."""
         child, self._child = self._child, None
@@ -45,15 +43,11 @@ class _Child:
 
 
 class Beside(_Child):
-    """`work` started in a forked child process; call `done` where its result is needed.
+    """`work` started in a forked child process; call `done` where its result is needed."""
 
-    With `fork=False` the work is done here, by `done`, as when no process can be forked:
-    for a caller that forks only when a core is free.
-    """
-
-    def __init__(self, work: Callable[[], object], *, fork: bool = True) -> None:
+    def __init__(self, work: Callable[[], object]) -> None:
         self._work = work
-        if fork and sys.platform.startswith("linux"):
+        if sys.platform.startswith("linux"):
             with contextlib.suppress(OSError):  # no process to spare: the work is done here
                 self._child = _fork(work)
 
@@ -115,6 +109,79 @@ class Standby(_Child):
     abandon = done
 
 
+def shared(
+    items: Sequence[T], do: Callable[[T], object], *, helper_when: Callable[[], bool]
+) -> None:
+    """`do(item)` once for each item, here and in a forked helper that joins in once
+    `helper_when()` holds (it asks every `POLL` seconds).
+
+    For work this process would otherwise do alone while a core is about to come free (when
+    other processes end): the helper takes the next items from then on, so the work left is
+    shared at the moment the core is free, not at a boundary this process happens to reach.
+    Items go to whoever is free, in order. A helper never needed is ended; an item the helper
+    took but did not finish (it failed or died) is done here, where an error is raised as usual.
+    """
+    claims = Claims(items)
+    finished, report = os.pipe()
+    helper = None
+    if sys.platform.startswith("linux"):
+        work = partial(_help, claims, do, helper_when, report, list(items))
+        with contextlib.suppress(OSError):  # no process to spare: the work is done here
+            helper = _fork(work)
+    os.close(report)
+    mine: list[T] = []
+    try:
+        for item in claims.take():
+            mine.append(item)
+            do(item)
+    except BaseException:
+        _end(helper, finished)
+        raise
+    finally:
+        claims.close()
+    if len(mine) == len(items):  # the helper took nothing and never will
+        _end(helper, finished)
+        return
+    if helper is not None:
+        _waited(helper)
+    done = {items[i] for i in _read_all(finished)}  # reported once written, so complete
+    os.close(finished)
+    for item in items:
+        if item not in mine and item not in done:
+            do(item)
+
+
+# How often a helper waiting to join asks whether it may (seconds).
+POLL = 0.01
+
+
+def _help(claims: Claims, do: Callable, when: Callable[[], bool], report: int, items: list) -> None:
+    for other in _SENDING:  # the pipes of this process's other children end when it says so
+        os.close(other)
+    while not when():
+        time.sleep(POLL)
+    for item in claims.take():
+        do(item)
+        os.write(report, bytes([items.index(item)]))
+
+
+def _end(helper: int | None, finished: int) -> None:
+    """Stop a helper that is no longer needed (it holds no item) and reap it."""
+    if helper is not None:
+        with contextlib.suppress(OSError):
+            os.kill(helper, signal.SIGKILL)
+        _waited(helper)
+    with contextlib.suppress(OSError):
+        os.close(finished)
+
+
+def _read_all(read: int) -> bytes:
+    chunks = []
+    while chunk := os.read(read, 256):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def _when_handed(read: int, ready: Callable[[], object], work: Callable[[Any], object]) -> None:
     for other in _SENDING:  # the pipes of this process's other children end when it says so
         os.close(other)
@@ -126,29 +193,12 @@ def _when_handed(read: int, ready: Callable[[], object], work: Callable[[Any], o
         work(pickle.loads(data))
 
 
-def _running(child: int | None) -> bool:
-    """Whether `child` has not yet exited; an exit seen here is kept for `_waited`."""
-    if child is None or child in _ENDED:
-        return False
-    try:
-        pid, status = os.waitpid(child, os.WNOHANG)
-    except ChildProcessError:
-        pid, status = child, LOST
-    if pid == 0:
-        return True
-    _ENDED[child] = status
-    return False
-
-
 def _waited(child: int) -> bool:
     """Wait for `child`; whether it exited with 0."""
-    if child in _ENDED:
-        status = _ENDED.pop(child)
-    else:
-        try:
-            status = os.waitpid(child, 0)[1]
-        except ChildProcessError:  # reaped by the system (SIGCHLD ignored): its work is redone
-            status = LOST
+    try:
+        status = os.waitpid(child, 0)[1]
+    except ChildProcessError:  # reaped by the system (SIGCHLD ignored): its work is redone
+        status = LOST
     _CHILDREN.discard(child)
     if not _CHILDREN:
         gc.unfreeze()  # cycles among the shared objects can be collected again
@@ -159,8 +209,6 @@ def _waited(child: int) -> bool:
 _CHILDREN: set[int] = set()
 # The status of a child whose exit cannot be known (as if it had exited with 1).
 LOST = 1 << 8
-# Exit statuses of children seen to have exited by `_running`, not yet taken by `_waited`.
-_ENDED: dict[int, int] = {}
 # Writing ends of the pipes to `Standby` children not yet handed their input.
 _SENDING: set[int] = set()
 

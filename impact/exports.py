@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from impact.beside import Beside
+from impact.beside import shared
 from impact.per_value import each_column
 from impact.row_text import Coded, Factorised, factorised, joined_neighbours, write_rows
 from impact.safe_text import defused, formula_like, text_columns, visible_controls_table
@@ -58,33 +58,28 @@ def write_tables(
     *,
     hxl: bool = False,
     readme: list[tuple[str, str]] = (),
-    on_workbook: Callable[[], None] = lambda: None,
-    beside: bool = False,
-    meanwhile: Callable[[], None] = lambda: None,
+    helper_when: Callable[[], bool] = lambda: False,
+    more_files: Callable[[], None] = lambda: None,
 ) -> None:
     """Each table as `<name>.csv` in `folder`, and all of them in `impact.xlsx`.
 
-    Cells are made safe once for both (the CSV and the workbook show the same text).
-    `on_workbook` is called once the CSVs are written, for a progress display. With `beside`,
-    the workbook is written by a forked process while the CSVs are written here: worth it
-    when a core would otherwise be idle (a large run's charts drawn already), not when the
-    two would only take turns on a busy one. `meanwhile` writes the caller's other files
-    here before the CSVs, once the workbook is under way.
+    Cells are made safe once for both (the CSV and the workbook show the same text). The
+    files are written in turn, the workbook first, then the caller's other files
+    (`more_files`), then the CSVs; a forked helper writes the next ones from the moment
+    `helper_when()` holds (a core come free: a large run's charts drawn), not before, when
+    the two would only take turns on a busy core (see `impact.beside.shared`).
     """
     safe = {name: safe_cells(table) for name, table in tables.items()}
     # Each column's distinct values are found once, for its CSV and its sheet.
     found = {name: _factorised_columns(table) for name, table in safe.items()}
-    book = partial(_write_safe_workbook, safe, folder / "impact.xlsx", readme, found)
-    workbook = Beside(book, fork=beside)
-    try:
-        meanwhile()
-        for name, table in safe.items():
-            _write_safe_csv(table, folder / f"{name}.csv", hxl=hxl, columns=found[name])
-    except BaseException:
-        workbook.abandon()
-        raise
-    on_workbook()
-    workbook.done()
+    files: dict[str, Callable[[], None]] = {
+        "impact.xlsx": partial(_write_safe_workbook, safe, folder / "impact.xlsx", readme, found),
+        "more files": more_files,
+    }
+    for name, table in safe.items():
+        path = folder / f"{name}.csv"
+        files[path.name] = partial(_write_safe_csv, table, path, hxl=hxl, columns=found[name])
+    shared(list(files), lambda name: files[name](), helper_when=helper_when)
 
 
 def _write_safe_csv(

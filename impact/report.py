@@ -102,7 +102,7 @@ def write_report(
     try:
         drawing = _start_charts(result, staging, charts)
         try:
-            _write_tables(result, staging, hxl, include_facility_locations, step, drawing.busy)
+            _write_tables(result, staging, hxl, include_facility_locations, step)
             # The Markdown report needs no chart: written while the charts are being drawn.
             context = report_context(result)
             (staging / "report.md").write_text(render_markdown(result, context), encoding="utf-8")
@@ -188,7 +188,6 @@ def _write_tables(
     hxl: bool,
     facilities: bool,
     step: Callable[[str], None],
-    charts_busy: Callable[[], bool],
 ) -> None:
     tables = output_tables(result)
     if facilities:
@@ -207,9 +206,8 @@ def _write_tables(
         folder,
         hxl=hxl,
         readme=workbook_readme(result),
-        on_workbook=lambda: step("writing the workbook"),
-        beside=not charts_busy(),  # a core is free once the charts are drawn
-        meanwhile=write_geo,
+        helper_when=partial(charts_drawn, folder),  # a core is free then
+        more_files=write_geo,
     )
 
 
@@ -341,10 +339,6 @@ class _Drawing:
         finally:
             self.claims.close()
 
-    def busy(self) -> bool:
-        """Whether another process is still drawing."""
-        return any(process.busy() for process in self.processes)
-
     def abandon(self) -> None:
         for process in self.processes:
             process.abandon()
@@ -429,6 +423,12 @@ def _draw_claimed(claims: Claims[str], inputs: ChartInputs, folder: Path) -> Non
 
     for name in claims.take():
         chart_files.write_charts(inputs, folder, (name,))
+
+
+def charts_drawn(folder: Path) -> bool:
+    """Whether every chart of the report in `folder` is drawn: its PNG is written last, in
+    one step. Asked by a forked process, which cannot wait for the (sibling) drawers."""
+    return all((folder / "charts" / f"{name}.png").exists() for name in CHARTS)
 
 
 def _draw_missing(result: RunResult, folder: Path) -> None:

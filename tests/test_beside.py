@@ -5,12 +5,14 @@ from __future__ import annotations
 import gc
 import os
 import sys
+import time
 import weakref
 from pathlib import Path
 
 import pytest
 
-from impact.beside import Beside, Claims, Standby
+from impact import beside
+from impact.beside import Beside, Claims, Standby, shared
 
 forks = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forks on Linux only")
 
@@ -188,40 +190,110 @@ def test_a_standby_child_that_failed_takes_nothing_and_says_so(tmp_path):
     assert not (tmp_path / "work").exists()
 
 
+def _done_by(folder: Path):
+    """Work that records, per item, which process did it (one file per item and process)."""
+
+    def do(item: str) -> None:
+        (folder / f"{item}.{os.getpid()}").touch()
+
+    return do
+
+
+def _doers(folder: Path) -> dict[str, list[int]]:
+    doers: dict[str, list[int]] = {}
+    for path in folder.iterdir():
+        item, pid = path.name.rsplit(".", 1)
+        doers.setdefault(item, []).append(int(pid))
+    return doers
+
+
+ITEMS = [f"item{i}" for i in range(12)]
+
+
 @forks
-def test_busy_until_the_child_ends_and_its_outcome_is_kept(tmp_path):
-    """Asking whether a child is at work never loses its exit: a child seen to have ended
-    is not waited for again, and one that failed still has its work redone here."""
-    go = tmp_path / "go"
-    calls: list[int] = []
+def test_shared_work_is_done_once_each_here_and_by_a_helper_that_joins(tmp_path):
+    """Every item exactly once; with the helper free to join at once and each item slow
+    enough to matter, both processes take some."""
 
-    def work() -> None:
-        while not go.exists():
-            pass
-        calls.append(os.getpid())
-        if os.getpid() != parent:
-            raise RuntimeError("failed in the child")
+    def do(item: str) -> None:
+        _done_by(tmp_path)(item)
+        time.sleep(0.05)
 
-    parent = os.getpid()
-    job = Beside(work)
-    assert job.busy()
-    go.touch()
-    while job.busy():
-        pass
-    assert not job.busy()
-    job.done()
-    assert calls == [parent]
+    shared(ITEMS, do, helper_when=lambda: True)
+    doers = _doers(tmp_path)
+    assert sorted(doers) == sorted(ITEMS)
+    assert all(len(pids) == 1 for pids in doers.values())
+    assert {pid for pids in doers.values() for pid in pids} - {os.getpid()}, "no helper took any"
+    assert not beside._CHILDREN
+
+
+@forks
+def test_a_helper_never_free_to_join_is_ended_and_the_work_is_done_here(tmp_path):
+    started = time.monotonic()
+    shared(ITEMS, _done_by(tmp_path), helper_when=lambda: False)
+    assert _doers(tmp_path) == {item: [os.getpid()] for item in ITEMS}
+    assert not beside._CHILDREN
+    assert time.monotonic() - started < 5
     with pytest.raises(ChildProcessError):
         os.waitpid(-1, os.WNOHANG)
 
 
-def test_work_not_forked_is_done_here_when_asked_for(tmp_path):
-    calls: list[int] = []
-    job = Beside(_writer(tmp_path / "out.txt", calls), fork=False)
-    assert not job.busy()
-    assert calls == []
-    job.done()
-    assert calls == [os.getpid()]
+@forks
+def test_the_helper_joins_when_told_and_takes_what_is_left(tmp_path):
+    """The helper waits for its condition (here: a file this process writes halfway), then
+    takes the next items; none is done twice."""
+    go = tmp_path.parent / f"{tmp_path.name}-go"
+
+    def do(item: str) -> None:
+        _done_by(tmp_path)(item)
+        if item == "item3":
+            go.touch()
+        time.sleep(0.05)
+
+    shared(ITEMS, do, helper_when=go.exists)
+    doers = _doers(tmp_path)
+    assert all(len(pids) == 1 for pids in doers.values())
+    early = [doers[item][0] for item in ITEMS[:4]]
+    assert early == [os.getpid()] * 4, "the helper joined before it was told"
+    assert {pid for pids in doers.values() for pid in pids} - {os.getpid()}
+
+
+@forks
+def test_an_item_the_helper_fails_on_is_done_here_and_raises_here(tmp_path):
+    parent = os.getpid()
+
+    def do(item: str) -> None:
+        if os.getpid() != parent and item != "item0":
+            raise RuntimeError(f"failed on {item}")
+        _done_by(tmp_path)(item)
+        time.sleep(0.05)
+
+    shared(ITEMS, do, helper_when=lambda: True)
+    doers = _doers(tmp_path)
+    assert sorted(doers) == sorted(ITEMS), "an item the helper failed on was lost"
+    assert all(pids == [parent] for item, pids in doers.items() if item != "item0")
+
+    def broken(item: str) -> None:
+        if item == "item5":
+            raise ValueError("the real error")
+
+    with pytest.raises(ValueError, match="the real error"):
+        shared(ITEMS, broken, helper_when=lambda: True)
+    assert not beside._CHILDREN
+
+
+@forks
+def test_a_helper_that_dies_has_its_item_done_here(tmp_path):
+    parent = os.getpid()
+
+    def do(item: str) -> None:
+        if os.getpid() != parent:
+            os.kill(os.getpid(), 9)
+        _done_by(tmp_path)(item)
+        time.sleep(0.02)
+
+    shared(ITEMS, do, helper_when=lambda: True)
+    assert _doers(tmp_path) == {item: [parent] for item in ITEMS}
 
 
 @forks
@@ -234,11 +306,14 @@ def test_children_the_system_reaps_have_their_work_done_here(tmp_path):
     previous = signal.signal(signal.SIGCHLD, signal.SIG_IGN)
     try:
         job = Beside(_writer(tmp_path / "out.txt", calls))
-        while job.busy():
-            pass
+        time.sleep(0.2)  # ended and reaped by the system meanwhile
         job.done()
         Beside(_writer(tmp_path / "again.txt", calls)).done()
+        (tmp_path / "shared").mkdir()
+        shared(ITEMS, _done_by(tmp_path / "shared"), helper_when=lambda: True)
     finally:
         signal.signal(signal.SIGCHLD, previous)
     assert calls == [os.getpid(), os.getpid()]
     assert (tmp_path / "again.txt").read_text() == str(os.getpid())
+    doers = _doers(tmp_path / "shared")
+    assert sorted(doers) == sorted(ITEMS) and all(len(p) == 1 for p in doers.values())

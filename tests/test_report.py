@@ -439,26 +439,35 @@ def test_charts_are_handed_over_before_the_summaries_are_worked_out(
     assert order == ["charts", "summary"]
 
 
-@pytest.mark.parametrize("busy", [True, False])
-def test_the_workbook_is_written_beside_the_csvs_only_once_the_charts_are_drawn(
-    reference, tmp_path, monkeypatch, busy
+@pytest.mark.parametrize("drawn", [True, False])
+def test_a_helper_shares_the_tables_only_once_the_charts_are_drawn(
+    reference, tmp_path, monkeypatch, drawn
 ):
-    """With the charts still being drawn the cores are taken, so the workbook is written
-    here; once they are drawn, a forked process writes it: the same report either way."""
-    written = []
+    """While the charts are being drawn the cores are taken, so the tables are written here;
+    once they are drawn, a forked helper writes some of them: the same report either way."""
+    asked = []
 
     def recorded(*args, **kwargs):
-        written.append(kwargs["beside"])
-        return write_tables(*args, **kwargs)
+        asked.append(kwargs["helper_when"])
+        return write_tables(*args, **{**kwargs, "helper_when": lambda: drawn})
 
     write_tables = report.write_tables
     result = impact.run(reference=reference)
     plain = impact.write_report(result, tmp_path / "plain")
-    monkeypatch.setattr(report._Drawing, "busy", lambda self: busy)
     monkeypatch.setattr(report, "write_tables", recorded)
     out = impact.write_report(result, tmp_path / "out")
-    assert written == [not busy]
+    assert len(asked) == 1 and asked[0].func is report.charts_drawn
     files = sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file())
     assert files == sorted(p.relative_to(plain) for p in plain.rglob("*") if p.is_file())
     for name in files:
         assert (out / name).read_bytes() == (plain / name).read_bytes(), name
+
+
+def test_the_charts_are_drawn_once_every_png_is_written(tmp_path):
+    (tmp_path / "charts").mkdir()
+    for name in report.CHARTS[:-1]:
+        (tmp_path / "charts" / f"{name}.png").touch()
+    (tmp_path / "charts" / f".{report.CHARTS[-1]}.png.partial").touch()
+    assert not report.charts_drawn(tmp_path)
+    (tmp_path / "charts" / f"{report.CHARTS[-1]}.png").touch()
+    assert report.charts_drawn(tmp_path)
