@@ -110,10 +110,13 @@ class Standby(_Child):
 
 
 def shared(
-    items: Sequence[T], do: Callable[[T], object], *, helper_when: Callable[[], bool]
+    items: Sequence[T],
+    do: Callable[[T], object],
+    *,
+    helper_when: Callable[[], bool] | None = None,
 ) -> None:
-    """`do(item)` once for each item, here and in a forked helper that joins in once
-    `helper_when()` holds (it asks every `POLL` seconds).
+    """`do(item)` once for each item, here and, when `helper_when` is given, in a forked helper
+    that joins in once `helper_when()` holds (it asks every `POLL` seconds).
 
     For work this process would otherwise do alone while a core is about to come free (when
     other processes end): the helper takes the next items from then on, so the work left is
@@ -121,33 +124,32 @@ def shared(
     Items go to whoever is free, in order. A helper never needed is ended; an item the helper
     took but did not finish (it failed or died) is done here, where an error is raised as usual.
     """
-    claims = Claims(items)
+    claims = Claims(range(len(items)))
     finished, report = os.pipe()
     helper = None
-    if sys.platform.startswith("linux"):
-        work = partial(_help, claims, do, helper_when, report, list(items))
+    if helper_when is not None and sys.platform.startswith("linux"):
+        work = partial(_help, claims, lambda i: do(items[i]), helper_when, report)
         with contextlib.suppress(OSError):  # no process to spare: the work is done here
             helper = _fork(work)
     os.close(report)
-    mine: list[T] = []
+    mine: set[int] = set()
+    helped: set[int] = set()
     try:
-        for item in claims.take():
-            mine.append(item)
-            do(item)
-    except BaseException:
-        _end(helper, finished)
-        raise
+        for i in claims.take():
+            mine.add(i)
+            do(items[i])
+        if helper is not None and len(mine) < len(items):
+            _waited(helper)
+            helped = set(_read_all(finished))  # reported once written, so complete
     finally:
         claims.close()
-    if len(mine) == len(items):  # the helper took nothing and never will
-        _end(helper, finished)
-        return
-    if helper is not None:
-        _waited(helper)
-    done = {items[i] for i in _read_all(finished)}  # reported once written, so complete
-    os.close(finished)
-    for item in items:
-        if item not in mine and item not in done:
+        os.close(finished)
+        if helper in _CHILDREN:  # not waited for: it holds no item, or this process failed
+            with contextlib.suppress(OSError):
+                os.kill(helper, signal.SIGKILL)
+            _waited(helper)
+    for i, item in enumerate(items):
+        if i not in mine and i not in helped:
             do(item)
 
 
@@ -155,24 +157,21 @@ def shared(
 POLL = 0.01
 
 
-def _help(claims: Claims, do: Callable, when: Callable[[], bool], report: int, items: list) -> None:
+def _help(
+    claims: Claims[int], do: Callable[[int], object], when: Callable[[], bool], report: int
+) -> None:
+    """Wait for `when()`, then do the items not yet taken, reporting each once done. A helper
+    whose parent has gone (killed before its work was shared) ends instead of waiting on."""
     for other in _SENDING:  # the pipes of this process's other children end when it says so
         os.close(other)
+    parent = os.getppid()
     while not when():
+        if os.getppid() != parent:
+            return
         time.sleep(POLL)
-    for item in claims.take():
-        do(item)
-        os.write(report, bytes([items.index(item)]))
-
-
-def _end(helper: int | None, finished: int) -> None:
-    """Stop a helper that is no longer needed (it holds no item) and reap it."""
-    if helper is not None:
-        with contextlib.suppress(OSError):
-            os.kill(helper, signal.SIGKILL)
-        _waited(helper)
-    with contextlib.suppress(OSError):
-        os.close(finished)
+    for i in claims.take():
+        do(i)
+        os.write(report, bytes([i]))
 
 
 def _read_all(read: int) -> bytes:

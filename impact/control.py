@@ -225,7 +225,8 @@ def control_over_time(
 
 
 def tally(rows: pd.DataFrame, keys: list[str], weight: pd.Series | None = None) -> pd.DataFrame:
-    """Sum places, people (known places only) and places without a figure by `keys`."""
+    """Sum places, people (known places only) and places without a figure by `keys`; each
+    row counts `weight` times (its integer weight, row for row; 1 when None)."""
     sign = np.ones(len(rows), np.int64) if weight is None else weight.to_numpy(np.int64)
     known = rows["known"].fillna(False).to_numpy(dtype=bool)
     counted = np.where(known, sign, 0)

@@ -58,28 +58,27 @@ def write_tables(
     *,
     hxl: bool = False,
     readme: list[tuple[str, str]] = (),
-    helper_when: Callable[[], bool] = lambda: False,
+    helper_when: Callable[[], bool] | None = None,
     more_files: Callable[[], None] = lambda: None,
 ) -> None:
     """Each table as `<name>.csv` in `folder`, and all of them in `impact.xlsx`.
 
     Cells are made safe once for both (the CSV and the workbook show the same text). The
     files are written in turn, the workbook first, then the caller's other files
-    (`more_files`), then the CSVs; a forked helper writes the next ones from the moment
-    `helper_when()` holds (a core come free: a large run's charts drawn), not before, when
+    (`more_files`), then the CSVs. Given `helper_when`, a forked helper writes the next ones
+    from the moment it holds (a core come free: a large run's charts drawn), not before, when
     the two would only take turns on a busy core (see `impact.beside.shared`).
     """
     safe = {name: safe_cells(table) for name, table in tables.items()}
     # Each column's distinct values are found once, for its CSV and its sheet.
     found = {name: _factorised_columns(table) for name, table in safe.items()}
-    files: dict[str, Callable[[], None]] = {
-        "impact.xlsx": partial(_write_safe_workbook, safe, folder / "impact.xlsx", readme, found),
-        "more files": more_files,
-    }
-    for name, table in safe.items():
-        path = folder / f"{name}.csv"
-        files[path.name] = partial(_write_safe_csv, table, path, hxl=hxl, columns=found[name])
-    shared(list(files), lambda name: files[name](), helper_when=helper_when)
+    book = partial(_write_safe_workbook, safe, folder / "impact.xlsx", readme, found)
+    writes = [book, more_files]
+    writes += [
+        partial(_write_safe_csv, table, folder / f"{name}.csv", hxl=hxl, columns=found[name])
+        for name, table in safe.items()
+    ]
+    shared(writes, lambda write: write(), helper_when=helper_when)
 
 
 def _write_safe_csv(

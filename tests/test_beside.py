@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import sys
@@ -280,6 +281,85 @@ def test_an_item_the_helper_fails_on_is_done_here_and_raises_here(tmp_path):
     with pytest.raises(ValueError, match="the real error"):
         shared(ITEMS, broken, helper_when=lambda: True)
     assert not beside._CHILDREN
+
+
+@forks
+def test_shared_work_leaves_no_child_and_nothing_frozen(tmp_path):
+    def do(item: str) -> None:
+        time.sleep(0.02)
+
+    for when in (lambda: True, lambda: False):
+        shared(ITEMS, do, helper_when=when)
+        assert not beside._CHILDREN
+        assert gc.get_freeze_count() == 0
+        with pytest.raises(ChildProcessError):
+            os.waitpid(-1, os.WNOHANG)
+
+
+def test_without_a_helper_condition_no_process_is_forked(tmp_path, monkeypatch):
+    def no_fork(work):
+        raise AssertionError("forked")
+
+    monkeypatch.setattr(beside, "_fork", no_fork)
+    shared(ITEMS, _done_by(tmp_path))
+    assert _doers(tmp_path) == {item: [os.getpid()] for item in ITEMS}
+
+
+@forks
+def test_interrupted_while_waiting_for_the_helper_it_is_ended_and_reaped(tmp_path, monkeypatch):
+    def interrupted(read: int) -> bytes:
+        raise KeyboardInterrupt
+
+    def do(item: str) -> None:
+        time.sleep(0.05)
+
+    monkeypatch.setattr(beside, "_read_all", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        shared(ITEMS, do, helper_when=lambda: True)
+    assert not beside._CHILDREN
+    assert gc.get_freeze_count() == 0
+
+
+@forks
+def test_a_helper_whose_parent_is_gone_ends_instead_of_waiting(tmp_path):
+    """Its parent killed before the helper could join, the helper does not wait forever."""
+    pid_file = tmp_path / "helper.pid"
+    parent = os.fork()
+    if parent == 0:  # the process that will be killed: it starts a helper that never joins
+        try:
+            real_fork = beside._fork
+
+            def recorded(work):
+                child = real_fork(work)
+                pid_file.write_text(str(child))
+                return child
+
+            beside._fork = recorded
+            shared(ITEMS, lambda item: time.sleep(10), helper_when=lambda: False)
+        finally:
+            os._exit(0)
+    while not pid_file.exists() or not pid_file.read_text():
+        time.sleep(0.01)
+    helper = int(pid_file.read_text())
+    os.kill(parent, 9)
+    os.waitpid(parent, 0)
+    deadline = time.monotonic() + 5
+    try:
+        while _alive(helper) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert not _alive(helper), "the helper outlived its parent"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(helper, 9)  # never left behind, even when the test fails
+
+
+def _alive(pid: int) -> bool:
+    """Running: not gone and not a zombie left for an init that does not reap."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return False
+    return state != "Z"
 
 
 @forks
