@@ -8,7 +8,8 @@ memory page each one sits on. So the objects alive at a fork are frozen out of c
 (as the `gc` documentation advises) until every child has been waited for; both processes
 still collect what they make afterwards. Work whose input comes later but whose preparation
 can start at once waits in a `Standby` child, which gets ready meanwhile and is handed its
-input pickled.
+input pickled. Items this process would work through alone until a core comes free are
+`shared` with a helper child that joins in from that moment.
 Only on Linux (fork is unsafe with macOS system libraries and absent on Windows); elsewhere,
 and whenever the child fails for any reason, the work is done in this process, where an error
 is raised as usual, so the child's failure is never silent and never a different error.
