@@ -129,7 +129,7 @@ def shared(
     finished, report = os.pipe()
     helper = None
     if helper_when is not None and sys.platform.startswith("linux"):
-        work = partial(_help, claims, lambda i: do(items[i]), helper_when, report)
+        work = partial(_help, claims, lambda i: do(items[i]), helper_when, report, os.getpid())
         with contextlib.suppress(OSError):  # no process to spare: the work is done here
             helper = _fork(work)
     os.close(report)
@@ -159,13 +159,16 @@ POLL = 0.01
 
 
 def _help(
-    claims: Claims[int], do: Callable[[int], object], when: Callable[[], bool], report: int
+    claims: Claims[int],
+    do: Callable[[int], object],
+    when: Callable[[], bool],
+    report: int,
+    parent: int,
 ) -> None:
     """Wait for `when()`, then do the items not yet taken, reporting each once done. A helper
     whose parent has gone (killed before its work was shared) ends instead of waiting on."""
     for other in _SENDING:  # the pipes of this process's other children end when it says so
         os.close(other)
-    parent = os.getppid()
     while not when():
         if os.getppid() != parent:
             return
