@@ -141,7 +141,8 @@ def shared(
             do(items[i])
         if helper is not None and len(mine) < len(items):
             _waited(helper)
-            helped = set(_read_all(finished))  # reported once written, so complete
+            with open(finished, "rb", closefd=False) as reports:
+                helped = set(reports.read())  # reported once written, so complete
     finally:
         claims.close()
         os.close(finished)
@@ -167,8 +168,7 @@ def _help(
 ) -> None:
     """Wait for `when()`, then do the items not yet taken, reporting each once done. A helper
     whose parent has gone (killed before its work was shared) ends instead of waiting on."""
-    for other in _SENDING:  # the pipes of this process's other children end when it says so
-        os.close(other)
+    _close_siblings_pipes()
     while not when():
         if os.getppid() != parent:
             return
@@ -178,16 +178,14 @@ def _help(
         os.write(report, bytes([i]))
 
 
-def _read_all(read: int) -> bytes:
-    chunks = []
-    while chunk := os.read(read, 256):
-        chunks.append(chunk)
-    return b"".join(chunks)
+def _close_siblings_pipes() -> None:
+    """In a child: close the pipes to this process's other children, which end when it says so."""
+    for other in _SENDING:
+        os.close(other)
 
 
 def _when_handed(read: int, ready: Callable[[], object], work: Callable[[Any], object]) -> None:
-    for other in _SENDING:  # the pipes of this process's other children end when it says so
-        os.close(other)
+    _close_siblings_pipes()
     ready()
     with open(read, "rb") as pipe:
         size = int.from_bytes(pipe.read(8), "little")

@@ -425,14 +425,20 @@ def _draw_claimed(claims: Claims[str], inputs: ChartInputs, folder: Path) -> Non
         chart_files.write_charts(inputs, folder, (name,))
 
 
+def _missing_charts(folder: Path) -> tuple[str, ...]:
+    """The charts of the report in `folder` not drawn yet: a chart's PNG is written last, in
+    one step."""
+    return tuple(name for name in CHARTS if not (folder / "charts" / f"{name}.png").exists())
+
+
 def charts_drawn(folder: Path) -> bool:
-    """Whether every chart of the report in `folder` is drawn: its PNG is written last, in
-    one step. Asked by a forked process, which cannot wait for the (sibling) drawers."""
-    return all((folder / "charts" / f"{name}.png").exists() for name in CHARTS)
+    """Whether every chart is drawn; asked by a forked process, which cannot wait for the
+    (sibling) drawers."""
+    return not _missing_charts(folder)
 
 
 def _draw_missing(result: RunResult, folder: Path) -> None:
-    missing = tuple(name for name in CHARTS if not (folder / "charts" / f"{name}.png").exists())
+    missing = _missing_charts(folder)
     if missing:
         from impact import chart_files
 

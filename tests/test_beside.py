@@ -324,13 +324,23 @@ def test_without_a_helper_condition_no_process_is_forked(tmp_path, monkeypatch):
 
 @forks
 def test_interrupted_while_waiting_for_the_helper_it_is_ended_and_reaped(tmp_path, monkeypatch):
-    def interrupted(read: int) -> bytes:
-        raise KeyboardInterrupt
+    waits = []
+    real_waited = beside._waited
+
+    def interrupted(child: int) -> bool:
+        waits.append(child)
+        if len(waits) == 1:  # interrupted while waiting for the helper
+            raise KeyboardInterrupt
+        return real_waited(child)
+
+    parent = os.getpid()
 
     def do(item: str) -> None:
-        time.sleep(0.05)
+        _done_by(tmp_path)(item)
+        if os.getpid() == parent:
+            _until_helped(tmp_path, parent)
 
-    monkeypatch.setattr(beside, "_read_all", interrupted)
+    monkeypatch.setattr(beside, "_waited", interrupted)
     with pytest.raises(KeyboardInterrupt):
         shared(ITEMS, do, helper_when=lambda: True)
     assert not beside._CHILDREN
