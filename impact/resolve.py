@@ -34,11 +34,13 @@ import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import pandas as pd
 from pandera.typing import DataFrame
 
+from impact.beside import both
 from impact.gazetteer import CONTROL_LEVELS, HINT_COLUMNS, STAGES, Gazetteer, ratios
 from impact.names import looks_like_zawgyi, normalise_name, read_place_text, repair_pcode
 from impact.per_value import once_per_value
@@ -78,6 +80,8 @@ POINT_DECIMALS = 4
 KEY_NUMBERS = 2**62
 # Tables of at least this many rows are put together in threads (`_with_rows`).
 THREADED_ROWS = 50_000
+# Keys from which half are decided beside (a fork and the halves' fixed costs pay off).
+SPLIT_KEYS = 2_000
 POINT_COLUMNS = ("latitude", "longitude")
 KEY_COLUMNS = ["place", *HINT_COLUMNS, "alt_names", "point_lat", "point_lon"]
 # Names that say nothing about where: with a point, the point decides.
@@ -127,7 +131,7 @@ def resolve_places(events: DataFrame[Event], reference: Reference) -> Resolution
     events = events.reset_index(drop=True)
     key_columns = _key_columns(events)
     keys, key_of_row = _distinct_keys(key_columns)
-    audit = pd.concat([keys, decide(keys, reference)], axis=1)
+    audit = pd.concat([keys, _decided(keys, reference)], axis=1)
     matched = (audit["outcome"] == "matched").to_numpy()[key_of_row]
     rows = events.assign(point_lat=key_columns["point_lat"], point_lon=key_columns["point_lon"])
     resolved = _with_rows(
@@ -144,6 +148,22 @@ def resolve_places(events: DataFrame[Event], reference: Reference) -> Resolution
     )
     audit = audit.sort_values(KEY_COLUMNS, na_position="first")
     return Resolution(ResolvedEvent.validate(resolved), rejected, audit.reset_index(drop=True))
+
+
+def _decided(keys: pd.DataFrame, reference: Reference) -> pd.DataFrame:
+    """`decide` of `keys`; for many keys, half of them decided by a process beside this one.
+
+    Each key is decided on its own, so the halves join into the same table. Before a report
+    hands its charts their tables the second core has nothing else to do.
+    """
+    if len(keys) < max(SPLIT_KEYS, 2):
+        return decide(keys, reference)
+    half = len(keys) // 2
+    first, second = both(
+        partial(decide, keys.iloc[:half].reset_index(drop=True), reference),
+        partial(decide, keys.iloc[half:].reset_index(drop=True), reference),
+    )
+    return pd.concat([first, second], ignore_index=True).rename_axis(first.index.name)
 
 
 def _distinct_keys(keyed: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
@@ -339,7 +359,8 @@ def decide(keys: pd.DataFrame, reference: Reference) -> pd.DataFrame:
     out["match_score"] = pd.to_numeric(out["match_score"]).astype(float)
     for column in ("village_lat", "village_lon"):
         out[column] = pd.to_numeric(out[column]).astype(float)
-    return out.astype({c: object for c in AUDIT_COLUMNS if c not in NUMERIC_AUDIT})
+    out = out.astype({c: object for c in AUDIT_COLUMNS if c not in NUMERIC_AUDIT})
+    return out.where(out.notna(), np.nan)  # one "none", however its column was filled
 
 
 NUMERIC_AUDIT = ("match_score", "village_lat", "village_lon")

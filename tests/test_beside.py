@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from impact import beside
-from impact.beside import Beside, Claims, Standby, shared
+from impact.beside import Beside, Claims, Standby, both, shared
 
 forks = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forks on Linux only")
 
@@ -424,3 +424,67 @@ def test_children_the_system_reaps_have_their_work_done_here(tmp_path):
     assert (tmp_path / "again.txt").read_text() == str(os.getpid())
     doers = _doers(tmp_path / "shared")
     assert sorted(doers) == sorted(ITEMS) and all(len(p) == 1 for p in doers.values())
+
+
+@forks
+def test_both_halves_are_worked_out_at_once_the_second_in_a_child():
+    parent = os.getpid()
+    mine, theirs = both(lambda: os.getpid(), lambda: (os.getpid(), list(range(100_000))))
+    assert mine == parent
+    assert theirs[0] != parent and theirs[1] == list(range(100_000))  # more than a pipe holds
+    assert not beside._CHILDREN and gc.get_freeze_count() == 0
+
+
+def test_a_half_that_fails_in_the_child_is_worked_out_here_with_its_own_error(tmp_path):
+    def there() -> None:
+        (tmp_path / str(os.getpid())).touch()
+        raise ValueError("the real error")
+
+    with pytest.raises(ValueError, match="the real error"):
+        both(lambda: 1, there)
+    assert str(os.getpid()) in {p.name for p in tmp_path.iterdir()}
+    assert not beside._CHILDREN
+
+
+@forks
+def test_a_child_that_dies_before_handing_back_is_replaced_by_work_here():
+    parent = os.getpid()
+
+    def there() -> int:
+        if os.getpid() != parent:
+            os.kill(os.getpid(), 9)
+        return os.getpid()
+
+    assert both(lambda: "here", there) == ("here", parent)
+    assert not beside._CHILDREN
+
+
+@forks
+def test_when_the_first_half_fails_the_child_is_ended_at_once(tmp_path):
+    def there() -> None:
+        (tmp_path / "started").touch()
+        time.sleep(30)
+
+    def here() -> None:
+        deadline = time.monotonic() + 10
+        while not (tmp_path / "started").exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        raise KeyboardInterrupt
+
+    began = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        both(here, there)
+    assert time.monotonic() - began < 10
+    assert not beside._CHILDREN and gc.get_freeze_count() == 0
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)
+
+
+@forks
+def test_without_a_process_to_spare_both_halves_are_worked_out_here(monkeypatch):
+    def refused() -> int:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", refused)
+    assert both(os.getpid, os.getpid) == (os.getpid(), os.getpid())
+    assert gc.get_freeze_count() == 0

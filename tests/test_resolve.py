@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from impact.names import normalise_name, romanised_key
@@ -580,3 +580,67 @@ def test_places_are_described_as_from_a_table_of_every_place(reference, codes, d
     every = places["name"] + " (" + places["pcode"] + ", " + places["level"] + where
     pcodes = pd.Series(codes, dtype=dtype, index=[3 * i for i in range(len(codes))])
     pd.testing.assert_series_equal(_Describer(places).text(pcodes), pcodes.map(every))
+
+
+def _mixed_sheet(reference, count: int, seed: int) -> pd.DataFrame:
+    """Events as analysts write them: real names, some misspelt or bracketed, some with hints,
+    alternative spellings or a point, some naming nothing known."""
+    rng = random.Random(seed)
+    places = reference.places[reference.places["level"].isin(["town", "village_tract", "ward"])]
+    pool = places.sample(count, random_state=seed, replace=True)
+    extras = [
+        {"place": "Khamphat"},
+        {"place": "Kalay", "alt_names": "Kale"},
+        {"place": "Atlantis"},
+        {"place": "Taw Hpyar"},
+        {"place": "Pang Hseng (Kyu Koke"},
+        {"place": "unknown", "latitude": "24.2", "longitude": "94.3"},
+        {"place": "Khampat (near)", "township": "Tamu"},
+    ]
+    rows = []
+    for name, township in zip(pool["name"], pool["township_pcode"], strict=True):
+        draw = rng.random()
+        if draw < 0.1:
+            rows.append(rng.choice(extras))
+        elif draw < 0.25:
+            rows.append({"place": name[:-1]})
+        else:
+            rows.append({"place": name, "township": township if draw < 0.7 else None})
+    return events(rows)
+
+
+def test_deciding_the_keys_in_two_processes_gives_the_same_tables(reference, monkeypatch):
+    """Half of the keys are decided beside (a forked process) on a large sheet; the tables are
+    the very ones deciding them all here gives."""
+    import impact.resolve
+
+    frame = _mixed_sheet(reference, 600, seed=5)
+    monkeypatch.setattr(impact.resolve, "SPLIT_KEYS", 10**9)
+    whole = resolve_places(frame, reference)
+    monkeypatch.setattr(impact.resolve, "SPLIT_KEYS", 2)
+    halves = resolve_places(frame, reference)
+    pd.testing.assert_frame_equal(halves.resolved, whole.resolved)
+    pd.testing.assert_frame_equal(halves.rejected, whole.rejected)
+    pd.testing.assert_frame_equal(halves.audit, whole.audit)
+    assert 0 < len(whole.rejected) < len(frame) / 2
+
+
+@settings(
+    max_examples=10,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],  # a shrink step decides keys thrice
+)
+@given(seed=st.integers(0, 10_000), count=st.integers(2, 60), cut=st.floats(0.05, 0.95))
+def test_each_key_is_decided_on_its_own(reference, seed, count, cut):
+    """Deciding keys in two parts, cut anywhere, joins into the table deciding them at once
+    gives: what lets half of them be decided by another process."""
+    from impact.resolve import _distinct_keys, _key_columns, decide
+
+    keys, _ = _distinct_keys(_key_columns(_mixed_sheet(reference, count, seed)))
+    at = max(1, min(len(keys) - 1, round(len(keys) * cut)))
+    parts = [keys.iloc[:at], keys.iloc[at:]]
+    joined = pd.concat(
+        [decide(part.reset_index(drop=True), reference) for part in parts], ignore_index=True
+    )
+    pd.testing.assert_frame_equal(joined.rename_axis("key_id"), decide(keys, reference))
