@@ -27,6 +27,7 @@ from impact.dates import date_flags, parse_event_dates
 from impact.errors import InputFileError
 from impact.input_files import excel_sheet, read_input_file
 from impact.names import repair_pcode
+from impact.per_value import rows_at
 from impact.problems import combine, no_problems, rejected_rows
 from impact.schemas import (
     CHANGE_WORDS,
@@ -155,7 +156,7 @@ def read_events(
     kept = np.flatnonzero(~repeated)
     order = kept[date_order(events[["date", "event_id"]].iloc[kept])]
     return EventTable(
-        events=events.take(order).reset_index(drop=True),
+        events=rows_at(events, order),
         rejected=combine(*(t.rejected for t in tables), duplicates),
         skipped=combine(*(t.skipped for t in tables)),
         inputs=[item for t in tables for item in t.inputs],

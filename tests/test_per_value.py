@@ -58,3 +58,36 @@ def test_each_column_gives_each_result_in_order(rows_per_step):
     assert each_column(lambda column: (column.name, int(column.sum())), columns) == [
         (column.name, int(column.sum())) for column in columns
     ]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(TEXT, st.one_of(st.none(), st.floats(allow_nan=False)), st.booleans()),
+        max_size=30,
+    ),
+    st.randoms(use_true_random=False),
+    st.booleans(),
+)
+def test_rows_at_takes_the_rows_pandas_takes(rows, rng, threaded):
+    """Every column type of an event table, any order and repeats, short and long tables
+    (the threads): the rows and types `DataFrame.take` gives, on a new index."""
+    import impact.per_value
+    from impact.per_value import rows_at
+
+    frame = pd.DataFrame(rows, columns=["text", "share", "flag"]).astype(
+        {"text": "str", "share": "Float64"}
+    )
+    frame["when"] = pd.Timestamp("2023-11-07") + pd.to_timedelta(range(len(frame)), unit="D")
+    frame["row"] = range(len(frame))
+    frame.index = frame.index * 2 + 5
+    positions = [rng.randrange(len(frame)) for _ in range(len(frame) * 2)] if len(frame) else []
+    at = pd.Series(positions, dtype="int64").to_numpy()
+    limit = 0 if threaded else impact.per_value.THREADED_ROWS
+    original = impact.per_value.THREADED_ROWS
+    impact.per_value.THREADED_ROWS = limit
+    try:
+        taken = rows_at(frame, at)
+    finally:
+        impact.per_value.THREADED_ROWS = original
+    pd.testing.assert_frame_equal(taken, frame.take(at).reset_index(drop=True))
