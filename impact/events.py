@@ -364,8 +364,8 @@ def _normalise(
         .replace("", pd.NA)
     )
     for name in COLUMN_SYNONYMS:
-        if name not in frame:
-            frame[name] = pd.NA
+        if name not in frame:  # text like the others: no cell of it to convert later
+            frame[name] = pd.Series(pd.NA, index=frame.index, dtype="string")
     frame["source_file"] = path.name
     frame["event_id"] = frame["event_id"].fillna(path.stem + "-" + frame["source_row"].astype(str))
     frame["date_text"] = frame["date"]
