@@ -101,24 +101,30 @@ def write_report(
     step = on_step or (lambda _: None)
     try:
         drawing = _start_charts(result, staging, charts)
-        try:
-            _write_tables(result, staging, hxl, include_facility_locations, step)
-            # The Markdown report needs no chart: written while the charts are being drawn.
-            context = report_context(result)
-            (staging / "report.md").write_text(render_markdown(result, context), encoding="utf-8")
-            step("drawing charts")
-            drawing.finish()
-        except BaseException:
-            drawing.abandon()
-            raise
-        # A chart taken by a process that then failed is drawn here, where an error is raised.
-        _draw_missing(result, staging)
-        charts_png = {name: (staging / "charts" / f"{name}.png").read_bytes() for name in CHARTS}
-        step("writing the report")
-        html = render_html(result, charts_png, context)
-        (staging / "report.html").write_text(html, encoding="utf-8")
+        with ThreadPoolExecutor(HASHERS) as hashers:
+            try:
+                _write_tables(result, staging, hxl, include_facility_locations, step)
+                # The tables are final: hashed meanwhile (hashing releases the interpreter).
+                tables = {p: hashers.submit(file_sha256, p) for p in _files(staging, "*")}
+                # The Markdown report needs no chart: written while the charts are being drawn.
+                context = report_context(result)
+                markdown = render_markdown(result, context)
+                (staging / "report.md").write_text(markdown, encoding="utf-8")
+                step("drawing charts")
+                drawing.finish()
+            except BaseException:
+                drawing.abandon()
+                raise
+            # A chart taken by a process that then failed is drawn here, where an error is
+            # raised.
+            _draw_missing(result, staging)
+            charts_png = {n: (staging / "charts" / f"{n}.png").read_bytes() for n in CHARTS}
+            step("writing the report")
+            html = render_html(result, charts_png, context)
+            (staging / "report.html").write_text(html, encoding="utf-8")
+            digests = {path: digest.result() for path, digest in tables.items()}
         (staging / "manifest.json").write_text(
-            json.dumps(manifest(result, staging), indent=2) + "\n"
+            json.dumps(manifest(result, staging, digests), indent=2) + "\n"
         )
         target = _publish(staging, target, force=force, default=out_dir is None, result=result)
     finally:
@@ -450,16 +456,19 @@ def _input_record(record: dict) -> dict:
     return {**record, "file": Path(str(record.get("file", ""))).name}
 
 
-def manifest(result: RunResult, folder: Path) -> dict:
-    """Inputs with hashes, reference version, assumptions, software version, output files."""
-    paths = sorted(path for path in folder.rglob("*") if path.is_file())
+def _files(folder: Path, pattern: str) -> list[Path]:
+    return sorted(path for path in folder.glob(pattern) if path.is_file())
+
+
+def manifest(result: RunResult, folder: Path, known: dict[Path, str] | None = None) -> dict:
+    """Inputs with hashes, reference version, assumptions, software version, output files
+    (hashed here, but for those whose digests are `known`)."""
+    paths = _files(folder, "**/*")
+    todo = [path for path in paths if path not in (known or {})]
     # Hashing releases the interpreter: a million events' 2 GB of files take half the time.
     with ThreadPoolExecutor(HASHERS) as hashers:
-        digests = hashers.map(file_sha256, paths)
-    outputs = {
-        path.relative_to(folder).as_posix(): digest
-        for path, digest in zip(paths, digests, strict=True)
-    }
+        digests = {**(known or {}), **dict(zip(todo, hashers.map(file_sha256, todo), strict=True))}
+    outputs = {path.relative_to(folder).as_posix(): digests[path] for path in paths}
     return {
         "software": {"name": "impact", "version": package_version()},
         "created": result.as_of or date.today().isoformat(),

@@ -135,6 +135,19 @@ def test_manifest_records_reconciliation_and_hashes(bundle):
     assert "report.html" in manifest["outputs"] and "charts/location_map.svg" in manifest["outputs"]
 
 
+def test_the_manifest_lists_every_file_with_the_hash_of_what_was_published(bundle):
+    """The tables are hashed while the rest of the report is written: every file the folder
+    holds, and only those, with the SHA-256 of its bytes as published."""
+    import hashlib
+
+    outputs = json.loads((bundle / "manifest.json").read_text())["outputs"]
+    files = sorted(p for p in bundle.rglob("*") if p.is_file() and p.name != "manifest.json")
+    assert sorted(outputs) == sorted(p.relative_to(bundle).as_posix() for p in files)
+    for path in files:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        assert outputs[path.relative_to(bundle).as_posix()] == digest, path.name
+
+
 def _browser():
     chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
     if not (chromium and driver):
