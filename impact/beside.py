@@ -167,13 +167,15 @@ def both(here: Callable[[], T], there: Callable[[], U]) -> tuple[T, U]:
         return here(), there()
     read, write = os.pipe()
     try:
-        child = _fork(partial(_hand_back, there, read, write))
+        # Nothing frozen: the child is short-lived and collects nothing (see `_hand_back`),
+        # and this process goes on collecting what dies meanwhile.
+        child = _fork(partial(_hand_back, there, read, write), freeze=False)
     except OSError:  # no process to spare
         os.close(read)
-        return here(), there()
-    finally:
         os.close(write)
+        return here(), there()
     try:
+        os.close(write)
         mine = here()
         with open(read, "rb", closefd=False) as pipe:
             data = pipe.read()
@@ -188,6 +190,7 @@ def both(here: Callable[[], T], there: Callable[[], U]) -> tuple[T, U]:
 
 
 def _hand_back(work: Callable[[], object], read: int, write: int) -> None:
+    gc.disable()  # a collection would copy every page of this process's objects it walks
     _close_siblings_pipes()
     os.close(read)
     with open(write, "wb") as pipe:
@@ -260,12 +263,14 @@ LOST = 1 << 8
 _SENDING: set[int] = set()
 
 
-def _fork(work: Callable[[], object]) -> int:
+def _fork(work: Callable[[], object], *, freeze: bool = True) -> int:
     """A child process that does `work` and exits: 0 when it succeeded, else 1 (silently,
-    without flushing this process's buffered output or running its exit handlers)."""
+    without flushing this process's buffered output or running its exit handlers). With
+    `freeze`, the objects alive now stay out of collections while any child lives."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)  # fork with threads (3.12+)
-        gc.freeze()
+        if freeze:
+            gc.freeze()
         try:
             child = os.fork()
         except OSError:

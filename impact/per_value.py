@@ -71,5 +71,11 @@ def rows_at(frame: pd.DataFrame, positions: np.ndarray) -> pd.DataFrame:
     """The rows of `frame` at `positions` (a new index), each column taken on its own and
     two long columns at a time (see `each_column`): pandas takes one column after another."""
     columns = [frame.iloc[:, j] for j in range(frame.shape[1])]
-    taken = each_column(lambda column: column.array.take(positions), columns)
-    return pd.DataFrame(dict(enumerate(taken))).set_axis(frame.columns, axis=1)
+    # As Series of the column's own type: from a bare array, text held as objects would be
+    # read again and turned into another text type.
+    taken = each_column(
+        lambda column: pd.Series(column.array.take(positions), dtype=column.dtype, copy=False),
+        columns,
+    )
+    rows = pd.RangeIndex(len(positions))
+    return pd.DataFrame(dict(enumerate(taken)), index=rows).set_axis(frame.columns, axis=1)

@@ -113,6 +113,7 @@ def write_report(
                 step("drawing charts")
                 drawing.finish()
             except BaseException:
+                hashers.shutdown(wait=False, cancel_futures=True)
                 drawing.abandon()
                 raise
             # A chart taken by a process that then failed is drawn here, where an error is

@@ -359,6 +359,9 @@ def decide(keys: pd.DataFrame, reference: Reference) -> pd.DataFrame:
     out["match_score"] = pd.to_numeric(out["match_score"]).astype(float)
     for column in ("village_lat", "village_lon"):
         out[column] = pd.to_numeric(out[column]).astype(float)
+    # A count, whole whether or not another key of the batch was refused (which left it a
+    # decimal), so that a key's audit row never depends on the other keys decided with it.
+    out["candidates"] = pd.to_numeric(out["candidates"]).astype("Int64")
     out = out.astype({c: object for c in AUDIT_COLUMNS if c not in NUMERIC_AUDIT})
     return out.where(out.notna(), np.nan)  # one "none", however its column was filled
 

@@ -488,3 +488,25 @@ def test_without_a_process_to_spare_both_halves_are_worked_out_here(monkeypatch)
     monkeypatch.setattr(os, "fork", refused)
     assert both(os.getpid, os.getpid) == (os.getpid(), os.getpid())
     assert gc.get_freeze_count() == 0
+
+
+@forks
+def test_both_leaves_what_dies_meanwhile_to_collections(tmp_path):
+    """With a standby child alive (objects frozen at its fork), `both` freezes nothing more:
+    a cycle made before it is collected once it is garbage, not only when the run ends."""
+    ready, work = _ready_and_work(tmp_path)
+    job = Standby(ready, work)
+    frozen = gc.get_freeze_count()
+
+    class Node:
+        pass
+
+    node = Node()
+    node.itself = node
+    gone = weakref.ref(node)
+    assert both(lambda: 1, lambda: 2) == (1, 2)
+    assert gc.get_freeze_count() == frozen
+    del node
+    gc.collect()
+    assert gone() is None
+    job.done()

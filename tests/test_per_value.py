@@ -80,6 +80,8 @@ def test_rows_at_takes_the_rows_pandas_takes(rows, rng, threaded):
     )
     frame["when"] = pd.Timestamp("2023-11-07") + pd.to_timedelta(range(len(frame)), unit="D")
     frame["row"] = range(len(frame))
+    frame["kept"] = pd.Series(frame["text"].tolist(), index=frame.index, dtype=object)
+    frame.columns = ["text", "share", "flag", "when", "row", "text"]  # names may repeat
     frame.index = frame.index * 2 + 5
     positions = [rng.randrange(len(frame)) for _ in range(len(frame) * 2)] if len(frame) else []
     at = pd.Series(positions, dtype="int64").to_numpy()
