@@ -1,5 +1,5 @@
 """`python -m impact` runs the command line."""
 
-from impact.cli import main
+from impact.launch import main
 
 main()
