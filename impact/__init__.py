@@ -11,7 +11,9 @@ use: the report writer (matplotlib, jinja2) and the news-report extractor only w
 
 from __future__ import annotations
 
+import sys
 from importlib import import_module
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -48,9 +50,21 @@ LAZY = {
 }
 
 
+class _Package(ModuleType):
+    """This package: a name of `LAZY` always means what its module defines, even once a module
+    of the same name is imported (importing `impact.estimate` makes the module an attribute
+    of the package, over the function `estimate`)."""
+
+    def __getattribute__(self, name: str) -> object:
+        if name in LAZY:
+            return getattr(import_module(LAZY[name]), name)
+        return super().__getattribute__(name)
+
+
+sys.modules[__name__].__class__ = _Package
+
+
 def __getattr__(name: str) -> object:
-    if name in LAZY:
-        return getattr(import_module(LAZY[name]), name)
     try:  # a module of the package, as `import impact` used to make them all attributes
         return import_module(f"impact.{name}")
     except ModuleNotFoundError as missing:

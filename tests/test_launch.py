@@ -33,6 +33,18 @@ def test_importing_the_package_imports_a_name_only_when_it_is_used():
     ]
 
 
+def test_every_name_the_package_offers_is_imported_on_first_use():
+    """`__all__` is written out for tools that read it as text: it names what `LAZY` imports.
+    Each name means what its module defines, also `estimate` once the module `impact.estimate`
+    (imported by every run) has made itself an attribute of the package."""
+    import impact
+    import impact.estimate
+
+    assert sorted(impact.__all__) == sorted(impact.LAZY)
+    for name in impact.__all__:
+        assert getattr(impact, name).__name__ == name
+
+
 def test_a_name_the_package_does_not_have_is_an_attribute_error():
     import impact
 
