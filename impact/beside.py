@@ -274,7 +274,7 @@ def _fork(work: Callable[[], object], *, freeze: bool = True) -> int:
         try:
             child = os.fork()
         except OSError:
-            if not _CHILDREN:
+            if freeze and not _CHILDREN:
                 gc.unfreeze()
             raise
     if child == 0:

@@ -464,11 +464,12 @@ def _files(folder: Path, pattern: str) -> list[Path]:
 def manifest(result: RunResult, folder: Path, known: dict[Path, str] | None = None) -> dict:
     """Inputs with hashes, reference version, assumptions, software version, output files
     (hashed here, but for those whose digests are `known`)."""
+    known = known or {}
     paths = _files(folder, "**/*")
-    todo = [path for path in paths if path not in (known or {})]
+    todo = [path for path in paths if path not in known]
     # Hashing releases the interpreter: a million events' 2 GB of files take half the time.
     with ThreadPoolExecutor(HASHERS) as hashers:
-        digests = {**(known or {}), **dict(zip(todo, hashers.map(file_sha256, todo), strict=True))}
+        digests = {**known, **dict(zip(todo, hashers.map(file_sha256, todo), strict=True))}
     outputs = {path.relative_to(folder).as_posix(): digests[path] for path in paths}
     return {
         "software": {"name": "impact", "version": package_version()},
