@@ -6,18 +6,18 @@ matplotlib: the charts are drawn by other processes (see `impact.report.EarlyCha
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import matplotlib
-import matplotlib.image
+import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
 
 from impact import charts
+from impact.png import png_file
 from impact.report import CHARTS
 
 if TYPE_CHECKING:
@@ -76,21 +76,17 @@ def write_charts(
 def png_bytes(figure: Figure) -> bytes:
     """The figure as PNG at `PNG_DPI`, drawn once with its layout done within the draw.
 
-    `savefig` draws a figure twice, once without output only to lay it out; the pixels and
-    the file's bytes are the same either way.
+    `savefig` draws a figure twice, once without output only to lay it out; the pixels are
+    the same either way (the file is written by `impact.png`, faster than `savefig`'s).
     """
     dpi = figure.dpi
     figure.dpi = PNG_DPI
     try:
         canvas = FigureCanvasAgg(figure)
         canvas.draw()
-        buffer = io.BytesIO()
-        matplotlib.image.imsave(
-            buffer, canvas.buffer_rgba(), format="png", origin="upper", dpi=PNG_DPI
-        )
+        return png_file(np.asarray(canvas.buffer_rgba()), PNG_DPI)
     finally:
         figure.dpi = dpi
-    return buffer.getvalue()
 
 
 def write_svg(figure: Figure, path: Path) -> None:

@@ -31,6 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from impact.arrow_text import text_bytes
+from impact.compression import deflate
 from impact.row_text import (
     Coded,
     Factorised,
@@ -38,11 +39,6 @@ from impact.row_text import (
     joined_neighbours,
     rows_text,
 )
-
-try:  # Intel's ISA-L deflate: 3-4 times zlib's speed at level 1, and smaller output.
-    from isal import isal_zlib as deflate
-except ImportError:  # pragma: no cover - platforms without an isal wheel
-    deflate = zlib
 
 CHUNK_ROWS = 10_000
 BUILDERS = 2

@@ -1,0 +1,48 @@
+"""PNG files from the pixels of a drawn chart.
+
+Saving through matplotlib, PIL tries five filters on every row and deflates at zlib's level 6:
+a fifth of the charts' drawing time. A chart is mostly flat colour, which deflates about as well
+unfiltered, and ISA-L's fast level does that in a tenth of the time for files a few percent
+larger (zlib's level 6 where ISA-L is missing: smaller files than PIL's, in half its time). The
+pixels, the resolution and the Software note are those matplotlib writes.
+"""
+
+from __future__ import annotations
+
+import struct
+
+import matplotlib
+import numpy as np
+
+from impact.compression import WITH_ISAL, deflate
+
+SIGNATURE = b"\x89PNG\r\n\x1a\n"
+LEVEL = 2 if WITH_ISAL else 6
+RGBA_8BIT = (8, 6)  # bit depth, colour type
+UNFILTERED = 0
+METRES_PER_INCH = 0.0254
+SOFTWARE = f"Matplotlib version{matplotlib.__version__}, https://matplotlib.org/"
+
+
+def png_file(rgba: np.ndarray, dpi: float) -> bytes:
+    """The PNG of an RGBA image (height × width × 4 bytes, top row first) at `dpi`."""
+    height, width, _ = rgba.shape
+    rows = np.empty((height, 1 + 4 * width), dtype=np.uint8)
+    rows[:, 0] = UNFILTERED
+    rows[:, 1:] = rgba.reshape(height, 4 * width)
+    per_metre = round(dpi / METRES_PER_INCH)
+    return b"".join(
+        [
+            SIGNATURE,
+            _chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, *RGBA_8BIT, 0, 0, 0)),
+            _chunk(b"tEXt", b"Software\0" + SOFTWARE.encode("latin-1")),
+            _chunk(b"pHYs", struct.pack(">IIB", per_metre, per_metre, 1)),
+            _chunk(b"IDAT", deflate.compress(rows, LEVEL)),
+            _chunk(b"IEND", b""),
+        ]
+    )
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    checked = kind + data
+    return struct.pack(">I", len(data)) + checked + struct.pack(">I", deflate.crc32(checked))
