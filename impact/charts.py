@@ -244,8 +244,11 @@ def affected_over_time(impacts: pd.DataFrame, source: str) -> Figure:
     if not running.empty:
         end = running.index[-1] + max(pd.Timedelta(days=2), _span(running.index) / 25)
         held = pd.concat([running, running.iloc[[-1]].set_axis([end])])
+        # Dates as numpy's: matplotlib asks each array passed whether it holds numbers by
+        # iterating it, which makes a pandas index convert every date to a Python object.
+        days = held.index.to_numpy()
         ax.fill_between(
-            held.index,
+            days,
             held["population_low"],
             held["population_high"],
             step="post",
@@ -253,15 +256,15 @@ def affected_over_time(impacts: pd.DataFrame, source: str) -> Figure:
             color=colour,
             label="low–high",
         )
-        ax.step(held.index, held["population_central"], where="post", color=colour, lw=1.6)
-        ax.plot(running.index, running["population_central"], "o", color=colour, ms=3)
+        ax.step(days, held["population_central"], where="post", color=colour, lw=1.6)
+        ax.plot(days[:-1], running["population_central"], "o", color=colour, ms=3)
     handles = [
         Patch(color=colour, alpha=0.25, label="low–high"),
         Line2D([], [], color=colour, marker="o", ms=3, label="central"),
     ]
     if len(unknown_days):
         marks = running["population_central"].reindex(unknown_days.index)
-        ax.plot(marks.index, marks, "x", color="#d1495b", ms=7, mew=1.5)
+        ax.plot(marks.index.to_numpy(), marks, "x", color="#d1495b", ms=7, mew=1.5)
         handles.append(
             Line2D([], [], color="#d1495b", marker="x", ls="", label="place with no census figure")
         )
@@ -336,7 +339,7 @@ def control_over_time(
         end = wide.index[-1] + max(pd.Timedelta(days=2), _span(wide.index) / 25)
         wide = pd.concat([wide, wide.iloc[[-1]].set_axis([end])])
         ax.stackplot(
-            wide.index,
+            wide.index.to_numpy(),  # numpy's dates: see `affected_over_time`
             wide.T.to_numpy(),
             labels=[str(c) for c in wide.columns],
             step="post",
