@@ -99,13 +99,15 @@ class PackageCache:
         """The kept table, from a file whose bytes match the digest in its name; None when
         there is none, and a file that does not match is removed."""
         try:
-            for path in self.folder.glob(f"{name}.*.arrow"):
-                data = pa.memory_map(str(path)).read_buffer()
-                if _digest(data) == path.name.removeprefix(f"{name}.").removesuffix(".arrow"):
-                    return _from_arrow(feather.read_table(pa.BufferReader(data)))
-                path.unlink(missing_ok=True)
-        except Exception:  # whatever a kept file does, the package is read instead
+            paths = sorted(self.folder.glob(f"{name}.*.arrow"))
+        except OSError:
             return None
+        for path in paths:
+            table = _checked(path, path.name.removeprefix(f"{name}.").removesuffix(".arrow"))
+            if table is not None:
+                return table
+            with contextlib.suppress(OSError):  # unmapped by now: Windows keeps a mapped file
+                path.unlink(missing_ok=True)
         return None
 
     def _keep(self, name: str, table: pd.DataFrame) -> None:
@@ -123,6 +125,18 @@ class PackageCache:
         except (OSError, pa.ArrowException, ValueError, TypeError):
             with contextlib.suppress(OSError):
                 part.unlink(missing_ok=True)
+
+
+def _checked(path: Path, digest: str) -> pd.DataFrame | None:
+    """The table kept in `path` if its bytes have `digest`, else None. The file is mapped,
+    not copied: the table's text stays in its pages, which impact never changes in place."""
+    try:
+        data = pa.memory_map(str(path)).read_buffer()
+        if _digest(data) != digest:
+            return None
+        return _from_arrow(feather.read_table(pa.BufferReader(data)))
+    except Exception:  # whatever a kept file does, the package is read instead
+        return None
 
 
 def _digest(data: bytes | pa.Buffer) -> str:

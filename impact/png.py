@@ -1,10 +1,11 @@
 """PNG files from the pixels of a drawn chart.
 
-Saving through matplotlib, PIL tries five filters on every row and deflates at zlib's level 6:
+Saving through matplotlib, PIL chooses a filter for every row and deflates at zlib's level 6:
 a fifth of the charts' drawing time. A chart is mostly flat colour, which deflates about as well
-unfiltered, and ISA-L's fast level does that in a tenth of the time for files a few percent
-larger (zlib's level 6 where ISA-L is missing: smaller files than PIL's, in half its time). The
-pixels, the resolution and the Software note are those matplotlib writes.
+unfiltered, and ISA-L's level 2 does that in a tenth of the time: a chart's file comes out
+between a tenth smaller and a quarter larger, a report's charts 2-8% larger in all (zlib's
+level 6 where ISA-L is missing). The pixels, the resolution and the Software note are those
+matplotlib writes.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ SOFTWARE = f"Matplotlib version{matplotlib.__version__}, https://matplotlib.org/
 
 def png_file(rgba: np.ndarray, dpi: float) -> bytes:
     """The PNG of an RGBA image (height × width × 4 bytes, top row first) at `dpi`."""
+    if rgba.dtype != np.uint8 or rgba.ndim != 3 or rgba.shape[2] != 4:
+        raise ValueError(f"expected height × width × 4 bytes, got {rgba.dtype} {rgba.shape}")
     height, width, _ = rgba.shape
     rows = np.empty((height, 1 + 4 * width), dtype=np.uint8)
     rows[:, 0] = UNFILTERED

@@ -50,3 +50,12 @@ def test_zlib_stands_in_where_isal_is_missing(monkeypatch):
     rgba = np.random.default_rng(3).integers(0, 256, (30, 50, 4), dtype=np.uint8)
     with Image.open(io.BytesIO(png_file(rgba, 200))) as image:
         assert np.array_equal(np.asarray(image), rgba)
+
+
+def test_anything_but_rgba_bytes_is_refused():
+    import pytest
+
+    with pytest.raises(ValueError, match="height × width × 4 bytes"):
+        png_file(np.zeros((4, 4, 4), dtype=np.float64), 200)
+    with pytest.raises(ValueError, match="height × width × 4 bytes"):
+        png_file(np.zeros((4, 4, 3), dtype=np.uint8), 200)
