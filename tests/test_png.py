@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import io
+import zlib
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from PIL import Image
 
+import impact.png
 from impact.png import SOFTWARE, png_file
 
 images = st.tuples(st.integers(1, 40), st.integers(1, 40)).flatmap(
@@ -41,10 +44,6 @@ def test_a_flat_chart_is_compressed():
 
 
 def test_zlib_stands_in_where_isal_is_missing(monkeypatch):
-    import zlib
-
-    import impact.png
-
     monkeypatch.setattr(impact.png, "deflate", zlib)
     monkeypatch.setattr(impact.png, "LEVEL", 6)
     rgba = np.random.default_rng(3).integers(0, 256, (30, 50, 4), dtype=np.uint8)
@@ -53,8 +52,6 @@ def test_zlib_stands_in_where_isal_is_missing(monkeypatch):
 
 
 def test_anything_but_rgba_bytes_is_refused():
-    import pytest
-
     with pytest.raises(ValueError, match="height × width × 4 bytes"):
         png_file(np.zeros((4, 4, 4), dtype=np.float64), 200)
     with pytest.raises(ValueError, match="height × width × 4 bytes"):
