@@ -94,21 +94,33 @@ def side_handles(sides: list[str] | None = None) -> list[Patch]:
 
 
 def wrap_to_width(text: str, width_in: float, size: float = CAPTION_SIZE) -> list[str]:
-    """Lines of `text` that each fit `width_in` inches at font `size` (measured, not guessed)."""
+    """Lines of `text` that each fit `width_in` inches at font `size` (measured, not guessed).
+
+    Each line takes as many words as fit (a word wider than the line gets a line of its
+    own). A text's width only grows as words are added, so the words that fit are found by
+    halving, a few measurements a line rather than one a word.
+    """
     measure = TextToPath()
     font = FontProperties(size=size)
+
+    def fits(words: list[str]) -> bool:
+        width = measure.get_text_width_height_descent(" ".join(words), font, ismath=False)[0]
+        return width / 72 <= width_in
+
     lines: list[str] = []
     for paragraph in text.split("\n"):
-        line = ""
-        for word in paragraph.split():
-            candidate = f"{line} {word}".strip()
-            width = measure.get_text_width_height_descent(candidate, font, ismath=False)[0]
-            if line and width / 72 > width_in:
-                lines.append(line)
-                line = word
-            else:
-                line = candidate
-        lines.append(line)
+        words = paragraph.split()
+        start = 0
+        while True:
+            # The line from `start` takes words[start:end]: `low` words fit, `high` do not.
+            low, high = start + 1, len(words) + 1
+            while high - low > 1:
+                middle = (low + high) // 2
+                low, high = (middle, high) if fits(words[start:middle]) else (low, middle)
+            lines.append(" ".join(words[start:low]))
+            start = low
+            if start >= len(words):
+                break
     return lines
 
 

@@ -10,8 +10,12 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+from matplotlib.textpath import TextToPath
 from PIL import Image
 
 import impact
@@ -249,3 +253,48 @@ def test_a_shaded_township_inside_another_is_shaded_whichever_way_its_outline_ru
     pixels = np.asarray(canvas.buffer_rgba())
     assert tuple(pixels[25, 25][:3]) == (255, 0, 0)  # the inner township's middle
     assert tuple(pixels[10, 10][:3]) == (255, 0, 0)  # the outer one's
+
+
+def _wrapped_word_by_word(text: str, width_in: float) -> list[str]:
+    """Greedy wrapping measured after every word: what `wrap_to_width` must agree with."""
+    measure, font = TextToPath(), FontProperties(size=charts.CAPTION_SIZE)
+    lines = []
+    for paragraph in text.split("\n"):
+        line = ""
+        for word in paragraph.split():
+            candidate = f"{line} {word}".strip()
+            width = measure.get_text_width_height_descent(candidate, font, ismath=False)[0]
+            if line and width / 72 > width_in:
+                lines.append(line)
+                line = word
+            else:
+                line = candidate
+        lines.append(line)
+    return lines
+
+
+WORDS = st.text(
+    alphabet=st.sampled_from("aeilmnorstuwAMWfij.,;:()-0123456789–’"), min_size=1, max_size=18
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    paragraphs=st.lists(st.lists(WORDS, max_size=40).map(" ".join), min_size=1, max_size=3),
+    width_in=st.floats(0.2, 8.0),
+)
+def test_captions_wrap_as_measuring_after_every_word_would(paragraphs, width_in):
+    """Found by halving, the words of each line are those a word-by-word measure would take,
+    with long words, empty paragraphs and widths narrower than a word."""
+    text = "\n".join(paragraphs)
+    assert charts.wrap_to_width(text, width_in) == _wrapped_word_by_word(text, width_in)
+
+
+def test_map_caption_wraps_to_the_figure_width(run_of):
+    """The real map caption: the same lines as measuring after every word, each one fitting."""
+    fig = CHART_DRAWERS["location_map"](run_of)
+    caption = next(t for t in fig.texts if t.get_gid() == "caption").get_text()
+    text = " ".join(caption.split("\n"))
+    lines = charts.wrap_to_width(text, 7.7)
+    assert lines == _wrapped_word_by_word(text, 7.7)
+    assert len(lines) > 1
