@@ -165,7 +165,9 @@ def load_actors(path: str | Path | None = None, extra: str | Path | None = None)
     return ActorTable(rows=rows, alias_index=index, fuzzy_keys=fuzzy_keys, path=sources)
 
 
-def canonical_actors(texts: pd.Series, table: ActorTable) -> pd.DataFrame:
+def canonical_actors(
+    texts: pd.Series, table: ActorTable, columns: Sequence[str] = tuple(RESULT_TYPES)
+) -> pd.DataFrame:
     """The canonical actor, side, type and allies for each actor text.
 
     Works once per unique text, so a million rows naming a few dozen actors cost a few dozen
@@ -173,8 +175,9 @@ def canonical_actors(texts: pd.Series, table: ActorTable) -> pd.DataFrame:
     unknown name share its most frequent spelling) with side `unknown`.
 
     Returns:
-        A frame indexed like `texts` with columns `actor`, `side`, `actor_type`, `allies`
-        (canonical names joined by "; ", empty when none) and `known`.
+        A frame indexed like `texts` with the `columns` asked for, among `actor`, `side`,
+        `actor_type`, `allies` (canonical names joined by "; ", empty when none) and `known`:
+        each is a column of the texts' length, so a caller asks only for those it reads.
     """
     codes, uniques = pd.factorize(texts.astype("string"), use_na_sentinel=True)
     counts = pd.Series(codes[codes >= 0]).value_counts()
@@ -183,7 +186,7 @@ def canonical_actors(texts: pd.Series, table: ActorTable) -> pd.DataFrame:
     # A missing text takes the extra last row (no actor, side unknown).
     rows = np.where(codes >= 0, codes, len(uniques))
     return pd.DataFrame(
-        {column: per_unique[column].array.take(rows) for column in per_unique.columns},
+        {column: per_unique[column].array.take(rows) for column in columns},
         index=texts.index,
     )
 

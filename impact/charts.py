@@ -80,7 +80,7 @@ def side_colours() -> dict[str, str]:
 def holder_sides(holders: pd.Series, actors: ActorTable | None = None) -> pd.DataFrame:
     """Canonical actor and side of each holder name (`actor`, `side`)."""
     table = actors if actors is not None else load_actors()
-    found = canonical_actors(holders.astype("string"), table)
+    found = canonical_actors(holders.astype("string"), table, ("actor", "side"))
     return pd.DataFrame(
         {"actor": found["actor"].fillna(holders).fillna("unknown"), "side": found["side"]}
     )

@@ -22,7 +22,8 @@ def attach_actors(events: pd.DataFrame, table: ActorTable) -> pd.DataFrame:
     (an unknown actor keeps one spelling whichever column it appears in).
     """
     texts = pd.concat([events[f"{role}_actor"] for role in ROLES], ignore_index=True)
-    found = canonical_actors(texts.astype("string"), table)
+    columns = ("actor", "side", "actor_type", "allies")
+    found = canonical_actors(texts.astype("string"), table, columns)
     gaining, losing = found.iloc[: len(events)], found.iloc[len(events) :]
     out = events.copy()
     for role, part in zip(ROLES, (gaining, losing), strict=True):
@@ -44,14 +45,14 @@ def event_sides(impacts: pd.DataFrame, actors: ActorTable | None = None) -> pd.D
         A frame indexed like `impacts` with `gaining`, `gaining_side` and `losing_side`.
     """
     table = actors if actors is not None else load_actors()
-    gaining = canonical_actors(impacts["gaining_actor"], table)
+    gaining = canonical_actors(impacts["gaining_actor"], table, ("actor", "side"))
     out = pd.DataFrame(index=impacts.index)
     out["gaining"] = gaining["actor"].fillna("unknown")
     out["gaining_side"] = _side_column(impacts, "gaining_side", gaining["side"])
     if "losing_side" in impacts.columns:
         out["losing_side"] = _side_column(impacts, "losing_side", None)
     else:
-        out["losing_side"] = canonical_actors(impacts["losing_actor"], table)["side"]
+        out["losing_side"] = canonical_actors(impacts["losing_actor"], table, ("side",))["side"]
     return out.astype("string")
 
 

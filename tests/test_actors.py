@@ -174,6 +174,17 @@ def test_result_keeps_the_input_index_and_types(table):
     assert list(out["side"]) == ["military", "resistance", "unknown"]
 
 
+def test_asking_for_some_columns_gives_those_of_the_whole_answer(table):
+    """A caller reading only the side gets the very column the full answer has, unknown
+    actors and missing texts included."""
+    texts = pd.Series(["SAC", "Kalay PDF", "Some new militia", "some new militia", None, "AA"])
+    whole = canonical_actors(texts, table)
+    for columns in [("side",), ("actor", "side"), ("allies", "actor_type")]:
+        part = canonical_actors(texts, table, columns)
+        assert list(part.columns) == list(columns)
+        pd.testing.assert_frame_equal(part, whole[list(columns)])
+
+
 def test_a_million_rows_with_few_texts_are_fast(table):
     texts = pd.Series(list(SPELLINGS["text"]) * 8500)
     started = time.perf_counter()
