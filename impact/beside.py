@@ -24,11 +24,12 @@ import os
 import pickle
 import signal
 import sys
+import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from functools import partial
-from typing import Any, Generic, TypeVar
+from typing import Any, BinaryIO, Generic, TypeVar
 
 T = TypeVar("T")
 U = TypeVar("U")
@@ -69,19 +70,25 @@ class Standby(_Child):
 
     For work whose input exists only later but whose preparation (imports, files) does not:
     the preparation runs beside this process's own work rather than after it. The input
-    reaches the child pickled, through a pipe. A child that cannot be forked, fails, or is
-    never handed anything does no work; the caller looks for the work's results and does
-    what is missing itself.
+    reaches the child pickled, through a pipe. With `parts`, it comes in parts, the first
+    as soon as there is enough to start on: `work(first, next_part)` is called with the
+    first, and `next_part()` waits for the next (None when none will come). Each part is
+    written by a thread of this process, so a part the child reads only later never holds
+    this process up. A child that cannot be forked, fails, or is never handed anything does
+    no work; the caller looks for the work's results and does what is missing itself.
     """
 
-    def __init__(self, ready: Callable[[], object], work: Callable[[Any], object]) -> None:
+    def __init__(
+        self, ready: Callable[[], object], work: Callable[..., object], *, parts: bool = False
+    ) -> None:
         self._send: int | None = None
+        self._writer: threading.Thread | None = None
         if not sys.platform.startswith("linux"):
             return
         read, write = os.pipe()
         _SENDING.add(write)
         try:
-            self._child = _fork(partial(_when_handed, read, ready, work))
+            self._child = _fork(partial(_when_handed, read, ready, work, parts))
         except OSError:  # no process to spare
             _SENDING.discard(write)
             os.close(write)
@@ -91,18 +98,19 @@ class Standby(_Child):
         self._send = write
 
     def hand(self, data: bytes) -> None:
-        """Hand the child its input, already pickled (once); a child gone takes nothing."""
-        send, self._send = self._send, None
-        if send is None:
+        """Hand the child (the next part of) its input, already pickled; a child gone takes
+        nothing."""
+        if self._send is None:
             return
-        _SENDING.discard(send)
-        with contextlib.suppress(OSError), open(send, "wb") as pipe:
-            pipe.write(len(data).to_bytes(8, "little"))
-            pipe.write(data)
+        self._wait_for_writer()  # parts arrive in order
+        message = len(data).to_bytes(8, "little") + data
+        self._writer = threading.Thread(target=_write, args=(self._send, message), daemon=True)
+        self._writer.start()
 
     def done(self) -> bool:
         """Wait for the child (one never handed its input ends without working); whether
         it succeeded."""
+        self._wait_for_writer()
         if self._send is not None:
             _SENDING.discard(self._send)
             os.close(self._send)
@@ -110,6 +118,19 @@ class Standby(_Child):
         return self._waited_for()
 
     abandon = done
+
+    def _wait_for_writer(self) -> None:
+        if self._writer is not None:
+            self._writer.join()
+            self._writer = None
+
+
+def _write(pipe: int, data: bytes) -> None:
+    """Write all of `data` to `pipe`; a reader gone (the child ended) takes none of it."""
+    view = memoryview(data)
+    with contextlib.suppress(OSError):
+        while view:
+            view = view[os.write(pipe, view) :]
 
 
 def shared(
@@ -191,7 +212,6 @@ def both(here: Callable[[], T], there: Callable[[], U]) -> tuple[T, U]:
 
 def _hand_back(work: Callable[[], object], read: int, write: int) -> None:
     gc.disable()  # a collection would copy every page of this process's objects it walks
-    _close_siblings_pipes()
     os.close(read)
     with open(write, "wb") as pipe:
         pipe.write(pickle.dumps(work(), protocol=pickle.HIGHEST_PROTOCOL))
@@ -210,7 +230,6 @@ def _help(
 ) -> None:
     """Wait for `when()`, then do the items not yet taken, reporting each once done. A helper
     whose parent has gone (killed before its work was shared) ends instead of waiting on."""
-    _close_siblings_pipes()
     while not when():
         if os.getppid() != parent:
             return
@@ -221,19 +240,32 @@ def _help(
 
 
 def _close_siblings_pipes() -> None:
-    """In a child: close the pipes to this process's other children, which end when it says so."""
+    """In a child: close the pipes to this process's `Standby` children, each of which must
+    see its pipe close when this process closes it, not when the last child does."""
     for other in _SENDING:
         os.close(other)
+    _SENDING.clear()
 
 
-def _when_handed(read: int, ready: Callable[[], object], work: Callable[[Any], object]) -> None:
-    _close_siblings_pipes()
+def _when_handed(
+    read: int, ready: Callable[[], object], work: Callable[..., object], parts: bool
+) -> None:
     ready()
     with open(read, "rb") as pipe:
-        size = int.from_bytes(pipe.read(8), "little")
-        data = pipe.read(size) if size else b""
-    if len(data) == size > 0:
-        work(pickle.loads(data))
+        first = _next_part(pipe)
+        if first is None:
+            return
+        if parts:
+            work(first, partial(_next_part, pipe))
+        else:
+            work(first)
+
+
+def _next_part(pipe: BinaryIO) -> Any:
+    """The next part handed through `pipe`, unpickled; None when the pipe closes first."""
+    size = int.from_bytes(pipe.read(8) or b"\0", "little")
+    data = pipe.read(size) if size else b""
+    return pickle.loads(data) if len(data) == size > 0 else None
 
 
 def _ended(child: int) -> None:
@@ -280,6 +312,7 @@ def _fork(work: Callable[[], object], *, freeze: bool = True) -> int:
     if child == 0:
         status = 1
         try:
+            _close_siblings_pipes()
             work()
             status = 0
         finally:

@@ -75,9 +75,10 @@ class Flows:
 class RunResult:
     """Everything a report is made of; nothing here has been written anywhere.
 
-    The summaries (`summary`, `by_month`, `by_actor`, `by_side`, `by_region`,
-    `unknown_actors`) are worked out from `flows` when first asked for, each validated then:
-    a report starts drawing its charts, which need none of them, before they are.
+    The control timeline (`timeline`), the control table (`control`) and the summaries
+    (`summary`, `by_month`, `by_actor`, `by_side`, `by_region`, `unknown_actors`) are worked
+    out from the events (`history`) when first asked for, each validated then: a report
+    hands its charts the impacts, which most of them need alone, before they are.
     """
 
     inputs: list[InputFile]
@@ -85,15 +86,32 @@ class RunResult:
     impacts: DataFrame[Impact]
     rejected: DataFrame[Rejected]
     skipped: DataFrame[Skipped]
-    timeline: DataFrame[Timeline]
-    control: DataFrame[Control]
     actors: ActorTable
     assumptions: pd.DataFrame
     reference: Reference
     scope: str
-    flows: Flows = field(repr=False)
+    # The period's rows after the resolved rows dated before it, and the period's bounds.
+    history: pd.DataFrame = field(repr=False)
+    start: pd.Timestamp
+    end: pd.Timestamp
     period: tuple[str | None, str | None] = (None, None)
     as_of: str | None = None
+
+    @cached_property
+    def flows(self) -> Flows:
+        timeline = control_timeline(self.history, self.scope)
+        timeline["in_period"] = timeline["date"] >= self.start
+        timeline = Timeline.validate(timeline, inplace=True)
+        figures = place_figures(self.history, self.reference)
+        return Flows(timeline, figures, self.start, self.end, self.history)
+
+    @property
+    def timeline(self) -> DataFrame[Timeline]:
+        return self.flows.timeline
+
+    @cached_property
+    def control(self) -> DataFrame[Control]:
+        return Control.validate(control_over_time(*self.flows.period))
 
     @cached_property
     def summary(self) -> DataFrame[Summary]:
@@ -218,28 +236,20 @@ def run(
     impacts = Impact.validate(
         in_model_order(mark_counted(impacts, reference, table_assumptions), Impact), inplace=True
     )
-    step("counting and control timeline")
     history = _with_earlier(impacts, before, reference, table_assumptions, scope)
-    start = pd.Timestamp(since) if since else impacts["date"].min()
-    end = pd.Timestamp(until) if until else impacts["date"].max()
-    timeline = control_timeline(history, scope)
-    timeline["in_period"] = timeline["date"] >= start
-    timeline = Timeline.validate(timeline, inplace=True)
-    figures = place_figures(history, reference)
-    flows = Flows(timeline, figures, start, end, history)
     return RunResult(
         inputs=table.inputs,
         audit=resolution.audit,
         impacts=impacts,
         rejected=rejected,
         skipped=skipped,
-        timeline=timeline,
-        control=Control.validate(control_over_time(*flows.period)),
         actors=actor_table,
         assumptions=table_assumptions,
         reference=reference,
-        flows=flows,
         scope=scope,
+        history=history,
+        start=pd.Timestamp(since) if since else impacts["date"].min(),
+        end=pd.Timestamp(until) if until else impacts["date"].max(),
         period=(since, until),
         as_of=as_of,
     )

@@ -101,6 +101,7 @@ def write_report(
     step = on_step or (lambda _: None)
     try:
         drawing = _start_charts(result, staging, charts)
+        step("control timeline and summaries")
         with ThreadPoolExecutor(HASHERS) as hashers:
             try:
                 _write_tables(result, staging, hxl, include_facility_locations, step)
@@ -275,6 +276,9 @@ LONGEST_FIRST = (
     "services_by_region",
     "affected_over_time",
 )
+# The one chart drawn from the control table rather than the impacts: chart processes started
+# before the run are handed that table last, once it is worked out, and draw it last.
+CONTROL_CHART = "control_over_time"
 CHART_PROCESSES = 2
 # The most impact rows whose charts `EarlyCharts` is handed. Pickling their `CHART_COLUMNS`
 # costs about 0.3 µs a row and a copy in each chart process; a run not handed over imports
@@ -312,7 +316,7 @@ class ChartInputs:
     """What a report's charts are drawn from: the run's tables, not the rest of its result."""
 
     impacts: pd.DataFrame
-    control: pd.DataFrame
+    control: pd.DataFrame | None
     actors: ActorTable
     scope: str
     reference: Reference | None
@@ -321,11 +325,13 @@ class ChartInputs:
     def of(cls, result: RunResult) -> ChartInputs:
         return cls(result.impacts, result.control, result.actors, result.scope, result.reference)
 
-    def to_hand_over(self) -> ChartInputs:
-        """Only what a process started before the run needs: the `CHART_COLUMNS` of the
-        impacts (a sixth of them), no reference (it has its own)."""
-        columns = [c for c in CHART_COLUMNS if c in self.impacts.columns]
-        return replace(self, impacts=self.impacts[columns], reference=None)
+    @classmethod
+    def to_hand_over(cls, result: RunResult) -> ChartInputs:
+        """Only what a process started before the run needs to start drawing: the
+        `CHART_COLUMNS` of the impacts (a sixth of them); no control table (it comes later),
+        no reference (it has its own)."""
+        columns = [c for c in CHART_COLUMNS if c in result.impacts.columns]
+        return cls(result.impacts[columns], None, result.actors, result.scope, None)
 
 
 @dataclass
@@ -356,19 +362,22 @@ class EarlyCharts:
     """A report's chart process, started before its run.
 
     While the run works on one core, it imports matplotlib and reads the package's outlines
-    on the other; `write_report` then hands it the tables the charts are drawn from, and it
-    forks a second drawing process that shares them. Handing over copies the tables
-    (pickled), worth it up to `EARLY_ROWS` rows: a larger run's charts are drawn by processes
-    forked when its report is written, which share its memory. A context manager: on leaving
-    it, a process never handed anything ends.
+    on the other; `write_report` then hands it the impacts, and it forks a second drawing
+    process that shares them. Both draw the charts of the impacts while the control
+    timeline is worked out here; that table is handed over last, for the one chart drawn
+    from it. Handing over copies the tables (pickled), worth it up to `EARLY_ROWS` rows: a
+    larger run's charts are drawn by processes forked when its report is written, which
+    share its memory. A context manager: on leaving it, a process never handed anything ends.
     """
 
     def __init__(self, reference: Reference) -> None:
         self.reference = reference
-        self._claims = Claims(LONGEST_FIRST)
+        self._claims = Claims([name for name in LONGEST_FIRST if name != CONTROL_CHART])
         self._handed = False
         self._process = Standby(
-            partial(_ready_to_draw, reference), partial(_draw_handed, self._claims, reference)
+            partial(_ready_to_draw, reference),
+            partial(_draw_handed, self._claims, reference),
+            parts=True,
         )
 
     def __enter__(self) -> EarlyCharts:
@@ -377,15 +386,20 @@ class EarlyCharts:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def hand_over(self, inputs: ChartInputs, folder: Path) -> _Drawing | None:
-        """The process drawing `inputs` into `folder`; None (and the process ended) when the
-        run is too large, of another package, or the process drew an earlier report."""
-        fits = inputs.reference is self.reference and len(inputs.impacts) <= EARLY_ROWS
+    def hand_over(self, result: RunResult, folder: Path) -> _Drawing | None:
+        """The process drawing the charts of `result` into `folder`; None (and the process
+        ended) when the run is too large, of another package, or the process drew an earlier
+        report.
+
+        The impacts go first; the control table is worked out meanwhile (it is the first
+        thing that needs it) and handed over once it is."""
+        fits = result.reference is self.reference and len(result.impacts) <= EARLY_ROWS
         if not fits or self._handed:
             self.close()
             return None
         self._handed = True
-        self._process.hand(pickle.dumps((inputs.to_hand_over(), folder), protocol=5))
+        self._process.hand(pickle.dumps((ChartInputs.to_hand_over(result), folder), protocol=5))
+        self._process.hand(pickle.dumps(result.control, protocol=5))
         return _Drawing(self._claims, [self._process])
 
     def close(self) -> None:
@@ -402,11 +416,25 @@ def _ready_to_draw(reference: Reference) -> None:
     reference.state_outlines  # noqa: B018
 
 
-def _draw_handed(claims: Claims[str], reference: Reference, handed: tuple) -> None:
-    """Draw the charts with `CHART_PROCESSES - 1` processes forked here, sharing the tables."""
+def _draw_handed(
+    claims: Claims[str], reference: Reference, handed: tuple, next_part: Callable[[], object]
+) -> None:
+    """Draw the charts of the impacts with `CHART_PROCESSES - 1` processes forked here, sharing
+    the tables; then, here, the chart of the control table, handed over meanwhile."""
     inputs, folder = handed
-    work = partial(_draw_claimed, claims, replace(inputs, reference=reference), folder)
-    _Drawing(claims, [Beside(work) for _ in range(CHART_PROCESSES - 1)], here=work).finish()
+    inputs = replace(inputs, reference=reference)
+
+    def then_control() -> None:
+        _draw_claimed(claims, inputs, folder)
+        control = next_part()
+        if control is not None:
+            from impact import chart_files
+
+            chart_files.write_charts(replace(inputs, control=control), folder, (CONTROL_CHART,))
+
+    work = partial(_draw_claimed, claims, inputs, folder)
+    processes = [Beside(work) for _ in range(CHART_PROCESSES - 1)]
+    _Drawing(claims, processes, here=then_control).finish()
 
 
 def _start_charts(result: RunResult, folder: Path, early: EarlyCharts | None) -> _Drawing:
@@ -415,13 +443,12 @@ def _start_charts(result: RunResult, folder: Path, early: EarlyCharts | None) ->
     they take the run, else processes forked now, with this one helping once its tables are
     written."""
     (folder / "charts").mkdir()
-    inputs = ChartInputs.of(result)
-    drawing = early.hand_over(inputs, folder) if early is not None else None
+    drawing = early.hand_over(result, folder) if early is not None else None
     if drawing is not None:
         return drawing
     _ready_to_draw(result.reference)  # once here, not once in each process
     claims = Claims(LONGEST_FIRST)
-    work = partial(_draw_claimed, claims, inputs, folder)
+    work = partial(_draw_claimed, claims, ChartInputs.of(result), folder)
     return _Drawing(claims, [Beside(work) for _ in range(CHART_PROCESSES)], here=work)
 
 

@@ -166,6 +166,44 @@ def test_a_standby_child_gets_ready_at_once_and_works_on_what_it_is_handed(tmp_p
     assert (tmp_path / "work").read_text() == f"{child} {sorted(handed.items())}"
 
 
+def _work_in_parts(folder: Path):
+    """Work on a first part that asks for the next only once it is done with the first."""
+
+    def work(first: str, next_part) -> None:
+        time.sleep(0.5)  # still busy when the next part is handed
+        (folder / "first").write_text(first)
+        (folder / "next").write_text(repr(next_part()))
+
+    return work
+
+
+@forks
+def test_a_standby_child_takes_its_input_in_parts_and_later_parts_never_wait(tmp_path):
+    """The child starts on the first part; the next, more than a pipe holds, is handed while
+    it works, and handing it returns at once though the child reads it only later."""
+    import pickle
+
+    job = Standby(lambda: None, _work_in_parts(tmp_path), parts=True)
+    job.hand(pickle.dumps("impacts"))
+    later = {"rows": list(range(100_000))}
+    started = time.perf_counter()
+    job.hand(pickle.dumps(later))
+    assert time.perf_counter() - started < 0.3
+    assert job.done()
+    assert (tmp_path / "first").read_text() == "impacts"
+    assert (tmp_path / "next").read_text() == repr(later)
+
+
+@forks
+def test_a_standby_child_waiting_for_a_part_never_handed_ends_when_told(tmp_path):
+    import pickle
+
+    job = Standby(lambda: None, _work_in_parts(tmp_path), parts=True)
+    job.hand(pickle.dumps("impacts"))
+    assert job.done()
+    assert (tmp_path / "next").read_text() == "None"
+
+
 @forks
 def test_standby_children_never_handed_anything_end_without_working(tmp_path):
     """Two at once: each ends when told, though the other holds the pipes open at its fork."""

@@ -279,8 +279,11 @@ def test_charts_drawn_from_the_columns_handed_over_equal_charts_drawn_from_all(
     from impact.chart_files import write_charts
 
     path = None if events is None else Path(__file__).parent / "data" / events
-    inputs = report.ChartInputs.of(impact.run(path, reference=reference))
-    handed = replace(inputs.to_hand_over(), reference=reference)
+    result = impact.run(path, reference=reference)
+    inputs = report.ChartInputs.of(result)
+    handed = report.ChartInputs.to_hand_over(result)
+    assert handed.control is None and handed.reference is None
+    handed = replace(handed, control=result.control, reference=reference)
     assert len(handed.impacts.columns) == len(report.CHART_COLUMNS)
     for folder in ("handed", "all"):
         (tmp_path / folder).mkdir()
@@ -455,6 +458,32 @@ def test_charts_are_handed_over_before_the_summaries_are_worked_out(
         impact.write_report(result, tmp_path / "out", charts=early)
     assert result.summary is result.summary
     assert order == ["charts", "summary"]
+
+
+def test_the_impacts_are_handed_over_before_the_control_timeline_is_worked_out(
+    bundle, reference, tmp_path, monkeypatch
+):
+    """Five charts need only the impacts: they are drawn while the control timeline is
+    worked out, and the control chart, handed its table last, is the same as ever."""
+    from impact import beside, pipeline
+
+    order = []
+    hand, timeline = beside.Standby.hand, pipeline.control_timeline
+    monkeypatch.setattr(
+        beside.Standby, "hand", lambda self, data: order.append("hand") or hand(self, data)
+    )
+    monkeypatch.setattr(
+        pipeline, "control_timeline", lambda *args: order.append("timeline") or timeline(*args)
+    )
+    with report.EarlyCharts(reference) as early:
+        result = impact.run(reference=reference)
+        assert order == []
+        out = impact.write_report(result, tmp_path / "out", charts=early)
+    assert order == ["hand", "timeline", "hand"]
+    for name in CHARTS:
+        for suffix in ("png", "svg"):
+            chart = f"charts/{name}.{suffix}"
+            assert (out / chart).read_bytes() == (bundle / chart).read_bytes(), chart
 
 
 @pytest.mark.parametrize("drawn", [True, False])
