@@ -7,6 +7,7 @@ unless it is an earlier report and `force` is given.
 
 from __future__ import annotations
 
+import itertools
 import json
 import pickle
 import shutil
@@ -277,7 +278,7 @@ LONGEST_FIRST = (
     "affected_over_time",
 )
 # The one chart drawn from the control table rather than the impacts: chart processes started
-# before the run are handed that table last, once it is worked out, and draw it last.
+# before the run are handed that table last, once it is worked out, and draw it second.
 CONTROL_CHART = "control_over_time"
 CHART_PROCESSES = 2
 # The most impact rows whose charts `EarlyCharts` is handed. Pickling their `CHART_COLUMNS`
@@ -420,21 +421,26 @@ def _draw_handed(
     claims: Claims[str], reference: Reference, handed: tuple, next_part: Callable[[], object]
 ) -> None:
     """Draw the charts of the impacts with `CHART_PROCESSES - 1` processes forked here, sharing
-    the tables; then, here, the chart of the control table, handed over meanwhile."""
+    the tables; here, after the first of them, the chart of the control table handed over
+    meanwhile (worked out while that chart, the longest, was drawn)."""
     inputs, folder = handed
     inputs = replace(inputs, reference=reference)
 
-    def then_control() -> None:
-        _draw_claimed(claims, inputs, folder)
+    def with_control() -> None:
+        from impact import chart_files
+
+        taken = claims.take()
+        for name in itertools.islice(taken, 1):
+            chart_files.write_charts(inputs, folder, (name,))
         control = next_part()
         if control is not None:
-            from impact import chart_files
-
             chart_files.write_charts(replace(inputs, control=control), folder, (CONTROL_CHART,))
+        for name in taken:
+            chart_files.write_charts(inputs, folder, (name,))
 
     work = partial(_draw_claimed, claims, inputs, folder)
     processes = [Beside(work) for _ in range(CHART_PROCESSES - 1)]
-    _Drawing(claims, processes, here=then_control).finish()
+    _Drawing(claims, processes, here=with_control).finish()
 
 
 def _start_charts(result: RunResult, folder: Path, early: EarlyCharts | None) -> _Drawing:
