@@ -400,7 +400,12 @@ class EarlyCharts:
             return None
         self._handed = True
         self._process.hand(pickle.dumps((ChartInputs.to_hand_over(result), folder), protocol=5))
-        self._process.hand(pickle.dumps(result.control, protocol=5))
+        try:
+            control = pickle.dumps(result.control, protocol=5)
+        except BaseException:
+            self.close()  # drawing into `folder` meanwhile: waited for before it is removed
+            raise
+        self._process.hand(control)
         return _Drawing(self._claims, [self._process])
 
     def close(self) -> None:

@@ -486,6 +486,25 @@ def test_the_impacts_are_handed_over_before_the_control_timeline_is_worked_out(
             assert (out / chart).read_bytes() == (bundle / chart).read_bytes(), chart
 
 
+def test_a_control_table_that_fails_after_the_impacts_were_handed_leaves_nothing_behind(
+    reference, tmp_path, monkeypatch
+):
+    """The chart process is drawing into the staging folder when the control table fails:
+    it is waited for before the folder is removed, and the error is the real one."""
+    from impact import pipeline
+
+    def broken(*_args):
+        raise RuntimeError("control table failed")
+
+    monkeypatch.setattr(pipeline, "control_over_time", broken)
+    with report.EarlyCharts(reference) as early:
+        result = impact.run(reference=reference)
+        with pytest.raises(RuntimeError, match="control table failed"):
+            impact.write_report(result, tmp_path / "out", charts=early)
+        assert not beside._CHILDREN
+    assert [p.name for p in tmp_path.iterdir()] == []
+
+
 @pytest.mark.parametrize("drawn", [True, False])
 def test_a_helper_shares_the_tables_only_once_the_charts_are_drawn(
     reference, tmp_path, monkeypatch, drawn
