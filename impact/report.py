@@ -101,8 +101,8 @@ def write_report(
     staging = make_staging(target)
     step = on_step or (lambda _: None)
     try:
+        step("control timeline and summaries")  # worked out once the charts have the impacts
         drawing = _start_charts(result, staging, charts)
-        step("control timeline and summaries")
         with ThreadPoolExecutor(HASHERS) as hashers:
             try:
                 _write_tables(result, staging, hxl, include_facility_locations, step)
