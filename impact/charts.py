@@ -112,7 +112,7 @@ def wrap_to_width(text: str, width_in: float, size: float = CAPTION_SIZE) -> lis
         words = paragraph.split()
         start = 0
         while True:
-            # The line from `start` takes words[start:end]: `low` words fit, `high` do not.
+            # words[start:low] fit on the line, words[start:high] do not (or run out).
             low, high = start + 1, len(words) + 1
             while high - low > 1:
                 middle = (low + high) // 2

@@ -11,7 +11,7 @@ import itertools
 import json
 import pickle
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date
@@ -432,16 +432,12 @@ def _draw_handed(
     inputs = replace(inputs, reference=reference)
 
     def with_control() -> None:
-        from impact import chart_files
-
         taken = claims.take()
-        for name in itertools.islice(taken, 1):
-            chart_files.write_charts(inputs, folder, (name,))
+        _draw_each(itertools.islice(taken, 1), inputs, folder)
         control = next_part()
         if control is not None:
-            chart_files.write_charts(replace(inputs, control=control), folder, (CONTROL_CHART,))
-        for name in taken:
-            chart_files.write_charts(inputs, folder, (name,))
+            _draw_each([CONTROL_CHART], replace(inputs, control=control), folder)
+        _draw_each(taken, inputs, folder)
 
     work = partial(_draw_claimed, claims, inputs, folder)
     processes = [Beside(work) for _ in range(CHART_PROCESSES - 1)]
@@ -464,9 +460,15 @@ def _start_charts(result: RunResult, folder: Path, early: EarlyCharts | None) ->
 
 
 def _draw_claimed(claims: Claims[str], inputs: ChartInputs, folder: Path) -> None:
+    _draw_each(claims.take(), inputs, folder)
+
+
+def _draw_each(names: Iterable[str], inputs: ChartInputs, folder: Path) -> None:
+    """Each chart of `names` drawn and written in turn (a claim is taken only when the chart
+    before it is done)."""
     from impact import chart_files
 
-    for name in claims.take():
+    for name in names:
         chart_files.write_charts(inputs, folder, (name,))
 
 
