@@ -33,7 +33,7 @@ from impact.actors import SIDE_LABELS, SIDES, ActorTable, canonical_actors, load
 from impact.actors import actor_colours as table_actor_colours
 from impact.actors import side_colours as table_side_colours
 from impact.event_actors import event_sides
-from impact.per_value import once_per_value
+from impact.per_value import categories_as_text, once_per_value
 from impact.safe_text import has_controls, visible_controls_table
 from impact.schemas import MOVES_CONTROL
 
@@ -52,11 +52,14 @@ P = ParamSpec("P")
 
 
 def _plain_text(chart: Callable[P, Figure]) -> Callable[P, Figure]:
-    """Draw `chart` with mathtext off for every text it creates, labels cleaned of controls."""
+    """Draw `chart` with mathtext off for every text it creates, its tables' text as plain text
+    and labels cleaned of controls."""
 
     @functools.wraps(chart)
     def drawn(*args: P.args, **kwargs: P.kwargs) -> Figure:
-        args = tuple(_clean_labels(a) if isinstance(a, pd.DataFrame) else a for a in args)
+        args = tuple(
+            _clean_labels(categories_as_text(a)) if isinstance(a, pd.DataFrame) else a for a in args
+        )
         # Each Text keeps the parse_math setting it was created with, so saving later is safe.
         with matplotlib.rc_context({"text.parse_math": False}):
             return chart(*args, **kwargs)

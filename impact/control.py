@@ -121,6 +121,7 @@ def place_figures(events: pd.DataFrame, reference: Reference) -> pd.DataFrame:
     counted twice; so is a place without a census figure.
     """
     latest = events.drop_duplicates("headline_pcode", keep="last").set_index("headline_pcode")
+    latest.index = latest.index.astype("str")
     figures = latest[BANDS].astype("Float64")
     inside = nested_in(figures.index, reference, latest.get("headline_level"))
     figures["region"] = latest["state_region_name"].astype("string").fillna(UNKNOWN)

@@ -27,6 +27,7 @@ from impact.workbook import Sheet, write_xlsx
 def safe_cells(table: pd.DataFrame) -> pd.DataFrame:
     """Text cells and column names that start like a formula get a leading quote (plain
     numbers excepted); control characters become visible symbols; other cells are unchanged.
+    A categorical column's distinct texts are made safe, not its rows.
     """
     out = visible_controls_table(table)
     out.columns = [defused(c) if isinstance(c, str) else c for c in out.columns]
@@ -36,7 +37,19 @@ def safe_cells(table: pd.DataFrame) -> pd.DataFrame:
         if risky.any():
             text = out[column].astype("string")
             out[column] = out[column].astype(object).where(~risky, "'" + text)
+    for column in [c for c in out.columns if isinstance(out[c].dtype, pd.CategoricalDtype)]:
+        out[column] = _safe_categories(out[column])
     return out
+
+
+def _safe_categories(column: pd.Series) -> pd.Series:
+    """A categorical column with its categories made safe, as text when two of them come out
+    the same."""
+    categories = pd.DataFrame({"text": column.cat.categories})
+    safe = safe_cells(categories)["text"]
+    if safe.is_unique:
+        return column.cat.rename_categories(safe.to_numpy())
+    return safe_cells(pd.DataFrame({"text": column.astype("str")}))["text"]
 
 
 CSV_CHUNK_ROWS = 50_000

@@ -6,7 +6,7 @@ value alone is worked out for the distinct values only and its results taken bac
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
@@ -79,3 +79,41 @@ def rows_at(frame: pd.DataFrame, positions: np.ndarray) -> pd.DataFrame:
     )
     rows = pd.RangeIndex(len(positions))
     return pd.DataFrame(dict(enumerate(taken)), index=rows).set_axis(frame.columns, axis=1)
+
+
+def repeated_as_categories(frame: pd.DataFrame, unique: Collection[str] = ()) -> pd.DataFrame:
+    """`frame` with each text column but `unique` held as categories: a code per row and each
+    distinct text once, in text order (so sorting and grouping go as on the text).
+
+    A per-event table repeats its places' names, codes and notes on every event there: a
+    million events hold a few thousand distinct texts per column, and a copy, a row subset or
+    a file of the table then moves codes, not text.
+    """
+    kinds = frame.dtypes.items()
+    at = [
+        j
+        for j, (name, kind) in enumerate(kinds)
+        if isinstance(kind, pd.StringDtype) and name not in unique
+    ]
+    return _converted(frame, at, lambda column: column.astype("category"))
+
+
+def categories_as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` with its categorical columns as plain text: for work that edits, joins or
+    adds to text (a categorical column accepts no new value)."""
+    at = [j for j, kind in enumerate(frame.dtypes) if isinstance(kind, pd.CategoricalDtype)]
+    return _converted(frame, at, lambda column: column.astype("str"))
+
+
+def _converted(
+    frame: pd.DataFrame, at: list[int], convert: Callable[[pd.Series], pd.Series]
+) -> pd.DataFrame:
+    """`frame` with the columns at positions `at` converted, two at a time; the others are
+    shared with `frame`."""
+    if not at:
+        return frame
+    converted = each_column(convert, [frame.iloc[:, j] for j in at])
+    out = frame.copy(deep=False)
+    for j, column in zip(at, converted, strict=True):
+        out.isetitem(j, column)
+    return out

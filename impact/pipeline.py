@@ -19,6 +19,7 @@ from impact.errors import NoUsableEventsError
 from impact.estimate import estimate
 from impact.event_actors import attach_actors, unknown_actors
 from impact.events import EventTable, InputFile, read_events
+from impact.per_value import categories_as_text, repeated_as_categories
 from impact.problems import combine, skipped_rows
 from impact.reference import Reference, bundled_folder, load_reference
 from impact.resolve import resolve_places
@@ -48,6 +49,9 @@ from impact.summaries import (
     side_headline,
     summarise,
 )
+
+# Text that differs from event to event: held as text, not as categories.
+PER_EVENT_TEXT = ("event_id",)
 
 
 def default_events_path() -> Path:
@@ -79,11 +83,15 @@ class RunResult:
     (`summary`, `by_month`, `by_actor`, `by_side`, `by_region`, `unknown_actors`) are worked
     out from the events (`history`) when first asked for, each validated then: a report
     hands its charts the impacts, which most of them need alone, before they are.
+
+    The per-event tables hold text that repeats (names, codes, notes of a place) as
+    categories (`compact_impacts`, `history`): a million events' text in a tenth of the
+    memory. `impacts` is the same table with plain text, made when first asked for.
     """
 
     inputs: list[InputFile]
     audit: pd.DataFrame
-    impacts: DataFrame[Impact]
+    compact_impacts: DataFrame[Impact]
     rejected: DataFrame[Rejected]
     skipped: DataFrame[Skipped]
     actors: ActorTable
@@ -96,6 +104,11 @@ class RunResult:
     end: pd.Timestamp
     period: tuple[str | None, str | None] = (None, None)
     as_of: str | None = None
+
+    @cached_property
+    def impacts(self) -> DataFrame[Impact]:
+        """One row per used event (see `Impact`), text as plain text."""
+        return categories_as_text(self.compact_impacts)
 
     @cached_property
     def flows(self) -> Flows:
@@ -115,7 +128,7 @@ class RunResult:
 
     @cached_property
     def summary(self) -> DataFrame[Summary]:
-        return Summary.validate(summarise(self.impacts, *self.flows.period))
+        return Summary.validate(summarise(self.compact_impacts, *self.flows.period))
 
     @cached_property
     def by_month(self) -> DataFrame[ByMonth]:
@@ -163,7 +176,7 @@ class RunResult:
         """Input rows = used + rejected + skipped by rule, always."""
         return {
             "input": sum(item.rows for item in self.inputs),
-            "used": len(self.impacts),
+            "used": len(self.compact_impacts),
             "rejected": len(self.rejected),
             "skipped": len(self.skipped),
         }
@@ -237,10 +250,15 @@ def run(
         in_model_order(mark_counted(impacts, reference, table_assumptions), Impact), inplace=True
     )
     history = _with_earlier(impacts, before, reference, table_assumptions, scope)
+    compact = repeated_as_categories(history, unique=PER_EVENT_TEXT)
+    if history is impacts:
+        impacts = history = compact
+    else:
+        impacts, history = repeated_as_categories(impacts, unique=PER_EVENT_TEXT), compact
     return RunResult(
         inputs=table.inputs,
         audit=resolution.audit,
-        impacts=impacts,
+        compact_impacts=impacts,
         rejected=rejected,
         skipped=skipped,
         actors=actor_table,

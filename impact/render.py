@@ -58,7 +58,7 @@ def headline(result: RunResult) -> str:
     )
     return (
         f"{plural(total['places_counted'], 'place')} changed control in "
-        f"{plural(len(result.impacts), 'event')}. "
+        f"{plural(len(result.compact_impacts), 'event')}. "
         f"About {fmt(total['population_central'])} people lived there (range "
         f"{fmt(total['population_low'])}–{fmt(total['population_high'])}; "
         f"{fmt(total['population_census'])} in the 2014 census), in "
@@ -68,7 +68,7 @@ def headline(result: RunResult) -> str:
 
 def period_text(result: RunResult) -> str:
     since, until = result.period
-    dates = result.impacts["date"]
+    dates = result.compact_impacts["date"]
     start = pd.Timestamp(since) if since else dates.min()
     end = pd.Timestamp(until) if until else dates.max()
     return f"{start:%d %b %Y} to {end:%d %b %Y}"
@@ -102,7 +102,7 @@ def _events_shown(impacts: pd.DataFrame) -> pd.DataFrame:
 def report_context(result: RunResult) -> dict:
     """Everything the report templates show, as plain values."""
     review = for_review(result)
-    events = _records(_events_shown(result.impacts))
+    events = _records(_events_shown(result.compact_impacts))
     control = result.control
     last = control[control["date"] == control["date"].max()] if not control.empty else control
     return {
@@ -118,7 +118,7 @@ def report_context(result: RunResult) -> dict:
         "rows": result.reconciliation,
         "total": result.total,
         "events": events,
-        "events_total": len(result.impacts),
+        "events_total": len(result.compact_impacts),
         "notes": _once([e for e in events if e["band_note"]], ("place_name", "band_note")),
         "unknown": _once([e for e in events if e["population_census"] is None], ("pcode",)),
         "key": key_figures(result),
@@ -201,7 +201,7 @@ def key_figures(result: RunResult) -> dict:
     """Page 1's box: period, places, people, by side, households, hospitals, last month's change."""
     from impact.event_actors import event_sides
 
-    impacts = result.impacts
+    impacts = result.compact_impacts
     sides = event_sides(impacts, result.actors)
     counted = impacts[impacts["counted"]].assign(side=sides["gaining_side"])
     by_side = (
@@ -236,7 +236,7 @@ REVIEW_ROWS = 15
 
 def for_review(result: RunResult) -> dict:
     """Short tables an analyst should check before publishing, each at most `REVIEW_ROWS`."""
-    impacts = result.impacts
+    impacts = result.compact_impacts
     if "match_confidence" in impacts.columns:
         low = impacts["match_confidence"].astype("string").str.lower().eq("low").fillna(False)
     else:
@@ -282,7 +282,8 @@ def unlabelled_places(result: RunResult) -> list[str]:
     from impact.geo_outputs import LABELLED
 
     columns = ["date", "event_id", "headline_pcode", "population_central", "place_name"]
-    counted = by_date(result.impacts[columns]).drop_duplicates("headline_pcode", keep="last")
+    latest = by_date(result.compact_impacts[columns])
+    counted = latest.drop_duplicates("headline_pcode", keep="last")
     people = counted["population_central"].astype("Float64")
     ordered = counted.assign(people=people).sort_values(
         ["people", "place_name"], ascending=[False, True], na_position="last"

@@ -26,6 +26,7 @@ from impact.errors import ReportExistsError
 from impact.event_actors import event_sides
 from impact.exports import write_tables
 from impact.package_cache import file_sha256
+from impact.per_value import categories_as_text
 from impact.pipeline import RunResult
 from impact.publish import check_target, make_staging, publish
 from impact.render import (
@@ -153,7 +154,7 @@ def output_tables(result: RunResult) -> dict[str, pd.DataFrame]:
     from impact.geo_outputs import located_impacts  # shapely only when a report is written
 
     return {
-        "impacts": located_impacts(result.impacts, result.reference),
+        "impacts": located_impacts(result.compact_impacts, result.reference),
         "summary": result.summary,
         "by_month": result.by_month,
         "by_actor": result.by_actor,
@@ -251,7 +252,7 @@ def workbook_readme(result: RunResult) -> list[tuple[str, str]]:
 def facility_locations(result: RunResult) -> pd.DataFrame:
     """Public hospitals in the places named by the events, with coordinates (sensitive)."""
     facilities = result.reference.facilities
-    named = set(result.impacts["pcode"])
+    named = set(result.compact_impacts["pcode"])
     inside = facilities["town_pcode"].isin(named) | facilities["township_pcode"].isin(named)
     columns = [
         "facility_id",
@@ -324,15 +325,21 @@ class ChartInputs:
 
     @classmethod
     def of(cls, result: RunResult) -> ChartInputs:
-        return cls(result.impacts, result.control, result.actors, result.scope, result.reference)
+        """The `CHART_COLUMNS` of the impacts as plain text, the control table and the
+        reference: all a chart is drawn from."""
+        impacts = categories_as_text(_chart_columns(result.compact_impacts))
+        return cls(impacts, result.control, result.actors, result.scope, result.reference)
 
     @classmethod
     def to_hand_over(cls, result: RunResult) -> ChartInputs:
         """Only what a process started before the run needs to start drawing: the
-        `CHART_COLUMNS` of the impacts (a sixth of them); no control table (it comes later),
-        no reference (it has its own)."""
-        columns = [c for c in CHART_COLUMNS if c in result.impacts.columns]
-        return cls(result.impacts[columns], None, result.actors, result.scope, None)
+        `CHART_COLUMNS` of the impacts (a sixth of them, text still as categories); no
+        control table (it comes later), no reference (it has its own)."""
+        return cls(_chart_columns(result.compact_impacts), None, result.actors, result.scope, None)
+
+
+def _chart_columns(impacts: pd.DataFrame) -> pd.DataFrame:
+    return impacts[[c for c in CHART_COLUMNS if c in impacts.columns]]
 
 
 @dataclass
@@ -394,7 +401,7 @@ class EarlyCharts:
 
         The impacts go first; the control table is worked out meanwhile (it is the first
         thing that needs it) and handed over once it is."""
-        fits = result.reference is self.reference and len(result.impacts) <= EARLY_ROWS
+        fits = result.reference is self.reference and len(result.compact_impacts) <= EARLY_ROWS
         if not fits or self._handed:
             self.close()
             return None
@@ -429,7 +436,7 @@ def _draw_handed(
     the tables; here, after the first of them, the chart of the control table handed over
     meanwhile (worked out while that chart, the longest, was drawn)."""
     inputs, folder = handed
-    inputs = replace(inputs, reference=reference)
+    inputs = replace(inputs, impacts=categories_as_text(inputs.impacts), reference=reference)
 
     def with_control() -> None:
         taken = claims.take()

@@ -80,6 +80,8 @@ def factorised(column: pd.Series) -> Factorised:
     floats by their bits (-0.0 is written "-0", not as 0)."""
     if pd.api.types.is_float_dtype(column.dtype):
         return _factorised_floats(column)
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return _factorised_categories(column)
     text = is_text(column.dtype)
     codes, values = pd.factorize(column.astype("string") if text else column)
     return _with_missing_last(codes, pd.Series(values, name=column.name), text)
@@ -92,6 +94,18 @@ def _factorised_floats(column: pd.Series) -> Factorised:
     codes[missing] = -1
     values = pd.Series(bits.view(np.float64), name=column.name).astype(column.dtype)
     return _with_missing_last(codes, values, False)
+
+
+def _factorised_categories(column: pd.Series) -> Factorised:
+    """As the column's text is factorised (values in order of first appearance), from its
+    category codes: integers hashed, not texts."""
+    codes, first = pd.factorize(column.cat.codes.to_numpy())
+    if (first < 0).any():  # code -1: a missing value
+        missing = int(np.flatnonzero(first < 0)[0])
+        codes = np.where(codes == missing, -1, codes - (codes > missing))
+        first = np.delete(first, missing)
+    values = column.cat.categories.take(first).astype("string")
+    return _with_missing_last(codes, pd.Series(values, name=column.name), True)
 
 
 def _with_missing_last(codes: np.ndarray, values: pd.Series, text: bool) -> Factorised:

@@ -124,11 +124,13 @@ def visible_controls_table(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def text_columns(table: pd.DataFrame) -> list:
-    """The columns of `table` that may hold text."""
+    """The columns of `table` that may hold text, but categorical ones (whose distinct texts
+    are made safe, not their rows: see `impact.exports.safe_cells`)."""
     return [
         c
         for c in table.columns
-        if table[c].dtype == object or pd.api.types.is_string_dtype(table[c])
+        if (table[c].dtype == object or pd.api.types.is_string_dtype(table[c]))
+        and not isinstance(table[c].dtype, pd.CategoricalDtype)
     ]
 
 

@@ -120,7 +120,22 @@ class Text(pandas_engine.STRING):
     def check(self, pandera_dtype: dtypes.DataType, data_container: Any = None) -> Any:
         if data_container is not None and isinstance(pandera_dtype, pandas_engine.STRING):
             return pandera_dtype.type == self.type
+        if isinstance(pandera_dtype, pandas_engine.Category):
+            return is_text_categories(pandera_dtype.type)
         return super().check(pandera_dtype, data_container)
+
+    def coerce(self, data_container: Any) -> Any:
+        if is_text_categories(getattr(data_container, "dtype", None)):
+            return data_container
+        return super().coerce(data_container)
+
+
+def is_text_categories(kind: object) -> bool:
+    """A categorical dtype of text: how the per-event tables hold text that repeats (see
+    `impact.per_value.repeated_as_categories`); it passes for text everywhere."""
+    if not isinstance(kind, pd.CategoricalDtype):
+        return False
+    return isinstance(kind.categories.dtype, pd.StringDtype) or not len(kind.categories)
 
 
 def _field(description: str, *, unit: str = "", hxl: str = "", **checks: Any) -> Any:

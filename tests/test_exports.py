@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from impact.exports import safe_cells, write_workbook
+from impact.exports import safe_cells, write_csv, write_workbook
 
 
 def _table(rows: int) -> pd.DataFrame:
@@ -266,3 +266,21 @@ def test_csv_rows_are_what_arrows_writer_writes(tmp_path_factory, rows, chunk):
     header, _, body = path.read_bytes().partition(b"\n")
     assert header == b"text,count,share,flag,day"
     assert body == _arrow_writer_bytes(impact.exports.safe_cells(table))
+
+
+HOSTILE = st.sampled_from(["=1+2", "'=1+2", "-3", "+x", "@SUM(A1)", "a\x00b", "a\u2400b", "ok", ""])
+
+
+@settings(max_examples=30, deadline=None)
+@given(texts=st.lists(st.one_of(st.none(), HOSTILE, st.text(max_size=8)), min_size=1, max_size=30))
+def test_text_held_as_categories_is_written_as_the_same_bytes(tmp_path_factory, texts):
+    """Formulas defused and controls shown on the distinct texts of a categorical column give
+    the files its plain text gives, also where two texts come out the same ("=a", "'=a")."""
+    plain = pd.DataFrame({"a": pd.Series(texts, dtype="str"), "n": range(len(texts))})
+    held = plain.assign(a=plain["a"].astype("category"))
+    folder = tmp_path_factory.mktemp("held")
+    for name, table in (("plain", plain), ("held", held)):
+        write_csv(table, folder / f"{name}.csv")
+        write_workbook({"t": table}, folder / f"{name}.xlsx")
+    assert (folder / "held.csv").read_bytes() == (folder / "plain.csv").read_bytes()
+    assert (folder / "held.xlsx").read_bytes() == (folder / "plain.xlsx").read_bytes()

@@ -7,7 +7,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from impact.per_value import is_in, once_per_row, row_codes
+from impact.per_value import (
+    categories_as_text,
+    is_in,
+    once_per_row,
+    repeated_as_categories,
+    row_codes,
+)
 
 TEXT = st.one_of(st.none(), st.sampled_from(["", "a", "b", "MMR005030703", "ခါမ်းပါတ်"]))
 
@@ -93,3 +99,20 @@ def test_rows_at_takes_the_rows_pandas_takes(rows, rng, threaded):
     finally:
         impact.per_value.THREADED_ROWS = original
     pd.testing.assert_frame_equal(taken, frame.take(at).reset_index(drop=True))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(TEXT, TEXT, st.integers(0, 2)), max_size=30))
+def test_text_held_as_categories_comes_back_as_it_was(rows):
+    frame = pd.DataFrame(rows, columns=["x", "y", "n"]).astype({"x": "str", "y": "str"})
+    held = repeated_as_categories(frame, unique=["y"])
+    assert isinstance(held["x"].dtype, pd.CategoricalDtype)
+    assert held["y"].dtype == "str" and held["n"].dtype == frame["n"].dtype
+    # Categories in text order: sorting and grouping go as on the text.
+    assert list(held["x"].cat.categories) == sorted(frame["x"].dropna().unique())
+    pd.testing.assert_frame_equal(categories_as_text(held), frame)
+
+
+def test_a_table_without_categories_is_given_back_as_it_is():
+    frame = pd.DataFrame({"x": pd.Series(["a"], dtype="str"), "n": [1]})
+    assert categories_as_text(frame) is frame

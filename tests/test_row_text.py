@@ -4,6 +4,7 @@ made on the first rows only ever save work, never change which columns are joine
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pytest
 from hypothesis import example, given, settings
@@ -54,3 +55,14 @@ def test_joining_changes_no_row_and_the_first_rows_decide_nothing(codes, share, 
     expected = ["".join(f"c{i}={c[row]}," for i, c in enumerate(codes)) for row in range(rows)]
     assert rows_text(joined, 0, rows).to_pylist() == expected
     assert rows_text(thorough, 0, rows).to_pylist() == expected
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.sampled_from(["", "b", "a", "MMR005030703", "ခါ"]))))
+def test_a_categorical_column_is_factorised_as_its_text(values):
+    text = pd.Series(values, dtype="str", name="place")
+    from_text = row_text.factorised(text)
+    from_codes = row_text.factorised(text.astype("category"))
+    assert from_codes.codes.tolist() == from_text.codes.tolist()
+    assert from_codes.values.tolist() == from_text.values.tolist()
+    assert (from_codes.text, from_codes.missing) == (from_text.text, from_text.missing)

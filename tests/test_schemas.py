@@ -36,3 +36,22 @@ def test_date_order_is_what_a_stable_sort_leaves(rows, dtype):
     assert in_date_order(table) == sorted_.index.equals(table.index)
     assert in_date_order(by_date(table))
     pd.testing.assert_frame_equal(by_date(table), sorted_)
+
+
+def test_a_run_holds_repeated_text_as_categories_and_gives_it_as_text(reference):
+    """`compact_impacts` holds each text column but the event ID as categories, passes the
+    schema as it is (no conversion), and `impacts` is the same table as plain text."""
+    import impact
+    from impact.schemas import Impact
+
+    result = impact.run(reference=reference, as_of="2026-12-05")
+    held, plain = result.compact_impacts, result.impacts
+    kinds = {str(kind) for kind in plain.dtypes}
+    assert "category" not in kinds and plain["place_name"].dtype == "str"
+    assert isinstance(held["place_name"].dtype, pd.CategoricalDtype)
+    assert held["event_id"].dtype == "str"
+    checked = Impact.validate(held)
+    assert isinstance(checked["pcode"].dtype, pd.CategoricalDtype)
+    for column in held.columns:
+        assert held[column].astype(object).equals(plain[column].astype(object)), column
+    assert plain["not_counted_reason"].fillna("").str.len().ge(0).all()  # plain text edits
