@@ -12,6 +12,7 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -21,7 +22,7 @@ from impact.per_value import each_column
 from impact.row_text import Coded, Factorised, factorised, joined_neighbours, write_rows
 from impact.safe_text import defused, formula_like, text_columns, visible_controls_table
 from impact.schemas import hxl_tags
-from impact.workbook import Sheet, write_xlsx
+from impact.workbook import EXCEL_CELL_CHARS, Sheet, too_long_for_a_cell, write_xlsx
 
 
 def safe_cells(table: pd.DataFrame) -> pd.DataFrame:
@@ -132,6 +133,18 @@ def _csv_cells(found: Factorised) -> Coded:
     return found.coded(texts.fill_null("") if texts.null_count else texts, "")
 
 
+def _cells_too_long(table: pd.DataFrame, columns: list[Factorised] | None) -> int:
+    """How many text cells of `table` are too long for an Excel cell."""
+    found = columns or _factorised_columns(table)
+    cut = 0
+    for column in found:
+        if column.text and len(column.values):
+            over = too_long_for_a_cell(pa.array(column.values, pa.string(), from_pandas=True))
+            if over.any():
+                cut += int(np.isin(column.codes[: len(table)], np.flatnonzero(over)).sum())
+    return cut
+
+
 def _quoted(text: str) -> str:
     return '"' + text.replace('"', '""') + '"' if re.search(r'[,"\n\r]', text) else text
 
@@ -177,6 +190,16 @@ def _write_safe_workbook(
         for name, t in tables.items()
         if len(t) > limit
     ]
+    for name, table in tables.items():
+        cut = _cells_too_long(table.head(limit), (found or {}).get(name))
+        if cut:
+            notes.append(
+                (
+                    name,
+                    f"{cut:,} cell(s) longer than a cell holds are cut and marked "
+                    f"(Excel: {EXCEL_CELL_CHARS:,} characters); {name}.csv holds them whole",
+                )
+            )
     listing = ", ".join(f"{name} ({len(t):,} rows)" for name, t in tables.items())
     rows = pd.DataFrame([*readme, *notes, ("sheets", listing)], columns=["heading", "text"])
     sheets = [Sheet("README", safe_cells(rows), readme=True)]

@@ -41,6 +41,9 @@ from impact.row_text import (
 )
 
 CHUNK_ROWS = 10_000
+# The most characters (UTF-16 code units) an Excel cell holds: Excel repairs a file with more.
+EXCEL_CELL_CHARS = 32_767
+CUT_MARK = " … [cut: an Excel cell holds 32,767 characters; the CSV file has the whole text]"
 BUILDERS = 2
 COMPRESS_LEVEL = 1
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -216,8 +219,9 @@ class SharedStrings:
         self._count = 0
 
     def add(self, texts) -> int:
-        """Add distinct texts as one block; returns the index of the first."""
-        self._blocks.append(_arrow_text(texts))
+        """Add distinct texts as one block (each cut to what a cell holds); returns the index
+        of the first."""
+        self._blocks.append(within_a_cell(_arrow_text(texts)))
         first, self._count = self._count, self._count + len(texts)
         return first
 
@@ -301,6 +305,28 @@ def _arrow_text(texts) -> pa.Array:
     except (pa.ArrowInvalid, UnicodeEncodeError):
         replaced = pd.Series(texts, dtype=object).map(lambda t: SURROGATES.sub("\ufffd", t))
         return pa.array(replaced, type=pa.string())
+
+
+def too_long_for_a_cell(texts: pa.Array) -> np.ndarray:
+    """Which texts hold more characters than an Excel cell. Only those with more UTF-8 bytes
+    than that are counted (a character is never more UTF-16 units than UTF-8 bytes)."""
+    over = np.asarray(pc.fill_null(pc.greater(pc.binary_length(texts), EXCEL_CELL_CHARS), False))
+    for at in np.flatnonzero(over):
+        over[at] = len(texts[at].as_py().encode("utf-16-le")) // 2 > EXCEL_CELL_CHARS
+    return over
+
+
+def within_a_cell(texts: pa.Array) -> pa.Array:
+    """`texts` with each one too long for an Excel cell cut to fit, the cut marked."""
+    over = too_long_for_a_cell(texts)
+    if not over.any():
+        return texts
+    room = 2 * (EXCEL_CELL_CHARS - len(CUT_MARK))
+    cut = [
+        text.encode("utf-16-le")[:room].decode("utf-16-le", errors="ignore") + CUT_MARK
+        for text in texts.filter(pa.array(over)).to_pylist()
+    ]
+    return pc.replace_with_mask(texts, pa.array(over), pa.array(cut, pa.string()))
 
 
 def _escaped(texts: pa.Array) -> pa.Array:

@@ -284,3 +284,27 @@ def test_text_held_as_categories_is_written_as_the_same_bytes(tmp_path_factory, 
         write_workbook({"t": table}, folder / f"{name}.xlsx")
     assert (folder / "held.csv").read_bytes() == (folder / "plain.csv").read_bytes()
     assert (folder / "held.xlsx").read_bytes() == (folder / "plain.xlsx").read_bytes()
+
+
+def test_a_text_longer_than_an_excel_cell_is_cut_and_marked_in_the_workbook_only(tmp_path):
+    """Excel holds 32,767 characters (UTF-16 units) in a cell and repairs a file with more:
+    the workbook cuts such a text and says so in its README; the CSV keeps it whole."""
+    from impact.workbook import CUT_MARK, EXCEL_CELL_CHARS
+
+    burmese = "က" * 20_000  # 60,000 UTF-8 bytes, 20,000 characters: fits
+    texts = ["A" * 100_000, "😀" * 20_000, burmese, "short"]
+    table = pd.DataFrame({"notes": pd.Series(texts, dtype="str"), "n": range(4)})
+    write_workbook({"impacts": table}, tmp_path / "t.xlsx", readme=[("title", "t")])
+    write_csv(table, tmp_path / "t.csv")
+    book = load_workbook(tmp_path / "t.xlsx", read_only=True)
+    cells = [row[0] for row in book["impacts"].iter_rows(min_row=2, values_only=True)]
+    for text, cell in zip(texts, cells, strict=True):
+        assert len(cell.encode("utf-16-le")) // 2 <= EXCEL_CELL_CHARS
+        if text in (burmese, "short"):
+            assert cell == text
+        else:
+            assert cell.endswith(CUT_MARK) and text.startswith(cell.removesuffix(CUT_MARK))
+    readme = [row for row in book["README"].iter_rows(values_only=True)]
+    assert ("impacts", next(t for n, t in readme if n == "impacts")) in readme
+    assert "2 cell(s) longer than a cell holds" in dict(readme)["impacts"]
+    assert pd.read_csv(tmp_path / "t.csv")["notes"].tolist() == texts
