@@ -164,22 +164,44 @@ def _arrow_sheet(data: bytes, encoding: str | None, is_header: IsHeader) -> Shee
 
 
 def _pandas_grid(body: str, delimiter: str, path: Path) -> pd.DataFrame:
-    """Every record as text cells ("" when empty), blank lines and all."""
+    """Every record as text cells ("" when empty), blank lines and all, as wide as the widest
+    record (a row with a cell more than the header, often an empty one, is still read)."""
     try:
-        return pd.read_csv(
-            io.StringIO(body),
-            sep=delimiter,
-            header=None,
-            dtype=str,
-            na_filter=False,
-            skip_blank_lines=False,
-            skipinitialspace=True,
-        )
+        return _read_grid(body, delimiter)
     except (pd.errors.ParserError, csv.Error) as error:
-        raise InputFileError(
-            f"cannot split the file into columns ({error}); check the delimiter and quotes",
-            file=str(path),
-        ) from error
+        widest = _widest_record(body, delimiter)
+        try:
+            if widest is None:
+                raise
+            return _read_grid(body, delimiter, widest)
+        except (pd.errors.ParserError, csv.Error):
+            message = " ".join(str(error).split())
+            raise InputFileError(
+                f"cannot split the file into columns ({message}); check the delimiter and quotes",
+                file=str(path),
+            ) from error
+
+
+def _read_grid(body: str, delimiter: str, width: int | None = None) -> pd.DataFrame:
+    return pd.read_csv(
+        io.StringIO(body),
+        sep=delimiter,
+        header=None,
+        names=None if width is None else range(width),
+        dtype=str,
+        na_filter=False,
+        skip_blank_lines=False,
+        skipinitialspace=True,
+    )
+
+
+def _widest_record(body: str, delimiter: str) -> int | None:
+    """The most cells in a record, or None when the text cannot be split (a quote left open)."""
+    try:
+        records = csv.reader(io.StringIO(body), delimiter=delimiter, skipinitialspace=True)
+        return max((len(record) for record in records), default=None)
+    except csv.Error:
+        return None
 
 
 def _arrow_grid(data: bytes, offset: int, delimiter: str, width: int) -> pd.DataFrame | None:

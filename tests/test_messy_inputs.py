@@ -175,3 +175,32 @@ def test_random_messy_tables_lose_no_row_and_raise_only_our_errors(
     blank = ((cells == "") | cells.apply(lambda column: column.str.isspace())).all(axis=1)
     assert counts["input"] == int((~blank).sum())
     assert counts["input"] == counts["used"] + counts["rejected"] + counts["skipped"]
+
+
+def test_a_row_with_more_cells_than_the_header_is_still_read(tmp_path):
+    """A stray delimiter at the end of one row (an empty cell more) or a value past the last
+    header: the run goes on, every row is used, the extra value kept in its own column."""
+    path = tmp_path / "ragged.csv"
+    path.write_text(
+        "event_id,date,place,township,change,gaining_actor,losing_actor\n"
+        "E1,2023-11-06,Kawlin,Kawlin,captured,PDF,Myanmar military\n"
+        "E2,2023-11-12,Kunlong,Kunlong,captured,MNDAA,Myanmar military,\n"
+        "E3,2023-12-15,Namhsan,Namhsan,captured,TNLA,Myanmar military,,seen by two sources\n",
+        encoding="utf-8",
+    )
+    result = impact.run(path, as_of="2026-12-05")
+    assert result.reconciliation == {"input": 3, "used": 3, "rejected": 0, "skipped": 0}
+    extra = result.impacts.set_index("event_id")["column_9"]
+    assert extra.isna()["E1"] and extra["E3"] == "seen by two sources"
+
+
+def test_a_quote_left_open_is_one_line_naming_the_file(tmp_path):
+    path = tmp_path / "open.csv"
+    path.write_text(
+        'event_id,date,place,change\nE1,2023-11-06,"Kawlin,captured\nE2,2023-11-07,Tamu,captured\n'
+        "E3,2023-11-08,Tamu,captured,\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ImpactError) as raised:
+        impact.run(path, as_of="2026-12-05")
+    assert "\n" not in str(raised.value) and "check the delimiter and quotes" in str(raised.value)
