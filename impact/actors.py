@@ -179,7 +179,8 @@ def canonical_actors(
         `actor_type`, `allies` (canonical names joined by "; ", empty when none) and `known`:
         each is a column of the texts' length, so a caller asks only for those it reads.
     """
-    codes, uniques = pd.factorize(texts.astype("string"), use_na_sentinel=True)
+    held = isinstance(texts.dtype, pd.CategoricalDtype)  # codes hashed, not texts
+    codes, uniques = pd.factorize(texts if held else texts.astype("string"), use_na_sentinel=True)
     counts = pd.Series(codes[codes >= 0]).value_counts()
     per_unique = _resolve_uniques([str(text) for text in uniques], counts, table)
     per_unique = per_unique.astype(RESULT_TYPES)

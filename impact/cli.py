@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import ctypes
 import gc
 import os
@@ -105,6 +106,7 @@ def report(
         raise typer.BadParameter(f"scope must be one of {', '.join(SCOPES)}", param_hint="--scope")
     if dayfirst and monthfirst:
         raise typer.BadParameter("give --dayfirst or --monthfirst, not both")
+    _check_encoding(encoding)
     order = True if dayfirst else (False if monthfirst else None)
     with _handled(debug), _progress(quiet) as step:
         _without_hypothesis()
@@ -264,6 +266,19 @@ def _sheet(text: str | None) -> str | int:
     if text is None:
         return 0
     return int(text) if text.isdigit() else text
+
+
+def _check_encoding(name: str | None) -> None:
+    """An encoding Python does not know is a usage problem, not a problem of the file."""
+    if name is None:
+        return
+    try:
+        codecs.lookup(name)
+    except LookupError as error:
+        raise typer.BadParameter(
+            f"unknown text encoding {name!r}; try utf-8, utf-16, cp1252 or latin-1",
+            param_hint="--encoding",
+        ) from error
 
 
 def _iso(text: str | None, option: str) -> str | None:

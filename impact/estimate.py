@@ -18,7 +18,7 @@ from pandera.typing import DataFrame
 
 from impact.assumptions import assumption_values
 from impact.coverage import unit_coverage
-from impact.per_value import once_per_row
+from impact.per_value import once_per_row, repeated_as_categories
 from impact.reference import Reference
 from impact.schemas import SCOPES, ResolvedEvent
 from impact.services import SERVICE_COUNTS, unit_services
@@ -59,7 +59,8 @@ def estimate(
     values = assumption_values(assumptions)
     pcodes = resolved["pcode"].unique()
     units = place_figures(pcodes, reference, scope, float(values["beds_benchmark"]))
-    out = resolved.join(units, on="pcode")
+    # A place's texts as categories: each event takes their codes, not a copy of the text.
+    out = resolved.join(repeated_as_categories(units), on="pcode")
     not_enumerated = out["not_enumerated_share"].astype("float").to_numpy()
     out = _project(out, not_enumerated, values, reference.census_date)
     return project_breakdowns(out).drop(columns=["coverage_note", "area_note"])

@@ -192,7 +192,8 @@ def _read_one(
     normalised, problems = _normalise(kept, path, layout, *dates)
     events, rejected = _validate(normalised, problems)
     digest = hashlib.sha256(data).hexdigest()
-    item = InputFile(str(path), digest, len(raw), layout, renamed, [*read.notes, *notes])
+    notes = [*read.notes, *notes, *_unread_points(normalised)]
+    item = InputFile(str(path), digest, len(raw), layout, renamed, notes)
     return EventTable(events, rejected, skipped, [item])
 
 
@@ -380,6 +381,28 @@ def _normalise(
     frame["change_text"] = frame["change"].fillna("(not given: taken as captured)")
     frame[changes.columns] = changes
     return frame, problems
+
+
+def _unread_points(frame: pd.DataFrame) -> list[str]:
+    """A note on the rows whose point is given but not latitude and longitude in decimal
+    degrees (`22.96 N`, `999`, 0,0): resolution uses their place name alone."""
+    texts = frame[["latitude", "longitude"]]
+    given = texts.notna().any(axis=1)
+    if not given.any():
+        return []
+    lat, lon = (
+        pd.to_numeric(texts[c], errors="coerce").astype(float) for c in ("latitude", "longitude")
+    )
+    usable = lat.between(-90, 90) & lon.between(-180, 180) & ~((lat == 0) & (lon == 0))
+    unread = given & ~usable
+    if not unread.any():
+        return []
+    row = frame[unread].iloc[0]
+    example = f"row {row['source_row']}: {row['latitude']!r}, {row['longitude']!r}"
+    return [
+        f"{int(unread.sum())} row(s) give a point that is not latitude and longitude in "
+        f"decimal degrees ({example}): their place is found by its name alone"
+    ]
 
 
 def _validate(frame: pd.DataFrame, problems: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:

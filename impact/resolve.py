@@ -43,7 +43,7 @@ from pandera.typing import DataFrame
 from impact.beside import both
 from impact.gazetteer import CONTROL_LEVELS, HINT_COLUMNS, STAGES, Gazetteer, ratios
 from impact.names import looks_like_zawgyi, normalise_name, read_place_text, repair_pcode
-from impact.per_value import once_per_value
+from impact.per_value import once_per_value, repeated_as_categories
 from impact.problems import rejected_rows
 from impact.reference import Reference
 from impact.schemas import LEVELS, Event, Rejected, RejectReason, ResolvedEvent
@@ -134,9 +134,9 @@ def resolve_places(events: DataFrame[Event], reference: Reference) -> Resolution
     audit = pd.concat([keys, _decided(keys, reference)], axis=1)
     matched = (audit["outcome"] == "matched").to_numpy()[key_of_row]
     rows = events.assign(point_lat=key_columns["point_lat"], point_lon=key_columns["point_lon"])
-    resolved = _with_rows(
-        rows, np.flatnonzero(matched), _resolved_columns(audit, reference.places), key_of_row
-    )
+    # A key's texts as categories: each of its events takes their codes, not the text.
+    per_key = repeated_as_categories(_resolved_columns(audit, reference.places))
+    resolved = _with_rows(rows, np.flatnonzero(matched), per_key, key_of_row)
     bad = _with_rows(
         rows[["source_file", "source_row", "place"]],
         np.flatnonzero(~matched),

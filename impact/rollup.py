@@ -85,6 +85,7 @@ def mark_counted(
 def unit_keys(pcode: pd.Series, level: pd.Series | None, reference: Reference) -> pd.Series:
     """Each row's unit: its P-code, or P-code and level for a sub-township keyed by its seat
     town's P-code (the town and its sub-township are different units)."""
+    pcode = pcode.astype("str")  # text, where P-codes come as categories
     if level is None:
         return pcode
     seated = level.eq(SUB_TOWNSHIP) & pcode.isin(reference.areas.index)

@@ -65,7 +65,7 @@ def read_sheet(
         sheet_read = _from_grid(grid, np.arange(1, len(grid) + 1), is_header)
     else:
         sheet_read = _read_text(path, data, encoding, is_header)
-    return _without_empty_columns(_without_blank_records(sheet_read))
+    return _without_empty_columns(_without_repeated_headers(_without_blank_records(sheet_read)))
 
 
 def is_workbook(path: Path) -> bool:
@@ -298,6 +298,38 @@ def _without_blank_records(sheet: Sheet) -> Sheet:
         sheet.cells[filled].reset_index(drop=True),
         sheet.lines[filled].reset_index(drop=True),
         sheet.notes,
+    )
+
+
+def _without_repeated_headers(sheet: Sheet) -> Sheet:
+    """Records that repeat the header (files pasted one after another) are not rows: dropped,
+    with a note of their lines. Candidates are the records whose first named cell is its
+    header name in any case; each of their cells is then compared, spaces and case aside."""
+    named = [j for j, name in enumerate(sheet.header) if name and j < sheet.cells.shape[1]]
+    if sheet.cells.empty or not named:
+        return sheet
+    first = sheet.cells.iloc[:, named[0]].astype("str")
+    holds = first.str.contains(sheet.header[named[0]], case=False, regex=False)
+    candidates = np.flatnonzero(holds.fillna(False).to_numpy(dtype=bool))
+    repeats = [
+        row
+        for row in candidates
+        if all(
+            str(sheet.cells.iat[row, j]).strip().casefold() == sheet.header[j].casefold()
+            for j in named
+        )
+    ]
+    if not repeats:
+        return sheet
+    kept = np.ones(len(sheet.cells), dtype=bool)
+    kept[repeats] = False
+    lines = ", ".join(str(line) for line in sheet.lines.iloc[repeats[:5]])
+    more = " …" if len(repeats) > 5 else ""
+    return Sheet(
+        sheet.header,
+        sheet.cells[kept].reset_index(drop=True),
+        sheet.lines[kept].reset_index(drop=True),
+        [*sheet.notes, f"{len(repeats)} repeat(s) of the header row skipped (line {lines}{more})"],
     )
 
 

@@ -371,3 +371,12 @@ def test_actor_colours_do_not_depend_on_input_order_or_call(table):
     assert first["Someone new"].startswith("#") and first["Someone new"] not in {
         c for a, c in first.items() if a != "Someone new"
     }
+
+
+def test_actor_texts_held_as_categories_resolve_as_the_texts(table):
+    """A per-event table holds actor texts as categories: the same actors, sides and types."""
+    texts = pd.Series([*SPELLINGS.iloc[:, 0].tolist(), None, "An Unknown Group"] * 2, dtype="str")
+    texts.index = texts.index * 2 + 5
+    pd.testing.assert_frame_equal(
+        canonical_actors(texts.astype("category"), table), canonical_actors(texts, table)
+    )

@@ -135,3 +135,10 @@ def test_a_report_takes_arrows_jemalloc_unless_the_user_chose_a_pool(monkeypatch
         assert pa.default_memory_pool().backend_name == expected
     finally:
         pa.set_memory_pool(before)
+
+
+def test_an_unknown_encoding_is_a_usage_problem(tmp_path):
+    """A misspelt --encoding is the command's problem, not the file's: exit 2, nothing read."""
+    done = cli("report", "--encoding", "klingon", "--out", str(tmp_path / "out"), cwd=tmp_path)
+    assert done.returncode == 2 and "unknown text encoding 'klingon'" in done.stderr
+    assert "Traceback" not in done.stderr and not (tmp_path / "out").exists()

@@ -204,3 +204,37 @@ def test_a_quote_left_open_is_one_line_naming_the_file(tmp_path):
     with pytest.raises(ImpactError) as raised:
         impact.run(path, as_of="2026-12-05")
     assert "\n" not in str(raised.value) and "check the delimiter and quotes" in str(raised.value)
+
+
+def test_a_repeated_header_row_is_not_an_event(tmp_path):
+    """Two exports pasted one after the other repeat the header: it is skipped with a note of
+    its line, not counted as an input row and rejected as a bad date."""
+    header = "event_id,date,place,township,change,gaining_actor,losing_actor\n"
+    path = tmp_path / "pasted.csv"
+    path.write_text(
+        header
+        + "E1,2023-11-06,Kawlin,Kawlin,captured,PDF,Myanmar military\n"
+        + header.upper().replace(",", " , ")
+        + "E2,2023-12-15,Namhsan,Namhsan,captured,TNLA,Myanmar military\n",
+        encoding="utf-8",
+    )
+    result = impact.run(path, as_of="2026-12-05")
+    assert result.reconciliation == {"input": 2, "used": 2, "rejected": 0, "skipped": 0}
+    assert "1 repeat(s) of the header row skipped (line 3)" in result.inputs[0].notes
+
+
+def test_a_point_that_is_not_decimal_degrees_is_said_not_dropped_silently(tmp_path):
+    path = tmp_path / "points.csv"
+    path.write_text(
+        "event_id,date,place,township,change,gaining_actor,latitude,longitude\n"
+        "K1,2023-11-15,Namhsan,Namhsan,captured,TNLA,22.96407 N,97.16126 E\n"
+        "K2,2023-11-16,Pauktaw,Pauktaw,captured,Arakan Army,20.18098,93.06817\n"
+        "K3,2023-11-17,Kawlin,Kawlin,captured,PDF,999,999\n",
+        encoding="utf-8",
+    )
+    result = impact.run(path, as_of="2026-12-05")
+    assert result.reconciliation["used"] == 3
+    assert result.inputs[0].notes == [
+        "2 row(s) give a point that is not latitude and longitude in decimal degrees "
+        "(row 2: '22.96407 N', '97.16126 E'): their place is found by its name alone"
+    ]
