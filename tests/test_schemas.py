@@ -52,6 +52,7 @@ def test_a_run_holds_repeated_text_as_categories_and_gives_it_as_text(reference)
     assert held["event_id"].dtype == "str"
     checked = Impact.validate(held)
     assert isinstance(checked["pcode"].dtype, pd.CategoricalDtype)
+
     def values(column: pd.Series) -> list:
         return column.astype(object).where(column.notna(), None).tolist()
 
