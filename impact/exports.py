@@ -38,19 +38,29 @@ def safe_cells(table: pd.DataFrame) -> pd.DataFrame:
         if risky.any():
             text = out[column].astype("string")
             out[column] = out[column].astype(object).where(~risky, "'" + text)
-    for column in [c for c in out.columns if isinstance(out[c].dtype, pd.CategoricalDtype)]:
-        out[column] = _safe_categories(out[column])
+    held = [c for c, kind in out.dtypes.items() if isinstance(kind, pd.CategoricalDtype)]
+    for column, safe in zip(held, _safe_categories([out[c] for c in held]), strict=True):
+        out[column] = safe
     return out
 
 
-def _safe_categories(column: pd.Series) -> pd.Series:
-    """A categorical column with its categories made safe, as text when two of them come out
-    the same."""
-    categories = pd.DataFrame({"text": column.cat.categories})
-    safe = safe_cells(categories)["text"]
-    if safe.is_unique:
-        return column.cat.rename_categories(safe.to_numpy())
-    return safe_cells(pd.DataFrame({"text": column.astype("str")}))["text"]
+def _safe_categories(columns: list[pd.Series]) -> list[pd.Series]:
+    """Categorical columns with their categories made safe (all columns' at once), each as
+    text when two of its categories come out the same."""
+    if not columns:
+        return []
+    every = np.concatenate([c.cat.categories.to_numpy(dtype=object) for c in columns])
+    safe = safe_cells(pd.DataFrame({"text": every}))["text"].to_numpy()
+    ends = np.cumsum([len(c.cat.categories) for c in columns])
+    out = []
+    for column, categories in zip(columns, np.split(safe, ends[:-1]), strict=True):
+        if (categories == column.cat.categories.to_numpy(dtype=object)).all():
+            out.append(column)
+        elif pd.Index(categories).is_unique:
+            out.append(column.cat.rename_categories(categories))
+        else:
+            out.append(safe_cells(pd.DataFrame({"text": column.astype("str")}))["text"])
+    return out
 
 
 CSV_CHUNK_ROWS = 50_000

@@ -128,9 +128,9 @@ def text_columns(table: pd.DataFrame) -> list:
     are made safe, not their rows: see `impact.exports.safe_cells`)."""
     return [
         c
-        for c in table.columns
-        if (table[c].dtype == object or pd.api.types.is_string_dtype(table[c]))
-        and not isinstance(table[c].dtype, pd.CategoricalDtype)
+        for c, kind in table.dtypes.items()
+        if (pd.api.types.is_object_dtype(kind) or pd.api.types.is_string_dtype(kind))
+        and not isinstance(kind, pd.CategoricalDtype)
     ]
 
 
