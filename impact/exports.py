@@ -148,7 +148,7 @@ def _cells_too_long(table: pd.DataFrame, columns: list[Factorised] | None) -> in
     found = columns or _factorised_columns(table)
     cut = 0
     for column in found:
-        if column.text and len(column.values):
+        if column.text and column.values.memory_usage(index=False, deep=True) > EXCEL_CELL_CHARS:
             over = too_long_for_a_cell(pa.array(column.values, pa.string(), from_pandas=True))
             if over.any():
                 cut += int(np.isin(column.codes[: len(table)], np.flatnonzero(over)).sum())

@@ -310,6 +310,8 @@ def _arrow_text(texts) -> pa.Array:
 def too_long_for_a_cell(texts: pa.Array) -> np.ndarray:
     """Which texts hold more characters than an Excel cell. Only those with more UTF-8 bytes
     than that are counted (a character is never more UTF-16 units than UTF-8 bytes)."""
+    if texts.nbytes <= EXCEL_CELL_CHARS:  # all of them together fit one cell
+        return np.zeros(len(texts), dtype=bool)
     over = np.asarray(pc.fill_null(pc.greater(pc.binary_length(texts), EXCEL_CELL_CHARS), False))
     for at in np.flatnonzero(over):
         over[at] = len(texts[at].as_py().encode("utf-16-le")) // 2 > EXCEL_CELL_CHARS
