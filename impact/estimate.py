@@ -60,7 +60,7 @@ def estimate(
     pcodes = resolved["pcode"].unique()
     units = place_figures(pcodes, reference, scope, float(values["beds_benchmark"]))
     # A place's texts as categories: each event takes their codes, not a copy of the text.
-    out = resolved.join(repeated_as_categories(units), on="pcode")
+    out = resolved.join(repeated_as_categories(units, rows=len(resolved)), on="pcode")
     not_enumerated = out["not_enumerated_share"].astype("float").to_numpy()
     out = _project(out, not_enumerated, values, reference.census_date)
     return project_breakdowns(out).drop(columns=["coverage_note", "area_note"])

@@ -18,6 +18,9 @@ import pandas as pd
 COLUMN_THREADS = 2
 THREADED_ROWS = 50_000
 T = TypeVar("T")
+# Per-event tables at least this long hold their repeated text as categories (memory: at a
+# million events a tenth of the text's; time: even; at ten thousand, half a second more).
+CATEGORY_ROWS = 50_000
 
 
 def once_per_value(function: Callable[[pd.Series], pd.Series], values: pd.Series) -> pd.Series:
@@ -81,14 +84,21 @@ def rows_at(frame: pd.DataFrame, positions: np.ndarray) -> pd.DataFrame:
     return pd.DataFrame(dict(enumerate(taken)), index=rows).set_axis(frame.columns, axis=1)
 
 
-def repeated_as_categories(frame: pd.DataFrame, unique: Collection[str] = ()) -> pd.DataFrame:
+def repeated_as_categories(
+    frame: pd.DataFrame, unique: Collection[str] = (), rows: int | None = None
+) -> pd.DataFrame:
     """`frame` with each text column but `unique` held as categories: a code per row and each
-    distinct text once, in text order (so sorting and grouping go as on the text).
+    distinct text once, in text order (so sorting and grouping go as on the text). `rows` is
+    the length of the per-event table the columns go to (`frame`'s own by default): below
+    `CATEGORY_ROWS`, `frame` is given back as it is.
 
     A per-event table repeats its places' names, codes and notes on every event there: a
     million events hold a few thousand distinct texts per column, and a copy, a row subset or
-    a file of the table then moves codes, not text.
+    a file of the table then moves codes, not text. A small table's text is held as it is:
+    there the conversions would cost more than they save.
     """
+    if (len(frame) if rows is None else rows) < CATEGORY_ROWS:
+        return frame
     kinds = frame.dtypes.items()
     at = [
         j

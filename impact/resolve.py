@@ -135,7 +135,7 @@ def resolve_places(events: DataFrame[Event], reference: Reference) -> Resolution
     matched = (audit["outcome"] == "matched").to_numpy()[key_of_row]
     rows = events.assign(point_lat=key_columns["point_lat"], point_lon=key_columns["point_lon"])
     # A key's texts as categories: each of its events takes their codes, not the text.
-    per_key = repeated_as_categories(_resolved_columns(audit, reference.places))
+    per_key = repeated_as_categories(_resolved_columns(audit, reference.places), rows=len(rows))
     resolved = _with_rows(rows, np.flatnonzero(matched), per_key, key_of_row)
     bad = _with_rows(
         rows[["source_file", "source_row", "place"]],

@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from impact.per_value import (
+    CATEGORY_ROWS,
     categories_as_text,
     is_in,
     once_per_row,
@@ -105,7 +106,7 @@ def test_rows_at_takes_the_rows_pandas_takes(rows, rng, threaded):
 @given(st.lists(st.tuples(TEXT, TEXT, st.integers(0, 2)), max_size=30))
 def test_text_held_as_categories_comes_back_as_it_was(rows):
     frame = pd.DataFrame(rows, columns=["x", "y", "n"]).astype({"x": "str", "y": "str"})
-    held = repeated_as_categories(frame, unique=["y"])
+    held = repeated_as_categories(frame, unique=["y"], rows=CATEGORY_ROWS)
     assert isinstance(held["x"].dtype, pd.CategoricalDtype)
     assert held["y"].dtype == "str" and held["n"].dtype == frame["n"].dtype
     # Categories in text order: sorting and grouping go as on the text.
@@ -116,3 +117,9 @@ def test_text_held_as_categories_comes_back_as_it_was(rows):
 def test_a_table_without_categories_is_given_back_as_it_is():
     frame = pd.DataFrame({"x": pd.Series(["a"], dtype="str"), "n": [1]})
     assert categories_as_text(frame) is frame
+
+
+def test_a_small_table_keeps_its_text_as_it_is():
+    frame = pd.DataFrame({"x": pd.Series(["a", "a"], dtype="str")})
+    assert repeated_as_categories(frame) is frame
+    assert repeated_as_categories(frame, rows=CATEGORY_ROWS - 1) is frame

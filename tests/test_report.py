@@ -537,3 +537,25 @@ def test_the_charts_are_drawn_once_every_png_is_written(tmp_path):
     assert not report.charts_drawn(tmp_path)
     (tmp_path / "charts" / f"{report.CHARTS[-1]}.png").touch()
     assert report.charts_drawn(tmp_path)
+
+
+@pytest.mark.parametrize("since", [None, "2023-11-01"])
+def test_text_held_as_categories_writes_the_same_report(reference, tmp_path, monkeypatch, since):
+    """A large run holds its repeated text as categories (`per_value.CATEGORY_ROWS`): with
+    every run held so, each file of the report has the same bytes as with plain text (the
+    period start puts earlier events in the history, held apart from the period's)."""
+    from impact import per_value
+
+    plain = impact.run(reference=reference, since=since, as_of="2026-12-05")
+    monkeypatch.setattr(per_value, "CATEGORY_ROWS", 0)
+    held = impact.run(reference=reference, since=since, as_of="2026-12-05")
+    assert isinstance(held.compact_impacts["place_name"].dtype, pd.CategoricalDtype)
+    assert not isinstance(plain.compact_impacts["place_name"].dtype, pd.CategoricalDtype)
+    folders = [
+        impact.write_report(result, tmp_path / name, hxl=True)
+        for name, result in (("plain", plain), ("held", held))
+    ]
+    files = sorted(p.relative_to(folders[0]) for p in folders[0].rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(folders[1]) for p in folders[1].rglob("*") if p.is_file())
+    for name in files:
+        assert (folders[1] / name).read_bytes() == (folders[0] / name).read_bytes(), name

@@ -38,12 +38,15 @@ def test_date_order_is_what_a_stable_sort_leaves(rows, dtype):
     pd.testing.assert_frame_equal(by_date(table), sorted_)
 
 
-def test_a_run_holds_repeated_text_as_categories_and_gives_it_as_text(reference):
-    """`compact_impacts` holds each text column but the event ID as categories, passes the
-    schema as it is (no conversion), and `impacts` is the same table as plain text."""
+def test_a_run_holds_repeated_text_as_categories_and_gives_it_as_text(reference, monkeypatch):
+    """`compact_impacts` of a large run (here: any) holds each text column but the event ID as
+    categories, passes the schema as it is (no conversion), and `impacts` is the same table
+    as plain text."""
     import impact
+    from impact import per_value
     from impact.schemas import Impact
 
+    monkeypatch.setattr(per_value, "CATEGORY_ROWS", 0)
     result = impact.run(reference=reference, as_of="2026-12-05")
     held, plain = result.compact_impacts, result.impacts
     kinds = {str(kind) for kind in plain.dtypes}
