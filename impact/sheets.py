@@ -165,15 +165,21 @@ def _arrow_sheet(data: bytes, encoding: str | None, is_header: IsHeader) -> Shee
 
 def _pandas_grid(body: str, delimiter: str, path: Path) -> pd.DataFrame:
     """Every record as text cells ("" when empty), blank lines and all, as wide as the widest
-    record (a row with a cell more than the header, often an empty one, is still read)."""
+    record: a row with a cell more than the header (often an empty one) is still read when
+    every record is one line; else a quote left open may have joined lines, and the file is
+    refused rather than read with rows run together."""
     try:
         return _read_grid(body, delimiter)
     except (pd.errors.ParserError, csv.Error) as error:
         widest = _widest_record(body, delimiter)
+        lines = body.count("\n") + (0 if body.endswith("\n") else 1)
         try:
             if widest is None:
                 raise
-            return _read_grid(body, delimiter, widest)
+            grid = _read_grid(body, delimiter, widest)
+            if len(grid) != lines:
+                raise error
+            return grid
         except (pd.errors.ParserError, csv.Error):
             message = " ".join(str(error).split())
             raise InputFileError(

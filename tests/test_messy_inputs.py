@@ -238,3 +238,19 @@ def test_a_point_that_is_not_decimal_degrees_is_said_not_dropped_silently(tmp_pa
         "2 row(s) give a point that is not latitude and longitude in decimal degrees "
         "(row 2: '22.96407 N', '97.16126 E'): their place is found by its name alone"
     ]
+
+
+def test_a_quote_left_open_that_runs_rows_together_is_refused_not_read(tmp_path):
+    """A note whose quote is left open is closed by a later row's quote: reading the file as
+    wide as its widest record would run two rows into one cell, so the file is refused."""
+    path = tmp_path / "open.csv"
+    path.write_text(
+        "event_id,date,place,change,source,notes\n"
+        'E1,2023-11-06,Kawlin,captured,"Myanmar Now, 6 Nov",note 1\n'
+        'E2,2023-11-07,Khampat,captured,"Myanmar Now, 8 Nov","note 2 unclosed\n'
+        'E3,2023-11-12,Kunlong,captured,"The Irrawaddy, Nov",note 3\n'
+        "E4,2023-12-15,Namhsan,captured,TNLA statement,note 4\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ImpactError, match="check the delimiter and quotes"):
+        impact.run(path, as_of="2026-12-05")
