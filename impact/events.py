@@ -383,6 +383,12 @@ def _normalise(
     return frame, problems
 
 
+def usable_points(lat: pd.Series, lon: pd.Series) -> pd.Series:
+    """Which rows' latitude and longitude (numbers, NaN where unreadable) make a point that
+    resolution uses: both in range, and not 0,0 (an empty point exported as zeros)."""
+    return lat.between(-90, 90) & lon.between(-180, 180) & ~((lat == 0) & (lon == 0))
+
+
 def _unread_points(frame: pd.DataFrame) -> list[str]:
     """A note on the rows whose point is given but not latitude and longitude in decimal
     degrees (`22.96 N`, `999`, 0,0): resolution uses their place name alone."""
@@ -393,8 +399,7 @@ def _unread_points(frame: pd.DataFrame) -> list[str]:
     lat, lon = (
         pd.to_numeric(texts[c], errors="coerce").astype(float) for c in ("latitude", "longitude")
     )
-    usable = lat.between(-90, 90) & lon.between(-180, 180) & ~((lat == 0) & (lon == 0))
-    unread = given & ~usable
+    unread = given & ~usable_points(lat, lon)
     if not unread.any():
         return []
     row = frame[unread].iloc[0]

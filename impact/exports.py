@@ -143,15 +143,24 @@ def _csv_cells(found: Factorised) -> Coded:
     return found.coded(texts.fill_null("") if texts.null_count else texts, "")
 
 
-def _cells_too_long(table: pd.DataFrame, columns: list[Factorised] | None) -> int:
-    """How many text cells of `table` are too long for an Excel cell."""
-    found = columns or _factorised_columns(table)
+def _sheet_columns(
+    table: pd.DataFrame, found: dict[str, list[Factorised]] | None, name: str, rows: int
+) -> list[Factorised]:
+    """The factorised columns of the table's first `rows` rows: cut from the caller's when it
+    has them, else worked out."""
+    if found and name in found:
+        return _head(found[name], rows)
+    return _factorised_columns(table.head(rows))
+
+
+def _cells_too_long(columns: list[Factorised]) -> int:
+    """How many text cells of these columns are too long for an Excel cell."""
     cut = 0
-    for column in found:
+    for column in columns:
         if column.text and column.values.memory_usage(index=False, deep=True) > EXCEL_CELL_CHARS:
             over = too_long_for_a_cell(pa.array(column.values, pa.string(), from_pandas=True))
             if over.any():
-                cut += int(np.isin(column.codes[: len(table)], np.flatnonzero(over)).sum())
+                cut += int(np.isin(column.codes, np.flatnonzero(over)).sum())
     return cut
 
 
@@ -195,13 +204,15 @@ def _write_safe_workbook(
     found: dict[str, list[Factorised]] | None = None,
 ) -> None:
     limit = EXCEL_MAX_ROWS - 1
+    # Each column factorised once, for the README's notes and for its sheet.
+    found = {name: _sheet_columns(t, found, name, limit) for name, t in tables.items()}
     notes = [
         (name, f"{len(t):,} rows: the sheet holds the first {limit:,}; {name}.csv holds all")
         for name, t in tables.items()
         if len(t) > limit
     ]
-    for name, table in tables.items():
-        cut = _cells_too_long(table.head(limit), (found or {}).get(name))
+    for name in tables:
+        cut = _cells_too_long(found[name])
         if cut:
             notes.append(
                 (
@@ -213,8 +224,5 @@ def _write_safe_workbook(
     listing = ", ".join(f"{name} ({len(t):,} rows)" for name, t in tables.items())
     rows = pd.DataFrame([*readme, *notes, ("sheets", listing)], columns=["heading", "text"])
     sheets = [Sheet("README", safe_cells(rows), readme=True)]
-    sheets += [
-        Sheet(name[:31], t.head(limit), columns=_head(found.get(name), limit) if found else None)
-        for name, t in tables.items()
-    ]
+    sheets += [Sheet(name[:31], t.head(limit), columns=found[name]) for name, t in tables.items()]
     write_xlsx(sheets, path)

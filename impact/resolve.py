@@ -41,6 +41,7 @@ import pandas as pd
 from pandera.typing import DataFrame
 
 from impact.beside import both
+from impact.events import usable_points
 from impact.gazetteer import CONTROL_LEVELS, HINT_COLUMNS, STAGES, Gazetteer, ratios
 from impact.names import looks_like_zawgyi, normalise_name, read_place_text, repair_pcode
 from impact.per_value import once_per_value, repeated_as_categories
@@ -252,7 +253,7 @@ def _key_columns(events: pd.DataFrame) -> pd.DataFrame:
         )
         for column in POINT_COLUMNS
     )
-    usable = lat.between(-90, 90) & lon.between(-180, 180) & ~((lat == 0) & (lon == 0))
+    usable = usable_points(lat, lon)
     out["point_lat"] = lat.where(usable).round(POINT_DECIMALS)
     out["point_lon"] = lon.where(usable).round(POINT_DECIMALS)
     return out

@@ -171,21 +171,27 @@ def _pandas_grid(body: str, delimiter: str, path: Path) -> pd.DataFrame:
     try:
         return _read_grid(body, delimiter)
     except (pd.errors.ParserError, csv.Error) as error:
-        widest = _widest_record(body, delimiter)
-        lines = body.count("\n") + (0 if body.endswith("\n") else 1)
-        try:
-            if widest is None:
-                raise
-            grid = _read_grid(body, delimiter, widest)
-            if len(grid) != lines:
-                raise error
+        grid = _widened_grid(body, delimiter)
+        if grid is not None:
             return grid
-        except (pd.errors.ParserError, csv.Error):
-            message = " ".join(str(error).split())
-            raise InputFileError(
-                f"cannot split the file into columns ({message}); check the delimiter and quotes",
-                file=str(path),
-            ) from error
+        message = " ".join(str(error).split())
+        raise InputFileError(
+            f"cannot split the file into columns ({message}); check the delimiter and quotes",
+            file=str(path),
+        ) from error
+
+
+def _widened_grid(body: str, delimiter: str) -> pd.DataFrame | None:
+    """The grid as wide as the widest record when every record is one line, else None."""
+    widest = _widest_record(body, delimiter)
+    if widest is None:
+        return None
+    try:
+        grid = _read_grid(body, delimiter, widest)
+    except (pd.errors.ParserError, csv.Error):
+        return None
+    lines = body.count("\n") + (0 if body.endswith("\n") else 1)
+    return grid if len(grid) == lines else None
 
 
 def _read_grid(body: str, delimiter: str, width: int | None = None) -> pd.DataFrame:
