@@ -415,23 +415,41 @@ def _validate(frame: pd.DataFrame, problems: pd.DataFrame) -> tuple[pd.DataFrame
     too_long = (frame["place"].str.len() > MAX_PLACE_LENGTH).fillna(False).astype(bool)
     checked = frame.assign(place=frame["place"].mask(too_long))
     try:
-        return Event.validate(checked, lazy=True), no_problems()
+        validated, cases = Event.validate(checked, lazy=True), None
     except pa.errors.SchemaErrors as error:
-        cases = error.failure_cases.dropna(subset=["index"])
-        order = {"date": 0, "place": 1, "change": 2}
-        cases = (
-            cases.assign(order=cases["column"].map(order).fillna(9))
-            .sort_values(["index", "order"])
-            .drop_duplicates("index")
-        )
-        rows = frame.loc[cases["index"]].assign(
-            failed=cases["column"].to_numpy(),
-            check=cases["check"].astype(str).to_numpy(),
-            date_problem=problems["date_problem"].loc[cases["index"]],
-            change_problem=problems["change_problem"].loc[cases["index"]],
-        )
-        rejected = _reasons(rows, too_long.loc[rows.index])
-        return checked.drop(index=cases["index"]), rejected
+        validated, cases = None, error.failure_cases.dropna(subset=["index"])
+    cases = _with_missing_places(cases, checked)
+    if cases is None:
+        return validated, no_problems()
+    order = {"date": 0, "place": 1, "change": 2}
+    cases = (
+        cases.assign(order=cases["column"].map(order).fillna(9))
+        .sort_values(["index", "order"])
+        .drop_duplicates("index")
+    )
+    rows = frame.loc[cases["index"]].assign(
+        failed=cases["column"].to_numpy(),
+        check=cases["check"].astype(str).to_numpy(),
+        date_problem=problems["date_problem"].loc[cases["index"]],
+        change_problem=problems["change_problem"].loc[cases["index"]],
+    )
+    rejected = _reasons(rows, too_long.loc[rows.index])
+    return checked.drop(index=cases["index"]), rejected
+
+
+def _with_missing_places(cases: pd.DataFrame | None, frame: pd.DataFrame) -> pd.DataFrame | None:
+    """`cases` (pandera's failure cases, or None) with a row for each event that names no
+    place and gives no usable point: the schema lets `place` be empty, since a point alone
+    places an event, so this rule is checked here."""
+    unnamed = frame[frame["place"].isna()]
+    lat, lon = (
+        pd.to_numeric(unnamed[c], errors="coerce").astype(float) for c in ("latitude", "longitude")
+    )
+    missing = unnamed.index[~usable_points(lat, lon)]
+    if not len(missing):
+        return cases
+    found = pd.DataFrame({"index": missing, "column": "place", "check": "place or point"})
+    return found if cases is None else pd.concat([cases, found], ignore_index=True)
 
 
 def _reasons(rows: pd.DataFrame, too_long: pd.Series) -> DataFrame[Rejected]:
@@ -467,7 +485,7 @@ def _reasons(rows: pd.DataFrame, too_long: pd.Series) -> DataFrame[Rejected]:
     is_place = rows["failed"] == "place"
     long_text = rows["place"].astype("string")
     reason[is_place] = RejectReason.MISSING_PLACE.value
-    message[is_place] = "no place; expected a place name or P-code"
+    message[is_place] = "no place; expected a place name, a P-code or a latitude and longitude"
     long_place = is_place & too_long
     value[long_place] = long_text.str.slice(0, 60) + "…"
     reason[long_place] = RejectReason.BAD_VALUE.value

@@ -198,8 +198,10 @@ class Event(pa.DataFrameModel):
     date_start: Series[pd.Timestamp] = _date("Earliest possible date", "#date+start")
     date_end: Series[pd.Timestamp] = _date("Latest possible date", "#date+end")
     date_flag: Series[Text] = _text("'in the future' or 'before the 2014 census'")
-    place: Series[Text] = _field(
-        "Place as written in the input", hxl="#loc+name+input", str_length={"min_value": 1}
+    place: Series[Text] = _text(
+        "Place as written in the input (empty where a point alone places the event)",
+        hxl="#loc+name+input",
+        str_length={"min_value": 1},
     )
     township: Series[Text] = _text("Township hint from the input")
     district: Series[Text] = _text("District hint from the input")

@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import warnings
+import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time
@@ -23,7 +26,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from impact.arrow_text import first_bytes
-from impact.errors import InputFileError
+from impact.errors import ImpactWarning, InputFileError
 
 DELIMITERS = (",", ";", "\t", "|")
 # How far down a title block may reach before the header.
@@ -32,6 +35,8 @@ IsHeader = Callable[[Sequence[str]], bool]
 # Marks a last record added to the text, to see that no quote was left open.
 END_MARK = "\ufdd0end"
 SPACES = np.array([0x20, 0x09], dtype=np.uint8)
+# A formula element in a worksheet's XML, with or without a namespace prefix.
+FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
 
 
 @dataclass
@@ -61,8 +66,9 @@ def read_sheet(
         InputFileError: the file is empty, cannot be decoded or split into columns.
     """
     if is_workbook(path):
-        grid = pd.DataFrame(_excel_grid(path, data, sheet))
-        sheet_read = _from_grid(grid, np.arange(1, len(grid) + 1), is_header)
+        grid, notes = _excel_grid(path, data, sheet)
+        sheet_read = _from_grid(pd.DataFrame(grid), np.arange(1, len(grid) + 1), is_header)
+        sheet_read.notes.extend(notes)
     else:
         sheet_read = _read_text(path, data, encoding, is_header)
     return _without_empty_columns(_without_repeated_headers(_without_blank_records(sheet_read)))
@@ -365,11 +371,24 @@ def _without_empty_columns(sheet: Sheet) -> Sheet:
     return Sheet(header, sheet.cells[keep].set_axis(header, axis=1), sheet.lines, notes)
 
 
-def _excel_grid(path: Path, data: bytes, sheet: str | int) -> np.ndarray:
+def _excel_grid(path: Path, data: bytes, sheet: str | int) -> tuple[np.ndarray, list[str]]:
+    """The sheet's cells as text, and a note on the formulas whose results the file does not
+    keep (read as empty)."""
+    rows = [[_cell_text(v) for v in row] for row in _sheet_rows(path, data, sheet, values=True)]
+    width = max((len(r) for r in rows), default=0)
+    grid = np.full((len(rows), width), "", dtype=object)
+    for n, row in enumerate(rows):
+        grid[n, : len(row)] = row
+    return grid, _uncomputed_formulas(path, data, sheet, grid)
+
+
+def _sheet_rows(path: Path, data: bytes, sheet: str | int, *, values: bool) -> list[tuple]:
+    """The sheet's rows of cell values as openpyxl reads them: the stored results of formulas
+    when `values`, else the formulas' text."""
     import openpyxl
 
     try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=values)
     except Exception as error:  # openpyxl raises many types for a damaged or foreign file
         raise InputFileError(
             f"cannot open the workbook ({type(error).__name__}: {error}); save it again as .xlsx",
@@ -390,7 +409,7 @@ def _excel_grid(path: Path, data: bytes, sheet: str | int) -> np.ndarray:
                 file=str(path),
             )
         worksheet = book[names[sheet]] if isinstance(sheet, int) else book[sheet]
-        rows = [[_cell_text(v) for v in row] for row in worksheet.iter_rows(values_only=True)]
+        return list(worksheet.iter_rows(values_only=True))
     except (SyntaxError, ValueError, KeyError, OSError) as error:  # SyntaxError: damaged XML
         raise InputFileError(
             f"cannot read sheet {sheet!r} ({type(error).__name__}: {error}); save the workbook "
@@ -399,11 +418,46 @@ def _excel_grid(path: Path, data: bytes, sheet: str | int) -> np.ndarray:
         ) from error
     finally:
         book.close()
-    width = max((len(r) for r in rows), default=0)
-    grid = np.full((len(rows), width), "", dtype=object)
-    for n, row in enumerate(rows):
-        grid[n, : len(row)] = row
-    return grid
+
+
+def _uncomputed_formulas(path: Path, data: bytes, sheet: str | int, grid: np.ndarray) -> list[str]:
+    """A note, also raised as an `ImpactWarning`, on the cells that hold a formula but no
+    stored result: a workbook written by a script, or saved by a program that does not
+    calculate, keeps only the formula, which is read as an empty cell."""
+    if not _has_formulas(data):
+        return []
+    empty = [
+        (n, j)
+        for n, row in enumerate(_sheet_rows(path, data, sheet, values=False))
+        for j, value in enumerate(row)
+        if isinstance(value, str) and value.startswith("=") and not grid[n, j]
+    ]
+    if not empty:
+        return []
+    from openpyxl.utils import get_column_letter
+
+    cells = ", ".join(f"{get_column_letter(j + 1)}{n + 1}" for n, j in empty[:5])
+    more = " …" if len(empty) > 5 else ""
+    note = (
+        f"{len(empty)} cell(s) hold a formula whose result the file does not store ({cells}"
+        f"{more}): read as empty; open the file in Excel or LibreOffice and save it again"
+    )
+    warnings.warn(ImpactWarning(f"{path.name}: {note}"), stacklevel=2)
+    return [note]
+
+
+def _has_formulas(data: bytes) -> bool:
+    """Whether any worksheet of the workbook holds a formula element (most hold none, and
+    are then read once)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as book:
+            return any(
+                FORMULA.search(book.read(name))
+                for name in book.namelist()
+                if name.startswith("xl/worksheets/") and name.endswith(".xml")
+            )
+    except (zipfile.BadZipFile, OSError, KeyError):
+        return False
 
 
 def _cell_text(value: object) -> str:

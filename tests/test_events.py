@@ -148,6 +148,24 @@ def test_trailing_delimiter_weekday_column_and_quoted_headers(write_events):
     assert impact.read_events(quoted).events.loc[0, "place"] == "Khampat"
 
 
+def test_a_point_places_an_event_without_a_place_name(write_events, reference):
+    path = write_events(
+        "event_id,date,place,latitude,longitude\n"
+        "named,2023-11-07,Khampat,,\n"
+        "point,2023-11-08,,24.2114,94.3153\n"
+        "dash,2023-11-08,-,24.2114,94.3153\n"
+        "unreadable,2023-11-09,,24.2 N,94.3 E\n"
+        "nothing,2023-11-09,,,\n"
+    )
+    table = impact.read_events(path)
+    assert table.events["event_id"].tolist() == ["named", "dash", "point"]
+    assert table.rejected["reason"].tolist() == ["missing_place"] * 2
+    assert "latitude and longitude" in table.rejected["message"].iloc[0]
+    resolved = impact.resolve_places(table.events, reference).resolved.set_index("event_id")
+    assert resolved.loc["point", "pcode"] == resolved.loc["dash", "pcode"] == "MMR005030701"
+    assert resolved.loc["point", "match_method"] == "coordinates"
+
+
 @pytest.mark.parametrize(
     ("text", "line"),
     [
@@ -162,6 +180,37 @@ def test_rejected_rows_carry_the_files_own_line_numbers(write_events, text, line
     table = impact.read_events(write_events(text))
     assert table.rejected["source_row"].tolist() == [line]
     assert table.rejected["reason"].tolist() == ["missing_place"]
+
+
+def test_formulas_without_stored_results_are_noted_not_read_silently(tmp_path):
+    import openpyxl
+
+    from impact.errors import ImpactWarning
+
+    book = openpyxl.Workbook()  # openpyxl stores formulas without their results
+    for values in (
+        ("event_id", "date", "place"),
+        ('="E"&ROW()', "2023-11-07", "Khampat"),
+        ("E3", "=DATE(2023,11,8)", "Kawlin"),
+        ("E4", "2023-11-09", "Tamu"),
+    ):
+        book.active.append(values)
+    book.save(tmp_path / "events.xlsx")
+    with pytest.warns(ImpactWarning, match=r"2 cell\(s\) hold a formula .*\(A2, B3\)"):
+        table = impact.read_events(tmp_path / "events.xlsx")
+    assert "save it again" in table.inputs[0].notes[-1]
+    assert table.rejected["source_row"].tolist() == [3]
+    assert table.events["event_id"].tolist()[-1] == "E4"
+
+
+def test_a_workbook_without_formulas_has_no_formula_note(tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(("date", "place"))
+    book.active.append(("2023-11-07", "Khampat"))
+    book.save(tmp_path / "events.xlsx")
+    assert not impact.read_events(tmp_path / "events.xlsx").inputs[0].notes
 
 
 def test_excel_rows_are_sheet_rows(tmp_path):
