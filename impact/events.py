@@ -86,8 +86,9 @@ CHANGE_WORDS_HINT = "expected a change word (notes around it are kept): " + "; "
 class InputFile:
     """One file read: its name as given, its bytes' hash, its rows and how it was laid out.
 
-    `renamed` maps an input header to the name it is kept under when it collides with one of
-    the project's columns or repeats another header; `notes` says what else the reader did
+    `renamed` maps an input header that passes through to the name it is kept under, when
+    that differs from the header as written (snake_case, a collision with one of the
+    project's columns, a repeat, no name); `notes` says what else the reader did
     (lines above the header skipped, empty columns dropped, a weekday column not taken as the
     date).
     """
@@ -256,7 +257,7 @@ def plan_columns(header: list[str], cells: pd.DataFrame, path: Path) -> ColumnPl
         plan.pcode_column = "input_pcode"
     for position, key in enumerate(keys):
         name = names[position] or (f"input_{key}" if key in RESERVED else key)
-        if names[position] is None and name != header_key(header[position]):
+        if names[position] is None and name != header[position]:
             plan.renamed[_label(header, position)] = name
         plan.names.append(name)
     missing = [name for name in ("date", "place") if name not in plan.names]

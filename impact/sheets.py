@@ -14,11 +14,11 @@ import csv
 import io
 import re
 import warnings
-import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -35,8 +35,15 @@ IsHeader = Callable[[Sequence[str]], bool]
 # Marks a last record added to the text, to see that no quote was left open.
 END_MARK = "\ufdd0end"
 SPACES = np.array([0x20, 0x09], dtype=np.uint8)
-# A formula element in a worksheet's XML, with or without a namespace prefix.
+# A formula element in a worksheet's XML, with or without a namespace prefix; a cell holding
+# one: its reference, its type and its stored value (empty when none is stored).
 FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+FORMULA_CELL = re.compile(
+    rb'<(?:\w+:)?c\b(?=[^>]*\br="([A-Z]+[0-9]+)")(?:(?=[^>]*\bt="(\w*)"))?[^>]*>\s*'
+    rb"<(?:\w+:)?f\b[^>/]*(?:/>|>.*?</(?:\w+:)?f>)\s*"
+    rb"(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>(.*?)</(?:\w+:)?v>)?",
+    re.DOTALL,
+)
 
 
 @dataclass
@@ -355,7 +362,7 @@ def _without_empty_columns(sheet: Sheet) -> Sheet:
     """Columns without a header name and without any value are dropped (a trailing delimiter
     on every line, or the unused width of a sheet); a nameless column with values is kept as
     column_<position>."""
-    header, keep, dropped = [], [], []
+    header, keep, dropped, named = [], [], [], []
     for position, name in enumerate(sheet.header):
         if name:
             header.append(name)
@@ -363,9 +370,12 @@ def _without_empty_columns(sheet: Sheet) -> Sheet:
         elif len(sheet.cells) and (sheet.cells[position].str.strip() != "").any():
             header.append(f"column_{position + 1}")
             keep.append(position)
+            named.append(header[-1])
         else:
             dropped.append(position + 1)
     notes = list(sheet.notes)
+    if named:
+        notes.append(f"column(s) with values but no header kept as {', '.join(named)}")
     if dropped and len(dropped) < len(sheet.header):
         notes.append(f"{len(dropped)} empty column(s) without a header dropped")
     return Sheet(header, sheet.cells[keep].set_axis(header, axis=1), sheet.lines, notes)
@@ -374,42 +384,19 @@ def _without_empty_columns(sheet: Sheet) -> Sheet:
 def _excel_grid(path: Path, data: bytes, sheet: str | int) -> tuple[np.ndarray, list[str]]:
     """The sheet's cells as text, and a note on the formulas whose results the file does not
     keep (read as empty)."""
-    rows = [[_cell_text(v) for v in row] for row in _sheet_rows(path, data, sheet, values=True)]
-    width = max((len(r) for r in rows), default=0)
-    grid = np.full((len(rows), width), "", dtype=object)
-    for n, row in enumerate(rows):
-        grid[n, : len(row)] = row
-    return grid, _uncomputed_formulas(path, data, sheet, grid)
-
-
-def _sheet_rows(path: Path, data: bytes, sheet: str | int, *, values: bool) -> list[tuple]:
-    """The sheet's rows of cell values as openpyxl reads them: the stored results of formulas
-    when `values`, else the formulas' text."""
     import openpyxl
 
     try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=values)
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many types for a damaged or foreign file
         raise InputFileError(
             f"cannot open the workbook ({type(error).__name__}: {error}); save it again as .xlsx",
             file=str(path),
         ) from error
     try:
-        names = book.sheetnames
-        if isinstance(sheet, int) and not 0 <= sheet < len(names):
-            raise InputFileError(
-                f"cannot read sheet {sheet!r}: the workbook has {len(names)} sheet(s) "
-                f"({', '.join(names)}); name the sheet with --sheet",
-                file=str(path),
-            )
-        if isinstance(sheet, str) and sheet not in names:
-            raise InputFileError(
-                f"cannot read sheet {sheet!r}: the workbook has {', '.join(names)}; "
-                "name the sheet with --sheet",
-                file=str(path),
-            )
-        worksheet = book[names[sheet]] if isinstance(sheet, int) else book[sheet]
-        return list(worksheet.iter_rows(values_only=True))
+        worksheet = _worksheet(path, book, sheet)
+        rows = [[_cell_text(v) for v in row] for row in worksheet.iter_rows(values_only=True)]
+        xml = _sheet_xml(book, worksheet)
     except (SyntaxError, ValueError, KeyError, OSError) as error:  # SyntaxError: damaged XML
         raise InputFileError(
             f"cannot read sheet {sheet!r} ({type(error).__name__}: {error}); save the workbook "
@@ -418,46 +405,60 @@ def _sheet_rows(path: Path, data: bytes, sheet: str | int, *, values: bool) -> l
         ) from error
     finally:
         book.close()
+    width = max((len(r) for r in rows), default=0)
+    grid = np.full((len(rows), width), "", dtype=object)
+    for n, row in enumerate(rows):
+        grid[n, : len(row)] = row
+    return grid, _uncomputed_formulas(path, xml)
 
 
-def _uncomputed_formulas(path: Path, data: bytes, sheet: str | int, grid: np.ndarray) -> list[str]:
-    """A note, also raised as an `ImpactWarning`, on the cells that hold a formula but no
-    stored result: a workbook written by a script, or saved by a program that does not
-    calculate, keeps only the formula, which is read as an empty cell."""
-    if not _has_formulas(data):
+def _sheet_xml(book: Any, worksheet: Any) -> bytes:
+    """The worksheet's XML as stored (openpyxl keeps no public way to it: without one,
+    empty, and formulas go unnoted)."""
+    try:
+        return book._archive.read(worksheet._worksheet_path)
+    except AttributeError:
+        return b""
+
+
+def _worksheet(path: Path, book: Any, sheet: str | int) -> Any:
+    names = book.sheetnames
+    if isinstance(sheet, int) and not 0 <= sheet < len(names):
+        raise InputFileError(
+            f"cannot read sheet {sheet!r}: the workbook has {len(names)} sheet(s) "
+            f"({', '.join(names)}); name the sheet with --sheet",
+            file=str(path),
+        )
+    if isinstance(sheet, str) and sheet not in names:
+        raise InputFileError(
+            f"cannot read sheet {sheet!r}: the workbook has {', '.join(names)}; "
+            "name the sheet with --sheet",
+            file=str(path),
+        )
+    return book[names[sheet]] if isinstance(sheet, int) else book[sheet]
+
+
+def _uncomputed_formulas(path: Path, xml: bytes) -> list[str]:
+    """A note, also raised as an `ImpactWarning`, on the cells of the sheet's XML that hold a
+    formula but no result: a workbook written by a script, or saved by a program that does not
+    calculate, keeps only the formula, which is read as an empty cell. (A formula whose result
+    is empty text is typed as text, and is not one of them.)"""
+    if not FORMULA.search(xml):
         return []
-    empty = [
-        (n, j)
-        for n, row in enumerate(_sheet_rows(path, data, sheet, values=False))
-        for j, value in enumerate(row)
-        if isinstance(value, str) and value.startswith("=") and not grid[n, j]
+    cells = [
+        ref.decode()
+        for ref, kind, value in FORMULA_CELL.findall(xml)
+        if kind in (b"", b"n", b"d") and not value.strip()
     ]
-    if not empty:
+    if not cells:
         return []
-    from openpyxl.utils import get_column_letter
-
-    cells = ", ".join(f"{get_column_letter(j + 1)}{n + 1}" for n, j in empty[:5])
-    more = " …" if len(empty) > 5 else ""
+    shown = ", ".join(cells[:5]) + (" …" if len(cells) > 5 else "")
     note = (
-        f"{len(empty)} cell(s) hold a formula whose result the file does not store ({cells}"
-        f"{more}): read as empty; open the file in Excel or LibreOffice and save it again"
+        f"{len(cells)} cell(s) hold a formula whose result the file does not store ({shown}): "
+        "read as empty; open the file in Excel or LibreOffice and save it again"
     )
     warnings.warn(ImpactWarning(f"{path.name}: {note}"), stacklevel=2)
     return [note]
-
-
-def _has_formulas(data: bytes) -> bool:
-    """Whether any worksheet of the workbook holds a formula element (most hold none, and
-    are then read once)."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as book:
-            return any(
-                FORMULA.search(book.read(name))
-                for name in book.namelist()
-                if name.startswith("xl/worksheets/") and name.endswith(".xml")
-            )
-    except (zipfile.BadZipFile, OSError, KeyError):
-        return False
 
 
 def _cell_text(value: object) -> str:

@@ -125,6 +125,22 @@ def test_a_pcode_column_is_the_place_when_it_holds_pcodes(write_events):
     assert (row["place"], row["input_pcode"]) == ("Khampat", "K-17")
 
 
+def test_every_header_kept_under_another_name_is_listed(write_events):
+    path = write_events(
+        "event_id,date,place,change,Unnamed: 3,verified?,,=bad header,Source Note,kept\n"
+        "R1,2023-11-06,Kawlin,captured,u,yes,blank,x,y,z\n"
+    )
+    table = impact.read_events(path)
+    assert table.renamed[str(path)] == {
+        "Unnamed: 3": "unnamed_3",
+        "verified?": "verified",
+        "=bad header": "bad_header",
+        "Source Note": "source_note",
+    }
+    assert table.events.iloc[0][["unnamed_3", "column_7", "kept"]].tolist() == ["u", "blank", "z"]
+    assert "no header kept as column_7" in " ".join(table.inputs[0].notes)
+
+
 def test_repeated_headers_are_numbered_and_reported(write_events):
     path = write_events("date,place,notes,notes,Notes\n2023-11-07,Khampat,a,b,c\n")
     table = impact.read_events(path)
@@ -255,6 +271,7 @@ def test_an_analysts_sheet_runs_end_to_end(tmp_path):
     assert manifest["rows"] == {"input": 29, "used": 26, "rejected": 3, "skipped": 0}
     renamed = manifest["inputs"][0]["renamed"]
     assert renamed == {
+        "Day": "day",
         "population_source": "input_population_source",
         "level": "input_level",
         "counted": "input_counted",

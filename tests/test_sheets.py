@@ -75,3 +75,24 @@ def test_a_large_file_read_by_arrow_gives_each_column_in_one_piece():
     assert grid is not None and len(grid) == 150_000
     assert [grid[c].array._pa_array.num_chunks for c in grid.columns] == [1, 1, 1]
     assert grid.iloc[149_999].tolist() == ["e149999", "Khampat 37", "2023-11-04"]
+
+
+def test_only_formulas_without_a_stored_result_are_noted(tmp_path):
+    from impact.errors import ImpactWarning
+    from impact.sheets import _uncomputed_formulas
+
+    xml = (
+        b'<worksheet><sheetData><row r="2">'
+        b'<c r="A2"><f>"E"&amp;ROW()</f><v /></c>'  # written by a script: no result
+        b'<c r="B2" t="str"><f>IF(1,"","x")</f><v></v></c>'  # result: empty text
+        b'<c r="C2"><f>DATE(2023,11,8)</f><v>45238</v></c>'  # result stored
+        b'<c r="D2" s="1"><f t="shared" si="0"/></c>'  # shared, no result
+        b'<x:c r="E2"><x:f>1+1</x:f></x:c>'  # prefixed, no value element
+        b'<c r="F2" t="inlineStr"><is><t>f</t></is></c>'
+        b"</row></sheetData></worksheet>"
+    )
+    with pytest.warns(ImpactWarning, match=r"events\.xlsx: 3 cell"):
+        notes = _uncomputed_formulas(tmp_path / "events.xlsx", xml)
+    assert "(A2, D2, E2)" in notes[0]
+    plain = b'<worksheet><sheetData><row r="1"><c r="A1"><v>1</v></c></row></sheetData></worksheet>'
+    assert _uncomputed_formulas(tmp_path / "events.xlsx", plain) == []
