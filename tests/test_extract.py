@@ -91,10 +91,39 @@ def _benchmark_module():
         "Will Sittwe fall to the Arakan Army?",
         "The TNLA is expected to take Kyaukme within weeks.",
         "Junta troops captured 30 resistance fighters in Mansi on Friday.",
+        "Resistance forces abandoned an attempt to seize control of Kani on Monday.",
+        "The groups have taken control over the road from Tagaung to Htigyaing on Monday.",
+        "Resistance forces dismissed the junta's claim of having taken full control of Demoso.",
+        "Kawlin could be the next town to fall to the resistance, residents said on Monday.",
     ],
 )
 def test_hedges_and_facilities_give_no_confident_capture(extractor, text):
     assert confident(draft(extractor, text)).empty
+
+
+def test_every_place_of_a_list_changes_hands_named_or_not(extractor):
+    rows = draft(
+        extractor,
+        "The KIA has occupied Lwegel, Hsinbo, Kawbein and Sumprabum towns on Monday.",
+    ).set_index("place")
+    assert set(rows.index) == {"Lwegel", "Hsinbo", "Kawbein", "Sumprabum"}
+    assert set(rows["gaining_actor"]) == {"Kachin Independence Army"}
+    assert rows["pcode"].fillna("").eq("").tolist().count(True) == 1
+    assert not rows.loc["Kawbein", "pcode"]
+    assert "place not in the gazetteer" in rows.loc["Kawbein", "review_reason"]
+
+
+def test_a_ranked_fall_is_a_change_and_a_place_north_of_another_is_not_it(extractor):
+    rows = draft(
+        extractor,
+        "Resistance forces captured Tagaung, a town about 130 miles north of Mandalay, on "
+        "Monday. Shadaw is the second township to fall fully under the control of the "
+        "Karenni Army, on Sunday. Lay Kay Kaw Myo Thit, a village in KNU territory, south of "
+        "Myawaddy city, was seized by the junta on Monday.",
+    )
+    assert set(rows["place"]) == {"Tagaung", "Shadaw", "Lay Kay Kaw Myo Thit"}
+    shadaw = rows.set_index("place").loc["Shadaw"]
+    assert shadaw["gaining_actor"] == "Karenni National Progressive Party"  # its armed wing
 
 
 def test_claim_denied_in_the_report_needs_review(extractor):

@@ -66,8 +66,8 @@ NOUN_CHANGE = {
     "hand-over": "handed over",
 }
 UNDER_CONTROL = re.compile(
-    r"\b(?:is|are|now|came|come|fell)\s+(?:\w+\s+){0,2}?under\s+"
-    r"(?:the\s+)?(?P<who>[\w'’ -]{0,60}?)\s*control\b",
+    r"\b(?:is|are|now|came|come|fell|falls|fall|fallen)\s+(?:\w+\s+){0,2}?under\s+"
+    r"(?:the\s+)?(?P<who>[\w'’ -]{0,60}?)\s*control\b(?:\s+of\s+(?P<of>[^,.;]{1,80}))?",
     re.I,
 )
 PASSIVE_AUX = re.compile(
@@ -77,7 +77,7 @@ FACILITY = re.compile(
     r"\b(?:bases?|camps?|outposts?|headquarters|hq|police\s+stations?|stations?|battalions?|"
     r"commands?|airports?|bridges?|hills?|hilltop|gates?|offices?|posts?|garrisons?|"
     r"positions?|strongholds?|checkpoints?|depots?|compound|university|hospital|prison|jail|"
-    r"school|market|airfield|runway|jetty|port)\b",
+    r"school|market|airfield|runway|jetty|port|roads?|highways?|routes?|junctions?)\b",
     re.I,
 )
 TOWN_ANAPHORA = re.compile(
@@ -89,6 +89,20 @@ SUBJECT_ANAPHORA = re.compile(
     r"(?:\b[Tt]he\s+(?:entire\s+|whole\s+)?(?P<word>town|city|township)|\b(?P<it>[Ii]t))\s*$"
 )
 OUSTING = re.compile(r"^(?:drove|driven|driving|ousted|expelled|routed)$", re.I)
+# A comma-enclosed aside, with any asides after it that place it by another place
+# ("Lay Kay Kaw, a village in KNU territory, south of Myawaddy, was seized").
+ASIDE = re.compile(
+    r",[^,]{1,150},(?:\s*(?:(?:north|south|east|west)\w*\s+of|near|about|some|outside|close\s+to)"
+    r"\b[^,]{0,120},)*",
+    re.I,
+)
+# Words placing the verb's object by another place ("a town north of Mandalay"): that place
+# is not the one that changed hands.
+LOCATED_BY = re.compile(
+    r"\b(?:in|near|outside|around|inside|beyond|(?:north|south|east|west)(?:[- ]?(?:east|west))?"
+    r"(?:ern)?\s+of|(?:miles|km|kilometres|kilometers)\s+(?:from|of))\b",
+    re.I,
+)
 LOCATED = re.compile(r"\b(?:in|near|outside|around|at|close\s+to|inside)\s*$", re.I)
 
 
@@ -196,31 +210,55 @@ def _object_places(sentence: str, match: re.Match, places: list[Mention]):
             return [(named[0], named[0].text, named[0].start, False)]
         if word == "it" or not re.match(r"\s*(?:of|'s|’s)\b", rest):
             return [(None, word, end + anaphor.start("word"), True)]
-    chosen = []
-    unknown = _unlisted_place(sentence, end, places)
-    if unknown is not None:
-        return [(unknown, unknown.text, unknown.start, False)]
+    first = _unlisted_place(sentence, end, places) or _first_object(
+        sentence, end, min(limit, end + 120), places, ousting
+    )
+    if first is None:
+        return []
+    listed = [first]
+    while (following := _next_in_list(sentence, listed[-1].end, limit, places)) is not None:
+        listed.append(following)
+    return [(place, place.text, place.start, False) for place in listed]
+
+
+def _first_object(
+    sentence: str, end: int, limit: int, places: list[Mention], ousting: bool
+) -> Mention | None:
+    """The first place after the verb, unless a facility ("police station", "base") or a
+    location word ("in", "near") comes first, or it names a place's part ("Momauk's")."""
     for place in places:
-        if not end <= place.start < min(limit, end + 120):
+        if not end <= place.start < limit:
             continue
         between = sentence[end : place.start]
-        if chosen:
-            joined = sentence[chosen[-1][0].end : place.start]
-            if re.fullmatch(r"\s*(?:town|township|city|village)?s?\s*(?:,|and|,\s*and)\s*", joined):
-                chosen.append((place, place.text, place.start, False))
-                continue
-            break
         if re.match(
             r"\s*(?:town|township|city|region|state)?(?:'s|’s)", sentence[place.end :], re.I
         ):
             continue
         if not ousting and (FACILITY.search(between) or _facility_after(sentence, place)):
-            return []
-        located = re.search(r"\b(?:in|near|outside|around|inside)\b", between, re.I)
+            return None
+        located = LOCATED_BY.search(between)
         if located and not ousting and between.strip().lower() not in ("in", "at"):
-            return []
-        chosen.append((place, place.text, place.start, False))
-    return chosen
+            return None
+        return place
+    return None
+
+
+def _next_in_list(sentence: str, end: int, limit: int, places: list[Mention]) -> Mention | None:
+    """The place joined to the one ending at `end` by a comma or "and" ("Lwegel, Hsinbo and
+    Sumprabum towns"), listed or not; None where the list ends."""
+    joiner = LIST_JOINER.match(sentence, end)
+    if not joiner or joiner.end() >= limit:
+        return None
+    start = joiner.end()
+    listed = next((p for p in places if p.start == start), None)
+    if listed is not None:
+        return listed if not _facility_after(sentence, listed) else None
+    return _unlisted_place(sentence, start, places)
+
+
+LIST_JOINER = re.compile(
+    r"\s*(?:towns?|townships?|city|cities|villages?)?\s*(?:,\s*and|,|and|&)\s+"
+)
 
 
 def _subject_place(sentence: str, start: int, places: list[Mention]):
@@ -235,10 +273,10 @@ def _subject_place(sentence: str, start: int, places: list[Mention]):
     if relative:
         subject = before[max(0, relative.start() - 120) : relative.start()]
         clause_start = max(0, relative.start() - 120)
-    masked = re.sub(r",[^,]{1,150},", lambda m: " " * len(m[0]), sentence[:start])
+    masked = ASIDE.sub(lambda m: " " * len(m[0]), sentence[:start])
     bare = re.sub(
         r"\s+(?:was|were|had|has|have|is|are|been|being|also|then|now|finally|briefly|"
-        r"completely|fully|reportedly|later|quickly|largely)\b",
+        r"completely|fully|reportedly|later|quickly|largely|today|yesterday|eventually)\b",
         "",
         masked[clause_start:] if not relative else subject,
         flags=re.I,
@@ -259,7 +297,7 @@ def _subject_place(sentence: str, start: int, places: list[Mention]):
     if anaphor:
         return None, word, start, True
     unlisted = re.search(
-        r"(?:^|\b(?:said|that)\s+)(?P<name>[A-Z][a-z'’-]{2,}(?:\s+[A-Z][a-z'’-]+){0,2})"
+        r"(?:^|\b(?:said|that)\s+)(?P<name>[A-Z][a-z'’-]{2,}(?:\s+[A-Z][a-z'’-]+){0,4})"
         r"(?:\s+(?:village|town))?$",
         bare.strip(),
     )
@@ -276,7 +314,7 @@ def _subject_place(sentence: str, start: int, places: list[Mention]):
 
 UNLISTED = re.compile(
     r"\s*(?:the\s+(?:\w+\s+)?(?:town|city|village)\s+of\s+)?"
-    r"(?P<name>[A-Z][a-z'’-]{2,}(?:\s+[A-Z][a-z'’-]+){0,2})(?P<kind>\s+(?:town|village|city)\b)?"
+    r"(?P<name>[A-Z][a-z'’-]{2,}(?:\s+[A-Z][a-z'’-]+){0,2})(?P<kind>\s+(?:towns?|villages?|city|cities)\b)?"
 )
 NOT_PLACE_WORDS = re.compile(
     r"\b(?:January|February|March|April|May|June|July|August|September|October|November|"
@@ -426,7 +464,9 @@ def _under_control(sentence: str, match: re.Match, places, actors) -> list[Candi
     place, words, position, anaphora = target
     candidate = Candidate("captured", place, words, match.start(), match.end(), position)
     candidate.anaphora = anaphora
-    candidate.gaining = [a for a in actors if match.start("who") <= a.start < match.end()]
+    candidate.gaining = [a for a in actors if match.start("who") <= a.start < match.end("who")]
+    if not candidate.gaining and match["of"]:
+        candidate.gaining = _actor_list(actors, match.start("of"), sentence, limit=20)
     return [candidate]
 
 

@@ -121,9 +121,8 @@ def _focus_place(
         townships = [m for m in sentence if m.level == "township"]
         if townships:
             return townships[-1]
-    listed = [d for d in found if d.place.pcode]
-    if listed:
-        return listed[-1].place
+    if found:
+        return found[-1].place
     counts: dict[str, list] = {}
     window = sorted(set(range(min(3, number + 1))) | set(range(max(0, number - 30), number + 1)))
     for earlier in window:
@@ -208,6 +207,8 @@ def _set_date(draft: Draft, mention: DateMention, quality: int) -> None:
 def _rate(draft: Draft, candidate: Candidate) -> None:
     if draft.place.ambiguous:
         draft.reasons.append("place name matches several places")
+    if not draft.place.pcode:
+        draft.reasons.append("place not in the gazetteer: no P-code")
     if not draft.gaining and draft.change != "withdrawn":
         draft.reasons.append("gaining actor not stated")
     level = 2

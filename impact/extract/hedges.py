@@ -12,7 +12,9 @@ import re
 
 NEGATION = re.compile(
     r"\b(?:not|never|no\s+longer|failed|fail|fails|unable|could\s+not|couldn't|cannot|can't|"
-    r"didn't|hasn't|haven't|hadn't|yet\s+to|without|nor|denied|deny|denies)\b",
+    r"didn't|hasn't|haven't|hadn't|yet\s+to|without|nor|denied|deny|denies|"
+    r"(?:dismiss|dismissed|dismisses|reject|rejected|rejects|refute|refuted|refutes)\s+"
+    r"(?:[\w'’]+\s+){0,3}?claims?)\b",
     re.I,
 )
 
@@ -38,6 +40,14 @@ SUCCEEDED = re.compile(
     r"\b(?:managed|managing|manage|able|succeeded|reported|said|believed|claimed|claims|forced|"
     r"compelled|obliged|"
     r"known|understood|thought|appears?|seems?)\s+to\s*$",
+    re.I,
+)
+
+# "the second township to fall", "the latest town to be captured": a change stated, not aimed at
+# ("the next town to fall" is a forecast, and stays hedged).
+RANKED = re.compile(
+    r"\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d+(?:st|nd|rd|th)|"
+    r"latest|last|only)\s+(?:[\w'’-]+\s+){0,6}?to\s+(?:be\s+)?$",
     re.I,
 )
 
@@ -73,7 +83,7 @@ def hedged(before: str, sentence: str, match: re.Match) -> bool:
     before = before[-300:]
     clause_start = max((m.end() for m in CLAUSE_BREAK.finditer(before)), default=0)
     clause = before[clause_start:]
-    if re.search(r"\bto\s+$", before) and not SUCCEEDED.search(before):
+    if re.search(r"\bto\s+$", before) and not (SUCCEEDED.search(before) or RANKED.search(before)):
         return True
     if re.search(r"\bfrom\s+$", before) and match[0].lower().endswith("ing"):
         return True
@@ -84,7 +94,13 @@ def hedged(before: str, sentence: str, match: re.Match) -> bool:
     if MODAL.search(clause):
         return True
     after = sentence[match.end() : match.end() + 25]
-    return bool(re.match(r"\s*(?:attempt|bid|effort|operation|offensive)", after, re.I))
+    return bool(
+        re.match(
+            r"\s*(?:(?:an?|the|their|its|his)\s+)?(?:attempt|bid|effort|operation|offensive)",
+            after,
+            re.I,
+        )
+    )
 
 
 def clause_of(sentence: str, start: int, end: int) -> str:
