@@ -12,6 +12,7 @@ typo rejects one row instead of stopping the run.
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 
 import numpy as np
@@ -35,6 +36,11 @@ MONTH_FORMATS = ["%b %Y", "%B %Y", "%Y-%m"]
 COLUMNS = ["date", "date_start", "date_end", "date_precision", "date_problem"]
 FIRST_YEAR, LAST_YEAR = 1900, 2100
 BUDDHIST_ERA_OFFSET = 543
+# A time after an ISO date ("2023-11-07 10:00", "2023-11-07T23:30:00.5Z", "…+06:30"): the day
+# is read as written, in whatever zone the sheet keeps.
+TIME_OF_DAY = re.compile(
+    r"(?<=^\d{4}-\d\d-\d\d)[T ]\d{1,2}:\d\d(?::\d\d(?:\.\d+)?)?\s*(?:Z|[+-]\d\d:?\d\d)?$"
+)
 YEAR = re.compile(r"(?<!\d)\d{4}(?!\d)")
 
 
@@ -94,11 +100,12 @@ def parse_event_dates(text: pd.Series, *, dayfirst: bool | None = None) -> pd.Da
 
 def _parse_texts(text: pd.Series, dayfirst: bool | None) -> pd.DataFrame:
     clean = (
-        text.astype("string")
+        _ascii_digits(text.astype("string"))
         .str.strip()
         .str.replace(r"(?<=\d)(st|nd|rd|th)\b", "", regex=True)
         .str.replace(",", " ")
-        .str.replace(r"\s*(–|—|\bto\b)\s*", "-", regex=True)
+        .str.replace(TIME_OF_DAY, "", regex=True)
+        .str.replace(r"\s*(–|—|\bto\b)\s*|\s+-\s+", "-", regex=True)
         .str.replace(r"\s+", " ", regex=True)
     )
     out = pd.DataFrame(index=text.index, columns=COLUMNS)
@@ -115,6 +122,19 @@ def _parse_texts(text: pd.Series, dayfirst: bool | None) -> pd.DataFrame:
     unread = out["date"].isna() & clean.notna() & out["date_problem"].isna()
     out.loc[unread, "date_problem"] = "unreadable"
     return out
+
+
+def _ascii_digits(text: pd.Series) -> pd.Series:
+    """Dates written in Myanmar (၁၇/၁၁/၂၀၂၃), full-width or other digits, in ASCII digits,
+    which the formats and numbers below expect."""
+    other = text.str.contains(r"(?![0-9])\d", regex=True).fillna(False).astype(bool)
+    if not other.any():
+        return text
+    return text.mask(other, text[other].map(_with_ascii_digits))
+
+
+def _with_ascii_digits(text: str) -> str:
+    return "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in text)
 
 
 def _calendar_years(out: pd.DataFrame, clean: pd.Series) -> pd.Series:

@@ -204,6 +204,21 @@ def _context(out: pd.DataFrame, township: pd.Series, places: pd.DataFrame) -> pd
     return out
 
 
+def _growth_range(
+    values: dict, start: np.ndarray, end: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The smallest and largest growth factor from the census to a date in the window, over
+    the low and high growth rates: growth is monotone in the rate and in the years, so both
+    lie at the corners. After the census that is the low rate at the earliest date and the
+    high rate at the latest; before it (a date mistyped, or history) the other way round."""
+    corners = [
+        (1 + float(values[rate])) ** years
+        for rate in ("growth_low", "growth_high")
+        for years in (start, end)
+    ]
+    return np.minimum.reduce(corners), np.maximum.reduce(corners)
+
+
 def _project(
     out: pd.DataFrame, not_enumerated: np.ndarray, values: dict, census_date: pd.Timestamp
 ) -> pd.DataFrame:
@@ -224,15 +239,10 @@ def _project(
     base = out["population_census"].astype("float").to_numpy()
     unenumerated = np.nan_to_num(not_enumerated, nan=0.0)
     band = _estimate_band(out)
-    low = base * (1 + float(values["growth_low"])) ** years(start) * (1 - margin) / (1 + band)
+    least, most = _growth_range(values, years(start).to_numpy(), years(end).to_numpy())
+    low = base * least * (1 - margin) / (1 + band)
     central = base * (1 + float(values["growth_central"])) ** years(out["date"])
-    high = (
-        base
-        * (1 + float(values["growth_high"])) ** years(end)
-        * (1 + margin)
-        * (1 + unenumerated)
-        * (1 + band)
-    )
+    high = base * most * (1 + margin) * (1 + unenumerated) * (1 + band)
     out["population_low"] = pd.array(np.floor(low), dtype="Int64")
     out["population_central"] = pd.array(np.round(central), dtype="Int64")
     out["population_high"] = pd.array(np.ceil(high), dtype="Int64")
