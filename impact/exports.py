@@ -175,8 +175,9 @@ def _head(columns: list[Factorised] | None, rows: int) -> list[Factorised] | Non
     return [Factorised(c.codes[:rows], c.values, c.text, c.missing) for c in columns]
 
 
-# Excel's last row; the header takes one.
+# Excel's last row (the header takes one) and last column.
 EXCEL_MAX_ROWS = 1_048_576
+EXCEL_MAX_COLUMNS = 16_384
 
 
 def write_workbook(
@@ -186,7 +187,8 @@ def write_workbook(
 
     Each sheet has a bold frozen header row with an autofilter, columns sized to their
     content and thousands separators on counts (see `impact.workbook`). A table longer than
-    Excel's row limit keeps its first rows and the README says so; the CSV holds them all.
+    Excel's row or column limit keeps its first rows or columns and the README says so; the
+    CSV holds them all.
     Text that would run as a formula is defused in every sheet, header and README included.
 
     Args:
@@ -211,6 +213,20 @@ def _write_safe_workbook(
         for name, t in tables.items()
         if len(t) > limit
     ]
+    notes += [
+        (
+            name,
+            f"{t.shape[1]:,} columns: the sheet holds the first {EXCEL_MAX_COLUMNS:,}; "
+            f"{name}.csv holds all",
+        )
+        for name, t in tables.items()
+        if t.shape[1] > EXCEL_MAX_COLUMNS
+    ]
+    tables = dict(tables)
+    for name, table in tables.items():
+        if table.shape[1] > EXCEL_MAX_COLUMNS:
+            tables[name] = table.iloc[:, :EXCEL_MAX_COLUMNS]
+            found[name] = found[name][:EXCEL_MAX_COLUMNS]
     for name in tables:
         cut = _cells_too_long(found[name])
         if cut:

@@ -435,7 +435,24 @@ def _worksheet(path: Path, book: Any, sheet: str | int) -> Any:
             "name the sheet with --sheet",
             file=str(path),
         )
-    return book[names[sheet]] if isinstance(sheet, int) else book[sheet]
+    chosen = book[names[sheet]] if isinstance(sheet, int) else book[sheet]
+    if hasattr(chosen, "iter_rows"):
+        return chosen
+    tables = [w for w in book.worksheets if getattr(w, "sheet_state", "visible") == "visible"]
+    if sheet != 0 or not tables:
+        raise InputFileError(
+            f"sheet {chosen.title!r} is a chart, not a table; name the sheet of events with "
+            "--sheet",
+            file=str(path),
+        )
+    warnings.warn(
+        ImpactWarning(
+            f"{path.name}: the first sheet '{chosen.title}' is a chart; read the first sheet "
+            f"with cells '{tables[0].title}' instead (choose another with --sheet)"
+        ),
+        stacklevel=2,
+    )
+    return tables[0]
 
 
 def _uncomputed_formulas(path: Path, xml: bytes) -> list[str]:

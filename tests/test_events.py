@@ -227,6 +227,27 @@ def test_formulas_without_stored_results_are_noted_not_read_silently(tmp_path):
     assert table.events["event_id"].tolist()[-1] == "E4"
 
 
+def test_a_chart_sheet_first_is_passed_over_with_a_note(tmp_path):
+    import openpyxl
+    from openpyxl.chart import BarChart, Reference
+
+    from impact.errors import ImpactWarning
+
+    book = openpyxl.Workbook()
+    book.active.title = "Events"
+    for values in (("date", "place", "people"), ("2023-11-07", "Khampat", 1)):
+        book.active.append(values)
+    chart = BarChart()
+    chart.add_data(Reference(book.active, min_col=3, min_row=1, max_row=2))
+    book.create_chartsheet("Chart", 0).add_chart(chart)
+    book.save(tmp_path / "events.xlsx")
+    with pytest.warns(ImpactWarning, match="'Chart' is a chart"):
+        table = impact.read_events(tmp_path / "events.xlsx")
+    assert table.events["place"].tolist() == ["Khampat"]
+    with pytest.raises(InputFileError, match="is a chart, not a table"):
+        impact.read_events(tmp_path / "events.xlsx", sheet="Chart")
+
+
 def test_a_workbook_without_formulas_has_no_formula_note(tmp_path):
     import openpyxl
 

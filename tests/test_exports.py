@@ -308,3 +308,20 @@ def test_a_text_longer_than_an_excel_cell_is_cut_and_marked_in_the_workbook_only
     assert ("impacts", next(t for n, t in readme if n == "impacts")) in readme
     assert "2 cell(s) longer than a cell holds" in dict(readme)["impacts"]
     assert pd.read_csv(tmp_path / "t.csv")["notes"].tolist() == texts
+
+
+def test_a_table_wider_than_excel_keeps_its_first_columns_in_the_workbook(tmp_path):
+    from impact.exports import EXCEL_MAX_COLUMNS
+
+    table = pd.DataFrame([range(EXCEL_MAX_COLUMNS + 5)], columns=[f"c{i}" for i in range(16_389)])
+    write_workbook({"impacts": table}, tmp_path / "t.xlsx", readme=[("title", "t")])
+    write_csv(table, tmp_path / "t.csv")
+    book = load_workbook(tmp_path / "t.xlsx", read_only=True)
+    header = next(book["impacts"].iter_rows(max_row=1, values_only=True))
+    assert len(header) == EXCEL_MAX_COLUMNS and header[-1] == f"c{EXCEL_MAX_COLUMNS - 1}"
+    readme = dict(book["README"].iter_rows(values_only=True))
+    assert (
+        readme["impacts"]
+        == "16,389 columns: the sheet holds the first 16,384; impacts.csv holds all"
+    )
+    assert pd.read_csv(tmp_path / "t.csv").shape == (1, 16_389)
