@@ -44,6 +44,12 @@ def plural(count: object, one: str, many: str | None = None) -> str:
 def headline(result: RunResult) -> str:
     """One sentence with the figures an analyst reads out first (zero counts left out)."""
     total = result.total
+    events = plural(len(result.compact_impacts), "event")
+    if not total["places_counted"]:
+        return (
+            f"No place is counted as changing control in {events}: each one's "
+            "not_counted_reason in impacts.csv says why."
+        )
     unknown = int(total["population_unknown_events"] or 0)
     missing = (
         f" {plural(unknown, 'counted place has', 'counted places have')} no census figure."
@@ -57,8 +63,7 @@ def headline(result: RunResult) -> str:
         else ""
     )
     return (
-        f"{plural(total['places_counted'], 'place')} changed control in "
-        f"{plural(len(result.compact_impacts), 'event')}. "
+        f"{plural(total['places_counted'], 'place')} changed control in {events}. "
         f"About {fmt(total['population_central'])} people lived there (range "
         f"{fmt(total['population_low'])}–{fmt(total['population_high'])}; "
         f"{fmt(total['population_census'])} in the 2014 census), in "

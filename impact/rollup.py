@@ -27,6 +27,18 @@ CERTAINTY_RULES = {
 }
 
 
+def _same_actor(impacts: pd.DataFrame) -> pd.Series:
+    """Rows whose gaining and losing actor are one actor (after canonical names; a case
+    apart counts as the same), which is no change of control."""
+    if "gaining_actor" not in impacts or "losing_actor" not in impacts:
+        return pd.Series(False, index=impacts.index)
+    gaining, losing = (
+        impacts[c].astype("string").str.strip().str.casefold()
+        for c in ("gaining_actor", "losing_actor")
+    )
+    return gaining.eq(losing).fillna(False).astype(bool)
+
+
 def mark_counted(
     impacts: pd.DataFrame, reference: Reference, assumptions: pd.DataFrame | None = None
 ) -> pd.DataFrame:
@@ -49,6 +61,11 @@ def mark_counted(
     contested = keys["change"] == "contested"
     counted[contested] = False
     reason[contested.to_numpy()] = "contested claim: control did not change"
+    same = _same_actor(impacts) & counted
+    counted[same] = False
+    reason[same.to_numpy(dtype=bool)] = (
+        "gaining and losing actor are the same: control did not change"
+    )
     # A date after the report's as-of date is a typo or a forecast, not a change of control.
     future = impacts["date_flag"].str.contains("in the future", regex=False).fillna(False)
     counted[future] = False

@@ -118,6 +118,28 @@ def test_contested_claim_does_not_move_control_and_is_flagged(tmp_path, referenc
     assert "contested claim" in timeline["flag"].iloc[1]
 
 
+def test_an_actor_taking_a_place_from_itself_is_not_counted(tmp_path, reference):
+    rows = [
+        ("2023-11-07", "Khampat", "Tamu", "captured", "PDF", "People's Defence Force"),
+        ("2023-11-08", "Kawlin", "Kawlin", "captured", "Arakan Army", "arakan army"),
+        ("2023-11-09", "Tamu", None, "captured", "PDF", "Myanmar military"),
+    ]
+    result = run_rows(rows, tmp_path, reference)
+    impacts = result.impacts.set_index("place")
+    assert impacts["counted"].tolist() == [False, False, True]
+    assert "actor are the same" in impacts.loc["Khampat", "not_counted_reason"]
+    assert result.total["places_counted"] == 1
+
+
+def test_no_counted_place_is_said_in_words(tmp_path, reference):
+    from impact.render import headline
+
+    rows = [("2023-11-08", "Kawlin", "Kawlin", "captured", "Arakan Army", "Arakan Army")]
+    text = headline(run_rows(rows, tmp_path, reference))
+    assert text.startswith("No place is counted as changing control in 1 event")
+    assert "unknown" not in text
+
+
 def test_summary_is_one_total_row_and_tables_split_it(reference):
     result = impact.run(reference=reference)
     assert len(result.summary) == 1
