@@ -31,6 +31,7 @@ All work is per unique key, never per row.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -355,6 +356,7 @@ def decide(keys: pd.DataFrame, reference: Reference) -> pd.DataFrame:
         decisions.loc[second.index[better]] = second[better]
     out = _per_key(queries, decisions, len(keys))
     out = _near_as_area(out, queries, reference.places)
+    out = _several_places(out, keys)
     out = _check_point(out, keys, township_of_point, reference)
     out = _by_point(out, keys, queries, township_of_point, reference)
     out["match_score"] = pd.to_numeric(out["match_score"]).astype(float)
@@ -653,6 +655,34 @@ def _near_as_area(out: pd.DataFrame, queries: pd.DataFrame, places: pd.DataFrame
     out.loc[moved, "match_confidence"] = out.loc[moved, "match_confidence"].replace(
         "high", "medium"
     )
+    return out
+
+
+# Parts of a place text that list several places: "Kawlin; Khampat", "Kawlin & Khampat",
+# "Kawlin and Khampat", each part a name (capitalised, or in Myanmar script).
+SEVERAL_PLACES = re.compile(
+    r"^\s*[A-Z\u1000-\u109f][^;&+]*?\s*(?:;|&|\+|\band\b)\s*[A-Z\u1000-\u109f]"
+)
+
+
+def _several_places(out: pd.DataFrame, keys: pd.DataFrame) -> pd.DataFrame:
+    """A place text that lists several places gets the match of one only: flagged
+    `several_places`, confidence low, with a note asking for a row per place (the figures
+    are those of the one matched)."""
+    text = once_per_value(_as_text, keys["place"])
+    several = text.str.contains(SEVERAL_PLACES, regex=True) & (out["outcome"] == "matched")
+    if not several.any():
+        return out
+    out.loc[several, "match_note"] = _note(
+        out.loc[several, "match_note"],
+        "the place text names several places; only "
+        + out.loc[several, "place_name"].astype(str)
+        + " is counted: give each place its own row",
+    )
+    out.loc[several, "match_flags"] = _joined_flags(
+        out.loc[several, "match_flags"], pd.Series("several_places", index=out.index[several])
+    )
+    out.loc[several, "match_confidence"] = "low"
     return out
 
 
@@ -979,15 +1009,20 @@ def _not_found(open_ids: pd.Index, evidence: _Evidence) -> pd.DataFrame:
     suggestions = evidence.describe.per_query(closest, limit=3)
     where = queries.loc[open_ids, "where"]
     within = (" inside " + where).where(where != "", "")
+    names = queries.loc[open_ids, "name"]
+    several = names.str.contains(SEVERAL_PLACES, regex=True).map(
+        {True: " The text seems to name several places: give each its own row.", False: ""}
+    )
     return _decision(
         open_ids,
         RejectReason.PLACE_NOT_FOUND,
         "no place named '"
-        + queries.loc[open_ids, "name"]
+        + names
         + "'"
         + within
         + ". Closest names: "
-        + suggestions.reindex(open_ids).fillna("none"),
+        + suggestions.reindex(open_ids).fillna("none")
+        + several,
     )
 
 

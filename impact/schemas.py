@@ -81,7 +81,7 @@ WORKING_COLUMNS = frozenset({"outcome", "candidates", "runner_up", "actor_rule"}
 MATCH_METHODS = ["pcode", "exact", "alias", "fuzzy", "coordinates"]
 MATCH_CONFIDENCES = ["high", "medium", "low"]
 # Flags a match can carry (";"-separated in `match_flags`).
-MATCH_FLAGS = ["near_place", "location_conflict"]
+MATCH_FLAGS = ["near_place", "location_conflict", "several_places"]
 
 
 class RejectReason(StrEnum):
@@ -264,7 +264,9 @@ class ResolvedEvent(Event):
         "high, medium or low (rule in README: How place names are matched)",
         isin=MATCH_CONFIDENCES,
     )
-    match_flags: Series[Text] = _text("near_place, location_conflict (';'-separated)")
+    match_flags: Series[Text] = _text(
+        "near_place, location_conflict, several_places (';'-separated)"
+    )
     match_note: Series[Text] = _text("Hints used, fuzzy spelling, runner-up, point checks")
     place_qualifier: Series[Text] = _text("Notes removed from the place text")
     matched_name: Series[Text] = _text("Spelling that matched (the name or an alt_names entry)")

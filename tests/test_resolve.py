@@ -662,3 +662,23 @@ def test_each_key_is_decided_on_its_own(reference, seed, count, cut):
         [decide(part.reset_index(drop=True), reference) for part in parts], ignore_index=True
     )
     _same(joined.rename_axis("key_id"), decide(keys, reference))
+
+
+def test_a_place_text_naming_several_places_is_flagged_low(reference):
+    result = resolve_places(
+        events(
+            [
+                {"place": "Kawlin; Khampat", "township": "Kawlin"},
+                {"place": "Kawlin and Khampat"},
+                {"place": "Kyaukme and surrounding villages"},
+            ]
+        ),
+        reference,
+    )
+    row = result.resolved.set_index("event_id").loc["e0"]
+    assert (row["place_name"], row["match_flags"]) == ("Kawlin Town", "several_places")
+    assert row["match_confidence"] == "low"
+    assert "give each place its own row" in row["match_note"]
+    messages = result.rejected.set_index("value")["message"]
+    assert "name several places" in messages["Kawlin and Khampat"]
+    assert "several places" not in messages["Kyaukme and surrounding villages"]
