@@ -87,23 +87,64 @@ def is_workbook(path: Path) -> bool:
 
 
 def decode(data: bytes, path: Path, encoding: str | None = None) -> str:
-    """Text of a CSV: the given encoding, else by byte-order mark, UTF-8, then Windows-1252."""
+    """Text of a CSV: the given encoding, else by byte-order mark, UTF-8, then Windows-1252
+    (see `decoded` for a file that mixes the two)."""
+    return decoded(data, path, encoding)[0]
+
+
+def decoded(data: bytes, path: Path, encoding: str | None = None) -> tuple[str, list[str]]:
+    """Text of a CSV and a note on how it was decoded, when that needs saying: the given
+    encoding, else by byte-order mark, UTF-8, then Windows-1252. A UTF-8 file with some lines
+    in Windows-1252 (rows pasted from another file) is read line by line, each in its own
+    encoding, and the note names those lines."""
     if encoding:
         try:
-            return data.decode(encoding)
+            return data.decode(encoding), []
         except (UnicodeDecodeError, LookupError) as error:
             raise InputFileError(f"cannot decode as {encoding}: {error}", file=str(path)) from error
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
-    for candidate in ("utf-8-sig", "cp1252"):
+        return data.decode("utf-16"), []
+    try:
+        return data.decode("utf-8-sig"), []
+    except UnicodeDecodeError:
+        pass
+    mixed = _mixed_utf8(data.removeprefix(b"\xef\xbb\xbf"))
+    if mixed is not None:
+        warnings.warn(ImpactWarning(f"{path.name}: {mixed[1][0]}"), stacklevel=2)
+        return mixed
+    try:
+        return data.decode("cp1252"), []
+    except UnicodeDecodeError:
+        raise InputFileError(
+            "cannot tell the text encoding; try --encoding latin-1 or save the file as UTF-8",
+            file=str(path),
+        ) from None
+
+
+def _mixed_utf8(data: bytes) -> tuple[str, list[str]] | None:
+    """The text of a file whose lines are UTF-8 but for a few in Windows-1252 (Latin-1 for
+    bytes that has no letter for), with a note naming those; None when no line holds UTF-8
+    beyond ASCII (a Windows-1252 file)."""
+    lines, foreign, utf8 = [], [], False
+    for number, line in enumerate(data.split(b"\n"), start=1):
         try:
-            return data.decode(candidate)
+            text = line.decode("utf-8")
+            utf8 = utf8 or not text.isascii()
         except UnicodeDecodeError:
-            continue
-    raise InputFileError(
-        "cannot tell the text encoding; try --encoding latin-1 or save the file as UTF-8",
-        file=str(path),
+            foreign.append(number)
+            try:
+                text = line.decode("cp1252")
+            except UnicodeDecodeError:
+                text = line.decode("latin-1")
+        lines.append(text)
+    if not utf8:
+        return None
+    shown = ", ".join(map(str, foreign[:5])) + (" …" if len(foreign) > 5 else "")
+    note = (
+        f"{len(foreign)} line(s) are not UTF-8 like the rest of the file (line {shown}): "
+        "read as Windows-1252; check their accents and symbols"
     )
+    return "\n".join(lines), [note]
 
 
 def sniff_delimiter(line: str) -> str:
@@ -136,7 +177,7 @@ def _read_text(path: Path, data: bytes, encoding: str | None, is_header: IsHeade
     fast = _arrow_sheet(data, encoding, is_header)
     if fast is not None:
         return fast
-    text = decode(data, path, encoding)
+    text, notes = decoded(data, path, encoding)
     if not text.strip():
         raise InputFileError(
             "the file is empty; expected a header row and event rows", file=str(path)
@@ -148,7 +189,9 @@ def _read_text(path: Path, data: bytes, encoding: str | None, is_header: IsHeade
     body = text[sum(len(line) + 1 for line in head[:number]) :]
     grid = _pandas_grid(body, delimiter, path)
     lines = _record_lines(body.count("\n"), body.endswith("\n"), grid) + number
-    return _from_grid(grid, lines, lambda _: True)
+    sheet = _from_grid(grid, lines, lambda _: True)
+    sheet.notes[:0] = notes
+    return sheet
 
 
 def _arrow_sheet(data: bytes, encoding: str | None, is_header: IsHeader) -> Sheet | None:

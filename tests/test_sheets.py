@@ -96,3 +96,22 @@ def test_only_formulas_without_a_stored_result_are_noted(tmp_path):
     assert "(A2, D2, E2)" in notes[0]
     plain = b'<worksheet><sheetData><row r="1"><c r="A1"><v>1</v></c></row></sheetData></worksheet>'
     assert _uncomputed_formulas(tmp_path / "events.xlsx", plain) == []
+
+
+def test_a_utf8_file_with_some_windows_1252_lines_reads_each_line_in_its_own(tmp_path):
+    from impact.errors import ImpactWarning
+    from impact.sheets import decoded
+
+    data = (
+        "date,place,notes\n2023-11-07,Khampat,Sécurité – confirmé\n".encode()
+        + "2023-11-08,Pauktaw,café\n".encode("cp1252")
+        + "2023-11-09,Kunlong,မြို့\n".encode()
+    )
+    with pytest.warns(ImpactWarning, match=r"1 line\(s\) are not UTF-8 .*\(line 3\)"):
+        text, notes = decoded(data, tmp_path / "events.csv")
+    assert "Sécurité – confirmé" in text and "café" in text and "မြို့" in text
+    assert notes and "Windows-1252" in notes[0]
+    assert decoded("date,place\n2023-11-07,café\n".encode("cp1252"), tmp_path / "x.csv") == (
+        "date,place\n2023-11-07,café\n",
+        [],
+    )
