@@ -19,9 +19,13 @@ import pyarrow.compute as pc
 from impact.arrow_text import first_bytes
 from impact.per_value import each_column
 
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+# Control characters, and the bidirectional embeddings, overrides and isolates (U+202A–E,
+# U+2066–9), which reorder the text after them on screen (a name shown reversed).
+CONTROL = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
 # The same characters for Arrow's regex engine (Arrow text cannot hold surrogates).
-CONTROL_RE2 = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
+CONTROL_RE2 = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\x{202a}-\x{202e}\x{2066}-\x{2069}]"
 # Plain numbers (ASCII digits, as Arrow's regex engine reads them) may start with + or -;
 # anything else starting so is defused.
 NUMBER = re.compile(r"[+-]?([0-9][0-9,]*)?\.?[0-9]+([eE][+-]?[0-9]+)?")
@@ -35,11 +39,14 @@ def _picture(match: re.Match) -> str:
     code = ord(match.group(0))
     if code < 0x20:
         return chr(0x2400 + code)
+    if 0x202A <= code <= 0x2069:
+        return f"[U+{code:04X}]"
     return "\u2421" if code == 0x7F else "\ufffd"
 
 
 def visible_controls(text: str) -> str:
-    """Control characters (except tab and line ends) as visible symbols; NUL → ␀."""
+    """Control characters (except tab and line ends) as visible symbols, NUL → ␀; a
+    bidirectional override as its code, [U+202E]."""
     return CONTROL.sub(_picture, text)
 
 
@@ -78,7 +85,7 @@ def _may_hold_controls(texts: pa.Array | pa.ChunkedArray) -> bool:
     In UTF-8 the characters below U+0080 are single bytes and U+0080–U+009F are 0xC2
     followed by 0x80–0x9F, so no character is missed; bytes outside the array's window may
     give a false alarm, which the exact check then clears. Most text has no byte below
-    0x20, 0x7F or 0xC2 at all, which three quick passes tell.
+    0x20, 0x7F, 0xC2 or 0xE2 at all, which quick passes tell.
     """
     chunks = texts.chunks if isinstance(texts, pa.ChunkedArray) else [texts]
     for chunk in chunks:
@@ -86,6 +93,8 @@ def _may_hold_controls(texts: pa.Array | pa.ChunkedArray) -> bool:
         if data is None or data.size == 0:
             continue
         raw = np.frombuffer(data, dtype=np.uint8)
+        if _bidi_bytes(raw):
+            return True
         if raw.min() >= 0x20 and not (raw == 0x7F).any() and not (raw == 0xC2).any():
             continue
         low = (raw < 0x20) & (raw != 0x09) & (raw != 0x0A) & (raw != 0x0D)
@@ -94,6 +103,21 @@ def _may_hold_controls(texts: pa.Array | pa.ChunkedArray) -> bool:
         if ((raw[:-1] == 0xC2) & (raw[1:] >= 0x80) & (raw[1:] <= 0x9F)).any():
             return True
     return False
+
+
+def _bidi_bytes(raw: np.ndarray) -> bool:
+    """Whether UTF-8 bytes may hold a bidirectional override: E2 80 AA–AE or E2 81 A6–A9
+    (only text with a byte E2, as dashes and curly quotes have, is looked at closely)."""
+    starts = np.flatnonzero(raw[:-2] == 0xE2)
+    if not len(starts):
+        return False
+    second, third = raw[starts + 1], raw[starts + 2]
+    return bool(
+        (
+            ((second == 0x80) & (third >= 0xAA) & (third <= 0xAE))
+            | ((second == 0x81) & (third >= 0xA6) & (third <= 0xA9))
+        ).any()
+    )
 
 
 def arrow_texts(values: pd.Series) -> pa.Array | pa.ChunkedArray | None:

@@ -21,6 +21,14 @@ SPECIAL = [
     "\u00c2",
     "\u1041",
     "\u2028",
+    "\u2013",  # en dash: lead byte E2, like the overrides
+    "\u2029",
+    "\u202a",
+    "\u202e",
+    "\u202f",
+    "\u2066",
+    "\u2069",
+    "\u206a",
     "\U0001f600",
 ]
 ALPHABET = st.sampled_from([*"=+-@\t\r.,eE0123456789aZ ", *SPECIAL, "\ud800"])
@@ -62,3 +70,13 @@ def test_plain_numbers_pass_and_formulas_do_not(cell, risky):
 def test_numbers_in_a_text_column_are_read_as_their_text():
     column = pd.Series(["-5", -5, "=1", 2.5, None], dtype=object)
     assert formula_like(column).tolist() == [False, False, True, False, False]
+
+
+def test_bidirectional_overrides_are_shown_by_their_code():
+    from impact.safe_text import has_controls, visible_controls
+
+    text = "Arakan \u202eymrA\u202c and \u2066isolate\u2069"
+    assert visible_controls(text) == "Arakan [U+202E]ymrA[U+202C] and [U+2066]isolate[U+2069]"
+    assert has_controls(pd.Series([text]))
+    # Dashes, curly quotes and Myanmar script share the lead byte E2 or others; none is flagged.
+    assert not has_controls(pd.Series(["Hpa-an – “Kayin” ‘x’ … မြို့"]))
