@@ -36,6 +36,10 @@ MONTH_FORMATS = ["%b %Y", "%B %Y", "%Y-%m"]
 COLUMNS = ["date", "date_start", "date_end", "date_precision", "date_problem"]
 FIRST_YEAR, LAST_YEAR = 1900, 2100
 BUDDHIST_ERA_OFFSET = 543
+# A weekday before a date ("Tuesday, November 7, 2023"), which the date fixes anyway.
+WEEKDAY = re.compile(
+    r"^(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?\.?,?\s+", re.I
+)
 # A time after an ISO date ("2023-11-07 10:00", "2023-11-07T23:30:00.5Z", "…+06:30"): the day
 # is read as written, in whatever zone the sheet keeps.
 TIME_OF_DAY = re.compile(
@@ -101,7 +105,10 @@ def parse_event_dates(text: pd.Series, *, dayfirst: bool | None = None) -> pd.Da
 def _parse_texts(text: pd.Series, dayfirst: bool | None) -> pd.DataFrame:
     clean = (
         _ascii_digits(text.astype("string"))
+        .str.replace(r"[\u200b-\u200f\u2060\ufeff]", "", regex=True)
         .str.strip()
+        .str.replace(WEEKDAY, "", regex=True)
+        .str.replace(r"(?<=\b[A-Za-z]{3})t?\.(?=\s)", "", regex=True)
         .str.replace(r"(?<=\d)(st|nd|rd|th)\b", "", regex=True)
         .str.replace(",", " ")
         .str.replace(TIME_OF_DAY, "", regex=True)
@@ -200,7 +207,14 @@ def _numeric_days(out: pd.DataFrame, clean: pd.Series, dayfirst: bool | None) ->
     if dayfirst is None:
         as_dayfirst = (first > 12) | (first == second)
         as_monthfirst = second > 12
-        ambiguous = year.notna() & ~as_dayfirst.fillna(False) & ~as_monthfirst.fillna(False)
+        # A 0 is no day or month whichever way the date is read: unreadable, not ambiguous.
+        ambiguous = (
+            year.notna()
+            & ~as_dayfirst.fillna(False)
+            & ~as_monthfirst.fillna(False)
+            & (first > 0)
+            & (second > 0)
+        )
         out.loc[ambiguous.fillna(False).astype(bool), "date_problem"] = "ambiguous"
     else:
         as_dayfirst = pd.Series(dayfirst, index=clean.index)

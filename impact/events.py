@@ -39,7 +39,7 @@ from impact.schemas import (
     Skipped,
     date_order,
 )
-from impact.sheets import is_workbook, read_sheet
+from impact.sheets import HEADER_SEARCH_LINES, is_workbook, read_sheet
 
 COLUMN_SYNONYMS = {
     "event_id": ["event_id", "id", "event", "event_no", "event_number"],
@@ -265,7 +265,8 @@ def plan_columns(header: list[str], cells: pd.DataFrame, path: Path) -> ColumnPl
         raise InputFileError(
             f"no {' or '.join(missing)} column; expected headers such as "
             f"{', '.join(COLUMN_SYNONYMS[missing[0]][:4])} (found: "
-            f"{', '.join(map(str, header[:12]))})",
+            f"{', '.join(map(str, header[:12]))}; the header is looked for in the first "
+            f"{HEADER_SEARCH_LINES} lines)",
             file=str(path),
         )
     if plan.pcode_column:
@@ -453,6 +454,10 @@ def _with_missing_places(cases: pd.DataFrame | None, frame: pd.DataFrame) -> pd.
     return found if cases is None else pd.concat([cases, found], ignore_index=True)
 
 
+# Characters that take no room on screen: zero-width spaces and joiners, word joiner, BOM.
+INVISIBLE = "[\u200b-\u200f\u2060\ufeff]"
+
+
 def _reasons(rows: pd.DataFrame, too_long: pd.Series) -> DataFrame[Rejected]:
     """Reason code, value and message for each failing row, built column-wise."""
     value = pd.Series(pd.NA, index=rows.index, dtype=object)
@@ -462,8 +467,12 @@ def _reasons(rows: pd.DataFrame, too_long: pd.Series) -> DataFrame[Rejected]:
     is_date = rows["failed"] == "date"
     missing = is_date & date_text.isna()
     ambiguous = is_date & ~missing & (rows["date_problem"] == "ambiguous").fillna(False)
-    unreadable = is_date & ~missing & ~ambiguous
-    delimiter = date_text.str.contains(r"[,;\t|]", regex=True).fillna(False)
+    out_of_range = is_date & ~missing & (rows["date_problem"] == "out_of_range").fillna(False)
+    unreadable = is_date & ~missing & ~ambiguous & ~out_of_range
+    # A row split on another delimiter leaves its cells joined without a space after the
+    # delimiter ("2023-11-07;Khampat"); a date's own comma has one ("Nov 7, 2023").
+    delimiter = date_text.str.contains(r"[,;\t|](?!\s)", regex=True).fillna(False)
+    invisible = date_text.str.contains(INVISIBLE, regex=True).fillna(False)
     value[is_date & ~missing] = date_text
     reason[is_date] = RejectReason.BAD_DATE.value
     reason[missing] = RejectReason.MISSING_DATE.value
@@ -471,17 +480,21 @@ def _reasons(rows: pd.DataFrame, too_long: pd.Series) -> DataFrame[Rejected]:
     message[ambiguous] = (
         "'" + date_text + "' could be day/month or month/day; say --dayfirst or --monthfirst"
     )
+    message[out_of_range] = (
+        "year outside 1900-2100 in '" + date_text + "'; expected a date such as 2023-11-07 "
+        "(a Buddhist-era year such as 2566 is converted)"
+    )
+    hint = np.select(
+        [invisible, delimiter],
+        [
+            " The cell holds an invisible character (a zero-width space or mark).",
+            " The cell holds a delimiter: does this row use a different one from the header?",
+        ],
+        "",
+    )
     message[unreadable] = (
         "cannot read date '" + date_text + "'; expected e.g. 2023-11-07, 7 Nov 2023, "
-        "Nov 2023, 2023 or 3-7 Nov 2023."
-        + pd.Series(
-            np.where(
-                delimiter,
-                " The cell holds a delimiter: does this row use a different one from the header?",
-                "",
-            ),
-            index=rows.index,
-        )
+        "Nov 2023, 2023 or 3-7 Nov 2023." + pd.Series(hint, index=rows.index)
     )
     is_place = rows["failed"] == "place"
     long_text = rows["place"].astype("string")

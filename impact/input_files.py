@@ -113,7 +113,10 @@ def read_input_file(path: Path, limits: Limits | None = None) -> bytes:
 
 def _check_format(path: Path, data: bytes, limits: Limits) -> None:
     where, suffix = str(path), path.suffix.lower()
-    if data.startswith(OLE2_MAGIC) or suffix == ".xls":
+    other = _other_format(data, suffix)
+    if other:
+        raise InputFileError(other, file=where)
+    if data.startswith(OLE2_MAGIC) or (suffix == ".xls" and not _looks_like_html(data)):
         raise InputFileError(
             "is an old Excel 97-2003 (.xls) file or a password-protected workbook; remove the "
             "password and save it as .xlsx or CSV",
@@ -123,6 +126,28 @@ def _check_format(path: Path, data: bytes, limits: Limits) -> None:
         _check_workbook(path, data, limits)
     else:
         _check_text_cells(path, data, limits)
+
+
+def _other_format(data: bytes, suffix: str) -> str | None:
+    """The message for a file of a format impact does not read, told by its first bytes (so
+    that it names the format instead of a text encoding or missing columns); None for others."""
+    save = "; save it as .xlsx or CSV"
+    if data.startswith(b"\x1f\x8b"):
+        return "is a compressed (gzip) file; unpack it and read the file inside"
+    if data.startswith(b"PK") and b"mimetypeapplication/vnd.oasis.opendocument" in data[:200]:
+        return "is an OpenDocument (LibreOffice) spreadsheet" + save
+    if suffix == ".xlsb":
+        return "is a binary Excel workbook (.xlsb)" + save
+    if suffix in (".xls", ".xlsx", ".xlsm") and _looks_like_html(data):
+        return "is a web page (HTML) saved with an Excel name, not a workbook" + save
+    return None
+
+
+def _looks_like_html(data: bytes) -> bool:
+    head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return head.startswith((b"<!doctype html", b"<html", b"<table", b"<?xml")) and (
+        b"<html" in data[:4096].lower() or b"<table" in data[:4096].lower()
+    )
 
 
 def _check_workbook(path: Path, data: bytes, limits: Limits) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -84,6 +85,10 @@ def test_bad_rows_are_rejected_with_reason_row_and_column(write_events):
         ("၁၇/၁၁/၂၀၂၃", None, "2023-11-17", "2023-11-17", "day"),
         ("２０２３-１１-０７", None, "2023-11-07", "2023-11-07", "day"),
         ("၇ Nov ၂၀၂၃", None, "2023-11-07", "2023-11-07", "day"),
+        ("Nov. 7th, 2023", None, "2023-11-07", "2023-11-07", "day"),
+        ("Tuesday, November 7, 2023", None, "2023-11-07", "2023-11-07", "day"),
+        ("Sept. 7, 2023", None, "2023-09-07", "2023-09-07", "day"),
+        ("\u200b2023-11-07", None, "2023-11-07", "2023-11-07", "day"),
         ("yesterday", None, None, None, None),
     ],
 )
@@ -402,3 +407,37 @@ def test_optional_columns_a_file_lacks_are_empty_text_before_validation(write_ev
     for column in ("district", "confidence", "event_scope", "alt_names", "latitude"):
         assert frame[column].dtype == "string" and frame[column].isna().all()
         assert table.events[column].dtype == "str" and table.events[column].isna().all()
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "says"),
+    [
+        ("events.csv", b"\x1f\x8b\x08\x00" + bytes(40), "compressed (gzip)"),
+        (
+            "events.ods",
+            b"PK\x03\x04" + bytes(26) + b"mimetypeapplication/vnd.oasis.opendocument.spreadsheet",
+            "OpenDocument",
+        ),
+        ("events.xlsb", b"PK\x03\x04" + bytes(60), "binary Excel workbook"),
+        ("events.xls", b"<html><body><table><tr><td>date</td></tr></table>", "web page (HTML)"),
+    ],
+)
+def test_files_of_other_formats_are_named_in_the_message(tmp_path, name, data, says):
+    (tmp_path / name).write_bytes(data)
+    with pytest.raises(InputFileError, match=re.escape(says)):
+        impact.read_events(tmp_path / name)
+
+
+def test_date_messages_say_what_is_wrong(write_events):
+    path = write_events(
+        "event_id,date,place\n"
+        "a,2101-01-01,Khampat\n"
+        "b,00/11/2023,Khampat\n"
+        "c,2023-13-45;Khampat,Khampat\n"
+        "d,not a date,Khampat\n"
+    )
+    messages = impact.read_events(path).rejected.set_index("source_row")["message"]
+    assert messages[2].startswith("year outside 1900-2100")
+    assert messages[3].startswith("cannot read date '00/11/2023'")
+    assert "delimiter" in messages[4]
+    assert "delimiter" not in messages[5]
