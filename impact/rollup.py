@@ -12,6 +12,7 @@ import pandas as pd
 
 from impact.assumptions import assumption_values, load_assumptions
 from impact.errors import AssumptionsError
+from impact.per_value import once_per_row
 from impact.reference import Reference
 
 SUB_TOWNSHIP = "sub_township"
@@ -32,10 +33,12 @@ def _same_actor(impacts: pd.DataFrame) -> pd.Series:
     apart counts as the same), which is no change of control."""
     if "gaining_actor" not in impacts or "losing_actor" not in impacts:
         return pd.Series(False, index=impacts.index)
-    gaining, losing = (
-        impacts[c].astype("string").str.strip().str.casefold()
-        for c in ("gaining_actor", "losing_actor")
-    )
+    same = once_per_row(_same_texts, impacts[["gaining_actor", "losing_actor"]])
+    return same.astype(bool)
+
+
+def _same_texts(pairs: pd.DataFrame) -> pd.Series:
+    gaining, losing = (pairs[c].astype("string").str.strip().str.casefold() for c in pairs.columns)
     return gaining.eq(losing).fillna(False).astype(bool)
 
 
