@@ -101,6 +101,31 @@ def test_hedges_and_facilities_give_no_confident_capture(extractor, text):
     assert confident(draft(extractor, text)).empty
 
 
+def test_actors_joined_to_a_common_phrase_and_a_spokesperson_s_group(extractor):
+    rows = draft(
+        extractor,
+        "Combined forces of the Kachin Independence Army (KIA) and People's Defense Forces "
+        "(PDFs) seized Mabein town on Friday. A spokesperson for the Arakan Army said on "
+        "Sunday that his group had seized Buthidaung on Saturday.",
+    ).set_index("place")
+    assert rows.loc["Mabein", "gaining_actor"] == (
+        "Kachin Independence Army; People's Defence Force"
+    )
+    assert rows.loc["Buthidaung", "gaining_actor"] == "Arakan Army"
+
+
+def test_the_date_of_a_change_told_again_a_few_sentences_on(extractor):
+    rows = draft(
+        extractor,
+        "The Chin Brotherhood has driven the junta from Matupi after a long offensive. "
+        "Troops abandoned their camp, a commander said. Residents have fled to the hills. "
+        "The alliance captured the camp and town on the morning of June 29 in Matupi.",
+        published="2024-07-03",
+    ).set_index("place")
+    assert rows.loc["Matupi", "date"] == "2024-06-29"
+    assert "another sentence on the same change" in rows.loc["Matupi", "review_reason"]
+
+
 def test_every_place_of_a_list_changes_hands_named_or_not(extractor):
     rows = draft(
         extractor,

@@ -101,7 +101,7 @@ LEADING_WORDS = {
     "today",
 }
 PRONOUNS = re.compile(
-    r"\b(?:they|them|their|we|our|it|its|the\s+(?:group|group's|ethnic\s+army|rebel\s+army|"
+    r"\b(?:they|them|their|we|our|it|its|(?:the|his|her|its|their|our)\s+(?:group|group's|ethnic\s+army|rebel\s+army|"
     r"alliance|armed\s+group|ethnic\s+armed\s+group|rebel\s+group|organisation|organization))\b",
     re.I,
 )
@@ -131,7 +131,8 @@ class ActorMention:
 
 
 def find_actors(sentence: str) -> list[ActorMention]:
-    """Named organisations first, then abbreviations, then common phrases and pronouns."""
+    """Named organisations first, then abbreviations, then pronouns ("they", "his group") and
+    common phrases."""
     found: list[ActorMention] = []
     for match in ORG.finditer(sentence):
         text = _trim_org(match[0])
@@ -143,10 +144,10 @@ def find_actors(sentence: str) -> list[ActorMention]:
         if match[0].rstrip("s") in NOT_ACTORS or match[0] in NOT_ACTORS:
             continue
         _add(found, match.start(), match.end(), match[0], generic=False)
-    for match in GENERIC.finditer(sentence):
-        _add(found, match.start(), match.end(), match[0], generic=True)
     for match in PRONOUNS.finditer(sentence):
         _add(found, match.start(), match.end(), match[0], generic=True, pronoun=True)
+    for match in GENERIC.finditer(sentence):
+        _add(found, match.start(), match.end(), match[0], generic=True)
     return sorted(found, key=lambda a: a.start)
 
 

@@ -426,11 +426,19 @@ def _subject(before: list[ActorMention], sentence: str, start: int) -> list[Acto
     clause_start = max((m.end() for m in CLAUSE_BREAK.finditer(sentence[:start])), default=0)
     opening = re.match(r"\s*(?:\w+\s+){0,3}", sentence[clause_start:start])
     local = [a for a in before if clause_start <= a.start <= clause_start + len(opening[0])]
-    return _first_subject(local, sentence) or _first_subject(before, sentence) or before[:1]
+    return (
+        _first_subject(local, sentence, before)
+        or _first_subject(before, sentence, before)
+        or before[:1]
+    )
 
 
-def _first_subject(before: list[ActorMention], sentence: str) -> list[ActorMention]:
-    for index, actor in enumerate(before):
+def _first_subject(
+    heads: list[ActorMention], sentence: str, before: list[ActorMention]
+) -> list[ActorMention]:
+    """The first of `heads` that is a subject, with the actors of `before` joined to it
+    ("Combined forces of the KIA and PDFs")."""
+    for actor in heads:
         preceding = sentence[max(0, actor.start - 12) : actor.start].lower()
         if re.search(
             r"\b(?:by|from|against|on|of|to|at|in|for|with|into|toward|towards|than)\s+(?:the\s+)?$",
@@ -442,7 +450,7 @@ def _first_subject(before: list[ActorMention], sentence: str) -> list[ActorMenti
         if actor.pronoun and actor.text.lower() in ("them", "their", "its", "our"):
             continue
         group = [actor]
-        for follower in before[index + 1 :]:
+        for follower in before[before.index(actor) + 1 :]:
             gap = sentence[group[-1].end : follower.start]
             if re.fullmatch(r"\s*(?:,|and|,\s*and|&|of)\s*(?:the\s+)?", gap) or re.fullmatch(
                 r"\s*\(\s*", gap

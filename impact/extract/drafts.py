@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 
 from impact.extract.actors_in_text import ActorMention, find_actors
-from impact.extract.changes import Candidate, find_changes
+from impact.extract.changes import TRIGGER, Candidate, find_changes
 from impact.extract.documents import Document
 from impact.extract.places import Mention, PlaceIndex
 from impact.extract.when import DateMention, find_dates
@@ -173,11 +173,33 @@ def _date(draft, candidate, dates, numbered, number, paragraph, document, texts)
                 _set_date(draft, usable[-1], 2)
                 draft.reasons.append("date taken from a neighbouring sentence")
                 return
+    told = _dated_telling(draft, dates, texts, number)
+    if told is not None:
+        _set_date(draft, told, 2)
+        draft.reasons.append("date taken from another sentence on the same change")
+        return
     if document.published is not None:
         draft.date, draft.precision, draft.date_quality = document.published.isoformat(), "day", 1
         draft.reasons.append("date not stated; publication date used")
     else:
         draft.reasons.append("no date in the report and no publication date")
+
+
+# How many sentences either side may tell a change again with its date.
+NEARBY = 3
+
+
+def _dated_telling(draft, dates, texts, number: int) -> DateMention | None:
+    """A day from a nearby sentence that tells the change again: it names the place and has
+    a change verb ("…captured the camp and town on the morning of April 29 in Kyatwee")."""
+    name = re.compile(rf"\b{re.escape(draft.place_text)}\b", re.I)
+    for other in sorted(range(number - NEARBY, number + NEARBY + 1), key=lambda n: abs(n - number)):
+        if other == number or not 0 <= other < len(texts):
+            continue
+        usable = [d for d in dates[other] if d.value and d.precision == "day"]
+        if usable and name.search(texts[other]) and TRIGGER.search(texts[other]):
+            return usable[0]
+    return None
 
 
 def _nearest(own: list[DateMention], candidate: Candidate, sentence: str) -> DateMention | None:
