@@ -659,9 +659,10 @@ def _near_as_area(out: pd.DataFrame, queries: pd.DataFrame, places: pd.DataFrame
 
 
 # Parts of a place text that list several places: "Kawlin; Khampat", "Kawlin & Khampat",
-# "Kawlin and Khampat", each part a name (capitalised, or in Myanmar script).
+# "Kawlin and Khampat", each part a name (capitalised, or in Myanmar script); brackets, which
+# official names hold ("Tar Mway Gyi (Ka Gyi + Ga Nge) Ward"), are passed over.
 SEVERAL_PLACES = re.compile(
-    r"^\s*[A-Z\u1000-\u109f][^;&+]*?\s*(?:;|&|\+|\band\b)\s*[A-Z\u1000-\u109f]"
+    r"^\s*[A-Z\u1000-\u109f][^;&()]*?\s*(?:;|&|\band\b)\s*[A-Z\u1000-\u109f][^()]*$"
 )
 
 
@@ -670,7 +671,12 @@ def _several_places(out: pd.DataFrame, keys: pd.DataFrame) -> pd.DataFrame:
     `several_places`, confidence low, with a note asking for a row per place (the figures
     are those of the one matched)."""
     text = once_per_value(_as_text, keys["place"])
-    several = text.str.contains(SEVERAL_PLACES, regex=True) & (out["outcome"] == "matched")
+    own_name = out["place_name"].astype("string").str.contains(r"[;&]|\band\b", regex=True)
+    several = (
+        text.str.contains(SEVERAL_PLACES, regex=True)
+        & (out["outcome"] == "matched")
+        & ~own_name.fillna(False).astype(bool)
+    )
     if not several.any():
         return out
     out.loc[several, "match_note"] = _note(
