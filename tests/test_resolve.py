@@ -671,10 +671,13 @@ def test_a_place_text_naming_several_places_is_flagged_low(reference):
                 {"place": "Kawlin; Khampat", "township": "Kawlin"},
                 {"place": "Kawlin and Khampat"},
                 {"place": "Kyaukme and surrounding villages"},
+                {"place": "Tar Mway Gyi (Ka Gyi + Ga Nge) Ward", "township": "Tamwe"},
             ]
         ),
         reference,
     )
+    ward = result.resolved.set_index("event_id").loc["e3"]
+    assert ward["match_confidence"] == "high" and pd.isna(ward["match_flags"])
     row = result.resolved.set_index("event_id").loc["e0"]
     assert (row["place_name"], row["match_flags"]) == ("Kawlin Town", "several_places")
     assert row["match_confidence"] == "low"
