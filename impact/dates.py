@@ -36,6 +36,10 @@ MONTH_FORMATS = ["%b %Y", "%B %Y", "%Y-%m"]
 COLUMNS = ["date", "date_start", "date_end", "date_precision", "date_problem"]
 FIRST_YEAR, LAST_YEAR = 1900, 2100
 BUDDHIST_ERA_OFFSET = 543
+# Excel's day 0 (its 1900 system, with the 1900 leap-day error) and the serials taken as
+# dates: 1927-05-18 to 2100-12-31.
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+EXCEL_SERIALS = (10_000, 73_415)
 # A weekday before a date ("Tuesday, November 7, 2023"), which the date fixes anyway.
 WEEKDAY = re.compile(
     r"^(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?\.?,?\s+", re.I
@@ -78,6 +82,7 @@ def date_flags(
     checks[f"Buddhist-era year converted (minus {BUDDHIST_ERA_OFFSET})"] = (
         dates["date_problem"] == "buddhist_era"
     )
+    checks["Excel serial number read as a date"] = dates["date_problem"] == "excel_serial"
     flags = np.full(len(dates), "", dtype=object)
     for text, mask in checks.items():
         hit = mask.fillna(False).to_numpy(dtype=bool)
@@ -126,6 +131,7 @@ def _parse_texts(text: pd.Series, dayfirst: bool | None) -> pd.DataFrame:
     _ranges(out, clean)
     _months(out, clean)
     _years(out, clean)
+    _excel_serials(out, clean)
     unread = out["date"].isna() & clean.notna() & out["date_problem"].isna()
     out.loc[unread, "date_problem"] = "unreadable"
     return out
@@ -251,6 +257,19 @@ def _ranges(out: pd.DataFrame, clean: pd.Series) -> None:
 def _months(out: pd.DataFrame, clean: pd.Series) -> None:
     start = _parse(clean, MONTH_FORMATS, out["date"].isna())
     _set(out, start.notna(), start, start + pd.offsets.MonthEnd(0), "month")
+
+
+def _excel_serials(out: pd.DataFrame, clean: pd.Series) -> None:
+    """A five-digit number is an Excel date shown unformatted (45237 = 2023-11-07): no year or
+    day reads so. Flagged, as it is read on trust."""
+    serial = clean.str.fullmatch(r"\d{5}(?:\.0+)?").fillna(False).astype(bool)
+    if not serial.any():
+        return
+    days = pd.to_numeric(clean.where(serial), errors="coerce")
+    serial &= days.between(EXCEL_SERIALS[0], EXCEL_SERIALS[1]).fillna(False).astype(bool)
+    day = EXCEL_EPOCH + pd.to_timedelta(days.where(serial), unit="D")
+    _set(out, serial, day, day, "day")
+    out.loc[serial & out["date"].notna(), "date_problem"] = "excel_serial"
 
 
 def _years(out: pd.DataFrame, clean: pd.Series) -> None:

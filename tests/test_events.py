@@ -89,6 +89,8 @@ def test_bad_rows_are_rejected_with_reason_row_and_column(write_events):
         ("Tuesday, November 7, 2023", None, "2023-11-07", "2023-11-07", "day"),
         ("Sept. 7, 2023", None, "2023-09-07", "2023-09-07", "day"),
         ("\u200b2023-11-07", None, "2023-11-07", "2023-11-07", "day"),
+        ("45237", None, "2023-11-07", "2023-11-07", "day"),
+        ("99999", None, None, None, None),
         ("yesterday", None, None, None, None),
     ],
 )
@@ -441,3 +443,10 @@ def test_date_messages_say_what_is_wrong(write_events):
     assert messages[3].startswith("cannot read date '00/11/2023'")
     assert "delimiter" in messages[4]
     assert "delimiter" not in messages[5]
+
+
+def test_an_excel_serial_in_the_date_column_is_read_and_flagged(write_events):
+    table = impact.read_events(write_events("date,place\n45237,Khampat\n"), as_of="2026-12-05")
+    row = table.events.iloc[0]
+    assert row["date"] == pd.Timestamp("2023-11-07")
+    assert row["date_flag"] == "Excel serial number read as a date"
