@@ -40,6 +40,8 @@ BUDDHIST_ERA_OFFSET = 543
 # dates: 1927-05-18 to 2100-12-31.
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 EXCEL_SERIALS = (10_000, 73_415)
+# Characters that take no room on screen: zero-width spaces and joiners, word joiner, BOM.
+INVISIBLE = "[\u200b-\u200f\u2060\ufeff]"
 # A weekday before a date ("Tuesday, November 7, 2023"), which the date fixes anyway.
 WEEKDAY = re.compile(
     r"^(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?\.?,?\s+", re.I
@@ -110,7 +112,7 @@ def parse_event_dates(text: pd.Series, *, dayfirst: bool | None = None) -> pd.Da
 def _parse_texts(text: pd.Series, dayfirst: bool | None) -> pd.DataFrame:
     clean = (
         _ascii_digits(text.astype("string"))
-        .str.replace(r"[\u200b-\u200f\u2060\ufeff]", "", regex=True)
+        .str.replace(INVISIBLE, "", regex=True)
         .str.strip()
         .str.replace(WEEKDAY, "", regex=True)
         .str.replace(r"(?<=\b[A-Za-z]{3})t?\.(?=\s)", "", regex=True)

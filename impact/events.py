@@ -23,11 +23,11 @@ from pandera.typing import DataFrame
 
 from impact import acled
 from impact.changes import NEGATED, parse_changes
-from impact.dates import date_flags, parse_event_dates
+from impact.dates import INVISIBLE, date_flags, parse_event_dates
 from impact.errors import InputFileError
 from impact.input_files import excel_sheet, read_input_file
 from impact.names import repair_pcode
-from impact.per_value import rows_at
+from impact.per_value import once_per_value, rows_at
 from impact.problems import combine, no_problems, rejected_rows
 from impact.schemas import (
     CHANGE_WORDS,
@@ -385,6 +385,20 @@ def _normalise(
     return frame, problems
 
 
+def point_numbers(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Latitude and longitude as numbers, NaN where not given or unreadable (each distinct
+    text read once)."""
+    lat, lon = (
+        once_per_value(_as_number, frame.get(c, pd.Series(np.nan, index=frame.index)))
+        for c in ("latitude", "longitude")
+    )
+    return lat, lon
+
+
+def _as_number(values: pd.Series) -> pd.Series:
+    return pd.to_numeric(values, errors="coerce").astype(float)
+
+
 def usable_points(lat: pd.Series, lon: pd.Series) -> pd.Series:
     """Which rows' latitude and longitude (numbers, NaN where unreadable) make a point that
     resolution uses: both in range, and not 0,0 (an empty point exported as zeros)."""
@@ -394,14 +408,10 @@ def usable_points(lat: pd.Series, lon: pd.Series) -> pd.Series:
 def _unread_points(frame: pd.DataFrame) -> list[str]:
     """A note on the rows whose point is given but not latitude and longitude in decimal
     degrees (`22.96 N`, `999`, 0,0): resolution uses their place name alone."""
-    texts = frame[["latitude", "longitude"]]
-    given = texts.notna().any(axis=1)
+    given = frame[["latitude", "longitude"]].notna().any(axis=1)
     if not given.any():
         return []
-    lat, lon = (
-        pd.to_numeric(texts[c], errors="coerce").astype(float) for c in ("latitude", "longitude")
-    )
-    unread = given & ~usable_points(lat, lon)
+    unread = given & ~usable_points(*point_numbers(frame))
     if not unread.any():
         return []
     row = frame[unread].iloc[0]
@@ -444,18 +454,11 @@ def _with_missing_places(cases: pd.DataFrame | None, frame: pd.DataFrame) -> pd.
     place and gives no usable point: the schema lets `place` be empty, since a point alone
     places an event, so this rule is checked here."""
     unnamed = frame[frame["place"].isna()]
-    lat, lon = (
-        pd.to_numeric(unnamed[c], errors="coerce").astype(float) for c in ("latitude", "longitude")
-    )
-    missing = unnamed.index[~usable_points(lat, lon)]
+    missing = unnamed.index[~usable_points(*point_numbers(unnamed))]
     if not len(missing):
         return cases
     found = pd.DataFrame({"index": missing, "column": "place", "check": "place or point"})
     return found if cases is None else pd.concat([cases, found], ignore_index=True)
-
-
-# Characters that take no room on screen: zero-width spaces and joiners, word joiner, BOM.
-INVISIBLE = "[\u200b-\u200f\u2060\ufeff]"
 
 
 def _reasons(rows: pd.DataFrame, too_long: pd.Series) -> DataFrame[Rejected]:

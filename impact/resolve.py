@@ -42,7 +42,7 @@ import pandas as pd
 from pandera.typing import DataFrame
 
 from impact.beside import both
-from impact.events import usable_points
+from impact.events import point_numbers, usable_points
 from impact.gazetteer import CONTROL_LEVELS, HINT_COLUMNS, STAGES, Gazetteer, ratios
 from impact.names import looks_like_zawgyi, normalise_name, read_place_text, repair_pcode
 from impact.per_value import once_per_value, repeated_as_categories
@@ -84,7 +84,6 @@ KEY_NUMBERS = 2**62
 THREADED_ROWS = 50_000
 # Keys from which half are decided beside (a fork and the halves' fixed costs pay off).
 SPLIT_KEYS = 2_000
-POINT_COLUMNS = ("latitude", "longitude")
 KEY_COLUMNS = ["place", *HINT_COLUMNS, "alt_names", "point_lat", "point_lon"]
 # Names that say nothing about where: with a point, the point decides.
 NO_NAME = r"(?i)^\W*(unknown|unnamed|n/?a|none|nil|not known|various|multiple|tbc|tbd|-+|\?+)?\W*$"
@@ -247,13 +246,7 @@ def _key_columns(events: pd.DataFrame) -> pd.DataFrame:
     as given (`_distinct_keys` makes a missing one None, once per key)."""
     out = events[["place", *HINT_COLUMNS]].copy()
     out["alt_names"] = events.get("alt_names", pd.Series(pd.NA, events.index, dtype=object))
-    lat, lon = (
-        once_per_value(
-            lambda values: pd.to_numeric(values, errors="coerce").astype(float),
-            events.get(column, pd.Series(np.nan, index=events.index)),
-        )
-        for column in POINT_COLUMNS
-    )
+    lat, lon = point_numbers(events)
     usable = usable_points(lat, lon)
     out["point_lat"] = lat.where(usable).round(POINT_DECIMALS)
     out["point_lon"] = lon.where(usable).round(POINT_DECIMALS)

@@ -139,9 +139,9 @@ def _mixed_utf8(data: bytes) -> tuple[str, list[str]] | None:
         lines.append(text)
     if not utf8:
         return None
-    shown = ", ".join(map(str, foreign[:5])) + (" …" if len(foreign) > 5 else "")
     note = (
-        f"{len(foreign)} line(s) are not UTF-8 like the rest of the file (line {shown}): "
+        f"{len(foreign)} line(s) are not UTF-8 like the rest of the file (line "
+        f"{_first_few(foreign)}): "
         "read as Windows-1252; check their accents and symbols"
     )
     return "\n".join(lines), [note]
@@ -391,13 +391,12 @@ def _without_repeated_headers(sheet: Sheet) -> Sheet:
         return sheet
     kept = np.ones(len(sheet.cells), dtype=bool)
     kept[repeats] = False
-    lines = ", ".join(str(line) for line in sheet.lines.iloc[repeats[:5]])
-    more = " …" if len(repeats) > 5 else ""
+    lines = _first_few(sheet.lines.iloc[repeats].tolist())
     return Sheet(
         sheet.header,
         sheet.cells[kept].reset_index(drop=True),
         sheet.lines[kept].reset_index(drop=True),
-        [*sheet.notes, f"{len(repeats)} repeat(s) of the header row skipped (line {lines}{more})"],
+        [*sheet.notes, f"{len(repeats)} repeat(s) of the header row skipped (line {lines})"],
     )
 
 
@@ -512,13 +511,18 @@ def _uncomputed_formulas(path: Path, xml: bytes) -> list[str]:
     ]
     if not cells:
         return []
-    shown = ", ".join(cells[:5]) + (" …" if len(cells) > 5 else "")
     note = (
-        f"{len(cells)} cell(s) hold a formula whose result the file does not store ({shown}): "
+        f"{len(cells)} cell(s) hold a formula whose result the file does not store "
+        f"({_first_few(cells)}): "
         "read as empty; open the file in Excel or LibreOffice and save it again"
     )
     warnings.warn(ImpactWarning(f"{path.name}: {note}"), stacklevel=2)
     return [note]
+
+
+def _first_few(items: Sequence[object]) -> str:
+    """The first five of `items` for a note, "…" when there are more."""
+    return ", ".join(map(str, items[:5])) + (" …" if len(items) > 5 else "")
 
 
 def _cell_text(value: object) -> str:

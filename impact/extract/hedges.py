@@ -43,11 +43,11 @@ SUCCEEDED = re.compile(
     re.I,
 )
 
-# "the second township to fall", "the latest town to be captured": a change stated, not aimed at
-# ("the next town to fall" is a forecast, and stays hedged).
+# "the second township to fall", "the latest town to change hands": a change stated, not aimed
+# at ("the next town to fall" is a forecast, and stays hedged).
 RANKED = re.compile(
     r"\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d+(?:st|nd|rd|th)|"
-    r"latest|last|only)\s+(?:[\w'’-]+\s+){0,6}?to\s+(?:be\s+)?$",
+    r"latest|last|only)\s+(?:[\w'’-]+\s+){0,6}?to\s+$",
     re.I,
 )
 
