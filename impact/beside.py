@@ -19,6 +19,7 @@ is raised as usual, so the child's failure is never silent and never a different
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import gc
 import os
 import pickle
@@ -30,6 +31,8 @@ import warnings
 from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from typing import Any, BinaryIO, Generic, TypeVar
+
+import pyarrow as pa
 
 T = TypeVar("T")
 U = TypeVar("U")
@@ -299,6 +302,7 @@ def _fork(work: Callable[[], object], *, freeze: bool = True) -> int:
     """A child process that does `work` and exits: 0 when it succeeded, else 1 (silently,
     without flushing this process's buffered output or running its exit handlers). With
     `freeze`, the objects alive now stay out of collections while any child lives."""
+    _give_back_freed_memory()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)  # fork with threads (3.12+)
         if freeze:
@@ -319,6 +323,19 @@ def _fork(work: Callable[[], object], *, freeze: bool = True) -> int:
             os._exit(status)
     _CHILDREN.add(child)
     return child
+
+
+def _give_back_freed_memory() -> None:
+    """Hand the memory freed but kept for reuse (by glibc and Arrow's pool, see
+    `impact.cli`) back to the system before forking.
+
+    A child starts out mapping every page this process holds, kept ones included, so each
+    would count twice: a million-event report's writing helper started at 1.8 GB instead of
+    1.45 GB. Where the C library has no `malloc_trim` (not glibc), Arrow's pool alone.
+    """
+    pa.default_memory_pool().release_unused()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).malloc_trim(0)
 
 
 class Claims(Generic[T]):

@@ -117,6 +117,12 @@ class EventTable:
     def rows_read(self) -> int:
         return sum(item.rows for item in self.inputs)
 
+    def pop_events(self) -> DataFrame[Event]:
+        """The usable rows, handed over: the table keeps none of them, so that a large run
+        lets them go once it has made the next table from them."""
+        events, self.events = self.events, self.events.iloc[:0]
+        return events
+
     @property
     def renamed(self) -> dict[str, dict[str, str]]:
         """Input columns kept under another name, by file: {file: {header: kept as}}."""

@@ -19,7 +19,7 @@ from impact.errors import NoUsableEventsError
 from impact.estimate import estimate
 from impact.event_actors import attach_actors, unknown_actors
 from impact.events import EventTable, InputFile, read_events
-from impact.per_value import categories_as_text, repeated_as_categories
+from impact.per_value import PER_EVENT_TEXT, categories_as_text, repeated_as_categories
 from impact.problems import combine, skipped_rows
 from impact.reference import Reference, bundled_folder, load_reference
 from impact.resolve import resolve_places
@@ -49,9 +49,6 @@ from impact.summaries import (
     side_headline,
     summarise,
 )
-
-# Text that differs from event to event: held as text, not as categories.
-PER_EVENT_TEXT = ("event_id",)
 
 
 def default_events_path() -> Path:
@@ -235,16 +232,23 @@ def run(
         as_of=as_of,
     )
     actor_table = _actor_table(reference, actors)
-    events = attach_actors(table.events, actor_table)
+    # Each table of rows is let go once the next is made from it: a million events' copies
+    # would otherwise be held side by side until the run ends.
+    events = attach_actors(table.pop_events(), actor_table)
     before, kept, outside = _split_period(events, since, until)
+    del events
     step("resolving places")
     resolution = resolve_places(kept, reference)
-    rejected = combine(table.rejected, resolution.rejected)
+    del kept
+    resolved, not_resolved, audit = resolution.resolved, resolution.rejected, resolution.audit
+    del resolution
+    rejected = combine(table.rejected, not_resolved)
     skipped = combine(table.skipped, outside)
-    if resolution.resolved.empty:
+    if resolved.empty:
         raise NoUsableEventsError(_nothing_usable(table, rejected, skipped))
     step("estimating")
-    impacts = estimate(resolution.resolved, reference, table_assumptions, scope=scope)
+    impacts = estimate(resolved, reference, table_assumptions, scope=scope)
+    del resolved
     # In place: the table is this function's own, and a copy of it is the size of the run.
     impacts = Impact.validate(
         in_model_order(mark_counted(impacts, reference, table_assumptions), Impact), inplace=True
@@ -257,7 +261,7 @@ def run(
         impacts, history = repeated_as_categories(impacts, unique=PER_EVENT_TEXT), compact
     return RunResult(
         inputs=table.inputs,
-        audit=resolution.audit,
+        audit=audit,
         compact_impacts=impacts,
         rejected=rejected,
         skipped=skipped,

@@ -45,7 +45,7 @@ from impact.beside import both
 from impact.events import point_numbers, usable_points
 from impact.gazetteer import CONTROL_LEVELS, HINT_COLUMNS, STAGES, Gazetteer, ratios
 from impact.names import looks_like_zawgyi, normalise_name, read_place_text, repair_pcode
-from impact.per_value import once_per_value, repeated_as_categories
+from impact.per_value import PER_EVENT_TEXT, once_per_value, repeated_as_categories
 from impact.problems import rejected_rows
 from impact.reference import Reference
 from impact.schemas import LEVELS, Event, Rejected, RejectReason, ResolvedEvent
@@ -137,7 +137,10 @@ def resolve_places(events: DataFrame[Event], reference: Reference) -> Resolution
     rows = events.assign(point_lat=key_columns["point_lat"], point_lon=key_columns["point_lon"])
     # A key's texts as categories: each of its events takes their codes, not the text.
     per_key = repeated_as_categories(_resolved_columns(audit, reference.places), rows=len(rows))
-    resolved = _with_rows(rows, np.flatnonzero(matched), per_key, key_of_row)
+    # The events' own repeated texts too: the resolved rows take codes, not a copy of them.
+    held = repeated_as_categories(rows, unique=PER_EVENT_TEXT)
+    resolved = _with_rows(held, np.flatnonzero(matched), per_key, key_of_row)
+    del held
     bad = _with_rows(
         rows[["source_file", "source_row", "place"]],
         np.flatnonzero(~matched),
@@ -203,7 +206,10 @@ def _with_rows(
     def taken(column: str) -> object:
         if column in per_key:
             return per_key[column].array.take(keys)
-        return rows[column].array.take(positions)
+        values = rows[column].array.take(positions)
+        if isinstance(values, pd.Categorical):  # as if the rows taken were made categories
+            return values.remove_unused_categories()
+        return values
 
     if len(positions) < THREADED_ROWS:
         return pd.DataFrame({column: taken(column) for column in columns})

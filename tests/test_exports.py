@@ -325,3 +325,14 @@ def test_a_table_wider_than_excel_keeps_its_first_columns_in_the_workbook(tmp_pa
         == "16,389 columns: the sheet holds the first 16,384; impacts.csv holds all"
     )
     assert pd.read_csv(tmp_path / "t.csv").shape == (1, 16_389)
+
+
+def test_a_sheet_within_excels_rows_is_the_table_itself():
+    """A table that fits a sheet goes to the workbook as it is: pandas' `head` would copy
+    every column (half a gigabyte of a million-event report held twice while it is written)."""
+    from impact.exports import EXCEL_MAX_ROWS, _first
+
+    table = pd.DataFrame({"a": range(5), "b": list("vwxyz")})
+    assert _first(table, EXCEL_MAX_ROWS - 1) is table
+    assert _first(table, 5) is table
+    assert _first(table, 3).equals(table.head(3))

@@ -685,3 +685,28 @@ def test_a_place_text_naming_several_places_is_flagged_low(reference):
     messages = result.rejected.set_index("value")["message"]
     assert "name several places" in messages["Kawlin and Khampat"]
     assert "several places" not in messages["Kyaukme and surrounding villages"]
+
+
+def test_a_large_table_takes_its_events_repeated_texts_as_categories(reference, monkeypatch):
+    """At `CATEGORY_ROWS` events and more, the resolved rows take the events' repeated texts
+    as codes: each column holds the categories of the resolved rows only (a rejected row's
+    text is not among them), the event's own id stays text, and every value is the same as
+    when the rows are taken as text."""
+    import impact.per_value
+
+    rows = [
+        {"place": "Khampat", "source": "Myanmar Now"},
+        {"place": "Nowhere-at-all-xyz", "source": "Only the rejected row"},
+        {"place": "Kawlin", "source": "Myanmar Now"},
+        {"place": "Falam", "source": "The Irrawaddy"},
+    ]
+    as_text = resolve_places(events(rows), reference).resolved
+    monkeypatch.setattr(impact.per_value, "CATEGORY_ROWS", 0)
+    held = resolve_places(events(rows), reference).resolved
+    source = held["source"]
+    assert isinstance(source.dtype, pd.CategoricalDtype)
+    assert sorted(source.cat.categories) == ["Myanmar Now", "The Irrawaddy"]
+    assert not isinstance(held["event_id"].dtype, pd.CategoricalDtype)
+    assert list(held.columns) == list(as_text.columns)
+    for column in held.columns:
+        assert held[column].astype(object).equals(as_text[column].astype(object)), column
