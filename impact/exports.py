@@ -63,7 +63,8 @@ def _safe_categories(columns: list[pd.Series]) -> list[pd.Series]:
     return out
 
 
-# Rows of text built at once (a million-row table's chunks in flight take ~100 MB at 20,000).
+# Rows of text built at once: a million-event report's writing helper peaked at 1,832 MB
+# with 20,000 against 2,065 MB with 50,000 (one run each), in about the same time.
 CSV_CHUNK_ROWS = 20_000
 
 
