@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from impact.arrow_text import first_bytes
@@ -44,6 +45,17 @@ FORMULA_CELL = re.compile(
     rb"(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>(.*?)</(?:\w+:)?v>)?",
     re.DOTALL,
 )
+
+
+@dataclass
+class Grid:
+    """A file's records as text cells ("" when empty). Only the columns where some record has
+    a cell are held, each labelled by its position among the file's `width` columns: a sheet
+    formatted out to column XFD, or a delimiter repeated to the end of every line, is as wide
+    as the cells it holds, not 16,384 columns each handled on its own."""
+
+    cells: pd.DataFrame
+    width: int
 
 
 @dataclass
@@ -74,7 +86,7 @@ def read_sheet(
     """
     if is_workbook(path):
         grid, notes = _excel_grid(path, data, sheet)
-        sheet_read = _from_grid(pd.DataFrame(grid), np.arange(1, len(grid) + 1), is_header)
+        sheet_read = _from_grid(grid, np.arange(1, len(grid.cells) + 1), is_header)
         sheet_read.notes.extend(notes)
     else:
         sheet_read = _read_text(path, data, encoding, is_header)
@@ -164,7 +176,11 @@ def find_header(lines: list[str], is_header: IsHeader) -> tuple[int, str]:
     """
     for number, line in enumerate(lines[:HEADER_SEARCH_LINES]):
         splits = {d: next(csv.reader([line], delimiter=d), []) for d in DELIMITERS}
-        fits = [d for d, cells in splits.items() if len(cells) > 1 and is_header(cells)]
+        fits = [
+            d
+            for d, cells in splits.items()
+            if len(cells) > 1 and is_header(row_without_tail(cells))
+        ]
         if fits:
             return number, max(fits, key=lambda d: len(splits[d]))
     first = next((n for n, line in enumerate(lines) if line.strip()), 0)
@@ -188,7 +204,7 @@ def _read_text(path: Path, data: bytes, encoding: str | None, is_header: IsHeade
     number, delimiter = find_header(head, is_header)
     body = text[sum(len(line) + 1 for line in head[:number]) :]
     grid = _pandas_grid(body, delimiter, path)
-    lines = _record_lines(body.count("\n"), body.endswith("\n"), grid) + number
+    lines = _record_lines(body.count("\n"), body.endswith("\n"), grid.cells) + number
     sheet = _from_grid(grid, lines, lambda _: True)
     sheet.notes[:0] = notes
     return sheet
@@ -215,21 +231,21 @@ def _arrow_sheet(data: bytes, encoding: str | None, is_header: IsHeader) -> Shee
     grid = _arrow_grid(data, offset, delimiter, len(first))
     if grid is None:
         return None
-    lines = _record_lines(data.count(b"\n", offset), data.endswith(b"\n"), grid) + number
+    lines = _record_lines(data.count(b"\n", offset), data.endswith(b"\n"), grid.cells) + number
     return _from_grid(grid, lines, lambda _: True)
 
 
-def _pandas_grid(body: str, delimiter: str, path: Path) -> pd.DataFrame:
+def _pandas_grid(body: str, delimiter: str, path: Path) -> Grid:
     """Every record as text cells ("" when empty), blank lines and all, as wide as the widest
     record: a row with a cell more than the header (often an empty one) is still read when
     every record is one line; else a quote left open may have joined lines, and the file is
     refused rather than read with rows run together."""
     try:
-        return _read_grid(body, delimiter)
+        return _occupied(_read_grid(body, delimiter))
     except (pd.errors.ParserError, csv.Error) as error:
         grid = _widened_grid(body, delimiter)
         if grid is not None:
-            return grid
+            return _occupied(grid)
         message = " ".join(str(error).split())
         raise InputFileError(
             f"cannot split the file into columns ({message}); check the delimiter and quotes",
@@ -272,7 +288,7 @@ def _widest_record(body: str, delimiter: str) -> int | None:
         return None
 
 
-def _arrow_grid(data: bytes, offset: int, delimiter: str, width: int) -> pd.DataFrame | None:
+def _arrow_grid(data: bytes, offset: int, delimiter: str, width: int) -> Grid | None:
     """The grid `_pandas_grid` gives for the UTF-8 text of `data` from `offset`, read by Arrow's
     multi-threaded reader, for text both read alike: None (pandas reads it) when a field opens
     with a space or tab (pandas skips those), a record is not `width` wide (blank lines, ragged
@@ -303,11 +319,56 @@ def _arrow_grid(data: bytes, offset: int, delimiter: str, width: int) -> pd.Data
     if [table.column(j)[-1].as_py() for j in range(width)] != marks:
         return None
     table = table.slice(0, table.num_rows - 1)
+    held = _held_columns(table.columns, table.num_rows)
+    if not held:
+        return None
+    table = table.select(held)
     if any(_opens_with_space(column) for column in table.columns):
         return None
     # One piece per column: Arrow reads in blocks, and picking rows out of a column of many
     # pieces (as every filter after this does) is far slower than out of one.
-    return table.combine_chunks().to_pandas().set_axis(range(width), axis=1)
+    return Grid(table.combine_chunks().to_pandas().set_axis(held, axis=1), width)
+
+
+def _occupied(grid: pd.DataFrame) -> Grid:
+    """`grid` (columns numbered from 0) without the columns where no record has a cell."""
+    held = _held_columns(_arrow_columns(grid), len(grid))
+    return Grid(grid[held] if len(held) < grid.shape[1] else grid, grid.shape[1])
+
+
+def _held_columns(columns: Sequence[pa.Array | pa.ChunkedArray], rows: int) -> list[int]:
+    """The positions of the columns with a cell that is not empty (spaces count: a column
+    dropped here holds nothing that any later step could read)."""
+    if not columns:
+        return []
+    cells = _one_array(columns)
+    held = pc.fill_null(pc.greater(pc.binary_length(cells), 0), False)
+    return np.flatnonzero(_by_column(held, len(columns), rows).any(axis=1)).tolist()
+
+
+def _filled_cells(cells: pd.DataFrame) -> np.ndarray:
+    """Columns × records: True where a cell holds more than spaces."""
+    if not cells.shape[1]:
+        return np.zeros((0, len(cells)), dtype=bool)
+    flat = _one_array(_arrow_columns(cells))
+    blank = pc.fill_null(pc.or_(pc.equal(flat, ""), pc.utf8_is_space(flat)), True)
+    return ~_by_column(blank, cells.shape[1], len(cells))
+
+
+def _arrow_columns(frame: pd.DataFrame) -> list[pa.Array | pa.ChunkedArray]:
+    return [pa.array(frame[column], from_pandas=True) for column in frame.columns]
+
+
+def _one_array(columns: Sequence[pa.Array | pa.ChunkedArray]) -> pa.ChunkedArray:
+    """Every cell of `columns`, column after column, in one array: a check of thousands of
+    narrow columns is then one call, not one per column."""
+    chunks = [c for column in columns for c in getattr(column, "chunks", [column])]
+    kind = next((c.type for c in chunks if not pa.types.is_null(c.type)), pa.string())
+    return pa.chunked_array([c if c.type == kind else c.cast(kind) for c in chunks], type=kind)
+
+
+def _by_column(flags: pa.ChunkedArray, columns: int, rows: int) -> np.ndarray:
+    return np.asarray(flags.to_numpy(), dtype=bool).reshape(columns, rows)
 
 
 def _opens_with_space(cells: pa.ChunkedArray) -> bool:
@@ -322,22 +383,27 @@ def _record_lines(newlines: int, ends_with_newline: bool, grid: pd.DataFrame) ->
     if physical == len(grid):
         return np.arange(1, len(grid) + 1)
     inside = np.zeros(len(grid), dtype=np.int64)
-    for column in grid.columns:
-        inside += grid[column].str.count("\n").fillna(0).to_numpy(dtype=np.int64)
+    if grid.shape[1]:
+        breaks = pc.fill_null(pc.count_substring(_one_array(_arrow_columns(grid)), "\n"), 0)
+        inside = breaks.to_numpy().reshape(grid.shape[1], len(grid)).sum(axis=0)
     return 1 + np.concatenate([[0], np.cumsum(1 + inside)[:-1]])
 
 
-def _from_grid(grid: pd.DataFrame, lines: np.ndarray, is_header: IsHeader) -> Sheet:
+def _from_grid(grid: Grid, lines: np.ndarray, is_header: IsHeader) -> Sheet:
     """Split a grid of text cells at its header row (the first the caller accepts, else the
-    first non-blank one)."""
-    if len(grid) == 0:
+    first non-blank one). The header names every column of the file ("" where a column holds
+    no cell); the cells keep only the grid's columns, labelled by position."""
+    if len(grid.cells) == 0:
         return Sheet([], pd.DataFrame(), pd.Series(dtype="int64"))
-    rows = [[str(c) for c in row] for row in grid.head(HEADER_SEARCH_LINES).itertuples(False)]
+    top = grid.cells.iloc[:HEADER_SEARCH_LINES]
+    rows = [[str(c) for c in row] for row in top.itertuples(False)]
     filled = [n for n, row in enumerate(rows) if any(c.strip() for c in row)]
     accepted = [n for n in filled if is_header(row_without_tail(rows[n]))]
     at = accepted[0] if accepted else (filled[0] if filled else 0)
-    header = [c.strip() for c in rows[at]]
-    cells = grid.iloc[at + 1 :].reset_index(drop=True).set_axis(range(len(header)), axis=1)
+    header = [""] * grid.width
+    for position, name in zip(grid.cells.columns, rows[at], strict=True):
+        header[position] = name.strip()
+    cells = grid.cells.iloc[at + 1 :].reset_index(drop=True)
     above = int(lines[at]) - 1
     notes = [f"{above} line(s) above the header (title or notes) skipped"] if above else []
     return Sheet(header, cells, pd.Series(lines[at + 1 :], dtype="int64"), notes)
@@ -354,11 +420,7 @@ def row_without_tail(row: list[str]) -> list[str]:
 def _without_blank_records(sheet: Sheet) -> Sheet:
     if sheet.cells.empty:
         return sheet
-    blank = np.ones(len(sheet.cells), dtype=bool)
-    for column in sheet.cells.columns:
-        cells = sheet.cells[column].astype("string")
-        blank &= ((cells == "") | cells.str.isspace()).fillna(True).to_numpy(dtype=bool)
-    filled = ~blank
+    filled = _filled_cells(sheet.cells).any(axis=0)
     if filled.all():
         return sheet
     return Sheet(
@@ -373,17 +435,17 @@ def _without_repeated_headers(sheet: Sheet) -> Sheet:
     """Records that repeat the header (files pasted one after another) are not rows: dropped,
     with a note of their lines. Candidates are the records whose first named cell is its
     header name in any case; each of their cells is then compared, spaces and case aside."""
-    named = [j for j, name in enumerate(sheet.header) if name and j < sheet.cells.shape[1]]
+    named = [j for j, name in enumerate(sheet.header) if name and j in sheet.cells.columns]
     if sheet.cells.empty or not named:
         return sheet
-    first = sheet.cells.iloc[:, named[0]].astype("str")
+    first = sheet.cells[named[0]].astype("str")
     holds = first.str.contains(sheet.header[named[0]], case=False, regex=False)
     candidates = np.flatnonzero(holds.fillna(False).to_numpy(dtype=bool))
     repeats = [
         row
         for row in candidates
         if all(
-            str(sheet.cells.iat[row, j]).strip().casefold() == sheet.header[j].casefold()
+            str(sheet.cells[j].iat[row]).strip().casefold() == sheet.header[j].casefold()
             for j in named
         )
     ]
@@ -404,12 +466,14 @@ def _without_empty_columns(sheet: Sheet) -> Sheet:
     """Columns without a header name and without any value are dropped (a trailing delimiter
     on every line, or the unused width of a sheet); a nameless column with values is kept as
     column_<position>."""
+    nameless = [p for p, name in enumerate(sheet.header) if not name and p in sheet.cells.columns]
+    with_values = set(np.array(nameless)[_filled_cells(sheet.cells[nameless]).any(axis=1)])
     header, keep, dropped, named = [], [], [], []
     for position, name in enumerate(sheet.header):
         if name:
             header.append(name)
             keep.append(position)
-        elif len(sheet.cells) and (sheet.cells[position].str.strip() != "").any():
+        elif position in with_values:
             header.append(f"column_{position + 1}")
             keep.append(position)
             named.append(header[-1])
@@ -423,7 +487,7 @@ def _without_empty_columns(sheet: Sheet) -> Sheet:
     return Sheet(header, sheet.cells[keep].set_axis(header, axis=1), sheet.lines, notes)
 
 
-def _excel_grid(path: Path, data: bytes, sheet: str | int) -> tuple[np.ndarray, list[str]]:
+def _excel_grid(path: Path, data: bytes, sheet: str | int) -> tuple[Grid, list[str]]:
     """The sheet's cells as text, and a note on the formulas whose results the file does not
     keep (read as empty)."""
     import openpyxl
@@ -437,6 +501,9 @@ def _excel_grid(path: Path, data: bytes, sheet: str | int) -> tuple[np.ndarray, 
         ) from error
     try:
         worksheet = _worksheet(path, book, sheet)
+        # Each row as long as its own cells: the size a sheet states counts formatted empty
+        # cells (a whole row or column formatted reaches row 1,048,576 or column XFD).
+        worksheet.reset_dimensions()
         rows = [[_cell_text(v) for v in row] for row in worksheet.iter_rows(values_only=True)]
         xml = _sheet_xml(book, worksheet)
     except (SyntaxError, ValueError, KeyError, OSError) as error:  # SyntaxError: damaged XML
@@ -447,11 +514,21 @@ def _excel_grid(path: Path, data: bytes, sheet: str | int) -> tuple[np.ndarray, 
         ) from error
     finally:
         book.close()
-    width = max((len(r) for r in rows), default=0)
-    grid = np.full((len(rows), width), "", dtype=object)
-    for n, row in enumerate(rows):
-        grid[n, : len(row)] = row
-    return grid, _uncomputed_formulas(path, xml)
+    return _excel_cells(rows), _uncomputed_formulas(path, xml)
+
+
+def _excel_cells(rows: list[list[str]]) -> Grid:
+    """The rows of a sheet as a grid of the columns where some row has a cell."""
+    width = max((len(row) for row in rows), default=0)
+    held = sorted({p for row in rows for p, text in enumerate(row) if text})
+    cells = np.full((len(rows), len(held)), "", dtype=object)
+    if held == list(range(len(held))):
+        for n, row in enumerate(rows):
+            cells[n, : min(len(row), len(held))] = row[: len(held)]
+    else:
+        for n, row in enumerate(rows):
+            cells[n] = [row[p] if p < len(row) else "" for p in held]
+    return Grid(pd.DataFrame(cells, columns=held), width)
 
 
 def _sheet_xml(book: Any, worksheet: Any) -> bytes:

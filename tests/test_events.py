@@ -285,6 +285,43 @@ def test_excel_rows_are_sheet_rows(tmp_path):
     assert table.rows_read == 2
 
 
+def test_a_delimiter_repeated_to_excels_last_column_is_not_read_as_columns(tmp_path):
+    """Saved from a spreadsheet, each line runs on to column XFD: the 16,375 empty columns are
+    dropped without each being read, and the events are the file's own."""
+    lines = ["event_id,date,place,", "a,2023-11-07,Khampat,", "b,2023-11-08,Tamu,note"]
+    plain = tmp_path / "plain.csv"
+    plain.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    wide = tmp_path / "wide.csv"
+    wide.write_text("\n".join(line + "," * 16_380 for line in lines) + "\n", encoding="utf-8")
+    read = impact.read_events(wide)
+    pd.testing.assert_frame_equal(
+        read.events.drop(columns="source_file"),
+        impact.read_events(plain).events.drop(columns="source_file"),
+    )
+    assert read.events["column_4"].fillna("").tolist() == ["", "note"]
+    assert "16380 empty column(s) without a header dropped" in read.inputs[0].notes
+
+
+def test_a_sheet_formatted_far_right_and_far_down_reads_its_own_cells(tmp_path):
+    """Formatting (a column to XFD, a row near the bottom) makes a sheet's stated size huge;
+    only the cells it holds are read, a stray value far right is kept, rows keep their number."""
+    import openpyxl
+    from openpyxl.styles import Font
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in [("date", "place"), ("2023-11-07", "Khampat"), (), ("2023-11-08", "Tamu")]:
+        sheet.append(row)
+    sheet.cell(row=1, column=16_384).font = Font(bold=True)
+    sheet.cell(row=10_000, column=1).font = Font(bold=True)
+    sheet.cell(row=2, column=5_000, value="checked")
+    book.save(tmp_path / "events.xlsx")
+    read = impact.read_events(tmp_path / "events.xlsx")
+    assert read.events["source_row"].tolist() == [2, 4]
+    assert read.events["column_5000"].fillna("").tolist() == ["checked", ""]
+    assert read.rows_read == 2
+
+
 ANALYST_SHEET = Path(__file__).with_name("data") / "messy" / "analyst_sheet.csv"
 
 

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from impact.sheets import _arrow_grid, _pandas_grid, decode
+from impact.sheets import _arrow_grid, _occupied, _pandas_grid, decode
 
 DATA = Path(__file__).parent / "data"
 CELL = st.one_of(
@@ -48,7 +48,8 @@ def test_arrow_reads_what_pandas_reads_or_leaves_it_to_pandas(rows, delimiter, q
         slow = _pandas_grid(body, delimiter, Path("t.csv"))
     except Exception:  # pandas refuses what Arrow read: a difference
         pytest.fail(f"Arrow read what pandas refuses: {body!r}")
-    pd.testing.assert_frame_equal(fast, slow)
+    pd.testing.assert_frame_equal(fast.cells, slow.cells)
+    assert fast.width == slow.width
 
 
 @pytest.mark.parametrize(
@@ -64,7 +65,9 @@ def test_every_test_file_reads_alike(path):
     for delimiter in (",", ";", "\t", "|"):
         fast = _arrow_grid(text.encode("utf-8"), 0, delimiter, _width(text, delimiter))
         if fast is not None:
-            pd.testing.assert_frame_equal(fast, _pandas_grid(text, delimiter, path))
+            slow = _pandas_grid(text, delimiter, path)
+            pd.testing.assert_frame_equal(fast.cells, slow.cells)
+            assert fast.width == slow.width
 
 
 def test_a_large_file_read_by_arrow_gives_each_column_in_one_piece():
@@ -72,9 +75,9 @@ def test_a_large_file_read_by_arrow_gives_each_column_in_one_piece():
     out of it later is one step, not one per block."""
     body = "".join(f"e{n},Khampat {n % 97},2023-11-{1 + n % 28:02d}\n" for n in range(150_000))
     grid = _arrow_grid(body.encode("utf-8"), 0, ",", 3)
-    assert grid is not None and len(grid) == 150_000
-    assert [grid[c].array._pa_array.num_chunks for c in grid.columns] == [1, 1, 1]
-    assert grid.iloc[149_999].tolist() == ["e149999", "Khampat 37", "2023-11-04"]
+    assert grid is not None and len(grid.cells) == 150_000
+    assert [grid.cells[c].array._pa_array.num_chunks for c in grid.cells.columns] == [1, 1, 1]
+    assert grid.cells.iloc[149_999].tolist() == ["e149999", "Khampat 37", "2023-11-04"]
 
 
 def test_only_formulas_without_a_stored_result_are_noted(tmp_path):
@@ -115,3 +118,41 @@ def test_a_utf8_file_with_some_windows_1252_lines_reads_each_line_in_its_own(tmp
         "date,place\n2023-11-07,café\n",
         [],
     )
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.sampled_from(["", "", "", " ", "x", "a\nb", "é"]), min_size=5, max_size=5),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_a_grid_keeps_every_column_with_a_cell_and_only_those(rows):
+    """Columns are dropped only where no record has a cell; the others keep their position."""
+    grid = pd.DataFrame(rows, dtype="str")
+    held = _occupied(grid)
+    expected = [j for j in range(5) if any(row[j] for row in rows)]
+    assert held.width == 5 and list(held.cells.columns) == expected
+    pd.testing.assert_frame_equal(held.cells, grid[expected])
+
+
+def test_a_wide_file_is_held_as_wide_as_its_cells(tmp_path):
+    """A line run on to column XFD and a sheet formatted out to it hold only their cells'
+    columns, each under its position in the file."""
+    import openpyxl
+    from openpyxl.styles import Font
+
+    from impact.sheets import _excel_grid
+
+    lines = ["date,place", "2023-11-07,Khampat", ",,,x"]
+    text = "".join(line + "," * (16_383 - line.count(",")) + "\n" for line in lines)
+    grid = _arrow_grid(text.encode("utf-8"), 0, ",", _width(text, ","))
+    assert grid is not None and (grid.width, list(grid.cells.columns)) == (16_384, [0, 1, 3])
+    book = openpyxl.Workbook()
+    book.active.append(("date", "place"))
+    book.active.cell(row=1, column=16_384).font = Font(bold=True)
+    book.active.cell(row=3, column=700, value="x")
+    book.save(tmp_path / "events.xlsx")
+    grid, _ = _excel_grid(tmp_path / "events.xlsx", (tmp_path / "events.xlsx").read_bytes(), 0)
+    assert (grid.width, list(grid.cells.columns), len(grid.cells)) == (16_384, [0, 1, 699], 3)
