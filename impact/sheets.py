@@ -466,7 +466,8 @@ def _without_empty_columns(sheet: Sheet) -> Sheet:
     """Columns without a header name and without any value are dropped (a trailing delimiter
     on every line, or the unused width of a sheet); a nameless column with values is kept as
     column_<position>."""
-    nameless = [p for p, name in enumerate(sheet.header) if not name and p in sheet.cells.columns]
+    held = set(sheet.cells.columns)
+    nameless = [p for p, name in enumerate(sheet.header) if not name and p in held]
     with_values = set(np.array(nameless)[_filled_cells(sheet.cells[nameless]).any(axis=1)])
     header, keep, dropped, named = [], [], [], []
     for position, name in enumerate(sheet.header):
