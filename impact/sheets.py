@@ -36,6 +36,11 @@ IsHeader = Callable[[Sequence[str]], bool]
 # Marks a last record added to the text, to see that no quote was left open.
 END_MARK = "\ufdd0end"
 SPACES = np.array([0x20, 0x09], dtype=np.uint8)
+# More columns with values but no header than this are kept together, in one column: records
+# run far past the header (a damaged line, a delimiter repeated) would otherwise make every
+# output thousands of columns wide, and every step handle each of them.
+MAX_UNNAMED_COLUMNS = 50
+UNNAMED_CELLS = "unnamed_cells"
 # A formula element in a worksheet's XML, with or without a namespace prefix; a cell holding
 # one: its reference, its type and its stored value (empty when none is stored).
 FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
@@ -465,27 +470,51 @@ def _without_repeated_headers(sheet: Sheet) -> Sheet:
 def _without_empty_columns(sheet: Sheet) -> Sheet:
     """Columns without a header name and without any value are dropped (a trailing delimiter
     on every line, or the unused width of a sheet); a nameless column with values is kept as
-    column_<position>."""
+    column_<position>, or, when there are more than `MAX_UNNAMED_COLUMNS` of them, all of
+    them together as `UNNAMED_CELLS` ("column_<position>: value; …" for each filled cell)."""
     held = set(sheet.cells.columns)
     nameless = [p for p, name in enumerate(sheet.header) if not name and p in held]
-    with_values = set(np.array(nameless)[_filled_cells(sheet.cells[nameless]).any(axis=1)])
-    header, keep, dropped, named = [], [], [], []
+    filled = _filled_cells(sheet.cells[nameless])
+    with_values = {p: has for p, has in zip(nameless, filled, strict=True) if has.any()}
+    unnamed = {p: f"column_{p + 1}" for p in with_values}
+    cells, notes = sheet.cells, list(sheet.notes)
+    if len(unnamed) > MAX_UNNAMED_COLUMNS:
+        first, last = min(unnamed), max(unnamed)
+        together = _kept_together(cells, with_values)
+        cells = cells.drop(columns=list(unnamed)).assign(**{UNNAMED_CELLS: together})
+        cells = cells.rename(columns={UNNAMED_CELLS: first})
+        notes.append(
+            f"{len(unnamed)} columns with values but no header ({unnamed[first]} to "
+            f"{unnamed[last]}) kept together as {UNNAMED_CELLS}"
+        )
+        unnamed = {first: UNNAMED_CELLS}
+    elif unnamed:
+        notes.append(f"column(s) with values but no header kept as {', '.join(unnamed.values())}")
+    header, keep, dropped = [], [], []
     for position, name in enumerate(sheet.header):
-        if name:
-            header.append(name)
+        if name or position in unnamed:
+            header.append(name or unnamed[position])
             keep.append(position)
-        elif position in with_values:
-            header.append(f"column_{position + 1}")
-            keep.append(position)
-            named.append(header[-1])
-        else:
+        elif position not in with_values:
             dropped.append(position + 1)
-    notes = list(sheet.notes)
-    if named:
-        notes.append(f"column(s) with values but no header kept as {', '.join(named)}")
     if dropped and len(dropped) < len(sheet.header):
         notes.append(f"{len(dropped)} empty column(s) without a header dropped")
-    return Sheet(header, sheet.cells[keep].set_axis(header, axis=1), sheet.lines, notes)
+    return Sheet(header, cells[keep].set_axis(header, axis=1), sheet.lines, notes)
+
+
+def _kept_together(cells: pd.DataFrame, with_values: dict[int, np.ndarray]) -> pd.Series:
+    """Each record's filled cells of the columns of `with_values` (position: which records
+    hold more than spaces there) as "column_<position>: value; …"."""
+    text = pa.large_string()
+    nothing, parts = pa.scalar("", text), []
+    for position, filled in with_values.items():
+        label = pa.scalar(f"; column_{position + 1}: ", text)
+        texts = pa.array(cells[position], from_pandas=True).cast(text)
+        labelled = pc.binary_join_element_wise(label, texts, nothing)
+        parts.append(pc.if_else(pa.array(filled), labelled, nothing))
+    # Joined without nulls (Arrow's skipping of nulls loses records where every part is one).
+    joined = pc.utf8_slice_codeunits(pc.binary_join_element_wise(*parts, nothing), start=2)
+    return pd.Series(joined.to_pylist(), index=cells.index, dtype=cells[min(with_values)].dtype)
 
 
 def _excel_grid(path: Path, data: bytes, sheet: str | int) -> tuple[Grid, list[str]]:

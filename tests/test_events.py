@@ -322,6 +322,35 @@ def test_a_sheet_formatted_far_right_and_far_down_reads_its_own_cells(tmp_path):
     assert read.rows_read == 2
 
 
+@pytest.mark.parametrize("extra", [50, 51, 3000])
+def test_many_values_past_the_header_are_kept_together_beyond_fifty(write_events, extra):
+    """Up to 50 nameless columns with values are kept apart; more are kept together, each
+    record's cells as "column_<position>: value", so no value is lost and no output is
+    thousands of columns wide."""
+    stray = ",".join(f"v{n}" for n in range(extra))
+    path = write_events(
+        "event_id,date,place\n"
+        "a,2023-11-07,Khampat\n"
+        f"b,2023-11-08,Tamu,{stray}\n"
+        "c,2023-11-09,Kalay,,,x\n"
+    )
+    table = impact.read_events(path)
+    events = table.events.set_index("event_id")
+    assert len(events) + len(table.rejected) == table.rows_read == 3
+    notes = " ".join(table.inputs[0].notes)
+    if extra <= 50:
+        assert events.loc["b", f"column_{3 + extra}"] == f"v{extra - 1}"
+        assert events.loc["c", "column_6"] == "x" and "unnamed_cells" not in events
+        return
+    assert not any(str(c).startswith("column_") for c in events.columns)
+    cells = events["unnamed_cells"]
+    assert pd.isna(cells["a"]) and cells["c"] == "column_6: x"
+    assert cells["b"].startswith("column_4: v0; column_5: v1; column_6: v2; column_7: v3")
+    assert cells["b"].endswith(f"; column_{3 + extra}: v{extra - 1}")
+    assert cells["b"].count("; ") == extra - 1
+    assert f"{extra} columns with values but no header (column_4 to column_{3 + extra})" in notes
+
+
 ANALYST_SHEET = Path(__file__).with_name("data") / "messy" / "analyst_sheet.csv"
 
 
