@@ -14,7 +14,8 @@ import csv
 import io
 import re
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from pathlib import Path
@@ -36,6 +37,9 @@ IsHeader = Callable[[Sequence[str]], bool]
 # Marks a last record added to the text, to see that no quote was left open.
 END_MARK = "\ufdd0end"
 SPACES = np.array([0x20, 0x09], dtype=np.uint8)
+# The csv module's limit on a cell's length while it splits a file's lines (its own default,
+# 131,072 characters, refuses text pasted into a notes cell); a C long on every platform.
+CSV_FIELD_LIMIT = 2**31 - 1
 # More columns with values but no header than this are kept together, in one column: records
 # run far past the header (a damaged line, a delimiter repeated) would otherwise make every
 # output thousands of columns wide, and every step handle each of them.
@@ -180,7 +184,8 @@ def find_header(lines: list[str], is_header: IsHeader) -> tuple[int, str]:
     own check can say what is missing).
     """
     for number, line in enumerate(lines[:HEADER_SEARCH_LINES]):
-        splits = {d: next(csv.reader([line], delimiter=d), []) for d in DELIMITERS}
+        with _long_cells():
+            splits = {d: next(csv.reader([line], delimiter=d), []) for d in DELIMITERS}
         fits = [
             d
             for d, cells in splits.items()
@@ -232,7 +237,9 @@ def _arrow_sheet(data: bytes, encoding: str | None, is_header: IsHeader) -> Shee
         return None
     number, delimiter = find_header(head[:HEADER_SEARCH_LINES], is_header)
     offset = sum(len(line.encode("utf-8")) + 1 for line in head[:number])
-    first = next(csv.reader(io.StringIO("\n".join(head[number:])), delimiter=delimiter), [])
+    with _long_cells():
+        lines = io.StringIO("\n".join(head[number:]))
+        first = next(csv.reader(lines, delimiter=delimiter), [])
     grid = _arrow_grid(data, offset, delimiter, len(first))
     if grid is None:
         return None
@@ -287,10 +294,22 @@ def _read_grid(body: str, delimiter: str, width: int | None = None) -> pd.DataFr
 def _widest_record(body: str, delimiter: str) -> int | None:
     """The most cells in a record, or None when the text cannot be split (a quote left open)."""
     try:
-        records = csv.reader(io.StringIO(body), delimiter=delimiter, skipinitialspace=True)
-        return max((len(record) for record in records), default=None)
+        with _long_cells():
+            records = csv.reader(io.StringIO(body), delimiter=delimiter, skipinitialspace=True)
+            return max((len(record) for record in records), default=None)
     except csv.Error:
         return None
+
+
+@contextmanager
+def _long_cells() -> Iterator[None]:
+    """The csv module splitting cells of any length (`CSV_FIELD_LIMIT`), as pandas and Arrow
+    do; its own limit is put back after."""
+    limit = csv.field_size_limit(CSV_FIELD_LIMIT)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(limit)
 
 
 def _arrow_grid(data: bytes, offset: int, delimiter: str, width: int) -> Grid | None:

@@ -351,6 +351,24 @@ def test_many_values_past_the_header_are_kept_together_beyond_fifty(write_events
     assert f"{extra} columns with values but no header (column_4 to column_{3 + extra})" in notes
 
 
+def test_a_cell_longer_than_the_csv_modules_limit_is_read(write_events):
+    """Text pasted into a cell can pass 131,072 characters, the csv module's default limit: in
+    a title line above the header and in a file with a ragged row, it is read like any cell."""
+    long_text = "x, y " * 40_000
+    path = write_events(
+        f'"{long_text}"\n'
+        "event_id,date,place,notes\n"
+        f'a,2023-11-07,Khampat,"{long_text}"\n'
+        "b,2023-11-08,Tamu,short,extra\n"
+    )
+    table = impact.read_events(path)
+    events = table.events.set_index("event_id")
+    assert events.loc["a", "notes"] == long_text.strip()
+    assert events.loc["b", "column_5"] == "extra"
+    assert "1 line(s) above the header (title or notes) skipped" in table.inputs[0].notes
+    assert table.rows_read == 2 and table.rejected.empty
+
+
 ANALYST_SHEET = Path(__file__).with_name("data") / "messy" / "analyst_sheet.csv"
 
 
