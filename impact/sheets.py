@@ -238,8 +238,8 @@ def _arrow_sheet(data: bytes, encoding: str | None, is_header: IsHeader) -> Shee
     number, delimiter = find_header(head[:HEADER_SEARCH_LINES], is_header)
     offset = sum(len(line.encode("utf-8")) + 1 for line in head[:number])
     with _long_cells():
-        lines = io.StringIO("\n".join(head[number:]))
-        first = next(csv.reader(lines, delimiter=delimiter), [])
+        below = io.StringIO("\n".join(head[number:]))
+        first = next(csv.reader(below, delimiter=delimiter), [])
     grid = _arrow_grid(data, offset, delimiter, len(first))
     if grid is None:
         return None
@@ -499,9 +499,8 @@ def _without_empty_columns(sheet: Sheet) -> Sheet:
     cells, notes = sheet.cells, list(sheet.notes)
     if len(unnamed) > MAX_UNNAMED_COLUMNS:
         first, last = min(unnamed), max(unnamed)
-        together = _kept_together(cells, with_values)
-        cells = cells.drop(columns=list(unnamed)).assign(**{UNNAMED_CELLS: together})
-        cells = cells.rename(columns={UNNAMED_CELLS: first})
+        cells = cells.drop(columns=[p for p in unnamed if p != first])
+        cells[first] = _kept_together(sheet.cells, with_values)
         notes.append(
             f"{len(unnamed)} columns with values but no header ({unnamed[first]} to "
             f"{unnamed[last]}) kept together as {UNNAMED_CELLS}"
@@ -571,12 +570,8 @@ def _excel_cells(rows: list[list[str]]) -> Grid:
     width = max((len(row) for row in rows), default=0)
     held = sorted({p for row in rows for p, text in enumerate(row) if text})
     cells = np.full((len(rows), len(held)), "", dtype=object)
-    if held == list(range(len(held))):
-        for n, row in enumerate(rows):
-            cells[n, : min(len(row), len(held))] = row[: len(held)]
-    else:
-        for n, row in enumerate(rows):
-            cells[n] = [row[p] if p < len(row) else "" for p in held]
+    for n, row in enumerate(rows):
+        cells[n] = [row[p] if p < len(row) else "" for p in held]
     return Grid(pd.DataFrame(cells, columns=held), width)
 
 
