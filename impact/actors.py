@@ -29,7 +29,8 @@ import re
 import unicodedata
 import zlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -60,6 +61,8 @@ RESULT_TYPES = {
     "allies": "string",
     "known": "bool",
 }
+# What one actor text resolves to: the actor (None for no actor), its allies, whether known.
+Resolved = tuple[str | None, tuple[str, ...], bool]
 MISSING = {"actor": pd.NA, "side": "unknown", "actor_type": pd.NA, "allies": "", "known": False}
 # Keys of texts that name no actor: blank, "-", "n/a", "unknown", "?".
 PLACEHOLDERS = {"", "na", "nan", "none", "null", "unknown", "unk", "notknown", "nil"}
@@ -76,12 +79,22 @@ NOISE_WORDS = {
     "the", "force", "forces", "troop", "troops", "fighter", "fighters", "soldier", "soldiers",
     "unit", "units", "member", "members", "personnel", "column", "columns",
 }  # fmt: skip
-SPELLING_FOLDS = (
-    (r"defense", "defence"),
-    (r"organization", "organisation"),
-    (r"^peoples$", "people"),
+SPELLING_FOLDS = tuple(
+    (re.compile(pattern), replacement)
+    for pattern, replacement in (
+        (r"defense", "defence"),
+        (r"organization", "organisation"),
+        (r"^peoples$", "people"),
+    )
 )
 FUZZY_MIN_LENGTH = 10
+# Distinct texts whose key or resolution is kept for the next time they are asked for.
+KEY_MEMO_SIZE = 1 << 16
+RESOLVED_MEMO_SIZE = 1 << 17
+APOSTROPHES = re.compile(r"[\u2018\u2019\u02bc`´]")
+INVISIBLE = re.compile(r"[\u200b-\u200d\ufeff]")
+POSSESSIVE = re.compile(r"'s\b")
+KEY_SEPARATORS = re.compile(r"[^\w\u1000-\u109f\uaa60-\uaa7f]+|_")
 FUZZY_CUTOFF = 92
 
 ALLY_WORDS = re.compile(
@@ -126,10 +139,22 @@ class ActorTable:
     alias_index: Mapping[str, str]
     fuzzy_keys: tuple[str, ...]
     path: str
+    _resolved: dict[str, Resolved] = field(default_factory=dict, compare=False, repr=False)
 
     def lookup(self, text: str) -> str | None:
         """The canonical actor whose name or alias has the key of `text`, or None."""
         return self.alias_index.get(actor_key(text))
+
+    def resolve(self, text: str) -> Resolved:
+        """(actor, allies, known) for one text, worked out once per table: a run asks again
+        for the texts it has resolved (every summary and chart reads the rows' actors), and
+        a sheet of many spellings would pay its fuzzy matching each time."""
+        found = self._resolved.get(text)
+        if found is None:
+            found = _resolve(text, self)
+            if len(self._resolved) < RESOLVED_MEMO_SIZE:
+                self._resolved[text] = found
+        return found
 
     def info(self, actor: str) -> pd.Series:
         """The table row of a canonical actor."""
@@ -194,7 +219,7 @@ def canonical_actors(
 
 def _resolve_uniques(texts: list[str], counts: pd.Series, table: ActorTable) -> pd.DataFrame:
     """One result row per unique text, plus a last row for a missing text."""
-    resolved = [_resolve(text, table) for text in texts]
+    resolved = [table.resolve(text) for text in texts]
     frequency = {i: int(counts.get(i, 0)) for i in range(len(texts))}
     spellings = _unknown_spellings(resolved, frequency)
     rows = []
@@ -237,20 +262,23 @@ def actor_colours(actors: Sequence[str], table: ActorTable) -> dict[str, str]:
     return colours
 
 
+@lru_cache(maxsize=KEY_MEMO_SIZE)
 def actor_key(text: str) -> str:
     """The comparison key of a name: lower case, NFC, no punctuation, brackets, quotes,
-    possessives or words like "the", "forces", "troops"; defense/defence folded."""
+    possessives or words like "the", "forces", "troops"; defense/defence folded.
+
+    Kept for the texts seen last: resolving one text asks for the keys of its pieces several
+    times, and each chart asks again for the actors of the same rows."""
     text = unicodedata.normalize("NFC", text).lower()
-    text = re.sub(r"[\u2018\u2019\u02bc`´]", "'", text)
-    text = re.sub(r"[\u200b-\u200d\ufeff]", "", text)
-    text = re.sub(r"'s\b", "", text).replace("'", "")
-    words = re.split(r"[^\w\u1000-\u109f\uaa60-\uaa7f]+|_", text)
+    text = APOSTROPHES.sub("'", text)
+    text = INVISIBLE.sub("", text)
+    text = POSSESSIVE.sub("", text).replace("'", "")
     kept = []
-    for word in words:
+    for word in KEY_SEPARATORS.split(text):
         if not word or word in NOISE_WORDS:
             continue
         for pattern, replacement in SPELLING_FOLDS:
-            word = re.sub(pattern, replacement, word)
+            word = pattern.sub(replacement, word)
         kept.append(word)
     return "".join(kept)
 
@@ -268,23 +296,23 @@ def tidy_actor_text(text: str) -> str:
         text = tidied
 
 
-def _resolve(text: str, table: ActorTable) -> tuple[str | None, list[str], bool]:
+def _resolve(text: str, table: ActorTable) -> Resolved:
     """(actor, allies, known) for one text; no actor for a blank or placeholder."""
     tidy = tidy_actor_text(text)
     if actor_key(tidy) in PLACEHOLDERS:
-        return None, [], False
+        return None, (), False
     whole = _whole_name(tidy, table)
     if whole is not None:
-        return whole, [], True
+        return whole, (), True
     lead, ally_text = _split_allies(tidy)
     names = _names_in_list(lead, table)
     ally_names = _names_in_list(ally_text, table) if ally_text else []
     pieces = names + ally_names
     if not any(known for _, known in pieces):
         fuzzy = _fuzzy(tidy, table)
-        return (fuzzy, [], True) if fuzzy else (tidy, [], False)
+        return (fuzzy, (), True) if fuzzy else (tidy, (), False)
     (actor, known), others = pieces[0], pieces[1:]
-    return actor, [name for name, _ in others], known
+    return actor, tuple(name for name, _ in others), known
 
 
 def _whole_name(text: str, table: ActorTable) -> str | None:
@@ -376,9 +404,7 @@ def _fuzzy(text: str, table: ActorTable) -> str | None:
     return table.alias_index[match[0]]
 
 
-def _unknown_spellings(
-    resolved: list[tuple[str | None, list[str], bool]], frequency: Mapping[int, int]
-) -> dict[str, str]:
+def _unknown_spellings(resolved: list[Resolved], frequency: Mapping[int, int]) -> dict[str, str]:
     """Key -> the spelling to show for unknown actors: the most frequent, then the first sorted."""
     best: dict[str, tuple[int, str]] = {}
     for i, (name, _, known) in enumerate(resolved):

@@ -215,14 +215,35 @@ def control_over_time(
     gains, losses = moved["gained"].assign(sign=1), moved["lost"].assign(sign=-1)
     ledger = pd.concat([opening, gains, losses], ignore_index=True)
     deltas = tally(ledger, ["date", "holder", "side"], weight=ledger["sign"])
-    running = deltas.set_index(["date", "holder", "side"]).unstack(["holder", "side"])
-    running = running.fillna(0).cumsum()
-    table = running.stack(["holder", "side"], future_stack=True).reset_index()
-    touched = table.set_index(["date", "holder", "side"]).index.isin(
-        deltas.set_index(["date", "holder", "side"]).index
-    )
-    table = table[(table["places"] > 0) | touched]
-    return finish_counts(table, ["date", "holder", "side"])[CONTROL_COLUMNS]
+    return finish_counts(_held_on_change_dates(deltas), ["date", "holder", "side"])[CONTROL_COLUMNS]
+
+
+def _held_on_change_dates(deltas: pd.DataFrame) -> pd.DataFrame:
+    """What each holder holds after each date with a change: its running sums, on every date
+    from its own change while it holds a place, and on the date of each of its changes.
+
+    Deltas are in date order (as `tally` returns them). A holder's running sum stands from one
+    of its changes to the next, so its rows repeat that sum over the change dates between;
+    the work grows with the rows written, not with dates × holders (thousands of actors, each
+    written its own way, made that table gigabytes).
+    """
+    groups = pd.MultiIndex.from_frame(deltas[["holder", "side"]]).factorize()[0]
+    measures = deltas.columns.difference(["date", "holder", "side"], sort=False)
+    running = deltas[measures].groupby(groups, sort=False).cumsum()
+    dates, day = np.unique(deltas["date"].to_numpy(dtype="datetime64[ns]"), return_inverse=True)
+    order = np.argsort(groups, kind="stable")
+    following = np.full(len(deltas), len(dates))
+    same = groups[order][1:] == groups[order][:-1]
+    following[order[:-1][same]] = day[order[1:][same]]
+    held = running["places"].to_numpy() > 0
+    spans = np.where(held, following - day, 1)
+    rows = np.repeat(np.arange(len(deltas)), spans)
+    offsets = np.arange(len(rows)) - np.repeat(np.cumsum(spans) - spans, spans)
+    table = running.take(rows).reset_index(drop=True)
+    table.insert(0, "date", dates[day[rows] + offsets])
+    for position, key in enumerate(["holder", "side"], start=1):
+        table.insert(position, key, deltas[key].astype("string").array.take(rows))
+    return table
 
 
 def tally(rows: pd.DataFrame, keys: list[str], weight: pd.Series | None = None) -> pd.DataFrame:

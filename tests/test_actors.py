@@ -380,3 +380,20 @@ def test_actor_texts_held_as_categories_resolve_as_the_texts(table):
     pd.testing.assert_frame_equal(
         canonical_actors(texts.astype("category"), table), canonical_actors(texts, table)
     )
+
+
+def test_a_table_resolves_each_text_once_however_often_it_is_asked(monkeypatch):
+    import impact.actors as actors
+
+    table = load_actors()
+    texts = [f"Local defence unit {k} and KIA" for k in range(300)] + ["TNLA troops", "AA"]
+    first = resolve(texts, table)
+    calls = []
+    original = actors._resolve
+    monkeypatch.setattr(actors, "_resolve", lambda text, t: calls.append(text) or original(text, t))
+    again = resolve(texts[::-1], table)
+    assert calls == []
+    pd.testing.assert_frame_equal(again.iloc[::-1].reset_index(drop=True), first)
+    assert first["allies"].iloc[0] == "Kachin Independence Army"
+    resolve(["Karenni Army"], table)
+    assert calls == ["Karenni Army"]

@@ -34,15 +34,19 @@ CHANGE = st.sampled_from(["captured", "recaptured", "handed over", "withdrawn", 
 
 
 @st.composite
-def sheets(draw, spelled: bool = False) -> pd.DataFrame:
+def sheets(draw, spelled: bool = False, units: int = 0) -> pd.DataFrame:
     """A sheet of events on four townships between Oct 2023 and Dec 2025, actor texts drawn
-    from real spellings (or the canonical names)."""
+    from real spellings (or the canonical names), and from `units` local units no table
+    knows."""
     size = draw(st.integers(1, 14))
+    actors = sorted(SPELLINGS) + [f"Local defence unit {k}" for k in range(units)]
     rows = []
     for i in range(size):
-        gaining, losing = (draw(st.sampled_from(sorted(SPELLINGS))) for _ in range(2))
+        gaining, losing = (draw(st.sampled_from(actors)) for _ in range(2))
         if spelled:
-            gaining, losing = (draw(st.sampled_from(SPELLINGS[a])) for a in (gaining, losing))
+            gaining, losing = (
+                draw(st.sampled_from(SPELLINGS.get(a, [a]))) for a in (gaining, losing)
+            )
         day = pd.Timestamp("2023-10-01") + pd.Timedelta(days=draw(st.integers(0, 820)))
         rows.append(
             (day, f"E{i:02d}", draw(st.sampled_from(PLACES)), draw(CHANGE), gaining, losing)
@@ -103,6 +107,39 @@ def test_monthly_net_changes_add_up_to_the_change_in_control(reference, sheet):
     ends = wide["held_at_end"].unstack("actor", fill_value=0)
     starts = wide["held_at_start"].unstack("actor", fill_value=0)
     assert (ends.shift(1).iloc[1:].fillna(0) == starts.iloc[1:].fillna(0)).all().all()
+
+
+@PROPERTY
+@given(sheet=sheets(units=12))
+def test_control_over_time_is_the_holdings_after_each_date_with_a_change(reference, sheet):
+    from impact.control import BANDS, changes_between, finish_counts, holdings_before, tally
+
+    timeline, figures, start, end = flows_of(sheet, reference)
+    control = control_over_time(timeline, figures, start, end)
+    moves = changes_between(timeline, start, end)
+    opening = start - pd.Timedelta(days=1)
+    days = [opening, *sorted(moves["date"].unique())]
+    assert sorted(control["date"].unique()) == days
+    for day in days:
+        (state,) = holdings_before(timeline, figures, [day + pd.Timedelta(days=1)])
+        held = finish_counts(tally(state, ["holder", "side"]), ["holder", "side"])
+        on_day = moves[moves["date"] == day]
+        touched = (
+            set(zip(state["holder"], state["side"], strict=True))
+            if day == opening
+            else set(zip(on_day["holder_before"], on_day["side_before"], strict=True))
+            | set(zip(on_day["holder_after"], on_day["side_after"], strict=True))
+        )
+        # A holder that lost its last place that day has a row of zeros.
+        emptied = touched - set(zip(held["holder"], held["side"], strict=True))
+        zeros = pd.DataFrame(
+            [(holder, side) for holder, side in emptied], columns=["holder", "side"]
+        ).assign(places=0, places_without_figure=0, **dict.fromkeys(BANDS, 0))
+        keys = pd.Series(list(zip(held["holder"], held["side"], strict=True)), dtype=object)
+        expected = pd.concat([held[(held["places"] > 0) | keys.isin(touched)], zeros])
+        got = control[control["date"] == day].drop(columns="date").reset_index(drop=True)
+        expected = expected.sort_values(["holder", "side"])[got.columns].reset_index(drop=True)
+        pd.testing.assert_frame_equal(got, expected, check_dtype=False)
 
 
 @PROPERTY
