@@ -38,6 +38,9 @@ from impact.safe_text import has_controls, visible_controls_table
 from impact.schemas import MOVES_CONTROL
 
 MAX_BARS = 30
+# The gains-and-losses chart labels every month up to this many, else every quarter, half-year …
+MAX_MONTH_LABELS = 24
+MONTH_LABEL_STEPS = (1, 3, 6, 12, 24, 60, 120)
 PEOPLE_COLUMNS = [
     "date", "event_id", "place_name", "population_low", "population_central", "population_high"
 ]  # fmt: skip
@@ -433,7 +436,7 @@ def gains_and_losses(
 ) -> Figure:
     """Diverging bars per month: people (top) and places (bottom) gained and lost by side."""
     table = moves_by_side(impacts, actors)
-    months = sorted(table["month"].unique())
+    months = _every_month(table["month"])
     sides = [s for s in SIDES if s in set(table["side"])]
     fig = _figure(height=6.0)
     top, bottom = fig.subplots(2, 1, sharex=True)
@@ -456,8 +459,11 @@ def gains_and_losses(
         ax.set_ylabel(f"{label}\nlost ↓   gained ↑", fontsize=8)
         ax.yaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
         ax.yaxis.set_major_formatter(lambda v, _: f"{abs(v):,.0f}")
-    bottom.set_xticks(x, [pd.Timestamp(m).strftime("%b %Y") for m in months], fontsize=8)
-    if len(months) > 12:
+    labelled = _labelled_months(months)
+    bottom.set_xticks(
+        x[labelled], [pd.Timestamp(months[i]).strftime("%b %Y") for i in labelled], fontsize=8
+    )
+    if len(labelled) > 12:
         bottom.tick_params(axis="x", labelrotation=45)
     top.set_title("Gained and lost by each side, per month")
     handles = [*side_handles(sides), Patch(facecolor="#999999", alpha=0.45, hatch="//")]
@@ -477,6 +483,27 @@ def gains_and_losses(
     )
     add_caption(fig, _caption_text(source, note))
     return fig
+
+
+def _every_month(months: pd.Series) -> list[str]:
+    """Every month ("YYYY-MM") from the first to the last of `months`: a month in which no
+    place changed hands keeps its place on the axis, so the bars' spacing is time."""
+    if months.empty:
+        return []
+    span = pd.period_range(min(months), max(months), freq="M")
+    return [str(month) for month in span]
+
+
+def _labelled_months(months: list[str]) -> np.ndarray:
+    """Positions of the months to label: every month up to `MAX_MONTH_LABELS`, else every
+    quarter, half-year, year … (starting in January), so a long period stays legible and
+    its axis does not take a tick and a label per month to draw."""
+    numbers = np.array([int(m[:4]) * 12 + int(m[5:7]) - 1 for m in months], dtype=int)
+    for step in MONTH_LABEL_STEPS:
+        labelled = np.flatnonzero(numbers % step == 0) if step > 1 else np.arange(len(months))
+        if len(labelled) <= MAX_MONTH_LABELS:
+            break
+    return labelled
 
 
 def _bars(

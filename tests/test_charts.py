@@ -162,6 +162,41 @@ def test_gains_and_losses_draws_each_month_and_side_of_the_table(run_of):
         assert all(bars.sticky_edges.y == [0] for bars in ax.collections)
 
 
+def test_gains_and_losses_keeps_a_quiet_month_on_the_axis_and_labels_long_periods_sparsely(
+    reference,
+):
+    """Months without a change keep their place (bar spacing is time); over years, labels
+    fall on quarters, half-years or years, never more than `MAX_MONTH_LABELS`."""
+    result = impact.run(reference=reference)
+    impacts = result.impacts.copy()
+    impacts.loc[impacts.index[0], "date"] = pd.Timestamp("2011-02-14")  # a decade before
+    table = charts.moves_by_side(impacts, result.actors)
+    fig = charts.gains_and_losses(impacts, "test", result.actors)
+    bottom = fig.axes[1]
+    months = pd.period_range(min(table["month"]), max(table["month"]), freq="M")
+    lefts = [float(path.vertices[0, 0]) for bars in bottom.collections for path in bars.get_paths()]
+    assert max(lefts) > len(months) - 2, "the last month sits at its place in the whole span"
+    labels = [label.get_text() for label in bottom.get_xticklabels()]
+    assert 1 < len(labels) <= charts.MAX_MONTH_LABELS
+    assert all(label.startswith("Jan ") for label in labels), labels
+    positions = bottom.get_xticks()
+    assert [months[round(x)].strftime("%b %Y") for x in positions] == labels
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "step"),
+    [("2023-11", "2023-11", 1), ("2021-02", "2023-01", 1), ("2021-02", "2025-01", 3),
+     ("2016-05", "2025-01", 6), ("1950-01", "2024-12", 60)],
+)  # fmt: skip
+def test_month_labels_fall_on_calendar_steps(first, last, step):
+    months = [str(m) for m in pd.period_range(first, last, freq="M")]
+    labelled = charts._labelled_months(months)
+    assert len(labelled) <= charts.MAX_MONTH_LABELS
+    numbers = [int(months[i][:4]) * 12 + int(months[i][5:]) - 1 for i in labelled]
+    assert all(n % step == 0 for n in numbers)
+    assert len(labelled) == sum(1 for m in months if (int(m[:4]) * 12 + int(m[5:]) - 1) % step == 0)
+
+
 def test_legends_stay_bounded_with_many_actors(reference, tmp_path):
     path = synthetic_events(300, reference, tmp_path / "e.csv")
     result = impact.run(path, reference=reference)
