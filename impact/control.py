@@ -205,42 +205,59 @@ def control_over_time(
 
     The opening holdings are dated the day before the period start (the end of that day), so
     changes on the first day have a row of their own. A holder that loses its last place gets
-    a row of zeros on that date. Built from the changes, so the work grows with events and
-    holders, not with dates × places.
+    a row of zeros on that date. Built from the changes, so the work grows with the rows
+    written, never with dates × places or dates × holders.
     """
+    deltas = holder_deltas(timeline, figures, start, end)
+    days = pd.DatetimeIndex(deltas["date"].unique())
+    table = held_at_ends(deltas, days, emptied_rows=True)
+    table.insert(0, "date", days[table.pop("day")])
+    return finish_counts(table, ["date", "holder", "side"])[CONTROL_COLUMNS]
+
+
+def holder_deltas(
+    timeline: pd.DataFrame, figures: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp
+) -> pd.DataFrame:
+    """What each holder held as the period starts (dated the day before) and gained or lost
+    on each date of the period, tallied by date, holder and side, in date order."""
     (state,) = holdings_before(timeline, figures, [start])
     opening = state.assign(date=start - pd.Timedelta(days=1), sign=1)
     moves = changes_between(timeline, start, end).join(figures, on="pcode")
     moved = gained_and_lost(moves)
     gains, losses = moved["gained"].assign(sign=1), moved["lost"].assign(sign=-1)
     ledger = pd.concat([opening, gains, losses], ignore_index=True)
-    deltas = tally(ledger, ["date", "holder", "side"], weight=ledger["sign"])
-    return finish_counts(_held_on_change_dates(deltas), ["date", "holder", "side"])[CONTROL_COLUMNS]
+    return tally(ledger, ["date", "holder", "side"], weight=ledger["sign"])
 
 
-def _held_on_change_dates(deltas: pd.DataFrame) -> pd.DataFrame:
-    """What each holder holds after each date with a change: its running sums, on every date
-    from its own change while it holds a place, and on the date of each of its changes.
+def held_at_ends(
+    deltas: pd.DataFrame, days: pd.DatetimeIndex, *, emptied_rows: bool = False
+) -> pd.DataFrame:
+    """What each holder holds at the end of each of `days` (ascending) on which it holds a
+    place: its running sums over `deltas` (from `holder_deltas`), with `day` its position in
+    `days`. With `emptied_rows`, a holder also has a row on each date of its deltas that is
+    one of `days`, even when it holds nothing after it.
 
-    Deltas are in date order (as `tally` returns them). A holder's running sum stands from one
-    of its changes to the next, so its rows repeat that sum over the change dates between;
-    the work grows with the rows written, not with dates × holders (thousands of actors, each
-    written its own way, made that table gigabytes).
+    A holder's running sum stands from one of its dates to the next, so its rows repeat that
+    sum over the days between: the work grows with the rows returned, not with days × holders
+    (thousands of actors, each written its own way, made that grid gigabytes).
     """
     groups = pd.MultiIndex.from_frame(deltas[["holder", "side"]]).factorize()[0]
     measures = deltas.columns.difference(["date", "holder", "side"], sort=False)
     running = deltas[measures].groupby(groups, sort=False).cumsum()
-    dates, day = np.unique(deltas["date"].to_numpy(dtype="datetime64[ns]"), return_inverse=True)
-    order = np.argsort(groups, kind="stable")
-    following = np.full(len(deltas), len(dates))
-    same = groups[order][1:] == groups[order][:-1]
-    following[order[:-1][same]] = day[order[1:][same]]
+    ends = days.to_numpy(dtype="datetime64[ns]")
+    dates = deltas["date"].to_numpy(dtype="datetime64[ns]")
+    following = _next_dates(groups, dates)
+    first = np.searchsorted(ends, dates, side="left")
+    last = np.where(np.isnat(following), len(ends), np.searchsorted(ends, following, "left"))
     held = running["places"].to_numpy() > 0
-    spans = np.where(held, following - day, 1)
+    spans = np.where(held, last - first, 0)
+    if emptied_rows:
+        on_a_day = (first < len(ends)) & (ends[np.minimum(first, len(ends) - 1)] == dates)
+        spans = np.where(held, spans, on_a_day.astype(int))
     rows = np.repeat(np.arange(len(deltas)), spans)
     offsets = np.arange(len(rows)) - np.repeat(np.cumsum(spans) - spans, spans)
     table = running.take(rows).reset_index(drop=True)
-    table.insert(0, "date", dates[day[rows] + offsets])
+    table.insert(0, "day", first[rows] + offsets)
     for position, key in enumerate(["holder", "side"], start=1):
         table.insert(position, key, deltas[key].astype("string").array.take(rows))
     return table

@@ -20,7 +20,8 @@ from impact.control import (
     changes_between,
     finish_counts,
     gained_and_lost,
-    holders_at,
+    held_at_ends,
+    holder_deltas,
     holdings_before,
     tally,
 )
@@ -116,14 +117,13 @@ def flows(
         **gained_and_lost(moves),
         "held_at_end": changes.at_end,
     }
-    return _measured(parts, keys)
+    return _measured({measure: tally(rows, keys) for measure, rows in parts.items()}, keys)
 
 
-def _measured(parts: dict[str, pd.DataFrame], keys: list[str]) -> pd.DataFrame:
-    """Each measure's rows tallied by `keys`: one row per group and measure, in key order."""
-    tables = [
-        tally(rows, keys).assign(measure=measure) for measure, rows in parts.items() if len(rows)
-    ]
+def _measured(tallies: dict[str, pd.DataFrame], keys: list[str]) -> pd.DataFrame:
+    """Each measure's tally by `keys` (as `tally` gives it): one row per group and measure,
+    in key order."""
+    tables = [table.assign(measure=measure) for measure, table in tallies.items() if len(table)]
     if not tables:
         return pd.DataFrame(columns=[*keys, *FLOW_COLUMNS])
     table = pd.concat(tables, ignore_index=True)
@@ -154,26 +154,33 @@ def by_month(timeline, figures, start, end) -> pd.DataFrame:
     """Flows by month and actor: each month row says what changed hands in that month, and
     what each actor held at its start and end (the first month starts at the period start).
 
-    All months are tallied together: holdings at every month boundary come from one pass
-    over the timeline, and the moves carry their month as a key.
+    All months are tallied together: what each actor holds at every month boundary comes
+    from its running sums over the period's changes (so a period of decades costs its rows,
+    not months × places), and the moves carry their month as a key.
     """
     months = pd.period_range(start, end, freq="M")
-    labels = pd.Series([str(month) for month in months])
+    labels = np.array([str(month) for month in months], dtype=object)
     firsts = [max(start, month.start_time.normalize()) for month in months]
     bounds = pd.DatetimeIndex([*firsts, end + pd.Timedelta(days=1)])
-    state = holders_at(timeline, bounds).join(figures, on="pcode")
-    opening = state[state["day"] < len(months)]
-    closing = state[state["day"] > 0]
+    held = held_at_ends(holder_deltas(timeline, figures, start, end), bounds - pd.Timedelta(days=1))
     moves = changes_between(timeline, start, end).join(figures, on="pcode")
     month_of_move = np.searchsorted(bounds.to_numpy(), moves["date"].to_numpy(), side="right") - 1
-    moves = moves.assign(month=labels.to_numpy()[month_of_move])
-    parts = {
-        "held_at_start": opening.assign(month=labels.to_numpy()[opening["day"]]),
-        **gained_and_lost(moves),
-        "held_at_end": closing.assign(month=labels.to_numpy()[closing["day"] - 1]),
+    moves = moves.assign(month=labels[month_of_move])
+    keys = ["month", "holder", "side"]
+    tallies = {
+        "held_at_start": _in_month(held[held["day"] < len(months)], labels, 0),
+        **{measure: tally(rows, keys) for measure, rows in gained_and_lost(moves).items()},
+        "held_at_end": _in_month(held[held["day"] > 0], labels, -1),
     }
-    table = _measured(parts, ["month", "holder", "side"])
-    return table.rename(columns={"holder": "actor"})
+    return _measured(tallies, keys).rename(columns={"holder": "actor"})
+
+
+def _in_month(held: pd.DataFrame, labels: np.ndarray, shift: int) -> pd.DataFrame:
+    """Holdings at month boundaries as a tally by month: the boundary `day` is the month's
+    start (`shift` 0) or the end of the month before it (`shift` -1)."""
+    table = held.drop(columns="day")
+    table.insert(0, "month", labels[held["day"].to_numpy() + shift])
+    return table.reset_index(drop=True)
 
 
 def side_headline(summary: pd.Series, sides: pd.DataFrame) -> str:

@@ -143,7 +143,7 @@ def test_control_over_time_is_the_holdings_after_each_date_with_a_change(referen
 
 
 @PROPERTY
-@given(sheet=sheets())
+@given(sheet=sheets(units=12))
 def test_monthly_flows_in_one_pass_equal_each_month_on_its_own(reference, sheet):
     timeline, figures, start, end = flows_of(sheet, reference)
     expected = []
