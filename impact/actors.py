@@ -286,7 +286,7 @@ def actor_key(text: str) -> str:
 def tidy_actor_text(text: str) -> str:
     """The text as written, minus stray spaces, quotes, "the" and trailing "forces"/"troops"."""
     text = unicodedata.normalize("NFC", text)
-    text = re.sub(r"[\u2018\u2019\u02bc`´]", "'", text)
+    text = APOSTROPHES.sub("'", text)
     text = re.sub(r"[\u201c\u201d]", '"', text)
     text = re.sub(r"\s+", " ", text)
     while True:

@@ -500,7 +500,7 @@ def _labelled_months(months: list[str]) -> np.ndarray:
     its axis does not take a tick and a label per month to draw."""
     numbers = np.array([int(m[:4]) * 12 + int(m[5:7]) - 1 for m in months], dtype=int)
     for step in MONTH_LABEL_STEPS:
-        labelled = np.flatnonzero(numbers % step == 0) if step > 1 else np.arange(len(months))
+        labelled = np.flatnonzero(numbers % step == 0)
         if len(labelled) <= MAX_MONTH_LABELS:
             break
     return labelled

@@ -208,7 +208,8 @@ def control_over_time(
     a row of zeros on that date. Built from the changes, so the work grows with the rows
     written, never with dates × places or dates × holders.
     """
-    deltas = holder_deltas(timeline, figures, start, end)
+    moves = changes_between(timeline, start, end).join(figures, on="pcode")
+    deltas = holder_deltas(timeline, figures, start, gained_and_lost(moves))
     days = pd.DatetimeIndex(deltas["date"].unique())
     table = held_at_ends(deltas, days, emptied_rows=True)
     table.insert(0, "date", days[table.pop("day")])
@@ -216,14 +217,16 @@ def control_over_time(
 
 
 def holder_deltas(
-    timeline: pd.DataFrame, figures: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp
+    timeline: pd.DataFrame,
+    figures: pd.DataFrame,
+    start: pd.Timestamp,
+    moved: dict[str, pd.DataFrame],
 ) -> pd.DataFrame:
     """What each holder held as the period starts (dated the day before) and gained or lost
-    on each date of the period, tallied by date, holder and side, in date order."""
+    on each date of the period (`moved`: its changes of hands as `gained_and_lost` gives
+    them, with their places' figures), tallied by date, holder and side, in date order."""
     (state,) = holdings_before(timeline, figures, [start])
     opening = state.assign(date=start - pd.Timedelta(days=1), sign=1)
-    moves = changes_between(timeline, start, end).join(figures, on="pcode")
-    moved = gained_and_lost(moves)
     gains, losses = moved["gained"].assign(sign=1), moved["lost"].assign(sign=-1)
     ledger = pd.concat([opening, gains, losses], ignore_index=True)
     return tally(ledger, ["date", "holder", "side"], weight=ledger["sign"])

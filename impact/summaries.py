@@ -117,7 +117,8 @@ def flows(
         **gained_and_lost(moves),
         "held_at_end": changes.at_end,
     }
-    return _measured({measure: tally(rows, keys) for measure, rows in parts.items()}, keys)
+    tallies = {measure: tally(rows, keys) for measure, rows in parts.items() if len(rows)}
+    return _measured(tallies, keys)
 
 
 def _measured(tallies: dict[str, pd.DataFrame], keys: list[str]) -> pd.DataFrame:
@@ -162,14 +163,15 @@ def by_month(timeline, figures, start, end) -> pd.DataFrame:
     labels = np.array([str(month) for month in months], dtype=object)
     firsts = [max(start, month.start_time.normalize()) for month in months]
     bounds = pd.DatetimeIndex([*firsts, end + pd.Timedelta(days=1)])
-    held = held_at_ends(holder_deltas(timeline, figures, start, end), bounds - pd.Timedelta(days=1))
     moves = changes_between(timeline, start, end).join(figures, on="pcode")
     month_of_move = np.searchsorted(bounds.to_numpy(), moves["date"].to_numpy(), side="right") - 1
-    moves = moves.assign(month=labels[month_of_move])
+    moved = gained_and_lost(moves.assign(month=labels[month_of_move]))
+    deltas = holder_deltas(timeline, figures, start, moved)
+    held = held_at_ends(deltas, bounds - pd.Timedelta(days=1))
     keys = ["month", "holder", "side"]
     tallies = {
         "held_at_start": _in_month(held[held["day"] < len(months)], labels, 0),
-        **{measure: tally(rows, keys) for measure, rows in gained_and_lost(moves).items()},
+        **{measure: tally(rows, keys) for measure, rows in moved.items() if len(rows)},
         "held_at_end": _in_month(held[held["day"] > 0], labels, -1),
     }
     return _measured(tallies, keys).rename(columns={"holder": "actor"})
