@@ -9,6 +9,8 @@ changes since, and the monthly flows add up to the change in control between any
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -198,18 +200,44 @@ def gained_and_lost(moves: pd.DataFrame) -> dict[str, pd.DataFrame]:
     }
 
 
-def control_over_time(
+@dataclass(frozen=True)
+class PeriodChanges:
+    """What every table of control over a period starts from: the changes of hands dated in
+    it, with their places' figures, and the holdings as it starts and after it ends. Worked
+    out once and shared by control over time and the flows by month, actor, side and region.
+    """
+
+    moves: pd.DataFrame
+    at_start: pd.DataFrame
+    at_end: pd.DataFrame
+
+
+def period_changes(
     timeline: pd.DataFrame, figures: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp
+) -> PeriodChanges:
+    """The changes and holdings of the period [start, end] (see `PeriodChanges`)."""
+    moves = changes_between(timeline, start, end).join(figures, on="pcode")
+    at_start, at_end = holdings_before(timeline, figures, [start, end + pd.Timedelta(days=1)])
+    return PeriodChanges(moves, at_start, at_end)
+
+
+def control_over_time(
+    timeline: pd.DataFrame,
+    figures: pd.DataFrame,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    changes: PeriodChanges | None = None,
 ) -> pd.DataFrame:
     """Places and people by holder as the period starts and after each date with a change.
 
     The opening holdings are dated the day before the period start (the end of that day), so
     changes on the first day have a row of their own. A holder that loses its last place gets
     a row of zeros on that date. Built from the changes, so the work grows with the rows
-    written, never with dates × places or dates × holders.
+    written, never with dates × places or dates × holders. `changes`, when given, are the
+    period's (from `period_changes`), not worked out again.
     """
-    moves = changes_between(timeline, start, end).join(figures, on="pcode")
-    deltas = holder_deltas(timeline, figures, start, gained_and_lost(moves))
+    changes = changes or period_changes(timeline, figures, start, end)
+    deltas = holder_deltas(changes.at_start, start, gained_and_lost(changes.moves))
     days = pd.DatetimeIndex(deltas["date"].unique())
     table = held_at_ends(deltas, days, emptied_rows=True)
     table.insert(0, "date", days[table.pop("day")])
@@ -217,16 +245,13 @@ def control_over_time(
 
 
 def holder_deltas(
-    timeline: pd.DataFrame,
-    figures: pd.DataFrame,
-    start: pd.Timestamp,
-    moved: dict[str, pd.DataFrame],
+    at_start: pd.DataFrame, start: pd.Timestamp, moved: dict[str, pd.DataFrame]
 ) -> pd.DataFrame:
-    """What each holder held as the period starts (dated the day before) and gained or lost
-    on each date of the period (`moved`: its changes of hands as `gained_and_lost` gives
-    them, with their places' figures), tallied by date, holder and side, in date order."""
-    (state,) = holdings_before(timeline, figures, [start])
-    opening = state.assign(date=start - pd.Timedelta(days=1), sign=1)
+    """What each holder held as the period starts (`at_start`, dated the day before) and
+    gained or lost on each date of the period (`moved`: its changes of hands as
+    `gained_and_lost` gives them, with their places' figures), tallied by date, holder and
+    side, in date order."""
+    opening = at_start.assign(date=start - pd.Timedelta(days=1), sign=1)
     gains, losses = moved["gained"].assign(sign=1), moved["lost"].assign(sign=-1)
     ledger = pd.concat([opening, gains, losses], ignore_index=True)
     return tally(ledger, ["date", "holder", "side"], weight=ledger["sign"])

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -13,7 +14,7 @@ from pandera.typing import DataFrame
 from impact.actors import COLUMNS as ACTOR_COLUMNS
 from impact.actors import ActorTable, load_actors
 from impact.assumptions import load_assumptions
-from impact.control import control_over_time, control_timeline, place_figures
+from impact.control import PeriodChanges, control_over_time, control_timeline, place_figures
 from impact.dates import resolve_as_of
 from impact.errors import NoUsableEventsError
 from impact.estimate import estimate
@@ -72,6 +73,10 @@ class Flows:
         return self.timeline, self.figures, self.start, self.end
 
 
+# The tables made from the period's changes (`RunResult._changes`).
+TABLES_OF_CHANGES = ("control", "summary", "by_month", "_moved")
+
+
 @dataclass
 class RunResult:
     """Everything a report is made of; nothing here has been written anywhere.
@@ -121,15 +126,18 @@ class RunResult:
 
     @cached_property
     def control(self) -> DataFrame[Control]:
-        return Control.validate(control_over_time(*self.flows.period))
+        with self._changes("control") as changes:
+            return Control.validate(control_over_time(*self.flows.period, changes))
 
     @cached_property
     def summary(self) -> DataFrame[Summary]:
-        return Summary.validate(summarise(self.compact_impacts, *self.flows.period))
+        with self._changes("summary") as changes:
+            return Summary.validate(summarise(self.compact_impacts, *self.flows.period, changes))
 
     @cached_property
     def by_month(self) -> DataFrame[ByMonth]:
-        return ByMonth.validate(by_month(*self.flows.period))
+        with self._changes("by_month") as changes:
+            return ByMonth.validate(by_month(*self.flows.period, changes))
 
     @property
     def by_actor(self) -> DataFrame[ByActor]:
@@ -145,14 +153,24 @@ class RunResult:
 
     @cached_property
     def _moved(self) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-        """The flows by actor, side and region, from one pass over the period's changes
-        (a table the size of the run's moves, not kept once they are worked out)."""
-        changes = period_changes(*self.flows.period)
-        return (
-            ByActor.validate(by_actor(*self.flows.period, changes)),
-            BySide.validate(by_side(*self.flows.period, changes)),
-            ByRegion.validate(by_region(*self.flows.period, changes)),
-        )
+        """The flows by actor, side and region, from one pass over the period's changes."""
+        with self._changes("_moved") as changes:
+            return (
+                ByActor.validate(by_actor(*self.flows.period, changes)),
+                BySide.validate(by_side(*self.flows.period, changes)),
+                ByRegion.validate(by_region(*self.flows.period, changes)),
+            )
+
+    @contextmanager
+    def _changes(self, table: str) -> Iterator[PeriodChanges]:
+        """The period's changes of hands and holdings (see `PeriodChanges`) for `table`:
+        worked out once for the tables made from them, and let go once the last of them is
+        made (a table the size of the run's moves)."""
+        changes = self.__dict__.get("_period_changes") or period_changes(*self.flows.period)
+        self.__dict__["_period_changes"] = changes
+        yield changes
+        if all(name == table or name in self.__dict__ for name in TABLES_OF_CHANGES):
+            del self.__dict__["_period_changes"]
 
     @cached_property
     def unknown_actors(self) -> DataFrame[UnknownActor]:

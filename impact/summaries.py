@@ -10,19 +10,18 @@ because each place has one figure for every control view. Sum within one measure
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 
 from impact.control import (
     BANDS,
+    PeriodChanges,
     changes_between,
     finish_counts,
     gained_and_lost,
     held_at_ends,
     holder_deltas,
-    holdings_before,
+    period_changes,
     tally,
 )
 
@@ -42,11 +41,13 @@ def summarise(
     figures: pd.DataFrame,
     start: pd.Timestamp,
     end: pd.Timestamp,
+    changes: PeriodChanges | None = None,
 ) -> pd.DataFrame:
     """One row: counted-once totals of the period, and the places that changed hands in it.
 
     `population_central_all_rows` is the plain sum of every row, shown beside the counted
-    total so a reader sees what de-duplication removed.
+    total so a reader sees what de-duplication removed. `changes`, when given, are the
+    period's (from `period_changes`).
     """
     counted = impacts[impacts["counted"]]
     row = {
@@ -59,7 +60,8 @@ def summarise(
         "population_central_all_rows": impacts["population_central"].sum(min_count=1),
         "population_unknown_events": int(counted["population_census"].isna().sum()),
     }
-    changed = changes_between(timeline, start, end)["pcode"].unique()
+    moves = changes.moves if changes else changes_between(timeline, start, end)
+    changed = moves["pcode"].unique()
     places = figures.loc[changed]
     people = tally(places.assign(all="all"), ["all"])
     row["places_changed_hands"] = len(changed)
@@ -72,26 +74,6 @@ def summarise(
     for column in summary.columns[2:]:
         summary[column] = pd.to_numeric(summary[column]).round().astype("Int64")
     return summary
-
-
-@dataclass(frozen=True)
-class PeriodChanges:
-    """What every flow table of a period starts from: the changes of hands dated in it, with
-    their places' figures, and the holdings as it starts and after it ends. Worked out once
-    and shared by the tables by actor, side and region."""
-
-    moves: pd.DataFrame
-    at_start: pd.DataFrame
-    at_end: pd.DataFrame
-
-
-def period_changes(
-    timeline: pd.DataFrame, figures: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp
-) -> PeriodChanges:
-    """The changes and holdings of the period [start, end] (see `PeriodChanges`)."""
-    moves = changes_between(timeline, start, end).join(figures, on="pcode")
-    at_start, at_end = holdings_before(timeline, figures, [start, end + pd.Timedelta(days=1)])
-    return PeriodChanges(moves, at_start, at_end)
 
 
 def flows(
@@ -151,7 +133,7 @@ def by_region(timeline, figures, start, end, changes=None) -> pd.DataFrame:
     return table.rename(columns={"region": "state_region_name"})
 
 
-def by_month(timeline, figures, start, end) -> pd.DataFrame:
+def by_month(timeline, figures, start, end, changes=None) -> pd.DataFrame:
     """Flows by month and actor: each month row says what changed hands in that month, and
     what each actor held at its start and end (the first month starts at the period start).
 
@@ -163,10 +145,11 @@ def by_month(timeline, figures, start, end) -> pd.DataFrame:
     labels = np.array([str(month) for month in months], dtype=object)
     firsts = [max(start, month.start_time.normalize()) for month in months]
     bounds = pd.DatetimeIndex([*firsts, end + pd.Timedelta(days=1)])
-    moves = changes_between(timeline, start, end).join(figures, on="pcode")
+    changes = changes or period_changes(timeline, figures, start, end)
+    moves = changes.moves
     month_of_move = np.searchsorted(bounds.to_numpy(), moves["date"].to_numpy(), side="right") - 1
     moved = gained_and_lost(moves.assign(month=labels[month_of_move]))
-    deltas = holder_deltas(timeline, figures, start, moved)
+    deltas = holder_deltas(changes.at_start, start, moved)
     held = held_at_ends(deltas, bounds - pd.Timedelta(days=1))
     keys = ["month", "holder", "side"]
     tallies = {

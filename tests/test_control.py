@@ -161,7 +161,7 @@ def test_monthly_flows_in_one_pass_equal_each_month_on_its_own(reference, sheet)
 def test_flow_tables_from_shared_period_changes_equal_each_on_its_own(reference, sheet):
     flows = flows_of(sheet, reference)
     changes = period_changes(*flows)
-    for table in (by_actor, by_side, by_region):
+    for table in (by_actor, by_side, by_region, by_month, control_over_time):
         pd.testing.assert_frame_equal(table(*flows, changes), table(*flows))
 
 
@@ -359,3 +359,24 @@ def test_holders_at_equal_the_last_event_before_each_day(reference, sheet, offse
             got = state[(state["day"] == number) & (state["pcode"] == pcode)]
             assert len(got) == 1
             assert (got["holder"].iloc[0], got["side"].iloc[0]) == expected
+
+
+def test_a_run_works_out_its_period_changes_once_and_lets_them_go(reference, monkeypatch):
+    """Control over time, the summary and the flows by month, actor, side and region share
+    one table of the period's changes, which is not kept once the last of them is made."""
+    calls = []
+    real = impact.pipeline.period_changes
+
+    def counted(*args):
+        calls.append(args)
+        return real(*args)
+
+    monkeypatch.setattr(impact.pipeline, "period_changes", counted)
+    result = impact.run(SHEET, reference=reference, as_of="2026-01-01")
+    tables = [result.by_month, result.control, result.by_side, result.summary, result.by_actor]
+    assert len(calls) == 1
+    assert "_period_changes" not in result.__dict__
+    assert all(len(table) for table in tables)
+    alone = impact.run(SHEET, reference=reference, as_of="2026-01-01")
+    pd.testing.assert_frame_equal(alone.by_region, result.by_region)
+    assert len(calls) == 2
