@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from impact.per_value import once_per_value
+from impact.per_value import as_text, once_per_value
 from impact.reference import Reference
 from impact.rollup import nested_in
 from impact.schemas import MOVES_CONTROL
@@ -42,10 +42,10 @@ def control_timeline(events: pd.DataFrame, scope: str = "area") -> pd.DataFrame:
     moves = events["change"].isin(MOVES_CONTROL)
     first = events.drop_duplicates("headline_pcode").set_index("headline_pcode")
     initial = place.map(first["losing_actor"].astype("string").fillna(UNKNOWN))
-    after = events["gaining_actor"].astype("string").fillna(UNKNOWN).where(moves)
+    after = as_text(events["gaining_actor"], "string").fillna(UNKNOWN).where(moves)
     after = after.groupby(place).ffill().fillna(initial)
     before = after.groupby(place).shift(1).fillna(initial)
-    losing = events["losing_actor"].astype("string")
+    losing = as_text(events["losing_actor"], "string")
     seen = place.duplicated()
     odd = seen & losing.notna() & (losing != before)
     flags = _flags(events["change"], moves, losing, odd)
@@ -91,6 +91,8 @@ def _flags(change: pd.Series, moves: pd.Series, losing: pd.Series, odd: pd.Serie
 
 
 def _arrow(texts: pd.Series) -> pa.Array:
+    if isinstance(texts.dtype, pd.CategoricalDtype):
+        texts = as_text(texts)
     return pa.array(texts, type=pa.string(), from_pandas=True)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from impact.actors import SIDES, ActorTable, canonical_actors, load_actors
+from impact.per_value import as_text
 
 ROLES = ("gaining", "losing")
 UNKNOWN_ACTOR_COLUMNS = ["actor", "side", "role", "events", "written_as"]
@@ -58,7 +59,7 @@ def event_sides(impacts: pd.DataFrame, actors: ActorTable | None = None) -> pd.D
 
 def _side_column(impacts: pd.DataFrame, column: str, fallback: pd.Series | None) -> pd.Series:
     if column in impacts.columns:
-        sides = impacts[column].astype("string")
+        sides = as_text(impacts[column], "string")
         return sides.where(sides.isin(SIDES), "unknown").fillna("unknown")
     return fallback.fillna("unknown") if fallback is not None else pd.Series("unknown")
 

@@ -12,6 +12,7 @@ from typing import TypeVar
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 # Columns worked on at once by `each_column`, when they are at least this long (shorter ones
 # take less time to scan than threads take to hand the interpreter to each other).
@@ -115,7 +116,21 @@ def categories_as_text(frame: pd.DataFrame) -> pd.DataFrame:
     """`frame` with its categorical columns as plain text: for work that edits, joins or
     adds to text (a categorical column accepts no new value)."""
     at = [j for j, kind in enumerate(frame.dtypes) if isinstance(kind, pd.CategoricalDtype)]
-    return _converted(frame, at, lambda column: column.astype("str"))
+    return _converted(frame, at, as_text)
+
+
+def as_text(column: pd.Series, dtype: str = "str") -> pd.Series:
+    """`column.astype(dtype)` for a text `dtype` ("str" or "string"). A categorical column of
+    text takes its distinct texts by code in Arrow: pandas makes a Python text of every row
+    first (a million rows 0.3 s a column, against 0.01 s)."""
+    values = column.array
+    if not isinstance(values, pd.Categorical) or pd.api.types.infer_dtype(
+        values.categories, skipna=True
+    ) not in ("string", "empty"):
+        return column.astype(dtype)
+    texts = pa.array(values.categories.to_numpy(dtype=object), type=pa.large_string())
+    codes = pa.array(values.codes, mask=values.codes < 0)
+    return pd.Series(texts.take(codes), index=column.index, name=column.name, dtype=dtype)
 
 
 def _converted(

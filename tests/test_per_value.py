@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from impact.per_value import (
     CATEGORY_ROWS,
+    as_text,
     categories_as_text,
     is_in,
     once_per_row,
@@ -123,3 +124,30 @@ def test_a_small_table_keeps_its_text_as_it_is():
     frame = pd.DataFrame({"x": pd.Series(["a", "a"], dtype="str")})
     assert repeated_as_categories(frame) is frame
     assert repeated_as_categories(frame, rows=CATEGORY_ROWS - 1) is frame
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(TEXT, max_size=30),
+    st.lists(st.sampled_from(["z", "MMR005030", "Khampat"]), max_size=3, unique=True),
+    st.sampled_from(["str", "string"]),
+)
+def test_categorical_text_as_text_equals_astype(values, unused, dtype):
+    """Text taken by code from the categories equals pandas' conversion, missing values,
+    categories no row uses and an index of its own included."""
+    categories = sorted({v for v in values if v is not None} | set(unused))
+    column = pd.Series(pd.Categorical(values, categories=categories), name="place")
+    column.index = column.index * 2 + 5
+    pd.testing.assert_series_equal(as_text(column, dtype), column.astype(dtype))
+
+
+@pytest.mark.parametrize(
+    "column",
+    [
+        pd.Series(pd.Categorical([3, None, 1])),
+        pd.Series(["a", None], dtype="string"),
+        pd.Series(["a", None], dtype=object),
+    ],
+)
+def test_other_columns_as_text_are_converted_by_pandas(column):
+    pd.testing.assert_series_equal(as_text(column, "string"), column.astype("string"))
