@@ -153,13 +153,18 @@ def output_tables(result: RunResult) -> dict[str, pd.DataFrame]:
     """The tables of a report, by file name (without .csv)."""
     from impact.geo_outputs import located_impacts  # shapely only when a report is written
 
-    return {
-        "impacts": located_impacts(result.compact_impacts, result.reference),
+    # The summaries first: the period's changes they share are let go before the impacts
+    # take their places' points and admin units.
+    summaries = {
         "summary": result.summary,
         "by_month": result.by_month,
         "by_actor": result.by_actor,
         "by_side": result.by_side,
         "by_region": result.by_region,
+    }
+    return {
+        "impacts": located_impacts(result.compact_impacts, result.reference),
+        **summaries,
         "timeline": result.timeline,
         "control": result.control,
         "actors_not_in_table": result.unknown_actors,
