@@ -14,7 +14,13 @@ from pandera.typing import DataFrame
 from impact.actors import COLUMNS as ACTOR_COLUMNS
 from impact.actors import ActorTable, load_actors
 from impact.assumptions import load_assumptions
-from impact.control import PeriodChanges, control_over_time, control_timeline, place_figures
+from impact.control import (
+    PeriodChanges,
+    control_over_time,
+    control_timeline,
+    period_changes,
+    place_figures,
+)
 from impact.dates import resolve_as_of
 from impact.errors import NoUsableEventsError
 from impact.estimate import estimate
@@ -46,7 +52,6 @@ from impact.summaries import (
     by_month,
     by_region,
     by_side,
-    period_changes,
     side_headline,
     summarise,
 )
