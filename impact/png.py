@@ -2,25 +2,25 @@
 
 Saving through matplotlib, PIL chooses a filter for every row and deflates at zlib's level 6:
 a fifth of the charts' drawing time. A chart is mostly flat colour, which deflates about as well
-unfiltered, and ISA-L's level 1 does that in a tenth of the time: a chart's file comes out
-between a tenth smaller and a quarter larger, a report's charts 2-8% larger in all (zlib's
-level 6 where ISA-L is missing). Not ISA-L's level 2: about one process in thirty deflated the
-same pixels to other bytes (equally valid), so a report run again had other chart files; level
-1 gave the same bytes in every one of 140 processes, 0.2% larger and as fast. The pixels, the
-resolution and the Software note are those matplotlib writes.
+unfiltered, and zlib's level 1 does that in a third of the time (the map: 25 ms against 75),
+about as small as ISA-L makes it. Not ISA-L: at levels 1 and 2 it sometimes deflated the same
+pixels to other (equally valid) bytes in another process, so a report run again had other
+chart files, manifest hashes and HTML. The pixels, the resolution and the Software note are
+those matplotlib writes.
 """
 
 from __future__ import annotations
 
 import struct
+import zlib
 
 import matplotlib
 import numpy as np
 
-from impact.compression import WITH_ISAL, deflate
+from impact.compression import deflate
 
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
-LEVEL = 1 if WITH_ISAL else 6
+LEVEL = 1
 RGBA_8BIT = (8, 6)  # bit depth, colour type
 UNFILTERED = 0
 METRES_PER_INCH = 0.0254
@@ -42,7 +42,7 @@ def png_file(rgba: np.ndarray, dpi: float) -> bytes:
             _chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, *RGBA_8BIT, 0, 0, 0)),
             _chunk(b"tEXt", b"Software\0" + SOFTWARE.encode("latin-1")),
             _chunk(b"pHYs", struct.pack(">IIB", per_metre, per_metre, 1)),
-            _chunk(b"IDAT", deflate.compress(rows, LEVEL)),
+            _chunk(b"IDAT", zlib.compress(rows, LEVEL)),
             _chunk(b"IEND", b""),
         ]
     )
