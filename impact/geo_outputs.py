@@ -20,7 +20,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from impact.per_value import each_column
+from impact.per_value import each_column, repeated_as_categories
 from impact.reference import Reference
 from impact.row_text import Coded, Piece, Plain, coded, joined_neighbours, rows_text, write_rows
 from impact.schemas import MOVES_CONTROL, by_date
@@ -75,11 +75,20 @@ def admin_units(pcodes: pd.Series, reference: Reference) -> pd.DataFrame:
         rows[code] = found
     columns = [f"{lv}_{part}" for lv in ADMIN_LEVELS for part in ("pcode", "name")]
     table = pd.DataFrame.from_dict(rows, orient="index").reindex(index=unique, columns=columns)
-    table = table.astype("string")
+    table = repeated_as_categories(table.astype("string"), rows=len(pcodes))
     return pd.DataFrame(
-        {column: table[column].array.take(codes, allow_fill=True) for column in columns},
-        index=pcodes.index,
+        {column: _per_row(table[column], codes) for column in columns}, index=pcodes.index
     )
+
+
+def _per_row(per_place: pd.Series, codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """Each row's value from its place's (code -1: no place, missing); categories stay
+    categories, a code per row."""
+    values = per_place.array
+    if isinstance(values, pd.Categorical):
+        rows = np.where(codes < 0, -1, values.codes[codes])
+        return pd.Categorical.from_codes(rows, dtype=values.dtype)
+    return values.take(codes, allow_fill=True)
 
 
 def _village_tracts(distinct: pd.Series, level: dict, reference: Reference) -> dict:

@@ -153,8 +153,8 @@ def output_tables(result: RunResult) -> dict[str, pd.DataFrame]:
     """The tables of a report, by file name (without .csv)."""
     from impact.geo_outputs import located_impacts  # shapely only when a report is written
 
-    # The summaries first: the period's changes they share are let go before the impacts
-    # take their places' points and admin units.
+    # The tables of the period's changes first: the changes are let go and the timeline
+    # compacted (`RunResult._changes`) before the impacts take their points and admin units.
     summaries = {
         "summary": result.summary,
         "by_month": result.by_month,
@@ -162,11 +162,12 @@ def output_tables(result: RunResult) -> dict[str, pd.DataFrame]:
         "by_side": result.by_side,
         "by_region": result.by_region,
     }
+    control = result.control
     return {
         "impacts": located_impacts(result.compact_impacts, result.reference),
         **summaries,
         "timeline": result.timeline,
-        "control": result.control,
+        "control": control,
         "actors_not_in_table": result.unknown_actors,
         "rejected": result.rejected,
         "skipped": result.skipped,

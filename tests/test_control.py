@@ -380,3 +380,29 @@ def test_a_run_works_out_its_period_changes_once_and_lets_them_go(reference, mon
     alone = impact.run(SHEET, reference=reference, as_of="2026-01-01")
     pd.testing.assert_frame_equal(alone.by_region, result.by_region)
     assert len(calls) == 2
+
+
+def test_a_large_runs_timeline_is_compacted_once_its_tables_are_made(reference, monkeypatch):
+    """Once the tables of the period's changes are made the timeline is only filtered and
+    written: a large run then holds its repeated text as categories, with the same values."""
+    from impact import per_value
+    from impact.per_value import categories_as_text
+
+    monkeypatch.setattr(per_value, "CATEGORY_ROWS", 0)
+    result = impact.run(SHEET, reference=reference, as_of="2026-01-01")
+    plain = result.timeline.copy()
+    assert plain["holder_after"].dtype == "str"
+    tables = [result.summary, result.by_month, result.by_actor]
+    assert not isinstance(result.timeline["holder_after"].dtype, pd.CategoricalDtype)
+    tables.append(result.control)
+    for column in ("holder_before", "holder_after", "side_after", "flag"):
+        assert isinstance(result.timeline[column].dtype, pd.CategoricalDtype), column
+    assert result.timeline["event_id"].dtype == "str"
+    pd.testing.assert_frame_equal(categories_as_text(result.timeline), categories_as_text(plain))
+    assert all(len(table) for table in tables)
+
+
+def test_a_small_runs_timeline_keeps_its_text(reference):
+    result = impact.run(SHEET, reference=reference, as_of="2026-01-01")
+    assert len(result.control)
+    assert result.timeline["holder_after"].dtype == "str"

@@ -71,6 +71,20 @@ def test_admin_units_of_a_ward_and_a_township(reference):
     assert units.iloc[2].isna().all()
 
 
+def test_admin_units_of_a_large_table_are_categories_of_the_same_values(reference, monkeypatch):
+    """From `CATEGORY_ROWS` rows each unit's code and name are held as categories (a code per
+    row, like the rest of a large per-event table), with the values plain text would have."""
+    from impact import per_value
+
+    places = reference.places
+    codes = pd.Series([*places["pcode"].iloc[::400], None, "MMR999999", places["pcode"].iloc[0]])
+    plain = admin_units(codes, reference)
+    monkeypatch.setattr(per_value, "CATEGORY_ROWS", 0)
+    held = admin_units(codes, reference)
+    assert all(isinstance(kind, pd.CategoricalDtype) for kind in held.dtypes)
+    pd.testing.assert_frame_equal(held.astype("string"), plain)
+
+
 def test_located_impacts_keeps_every_row_and_column(reference):
     result = impact.run(reference=reference)
     located = located_impacts(result.impacts, reference)
