@@ -136,7 +136,9 @@ def coded(distinct: pa.Array, codes: np.ndarray, missing: str) -> Coded:
 def narrow(codes: np.ndarray) -> np.ndarray:
     """Codes in the smallest integer type that holds them and one more (the missing value's
     code): a table's codes are all held until it is written."""
-    return codes.astype(np.int16 if codes.max(initial=0) < 2**15 - 1 else np.int32, copy=False)
+    most = codes.max(initial=0)
+    kind = np.int8 if most < 2**7 - 1 else np.int16 if most < 2**15 - 1 else np.int32
+    return codes.astype(kind, copy=False)
 
 
 def joined_neighbours(pieces: Sequence[Piece | str], rows: int) -> list[Piece | str]:

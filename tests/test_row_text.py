@@ -66,3 +66,21 @@ def test_a_categorical_column_is_factorised_as_its_text(values):
     assert from_codes.codes.tolist() == from_text.codes.tolist()
     assert from_codes.values.tolist() == from_text.values.tolist()
     assert (from_codes.text, from_codes.missing) == (from_text.text, from_text.missing)
+
+
+@pytest.mark.parametrize("distinct", [1, 125, 126, 127, 128, 32_766, 32_767, 40_000])
+@pytest.mark.parametrize("missing", [False, True])
+def test_codes_take_the_smallest_type_that_holds_them_and_the_missing_code(distinct, missing):
+    """A table's codes are held until it is written, so each column's are as narrow as its
+    values and the missing value's code allow; every row still shows its own value."""
+    values = [f"v{i}" for i in range(distinct)]
+    column = pd.Series(values + ([None] if missing else []) + values[:3], dtype="str")
+    found = row_text.factorised(column)
+    highest = len(found.values) if missing else len(found.values) - 1
+    assert found.codes.max() == highest
+    assert np.iinfo(found.codes.dtype).max >= highest
+    smaller = {np.int16: np.int8, np.int32: np.int16}.get(found.codes.dtype.type)
+    assert smaller is None or np.iinfo(smaller).max < highest + 1
+    texts = found.coded(pa.array(found.values.tolist(), pa.string()), "")
+    shown = rows_text([texts], 0, len(column)).to_pylist()
+    assert shown == column.fillna("").tolist()
