@@ -534,3 +534,32 @@ def test_an_excel_serial_in_the_date_column_is_read_and_flagged(write_events):
     row = table.events.iloc[0]
     assert row["date"] == pd.Timestamp("2023-11-07")
     assert row["date_flag"] == "Excel serial number read as a date"
+
+
+def _text_bytes_held(frame: pd.DataFrame) -> int:
+    """Bytes of Arrow buffers the frame's text columns keep alive (a slice keeps its
+    parent's)."""
+    held = 0
+    for column in frame.columns:
+        chunked = getattr(frame[column].array, "_pa_array", None)
+        if chunked is not None:
+            held += sum(b.size for c in chunked.chunks for b in c.buffers() if b is not None)
+    return held
+
+
+def test_popped_events_are_let_go_by_the_table(tmp_path):
+    """A run hands the events on and drops them: the table keeps an empty frame of the same
+    columns that holds none of their text (an empty slice would hold all of it)."""
+    seeds = pd.read_csv(default_events_path(), dtype=str)
+    many = pd.concat([seeds] * 250, ignore_index=True)
+    many["event_id"] = [f"e{i}" for i in range(len(many))]
+    many["date"] = pd.date_range("2021-02-01", periods=len(many)).strftime("%Y-%m-%d")
+    path = tmp_path / "events.csv"
+    many.to_csv(path, index=False)
+    table = impact.read_events(path)
+    columns = list(table.events.columns)
+    events = table.pop_events()
+    assert len(events) == len(many) and _text_bytes_held(events) > 100_000
+    assert list(table.events.columns) == columns and table.events.empty
+    assert (table.events.dtypes == events.dtypes).all()
+    assert _text_bytes_held(table.events) < 1_000
