@@ -86,7 +86,9 @@ def _per_row(per_place: pd.Series, codes: np.ndarray) -> pd.api.extensions.Exten
     categories, a code per row."""
     values = per_place.array
     if isinstance(values, pd.Categorical):
-        rows = np.where(codes < 0, -1, values.codes[codes])
+        rows = np.full(len(codes), -1, dtype=values.codes.dtype)
+        placed = codes >= 0
+        rows[placed] = values.codes[codes[placed]]
         return pd.Categorical.from_codes(rows, dtype=values.dtype)
     return values.take(codes, allow_fill=True)
 

@@ -83,6 +83,8 @@ def test_admin_units_of_a_large_table_are_categories_of_the_same_values(referenc
     held = admin_units(codes, reference)
     assert all(isinstance(kind, pd.CategoricalDtype) for kind in held.dtypes)
     pd.testing.assert_frame_equal(held.astype("string"), plain)
+    nowhere = admin_units(pd.Series([None, None], dtype="string"), reference)
+    assert nowhere.shape == (2, 2 * len(ADMIN_LEVELS)) and nowhere.isna().all().all()
 
 
 def test_located_impacts_keeps_every_row_and_column(reference):
