@@ -76,21 +76,11 @@ def admin_units(pcodes: pd.Series, reference: Reference) -> pd.DataFrame:
     columns = [f"{lv}_{part}" for lv in ADMIN_LEVELS for part in ("pcode", "name")]
     table = pd.DataFrame.from_dict(rows, orient="index").reindex(index=unique, columns=columns)
     table = repeated_as_categories(table.astype("string"), rows=len(pcodes))
+    # A categorical column takes codes (-1: no place, missing), so the rows hold no text.
     return pd.DataFrame(
-        {column: _per_row(table[column], codes) for column in columns}, index=pcodes.index
+        {column: table[column].array.take(codes, allow_fill=True) for column in columns},
+        index=pcodes.index,
     )
-
-
-def _per_row(per_place: pd.Series, codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
-    """Each row's value from its place's (code -1: no place, missing); categories stay
-    categories, a code per row."""
-    values = per_place.array
-    if isinstance(values, pd.Categorical):
-        rows = np.full(len(codes), -1, dtype=values.codes.dtype)
-        placed = codes >= 0
-        rows[placed] = values.codes[codes[placed]]
-        return pd.Categorical.from_codes(rows, dtype=values.dtype)
-    return values.take(codes, allow_fill=True)
 
 
 def _village_tracts(distinct: pd.Series, level: dict, reference: Reference) -> dict:
