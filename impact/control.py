@@ -252,11 +252,15 @@ def holder_deltas(
     """What each holder held as the period starts (`at_start`, dated the day before) and
     gained or lost on each date of the period (`moved`: its changes of hands as
     `gained_and_lost` gives them, with their places' figures), tallied by date, holder and
-    side, in date order."""
-    opening = at_start.assign(date=start - pd.Timedelta(days=1), sign=1)
-    gains, losses = moved["gained"].assign(sign=1), moved["lost"].assign(sign=-1)
-    ledger = pd.concat([opening, gains, losses], ignore_index=True)
-    return tally(ledger, ["date", "holder", "side"], weight=ledger["sign"])
+    side, in date order. Only the columns tallied are stacked: a million events' ledger
+    with every column of the changes took 330 MB."""
+    keys = ["date", "holder", "side"]
+    tallied = [*keys, "known", *BANDS]
+    opening = at_start.assign(date=start - pd.Timedelta(days=1))[tallied]
+    parts = [opening, moved["gained"][tallied], moved["lost"][tallied]]
+    ledger = pd.concat(parts, ignore_index=True)
+    signs = np.repeat([1, 1, -1], [len(part) for part in parts])
+    return tally(ledger, keys, weight=signs)
 
 
 def held_at_ends(
@@ -293,20 +297,32 @@ def held_at_ends(
     return table
 
 
-def tally(rows: pd.DataFrame, keys: list[str], weight: pd.Series | None = None) -> pd.DataFrame:
-    """Sum places, people (known places only) and places without a figure by `keys`; each
-    row counts `weight` times (its integer weight, row for row; 1 when None)."""
-    sign = np.ones(len(rows), np.int64) if weight is None else weight.to_numpy(np.int64)
-    known = rows["known"].fillna(False).to_numpy(dtype=bool)
-    counted = np.where(known, sign, 0)
-    parts = {key: rows[key].array for key in keys}
-    parts["places"] = sign
-    parts["places_without_figure"] = sign - counted
-    people = rows[BANDS].astype("Float64").fillna(0).to_numpy(dtype=float)
-    for j, band in enumerate(BANDS):
-        parts[band] = pd.array(people[:, j] * counted, dtype="Float64")
-    parts["known_places"] = counted
-    return pd.DataFrame(parts).groupby(keys, sort=True, dropna=False).sum().reset_index()
+def tally(rows: pd.DataFrame, keys: list[str], weight: np.ndarray | None = None) -> pd.DataFrame:
+    """Sum places, people (known places only) and places without a figure by `keys` (sorted,
+    missing keys kept); each row counts `weight` times (its integer weight, row for row; 1
+    when None).
+
+    Each row's group is numbered once and every measure summed by that number: pandas' own
+    sum of a million-row ledger held 260 MB beside it (masked columns sorted by group), this
+    holds about 110 MB (the keys' codes), for the same sums (fractional people may differ in
+    their last bits, which rounding never shows).
+    """
+    sign = np.ones(len(rows), np.int64) if weight is None else weight.astype(np.int64)
+    counted = np.where(rows["known"].fillna(False).to_numpy(dtype=bool), sign, 0)
+    grouped = rows[keys].groupby(keys, sort=True, dropna=False)
+    group, groups = grouped.ngroup().to_numpy(), grouped.ngroups
+    table = grouped.size().index.to_frame(index=False)
+
+    def summed(values: np.ndarray) -> np.ndarray:
+        return np.bincount(group, values, minlength=groups)
+
+    table["places"] = summed(sign).astype(np.int64)
+    table["places_without_figure"] = summed(sign - counted).astype(np.int64)
+    for band in BANDS:
+        people = rows[band].to_numpy(dtype=float, na_value=0.0)
+        table[band] = pd.array(summed(people * counted), dtype="Float64")
+    table["known_places"] = summed(counted).astype(np.int64)
+    return table
 
 
 def finish_counts(table: pd.DataFrame, keys: list[str]) -> pd.DataFrame:

@@ -3,6 +3,7 @@ up, one name per actor, and golden runs for a hand-over, a military retake and a
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -406,3 +407,58 @@ def test_a_small_runs_timeline_keeps_its_text(reference):
     result = impact.run(SHEET, reference=reference, as_of="2026-01-01")
     assert len(result.control)
     assert result.timeline["holder_after"].dtype == "str"
+
+
+HOLDERS = st.sampled_from(["Arakan Army", "Myanmar military", "People's Defence Force", None])
+KNOWN = st.sampled_from([True, False, None])
+PEOPLE = st.one_of(st.none(), st.floats(0, 5e5, allow_nan=False).map(lambda x: round(x, 3)))
+
+
+LEDGER_ROW = st.tuples(
+    st.integers(0, 6),
+    HOLDERS,
+    st.sampled_from(["resistance", "military", None]),
+    KNOWN,
+    PEOPLE,
+    PEOPLE,
+    PEOPLE,
+    st.sampled_from([1, -1]),
+)
+
+
+@PROPERTY
+@given(rows=st.lists(LEDGER_ROW, max_size=40), weighted=st.booleans())
+def test_tally_is_the_sum_of_each_group(rows, weighted):
+    """A tally is each group's sum (groups sorted, missing keys a group of their own), as
+    pandas sums them row by row, whatever the keys, missing values and weights."""
+    from impact.control import BANDS, tally
+
+    frame = pd.DataFrame(rows, columns=["day", "holder", "side", "known", *BANDS, "sign"])
+    frame["date"] = pd.Timestamp("2024-01-01") + pd.to_timedelta(frame.pop("day"), unit="D")
+    frame = frame.astype({"holder": "str", "side": "str", "known": "boolean"})
+    frame = frame.astype(dict.fromkeys(BANDS, "Float64"))
+    keys = ["date", "holder", "side"]
+    sign = frame.pop("sign").to_numpy(dtype=int) if weighted else np.ones(len(frame), dtype=int)
+    counted = np.where(frame["known"].fillna(False).to_numpy(dtype=bool), sign, 0)
+    expected = frame[keys].assign(
+        places=sign,
+        places_without_figure=sign - counted,
+        **{band: frame[band].fillna(0) * counted for band in BANDS},
+        known_places=counted,
+    )
+    expected = expected.groupby(keys, sort=True, dropna=False).sum().reset_index()
+    got = tally(frame, keys, weight=sign if weighted else None)
+    pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-12)
+
+
+def test_a_tally_of_one_key_and_of_no_rows():
+    from impact.control import BANDS, tally
+
+    frame = pd.DataFrame({"all": ["all"] * 3, "known": [True, False, True]})
+    frame = frame.assign(**{band: pd.array([1.5, 2.0, None], "Float64") for band in BANDS})
+    got = tally(frame, ["all"])
+    assert got.to_dict("records") == [
+        {"all": "all", "places": 3, "places_without_figure": 1, **dict.fromkeys(BANDS, 1.5),
+         "known_places": 2}
+    ]  # fmt: skip
+    assert tally(frame.head(0), ["all"]).empty
