@@ -120,8 +120,9 @@ def _write_safe_csv(
     if not len(table):
         return
     found = columns or _factorised_columns(table)
-    cells = [_csv_cells(column) for column in found]
-    pieces = joined_neighbours([*[p for c in cells for p in (",", c)][1:], "\n"], len(table))
+    cells = [piece for column in found for piece in (",", _csv_cells(column))][1:]
+    pieces = joined_neighbours([*cells, "\n"], len(table))
+    del cells  # each column's cells, once joined into pieces: 33 MB for a million rows
     with path.open("ab") as handle:
         write_rows(pieces, len(table), handle, CSV_CHUNK_ROWS)
 

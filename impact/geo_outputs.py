@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -155,11 +157,13 @@ class Layer:
     text is made of (see `impact.row_text`), for `count` features.
 
     A million features are written chunk by chunk from the pieces, never as Python strings
-    nor as one text array of them all.
+    nor as one text array of them all. A layer of one feature per event gives a function
+    that makes its pieces when they are written (`made`): made at once, a million events'
+    were held through the writing of the workbook (80 MB).
     """
 
     properties: list[str]
-    pieces: list
+    pieces: list | Callable[[], list]
     count: int
 
     @classmethod
@@ -167,11 +171,16 @@ class Layer:
         """A layer of features given as JSON texts."""
         return cls(properties, [Plain(lines.cast(pa.string()))], len(lines))
 
+    def made(self) -> list:
+        """The pieces, made now when the layer holds a function that makes them."""
+        return self.pieces() if callable(self.pieces) else self.pieces
+
     @property
     def features(self) -> pa.Array:
         """Each feature's JSON text."""
+        pieces = self.made()
         chunks = [
-            rows_text(self.pieces, start, min(start + FEATURES_PER_WRITE, self.count))
+            rows_text(pieces, start, min(start + FEATURES_PER_WRITE, self.count))
             for start in range(0, self.count, FEATURES_PER_WRITE)
         ]
         return pa.concat_arrays([c.cast(pa.large_string()) for c in chunks] or [_NONE])
@@ -186,7 +195,7 @@ def write_geojson(layer: Layer, path: Path) -> None:
 
     Features are built and written `FEATURES_PER_WRITE` at a time, from Arrow to the file.
     """
-    pieces = joined_neighbours([*layer.pieces, ",\n"], layer.count)
+    pieces = joined_neighbours([*layer.made(), ",\n"], layer.count)
     with path.open("wb") as out:
         out.write(b'{"type":"FeatureCollection","features":[\n')
         write_rows(pieces, layer.count, out, FEATURES_PER_WRITE, drop_last=2)
@@ -226,12 +235,17 @@ def places_features(located: pd.DataFrame, sides: pd.DataFrame) -> Layer:
     table = table[[c for c in POINT_PROPERTIES if c in table.columns]]
     if table.empty:
         return Layer([], [], 0)
-    point = ['{"type":"Point","coordinates":[', _json_texts(located["lon"]), ","]
-    (geometry,) = joined_neighbours([*point, _json_texts(located["lat"]), "]}"], len(table) * 8)
+    points = located[["lon", "lat"]]  # as they are now: a later change to `located` is not seen
+    return Layer(list(map(str, table.columns)), partial(_point_pieces, points, table), len(table))
+
+
+def _point_pieces(points: pd.DataFrame, table: pd.DataFrame) -> list:
+    point = ['{"type":"Point","coordinates":[', _json_texts(points["lon"]), ","]
+    (geometry,) = joined_neighbours([*point, _json_texts(points["lat"]), "]}"], len(table) * 8)
     # A coordinate written as null means the place has no point.
     nowhere = pc.match_substring(geometry.distinct, "null")
     geometry = Coded(pc.if_else(nowhere, "null", geometry.distinct), geometry.codes)
-    return Layer(list(map(str, table.columns)), _feature_pieces(geometry, table), len(table))
+    return _feature_pieces(geometry, table)
 
 
 # What json.dumps(value, ensure_ascii=False) uses, built once: json.dumps builds a new

@@ -141,6 +141,17 @@ def test_each_place_line_is_json_dumps_of_its_feature(seeds):
     assert '"coordinates":[96,' in expected[2] and '"geometry":null' in expected[1]
 
 
+def test_a_places_layer_made_when_written_shows_the_rows_it_was_given(seeds):
+    """The places layer makes its pieces only when written (a million rows' are not held
+    through the workbook), yet shows the table as it was when the layer was made."""
+    _, located, sides = seeds
+    before = places_features(located, sides).features.to_pylist()
+    layer = places_features(located, sides)
+    assert callable(layer.pieces)
+    located.loc[0, ["lon", "place_name"]] = [10.5, "changed afterwards"]
+    assert layer.features.to_pylist() == before
+
+
 def test_each_township_line_is_json_dumps_of_its_feature(seeds, reference):
     _, located, sides = seeds
     held = holder_at_end(located, sides, "township_pcode")
