@@ -63,9 +63,11 @@ def _safe_categories(columns: list[pd.Series]) -> list[pd.Series]:
     return out
 
 
-# Rows of text built at once: a million-event report's writing helper peaked at 1,832 MB
-# with 20,000 against 2,065 MB with 50,000 (one run each), in about the same time.
-CSV_CHUNK_ROWS = 20_000
+# Rows of text built at once (up to four chunks are in memory). The writing helper, the
+# largest process of a million-event report (it starts holding what this one holds), peaked
+# at 1,402-1,437 MB with 10,000 (and 25,000 features a GeoJSON write) against 1,455-1,516 MB
+# with 20,000 (and 50,000), in about the same time.
+CSV_CHUNK_ROWS = 10_000
 
 
 def write_csv(table: pd.DataFrame, path: Path, *, hxl: bool = False) -> None:

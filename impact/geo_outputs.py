@@ -187,7 +187,7 @@ class Layer:
 
 
 _NONE = pa.array([], pa.large_string())
-FEATURES_PER_WRITE = 50_000
+FEATURES_PER_WRITE = 25_000  # see exports.CSV_CHUNK_ROWS
 
 
 def write_geojson(layer: Layer, path: Path) -> None:

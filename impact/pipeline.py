@@ -79,8 +79,8 @@ class Flows:
 
     def compact(self) -> Flows:
         """These flows with the timeline's repeated text as categories (see
-        `repeated_as_categories`): for once the tables worked out from it are made, when it is
-        only filtered and written (a million events' holders and sides: 140 MB of 170)."""
+        `repeated_as_categories`): for once the period's changes are worked out from it, when
+        it is only filtered and written (a million events' holders and sides: 140 MB of 170)."""
         return replace(self, timeline=repeated_as_categories(self.timeline, unique=PER_EVENT_TEXT))
 
 
@@ -176,14 +176,17 @@ class RunResult:
     def _changes(self, table: str) -> Iterator[PeriodChanges]:
         """The period's changes of hands and holdings (see `PeriodChanges`) for `table`:
         worked out once for the tables made from them, and let go once the last of them is
-        made (a table the size of the run's moves). The timeline is then only filtered and
-        written, so its text is compacted (`Flows.compact`)."""
-        changes = self.__dict__.get("_period_changes") or period_changes(*self.flows.period)
-        self.__dict__["_period_changes"] = changes
+        made (a table the size of the run's moves). Those tables need nothing else from the
+        timeline, which is from then on only filtered and written: its text is compacted
+        (`Flows.compact`) as soon as the changes are worked out, not held plain beside them
+        (a million events' 140 MB)."""
+        changes = self.__dict__.get("_period_changes")
+        if changes is None:
+            changes = self.__dict__["_period_changes"] = period_changes(*self.flows.period)
+            self.__dict__["flows"] = self.flows.compact()
         yield changes
         if all(name == table or name in self.__dict__ for name in TABLES_OF_CHANGES):
             del self.__dict__["_period_changes"]
-            self.__dict__["flows"] = self.flows.compact()
 
     @cached_property
     def unknown_actors(self) -> DataFrame[UnknownActor]:

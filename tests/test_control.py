@@ -383,24 +383,28 @@ def test_a_run_works_out_its_period_changes_once_and_lets_them_go(reference, mon
     assert len(calls) == 2
 
 
-def test_a_large_runs_timeline_is_compacted_once_its_tables_are_made(reference, monkeypatch):
-    """Once the tables of the period's changes are made the timeline is only filtered and
-    written: a large run then holds its repeated text as categories, with the same values."""
+def test_a_large_runs_timeline_is_compacted_once_its_changes_are_worked_out(reference, monkeypatch):
+    """The tables of the period's changes need nothing else from the timeline, which is then
+    only filtered and written: a large run holds its repeated text as categories from the
+    moment the changes are worked out, with the same values, and its tables are those of a
+    run that keeps it plain."""
     from impact import per_value
     from impact.per_value import categories_as_text
 
+    plain_run = impact.run(SHEET, reference=reference, as_of="2026-01-01")
+    plain = plain_run.timeline.copy()
+    assert plain["holder_after"].dtype == "str"
     monkeypatch.setattr(per_value, "CATEGORY_ROWS", 0)
     result = impact.run(SHEET, reference=reference, as_of="2026-01-01")
-    plain = result.timeline.copy()
-    assert plain["holder_after"].dtype == "str"
-    tables = [result.summary, result.by_month, result.by_actor]
-    assert not isinstance(result.timeline["holder_after"].dtype, pd.CategoricalDtype)
-    tables.append(result.control)
+    assert result.timeline["holder_after"].dtype == "str"
+    summary = result.summary
     for column in ("holder_before", "holder_after", "side_after", "flag"):
         assert isinstance(result.timeline[column].dtype, pd.CategoricalDtype), column
     assert result.timeline["event_id"].dtype == "str"
     pd.testing.assert_frame_equal(categories_as_text(result.timeline), categories_as_text(plain))
-    assert all(len(table) for table in tables)
+    pd.testing.assert_frame_equal(summary, plain_run.summary)
+    for name in ("by_month", "by_actor", "by_side", "by_region", "control"):
+        pd.testing.assert_frame_equal(getattr(result, name), getattr(plain_run, name))
 
 
 def test_a_small_runs_timeline_keeps_its_text(reference):
