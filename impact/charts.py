@@ -214,6 +214,9 @@ def people_per_event(
     ax.set_ylim(-0.6, max(len(rows), 1) - 0.4)
     ax.set_xlabel(f"People in the {scope} of each event (projected central; line = low–high)")
     ax.set_title(title, fontsize=11)
+    # At most six labels: matplotlib's own count ignores their width, and seven-digit
+    # figures ran into each other.
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
     ax.xaxis.set_major_formatter(_thousands)
     ax.legend(
         handles=side_handles(list(rows["side"])),
@@ -558,6 +561,8 @@ def services_by_region(impacts: pd.DataFrame, source: str) -> Figure:
         ax.xaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
         ax.xaxis.set_major_formatter(_thousands)
         ax.tick_params(axis="x", labelsize=7)
+        if not known.any():  # nothing to measure: no scale (it read "-0 0 0")
+            ax.set_xticks([])
     fig.suptitle("Services in the places that changed control, by state/region", fontsize=11)
     add_caption(
         fig, _caption_text(source + "; hospitals: Ministry of Health list (beds c. 2017-19)")

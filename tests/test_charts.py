@@ -333,3 +333,46 @@ def test_map_caption_wraps_to_the_figure_width(run_of):
     lines = charts.wrap_to_width(text, 7.7)
     assert lines == _wrapped_word_by_word(text, 7.7)
     assert len(lines) > 1
+
+
+def _tick_labels(axis) -> list:
+    """The tick labels an axis shows: visible, with text, inside the axis' view."""
+    low, high = sorted(axis.get_view_interval())
+    return [
+        tick.label1
+        for tick in axis.get_major_ticks()
+        if tick.label1.get_visible() and tick.label1.get_text() and low <= tick.get_loc() <= high
+    ]
+
+
+def _ink(label, renderer) -> shapely.Polygon:
+    """The rectangle a (possibly rotated) label covers on the canvas: its unrotated box turned
+    about the centre of its drawn extent (a rotated rectangle's bounding box shares its centre)."""
+    drawn = label.get_window_extent(renderer)
+    angle = label.get_rotation()
+    label.set_rotation(0)
+    flat = label.get_window_extent(renderer)
+    label.set_rotation(angle)
+    box = shapely.box(-flat.width / 2, -flat.height / 2, flat.width / 2, flat.height / 2)
+    turned = shapely.affinity.rotate(box, angle, origin=(0, 0))
+    x, y = (drawn.x0 + drawn.x1) / 2, (drawn.y0 + drawn.y1) / 2
+    return shapely.affinity.translate(turned, x, y)
+
+
+@pytest.mark.parametrize("name", list(CHART_DRAWERS))
+def test_tick_labels_never_overlap_or_read_minus_zero(run_of, name):
+    fig = CHART_DRAWERS[name](run_of)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    for ax in fig.axes:
+        if not ax.get_visible() or not ax.axison:
+            continue
+        for axis in (ax.xaxis, ax.yaxis):
+            labels = _tick_labels(axis)
+            texts = [label.get_text() for label in labels]
+            assert not any(t in {"-0", "\u22120"} for t in texts), (name, texts)
+            inks = [_ink(label, renderer) for label in labels]
+            for i, first in enumerate(inks):
+                for second in inks[i + 1 :]:
+                    assert first.intersection(second).area < 1.0, (name, axis.axis_name, texts)
