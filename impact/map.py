@@ -3,9 +3,10 @@
 Drawn on longitude/latitude with the aspect of the map's middle latitude (equirectangular), so
 the scale bar is right at that latitude. State/region and township outlines come from the
 package (MIMU 2014 boundaries); only the largest places are labelled, the rest are listed in
-the report. When many places crowd one area, a zoomed panel shows it beside the map. Legends
-(side colour, point size) sit in their own panel, the caption (source, MIMU attribution, UN
-disclaimer) in a band below, so nothing is drawn over the map.
+the report. When many places crowd one area, a zoomed panel shows it beside the map and
+labels the largest places there, which the map then leaves unlabelled (the crowd leaves their
+names no room). Legends (side colour, point size) sit in their own panel, the caption (source,
+MIMU attribution, UN disclaimer) in a band below, so nothing is drawn over the map.
 """
 
 from __future__ import annotations
@@ -216,12 +217,22 @@ def _scale_bar(ax: Axes) -> None:
     )
 
 
-def _label(ax: Axes, points: pd.DataFrame, n: int, renderer, taken: list) -> None:
-    """Label the `n` largest places, each at the first offset that overlaps no earlier label."""
+def _label(
+    ax: Axes,
+    points: pd.DataFrame,
+    n: int,
+    renderer,
+    taken: list,
+    elsewhere: frozenset[str] = frozenset(),
+) -> frozenset[str]:
+    """Label the `n` largest places in view, each at the first offset that overlaps no
+    earlier label, except those labelled `elsewhere` (by P-code); return those labelled."""
     lon0, lon1 = ax.get_xlim()
     lat0, lat1 = ax.get_ylim()
     inside = points[points["lon"].between(lon0, lon1) & points["lat"].between(lat0, lat1)]
-    for row in inside.head(n).itertuples():
+    here = inside.head(n)
+    here = here[~here.index.isin(elsewhere)]
+    for row in here.itertuples():
         text = str(row.place_name).removesuffix(" Town")
         for dx, dy, ha in OFFSETS:
             label = ax.annotate(
@@ -245,6 +256,7 @@ def _label(ax: Axes, points: pd.DataFrame, n: int, renderer, taken: list) -> Non
                     renderer
                 )
             )
+    return frozenset(here.index)
 
 
 @_plain_text
@@ -316,10 +328,10 @@ def location_map(
     fig.draw_without_rendering()
     fig.set_layout_engine("none")
     renderer = FigureCanvasAgg(fig).get_renderer()
-    taken: list = []
-    _label(ax, points, LABELLED, renderer, taken)
-    if zoom is not None:
-        _label(zoom, points, ZOOM_LABELLED, renderer, [])
+    # A place the zoom panel labels is not labelled again on the map, where the crowd that
+    # called for the zoom leaves its name no room.
+    zoomed = _label(zoom, points, ZOOM_LABELLED, renderer, []) if zoom is not None else frozenset()
+    _label(ax, points, LABELLED, renderer, [], elsewhere=zoomed)
     return fig
 
 

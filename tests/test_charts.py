@@ -376,3 +376,29 @@ def test_tick_labels_never_overlap_or_read_minus_zero(run_of, name):
             for i, first in enumerate(inks):
                 for second in inks[i + 1 :]:
                     assert first.intersection(second).area < 1.0, (name, axis.axis_name, texts)
+
+
+def test_each_of_the_largest_places_is_labelled_once_and_labels_do_not_collide(run_of):
+    """The map labels the largest places; where a zoom panel shows a crowd, the places it
+    labels are not labelled again on the map, and no two labels of a panel cover each other."""
+    from matplotlib.text import Annotation
+
+    from impact.geo_outputs import LABELLED
+    from impact.map import labelled_places, map_points
+
+    fig = CHART_DRAWERS["location_map"](run_of)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    panels = [ax for ax in fig.axes if ax.collections]
+    names = []
+    for ax in panels:
+        labels = [t for t in ax.texts if isinstance(t, Annotation)]
+        names += [label.get_text() for label in labels]
+        boxes = [label.get_window_extent(renderer) for label in labels]
+        for i, first in enumerate(boxes):
+            assert not any(first.overlaps(second) for second in boxes[i + 1 :]), names
+    assert len(names) == len(set(names)), "a place labelled on the map and in the zoom"
+    points = map_points(run_of.impacts, run_of.reference, run_of.actors)
+    largest = {name.removesuffix(" Town") for name in labelled_places(points, LABELLED)}
+    assert largest <= set(names)
