@@ -147,14 +147,14 @@ def report(
     out.print(f"Report written to [bold]{_shown(folder)}[/bold]")
     rows = result.reconciliation
     out.print(
-        f"Rows read {rows['input']}: used {rows['used']}, rejected {rows['rejected']} "
-        f"(see rejected.csv), skipped by rule {rows['skipped']}"
+        f"Rows read {rows['input']:,}: used {rows['used']:,}, rejected {rows['rejected']:,} "
+        f"(see rejected.csv), skipped by rule {rows['skipped']:,}"
     )
     out.print(headline(result))
     out.print(result.headline_by_side)
     if not result.rejected.empty:
         reasons = result.rejected["reason"].value_counts().sort_index()
-        err.print("Rejected rows by reason: " + ", ".join(f"{k} {v}" for k, v in reasons.items()))
+        err.print("Rejected rows by reason: " + ", ".join(f"{k} {v:,}" for k, v in reasons.items()))
         if strict:
             err.print("[red]--strict:[/red] rows were rejected; the report was written anyway")
             raise typer.Exit(1)

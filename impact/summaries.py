@@ -190,7 +190,7 @@ def side_headline(summary: pd.Series, sides: pd.DataFrame) -> str:
     missing = int(summary["places_changed_without_figure"])
     if missing:
         has, lies, adds = ("has", "lies", "adds") if missing == 1 else ("have", "lie", "add")
-        text += f" ({missing} of the places {has} no census figure or {lies} inside another "
+        text += f" ({missing:,} of the places {has} no census figure or {lies} inside another "
         text += f"place of the sheet and {adds} no people)"
     return text + "."
 

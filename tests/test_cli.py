@@ -142,3 +142,27 @@ def test_an_unknown_encoding_is_a_usage_problem(tmp_path):
     done = cli("report", "--encoding", "klingon", "--out", str(tmp_path / "out"), cwd=tmp_path)
     assert done.returncode == 2 and "unknown text encoding 'klingon'" in done.stderr
     assert "Traceback" not in done.stderr and not (tmp_path / "out").exists()
+
+
+def test_counts_of_a_thousand_rows_or_more_are_written_with_thousands_separators(tmp_path):
+    """The terminal, report.md and report.html write row counts as every other figure of
+    the report is written: 1,200, not 1200."""
+    days = pd.date_range("2021-02-01", periods=1_150, freq="D").strftime("%Y-%m-%d")
+    rows = [
+        f"KH-{i:04d},{day},Khampat,Tamu,Sagaing Region,captured,"
+        "People's Defence Force,Myanmar military,Myanmar Now"
+        for i, day in enumerate(days)
+    ]
+    rows += [
+        f"BAD-{i:03d},2023-11-07,Nowhere Such Place,,,captured,PDF,Myanmar military,x"
+        for i in range(50)
+    ]
+    events = tmp_path / "events.csv"
+    header = "event_id,date,place,township,region,change,gaining_actor,losing_actor,source"
+    events.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    done = cli("report", str(events), "--out", str(tmp_path / "out"), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "Rows read 1,200: used 1,150, rejected 50" in done.stdout
+    expected = "1,200 = 1,150 used + 50 rejected + 0 skipped by rule"
+    assert expected in (tmp_path / "out" / "report.md").read_text()
+    assert expected in (tmp_path / "out" / "report.html").read_text()

@@ -466,3 +466,23 @@ def test_a_tally_of_one_key_and_of_no_rows():
          "known_places": 2}
     ]  # fmt: skip
     assert tally(frame.head(0), ["all"]).empty
+
+
+def test_side_headline_writes_the_places_left_out_with_thousands_separators():
+    from impact.summaries import side_headline
+
+    summary = pd.Series(
+        {
+            "period_start": pd.Timestamp("2021-02-01"),
+            "period_end": pd.Timestamp("2025-01-30"),
+            "places_changed_hands": 1_861,
+            "population_low_changed_hands": 44_490_062,
+            "population_central_changed_hands": 51_821_659,
+            "population_high_changed_hands": 56_786_857,
+            "places_changed_without_figure": 1_501,
+        }
+    )
+    no_sides = pd.DataFrame(columns=["side", "measure"])
+    text = side_headline(summary, no_sides)
+    assert "control changed for 1,861 places" in text
+    assert "(1,501 of the places have no census figure" in text
