@@ -325,14 +325,23 @@ def location_map(
         f"of the period. Boundaries: MIMU 2014 (state/region and township). {UN_DISCLAIMER}\n"
         f"Source: {source}.",
     )
-    fig.draw_without_rendering()
-    fig.set_layout_engine("none")
+    _lay_out(fig)
     renderer = FigureCanvasAgg(fig).get_renderer()
     # A place the zoom panel labels is not labelled again on the map, where the crowd that
     # called for the zoom leaves its name no room.
     zoomed = _label(zoom, points, ZOOM_LABELLED, renderer, []) if zoom is not None else frozenset()
     _label(ax, points, LABELLED, renderer, [], elsewhere=zoomed)
     return fig
+
+
+def _lay_out(fig: Figure) -> None:
+    """Fix the figure's layout now, so labels can be placed against it, and keep it: the
+    layout and each panel's aspect, without drawing anything (a draw would only be thrown
+    away)."""
+    fig.get_layout_engine().execute(fig)
+    fig.set_layout_engine("none")
+    for ax in fig.axes:
+        ax.apply_aspect()
 
 
 def _bounds(states: pd.DataFrame, townships: pd.DataFrame, points: pd.DataFrame) -> tuple:
