@@ -72,10 +72,7 @@ def test_the_launcher_imports_the_command_line_without_collecting_and_runs_it():
         "sys.argv = ['impact', '--help']\n"
         "from impact import launch\n"
         "early.clear()\n"
-        "try:\n"
-        "    launch.main()\n"
-        "except SystemExit as end:\n"
-        "    print('exit', end.code)\n"
+        "print('exit', launch.status_of(launch.command))\n"
         "print('collections while importing', len(early))\n"
         "print('collector on', gc.isenabled())\n"
     )
@@ -96,3 +93,44 @@ def test_python_dash_m_and_the_installed_command_start_through_the_launcher():
         [sys.executable, "-m", "impact", "--help"], capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0 and "report" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "stderr"),
+    [(None, 0, ""), (0, 0, ""), (2, 2, ""), (257, 1, ""), ("bad input", 1, "bad input\n")],
+)
+def test_the_process_ends_with_the_status_sys_exit_would_give(status, code, stderr):
+    """`leave` ends the process at once, with what it printed flushed even into a pipe and
+    the exit status `sys.exit` gives the same value; nothing after it runs."""
+    program = (
+        "import atexit, sys\n"
+        "from impact.launch import leave\n"
+        "atexit.register(print, 'teardown')\n"
+        "print('written', end='')\n"
+        f"leave({status!r})\n"
+        "print('after')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True)
+    assert (done.returncode, done.stdout, done.stderr) == (code, "written", stderr)
+
+
+def test_the_command_exits_with_its_status_and_all_its_output():
+    """Through the real entry point: an error's status and message, and a long help text
+    whole, from a process that skips its teardown."""
+    missing = subprocess.run(
+        [sys.executable, "-m", "impact", "report", "no-such-file.csv", "--quiet"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert missing.returncode == 1
+    assert "no-such-file.csv" in missing.stderr and "no such file" in missing.stderr
+    helped = subprocess.run(
+        [sys.executable, "-m", "impact", "report", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert helped.returncode == 0
+    assert "Usage" in helped.stdout and "--debug" in helped.stdout
+    assert helped.stdout.rstrip().endswith("╯")  # the options' box closed: nothing lost
