@@ -162,7 +162,7 @@ def _outline(rings: list[np.ndarray], **style: object) -> PathPatch:
     """Rings of one style as one shape: drawn in one go, one element of the SVG (a map has
     some 1,400 rings), and shaded townships meet without seams between them."""
     paths = [MplPath(ring, closed=True) for ring in rings]
-    return PathPatch(MplPath.make_compound_path(*paths), **style)
+    return PathPatch(MplPath.make_compound_path(*paths), in_layout=False, **style)
 
 
 def _meets(ring: np.ndarray, box: tuple[float, float, float, float]) -> bool:
@@ -172,6 +172,9 @@ def _meets(ring: np.ndarray, box: tuple[float, float, float, float]) -> bool:
 
 
 def _draw_layers(ax: Axes, layers: _Layers) -> None:
+    """Outlines, shading and points, none of them measured by the layout: each is clipped to
+    its panel, so it cannot widen what the layout makes room for, and measuring every vertex
+    and point (thousands in a large run) was most of the layout's time."""
     colours = side_colours()
     # Added as artists, not patches: the map's limits are set by `_frame`, and working out a
     # patch's data limits walks every vertex in Python.
@@ -189,6 +192,7 @@ def _draw_layers(ax: Axes, layers: _Layers) -> None:
         edgecolor="#222222",
         linewidth=0.5,
         zorder=3,
+        in_layout=False,
     )
 
 
