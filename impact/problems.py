@@ -30,6 +30,8 @@ def rejected_rows(
     Each of column, value, reason and message is one value for every row or a Series aligned
     with `rows`.
     """
+    if rows.empty:
+        return no_problems()
     return Rejected.validate(_problems(rows, column, value, reason, message))
 
 
@@ -42,17 +44,21 @@ def skipped_rows(
     message: str | pd.Series,
 ) -> DataFrame[Skipped]:
     """Rows left out by a rule the analyst chose (period, event type): not errors."""
+    if rows.empty:
+        return _validated_empty(Skipped).copy()
     return Skipped.validate(_problems(rows, column, value, reason, message))
 
 
 def no_problems() -> DataFrame[Rejected]:
     """An empty problem table with the right columns and types (a fresh copy each call)."""
-    return _validated_empty().copy()
+    return _validated_empty(Rejected).copy()
 
 
 @cache
-def _validated_empty() -> DataFrame[Rejected]:
-    return Rejected.validate(
+def _validated_empty(schema: type[Rejected]) -> pd.DataFrame:
+    """The empty table of `schema`, validated once: a run's stages find no problem of a kind
+    several times, and each validation of nothing cost a few milliseconds."""
+    return schema.validate(
         pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS}).astype({"source_row": int})
     )
 
@@ -69,8 +75,6 @@ def combine(*tables: pd.DataFrame) -> pd.DataFrame:
 def _problems(
     rows: pd.DataFrame, column: object, value: object, reason: object, message: object
 ) -> pd.DataFrame:
-    if rows.empty:
-        return no_problems()
     table = pd.DataFrame(
         {
             "source_file": rows["source_file"],
