@@ -14,6 +14,7 @@ from jinja2.bccache import Bucket
 
 from impact.actors import SIDE_LABELS
 from impact.package_cache import templates_folder
+from impact.per_value import once_per_value
 from impact.pipeline import RunResult
 from impact.safe_text import markdown_text, visible_controls
 from impact.schemas import by_date
@@ -242,15 +243,15 @@ REVIEW_ROWS = 15
 def for_review(result: RunResult) -> dict:
     """Short tables an analyst should check before publishing, each at most `REVIEW_ROWS`."""
     impacts = result.compact_impacts
+    # Text tests once per distinct value: a million events share a handful of each.
     if "match_confidence" in impacts.columns:
-        low = impacts["match_confidence"].astype("string").str.lower().eq("low").fillna(False)
+        low = once_per_value(_says_low, impacts["match_confidence"])
     else:
         low = impacts["match_method"].eq("fuzzy") | (impacts["match_score"] < 90)
     matches = impacts.loc[low, ["place", "place_name", "pcode", "match_method", "match_score"]]
     if "population_method" in impacts.columns:
-        method = impacts["population_method"].astype("string")
         estimated = impacts.loc[
-            method.str.startswith("estimated").fillna(False),
+            once_per_value(_says_estimated, impacts["population_method"]),
             ["place_name", "pcode", "population_method", "population_central"],
         ]
     else:
@@ -273,6 +274,14 @@ def for_review(result: RunResult) -> dict:
     return {
         name: {"rows": _records(t.head(REVIEW_ROWS)), "total": len(t)} for name, t in tables.items()
     }
+
+
+def _says_low(confidence: pd.Series) -> pd.Series:
+    return confidence.astype("string").str.lower().eq("low").fillna(False)
+
+
+def _says_estimated(method: pd.Series) -> pd.Series:
+    return method.astype("string").str.startswith("estimated").fillna(False)
 
 
 def unknown_actor_counts(unknown: pd.DataFrame) -> pd.DataFrame:
