@@ -141,6 +141,7 @@ def shared(
     do: Callable[[T], object],
     *,
     helper_when: Callable[[], bool] | None = None,
+    done: Callable[[int], object] | None = None,
 ) -> None:
     """`do(item)` once for each item, here and, when `helper_when` is given, in a forked helper
     that joins in once `helper_when()` holds (it asks every `POLL` seconds).
@@ -150,7 +151,11 @@ def shared(
     shared at the moment the core is free, not at a boundary this process happens to reach.
     Items go to whoever is free, in order. A helper never needed is ended; an item the helper
     took but did not finish (it failed or died) is done here, where an error is raised as usual.
+    `done(i)`, when given, is called here once item `i` is finished, whoever did it: right
+    after this process does it, and as soon as the helper reports it (from a thread, while
+    this process works on), so what follows from an item need not wait for all of them.
     """
+    report_done = done or (lambda i: None)
     claims = Claims(range(len(items)))
     finished, report = os.pipe()
     helper = None
@@ -159,24 +164,55 @@ def shared(
         with contextlib.suppress(OSError):  # no process to spare: the work is done here
             helper = _fork(work)
     os.close(report)
+    helped: list[int] = []
+    listener = _Listener(finished, helped, report_done)
     mine: set[int] = set()
-    helped: set[int] = set()
     try:
         for i in claims.take():
             mine.add(i)
             do(items[i])
+            report_done(i)
         if helper is not None and len(mine) < len(items):
             _waited(helper)
-            with open(finished, "rb", closefd=False) as reports:
-                helped = set(reports.read())  # reported once written, so complete
     finally:
         claims.close()
-        os.close(finished)
         if helper in _CHILDREN:  # not waited for: it holds no item, or this process failed
             _ended(helper)
+        try:
+            listener.join()  # the helper's reports end once it is gone
+        finally:
+            os.close(finished)
     for i, item in enumerate(items):
         if i not in mine and i not in helped:
             do(item)
+            report_done(i)
+
+
+class _Listener(threading.Thread):
+    """Reads the items a helper reports finished (one byte each, sent once the item is
+    written), as they come, into `helped`, calling `done` for each; an error of `done` is
+    raised where the listener is joined."""
+
+    def __init__(self, pipe: int, helped: list[int], done: Callable[[int], object]) -> None:
+        super().__init__(daemon=True)
+        self._pipe, self._helped, self._done = pipe, helped, done
+        self._error: BaseException | None = None
+        self.start()
+
+    def run(self) -> None:
+        with open(self._pipe, "rb", buffering=0, closefd=False) as reports:
+            while byte := reports.read(1):
+                self._helped.append(byte[0])
+                if self._error is None:
+                    try:
+                        self._done(byte[0])
+                    except BaseException as error:  # raised in the joining thread
+                        self._error = error
+
+    def join(self, timeout: float | None = None) -> None:
+        super().join(timeout)
+        if self._error is not None:
+            raise self._error
 
 
 def both(here: Callable[[], T], there: Callable[[], U]) -> tuple[T, U]:

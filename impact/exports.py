@@ -8,7 +8,7 @@ header cells included, and control characters from input are shown as visible sy
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import partial
 from pathlib import Path
 
@@ -87,26 +87,38 @@ def write_tables(
     hxl: bool = False,
     readme: list[tuple[str, str]] = (),
     helper_when: Callable[[], bool] | None = None,
-    more_files: Callable[[], None] = lambda: None,
+    more_files: Mapping[Path, Callable[[], None]] | None = None,
+    written: Callable[[Path], object] | None = None,
 ) -> None:
     """Each table as `<name>.csv` in `folder`, and all of them in `impact.xlsx`.
 
     Cells are made safe once for both (the CSV and the workbook show the same text). The
     files are written in turn, the workbook first, then the caller's other files
-    (`more_files`), then the CSVs. Given `helper_when`, a forked helper writes the next ones
-    from the moment it holds (a core come free: a large run's charts drawn), not before, when
-    the two would only take turns on a busy core (see `impact.beside.shared`).
+    (`more_files`: each path with what writes it), then the CSVs. Given `helper_when`, a
+    forked helper writes the next ones from the moment it holds (a core come free: a large
+    run's charts drawn), not before, when the two would only take turns on a busy core (see
+    `impact.beside.shared`). `written(path)` is called here as soon as each file is complete,
+    whichever process wrote it.
     """
     safe = {name: safe_cells(table) for name, table in tables.items()}
     # Each column's distinct values are found once, for its CSV and its sheet.
     found = {name: _factorised_columns(table) for name, table in safe.items()}
-    book = partial(_write_safe_workbook, safe, folder / "impact.xlsx", readme, found)
-    writes = [book, more_files]
-    writes += [
-        partial(_write_safe_csv, table, folder / f"{name}.csv", hxl=hxl, columns=found[name])
-        for name, table in safe.items()
-    ]
-    shared(writes, lambda write: write(), helper_when=helper_when)
+    writes = {
+        folder / "impact.xlsx": partial(
+            _write_safe_workbook, safe, folder / "impact.xlsx", readme, found
+        ),
+        **(more_files or {}),
+    }
+    for name, table in safe.items():
+        path = folder / f"{name}.csv"
+        writes[path] = partial(_write_safe_csv, table, path, hxl=hxl, columns=found[name])
+    paths = list(writes)
+    shared(
+        paths,
+        lambda path: writes[path](),
+        helper_when=helper_when,
+        done=None if written is None else lambda i: written(paths[i]),
+    )
 
 
 def _write_safe_csv(

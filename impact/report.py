@@ -12,7 +12,7 @@ import json
 import pickle
 import shutil
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import partial
@@ -106,9 +106,17 @@ def write_report(
         drawing = _start_charts(result, staging, charts)
         with ThreadPoolExecutor(HASHERS) as hashers:
             try:
-                _write_tables(result, staging, hxl, include_facility_locations, step)
-                # The tables are final: hashed meanwhile (hashing releases the interpreter).
-                tables = {p: hashers.submit(file_sha256, p) for p in _files(staging, "*")}
+                # Each file is hashed as soon as it is complete, while the others are being
+                # written (hashing releases the interpreter).
+                tables: dict[Path, Future] = {}
+
+                def hash_written(path: Path) -> None:
+                    tables[path] = hashers.submit(file_sha256, path)
+
+                _write_tables(result, staging, hxl, include_facility_locations, step, hash_written)
+                for path in _files(staging, "*"):
+                    if path not in tables:
+                        hash_written(path)
                 # The Markdown report needs no chart: written while the charts are being drawn.
                 context = report_context(result)
                 markdown = render_markdown(result, context)
@@ -204,6 +212,7 @@ def _write_tables(
     hxl: bool,
     facilities: bool,
     step: Callable[[str], None],
+    written: Callable[[Path], object],
 ) -> None:
     tables = output_tables(result)
     if facilities:
@@ -213,17 +222,17 @@ def _write_tables(
     step("writing tables")
     from impact.geo_outputs import write_geojson
 
-    def write_geo() -> None:
-        for name, layer in geo.items():
-            write_geojson(layer, folder / name)
-
     write_tables(
         tables,
         folder,
         hxl=hxl,
         readme=workbook_readme(result),
         helper_when=partial(charts_drawn, folder),  # a core is free then
-        more_files=write_geo,
+        more_files={
+            folder / name: partial(write_geojson, layer, folder / name)
+            for name, layer in geo.items()
+        },
+        written=written,
     )
 
 

@@ -6,6 +6,7 @@ import contextlib
 import gc
 import os
 import sys
+import threading
 import time
 import weakref
 from pathlib import Path
@@ -276,6 +277,57 @@ def test_shared_work_is_done_once_each_here_and_by_a_helper_that_joins(tmp_path)
     assert sorted(doers) == sorted(ITEMS)
     assert all(len(pids) == 1 for pids in doers.values())
     assert {pid for pids in doers.values() for pid in pids} - {os.getpid()}, "no helper took any"
+    assert not beside._CHILDREN
+
+
+@forks
+def test_each_item_is_reported_done_here_once_and_as_soon_as_it_is_finished(tmp_path):
+    """`done` is called in this process for every item, whoever did it; an item the helper
+    finishes is reported while this process is still busy with one of its own."""
+    parent = os.getpid()
+    reported: list[int] = []
+    helper_item_reported = threading.Event()
+    seen_while_busy: list[bool] = []
+
+    def do(item: str) -> None:
+        _done_by(tmp_path)(item)
+        if os.getpid() == parent and not seen_while_busy:
+            # Busy with its first item here until a helper's item is reported (at most 10 s).
+            seen_while_busy.append(helper_item_reported.wait(10))
+
+    def done(i: int) -> None:
+        assert os.getpid() == parent
+        reported.append(i)
+        if _doers(tmp_path)[ITEMS[i]] != [parent]:
+            helper_item_reported.set()
+
+    shared(ITEMS, do, helper_when=lambda: True, done=done)
+    assert sorted(reported) == list(range(len(ITEMS)))
+    assert seen_while_busy == [True], "the helper's items were reported only at the end"
+    assert not beside._CHILDREN
+
+
+def test_items_done_here_alone_are_reported_in_order(tmp_path):
+    reported: list[int] = []
+    shared(ITEMS, _done_by(tmp_path), done=reported.append)
+    assert reported == list(range(len(ITEMS)))
+
+
+@forks
+def test_an_error_in_reporting_a_helper_item_is_raised_here(tmp_path):
+    parent = os.getpid()
+
+    def do(item: str) -> None:
+        _done_by(tmp_path)(item)
+        if os.getpid() == parent:
+            _until_helped(tmp_path, parent)
+
+    def done(i: int) -> None:
+        if _doers(tmp_path)[ITEMS[i]] != [parent]:
+            raise LookupError("no digest for it")
+
+    with pytest.raises(LookupError, match="no digest"):
+        shared(ITEMS, do, helper_when=lambda: True, done=done)
     assert not beside._CHILDREN
 
 
