@@ -291,7 +291,9 @@ def test_each_item_is_reported_done_here_once_and_as_soon_as_it_is_finished(tmp_
 
     def do(item: str) -> None:
         _done_by(tmp_path)(item)
-        if os.getpid() == parent and not seen_while_busy:
+        if os.getpid() != parent:
+            time.sleep(0.05)  # slow enough there that this process takes items too
+        elif not seen_while_busy:
             # Busy with its first item here until a helper's item is reported (at most 10 s).
             seen_while_busy.append(helper_item_reported.wait(10))
 
