@@ -526,47 +526,68 @@ class Gazetteer:
             return
         pairs = sorted(new)
         keys = normalise_name(pd.Series([text for _, text in pairs], dtype=object))
-        for (level, text), key in zip(pairs, keys, strict=True):
-            self._hint_sets_before[level, text] = self._hint_set(text, key, level)
+        units = self._units_named(keys)
+        for (level, text), key, named in zip(pairs, keys, units, strict=True):
+            self._hint_sets_before[level, text] = self._hint_set(text, key, level, named)
 
     @cached_property
     def _hint_sets_before(self) -> dict[tuple[str, str], frozenset | None]:
         """The P-codes named by each (level, hint text) met in earlier searches."""
         return {}
 
-    def _hint_set(self, text: str, key: str, level: str) -> frozenset | None:
-        """The P-codes a hint text (normalised: `key`) names at `level`: the units of that
-        name (for a region that names none, every part of a state split into parts), else
-        the place of that P-code; None when it names nothing."""
-        units, parts = self._hint_units
-        found = units[level].get(key)
+    def _hint_set(
+        self, text: str, key: str, level: str, units: dict[str, frozenset]
+    ) -> frozenset | None:
+        """The P-codes a hint text (normalised: `key`) names at `level`: the `units` of that
+        name (`_units_named`; for a region that names none, every part of a state split into
+        parts), else the place of that P-code; None when it names nothing."""
+        found = units.get(level)
         if found is None and level == "state_region" and key != "":
-            found = parts.get(key)
+            found = self._state_parts.get(key)
         if found is None:
             code = repair_pcode(text)
             found = frozenset([code]) if code in self.reference.places.index else None
         return found
 
+    def _units_named(self, keys: pd.Series) -> list[dict[str, frozenset]]:
+        """For each name of `keys`, the P-codes of the units of that name, by hinted level.
+        Where no unit has the name, a sub-township or seat town of it means its township (a
+        township hint naming its seat). Looked up for the names a run's hints give, not
+        worked out for every name of the package."""
+        distinct, first, rows = self._names_by_key
+        level, pcode, township = self._hint_columns
+        found = []
+        for at in distinct.get_indexer(keys):
+            named = rows[first[at] : first[at + 1]] if at >= 0 else rows[:0]
+            units: dict[str, set] = {}
+            for unit_level, code in zip(level[named], pcode[named], strict=True):
+                if unit_level in HINT_LEVELS.values():
+                    units.setdefault(unit_level, set()).add(code)
+            if not units:
+                seats = {
+                    code
+                    for lv, code in zip(level[named], township[named], strict=True)
+                    if lv in SEAT_LEVELS
+                }
+                units = {"township": seats} if seats else {}
+            found.append({unit_level: frozenset(codes) for unit_level, codes in units.items()})
+        return found
+
     @cached_property
-    def _hint_units(self) -> tuple[dict[str, dict[str, frozenset]], dict[str, frozenset]]:
-        """For each hinted level, the P-codes of every name (`key`) a hint may give; and the
-        parts of each state split into parts ("Shan State" → Shan (North), (South), (East))
-        by the state's name."""
-        names = self.names
-        key, level = names["key"].to_numpy(dtype=object), names["level"].to_numpy(dtype=object)
-        unit = names["level"].isin(HINT_LEVELS.values()).to_numpy()
-        # A sub-township or its seat town named as a township hint means its township.
-        seat = (names["level"].isin(SEAT_LEVELS) & ~names["key"].isin(key[unit])).to_numpy()
-        pcode = names["pcode"].to_numpy(dtype=object).copy()
-        pcode[seat] = names["township_pcode"].to_numpy(dtype=object)[seat]
-        level = np.where(seat, "township", level)
-        units = {}
-        for hinted in HINT_LEVELS.values():
-            at = (unit | seat) & (level == hinted)
-            units[hinted] = _sets_by_key(key[at], pcode[at])
+    def _hint_columns(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each name's level, P-code and township P-code, as arrays of `names`' rows."""
+        return tuple(
+            self.names[column].to_numpy(dtype=object)
+            for column in ("level", "pcode", "township_pcode")
+        )
+
+    @cached_property
+    def _state_parts(self) -> dict[str, frozenset]:
+        """The parts of each state split into parts ("Shan State" → Shan (North), (South),
+        (East)), by the state's name."""
         regions = self.reference.places[self.reference.places["level"] == "state_region"]
         base = normalise_name(regions["name"].str.replace(r"\s*\(.*$", "", regex=True))
-        return units, _sets_by_key(base.to_numpy(dtype=object), regions["pcode"].to_numpy(object))
+        return _sets_by_key(base.to_numpy(dtype=object), regions["pcode"].to_numpy(object))
 
     @staticmethod
     def _inside(found: pd.DataFrame) -> pd.Series:
