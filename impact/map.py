@@ -48,15 +48,19 @@ OFFSETS = [(5, 4, "left"), (5, -10, "left"), (-5, 4, "right"), (-5, -10, "right"
 
 
 def map_points(
-    impacts: pd.DataFrame, reference: Reference, actors: ActorTable | None = None
+    impacts: pd.DataFrame,
+    reference: Reference,
+    actors: ActorTable | None = None,
+    sides: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per place that changed control (its headline unit), with a point to draw.
 
     The point is the place's own (towns), else a point inside its township's outline;
     places that cannot be put anywhere are left out. `people` is the counted central figure
-    (empty when unknown), `side` the side holding the place at the end.
+    (empty when unknown), `side` the side holding the place at the end. `sides`, when the
+    caller has them, are the events' (`event_sides`), not worked out again.
     """
-    sides = event_sides(impacts, actors)
+    sides = event_sides(impacts, actors) if sides is None else sides
     held = holder_at_end(impacts, sides, "headline_pcode")
     columns = ["date", "event_id", "headline_pcode", "place_name", "pcode", "township_pcode"]
     latest = by_date(impacts[columns]).drop_duplicates("headline_pcode", keep="last")
@@ -268,10 +272,10 @@ def location_map(
     impacts: pd.DataFrame, reference: Reference, source: str, actors: ActorTable | None = None
 ) -> Figure:
     """Places that changed control on state/region and township outlines (see module doc)."""
-    points = map_points(impacts, reference, actors)
+    sides = event_sides(impacts, actors)
+    points = map_points(impacts, reference, actors, sides)
     states = state_outlines(reference)
     townships = township_outlines(reference)
-    sides = event_sides(impacts, actors)
     held = holder_at_end(impacts, sides, "township_pcode")
     shade = townships[townships["pcode"].isin(held.index)]
     shade_rings, shade_colours = [], []
