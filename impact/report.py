@@ -107,16 +107,13 @@ def write_report(
         with ThreadPoolExecutor(HASHERS) as hashers:
             try:
                 # Each file is hashed as soon as it is complete, while the others are being
-                # written (hashing releases the interpreter).
+                # written (hashing releases the interpreter); `manifest` hashes the rest.
                 tables: dict[Path, Future] = {}
 
                 def hash_written(path: Path) -> None:
                     tables[path] = hashers.submit(file_sha256, path)
 
                 _write_tables(result, staging, hxl, include_facility_locations, step, hash_written)
-                for path in _files(staging, "*"):
-                    if path not in tables:
-                        hash_written(path)
                 # The Markdown report needs no chart: written while the charts are being drawn.
                 context = report_context(result)
                 markdown = render_markdown(result, context)
