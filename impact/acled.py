@@ -42,7 +42,7 @@ def acled_events(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
     raw = raw.rename(columns=lambda c: str(c).strip().lower())
     kind = raw["sub_event_type"].fillna("").str.strip().str.lower()
     skipped = ~kind.isin(list(TERRITORIAL))
-    actor1, actor2 = _blank(raw.get("actor1")), _blank(raw.get("actor2"))
+    actor1, actor2 = _blank(raw.get("actor1"), raw.index), _blank(raw.get("actor2"), raw.index)
     state1 = _is_state(raw.get("inter1"), raw.index)
     state2 = _is_state(raw.get("inter2"), raw.index)
     gaining, losing, rule = _direction(kind, actor1, actor2, state1, state2)
@@ -80,9 +80,10 @@ def skipped_rows(rows: pd.DataFrame) -> DataFrame[Skipped]:
     )
 
 
-def _blank(values: pd.Series | None) -> pd.Series:
+def _blank(values: pd.Series | None, index: pd.Index) -> pd.Series:
+    """The actors of a column, empty cells missing; all missing when the export lacks it."""
     if values is None:
-        return pd.Series(dtype="string")
+        return pd.Series(pd.NA, index=index, dtype="string")
     return values.replace("", pd.NA)
 
 

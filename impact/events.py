@@ -185,9 +185,10 @@ def _read_one(
     read = read_sheet(path, data, looks_like_header, sheet=sheet, encoding=encoding)
     lines = read.lines.to_numpy()
     if acled.is_acled(read.header):
-        raw = read.cells.set_axis(acled_columns(read.header), axis=1).assign(source_row=lines)
+        plan = acled_plan(read.header)
+        raw = read.cells.set_axis(plan.names, axis=1).assign(source_row=lines)
         frame, rule_out = acled.acled_events(raw)
-        layout, renamed, notes = "acled", _acled_renames(read.header), []
+        layout, renamed, notes = "acled", plan.renamed, plan.notes
     else:
         plan = plan_columns(read.header, read.cells, path)
         raw = read.cells.set_axis(plan.names, axis=1).assign(source_row=lines)
@@ -250,7 +251,8 @@ def plan_columns(header: list[str], cells: pd.DataFrame, path: Path) -> ColumnPl
     """
     keys, notes = _unique_keys(header)
     names: list[str | None] = [None] * len(keys)
-    values = dict(enumerate(cells[c] for c in cells.columns)) if len(cells.columns) else {}
+    # By position: a repeated header would otherwise give a table of every column so named.
+    values = {position: cells.iloc[:, position] for position in range(cells.shape[1])}
     for canonical, synonyms in COLUMN_SYNONYMS.items():
         position = _best_column(keys, header, synonyms, names)
         if position is not None and canonical == "date" and _weekdays(values.get(position)):
@@ -283,17 +285,28 @@ def plan_columns(header: list[str], cells: pd.DataFrame, path: Path) -> ColumnPl
 
 
 def _unique_keys(header: list[str]) -> tuple[list[str], list[str]]:
-    keys, seen, notes = [], {}, []
-    for position, name in enumerate(header):
-        key = header_key(name) or f"column_{position + 1}"
-        seen[key] = seen.get(key, 0) + 1
-        if seen[key] > 1:
+    keys = [header_key(name) or f"column_{position + 1}" for position, name in enumerate(header)]
+    return _numbered(header, keys)
+
+
+def _numbered(header: list[str], keys: list[str]) -> tuple[list[str], list[str]]:
+    """`keys` made unique, each repeat numbered key_2, key_3 … (skipping any number another
+    header already has), and a note for each repeat."""
+    taken, seen = set(keys), set()
+    unique, notes = [], []
+    for position, key in enumerate(keys):
+        if key in seen:
+            number = 2
+            while f"{key}_{number}" in taken:
+                number += 1
             notes.append(
-                f"header {name!r} repeats: column {position + 1} kept as {key}_{seen[key]}"
+                f"header {header[position]!r} repeats: column {position + 1} kept as {key}_{number}"
             )
-            key = f"{key}_{seen[key]}"
-        keys.append(key)
-    return keys, notes
+            key = f"{key}_{number}"
+            taken.add(key)
+        seen.add(key)
+        unique.append(key)
+    return unique, notes
 
 
 def _best_column(
@@ -343,18 +356,23 @@ def _place_from_pcodes(frame: pd.DataFrame, plan: ColumnPlan) -> pd.DataFrame:
     return frame
 
 
-def acled_columns(header: list[str]) -> list[str]:
-    """ACLED headers as they are, except those that collide with the project's own columns."""
-    return [_acled_rename(h) for h in header]
+def acled_plan(header: list[str]) -> ColumnPlan:
+    """ACLED headers as they are (in lower case), except those that collide with the
+    project's own columns (kept as input_<name>); a repeated header is numbered as in
+    `plan_columns`, the first one keeping its ACLED meaning."""
+    keys = [_acled_rename(name) or f"column_{at + 1}" for at, name in enumerate(header)]
+    names, notes = _numbered(header, keys)
+    renamed = {
+        _label(header, position): name
+        for position, name in enumerate(names)
+        if name != str(header[position]).strip().lower()
+    }
+    return ColumnPlan(names, renamed, notes)
 
 
 def _acled_rename(name: str) -> str:
     key = str(name).strip().lower()
     return f"input_{key}" if key in RESERVED and key not in acled.USED else key
-
-
-def _acled_renames(header: list[str]) -> dict[str, str]:
-    return {h: _acled_rename(h) for h in header if _acled_rename(h) != str(h).strip().lower()}
 
 
 def _normalise(

@@ -165,6 +165,24 @@ def test_repeated_headers_are_numbered_and_reported(write_events):
     assert set(table.renamed[str(path)].values()) == {"notes_2", "notes_3"}
 
 
+def test_a_repeat_is_numbered_past_a_header_that_has_the_number(write_events):
+    path = write_events("date,place,notes,notes,notes_2\n2023-11-07,Khampat,a,b,c\n")
+    row = impact.read_events(path).events.iloc[0]
+    assert (row["notes"], row["notes_3"], row["notes_2"]) == ("a", "b", "c")
+
+
+@pytest.mark.parametrize("header", ["date,date,place", "Date,place,pcode,pcode", "date,place,DATE"])
+def test_repeated_date_or_pcode_headers_are_read_not_crashed_on(write_events, header):
+    """The columns checked for weekdays and P-codes are looked at one by one, by position."""
+    cells = {"date": "2023-11-07", "place": "Khampat", "pcode": "MMR005030703"}
+    row = ",".join(cells[name.lower()] for name in header.split(","))
+    table = impact.read_events(write_events(f"{header}\n{row}\n"))
+    place = "input_place" if "pcode" in header else "place"  # P-codes name the place
+    assert table.events[place].tolist() == ["Khampat"]
+    assert table.events["date"].dt.strftime("%Y-%m-%d").tolist() == ["2023-11-07"]
+    assert "repeats" in " ".join(table.inputs[0].notes)
+
+
 def test_trailing_delimiter_weekday_column_and_quoted_headers(write_events):
     trailing = write_events("date,place,\n2023-11-07,Khampat,\n2023-11-06,Kawlin,\n", "t.csv")
     events = impact.read_events(trailing).events
@@ -472,6 +490,29 @@ def test_acled_columns_named_like_ours_are_kept(write_events):
     row = table.events.iloc[0]
     assert (row["region"], row["input_region"]) == ("Sagaing", "Southeast Asia")
     assert table.renamed[str(path)] == {"region": "input_region"}
+
+
+def test_acled_export_without_actor2_and_with_repeated_headers(write_events):
+    """A trimmed export (no actor2, inter1 or inter2) still reads; repeated headers are
+    numbered, the first keeping its ACLED meaning, and a blank one gets a column name."""
+    path = write_events(
+        "event_id_cnty,event_date,sub_event_type,actor1,admin1,admin3,location,notes,Notes,"
+        "notes_2,Actor1,,source\n"
+        "MMR1,2023-11-07,Non-state actor overtakes territory,PDF,Sagaing,Tamu,Khampat,a,b,c,"
+        "XX,blank,RFA\n"
+    )
+    table = impact.read_events(path)
+    row = table.events.iloc[0]
+    assert (row["place"], row["gaining_actor"], row["notes"]) == ("Khampat", "PDF", "a")
+    assert pd.isna(row["losing_actor"])
+    assert (row["notes_3"], row["notes_2"], row["actor1_2"], row["column_12"]) == (
+        "b",
+        "c",
+        "XX",
+        "blank",
+    )
+    notes = " ".join(table.inputs[0].notes)
+    assert "column 9 kept as notes_3" in notes and "column 11 kept as actor1_2" in notes
 
 
 def test_optional_columns_a_file_lacks_are_empty_text_before_validation(write_events, monkeypatch):
