@@ -27,16 +27,20 @@ MB = 1024 * 1024
 
 @dataclass(frozen=True)
 class Limits:
-    """Safety limits on one events file; each can be raised with its environment variable."""
+    """Safety limits on one events file (and on one news report, `report_mb`: a saved web
+    page is a few MB; anything much larger is not a report and would take minutes to read
+    sentence by sentence); each can be raised with its environment variable."""
 
     input_mb: int = 1024
     uncompressed_mb: int = 2048
     cells: int = 200_000_000
+    report_mb: int = 16
 
     ENV: ClassVar[dict[str, str]] = {
         "input_mb": "IMPACT_MAX_INPUT_MB",
         "uncompressed_mb": "IMPACT_MAX_UNCOMPRESSED_MB",
         "cells": "IMPACT_MAX_CELLS",
+        "report_mb": "IMPACT_MAX_REPORT_MB",
     }
 
     @classmethod
@@ -57,7 +61,7 @@ class Limits:
         return cls(**values)
 
 
-def _too_big(path: Path, what: str, limit: str, value: int, unit: str) -> InputLimitError:
+def too_big(path: Path, what: str, limit: str, value: int, unit: str) -> InputLimitError:
     variable = Limits.ENV[limit]
     return InputLimitError(
         f"{what} is over the safety limit of {value:,} {unit} ({variable}); if the file is "
@@ -99,14 +103,14 @@ def read_input_file(path: Path, limits: Limits | None = None) -> bytes:
         )
     most = limits.input_mb * MB
     if info.st_size > most:
-        raise _too_big(path, "the file size", "input_mb", limits.input_mb, "MB")
+        raise too_big(path, "the file size", "input_mb", limits.input_mb, "MB")
     try:
         with path.open("rb") as handle:
             data = handle.read(most + 1)
     except OSError as error:
         raise InputFileError(f"cannot read the file: {error.strerror}", file=where) from None
     if len(data) > most:
-        raise _too_big(path, "the file size", "input_mb", limits.input_mb, "MB")
+        raise too_big(path, "the file size", "input_mb", limits.input_mb, "MB")
     _check_format(path, data, limits)
     return data
 
@@ -167,12 +171,12 @@ def _check_workbook(path: Path, data: bytes, limits: Limits) -> None:
         raise InputFileError("is a zip file but not an Excel workbook", file=where)
     total = sum(entry.file_size for entry in entries)
     if total > limits.uncompressed_mb * MB:
-        raise _too_big(path, "the unpacked size", "uncompressed_mb", limits.uncompressed_mb, "MB")
+        raise too_big(path, "the unpacked size", "uncompressed_mb", limits.uncompressed_mb, "MB")
     for entry in entries:
         if entry.filename.startswith("xl/worksheets/") and entry.filename.endswith(".xml"):
             cells = _sheet_cells(book, entry)
             if cells > limits.cells:
-                raise _too_big(path, "a sheet's rows × columns", "cells", limits.cells, "cells")
+                raise too_big(path, "a sheet's rows × columns", "cells", limits.cells, "cells")
 
 
 def _sheet_cells(book: zipfile.ZipFile, entry: zipfile.ZipInfo) -> int:
@@ -193,7 +197,7 @@ def _check_text_cells(path: Path, data: bytes, limits: Limits) -> None:
     first = data[: data.find(b"\n")] if b"\n" in data else data[:65536]
     columns = max(first.count(sep) for sep in (b",", b";", b"\t", b"|")) + 1
     if lines * columns > limits.cells:
-        raise _too_big(path, "rows × columns", "cells", limits.cells, "cells")
+        raise too_big(path, "rows × columns", "cells", limits.cells, "cells")
 
 
 def excel_sheet(path: Path, data: bytes, sheet: str | int) -> str | int:

@@ -33,6 +33,8 @@ from impact.errors import ImpactWarning, InputFileError
 DELIMITERS = (",", ";", "\t", "|")
 # How far down a title block may reach before the header.
 HEADER_SEARCH_LINES = 50
+# Bytes looked at to tell UTF-16 text without a byte-order mark.
+UTF16_SAMPLE = 4096
 IsHeader = Callable[[Sequence[str]], bool]
 # Marks a last record added to the text, to see that no quote was left open.
 END_MARK = "\ufdd0end"
@@ -123,8 +125,16 @@ def decoded(data: bytes, path: Path, encoding: str | None = None) -> tuple[str, 
             return data.decode(encoding), []
         except (UnicodeDecodeError, LookupError) as error:
             raise InputFileError(f"cannot decode as {encoding}: {error}", file=str(path)) from error
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), []
+    wide = utf16_kind(data)
+    if wide:
+        try:
+            return data.decode(wide).removeprefix("\ufeff"), []
+        except UnicodeDecodeError as error:
+            raise InputFileError(
+                f"looks like UTF-16 text but cannot be decoded as such ({error.reason} at byte "
+                f"{error.start}); save the file as UTF-8",
+                file=str(path),
+            ) from None
     try:
         return data.decode("utf-8-sig"), []
     except UnicodeDecodeError:
@@ -140,6 +150,24 @@ def decoded(data: bytes, path: Path, encoding: str | None = None) -> tuple[str, 
             "cannot tell the text encoding; try --encoding latin-1 or save the file as UTF-8",
             file=str(path),
         ) from None
+
+
+def utf16_kind(data: bytes) -> str | None:
+    """The UTF-16 codec of `data`: "utf-16" with a byte-order mark; "utf-16-le" or "-be"
+    without one when every other byte is zero (text in Latin letters, as some Windows tools
+    save "Unicode" text); None for anything else."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    sample = data[: UTF16_SAMPLE - UTF16_SAMPLE % 2] if len(data) > UTF16_SAMPLE else data
+    pairs = len(sample) // 2
+    if pairs < 2:
+        return None
+    zero_high, zero_low = sample[1 : 2 * pairs : 2].count(0), sample[0 : 2 * pairs : 2].count(0)
+    if zero_high >= pairs * 0.4 and zero_low <= pairs * 0.05:
+        return "utf-16-le"
+    if zero_low >= pairs * 0.4 and zero_high <= pairs * 0.05:
+        return "utf-16-be"
+    return None
 
 
 def _mixed_utf8(data: bytes) -> tuple[str, list[str]] | None:
@@ -225,6 +253,8 @@ def _arrow_sheet(data: bytes, encoding: str | None, is_header: IsHeader) -> Shee
     copying of a large file); None when the file is not UTF-8 or Arrow would read it
     otherwise than pandas (see `_arrow_grid`)."""
     if encoding and encoding.lower().replace("_", "-") not in ("utf-8", "utf8", "utf-8-sig"):
+        return None
+    if not encoding and utf16_kind(data):
         return None
     data = data.removeprefix(b"\xef\xbb\xbf")
     if b"\r" in data:

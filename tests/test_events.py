@@ -604,3 +604,18 @@ def test_popped_events_are_let_go_by_the_table(tmp_path):
     assert list(table.events.columns) == columns and table.events.empty
     assert (table.events.dtypes == events.dtypes).all()
     assert _text_bytes_held(table.events) < 1_000
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_utf16_files_are_read_with_or_without_a_byte_order_mark(tmp_path, codec):
+    path = tmp_path / "events.csv"
+    path.write_bytes("date,place,change\n2023-11-07,Khampat,captured\n".encode(codec))
+    events = impact.read_events(path).events
+    assert events[["place", "change"]].values.tolist() == [["Khampat", "captured"]]
+
+
+def test_utf16_text_cut_short_is_a_message(tmp_path):
+    path = tmp_path / "events.csv"
+    path.write_bytes("date,place\n2023-11-07,Khampat\n".encode("utf-16") + b"x")
+    with pytest.raises(InputFileError, match="UTF-16"):
+        impact.read_events(path)

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import impact
+from impact.errors import InputLimitError
 from impact.extract import COLUMNS, Extractor, extract_events, extract_files
 
 CORPUS = Path(__file__).with_name("data") / "extract"
@@ -374,3 +375,47 @@ def test_cli_missing_file_is_a_message_not_a_traceback(tmp_path):
     assert done.returncode == 1
     assert "no-such-report.txt" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_cli_reads_stdin_bytes_as_it_reads_files(tmp_path):
+    """Standard input is decoded like a file: a Windows-1252 byte is a letter, not an error
+    when the drafts are written."""
+    text = "Resistance forces captured Khampat on Tuesday, caf\xe9 owners said.\n"
+    done = subprocess.run(
+        [sys.executable, "-m", "impact", "extract", "-", "--published", "2023-11-08"],
+        cwd=tmp_path,
+        input=text.encode("cp1252"),
+        capture_output=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    rows = pd.read_csv(tmp_path / "drafts.csv", dtype="string")
+    assert list(rows["place"]) == ["Khampat"]
+    assert "café" in rows["evidence"].iloc[0]
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_utf16_reports_are_read_with_or_without_a_byte_order_mark(tmp_path, codec):
+    report = tmp_path / "report.txt"
+    report.write_bytes("Resistance forces captured Khampat on Tuesday.".encode(codec))
+    rows = extract_files([report], "2023-11-08")
+    assert list(rows["place"]) == ["Khampat"]
+    assert list(rows["date"]) == ["2023-11-07"]
+
+
+def test_a_report_over_the_size_limit_is_refused_with_the_limit_named(tmp_path, monkeypatch):
+    monkeypatch.setenv("IMPACT_MAX_REPORT_MB", "1")
+    report = tmp_path / "huge.txt"
+    report.write_bytes(b"captured Khampat " * 70_000)
+    with pytest.raises(InputLimitError, match="IMPACT_MAX_REPORT_MB"):
+        extract_files([report], "2023-11-08")
+
+
+@pytest.mark.parametrize("out", ["folder", "", "report.txt/drafts.csv", "/dev/full"])
+def test_cli_output_that_cannot_be_a_drafts_file_is_a_message(tmp_path, out):
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "report.txt").write_text("Resistance forces captured Khampat on Tuesday.")
+    done = run_cli("extract", "report.txt", "--published", "2023-11-08", "--out", out, cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.startswith("error: file "), done.stderr
+    assert "Traceback" not in done.stderr and "internal error" not in done.stderr

@@ -26,7 +26,9 @@ from impact.extract.documents import looks_like_html, read_document, split_heade
 from impact.extract.drafts import drafts_of
 from impact.extract.places import PlaceIndex
 from impact.extract.rows import COLUMNS, Sourced, empty_rows, to_rows, write_drafts
+from impact.input_files import MB, Limits, too_big
 from impact.reference import Reference, load_reference
+from impact.sheets import utf16_kind
 
 __all__ = ["COLUMNS", "Extractor", "extract_events", "extract_files", "write_drafts"]
 
@@ -148,18 +150,29 @@ def _source_or(text: str, label: str) -> str | None:
 
 
 def _read_text(path: str | Path) -> str:
-    if str(path) == "-":
-        return sys.stdin.read()
-    file = Path(path)
+    """The text of a report file ("-": standard input), read as the events files are: by
+    byte-order mark or UTF-16 shape, UTF-8, then Windows-1252; bytes neither reads are
+    replaced."""
+    limits = Limits.from_environment()
+    most = limits.report_mb * MB
+    where = Path("stdin" if str(path) == "-" else path)
     try:
-        data = file.read_bytes()
+        if str(path) == "-":
+            data = sys.stdin.buffer.read(most + 1)
+        else:
+            with where.open("rb") as handle:
+                data = handle.read(most + 1)
     except OSError as error:
         raise InputFileError(
-            f"cannot read the report ({error.strerror})", file=str(file)
+            f"cannot read the report ({error.strerror})", file=str(where)
         ) from error
-    for encoding in ("utf-8-sig", "cp1252"):
+    if len(data) > most:
+        raise too_big(where, "the report", "report_mb", limits.report_mb, "MB")
+    wide = utf16_kind(data)
+    encodings = (wide,) if wide else ("utf-8-sig", "cp1252")
+    for encoding in encodings:
         try:
-            return data.decode(encoding)
+            return data.decode(encoding).removeprefix("\ufeff")
         except UnicodeDecodeError:
             continue
-    return data.decode("utf-8", errors="replace")
+    return data.decode(wide or "utf-8", errors="replace").removeprefix("\ufeff")

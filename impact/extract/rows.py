@@ -8,13 +8,14 @@ source.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
-from impact.errors import ReportExistsError
+from impact.errors import OutputFolderError, ReportExistsError
 from impact.extract.drafts import CONFIDENCE, MAX_EVIDENCE, Draft, place_key
 
 COLUMNS = [
@@ -153,13 +154,31 @@ def _names(names: list[str]) -> str | None:
 def write_drafts(drafts: pd.DataFrame, path: str | Path, *, force: bool = False) -> Path:
     """Write draft events as CSV (UTF-8, "\\n" line ends); an existing file needs `force`.
 
+    The file appears whole or not at all: it is written beside the target, then moved there.
+
     Raises:
         ReportExistsError: the file exists and `force` is False.
+        OutputFolderError: the target is a folder or a device, or cannot be written.
     """
     target = Path(path)
+    if target.is_dir():
+        raise OutputFolderError(
+            "is a folder; give --out a file name such as drafts.csv", file=str(target)
+        )
+    if target.exists() and not target.is_file():
+        raise OutputFolderError("is not a regular file; give --out a file name", file=str(target))
     if target.exists() and not force:
         raise ReportExistsError("already exists; use --force to replace it", file=str(target))
-    target.parent.mkdir(parents=True, exist_ok=True)
     frame = drafts.astype({"needs_review": "object"}).replace({True: "true", False: "false"})
-    frame.to_csv(target, index=False, lineterminator="\n", encoding="utf-8")
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        frame.to_csv(partial, index=False, lineterminator="\n", encoding="utf-8")
+        partial.replace(target)
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            partial.unlink()
+        raise OutputFolderError(
+            f"cannot write the drafts ({error.strerror or error})", file=str(target)
+        ) from error
     return target
