@@ -428,11 +428,18 @@ def _read_table(path: Path) -> pd.DataFrame:
     """Read and check one actors file."""
     if not path.exists():
         raise ReferenceDataError("actors table not found", file=str(path))
+    if not path.is_file():  # a folder, or a pipe that would wait for ever
+        raise ReferenceDataError("is not a file; name the actors CSV file", file=str(path))
     try:
         rows = pd.read_csv(path, dtype="string", encoding="utf-8-sig", keep_default_na=False)
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as error:
+        reason = " ".join(str(error).split())  # pandas' text ends in a line break
         raise ReferenceDataError(
-            f"cannot read the actors table ({error})", file=str(path)
+            f"cannot read the actors table ({reason})", file=str(path)
+        ) from error
+    except OSError as error:
+        raise ReferenceDataError(
+            f"cannot read the actors table ({error.strerror})", file=str(path)
         ) from error
     rows.columns = [str(column).strip().lower() for column in rows.columns]
     for column in REQUIRED:

@@ -265,7 +265,7 @@ def _shown(value: object) -> str:
 def _sheet(text: str | None) -> str | int:
     if text is None:
         return 0
-    return int(text) if text.isdigit() else text
+    return int(text) if text.isascii() and text.isdigit() else text
 
 
 def _check_encoding(name: str | None) -> None:

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +23,7 @@ import pandera.pandas as pa
 from pandera.typing import DataFrame
 
 from impact import acled
-from impact.changes import NEGATED, parse_changes
+from impact.changes import NEGATED, parse_changes, read_change
 from impact.dates import INVISIBLE, date_flags, parse_event_dates
 from impact.errors import InputFileError
 from impact.input_files import excel_sheet, read_input_file
@@ -43,14 +44,86 @@ from impact.sheets import HEADER_SEARCH_LINES, is_workbook, read_sheet
 
 COLUMN_SYNONYMS = {
     "event_id": ["event_id", "id", "event", "event_no", "event_number"],
-    "date": ["date", "event_date", "date_of_change", "when", "day"],
-    "place": ["place", "location", "town", "place_name", "city", "village", "where", "pcode"],
+    "date": [
+        "date",
+        "event_date",
+        "date_of_change",
+        "date_of_event",
+        "date_of_takeover",
+        "date_of_capture",
+        "takeover_date",
+        "capture_date",
+        "date_captured",
+        "incident_date",
+        "date_reported",
+        "reported_date",
+        "when",
+        "day",
+        "month",
+        "period",
+    ],
+    "place": [
+        "place",
+        "town",
+        "location",
+        "place_name",
+        "town_name",
+        "location_name",
+        "city",
+        "village",
+        "village_name",
+        "locality",
+        "settlement",
+        "towns_captured",
+        "town_captured",
+        "place_captured",
+        "where",
+        "area",
+        "pcode",
+    ],
     "township": ["township", "admin3", "tsp", "township_name"],
     "district": ["district", "admin2"],
     "region": ["region", "state", "state_region", "admin1", "state_or_region", "division"],
-    "change": ["change", "change_type", "control_change", "type", "what_happened"],
-    "gaining_actor": ["gaining_actor", "gained_by", "taken_by", "actor", "actor1", "new_holder"],
-    "losing_actor": ["losing_actor", "lost_by", "actor2", "previous_holder"],
+    "change": [
+        "change",
+        "change_type",
+        "control_change",
+        "type",
+        "what_happened",
+        "status",
+        "current_status",
+        "control_status",
+        "situation",
+        "event",
+        "event_type",
+    ],
+    "gaining_actor": [
+        "gaining_actor",
+        "gained_by",
+        "taken_by",
+        "actor",
+        "actor1",
+        "new_holder",
+        "controlled_by",
+        "now_controlled_by",
+        "captured_by",
+        "seized_by",
+        "new_controller",
+        "current_controller",
+        "controller",
+        "armed_group",
+        "group",
+    ],
+    "losing_actor": [
+        "losing_actor",
+        "lost_by",
+        "actor2",
+        "previous_holder",
+        "previous_control",
+        "previously_controlled_by",
+        "previous_controller",
+        "former_controller",
+    ],
     "source": ["source", "sources", "reported_by", "reference"],
     "confidence": ["confidence"],
     "event_scope": ["scope", "event_scope"],
@@ -66,6 +139,10 @@ WEEKDAYS = re.compile(
     re.IGNORECASE,
 )
 MAX_PLACE_LENGTH = 200
+# Words that make a header the date or the place when no header is a synonym of it.
+WORD_IN_HEADER = {"date": ("date",), "place": ("town", "towns", "village", "location", "place")}
+# Distinct texts of a column looked at to tell whether it names changes.
+CHANGE_SAMPLE = 200
 
 
 def _word_list(words: list[str]) -> str:
@@ -236,7 +313,11 @@ def looks_like_header(cells: Sequence[str]) -> bool:
     if acled.is_acled(pd.Index(cells)):
         return True
     keys = {key(c) for c in cells for key in (header_key, _bare_key, _first_key)}
-    return all(keys & set(COLUMN_SYNONYMS[name]) for name in ("date", "place"))
+    words = {word for key in keys for word in key.split("_")}
+    return all(
+        keys & set(COLUMN_SYNONYMS[name]) or words & set(WORD_IN_HEADER[name])
+        for name in ("date", "place")
+    )
 
 
 def plan_columns(header: list[str], cells: pd.DataFrame, path: Path) -> ColumnPlan:
@@ -254,21 +335,32 @@ def plan_columns(header: list[str], cells: pd.DataFrame, path: Path) -> ColumnPl
     # By position: a repeated header would otherwise give a table of every column so named.
     values = {position: cells.iloc[:, position] for position in range(cells.shape[1])}
     for canonical, synonyms in COLUMN_SYNONYMS.items():
-        position = _best_column(keys, header, synonyms, names)
+        unfit = partial(_unfit, canonical, keys, values)
+        position = _best_column(keys, header, synonyms, names, unfit)
         if position is not None and canonical == "date" and _weekdays(values.get(position)):
             notes.append(f"column {header[position]!r} holds weekdays: not read as the date")
-            position = _best_column(keys, header, synonyms[:-1], names)
+            position = _best_column(keys, header, synonyms[:-1], names, unfit)
+        if position is None and canonical in WORD_IN_HEADER:
+            position = _column_with_word(keys, names, WORD_IN_HEADER[canonical], unfit)
         if position is not None:
             names[position] = canonical
-    plan = ColumnPlan([], {}, notes)
+    if "place" not in names and "township" in names:
+        names[names.index("township")] = "place"
+        notes.append("no place column: the township column is the place")
     pcode_at = keys.index("pcode") if "pcode" in keys and names[keys.index("pcode")] is None else -1
-    if pcode_at >= 0 and _holds_pcodes(values.get(pcode_at)):
-        plan.pcode_column = "input_pcode"
-    for position, key in enumerate(keys):
-        name = names[position] or (f"input_{key}" if key in RESERVED else key)
+    uses_pcodes = pcode_at >= 0 and _holds_pcodes(values.get(pcode_at))
+    passing = [
+        names[position] or (f"input_{key}" if key in RESERVED else key)
+        for position, key in enumerate(keys)
+    ]
+    # input_<name> may be another header's name too; with P-codes, the names go to input_place.
+    final, clashes = _numbered(header, passing, kept={"input_place"} if uses_pcodes else set())
+    plan = ColumnPlan(final, {}, [*notes, *clashes])
+    for position, name in enumerate(final):
         if names[position] is None and name != header[position]:
             plan.renamed[_label(header, position)] = name
-        plan.names.append(name)
+    if uses_pcodes:
+        plan.pcode_column = final[pcode_at]
     missing = [name for name in ("date", "place") if name not in plan.names]
     if missing:
         raise InputFileError(
@@ -289,10 +381,12 @@ def _unique_keys(header: list[str]) -> tuple[list[str], list[str]]:
     return _numbered(header, keys)
 
 
-def _numbered(header: list[str], keys: list[str]) -> tuple[list[str], list[str]]:
-    """`keys` made unique, each repeat numbered key_2, key_3 … (skipping any number another
-    header already has), and a note for each repeat."""
-    taken, seen = set(keys), set()
+def _numbered(
+    header: list[str], keys: list[str], kept: set[str] = frozenset()
+) -> tuple[list[str], list[str]]:
+    """`keys` made unique, each repeat (or name in `kept`, which a later step makes) numbered
+    key_2, key_3 … (skipping any number another header already has), and a note for each."""
+    taken, seen = set(keys) | kept, set(kept)
     unique, notes = [], []
     for position, key in enumerate(keys):
         if key in seen:
@@ -310,16 +404,54 @@ def _numbered(header: list[str], keys: list[str]) -> tuple[list[str], list[str]]
 
 
 def _best_column(
-    keys: list[str], header: list[str], synonyms: list[str], names: list[str | None]
+    keys: list[str],
+    header: list[str],
+    synonyms: list[str],
+    names: list[str | None],
+    unfit: Callable[[int], bool],
 ) -> int | None:
     """The first free column named by the first synonym that names one (exact, then without
-    bracketed notes, then by the first of several names)."""
+    bracketed notes, then by the first of several names), skipping columns `unfit` for it."""
     for candidates in (keys, [_bare_key(h) for h in header], [_first_key(h) for h in header]):
         for synonym in synonyms:
             for position, key in enumerate(candidates):
-                if key == synonym and names[position] is None:
+                if key == synonym and names[position] is None and not unfit(position):
                     return position
     return None
+
+
+def _column_with_word(
+    keys: list[str], names: list[str | None], words: tuple[str, ...], unfit: Callable[[int], bool]
+) -> int | None:
+    """The first free column whose header has one of `words` among its words ("Date AA
+    announced", "Towns captured"): for a sheet none of whose headers is a synonym."""
+    for position, key in enumerate(keys):
+        if names[position] is None and set(key.split("_")) & set(words) and not unfit(position):
+            return position
+    return None
+
+
+def _unfit(canonical: str, keys: list[str], values: dict[int, pd.Series], position: int) -> bool:
+    """Whether a column named like `canonical` cannot be it: it is empty (unless named
+    exactly so), or its cells say otherwise (a "type" or "status" column without change
+    words; an "event" column of change words is the change, not an identifier)."""
+    column = values.get(position)
+    if column is None or not len(column):
+        return False
+    filled = column[column.str.strip() != ""]
+    if filled.empty:  # a column named for it is still it: its rows are rejected, each saying so
+        return keys[position] != canonical
+    if canonical == "change" and keys[position] != "change":
+        return not _mostly_changes(filled)
+    if canonical == "event_id":
+        return _mostly_changes(filled)
+    return False
+
+
+def _mostly_changes(filled: pd.Series) -> bool:
+    """At least half of the distinct texts name a change (`impact.changes`)."""
+    distinct = filled.drop_duplicates().head(CHANGE_SAMPLE)
+    return distinct.map(lambda text: read_change(text)[0] is not None).mean() >= 0.5
 
 
 def _label(header: list[str], position: int) -> str:

@@ -86,7 +86,10 @@ def _refuse_protected(resolved: Path, inputs: Iterable[str | Path], where: str) 
     if resolved in (_home(), Path(resolved.anchor)):
         raise OutputFolderError("is the home or root folder; choose another --out", file=where)
     for item in inputs:
-        source = Path(item).resolve()
+        try:
+            source = Path(item).resolve()
+        except (OSError, RuntimeError):  # a symlink loop: reading it says so, in its turn
+            continue
         if resolved == source or resolved in source.parents:
             raise OutputFolderError(
                 f"holds the input file {item}; choose a report folder that does not contain "

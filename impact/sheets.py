@@ -584,7 +584,8 @@ def _excel_grid(path: Path, data: bytes, sheet: str | int) -> tuple[Grid, list[s
         worksheet.reset_dimensions()
         rows = [[_cell_text(v) for v in row] for row in worksheet.iter_rows(values_only=True)]
         xml = _sheet_xml(book, worksheet)
-    except (SyntaxError, ValueError, KeyError, OSError) as error:  # SyntaxError: damaged XML
+    # SyntaxError: damaged XML; IndexError: a cell naming a shared text the file lacks.
+    except (SyntaxError, ValueError, KeyError, IndexError, OSError) as error:
         raise InputFileError(
             f"cannot read sheet {sheet!r} ({type(error).__name__}: {error}); save the workbook "
             "again as .xlsx or name another sheet with --sheet",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -397,3 +398,24 @@ def test_a_table_resolves_each_text_once_however_often_it_is_asked(monkeypatch):
     assert first["allies"].iloc[0] == "Kachin Independence Army"
     resolve(["Karenni Army"], table)
     assert calls == ["Karenni Army"]
+
+
+def test_an_actors_path_that_is_no_file_is_a_message_not_a_wait(tmp_path):
+    """A folder, or a named pipe (which reading would wait on for ever), is refused."""
+    pipe = tmp_path / "pipe.csv"
+    os.mkfifo(pipe)
+    for path in (tmp_path, pipe):
+        with pytest.raises(ReferenceDataError, match="is not a file"):
+            load_actors(extra=path)
+
+
+def test_a_ragged_actors_file_is_a_one_line_message(tmp_path):
+    extra = tmp_path / "actors.csv"
+    extra.write_text(
+        "actor,side,actor_type,source\nA,resistance,resistance force,x\n"
+        "B,resistance,resistance force,x,extra\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ReferenceDataError, match="cannot read the actors table") as raised:
+        load_actors(extra=extra)
+    assert "\n" not in str(raised.value)

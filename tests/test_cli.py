@@ -166,3 +166,13 @@ def test_counts_of_a_thousand_rows_or_more_are_written_with_thousands_separators
     expected = "1,200 = 1,150 used + 50 rejected + 0 skipped by rule"
     assert expected in (tmp_path / "out" / "report.md").read_text()
     assert expected in (tmp_path / "out" / "report.html").read_text()
+
+
+def test_odd_sheet_digits_and_a_looping_input_are_messages(tmp_path):
+    (tmp_path / "events.csv").write_text("date,place,change\n2023-11-07,Khampat,captured\n")
+    (tmp_path / "loop.csv").symlink_to("loop.csv")
+    sheet = cli("report", "events.csv", "--sheet", "²", "--out", "a", "--quiet", cwd=tmp_path)
+    assert sheet.returncode == 0, sheet.stderr  # a sheet name, which a CSV file ignores
+    loop = cli("report", "loop.csv", "--out", "b", "--quiet", cwd=tmp_path)
+    assert loop.returncode == 1
+    assert loop.stderr.startswith("error: file loop.csv: cannot open the file")

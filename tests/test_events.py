@@ -619,3 +619,44 @@ def test_utf16_text_cut_short_is_a_message(tmp_path):
     path.write_bytes("date,place\n2023-11-07,Khampat\n".encode("utf-16") + b"x")
     with pytest.raises(InputFileError, match="UTF-16"):
         impact.read_events(path)
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("date,place,outcome,input_outcome", ["input_outcome", "input_outcome_2"]),
+        ("date,place,pcode,input_pcode", ["input_pcode", "input_pcode_2", "input_place"]),
+        ("date,place,pcode,input_place", ["input_pcode", "input_place_2", "input_place"]),
+    ],
+)
+def test_a_header_kept_as_input_name_never_clashes_with_another(write_events, header, expected):
+    """A header named like a project column is kept as input_<name>; when the sheet already
+    has that name (or input_place, which P-codes need), the later one is numbered."""
+    path = write_events(f"{header},change\n2023-11-07,Khampat,MMR005030703,y,captured\n")
+    table = impact.read_events(path)
+    assert len(table.events) == 1
+    kept = [c for c in table.events.columns if c.startswith("input_")]
+    assert sorted(kept) == sorted(expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "column", "expected"),
+    [
+        # A town column is the place before a location column (here a state).
+        ("Date,Location,Town\n2024-02-06,Rakhine,Kyauktaw\n", "place", "Kyauktaw"),
+        ("Date of takeover,Towns captured\n2024-02-06,Kyauktaw\n", "place", "Kyauktaw"),
+        ("Date AA announced,Town\n2024-02-06,Kyauktaw\n", "date_text", "2024-02-06"),
+        ("Date,Township\n2024-02-06,Kyauktaw\n", "place", "Kyauktaw"),
+        # An empty P-code column is not the place.
+        ("Date,Pcode,Town/Village\n2024-02-06,,Kyauktaw\n", "place", "Kyauktaw"),
+        # A type column without change words is not the change; one of change words is.
+        ("Date,Town,Type\n2024-02-06,Kyauktaw,Border town\n", "change", "captured"),
+        ("Date,Town,Status\n2024-02-06,Kyauktaw,Retaken by SAC\n", "change", "recaptured"),
+        ("Date,Town,Event\n2024-02-06,Kyauktaw,handed over\n", "change", "handed over"),
+        ("Date,Town,Controlled by\n2024-02-06,Kyauktaw,AA\n", "gaining_actor", "AA"),
+        ("Date,Town,Previous control\n2024-02-06,Kyauktaw,SAC\n", "losing_actor", "SAC"),
+    ],
+)
+def test_the_headers_analysts_use_are_read(write_events, text, column, expected):
+    events = impact.read_events(write_events(text)).events
+    assert events[column].tolist() == [expected]
