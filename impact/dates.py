@@ -29,10 +29,26 @@ DAY_FORMATS = [
     "%b %d %Y",
     "%B %d %Y",
     "%Y/%m/%d",
+    "%Y.%m.%d",
     "%d-%b-%Y",
     "%d-%b-%y",
 ]
-MONTH_FORMATS = ["%b %Y", "%B %Y", "%Y-%m"]
+# "Nov-23" is how Excel shows a date formatted mmm-yy: a month, not the 23rd.
+MONTH_FORMATS = ["%b %Y", "%B %Y", "%Y-%m", "%b-%y", "%B-%y"]
+# Words that say a date is approximate ("~13 Aug 2024", "28 Oct 2025 (approx)", "Oct 2025?"):
+# the date is read without them and flagged.
+APPROXIMATE = re.compile(
+    r"^(?:~|≈|c\.|ca\.|circa|approx\.?|approximately|around|about)\s*"
+    r"|\s*\((?:approx\.?|approximate|approximately|est\.?|estimated|unconfirmed|\?)\)$"
+    r"|\s*\?+$",
+    re.IGNORECASE,
+)
+# Parts of a month: early (1st-10th), mid (11th-20th), late (21st to its end).
+MONTH_PARTS = {"early": (1, 10), "mid": (11, 20), "late": (21, 31)}
+# A time after a numeric date as spreadsheets export it ("11/7/2023 0:00:00", "… 12:00 AM").
+NUMERIC_DATE_TIME = re.compile(
+    r"^(\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4})[T ]\d{1,2}:\d\d(?::\d\d)?\s*(?:[AaPp]\.?[Mm]\.?)?$"
+)
 COLUMNS = ["date", "date_start", "date_end", "date_precision", "date_problem"]
 FIRST_YEAR, LAST_YEAR = 1900, 2100
 BUDDHIST_ERA_OFFSET = 543
@@ -85,6 +101,7 @@ def date_flags(
         dates["date_problem"] == "buddhist_era"
     )
     checks["Excel serial number read as a date"] = dates["date_problem"] == "excel_serial"
+    checks["approximate as written"] = dates["date_problem"] == "approximate"
     flags = np.full(len(dates), "", dtype=object)
     for text, mask in checks.items():
         hit = mask.fillna(False).to_numpy(dtype=bool)
@@ -119,6 +136,7 @@ def _parse_texts(text: pd.Series, dayfirst: bool | None) -> pd.DataFrame:
         .str.replace(r"(?<=\d)(st|nd|rd|th)\b", "", regex=True)
         .str.replace(",", " ")
         .str.replace(TIME_OF_DAY, "", regex=True)
+        .str.replace(NUMERIC_DATE_TIME, r"\1", regex=True)
         .str.replace(r"\s*(–|—|\bto\b)\s*|\s+-\s+", "-", regex=True)
         .str.replace(r"\s+", " ", regex=True)
     )
@@ -127,8 +145,12 @@ def _parse_texts(text: pd.Series, dayfirst: bool | None) -> pd.DataFrame:
         out[column] = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
     out["date_precision"] = pd.Series(pd.NA, index=text.index, dtype="string")
     out["date_problem"] = pd.Series(pd.NA, index=text.index, dtype="string")
+    approximate = clean.str.contains(APPROXIMATE).fillna(False).astype(bool)
+    clean = clean.str.replace(APPROXIMATE, "", regex=True).str.strip()
     clean = _calendar_years(out, clean)
     _days(out, clean)
+    _compact_days(out, clean)
+    _month_parts(out, clean)
     _numeric_days(out, clean, dayfirst)
     _ranges(out, clean)
     _months(out, clean)
@@ -136,6 +158,9 @@ def _parse_texts(text: pd.Series, dayfirst: bool | None) -> pd.DataFrame:
     _excel_serials(out, clean)
     unread = out["date"].isna() & clean.notna() & out["date_problem"].isna()
     out.loc[unread, "date_problem"] = "unreadable"
+    out.loc[approximate & out["date"].notna() & out["date_problem"].isna(), "date_problem"] = (
+        "approximate"
+    )
     return out
 
 
@@ -209,9 +234,33 @@ def _days(out: pd.DataFrame, clean: pd.Series) -> None:
     _set(out, day.notna(), day, day, "day")
 
 
+def _compact_days(out: pd.DataFrame, clean: pd.Series) -> None:
+    """20240803: eight digits, year first."""
+    compact = clean.str.fullmatch(r"(19|20)\d{6}").fillna(False).astype(bool)
+    day = _parse(clean.where(compact), ["%Y%m%d"], out["date"].isna() & compact)
+    _set(out, compact & day.notna(), day, day, "day")
+
+
+def _month_parts(out: pd.DataFrame, clean: pd.Series) -> None:
+    """ "early November 2023", "mid-Nov 2023", "late Nov 2023": a range within the month."""
+    todo = out["date"].isna() & clean.notna()
+    parts = clean.str.extract(r"^(?i:(early|mid|late))[- ]?([A-Za-z]+ \d{4})$")
+    month = _parse(parts[1], ["%b %Y", "%B %Y"], todo & parts[1].notna())
+    part = parts[0].str.lower()
+    for name, (first, last) in MONTH_PARTS.items():
+        rows = todo & (part == name).fillna(False).astype(bool)
+        start = month + pd.to_timedelta(first - 1, unit="D")
+        if last == 31:
+            end = month + pd.offsets.MonthEnd(0)
+        else:
+            end = month + pd.to_timedelta(last - 1, unit="D")
+        _set(out, rows, start, end, "range", date=end)
+
+
 def _numeric_days(out: pd.DataFrame, clean: pd.Series, dayfirst: bool | None) -> None:
-    parts = clean.str.extract(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$").astype("Float64")
+    parts = clean.str.extract(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})$").astype("Float64")
     first, second, year = parts[0], parts[1], parts[2]
+    year = year.where(year >= 100, year + 2000)  # 7/11/23: events are of this century
     if dayfirst is None:
         as_dayfirst = (first > 12) | (first == second)
         as_monthfirst = second > 12
@@ -254,6 +303,14 @@ def _ranges(out: pd.DataFrame, clean: pd.Series) -> None:
     iso = clean.str.extract(r"^(\d{4}-\d{2}-\d{2})[-/](\d{4}-\d{2}-\d{2})$")
     start, end = _parse(iso[0], ["%Y-%m-%d"], todo), _parse(iso[1], ["%Y-%m-%d"], todo)
     _set(out, todo & (start <= end), start, end, "range", date=end)
+    # Months: "Dec 2023-Jan 2024", "Jul-Aug 2024".
+    months = clean.str.extract(r"^([A-Za-z]{3,9}(?: \d{4})?)-([A-Za-z]{3,9} \d{4})$")
+    last = _parse(months[1], ["%b %Y", "%B %Y"], todo)
+    year = last.dt.strftime("%Y")
+    first = months[0].where(months[0].str.contains(r"\d{4}$", na=False), months[0] + " " + year)
+    start = _parse(first, ["%b %Y", "%B %Y"], todo)
+    end = last + pd.offsets.MonthEnd(0)
+    _set(out, todo & (start <= last), start, end, "range", date=end)
 
 
 def _months(out: pd.DataFrame, clean: pd.Series) -> None:

@@ -371,10 +371,14 @@ def _nothing_usable(table: EventTable, rejected: pd.DataFrame, skipped: pd.DataF
     if table.rows_read == 0:
         return "the input has a header but no event rows"
     if rejected.empty and not skipped.empty:
-        return (
-            f"all {table.rows_read} input rows fall outside the period asked for; widen "
-            "--since/--until"
-        )
+        counts = skipped["reason"].value_counts()
+        said = {
+            SkipReason.OUTSIDE_PERIOD: "fall outside the period asked for (widen --since/--until)",
+            SkipReason.NOT_A_CONTROL_CHANGE: "are not changes of control (ACLED sub-event types "
+            "other than the territorial ones)",
+        }
+        parts = [f"{n} {said.get(reason, reason)}" for reason, n in counts.items()]
+        return f"all {table.rows_read} input rows were skipped: {'; '.join(parts)}"
     reasons = "; ".join(
         f"{r.source_file} row {r.source_row}: {r.message}" for r in rejected.head(3).itertuples()
     )

@@ -87,6 +87,9 @@ SPLIT_KEYS = 2_000
 KEY_COLUMNS = ["place", *HINT_COLUMNS, "alt_names", "point_lat", "point_lon"]
 # Names that say nothing about where: with a point, the point decides.
 NO_NAME = r"(?i)^\W*(unknown|unnamed|n/?a|none|nil|not known|various|multiple|tbc|tbd|-+|\?+)?\W*$"
+# How analysts shorten "Township" after a name ("Pauktaw Tsp", "Kyauktaw T/S", "Kyaukme Twp"),
+# read as the word itself. (Not "Myo", Burmese for town: it ends real names, such as Taung Myo.)
+TOWNSHIP_SHORTHAND = re.compile(r"(?i)(?<=\w) (?:tsp|t/s|twp|twsp|tship)\.?(?=$|[\s,;:)\]])")
 LEVEL_WORDS = {
     "township": "township",
     "town": "town",
@@ -430,7 +433,7 @@ def _key_hints(
 def _read_texts(texts: np.ndarray) -> pd.DataFrame:
     """`read_place_text` of each distinct text, one row each (indexed by the text): the name,
     the hints it names (None where it names none), near, says_village and qualifier."""
-    read = [read_place_text(text) for text in texts]
+    read = [read_place_text(TOWNSHIP_SHORTHAND.sub(" Township", text)) for text in texts]
     levels = [*HINT_COLUMNS, "sub_township"]
     return pd.DataFrame(
         {

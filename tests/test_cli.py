@@ -176,3 +176,17 @@ def test_odd_sheet_digits_and_a_looping_input_are_messages(tmp_path):
     loop = cli("report", "loop.csv", "--out", "b", "--quiet", cwd=tmp_path)
     assert loop.returncode == 1
     assert loop.stderr.startswith("error: file loop.csv: cannot open the file")
+
+
+def test_a_file_with_only_skipped_rows_says_why_each_was_skipped(tmp_path):
+    (tmp_path / "acled.csv").write_text(
+        "event_id_cnty,event_date,sub_event_type,actor1,location\n"
+        "MMR1,2023-11-07,Armed clash,PDF,Khampat\n"
+    )
+    (tmp_path / "events.csv").write_text("date,place\n2023-11-07,Khampat\n")
+    acled = cli("report", "acled.csv", "--out", "a", "--quiet", cwd=tmp_path)
+    assert acled.returncode == 1
+    assert "1 are not changes of control" in acled.stderr
+    assert "--since" not in acled.stderr
+    early = cli("report", "events.csv", "--since", "2024-01-01", "--out", "b", cwd=tmp_path)
+    assert "1 fall outside the period asked for (widen --since/--until)" in early.stderr

@@ -660,3 +660,36 @@ def test_a_header_kept_as_input_name_never_clashes_with_another(write_events, he
 def test_the_headers_analysts_use_are_read(write_events, text, column, expected):
     events = impact.read_events(write_events(text)).events
     assert events[column].tolist() == [expected]
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end", "precision", "problem"),
+    [
+        ("Nov-23", "2023-11-01", "2023-11-30", "month", None),  # Excel's mmm-yy
+        ("early November 2023", "2023-11-01", "2023-11-10", "range", None),
+        ("mid-Nov 2023", "2023-11-11", "2023-11-20", "range", None),
+        ("late Feb 2024", "2024-02-21", "2024-02-29", "range", None),
+        ("~13 Aug 2024", "2024-08-13", "2024-08-13", "day", "approximate"),
+        ("28 Oct 2025 (approx)", "2025-10-28", "2025-10-28", "day", "approximate"),
+        ("Oct 2025?", "2025-10-01", "2025-10-31", "month", "approximate"),
+        ("2024.08.03", "2024-08-03", "2024-08-03", "day", None),
+        ("20240803", "2024-08-03", "2024-08-03", "day", None),
+        ("7/11/23", "2023-11-07", "2023-11-07", "day", None),
+        ("7/11/2023 0:00:00", "2023-11-07", "2023-11-07", "day", None),
+        ("7/11/2023 12:00 AM", "2023-11-07", "2023-11-07", "day", None),
+        ("Dec 2023 - Jan 2024", "2023-12-01", "2024-01-31", "range", None),
+        ("Jul–Aug 2024", "2024-07-01", "2024-08-31", "range", None),
+    ],
+)
+def test_dates_as_analysts_write_them(text, start, end, precision, problem):
+    from impact.dates import parse_event_dates
+
+    row = parse_event_dates(pd.Series([text], dtype="string"), dayfirst=True).iloc[0]
+    assert (str(row["date_start"].date()), str(row["date_end"].date())) == (start, end)
+    assert row["date_precision"] == precision
+    assert (None if pd.isna(row["date_problem"]) else row["date_problem"]) == problem
+
+
+def test_an_approximate_date_is_flagged_in_the_events(write_events):
+    events = impact.read_events(write_events("date,place\n~7 Nov 2023,Khampat\n")).events
+    assert events["date_flag"].tolist() == ["approximate as written"]

@@ -419,3 +419,17 @@ def test_cli_output_that_cannot_be_a_drafts_file_is_a_message(tmp_path, out):
     assert done.returncode == 2
     assert done.stderr.startswith("error: file "), done.stderr
     assert "Traceback" not in done.stderr and "internal error" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Resistance forces captured Khampat, Sagaing Region, on 7 Nov 2023.",
+        "Resistance forces captured Khampat, Tamu Township, on 7 Nov 2023.",
+    ],
+)
+def test_the_unit_a_place_lies_in_is_where_not_another_capture(sentence):
+    rows = extract_events(sentence, published="2023-11-08")
+    assert rows[["place", "pcode", "date"]].values.tolist() == [
+        ["Khampat", "MMR005030703", "2023-11-07"]
+    ]

@@ -710,3 +710,17 @@ def test_a_large_table_takes_its_events_repeated_texts_as_categories(reference, 
     assert list(held.columns) == list(as_text.columns)
     for column in held.columns:
         assert held[column].astype(object).equals(as_text[column].astype(object)), column
+
+
+@pytest.mark.parametrize(
+    ("text", "pcode"),
+    [
+        ("Pauktaw Tsp", "MMR012007"),
+        ("Kyauktaw T/S", "MMR012004"),
+        ("Minbya Tsp.", "MMR012005"),
+        ("Kyaukme Twp", "MMR015012"),
+        ("Hsipaw Twsp", "MMR015014"),
+    ],
+)
+def test_township_shorthand_reads_as_township(reference, text, pcode):
+    assert outcome(resolve_places(events([{"place": text}]), reference)) == ("matched", pcode)

@@ -216,7 +216,7 @@ def _object_places(sentence: str, match: re.Match, places: list[Mention]):
     if first is None:
         return []
     listed = [first]
-    while (following := _next_in_list(sentence, listed[-1].end, limit, places)) is not None:
+    while (following := _next_in_list(sentence, listed[-1], limit, places)) is not None:
         listed.append(following)
     return [(place, place.text, place.start, False) for place in listed]
 
@@ -243,16 +243,20 @@ def _first_object(
     return None
 
 
-def _next_in_list(sentence: str, end: int, limit: int, places: list[Mention]) -> Mention | None:
-    """The place joined to the one ending at `end` by a comma or "and" ("Lwegel, Hsinbo and
-    Sumprabum towns"), listed or not; None where the list ends."""
-    joiner = LIST_JOINER.match(sentence, end)
+def _next_in_list(
+    sentence: str, previous: Mention, limit: int, places: list[Mention]
+) -> Mention | None:
+    """The place joined to `previous` by a comma or "and" ("Lwegel, Hsinbo and Sumprabum
+    towns"), listed or not; None where the list ends, or where the next name is the unit
+    `previous` lies in ("Khampat, Tamu Township, on …": where it is, not another place)."""
+    joiner = LIST_JOINER.match(sentence, previous.end)
     if not joiner or joiner.end() >= limit:
         return None
     start = joiner.end()
     listed = next((p for p in places if p.start == start), None)
     if listed is not None:
-        return listed if not _facility_after(sentence, listed) else None
+        inside = bool(listed.pcode) and previous.pcode.startswith(listed.pcode)
+        return listed if not (inside or _facility_after(sentence, listed)) else None
     return _unlisted_place(sentence, start, places)
 
 
@@ -338,6 +342,8 @@ def _unlisted_place(sentence: str, end: int, places: list[Mention]) -> Mention |
     if NOT_PLACE_WORDS.search(name) or re.match(r"\s*(?:'s|’s|[A-Z(])", rest):
         return None
     if re.search(r"\b(?:Army|Force|Forces|Front|Alliance|Union|Council|Government)\b", name):
+        return None
+    if re.search(r"\b(?:Region|State)$", name):  # "Khampat, Sagaing Region,": where, not what
         return None
     if not match["kind"] and not re.match(r"\s*(?:[,.;]|on\b|in\b|after\b|from\b|and\b|$)", rest):
         return None
