@@ -23,11 +23,14 @@ COLUMNS = ["change", "change_qualifier", "change_certainty", "change_problem"]
 NEGATED = "negated"
 NO_CHANGE_WORD = "no_change_word"
 # Words that, just before a change word, say it did not happen ("failed to capture", "did not
-# fall", "attempted to seize"); up to two words may stand between ("not yet fully captured").
+# fall", "attempted to seize") or has not yet ("to be handed over"); up to two words may stand
+# between ("not yet fully captured").
 NEGATION_BEFORE = re.compile(
     r"(?:\b(?:not|never|failed|fail|fails|failing|unable|attempts?|attempted|attempting|"
     r"tried|tries|try|trying|unsuccessful|unsuccessfully|foiled|thwarted|repelled|repulsed|"
-    r"didn't|doesn't|wasn't|weren't|hasn't|haven't|isn't|aren't|cannot|can't|yet to)"
+    r"didn't|doesn't|wasn't|weren't|hasn't|haven't|isn't|aren't|cannot|can't|yet to|"
+    # Planned, not done: "to be handed over", "will be handed over", "due to be …".
+    r"to be|will|will be|going to|due to|set to|scheduled to|expected to|plans? to|planned to)"
     r"(?:\s+to)?\s+(?:\w+\s+){0,2})$",
     re.IGNORECASE,
 )
@@ -40,7 +43,8 @@ NEGATION_AFTER = re.compile(
 ATTRIBUTION = re.compile(r"\b(?:as\s+)?reported\s+(?:by|in|on)\b", re.IGNORECASE)
 LOW_CONFIDENCE = re.compile(
     r"\b(?:low|very low|unverified|unconfirmed|not confirmed|not verified|unclear|doubtful|"
-    r"uncertain|rumou?red|rumou?rs?|weak|poor|unreliable)\b",
+    r"uncertain|rumou?red|rumou?rs?|weak|poor|unreliable)\b"
+    r"|^\s*lo?\s*$",  # L of an L/M/H scale
     re.IGNORECASE,
 )
 # Dashes and quotes folded one for one, so match positions hold in the original text.

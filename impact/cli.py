@@ -13,6 +13,7 @@ import traceback
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -73,7 +74,10 @@ def report(
     ] = None,
     dayfirst: Annotated[bool, typer.Option(help="Read 07/11/2023 as 7 November.")] = False,
     monthfirst: Annotated[bool, typer.Option(help="Read 07/11/2023 as 11 July.")] = False,
-    sheet: Annotated[str | None, typer.Option(help="Excel sheet to read (name or number).")] = None,
+    sheet: Annotated[
+        str | None,
+        typer.Option(help="Excel sheet to read: its name, or its number counting from 0."),
+    ] = None,
     encoding: Annotated[str | None, typer.Option(help="Text encoding of CSV files.")] = None,
     strict: Annotated[bool, typer.Option(help="Exit 1 if any row is rejected.")] = False,
     hxl: Annotated[bool, typer.Option(help="Add an HXL hashtag row to the CSVs.")] = False,
@@ -284,8 +288,8 @@ def _check_encoding(name: str | None) -> None:
 def _iso(text: str | None, option: str) -> str | None:
     if text is None:
         return None
-    try:
-        return pd.Timestamp(text).strftime("%Y-%m-%d")
+    try:  # ISO only: 08/11/2023 would be read month first without a word
+        return date.fromisoformat(text.strip()).isoformat()
     except ValueError as error:
         raise typer.BadParameter(
             f"expected a date such as 2023-11-01, got {text!r}", param_hint=option

@@ -16,7 +16,7 @@ class ImpactError(Exception):
         row: int | None = None,
         column: str | None = None,
     ) -> None:
-        self.file, self.row, self.column = file, row, column
+        self.file, self.row, self.column, self.message = file, row, column, message
         where = ", ".join(
             part
             for part in (

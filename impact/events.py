@@ -26,7 +26,7 @@ from impact import acled
 from impact.changes import NEGATED, parse_changes, read_change
 from impact.dates import INVISIBLE, date_flags, parse_event_dates
 from impact.errors import InputFileError
-from impact.input_files import excel_sheet, read_input_file
+from impact.input_files import excel_sheet, read_input_file, visible_sheets
 from impact.names import repair_pcode
 from impact.per_value import once_per_value, rows_at
 from impact.problems import combine, no_problems, rejected_rows
@@ -40,7 +40,7 @@ from impact.schemas import (
     Skipped,
     date_order,
 )
-from impact.sheets import HEADER_SEARCH_LINES, is_workbook, read_sheet
+from impact.sheets import HEADER_SEARCH_LINES, Sheet, is_workbook, read_sheet
 
 COLUMN_SYNONYMS = {
     "event_id": ["event_id", "id", "event", "event_no", "event_number"],
@@ -267,7 +267,7 @@ def _read_one(
         frame, rule_out = acled.acled_events(raw)
         layout, renamed, notes = "acled", plan.renamed, plan.notes
     else:
-        plan = plan_columns(read.header, read.cells, path)
+        plan = _planned(read, path, data, sheet)
         raw = read.cells.set_axis(plan.names, axis=1).assign(source_row=lines)
         frame, rule_out = _place_from_pcodes(raw, plan), pd.Series(False, index=raw.index)
         layout, renamed, notes = "table", plan.renamed, plan.notes
@@ -281,6 +281,26 @@ def _read_one(
     notes = [*read.notes, *notes, *_unread_points(normalised)]
     item = InputFile(str(path), digest, len(raw), layout, renamed, notes)
     return EventTable(events, rejected, skipped, [item])
+
+
+def _planned(read: Sheet, path: Path, data: bytes, sheet: str | int) -> ColumnPlan:
+    """`plan_columns`; when a workbook's sheet has no events table, the message names the
+    workbook's other sheets (a README sheet often comes first)."""
+    try:
+        return plan_columns(read.header, read.cells, path)
+    except InputFileError as error:
+        names = visible_sheets(data) if is_workbook(path) else []
+        if isinstance(sheet, int):
+            sheet = names[sheet] if sheet < len(names) else None
+        others = [name for name in names if name != sheet]
+        if not others:
+            raise
+        listed = ", ".join(repr(name) for name in others)
+        raise InputFileError(
+            f"{error.message}. The workbook has other sheets ({listed}): name the one holding "
+            "the events with --sheet",
+            file=error.file,
+        ) from error
 
 
 @dataclass
@@ -673,8 +693,8 @@ def _reasons(rows: pd.DataFrame, too_long: pd.Series) -> DataFrame[Rejected]:
     negated = is_change & (rows["change_problem"] == NEGATED).fillna(False)
     message[is_change] = "no change word in '" + change_text + "'; " + CHANGE_WORDS_HINT
     message[negated] = (
-        "'" + change_text + "' says control did not change (a failed, attempted or denied "
-        "change is not an event); " + CHANGE_WORDS_HINT
+        "'" + change_text + "' says control did not change (a failed, attempted, denied or "
+        "planned change is not an event); " + CHANGE_WORDS_HINT
     )
     return rejected_rows(rows, column=rows["failed"], value=value, reason=reason, message=message)
 

@@ -210,16 +210,7 @@ def excel_sheet(path: Path, data: bytes, sheet: str | int) -> str | int:
     """
     if sheet != 0:
         return sheet
-    try:
-        workbook = zipfile.ZipFile(io.BytesIO(data)).read("xl/workbook.xml").decode("utf-8")
-    except (KeyError, zipfile.BadZipFile, UnicodeDecodeError):
-        return sheet
-    sheets = [
-        (_unescape(name), state)
-        for name, state in re.findall(
-            r'<(?:\w+:)?sheet\b(?=[^>]*\bname="([^"]*)")(?:(?=[^>]*\bstate="(\w+)"))?', workbook
-        )
-    ]
+    sheets = _sheets(data)
     visible = [name for name, state in sheets if state in ("", "visible")]
     if not sheets or sheets[0][1] in ("", "visible"):
         return sheet
@@ -235,6 +226,25 @@ def excel_sheet(path: Path, data: bytes, sheet: str | int) -> str | int:
         stacklevel=2,
     )
     return visible[0]
+
+
+def visible_sheets(data: bytes) -> list[str]:
+    """The names of a workbook's visible sheets, in order ([] when they cannot be read)."""
+    return [name for name, state in _sheets(data) if state in ("", "visible")]
+
+
+def _sheets(data: bytes) -> list[tuple[str, str]]:
+    """(name, state) of each sheet of a workbook, in order; [] when they cannot be read."""
+    try:
+        workbook = zipfile.ZipFile(io.BytesIO(data)).read("xl/workbook.xml").decode("utf-8")
+    except (KeyError, zipfile.BadZipFile, UnicodeDecodeError):
+        return []
+    return [
+        (_unescape(name), state)
+        for name, state in re.findall(
+            r'<(?:\w+:)?sheet\b(?=[^>]*\bname="([^"]*)")(?:(?=[^>]*\bstate="(\w+)"))?', workbook
+        )
+    ]
 
 
 def _unescape(name: str) -> str:

@@ -50,7 +50,8 @@ CHANGE_WORDS = {
         "handed over": "handed over|handed back|handover|hand over|handing over|hands over|"
         "transferred|transfer|ceded|cede|returned|given back|handed|"
         "handed back under a ceasefire deal",
-        "contested": "contested|disputed|claimed|claim|claims|claimed captured",
+        "contested": "contested|disputed|claimed|claim|claims|claimed captured|mixed control|"
+        "mixed|shared control",
         "withdrawn": "withdrawn|withdrew|withdraw|withdraws|withdrawal|abandoned|abandon|"
         "evacuated|retreated|retreat|retreated from|pulled out|pulled out of|pulled back|fled",
     }.items()
@@ -68,7 +69,8 @@ CERTAINTY_WORDS = {
         "claimed": "claimed|claim|claims|claiming|reportedly|reported|reports|unverified|"
         "unconfirmed|not confirmed|not verified|not independently verified|"
         "could not be verified|cannot be verified|allegedly|alleged|denied|denies|deny|"
-        "disputed|rumoured|rumored|rumour|rumor|said to|unclear",
+        "disputed|rumoured|rumored|rumour|rumor|said to|unclear|to be confirmed|tbc|"
+        "yet to be confirmed|pending confirmation|awaiting confirmation",
         "partial": "partial|partially|partly|part of|parts of|most of|half of|some wards|"
         "some areas|in part|outskirts",
         "brief": "briefly|brief|temporarily|temporary|for a day|for hours|for a few days|"

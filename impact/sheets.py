@@ -678,12 +678,15 @@ def _first_few(items: Sequence[object]) -> str:
 
 
 def _cell_text(value: object) -> str:
-    """A cell as pandas would write it: whole numbers without .0, dates in ISO form."""
+    """A cell as pandas would write it: whole numbers without .0, dates in ISO form (a date
+    without a time of day as the day alone, as the sheet shows it)."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, datetime):
+        if value.time() == time(0) and value.tzinfo is None:
+            return value.date().isoformat()
         return value.isoformat(sep=" ")
     if isinstance(value, time):
         return value.isoformat()

@@ -131,3 +131,26 @@ def test_any_text_gives_a_change_or_a_problem(texts):
     assert parsed.loc[known, "change"].isin(CHANGES).all()
     assert parsed.loc[~known, "change_problem"].isin(["negated", "no_change_word"]).all()
     assert parsed["change_certainty"].isin(CERTAINTIES).all()
+
+
+@pytest.mark.parametrize(
+    ("text", "change", "certainty", "problem"),
+    [
+        ("to be handed over", None, set(), "negated"),
+        ("expected to be handed over next week", None, set(), "negated"),
+        ("Mixed control", "contested", set(), None),
+        ("captured (to be confirmed)", "captured", {"claimed"}, None),
+        ("captured (TBC)", "captured", {"claimed"}, None),
+        ("captured, will be handed over later", "captured", set(), None),
+    ],
+)
+def test_planned_mixed_and_unconfirmed_changes(text, change, certainty, problem):
+    found, _, markers, trouble = read_change(text)
+    assert (found, markers, trouble) == (change, certainty, problem)
+
+
+def test_an_l_of_an_l_m_h_scale_is_low_confidence():
+    read = parse_changes(
+        pd.Series(["captured"] * 3, dtype="string"), pd.Series(["L", "M", "H"], dtype="string")
+    )
+    assert read["change_certainty"].tolist() == ["claimed", "confirmed", "confirmed"]

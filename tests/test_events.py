@@ -693,3 +693,34 @@ def test_dates_as_analysts_write_them(text, start, end, precision, problem):
 def test_an_approximate_date_is_flagged_in_the_events(write_events):
     events = impact.read_events(write_events("date,place\n~7 Nov 2023,Khampat\n")).events
     assert events["date_flag"].tolist() == ["approximate as written"]
+
+
+def test_a_workbook_whose_first_sheet_has_no_events_names_its_other_sheets(tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.title = "README"
+    book.active.append(["How to use this tracker"])
+    data = book.create_sheet("Data")
+    data.append(["date", "place"])
+    data.append(["2023-11-07", "Khampat"])
+    path = tmp_path / "tracker.xlsx"
+    book.save(path)
+    with pytest.raises(InputFileError, match=r"other sheets \('Data'\): name the one"):
+        impact.read_events(path)
+    assert impact.read_events(path, sheet="Data").events["place"].tolist() == ["Khampat"]
+
+
+def test_an_excel_date_keeps_its_text_as_the_day(tmp_path):
+    from datetime import datetime
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(["date", "place"])
+    book.active.append([datetime(2023, 11, 7), "Khampat"])
+    book.active.append([datetime(2023, 11, 8, 14, 30), "Kawlin"])
+    path = tmp_path / "events.xlsx"
+    book.save(path)
+    events = impact.read_events(path).events
+    assert events["date_text"].tolist() == ["2023-11-07", "2023-11-08 14:30:00"]

@@ -433,3 +433,14 @@ def test_the_unit_a_place_lies_in_is_where_not_another_capture(sentence):
     assert rows[["place", "pcode", "date"]].values.tolist() == [
         ["Khampat", "MMR005030703", "2023-11-07"]
     ]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Rumours that the AA had captured Sittwe spread on social media on Monday.",
+        "Has the AA captured Sittwe?",
+    ],
+)
+def test_a_rumour_or_a_question_drafts_no_event(sentence):
+    assert extract_events(sentence, published="2024-12-10").empty

@@ -1,9 +1,9 @@
 """Words that keep a change verb from stating a change: negations, attempts, hedges, repelled
 attacks, and the clause boundaries that limit how far such a word reaches.
 
-"failed to seize", "attempt to retake", "would fall", "repelled an attack on" and "the liberated
-town of" give no change; "most of", "half of" (partial control) and "fighting continues" keep
-the change but ask for review.
+"failed to seize", "attempt to retake", "would fall", "repelled an attack on", "the liberated
+town of", a question and a rumour give no change; "most of", "half of" (partial control) and
+"fighting continues" keep the change but ask for review.
 """
 
 from __future__ import annotations
@@ -70,6 +70,11 @@ CONTINUING = re.compile(
     re.I,
 )
 
+# "Rumours that the AA had captured Sittwe …": hearsay, whatever the clause says.
+RUMOUR = re.compile(
+    r"\b(?:rumou?rs?|rumou?red|speculation|speculated|hoax|fake\s+news|false\s+reports?)\b", re.I
+)
+
 CLAUSE_BREAK = re.compile(
     r"[;:]|,\s+(?:but|while|although|though|whereas|however)\b|\b(?:but|however|while|although|"
     r"whereas|after|before|following|when|since|as|because|until|despite|which|who|that|"
@@ -80,6 +85,8 @@ CLAUSE_BREAK = re.compile(
 
 def hedged(before: str, sentence: str, match: re.Match) -> bool:
     """True when the clause before the verb negates, hedges or attempts it."""
+    if sentence.rstrip().endswith("?") or RUMOUR.search(before):  # a question, or hearsay
+        return True
     before = before[-300:]
     clause_start = max((m.end() for m in CLAUSE_BREAK.finditer(before)), default=0)
     clause = before[clause_start:]
