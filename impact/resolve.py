@@ -358,7 +358,7 @@ def decide(keys: pd.DataFrame, reference: Reference) -> pd.DataFrame:
         decisions.loc[second.index[better]] = second[better]
     out = _per_key(queries, decisions, len(keys))
     out = _near_as_area(out, queries, reference.places)
-    out = _several_places(out, keys)
+    out = _several_places(out, keys, reference)
     out = _check_point(out, keys, township_of_point, reference)
     out = _by_point(out, keys, queries, township_of_point, reference)
     out["match_score"] = pd.to_numeric(out["match_score"]).astype(float)
@@ -668,17 +668,17 @@ SEVERAL_PLACES = re.compile(
 )
 
 
-def _several_places(out: pd.DataFrame, keys: pd.DataFrame) -> pd.DataFrame:
+def _several_places(out: pd.DataFrame, keys: pd.DataFrame, reference: Reference) -> pd.DataFrame:
     """A place text that lists several places gets the match of one only: flagged
     `several_places`, confidence low, with a note asking for a row per place (the figures
     are those of the one matched)."""
     text = once_per_value(_as_text, keys["place"])
     own_name = out["place_name"].astype("string").str.contains(r"[;&]|\band\b", regex=True)
-    several = (
-        text.str.contains(SEVERAL_PLACES, regex=True)
-        & (out["outcome"] == "matched")
-        & ~own_name.fillna(False).astype(bool)
+    matched = out["outcome"] == "matched"
+    listed = text.str.contains(SEVERAL_PLACES, regex=True) | _listed_after_comma(
+        text, out["pcode"].where(matched), reference
     )
+    several = listed & matched & ~own_name.fillna(False).astype(bool)
     if not several.any():
         return out
     out.loc[several, "match_note"] = _note(
@@ -692,6 +692,33 @@ def _several_places(out: pd.DataFrame, keys: pd.DataFrame) -> pd.DataFrame:
     )
     out.loc[several, "match_confidence"] = "low"
     return out
+
+
+def _listed_after_comma(text: pd.Series, pcode: pd.Series, reference: Reference) -> pd.Series:
+    """Whether the text's last comma part names another town or township, none of whose
+    namesakes holds the matched place: "Kyauktaw, Mrauk-U" lists two places, where
+    "Khampat, Tamu" and "Khampat, Sagaing" say where the place lies."""
+    tail = text.str.extract(r",\s*([^,;&()]+?)\s*$")[0]
+    todo = tail.notna() & pcode.notna()
+    listed = pd.Series(False, index=text.index)
+    if not todo.any():
+        return listed
+    key = normalise_name(tail[todo])
+    names = reference.gazetteer.names
+    named = names[names["key"].isin(set(key))].groupby("key")
+    units = reference.places.drop_duplicates("pcode").set_index("pcode")
+    lineage = ["state_region_pcode", "district_pcode", "township_pcode"]
+    for row, tail_key in key.items():
+        if tail_key not in named.groups:
+            continue
+        rows = named.get_group(tail_key)
+        place = str(pcode[row])
+        holders = {place} | (
+            set(units.loc[place, lineage].dropna()) if place in units.index else set()
+        )
+        holds = rows["pcode"].isin(holders) | rows["pcode"].map(place.startswith)
+        listed[row] = not holds.any() and rows["level"].isin(["town", "township"]).any()
+    return listed
 
 
 def _note(existing: pd.Series, extra: pd.Series | str) -> pd.Series:

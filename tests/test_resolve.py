@@ -724,3 +724,18 @@ def test_a_large_table_takes_its_events_repeated_texts_as_categories(reference, 
 )
 def test_township_shorthand_reads_as_township(reference, text, pcode):
     assert outcome(resolve_places(events([{"place": text}]), reference)) == ("matched", pcode)
+
+
+@pytest.mark.parametrize(
+    ("text", "flagged"),
+    [
+        ("Kawlin, Kyauktaw", True),  # two towns: only Kawlin is counted
+        ("Khampat, Tamu", False),  # the township it lies in
+        ("Khampat, Sagaing", False),  # its region, though a town is named Sagaing too
+        ("Lashio, Northern Shan", False),  # no unit of that name
+    ],
+)
+def test_a_comma_list_of_places_is_flagged_but_not_a_locator(reference, text, flagged):
+    result = resolve_places(events([{"place": text}]), reference)
+    flags = str(result.resolved["match_flags"].iloc[0])
+    assert ("several_places" in flags) is flagged
