@@ -141,7 +141,8 @@ WEEKDAYS = re.compile(
 MAX_PLACE_LENGTH = 200
 # Words that make a header the date or the place when no header is a synonym of it.
 WORD_IN_HEADER = {"date": ("date",), "place": ("town", "towns", "village", "location", "place")}
-# Distinct texts of a column looked at to tell whether it names changes.
+# Rows, then distinct texts, of a column looked at to tell what it holds.
+COLUMN_SAMPLE = 10_000
 CHANGE_SAMPLE = 200
 
 
@@ -458,7 +459,9 @@ def _unfit(canonical: str, keys: list[str], values: dict[int, pd.Series], positi
     column = values.get(position)
     if column is None or not len(column):
         return False
-    filled = column[column.str.strip() != ""]
+    filled = _filled(column.head(COLUMN_SAMPLE))
+    if filled.empty:
+        filled = _filled(column)
     if filled.empty:  # a column named for it is still it: its rows are rejected, each saying so
         return keys[position] != canonical
     if canonical == "change" and keys[position] != "change":
@@ -466,6 +469,10 @@ def _unfit(canonical: str, keys: list[str], values: dict[int, pd.Series], positi
     if canonical == "event_id":
         return _mostly_changes(filled)
     return False
+
+
+def _filled(column: pd.Series) -> pd.Series:
+    return column[column.str.strip() != ""]
 
 
 def _mostly_changes(filled: pd.Series) -> bool:
