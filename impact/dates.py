@@ -332,6 +332,6 @@ def _excel_serials(out: pd.DataFrame, clean: pd.Series) -> None:
 
 
 def _years(out: pd.DataFrame, clean: pd.Series) -> None:
-    year = clean.str.fullmatch(r"(19|20)\d{2}").fillna(False).astype(bool)
+    year = clean.str.fullmatch(r"(?:19|20)\d{2}|2100").fillna(False).astype(bool)
     start = pd.to_datetime(clean.where(year) + "-01-01", errors="coerce")
     _set(out, year, start, start + pd.offsets.YearEnd(0), "year")

@@ -8,6 +8,7 @@ environment variable), so a genuine large file is never stuck.
 
 from __future__ import annotations
 
+import html
 import io
 import os
 import re
@@ -248,6 +249,5 @@ def _sheets(data: bytes) -> list[tuple[str, str]]:
 
 
 def _unescape(name: str) -> str:
-    for entity, char in (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&apos;", "'")):
-        name = name.replace(entity, char)
-    return name.replace("&amp;", "&")
+    """A sheet name as workbook.xml escapes it (&amp;, &#39; …), as written."""
+    return html.unescape(name)

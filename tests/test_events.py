@@ -724,3 +724,29 @@ def test_an_excel_date_keeps_its_text_as_the_day(tmp_path):
     book.save(path)
     events = impact.read_events(path).events
     assert events["date_text"].tolist() == ["2023-11-07", "2023-11-08 14:30:00"]
+
+
+def test_a_sheet_name_with_a_numeric_entity_is_read_as_written(tmp_path):
+    import zipfile
+
+    from openpyxl import Workbook
+
+    from impact.input_files import visible_sheets
+
+    book = Workbook()
+    book.active.title = "It's"
+    book.active.append(["date", "place"])
+    book.active.append(["2100", "Khampat"])  # the last year read
+    path = tmp_path / "events.xlsx"
+    book.save(path)
+    with zipfile.ZipFile(path) as saved:
+        entries = {info.filename: saved.read(info) for info in saved.infolist()}
+    entries["xl/workbook.xml"] = entries["xl/workbook.xml"].replace(b"It's", b"It&#39;s")
+    with zipfile.ZipFile(path, "w") as rewritten:
+        for name, content in entries.items():
+            rewritten.writestr(name, content)
+    data = path.read_bytes()
+    assert b"It&#39;s" in zipfile.ZipFile(path).read("xl/workbook.xml")
+    assert visible_sheets(data) == ["It's"]
+    events = impact.read_events(path, sheet="It's", as_of="2200-01-01").events
+    assert events["date"].dt.year.tolist() == [2100]
