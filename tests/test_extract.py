@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import impact
-from impact.errors import InputLimitError
+from impact.errors import ImpactWarning, InputLimitError
 from impact.extract import COLUMNS, Extractor, extract_events, extract_files
 
 CORPUS = Path(__file__).with_name("data") / "extract"
@@ -444,3 +444,19 @@ def test_the_unit_a_place_lies_in_is_where_not_another_capture(sentence):
 )
 def test_a_rumour_or_a_question_drafts_no_event(sentence):
     assert extract_events(sentence, published="2024-12-10").empty
+
+
+def test_a_month_after_in_is_a_date_and_may_as_a_verb_is_not():
+    rows = extract_events("The AA captured Buthidaung in May after a long assault.", "2024-12-10")
+    assert rows[["date", "date_precision"]].values.tolist() == [["2024-05", "month"]]
+    assert extract_events("The AA may capture Buthidaung soon.", "2024-12-10").empty
+
+
+def test_a_report_named_twice_is_read_once_and_an_empty_one_is_noted(tmp_path):
+    report = tmp_path / "k.txt"
+    report.write_text("Resistance forces captured Khampat on Tuesday.")
+    (tmp_path / "empty.txt").write_bytes(b"")
+    named = [report, tmp_path / "empty.txt", tmp_path / "." / "k.txt"]
+    with pytest.warns(ImpactWarning, match="empty.txt: no readable text"):
+        rows = extract_files(named, "2023-11-08")
+    assert rows["place"].tolist() == ["Khampat"]

@@ -12,7 +12,10 @@ The rows use the events input format, so `impact report drafts.csv` reads them u
 
 from __future__ import annotations
 
+import os
+import re
 import sys
+import warnings
 from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
@@ -20,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from impact.actors import canonical_actors, load_actors
-from impact.errors import InputFileError
+from impact.errors import ImpactWarning, InputFileError
 from impact.extract.actors_in_text import ActorMention
 from impact.extract.documents import looks_like_html, read_document, split_header, strip_markup
 from impact.extract.drafts import drafts_of
@@ -124,6 +127,9 @@ def extract_events(
     return to_rows(extractor.sourced(text, published, source))
 
 
+LETTER = re.compile(r"[^\W\d_]")
+
+
 def extract_files(
     paths: Iterable[str | Path],
     published: str | date | None = None,
@@ -136,11 +142,19 @@ def extract_files(
     """
     extractor = reference if isinstance(reference, Extractor) else Extractor(reference)
     items: list[Sourced] = []
-    for path in paths:
+    for path in dict.fromkeys(_same_file(path) for path in paths):  # a file named twice: once
         text = _read_text(path)
         label = "stdin" if str(path) == "-" else Path(path).name
+        if not LETTER.search(text):
+            note = f"{label}: no readable text (empty, or not text)"
+            warnings.warn(ImpactWarning(note), stacklevel=2)
         items.extend(extractor.sourced(text, published, _source_or(text, label)))
     return to_rows(items)
+
+
+def _same_file(path: str | Path) -> str | Path:
+    """The path as one file is named however it is written (./a.txt, a.txt)."""
+    return path if str(path) == "-" else Path(os.path.abspath(path))
 
 
 def _source_or(text: str, label: str) -> str | None:

@@ -129,7 +129,7 @@ def _looks_like_month(match: re.Match, sentence: str) -> bool:
     return bool(
         match["year"]
         or match["part"]
-        or re.match(r"\s*in\b", sentence[max(0, match.start() - 4) :])
+        or re.search(r"\b(?:in|since|until|by)\s+$", sentence[: match.start("month")], re.I)
     )
 
 
