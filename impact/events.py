@@ -270,7 +270,8 @@ def _read_one(
     else:
         plan = _planned(read, path, data, sheet)
         raw = read.cells.set_axis(plan.names, axis=1).assign(source_row=lines)
-        frame, rule_out = _place_from_pcodes(raw, plan), pd.Series(False, index=raw.index)
+        frame = _place_from_pcodes(_blank_places_filled(raw, plan), plan)
+        rule_out = pd.Series(False, index=raw.index)
         layout, renamed, notes = "table", plan.renamed, plan.notes
     skipped = acled.skipped_rows(
         raw.rename(columns=str.lower)[rule_out].assign(source_file=path.name)
@@ -312,6 +313,8 @@ class ColumnPlan:
     renamed: dict[str, str]
     notes: list[str]
     pcode_column: str | None = None
+    # Other columns named like a place ("Village" beside "Town"), for rows whose place is empty.
+    other_places: list[str] = field(default_factory=list)
 
 
 def header_key(name: object) -> str:
@@ -382,6 +385,13 @@ def plan_columns(header: list[str], cells: pd.DataFrame, path: Path) -> ColumnPl
             plan.renamed[_label(header, position)] = name
     if uses_pcodes:
         plan.pcode_column = final[pcode_at]
+    plan.other_places = [
+        final[position]
+        for synonym in COLUMN_SYNONYMS["place"]
+        if synonym not in ("pcode", "area", "where")
+        for position, key in enumerate(keys)
+        if key == synonym and names[position] is None
+    ]
     missing = [name for name in ("date", "place") if name not in plan.names]
     if missing:
         raise InputFileError(
@@ -499,6 +509,26 @@ def _holds_pcodes(values: pd.Series | None) -> bool:
         return False
     filled = values[values.str.strip() != ""].drop_duplicates()
     return bool(len(filled)) and filled.map(repair_pcode).notna().mean() >= 0.5
+
+
+def _blank_places_filled(frame: pd.DataFrame, plan: ColumnPlan) -> pd.DataFrame:
+    """Where the place cell is empty, the first other place column with a value: a Town
+    column left blank on rows about villages, named in a Village column. Noted when used."""
+    if not plan.other_places:
+        return frame
+    place = frame["place"]
+    blank = (place.fillna("").str.strip() == "").to_numpy(dtype=bool, copy=True)
+    if not blank.any():
+        return frame
+    filled = place.to_numpy(dtype=object, copy=True)
+    for column in plan.other_places:
+        values = frame[column]
+        use = blank & (values.fillna("").str.strip() != "").to_numpy()
+        if use.any():
+            filled[use] = values.to_numpy(dtype=object)[use]
+            blank &= ~use
+            plan.notes.append(f"empty places taken from column '{column}' ({use.sum():,} rows)")
+    return frame.assign(place=pd.array(filled, dtype=place.dtype))
 
 
 def _place_from_pcodes(frame: pd.DataFrame, plan: ColumnPlan) -> pd.DataFrame:

@@ -750,3 +750,14 @@ def test_a_sheet_name_with_a_numeric_entity_is_read_as_written(tmp_path):
     assert visible_sheets(data) == ["It's"]
     events = impact.read_events(path, sheet="It's", as_of="2200-01-01").events
     assert events["date"].dt.year.tolist() == [2100]
+
+
+def test_an_empty_town_cell_takes_the_village_named_beside_it(write_events):
+    path = write_events(
+        "Date,Township,Town,Village\n2023-11-07,Tamu,Khampat,\n2023-11-20,Lashio,,Ho Nar\n"
+        "2023-11-21,Lashio,,\n"
+    )
+    table = impact.read_events(path)
+    assert table.events["place"].tolist() == ["Khampat", "Ho Nar"]
+    assert table.rejected["reason"].tolist() == ["missing_place"]
+    assert "empty places taken from column 'village' (1 rows)" in table.inputs[0].notes
