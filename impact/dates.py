@@ -34,7 +34,8 @@ DAY_FORMATS = [
     "%d-%b-%y",
 ]
 # "Nov-23" is how Excel shows a date formatted mmm-yy: a month, not the 23rd.
-MONTH_FORMATS = ["%b %Y", "%B %Y", "%Y-%m", "%b-%y", "%B-%y"]
+MONTH_NAMES = ["%b %Y", "%B %Y"]
+MONTH_FORMATS = [*MONTH_NAMES, "%Y-%m", "%b-%y", "%B-%y"]
 # Words that say a date is approximate ("~13 Aug 2024", "28 Oct 2025 (approx)", "Oct 2025?"):
 # the date is read without them and flagged.
 APPROXIMATE = re.compile(
@@ -245,15 +246,13 @@ def _month_parts(out: pd.DataFrame, clean: pd.Series) -> None:
     """ "early November 2023", "mid-Nov 2023", "late Nov 2023": a range within the month."""
     todo = out["date"].isna() & clean.notna()
     parts = clean.str.extract(r"^(?i:(early|mid|late))[- ]?([A-Za-z]+ \d{4})$")
-    month = _parse(parts[1], ["%b %Y", "%B %Y"], todo & parts[1].notna())
+    month = _parse(parts[1], MONTH_NAMES, todo & parts[1].notna())
     part = parts[0].str.lower()
     for name, (first, last) in MONTH_PARTS.items():
         rows = todo & (part == name).fillna(False).astype(bool)
         start = month + pd.to_timedelta(first - 1, unit="D")
-        if last == 31:
-            end = month + pd.offsets.MonthEnd(0)
-        else:
-            end = month + pd.to_timedelta(last - 1, unit="D")
+        month_end = month + pd.offsets.MonthEnd(0)
+        end = np.minimum(month + pd.to_timedelta(last - 1, unit="D"), month_end)
         _set(out, rows, start, end, "range", date=end)
 
 
@@ -305,10 +304,10 @@ def _ranges(out: pd.DataFrame, clean: pd.Series) -> None:
     _set(out, todo & (start <= end), start, end, "range", date=end)
     # Months: "Dec 2023-Jan 2024", "Jul-Aug 2024".
     months = clean.str.extract(r"^([A-Za-z]{3,9}(?: \d{4})?)-([A-Za-z]{3,9} \d{4})$")
-    last = _parse(months[1], ["%b %Y", "%B %Y"], todo)
+    last = _parse(months[1], MONTH_NAMES, todo)
     year = last.dt.strftime("%Y")
     first = months[0].where(months[0].str.contains(r"\d{4}$", na=False), months[0] + " " + year)
-    start = _parse(first, ["%b %Y", "%B %Y"], todo)
+    start = _parse(first, MONTH_NAMES, todo)
     end = last + pd.offsets.MonthEnd(0)
     _set(out, todo & (start <= last), start, end, "range", date=end)
 

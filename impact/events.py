@@ -270,9 +270,10 @@ def _read_one(
     else:
         plan = _planned(read, path, data, sheet)
         raw = read.cells.set_axis(plan.names, axis=1).assign(source_row=lines)
-        frame = _place_from_pcodes(_blank_places_filled(raw, plan), plan)
+        filled, fill_notes = _blank_places_filled(raw, plan)
+        frame = _place_from_pcodes(filled, plan)
         rule_out = pd.Series(False, index=raw.index)
-        layout, renamed, notes = "table", plan.renamed, plan.notes
+        layout, renamed, notes = "table", plan.renamed, [*plan.notes, *fill_notes]
     skipped = acled.skipped_rows(
         raw.rename(columns=str.lower)[rule_out].assign(source_file=path.name)
     )
@@ -500,35 +501,34 @@ def _label(header: list[str], position: int) -> str:
 def _weekdays(values: pd.Series | None) -> bool:
     if values is None:
         return False
-    filled = values[values.str.strip() != ""].str.strip()
+    filled = _filled(values).str.strip()
     return bool(len(filled)) and filled.str.match(WEEKDAYS).mean() >= 0.5
 
 
 def _holds_pcodes(values: pd.Series | None) -> bool:
     if values is None:
         return False
-    filled = values[values.str.strip() != ""].drop_duplicates()
+    filled = _filled(values).drop_duplicates()
     return bool(len(filled)) and filled.map(repair_pcode).notna().mean() >= 0.5
 
 
-def _blank_places_filled(frame: pd.DataFrame, plan: ColumnPlan) -> pd.DataFrame:
-    """Where the place cell is empty, the first other place column with a value: a Town
-    column left blank on rows about villages, named in a Village column. Noted when used."""
-    if not plan.other_places:
-        return frame
+def _blank_places_filled(frame: pd.DataFrame, plan: ColumnPlan) -> tuple[pd.DataFrame, list[str]]:
+    """Where the place cell is empty, the first other place column with a value (a Town
+    column left blank on rows about villages, named in a Village column), and a note for
+    each column so used."""
     place = frame["place"]
     blank = (place.fillna("").str.strip() == "").to_numpy(dtype=bool, copy=True)
-    if not blank.any():
-        return frame
-    filled = place.to_numpy(dtype=object, copy=True)
+    if not plan.other_places or not blank.any():
+        return frame, []
+    filled, notes = place.to_numpy(dtype=object, copy=True), []
     for column in plan.other_places:
         values = frame[column]
         use = blank & (values.fillna("").str.strip() != "").to_numpy()
         if use.any():
             filled[use] = values.to_numpy(dtype=object)[use]
             blank &= ~use
-            plan.notes.append(f"empty places taken from column '{column}' ({use.sum():,} rows)")
-    return frame.assign(place=pd.array(filled, dtype=place.dtype))
+            notes.append(f"empty places taken from column '{column}' ({use.sum():,} rows)")
+    return frame.assign(place=pd.array(filled, dtype=place.dtype)), notes
 
 
 def _place_from_pcodes(frame: pd.DataFrame, plan: ColumnPlan) -> pd.DataFrame:

@@ -128,7 +128,7 @@ def decoded(data: bytes, path: Path, encoding: str | None = None) -> tuple[str, 
     wide = utf16_kind(data)
     if wide:
         try:
-            return data.decode(wide).removeprefix("\ufeff"), []
+            return data.decode(wide), []  # "utf-16" reads its byte-order mark
         except UnicodeDecodeError as error:
             raise InputFileError(
                 f"looks like UTF-16 text but cannot be decoded as such ({error.reason} at byte "
@@ -158,7 +158,7 @@ def utf16_kind(data: bytes) -> str | None:
     save "Unicode" text); None for anything else."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "utf-16"
-    sample = data[: UTF16_SAMPLE - UTF16_SAMPLE % 2] if len(data) > UTF16_SAMPLE else data
+    sample = data[:UTF16_SAMPLE]
     pairs = len(sample) // 2
     if pairs < 2:
         return None

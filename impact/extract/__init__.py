@@ -186,7 +186,7 @@ def _read_text(path: str | Path) -> str:
     encodings = (wide,) if wide else ("utf-8-sig", "cp1252")
     for encoding in encodings:
         try:
-            return data.decode(encoding).removeprefix("\ufeff")
+            return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    return data.decode(wide or "utf-8", errors="replace").removeprefix("\ufeff")
+    return data.decode(wide or "utf-8", errors="replace")
