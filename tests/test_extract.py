@@ -102,6 +102,98 @@ def test_hedges_and_facilities_give_no_confident_capture(extractor, text):
     assert confident(draft(extractor, text)).empty
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Residents of Lashio said the fighting took place near the airport on Monday.",
+        "The junta lost 20 soldiers near Lashio on Monday.",
+        "A man from Lashio was taken to hospital on Monday.",
+        "Photos taken in Lashio on Monday show the damage.",
+        "The military lost contact with its troops in Lashio on Monday.",
+        "The loss of life in Lashio was heavy, residents said on Monday.",
+        "It took the AA three weeks to reach Kyauktaw.",
+        "The AA took part in the fighting in Kyauktaw on Monday.",
+        "Soldiers took Kawlin residents hostage on Monday.",
+        "The junta could lose Lashio within weeks, analysts said on Monday.",
+        "The military risks losing Lashio, analysts said on Monday.",
+        "Many people lost their homes in Kawlin on Monday.",
+        "Mongyai has served as the command's base since losing Lashio, residents said on Monday.",
+    ],
+)
+def test_took_lost_and_taken_in_other_senses_draft_nothing(extractor, text):
+    assert draft(extractor, text).empty
+
+
+@pytest.mark.parametrize(
+    ("text", "place", "gaining", "losing"),
+    [
+        (
+            "Khampat was taken by the Chin National Front on 7 November 2023.",
+            "Khampat",
+            "Chin National Front",
+            None,
+        ),
+        ("The AA took the town of Paletwa on 15 January 2024.", "Paletwa", "Arakan Army", None),
+        (
+            "The junta lost Lashio to the MNDAA on 3 August 2024.",
+            "Lashio",
+            "Myanmar National Democratic Alliance Army",
+            "Myanmar military",
+        ),
+        (
+            "Lashio was lost to the MNDAA on 3 August 2024.",
+            "Lashio",
+            "Myanmar National Democratic Alliance Army",
+            None,
+        ),
+        (
+            "The military lost control of Kawlin to resistance forces on 6 November 2023.",
+            "Kawlin",
+            "Resistance forces (unspecified)",
+            "Myanmar military",
+        ),
+        (
+            "The junta's loss of Lashio to the MNDAA on 3 August 2024 shocked Naypyitaw.",
+            "Lashio",
+            "Myanmar National Democratic Alliance Army",
+            "Myanmar military",
+        ),
+        ("Paletwa came under AA control on 15 January 2024.", "Paletwa", "Arakan Army", None),
+        (
+            "Paletwa came under the control of the Arakan Army on 15 January 2024.",
+            "Paletwa",
+            "Arakan Army",
+            None,
+        ),
+        (
+            "Resistance forces had already seized Khampat on 7 November 2023.",
+            "Khampat",
+            "Resistance forces (unspecified)",
+            None,
+        ),
+    ],
+)
+def test_taken_lost_and_came_under_state_a_capture(extractor, text, place, gaining, losing):
+    rows = draft(extractor, text, published="2024-12-10")
+    assert list(rows["place"]) == [place]
+    assert list(rows["change"]) == ["captured"]
+    assert rows["gaining_actor"].iloc[0].split("; ")[0] == gaining
+    if losing:
+        assert rows["losing_actor"].iloc[0].split("; ")[0] == losing
+
+
+def test_places_listed_each_with_its_own_date(extractor):
+    rows = draft(
+        extractor,
+        "The Arakan Army captured Kyauktaw on 14 March 2024 and Minbya on 20 March 2024.",
+        published="2024-12-10",
+    )
+    assert rows[["place", "date"]].values.tolist() == [
+        ["Kyauktaw", "2024-03-14"],
+        ["Minbya", "2024-03-20"],
+    ]
+
+
 def test_actors_joined_to_a_common_phrase_and_a_spokesperson_s_group(extractor):
     rows = draft(
         extractor,

@@ -3,7 +3,9 @@
 A change verb ("seized", "fell to", "retook", "handed back", "withdrew from") fixes the change
 and the grammar around it: in the active voice the gaining actor is the subject and the place
 the object; in the passive ("was seized by", "fell to") the place is the subject and the actor
-follows "by" or "to". A verb whose object is a base, outpost or police station is not a change
+follows "by" or "to"; after "lost" the subject lost the place and the actor after "to" gained
+it. Common words ("took", "lost", "taken") count only with the place as their object or
+subject (`TIGHT`). A verb whose object is a base, outpost or police station is not a change
 of control of the town around it. Negations and hedges (see `hedges`) drop the verb.
 """
 
@@ -24,7 +26,9 @@ CAPTURE = (
     rf"declared|claims?|claimed|wrested|wresting|established){CONTROL}|wrested|"
     r"took\s+over|taken\s+over|takes\s+over|take\s+over|taking\s+over|"
     r"drove|driven|driving|ousted|expelled|routed|"
-    r"now\s+controls?|now\s+(?:in|has|have)\s+(?:full\s+|complete\s+)?control\s+(?:of|over)"
+    r"now\s+controls?|now\s+(?:in|has|have)\s+(?:full\s+|complete\s+)?control\s+(?:of|over)|"
+    # Common words that state a capture only with the town as their object (see `TIGHT`).
+    r"taken|took|takes|take|taking"
 )
 RECAPTURE = (
     r"recaptured|recaptures|recapture|recapturing|retook|retakes|retake|retaken|retaking|"
@@ -43,14 +47,16 @@ WITHDRAW = (
     r"(?:withdrew|withdrawn|withdraw|withdrawing|retreated|retreat|retreating|retreats)\s+from|"
     r"(?:pulled|pulling|pull)\s+(?:back|out)\s+(?:from|of)|abandoned|abandoning|fled\s+from"
 )
+# "The junta lost Lashio to the MNDAA": the subject lost, the actor after "to" gained.
+LOSE = rf"(?:lost|loses|lose|losing)(?:{CONTROL})?"
 FALL = r"fell\s+to|falls\s+to|fallen\s+to|fall\s+to|fell\s+under|came\s+under|fell|falls|fallen"
 NOUNS = (
     r"(?P<noun>fall|capture|seizure|takeover|conquest|liberation|recapture|retaking|handover|"
-    r"hand-over)\s+of"
+    r"hand-over|loss)\s+of"
 )
 TRIGGER = re.compile(
     rf"\b(?:{NOUNS}|(?P<recaptured>{RECAPTURE})|(?P<handed>{HANDOVER})|(?P<withdrawn>{WITHDRAW})"
-    rf"|(?P<fall>{FALL})|(?P<captured>{CAPTURE}))\b",
+    rf"|(?P<lost>{LOSE})|(?P<fall>{FALL})|(?P<captured>{CAPTURE}))\b",
     re.I,
 )
 NOUN_CHANGE = {
@@ -64,7 +70,34 @@ NOUN_CHANGE = {
     "retaking": "recaptured",
     "handover": "handed over",
     "hand-over": "handed over",
+    "loss": "captured",
 }
+# Words that state a change only with the place right after them ("took Paletwa", "lost
+# Lashio", "the loss of Lashio"), not "took part in", "lost 20 soldiers near", "loss of life
+# in"; passive, only said of the place itself ("Lashio was taken by", not "a man from Lashio
+# was taken to hospital").
+TIGHT = re.compile(r"(?:taken|took|takes|take|taking|lost|loses|lose|losing|loss\s+of)", re.I)
+TIGHT_OBJECT = re.compile(
+    r"\s*(?:the\s+)?(?:(?:strategic|key|important|border|northern|southern|eastern|western|"
+    r"nearby|neighbouring|neighboring|remaining|whole|entire)\s+)*"
+    r"(?:(?:town|city|township|village|capital)\s+(?:of\s+)?)?",
+    re.I,
+)
+TIGHT_SUBJECT = re.compile(
+    r"\s*(?:town|city|township|village)?\s*(?:has\s+|have\s+|had\s+)?(?:was|were|been|is|are)\s+"
+    r"(?:\w+ly\s+|also\s+|then\s+|now\s+)?",
+    re.I,
+)
+TIGHT_PASSIVE_NEXT = re.compile(r"\s*(?:by|on|in|after|last|early|late|this|during|[,.;]|$)", re.I)
+LOST_PASSIVE_NEXT = re.compile(rf"{TIGHT_PASSIVE_NEXT.pattern}|\s*to\b", re.I)
+# What may follow the object of a `TIGHT` word: not a noun it qualifies ("took Kawlin
+# residents hostage").
+TIGHT_OBJECT_END = re.compile(
+    r"\s*(?:[,.;:()\[\]\u2013\u2014-]|$|(?:towns?|townships?|city|village|on|in|at|from|after|"
+    r"before|to|and|by|during|last|early|late|this|following|when|while|with|earlier|"
+    r"yesterday|today|overnight)\b)",
+    re.I,
+)
 UNDER_CONTROL = re.compile(
     r"\b(?:is|are|now|came|come|fell|falls|fall|fallen)\s+(?:\w+\s+){0,2}?under\s+"
     r"(?:the\s+)?(?P<who>[\w'’ -]{0,60}?)\s*control\b(?:\s+of\s+(?P<of>[^,.;]{1,80}))?",
@@ -142,11 +175,13 @@ def _candidate(sentence: str, match: re.Match, places, actors) -> list[Candidate
     before = sentence[: match.start()]
     if hedged(before, sentence, match):
         return []
-    if form in ("active", "noun", "handover", "withdraw"):
+    if form in ("active", "noun", "handover", "withdraw", "lost"):
         targets = _object_places(sentence, match, places)
     else:
         target = _subject_place(sentence, match.start(), places)
         targets = [target] if target else []
+    if TIGHT.fullmatch(match[0]):
+        targets = _tight(sentence, match, form, targets)
     found = []
     clause = clause_of(sentence, match.start(), match.end())
     continuing = bool(targets) and bool(CONTINUING.search(sentence))
@@ -164,6 +199,21 @@ def _candidate(sentence: str, match: re.Match, places, actors) -> list[Candidate
     return found
 
 
+def _tight(sentence: str, match: re.Match, form: str, targets: list) -> list:
+    """The `targets` of a `TIGHT` word that it can be said of (see there)."""
+    if not targets or targets[0][0] is None:
+        return []
+    place = targets[0][0]
+    if form == "passive":
+        said_of_place = TIGHT_SUBJECT.fullmatch(sentence, place.end, match.start())
+        next_words = (LOST_PASSIVE_NEXT if match["lost"] else TIGHT_PASSIVE_NEXT).match(
+            sentence, match.end()
+        )
+        return targets if said_of_place and next_words else []
+    right_after = TIGHT_OBJECT.fullmatch(sentence, match.end(), place.start)
+    return targets if right_after and TIGHT_OBJECT_END.match(sentence, place.end) else []
+
+
 def _change_and_form(match: re.Match, sentence: str) -> tuple[str, str]:
     word = match[0].lower()
     before = sentence[max(0, match.start() - 80) : match.start()]
@@ -175,6 +225,8 @@ def _change_and_form(match: re.Match, sentence: str) -> tuple[str, str]:
         return "withdrawn", "withdraw"
     if match["fall"]:
         return "captured", "fall"
+    if match["lost"]:
+        return "captured", "passive" if PASSIVE_AUX.search(before) else "lost"
     change = "recaptured" if match["recaptured"] else "captured"
     if PASSIVE_AUX.search(before) or re.match(r"\s+by\b", sentence[match.end() :]):
         return change, "passive"
@@ -260,8 +312,17 @@ def _next_in_list(
     return _unlisted_place(sentence, start, places)
 
 
+MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?"
+WEEKDAY = r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day"
+# "captured Kyauktaw on 14 March and Minbya on 20 March": each place's own date between them.
+DATED = (
+    rf"\s+(?:on|in|by)\s+(?:(?:early|mid|late)[\s-]+)?(?:{WEEKDAY},?\s+)?"
+    rf"(?:\d{{1,2}}(?:st|nd|rd|th)?\s+)?(?:{MONTH}|{WEEKDAY})(?:\s+\d{{1,2}}(?:st|nd|rd|th)?)?"
+    r"(?:,?\s+\d{4})?"
+)
 LIST_JOINER = re.compile(
-    r"\s*(?:towns?|townships?|city|cities|villages?)?\s*(?:,\s*and|,|and|&)\s+"
+    r"\s*(?:towns?|townships?|city|cities|villages?)?"
+    rf"(?:{DATED}\s*(?:,\s*and|and|&)|\s*(?:,\s*and|,|and|&))\s+"
 )
 
 
@@ -367,7 +428,11 @@ def _facility_after(sentence: str, place: Mention) -> bool:
 def _assign_actors(candidate: Candidate, sentence: str, match: re.Match, form: str, actors) -> None:
     after = sentence[match.end() :]
     before_actors = [a for a in actors if a.end <= match.start()]
-    if form in ("passive", "fall", "noun"):
+    if form == "lost" or (match["noun"] or "").lower() == "loss":
+        to = re.search(r"\bto\b", after[:160])
+        candidate.gaining = _actor_list(actors, match.end() + to.end(), sentence) if to else []
+        candidate.losing = _subject(before_actors, sentence, match.start())
+    elif form in ("passive", "fall", "noun"):
         by = re.search(r"\b(?:by|to)\b", after[:160])
         if by and (form != "fall" or match[0].lower().endswith("to") or by[0] == "by"):
             if form == "fall" and not match[0].lower().endswith("to"):
@@ -376,6 +441,9 @@ def _assign_actors(candidate: Candidate, sentence: str, match: re.Match, form: s
                 candidate.gaining = _actor_list(actors, match.end() + by.end(), sentence)
         if form == "fall" and match[0].lower().endswith("to"):
             candidate.gaining = _actor_list(actors, match.end(), sentence)
+        under = form == "fall" and match[0].lower().endswith("under")
+        if under and re.match(r".{0,60}?\bcontrol\b", after):  # "came under AA control"
+            candidate.gaining = _actor_list(actors, match.end(), sentence, 70)
         if form == "noun" and not candidate.gaining:
             candidate.gaining = _subject(before_actors, sentence, match.start())
     elif form == "handover":
@@ -385,6 +453,7 @@ def _assign_actors(candidate: Candidate, sentence: str, match: re.Match, form: s
         candidate.losing = _subject(before_actors, sentence, match.start())
     elif form == "withdraw":
         candidate.losing = _subject(before_actors, sentence, match.start())
+
     else:
         candidate.gaining = _subject(before_actors, sentence, match.start())
     source = re.search(r"\b(?:from|out\s+of)\s+(?:the\s+)?", after[:200])

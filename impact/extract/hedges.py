@@ -23,7 +23,8 @@ ATTEMPT = re.compile(
     r"planning|aim|aims|aiming|intend|intends|intended|vow|vowed|vows|threaten|threatened|"
     r"threatens|preparing|prepare|effort|efforts|"
     r"expects?|expected|hope|hopes|hoping|seeking|sought|halfway|struggle|struggling|want|wants|"
-    r"wanted|if|unless|whether|prevent|prevented|ready|warned|fears?|feared)\b",
+    r"wanted|if|unless|whether|prevent|prevented|ready|warned|fears?|feared|risks?|risked|"
+    r"risking|danger|verge|brink|poised)\b",
     re.I,
 )
 
@@ -33,6 +34,12 @@ MODAL = re.compile(
 
 ADJECTIVE_USE = re.compile(
     r"\b(?:the|a|an|its|their|his|her|newly|recently|already|once|formerly|previously)\s+$",
+    re.I,
+)
+# "had already seized", "was recently captured": the verb after an auxiliary, not an adjective.
+AUXILIARY_ADVERB = re.compile(
+    r"\b(?:had|has|have|having|was|were|is|are|been)\s+(?:newly|recently|already|once|"
+    r"formerly|previously)\s+$",
     re.I,
 )
 
@@ -92,9 +99,14 @@ def hedged(before: str, sentence: str, match: re.Match) -> bool:
     clause = before[clause_start:]
     if re.search(r"\bto\s+$", before) and not (SUCCEEDED.search(before) or RANKED.search(before)):
         return True
-    if re.search(r"\bfrom\s+$", before) and match[0].lower().endswith("ing"):
+    # "kept from capturing"; "since losing Lashio": told as the background of something else.
+    if re.search(r"\b(?:from|since)\s+$", before) and match[0].lower().endswith("ing"):
         return True
-    if not match.groupdict().get("noun") and ADJECTIVE_USE.search(before):
+    if (
+        not match.groupdict().get("noun")
+        and ADJECTIVE_USE.search(before)
+        and not AUXILIARY_ADVERB.search(before)
+    ):
         return True
     if NEGATION.search(clause) or ATTEMPT.search(clause) or REPELLED.search(clause):
         return True
