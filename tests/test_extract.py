@@ -552,3 +552,15 @@ def test_a_report_named_twice_is_read_once_and_an_empty_one_is_noted(tmp_path):
     with pytest.warns(ImpactWarning, match="empty.txt: no readable text"):
         rows = extract_files(named, "2023-11-08")
     assert rows["place"].tolist() == ["Khampat"]
+
+
+def test_a_name_the_index_lacks_is_matched_as_a_report_would_match_it(extractor):
+    spelled = draft(extractor, "The MNDAA captured Laukkai on 5 January 2024.")
+    assert spelled[["pcode", "township"]].values.tolist() == [["MMR015022701", "Laukkaing"]]
+    assert spelled["extraction_confidence"].iloc[0] == "medium"
+    assert "read as Laukkaing Town (MMR015022701) by spelling" in spelled["review_reason"].iloc[0]
+    short = draft(extractor, "The AA captured Ann town on 20 December 2024.", "2024-12-30")
+    assert short[["pcode", "needs_review"]].values.tolist() == [["MMR012014701", False]]
+    unknown = draft(extractor, "The AA seized Foo Bar on 8 December 2024.")
+    assert unknown["pcode"].fillna("").tolist() == [""]
+    assert "no P-code" in unknown["review_reason"].iloc[0]

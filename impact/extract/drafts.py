@@ -66,6 +66,7 @@ def drafts_of(document: Document, index: PlaceIndex, side=None) -> list[Draft]:
             )
             if place is None:
                 continue
+            place, spelled = index.by_spelling(place) if not place.pcode else (place, None)
             draft = Draft(
                 candidate.change,
                 place,
@@ -73,7 +74,7 @@ def drafts_of(document: Document, index: PlaceIndex, side=None) -> list[Draft]:
                 {number: text},
                 _resolve_pronouns(candidate.gaining, actors, number),
                 _resolve_pronouns(candidate.losing, actors, number),
-                reasons=list(candidate.reasons),
+                reasons=list(candidate.reasons) + ([spelled] if spelled else []),
             )
             if draft.change == "captured" and {side(a) for a in draft.gaining} == {"military"}:
                 draft.change = "recaptured"
@@ -236,6 +237,8 @@ def _rate(draft: Draft, candidate: Candidate) -> None:
     level = 2
     if candidate.anaphora or draft.date_quality < 3 or not draft.gaining:
         level = 1
+    if any(r.startswith("place '") and r.endswith("low confidence") for r in draft.reasons):
+        level = min(level, 1)
     if any(r.startswith(("partial", "claim", "place name")) for r in draft.reasons):
         level = 0
     draft.confidence = CONFIDENCE[level]

@@ -9,7 +9,7 @@ lower case. Village tracts count only when the text says "village".
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
@@ -129,6 +129,8 @@ class PlaceIndex:
     def __init__(self, reference: Reference) -> None:
         places = reference.places
         self.places = places
+        self.reference = reference
+        self.spellings: dict[str, tuple[str, str] | None] = {}
         names = pd.concat(
             [
                 places[["pcode", "name"]].rename(columns={"name": "text"}),
@@ -218,6 +220,33 @@ class PlaceIndex:
     def _population(self, pcode: str) -> float:
         value = self.population.get(pcode)
         return -1.0 if value is None or pd.isna(value) else float(value)
+
+    def by_spelling(self, mention: Mention) -> tuple[Mention, str | None]:
+        """A name the index does not list ("Laukkai", "Ann") matched as `impact report` would
+        match it (spelling, short names), when that gives one town or township: the place
+        and, unless the match is of high confidence, a note of it for review; else the
+        mention unchanged and no note."""
+        text = mention.text
+        if text not in self.spellings:
+            from impact.resolve import KEY_COLUMNS, decide  # the report's resolver: heavy
+
+            keys = pd.DataFrame({"place": [text]}).reindex(columns=KEY_COLUMNS)
+            decision = decide(keys, self.reference).iloc[0]
+            found = decision["outcome"] == "matched" and decision["level"] in EVENT_LEVELS[:3]
+            confidence = decision["match_confidence"]
+            note = (
+                f"place '{text}' read as {decision['place_name']} ({decision['pcode']}) by "
+                f"spelling, {confidence} confidence"
+            )
+            self.spellings[text] = (
+                (str(decision["pcode"]), None if confidence == "high" else note) if found else None
+            )
+        found = self.spellings[text]
+        if found is None:
+            return mention, None
+        pcode, note = found
+        key = romanised_key(pd.Series([_bare(self.names[pcode])]))[0]
+        return self._resolve(replace(mention, pcode=pcode, key=key), set()), note
 
     def _resolve(self, mention: Mention, regions: set[str]) -> Mention:
         pcode, ambiguous = mention.pcode, mention.ambiguous
