@@ -359,6 +359,7 @@ def decide(keys: pd.DataFrame, reference: Reference) -> pd.DataFrame:
     out = _per_key(queries, decisions, len(keys))
     out = _near_as_area(out, queries, reference.places)
     out = _several_places(out, keys, reference)
+    out = _town_elsewhere(out, queries, reference)
     out = _check_point(out, keys, township_of_point, reference)
     out = _by_point(out, keys, queries, township_of_point, reference)
     out["match_score"] = pd.to_numeric(out["match_score"]).astype(float)
@@ -719,6 +720,64 @@ def _listed_after_comma(text: pd.Series, pcode: pd.Series, reference: Reference)
         holds = rows["pcode"].isin(holders) | rows["pcode"].map(place.startswith)
         listed[row] = not holds.any() and rows["level"].isin(["town", "township"]).any()
     return listed
+
+
+# Levels whose places are often named after a town elsewhere ("Kyauk Taw" village tract in Shan).
+NAMESAKE_LEVELS = ("village_tract", "village", "ward")
+TOWN_LEVELS = ("town", "sub_township", "township")
+
+
+def _town_elsewhere(out: pd.DataFrame, queries: pd.DataFrame, reference: Reference) -> pd.DataFrame:
+    """A town's name matched, by a region or district hint alone, to a village tract, village
+    or ward in another township ("Kyauktaw" with region Shan: the village tract Kyauk Taw in
+    Shan, not the town in Rakhine) is flagged `town_elsewhere`, confidence low, the town
+    named: a wrong hint is as likely as a change of control in a namesake. A township hint
+    is taken at its word, since villages are often named after towns."""
+    township_hint = queries.groupby("key_id")["township"].first().reindex(out.index)
+    suspect = (
+        (out["outcome"] == "matched")
+        & out["level"].isin(NAMESAKE_LEVELS)
+        & ~_filled_mask(township_hint.to_numpy(dtype=object))
+    )
+    if not suspect.any():
+        return out
+    places = reference.places
+    names = reference.gazetteer.names
+    towns = names.loc[names["level"].isin(TOWN_LEVELS), ["key", "pcode", "township_pcode"]]
+    matched = out.loc[suspect, ["matched_name", "pcode"]]
+    pairs = pd.DataFrame(
+        {
+            "row": matched.index,
+            "key": normalise_name(matched["matched_name"].astype(str)).to_numpy(),
+            "own": matched["pcode"].map(places["township_pcode"]).to_numpy(),
+        }
+    ).merge(towns, on="key")
+    pairs = pairs[pairs["township_pcode"] != pairs["own"]]
+    if pairs.empty:
+        return out
+    # One town per row: the most local (the longest P-code), then the first.
+    pairs = pairs.assign(local=-pairs["pcode"].str.len()).sort_values(["row", "local", "pcode"])
+    pairs = pairs.drop_duplicates("row")
+    rows = pd.Index(pairs["row"])
+    town = pd.Series(pairs["pcode"].to_numpy(), index=rows)
+    region = town.map(places["state_region_pcode"]).map(places["name"])
+    out.loc[rows, "match_note"] = _note(
+        out.loc[rows, "match_note"],
+        "also the name of "
+        + town.map(places["name"])
+        + " ("
+        + town
+        + ", "
+        + region.fillna("")
+        + "): only the region or district hint chose this "
+        + out.loc[rows, "level"].str.replace("_", " ")
+        + "; check the hint",
+    )
+    out.loc[rows, "match_flags"] = _joined_flags(
+        out.loc[rows, "match_flags"], pd.Series("town_elsewhere", index=rows)
+    )
+    out.loc[rows, "match_confidence"] = "low"
+    return out
 
 
 def _note(existing: pd.Series, extra: pd.Series | str) -> pd.Series:

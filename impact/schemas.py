@@ -83,7 +83,7 @@ WORKING_COLUMNS = frozenset({"outcome", "candidates", "runner_up", "actor_rule"}
 MATCH_METHODS = ["pcode", "exact", "alias", "fuzzy", "coordinates"]
 MATCH_CONFIDENCES = ["high", "medium", "low"]
 # Flags a match can carry (";"-separated in `match_flags`).
-MATCH_FLAGS = ["near_place", "location_conflict", "several_places"]
+MATCH_FLAGS = ["near_place", "location_conflict", "several_places", "town_elsewhere"]
 
 
 class RejectReason(StrEnum):
@@ -267,7 +267,7 @@ class ResolvedEvent(Event):
         isin=MATCH_CONFIDENCES,
     )
     match_flags: Series[Text] = _text(
-        "near_place, location_conflict, several_places (';'-separated)"
+        "near_place, location_conflict, several_places, town_elsewhere (';'-separated)"
     )
     match_note: Series[Text] = _text("Hints used, fuzzy spelling, runner-up, point checks")
     place_qualifier: Series[Text] = _text("Notes removed from the place text")

@@ -739,3 +739,26 @@ def test_a_comma_list_of_places_is_flagged_but_not_a_locator(reference, text, fl
     result = resolve_places(events([{"place": text}]), reference)
     flags = str(result.resolved["match_flags"].iloc[0])
     assert ("several_places" in flags) is flagged
+
+
+def test_a_town_name_chosen_as_a_namesake_by_a_region_hint_alone_is_flagged(reference):
+    result = resolve_places(
+        events(
+            [
+                {"place": "Kyauktaw", "region": "Shan"},  # the town is in Rakhine
+                {"place": "Kyauktaw", "region": "Rakhine"},
+                {"place": "Kyauk Taw", "township": "Lawksawk"},  # a township hint is trusted
+            ]
+        ),
+        reference,
+    )
+    rows = result.resolved.set_index("event_id")
+    wrong = rows.loc["e0"]
+    assert (wrong["pcode"], wrong["level"]) == ("MMR014008009", "village_tract")
+    assert (wrong["match_flags"], wrong["match_confidence"]) == ("town_elsewhere", "low")
+    assert "also the name of Kyauktaw Town (MMR012004701, Rakhine)" in wrong["match_note"]
+    town = rows.loc["e1"]
+    assert (town["pcode"], town["match_confidence"]) == ("MMR012004701", "high")
+    assert pd.isna(town["match_flags"])
+    trusted = rows.loc["e2"]
+    assert trusted["pcode"] == "MMR014008009" and pd.isna(trusted["match_flags"])
