@@ -29,7 +29,7 @@ from impact.errors import InputFileError
 from impact.input_files import excel_sheet, read_input_file, visible_sheets
 from impact.names import repair_pcode
 from impact.per_value import once_per_value, rows_at
-from impact.problems import combine, no_problems, rejected_rows
+from impact.problems import combine, no_problems, rejected_rows, skipped_rows
 from impact.schemas import (
     CHANGE_WORDS,
     WORKING_COLUMNS,
@@ -38,6 +38,7 @@ from impact.schemas import (
     Rejected,
     RejectReason,
     Skipped,
+    SkipReason,
     date_order,
 )
 from impact.sheets import HEADER_SEARCH_LINES, Sheet, is_workbook, read_sheet
@@ -272,11 +273,21 @@ def _read_one(
         raw = read.cells.set_axis(plan.names, axis=1).assign(source_row=lines)
         filled, fill_notes = _blank_places_filled(raw, plan)
         frame = _place_from_pcodes(filled, plan)
-        rule_out = pd.Series(False, index=raw.index)
+        why = not_events(filled)
+        rule_out = pd.Series(raw.index.isin(why.index), index=raw.index)
         layout, renamed, notes = "table", plan.renamed, [*plan.notes, *fill_notes]
-    skipped = acled.skipped_rows(
-        raw.rename(columns=str.lower)[rule_out].assign(source_file=path.name)
-    )
+    if layout == "acled":
+        skipped = acled.skipped_rows(
+            raw.rename(columns=str.lower)[rule_out].assign(source_file=path.name)
+        )
+    else:
+        skipped = skipped_rows(
+            raw.loc[why.index].assign(source_file=path.name),
+            column=why["column"],
+            value=why["value"],
+            reason=SkipReason.NOT_AN_EVENT,
+            message=why["message"],
+        )
     kept = frame[~rule_out] if rule_out.any() else frame
     normalised, problems = _normalise(kept, path, layout, *dates)
     events, rejected = _validate(normalised, problems)
@@ -529,6 +540,89 @@ def _blank_places_filled(frame: pd.DataFrame, plan: ColumnPlan) -> tuple[pd.Data
             blank &= ~use
             notes.append(f"empty places taken from column '{column}' ({use.sum():,} rows)")
     return frame.assign(place=pd.array(filled, dtype=place.dtype)), notes
+
+
+# A row that sums the others ("TOTAL", "Grand total", "Sub-total: Sagaing").
+TOTAL = re.compile(r"^\W*(?:grand\s+|sub[\s-]*)?totals?\b", re.IGNORECASE)
+# A heading's decoration: "--- Rakhine ---", "== Sagaing ==", "Chin State:".
+DECORATED = re.compile(r"^\s*[-=*#_~>]{2,}|[-=*#_~<]{2,}\s*$|:\s*$")
+ADMIN_WORD = re.compile(r"\b(?:state|region|division)\s*$", re.IGNORECASE)
+# A whole row in one cell, its fields split by another delimiter than the header's.
+SPLIT_ROW = re.compile(r"[,;|\t]")
+
+
+def not_events(raw: pd.DataFrame) -> pd.DataFrame:
+    """Rows that are not events: totals (the place, the date or the first filled cell starts
+    with "Total", "Subtotal" or "Grand total") and headings or notes (one cell filled, not a
+    date, and decorated, a state or region, or outside the place column). Each one's column,
+    value and message, indexed as in `raw`.
+
+    Beyond the place and date columns, only rows lacking a place or a date are looked at:
+    an event needs both."""
+    found = pd.DataFrame(columns=["column", "value", "message"], dtype=object)
+    named = [c for c in ("place", "date") if c in raw]
+    todo = np.zeros(len(raw), dtype=bool) if named else np.ones(len(raw), dtype=bool)
+    for column in named:
+        todo |= once_per_value(_blank_or_total, raw[column]).to_numpy(dtype=bool)
+    if not todo.any():
+        return found
+    columns = [c for c in raw.columns if c != "source_row"]
+    cells = raw.loc[todo, columns].astype(object).fillna("")
+    cells = cells.apply(lambda column: column.astype(str).str.strip())
+    filled = (cells != "").to_numpy()
+    first = filled.argmax(axis=1)
+    text = pd.Series(cells.to_numpy()[np.arange(len(cells)), first], index=cells.index)
+    column = pd.Series(np.asarray(columns, dtype=object)[first], index=cells.index)
+    total = pd.Series(False, index=cells.index)
+    total_text, total_column = text.copy(), column.copy()
+    for name in [*named, None]:
+        values = cells[name] if name else text
+        hit = once_per_value(_totals, values) & ~total & (values != "")
+        total_text, total_column = (
+            total_text.where(~hit, values),
+            total_column.where(~hit, name or column),
+        )
+        total |= hit
+    heading = (filled.sum(axis=1) == 1) & ~total.to_numpy()
+    heading &= once_per_value(_headings, text + "\t" + column).to_numpy(dtype=bool)
+    totals = pd.DataFrame(
+        {
+            "column": total_column[total],
+            "value": total_text[total],
+            "message": "a total row ('" + total_text[total] + "')",
+        }
+    )
+    headings = pd.DataFrame(
+        {
+            "column": column[heading],
+            "value": text[heading],
+            "message": "not an event (a heading or a note): only '" + text[heading] + "' is filled",
+        }
+    )
+    return pd.concat([found, totals, headings]).sort_index()
+
+
+def _blank_or_total(values: pd.Series) -> pd.Series:
+    return _blank_texts(values) | _totals(values)
+
+
+def _totals(values: pd.Series) -> pd.Series:
+    return values.astype("string").str.match(TOTAL).fillna(False).astype(bool)
+
+
+def _blank_texts(values: pd.Series) -> pd.Series:
+    return values.isna() | (values.astype(object).astype(str).str.strip() == "")
+
+
+def _headings(cells: pd.Series) -> pd.Series:
+    """Whether each row's only cell ("text<tab>column") reads as a heading: decorated, a
+    state or region, or outside the place column; not a date (a date alone is an event
+    missing its place), nor a row whose fields another delimiter joined into one cell."""
+    parts = cells.astype(str).str.rsplit("\t", n=1, expand=True)
+    text, column = parts[0], parts[1]
+    dated = parse_event_dates(text.astype("string"))["date_problem"].isna()
+    looks = text.str.contains(DECORATED) | text.str.contains(ADMIN_WORD) | (column != "place")
+    return (looks & ~dated & ~text.str.contains(SPLIT_ROW)).astype(bool)
 
 
 def _place_from_pcodes(frame: pd.DataFrame, plan: ColumnPlan) -> pd.DataFrame:

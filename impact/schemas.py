@@ -100,10 +100,12 @@ class RejectReason(StrEnum):
 
 
 class SkipReason(StrEnum):
-    """Which rule chosen by the analyst left a row out (the `reason` of skipped.csv)."""
+    """Which rule left a row out (the `reason` of skipped.csv): one the analyst chose (the
+    period, ACLED's event types), or a row that is not an event (a total, a heading)."""
 
     OUTSIDE_PERIOD = "outside_period"
     NOT_A_CONTROL_CHANGE = "not_a_control_change"
+    NOT_AN_EVENT = "not_an_event"
 
 
 PCODE = r"^[A-Z]{3}[0-9A-Z]+$"
@@ -504,7 +506,7 @@ class Rejected(pa.DataFrameModel):
 
 
 class Skipped(Rejected):
-    """An input row left out by a rule the analyst chose (period, event type), not an error."""
+    """An input row left out by a rule (period, event type, not an event), not an error."""
 
     reason: Series[Text] = _field("Rule that left it out", isin=[r.value for r in SkipReason])
 

@@ -761,3 +761,55 @@ def test_an_empty_town_cell_takes_the_village_named_beside_it(write_events):
     assert table.events["place"].tolist() == ["Khampat", "Ho Nar"]
     assert table.rejected["reason"].tolist() == ["missing_place"]
     assert "empty places taken from column 'village' (1 rows)" in table.inputs[0].notes
+
+
+def test_totals_and_headings_are_skipped_as_not_events_and_counted(write_events):
+    path = write_events(
+        "date,place,region,change,gaining_actor,notes\n"
+        "--- Sagaing ---,,,,,\n"
+        "2023-11-07,Khampat,Sagaing,captured,PDF,\n"
+        "Rakhine State,,,,,\n"
+        "2024-03-14,Kyauktaw,Rakhine,captured,AA,\n"
+        ",Kawlin,,,,\n"  # an event missing its date: a problem, not a heading
+        "2023-11-09,,,,,\n"  # a date alone: an event missing its place
+        ",,,,,only a note\n"
+        ",TOTAL,,2,,\n"
+        "Grand total: 2 events,,,,,\n"
+    )
+    table = impact.read_events(path)
+    assert len(table.events) + len(table.rejected) + len(table.skipped) == table.rows_read == 9
+    assert list(table.events["place"]) == ["Khampat", "Kyauktaw"]
+    skipped = table.skipped.set_index("source_row")
+    assert set(skipped["reason"]) == {"not_an_event"}
+    assert skipped["message"].to_dict() == {
+        2: "not an event (a heading or a note): only '--- Sagaing ---' is filled",
+        4: "not an event (a heading or a note): only 'Rakhine State' is filled",
+        8: "not an event (a heading or a note): only 'only a note' is filled",
+        9: "a total row ('TOTAL')",
+        10: "a total row ('Grand total: 2 events')",
+    }
+    assert sorted(table.rejected["reason"]) == ["missing_date", "missing_place"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    cells=st.lists(
+        st.lists(
+            st.sampled_from(["", "Total", "--", "Khampat", "2023-11-07", "x:"]),
+            min_size=3,
+            max_size=3,
+        ),
+        min_size=1,
+        max_size=15,
+    )
+)
+def test_no_row_is_lost_whatever_looks_like_a_total_or_heading(tmp_path_factory, cells):
+    frame = pd.DataFrame(cells, columns=["date", "place", "change"])
+    path = tmp_path_factory.mktemp("totals") / "events.csv"
+    frame.to_csv(path, index=False)
+    try:
+        table = impact.read_events(path)
+    except InputFileError:
+        return  # nothing readable as a table of events: refused with a message
+    assert len(table.events) + len(table.rejected) + len(table.skipped) == table.rows_read
+    assert "Total" not in set(table.events["place"])
