@@ -90,6 +90,9 @@ NO_NAME = r"(?i)^\W*(unknown|unnamed|n/?a|none|nil|not known|various|multiple|tb
 # How analysts shorten "Township" after a name ("Pauktaw Tsp", "Kyauktaw T/S", "Kyaukme Twp"),
 # read as the word itself. (Not "Myo", Burmese for town: it ends real names, such as Taung Myo.)
 TOWNSHIP_SHORTHAND = re.compile(r"(?i)(?<=\w) (?:tsp|t/s|twp|twsp|tship)\.?(?=$|[\s,;:)\]])")
+# "Kokang SAZ", "Pa Laung SAZ", "Wa SAD": a self-administered zone or division.
+SELF_ADMINISTERED = re.compile(r"(?<=\w) SA(?P<kind>[ZD])\.?(?=$|[\s,;:)\]])")
+SELF_ADMINISTERED_WORDS = {"Z": " Self-Administered Zone", "D": " Self-Administered Division"}
 LEVEL_WORDS = {
     "township": "township",
     "town": "town",
@@ -98,6 +101,8 @@ LEVEL_WORDS = {
     "village": "village",
     "sub-township": "sub_township",
     "district": "district",
+    "self-administered zone": "district",
+    "self-administered division": "district",
 }
 
 
@@ -434,7 +439,7 @@ def _key_hints(
 def _read_texts(texts: np.ndarray) -> pd.DataFrame:
     """`read_place_text` of each distinct text, one row each (indexed by the text): the name,
     the hints it names (None where it names none), near, says_village and qualifier."""
-    read = [read_place_text(TOWNSHIP_SHORTHAND.sub(" Township", text)) for text in texts]
+    read = [read_place_text(_unabbreviated(text)) for text in texts]
     levels = [*HINT_COLUMNS, "sub_township"]
     return pd.DataFrame(
         {
@@ -447,6 +452,12 @@ def _read_texts(texts: np.ndarray) -> pd.DataFrame:
         index=pd.Index(texts, dtype=object),
         dtype=object,
     )
+
+
+def _unabbreviated(text: str) -> str:
+    """The level words analysts shorten, written out: "Tsp" (township), "SAZ", "SAD"."""
+    text = TOWNSHIP_SHORTHAND.sub(" Township", text)
+    return SELF_ADMINISTERED.sub(lambda m: SELF_ADMINISTERED_WORDS[m["kind"]], text)
 
 
 def _spellings(names: np.ndarray, alt_names: pd.Series) -> pd.DataFrame:
@@ -950,7 +961,10 @@ def _haversine(lat1: pd.Series, lon1: pd.Series, lat2: pd.Series, lon2: pd.Serie
 
 def level_named(names: pd.Series) -> pd.Series:
     """The level a name spells out at its end ("… Township", "… Ward"), else NA."""
-    pattern = r"(?i)\b(township|town|ward|village tract|village|sub-township|district)\s*$"
+    pattern = (
+        r"(?i)\b(township|town|ward|village tract|village|sub-township|district|"
+        r"self-administered (?:zone|division))\s*$"
+    )
     return names.str.extract(pattern)[0].str.lower().map(LEVEL_WORDS)
 
 

@@ -727,6 +727,19 @@ def test_township_shorthand_reads_as_township(reference, text, pcode):
 
 
 @pytest.mark.parametrize(
+    ("text", "pcode"),
+    [
+        ("Kokang Self-Administered Zone", "MMR015S002"),  # not the village Kokang in Lashio
+        ("Kokang SAZ", "MMR015S002"),
+        ("Pa Laung SAZ", "MMR015S001"),
+        ("Danu Self-Administered Zone", "MMR014S001"),
+    ],
+)
+def test_a_self_administered_zone_named_as_one_is_the_zone(reference, text, pcode):
+    assert outcome(resolve_places(events([{"place": text}]), reference)) == ("matched", pcode)
+
+
+@pytest.mark.parametrize(
     ("text", "flagged"),
     [
         ("Kawlin, Kyauktaw", True),  # two towns: only Kawlin is counted
