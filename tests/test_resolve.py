@@ -740,6 +740,20 @@ def test_a_self_administered_zone_named_as_one_is_the_zone(reference, text, pcod
 
 
 @pytest.mark.parametrize(
+    ("text", "pcode"),
+    [
+        ("Laukkai", "MMR015022701"),
+        ("Momeik", "MMR015017701"),
+        ("Naungcho", "MMR015013701"),
+        ("Mogok", "MMR010011701"),
+        ("Shartaw", "MMR002004701"),
+    ],
+)
+def test_press_spellings_of_towns_resolve_as_sourced_aliases(reference, text, pcode):
+    assert outcome(resolve_places(events([{"place": text}]), reference)) == ("matched", pcode)
+
+
+@pytest.mark.parametrize(
     ("text", "flagged"),
     [
         ("Kawlin, Kyauktaw", True),  # two towns: only Kawlin is counted
