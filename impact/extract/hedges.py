@@ -82,6 +82,10 @@ RUMOUR = re.compile(
     r"\b(?:rumou?rs?|rumou?red|speculation|speculated|hoax|fake\s+news|false\s+reports?)\b", re.I
 )
 
+# "One year and four months after the town was first captured, …": a change told as the
+# background of a later one, long before the report's date.
+LONG_AGO = re.compile(r"\b(?:years?|months?)\s+(?:after|since)\b[^.;:,]{0,80}$", re.I)
+
 CLAUSE_BREAK = re.compile(
     r"[;:]|,\s+(?:but|while|although|though|whereas|however)\b|\b(?:but|however|while|although|"
     r"whereas|after|before|following|when|since|as|because|until|despite|which|who|that|"
@@ -93,6 +97,8 @@ CLAUSE_BREAK = re.compile(
 def hedged(before: str, sentence: str, match: re.Match) -> bool:
     """True when the clause before the verb negates, hedges or attempts it."""
     if sentence.rstrip().endswith("?") or RUMOUR.search(before):  # a question, or hearsay
+        return True
+    if LONG_AGO.search(before):
         return True
     before = before[-300:]
     clause_start = max((m.end() for m in CLAUSE_BREAK.finditer(before)), default=0)
