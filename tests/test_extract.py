@@ -258,6 +258,22 @@ def test_claim_denied_in_the_report_needs_review(extractor):
 
 
 @pytest.mark.parametrize(
+    ("denial", "denied"),
+    [
+        ("The military denied this on Tuesday.", True),
+        ("A junta spokesman denied that the town had fallen.", True),
+        ("The junta denied the capture.", True),
+        ("The junta denied that its airstrike killed civilians.", False),
+        ("The junta denied bombing a school.", False),
+    ],
+)
+def test_a_denial_of_what_was_just_said_needs_review(extractor, denial, denied):
+    rows = draft(extractor, f"The AA captured Kyauktaw on 14 March 2024. {denial}", "2024-12-30")
+    assert list(rows["place"]) == ["Kyauktaw"]
+    assert (rows["extraction_confidence"].iloc[0] == "low") is denied
+
+
+@pytest.mark.parametrize(
     ("text", "change", "gaining", "losing"),
     [
         ("The town of Paletwa fell to the AA on Sunday.", "captured", "Arakan Army", None),

@@ -19,6 +19,14 @@ DENIAL = re.compile(
     r"baseless|fabricated|propaganda)\b",
     re.I,
 )
+# A denial of what was just said, without naming the place again: "The military denied
+# this", "denied that the town had fallen", "denied the capture".
+DENIED_BACK = re.compile(
+    r"\bden(?:ied|ies|y|ying)\s+(?:this|it|these\s+reports|the\s+(?:capture|fall|seizure|"
+    r"takeover|loss|reports?|claims?))\b|\bden(?:ied|ies|y|ying)\s+that\s+(?:[\w'’-]+\s+){0,4}?"
+    r"(?:had\s+|has\s+)?(?:fallen|been\s+(?:captured|seized|taken|lost|overrun))",
+    re.I,
+)
 CONFIDENCE = ("low", "medium", "high")
 MAX_EVIDENCE = 5
 DATE_CLAUSE = re.compile(
@@ -96,7 +104,7 @@ def _denied_sentences(texts: list[str], places: list[list[Mention]]) -> dict[str
             continue
         window = range(max(0, number - 2), number + 1)
         named = {m.pcode for m in places[number]}
-        refers_back = re.search(r"\bclaims?\b|\breports?\b", text, re.I)
+        refers_back = re.search(r"\bclaims?\b|\breports?\b", text, re.I) or DENIED_BACK.search(text)
         for earlier in window:
             for mention in places[earlier]:
                 if mention.pcode in named or refers_back:
