@@ -581,3 +581,18 @@ def test_a_name_the_index_lacks_is_matched_as_a_report_would_match_it(extractor)
     unknown = draft(extractor, "The AA seized Foo Bar on 8 December 2024.")
     assert unknown["pcode"].fillna("").tolist() == [""]
     assert "no P-code" in unknown["review_reason"].iloc[0]
+
+
+def test_markdown_table_rows_are_sentences_and_code_is_not_read(extractor):
+    text = (
+        "The AA captured Kyauktaw on 14 March 2024.\n\n"
+        "| Town | Status | Date |\n|---|---|---|\n"
+        "| Minbya | captured by AA | 20 March 2024 |\n| Sittwe | junta-held | |\n\n"
+        "```\nThe KIA captured Bhamo on 1 January 2024.\n```\n"
+    )
+    rows = draft(extractor, text, "2024-12-30")
+    assert rows[["place", "date", "gaining_actor"]].values.tolist() == [
+        ["Kyauktaw", "2024-03-14", "Arakan Army"],
+        ["Minbya", "2024-03-20", "Arakan Army"],
+    ]
+    assert rows["evidence"].iloc[1] == "Minbya, captured by AA, 20 March 2024."

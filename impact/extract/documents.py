@@ -111,8 +111,17 @@ def parse_published(value: str | date | None) -> date | None:
     return None if pd.isna(stamp) else stamp.date()
 
 
+# Markdown's fenced code: not prose of the report.
+CODE_BLOCK = re.compile(r"(?ms)^\s*(```|~~~).*?^\s*\1[^\n]*$")
+TABLE_ROW = re.compile(r"(?m)^\s*\|(.*)\|\s*$")
+TABLE_RULE = re.compile(r"^[\s|:-]*$")
+
+
 def split_paragraphs(body: str) -> list[str]:
-    """Blank-line separated blocks, with Markdown marks (#, *, >, links) removed."""
+    """Blank-line separated blocks, with Markdown marks (#, *, >, links) and code removed, and
+    each row of a Markdown table a block of its own (its cells read as one sentence)."""
+    body = CODE_BLOCK.sub("", body)
+    body = TABLE_ROW.sub(_table_row, body)
     body = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", body)
     blocks = re.split(r"\n\s*\n", body)
     cleaned = []
@@ -123,6 +132,14 @@ def split_paragraphs(body: str) -> list[str]:
         if block:
             cleaned.append(block)
     return cleaned
+
+
+def _table_row(row: re.Match) -> str:
+    """A table row as a paragraph of its own: its cells joined by commas; a rule row dropped."""
+    if TABLE_RULE.fullmatch(row[1]):
+        return ""
+    cells = [cell.strip() for cell in row[1].split("|")]
+    return "\n\n" + ", ".join(cell for cell in cells if cell) + ".\n\n"
 
 
 def split_sentences(paragraph: str) -> list[str]:
