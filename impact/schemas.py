@@ -43,10 +43,12 @@ CHANGE_WORDS = {
         "overruns|overrunning|fell|fell to|falls|fall of|"
         "occupied|occupy|occupies|control|controls|controlled|in control|liberated|liberate|"
         "liberation|overtaken|overtook|stormed|conquered|won|secured|held|holds|gained|"
-        "gained control|lost|lost control|surrendered|fell into the hands of",
+        "gained control|lost|lost control|surrendered|fell into the hands of|changed hands|"
+        "changes hands|change of hands|switched hands|change of control|control changed",
         "recaptured": "recaptured|recapture|recaptures|re captured|retaken|retake|retook|"
         "re taken|re took|regained|regain|regains|re gained|taken back|took back|won back|"
-        "recovered|recover|reclaimed|back under control",
+        "recovered|recover|reclaimed|back under control|re entered|reentered|re entry|"
+        "moved back into|back in control",
         "handed over": "handed over|handed back|handover|hand over|handing over|hands over|"
         "transferred|transfer|ceded|cede|returned|given back|handed|"
         "handed back under a ceasefire deal",

@@ -54,6 +54,14 @@ PHRASINGS = [
     ("contested", "contested", "confirmed", None),
     ("disputed", "contested", "claimed", None),
     ("retaken", "recaptured", "confirmed", None),
+    (
+        "Junta re-entered (with TNLA consent)",
+        "recaptured",
+        "confirmed",
+        "Junta (with TNLA consent)",
+    ),
+    ("changed hands", "captured", "confirmed", None),
+    ("Change of control", "captured", "confirmed", None),
     ("re-captured", "recaptured", "confirmed", None),
     ("Taken back by army", "recaptured", "confirmed", "by army"),
     ("regained control", "recaptured", "confirmed", "control"),
@@ -118,7 +126,7 @@ def test_a_missing_change_is_a_confirmed_capture():
 def test_a_million_rows_read_per_distinct_text():
     texts = pd.Series([p[0] for p in PHRASINGS] * (1_000_000 // len(PHRASINGS)))
     start = time.perf_counter()
-    parsed = parse_changes(texts, pd.Series(["low", "high"] * (len(texts) // 2)))
+    parsed = parse_changes(texts, pd.Series((["low", "high"] * len(texts))[: len(texts)]))
     assert time.perf_counter() - start < 10
     assert len(parsed) == len(texts) and parsed.index.equals(texts.index)
 
