@@ -28,7 +28,7 @@ from impact.dates import INVISIBLE, date_flags, parse_event_dates
 from impact.errors import InputFileError
 from impact.input_files import excel_sheet, read_input_file, visible_sheets
 from impact.names import repair_pcode
-from impact.per_value import once_per_value, rows_at
+from impact.per_value import once_per_row, once_per_value, rows_at
 from impact.problems import combine, no_problems, rejected_rows, skipped_rows
 from impact.schemas import (
     CHANGE_WORDS,
@@ -273,7 +273,7 @@ def _read_one(
         raw = read.cells.set_axis(plan.names, axis=1).assign(source_row=lines)
         filled, fill_notes = _blank_places_filled(raw, plan)
         frame = _place_from_pcodes(filled, plan)
-        why = not_events(filled)
+        why = _not_events(filled)
         rule_out = pd.Series(raw.index.isin(why.index), index=raw.index)
         layout, renamed, notes = "table", plan.renamed, [*plan.notes, *fill_notes]
     if layout == "acled":
@@ -551,7 +551,7 @@ ADMIN_WORD = re.compile(r"\b(?:state|region|division)\s*$", re.IGNORECASE)
 SPLIT_ROW = re.compile(r"[,;|\t]")
 
 
-def not_events(raw: pd.DataFrame) -> pd.DataFrame:
+def _not_events(raw: pd.DataFrame) -> pd.DataFrame:
     """Rows that are not events: totals (the place, the date or the first filled cell starts
     with "Total", "Subtotal" or "Grand total") and headings or notes (one cell filled, not a
     date, and decorated, a state or region, or outside the place column). Each one's column,
@@ -559,47 +559,53 @@ def not_events(raw: pd.DataFrame) -> pd.DataFrame:
 
     Beyond the place and date columns, only rows lacking a place or a date are looked at:
     an event needs both."""
-    found = pd.DataFrame(columns=["column", "value", "message"], dtype=object)
     named = [c for c in ("place", "date") if c in raw]
     todo = np.zeros(len(raw), dtype=bool) if named else np.ones(len(raw), dtype=bool)
     for column in named:
         todo |= once_per_value(_blank_or_total, raw[column]).to_numpy(dtype=bool)
-    if not todo.any():
-        return found
     columns = [c for c in raw.columns if c != "source_row"]
     cells = raw.loc[todo, columns].astype(object).fillna("")
     cells = cells.apply(lambda column: column.astype(str).str.strip())
     filled = (cells != "").to_numpy()
     first = filled.argmax(axis=1)
-    text = pd.Series(cells.to_numpy()[np.arange(len(cells)), first], index=cells.index)
-    column = pd.Series(np.asarray(columns, dtype=object)[first], index=cells.index)
-    total = pd.Series(False, index=cells.index)
-    total_text, total_column = text.copy(), column.copy()
+    lead = pd.DataFrame(
+        {
+            "text": cells.to_numpy()[np.arange(len(cells)), first],
+            "column": np.asarray(columns, dtype=object)[first],
+        },
+        index=cells.index,
+    )
+    totals = _total_rows(cells, named, lead)
+    alone = pd.Series(filled.sum(axis=1) == 1, index=cells.index) & ~cells.index.isin(totals.index)
+    return pd.concat([totals, _heading_rows(lead[alone])]).sort_index()
+
+
+def _total_rows(cells: pd.DataFrame, named: list[str], lead: pd.DataFrame) -> pd.DataFrame:
+    """The rows whose place, else date, else first filled cell starts with "Total"."""
+    found = []
     for name in [*named, None]:
-        values = cells[name] if name else text
-        hit = once_per_value(_totals, values) & ~total & (values != "")
-        total_text, total_column = (
-            total_text.where(~hit, values),
-            total_column.where(~hit, name or column),
+        values = cells[name] if name else lead["text"]
+        hit = once_per_value(_totals, values) & (values != "")
+        hit &= ~cells.index.isin([i for part in found for i in part.index])
+        column = pd.Series(name, index=cells.index) if name else lead["column"]
+        found.append(
+            pd.DataFrame(
+                {
+                    "column": column[hit],
+                    "value": values[hit],
+                    "message": "a total row ('" + values[hit] + "')",
+                }
+            )
         )
-        total |= hit
-    heading = (filled.sum(axis=1) == 1) & ~total.to_numpy()
-    heading &= once_per_value(_headings, text + "\t" + column).to_numpy(dtype=bool)
-    totals = pd.DataFrame(
-        {
-            "column": total_column[total],
-            "value": total_text[total],
-            "message": "a total row ('" + total_text[total] + "')",
-        }
-    )
-    headings = pd.DataFrame(
-        {
-            "column": column[heading],
-            "value": text[heading],
-            "message": "not an event (a heading or a note): only '" + text[heading] + "' is filled",
-        }
-    )
-    return pd.concat([found, totals, headings]).sort_index()
+    return pd.concat(found)
+
+
+def _heading_rows(lead: pd.DataFrame) -> pd.DataFrame:
+    """The rows of one cell (`lead`) that read as a heading or a note."""
+    heading = once_per_row(_headings, lead[["text", "column"]]).to_numpy(dtype=bool)
+    rows = lead[heading]
+    message = "not an event (a heading or a note): only '" + rows["text"] + "' is filled"
+    return pd.DataFrame({"column": rows["column"], "value": rows["text"], "message": message})
 
 
 def _blank_or_total(values: pd.Series) -> pd.Series:
@@ -614,15 +620,16 @@ def _blank_texts(values: pd.Series) -> pd.Series:
     return values.isna() | (values.astype(object).astype(str).str.strip() == "")
 
 
-def _headings(cells: pd.Series) -> pd.Series:
-    """Whether each row's only cell ("text<tab>column") reads as a heading: decorated, a
+def _headings(rows: pd.DataFrame) -> pd.Series:
+    """Whether each row's only cell (`text`, in `column`) reads as a heading: decorated, a
     state or region, or outside the place column; not a date (a date alone is an event
     missing its place), nor a row whose fields another delimiter joined into one cell."""
-    parts = cells.astype(str).str.rsplit("\t", n=1, expand=True)
-    text, column = parts[0], parts[1]
-    dated = parse_event_dates(text.astype("string"))["date_problem"].isna()
-    looks = text.str.contains(DECORATED) | text.str.contains(ADMIN_WORD) | (column != "place")
-    return (looks & ~dated & ~text.str.contains(SPLIT_ROW)).astype(bool)
+    text = rows["text"].astype(str)
+    dated = parse_event_dates(text.astype("string"))["date_problem"].isna().to_numpy()
+    looks = (
+        text.str.contains(DECORATED) | text.str.contains(ADMIN_WORD) | (rows["column"] != "place")
+    )
+    return pd.Series(looks.to_numpy() & ~dated & ~text.str.contains(SPLIT_ROW).to_numpy())
 
 
 def _place_from_pcodes(frame: pd.DataFrame, plan: ColumnPlan) -> pd.DataFrame:
