@@ -596,3 +596,21 @@ def test_markdown_table_rows_are_sentences_and_code_is_not_read(extractor):
         ["Minbya", "2024-03-20", "Arakan Army"],
     ]
     assert rows["evidence"].iloc[1] == "Minbya, captured by AA, 20 March 2024."
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Kyauktaw, Minbya and Mrauk-U were all captured by the AA in February 2024.",
+        "The towns of Kyauktaw, Minbya and Mrauk-U fell to the AA in February 2024.",
+    ],
+)
+def test_every_place_listed_as_the_subject_changes_hands(extractor, text):
+    rows = draft(extractor, text, "2024-12-30")
+    assert rows[["place", "gaining_actor"]].values.tolist() == [
+        ["Kyauktaw", "Arakan Army"],
+        ["Minbya", "Arakan Army"],
+        ["Mrauk-U", "Arakan Army"],
+    ]
+    unit = draft(extractor, "Khampat, Tamu Township, was captured by the PDF on 7 November 2023.")
+    assert list(unit["place"]) == ["Khampat"]

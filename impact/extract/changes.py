@@ -179,7 +179,7 @@ def _candidate(sentence: str, match: re.Match, places, actors) -> list[Candidate
         targets = _object_places(sentence, match, places)
     else:
         target = _subject_place(sentence, match.start(), places)
-        targets = [target] if target else []
+        targets = [*_listed_before(sentence, target, places), target] if target else []
     if TIGHT.fullmatch(match[0]):
         targets = _tight(sentence, match, form, targets)
     found = []
@@ -377,6 +377,24 @@ def _subject_place(sentence: str, start: int, places: list[Mention]):
     return None
 
 
+def _listed_before(sentence: str, target: tuple, places: list[Mention]) -> list[tuple]:
+    """The places listed before a subject ("Kyauktaw, Minbya and Mrauk-U were captured"),
+    first to last, each joined to the next by a comma or "and"."""
+    place = target[0]
+    if place is None or target[3]:
+        return []
+    listed: list[tuple] = []
+    for earlier in reversed([p for p in places if p.end <= place.start]):
+        joiner = SUBJECT_JOINER.fullmatch(sentence, earlier.end, place.start)
+        inside = bool(place.pcode) and place.pcode.startswith(earlier.pcode or "-")
+        if not joiner or inside or _facility_after(sentence, earlier):
+            break
+        listed.insert(0, (earlier, earlier.text, earlier.start, False))
+        place = earlier
+    return listed
+
+
+SUBJECT_JOINER = re.compile(r"\s*(?:towns?|townships?)?\s*(?:,\s*and|,|and|&)\s+")
 UNLISTED = re.compile(
     r"\s*(?:the\s+(?:\w+\s+)?(?:town|city|village)\s+of\s+)?"
     r"(?P<name>[A-Z][a-z'’-]{2,}(?:\s+[A-Z][a-z'’-]+){0,2})(?P<kind>\s+(?:towns?|villages?|city|cities)\b)?"
