@@ -56,6 +56,27 @@ FORMULA_CELL = re.compile(
     rb"(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>(.*?)</(?:\w+:)?v>)?",
     re.DOTALL,
 )
+# A merged range (its first and last cell), a hidden row (its number), hidden columns (the
+# first and last) and a styled cell (its style, column, row and type) in a worksheet's XML.
+MERGED_RANGE = re.compile(
+    rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Z]{1,3}[0-9]+:[A-Z]{1,3}[0-9]+)"'
+)
+HIDDEN_ROW = re.compile(rb'<(?:\w+:)?row\b(?=[^>]*\bhidden="(?:1|true)")(?=[^>]*\br="([0-9]+)")')
+HIDDEN_COLUMNS = re.compile(
+    rb'<(?:\w+:)?col\b(?=[^>]*\bhidden="(?:1|true)")'
+    rb'(?=[^>]*\bmin="([0-9]+)")(?=[^>]*\bmax="([0-9]+)")'
+)
+STYLED_CELL = re.compile(
+    rb'<(?:\w+:)?c\b(?=[^>]*\bs="([0-9]+)")(?=[^>]*\br="([A-Z]{1,3})([0-9]+)")'
+    rb'(?:(?=[^>]*\bt="(\w*)"))?'
+)
+# What a number format shows besides date and time codes: quoted and escaped text, padding and
+# fill characters, colours and locales in brackets (not elapsed time: [h], [mm], [ss]), AM/PM.
+FORMAT_LITERALS = re.compile(r'"[^"]*"|\\.|[_*].|\[(?![hms]+\])[^\]]*\]|am/pm|a/p', re.IGNORECASE)
+# A date's text as `_cell_text` gives it ("2023-11-07", "2023-11-07 10:00:00"), and how much
+# of it a format showing only the month, or only the year, shows.
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?: |$)")
+SHOWN_LENGTH = {"month": 7, "year": 4}
 
 
 @dataclass
@@ -566,8 +587,10 @@ def _kept_together(cells: pd.DataFrame, with_values: dict[int, np.ndarray]) -> p
 
 
 def _excel_grid(path: Path, data: bytes, sheet: str | int) -> tuple[Grid, list[str]]:
-    """The sheet's cells as text, and a note on the formulas whose results the file does not
-    keep (read as empty)."""
+    """The sheet's cells as text, as Excel shows them where openpyxl reads otherwise (a merged
+    range's value in each of its cells, a date formatted as a month as that month), and notes on
+    what an analyst should know: merged ranges filled, hidden rows and columns read, formulas
+    whose results the file does not keep (read as empty)."""
     import openpyxl
 
     try:
@@ -584,6 +607,7 @@ def _excel_grid(path: Path, data: bytes, sheet: str | int) -> tuple[Grid, list[s
         worksheet.reset_dimensions()
         rows = [[_cell_text(v) for v in row] for row in worksheet.iter_rows(values_only=True)]
         xml = _sheet_xml(book, worksheet)
+        shown = _month_or_year_styles(book)
     # SyntaxError: damaged XML; IndexError: a cell naming a shared text the file lacks.
     except (SyntaxError, ValueError, KeyError, IndexError, OSError) as error:
         raise InputFileError(
@@ -593,7 +617,9 @@ def _excel_grid(path: Path, data: bytes, sheet: str | int) -> tuple[Grid, list[s
         ) from error
     finally:
         book.close()
-    return _excel_cells(rows), _uncomputed_formulas(path, xml)
+    _dates_as_shown(rows, xml, shown)
+    notes = [*_merged_ranges_filled(path, rows, xml), *_hidden_rows_and_columns(path, rows, xml)]
+    return _excel_cells(rows), [*notes, *_uncomputed_formulas(path, xml)]
 
 
 def _excel_cells(rows: list[list[str]]) -> Grid:
@@ -613,6 +639,166 @@ def _sheet_xml(book: Any, worksheet: Any) -> bytes:
         return book._archive.read(worksheet._worksheet_path)
     except AttributeError:
         return b""
+
+
+def _cells_span(xml: bytes) -> tuple[int, int]:
+    """Where the worksheet's cells start and end in its XML: hidden columns are stated before
+    them, merged ranges after, so that neither needs a search through every cell."""
+    start = xml.find(b"sheetData")
+    return (start, xml.rfind(b"sheetData")) if start >= 0 else (len(xml), len(xml))
+
+
+def _column(letters: str) -> int:
+    """A column's number from its letters (A is 1)."""
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - 64
+    return number
+
+
+def _month_or_year_styles(book: Any) -> dict[int, str]:
+    """The workbook's cell styles whose date format shows only a month or only a year, each
+    with "month" or "year". Taken from the number formats openpyxl read from `xl/styles.xml` to
+    tell dates, so only styles it reads as dates qualify (elapsed times, read as durations, do
+    not). Empty without them, or when openpyxl keeps them elsewhere."""
+    from openpyxl.styles.numbers import BUILTIN_FORMATS_MAX_SIZE, builtin_format_code
+
+    try:
+        dates = book._date_formats - book._timedelta_formats
+        styles, custom = book._cell_styles, book._number_formats
+        codes = {
+            style: builtin_format_code(number)
+            if (number := styles[style].numFmtId) < BUILTIN_FORMATS_MAX_SIZE
+            else custom[number - BUILTIN_FORMATS_MAX_SIZE]
+            for style in dates
+        }
+    except (AttributeError, IndexError, TypeError):
+        return {}
+    return {style: part for style, code in codes.items() if (part := _date_shown(code or ""))}
+
+
+def _date_shown(code: str) -> str | None:
+    """What a date format shows of a date: "month" for one with a month but no day (Excel's
+    mmm-yy shows "Nov-23": the cell stands for November, not for its first day), "year" for one
+    with only the year; None for one with a day or a time (an m next to h or s is minutes)."""
+    section = FORMAT_LITERALS.sub("", code).split(";")[0].lower()
+    parts = set(re.findall(r"[dymhs]", section))
+    if parts & {"d", "h", "s"}:
+        return None
+    return "month" if "m" in parts else "year" if "y" in parts else None
+
+
+def _dates_as_shown(rows: list[list[str]], xml: bytes, shown: dict[int, str]) -> None:
+    """Date cells styled to show only a month or a year read as that month ("2023-11") or year
+    ("2023"), which the date reader reads as a month or a year rather than as their first day.
+    Cells are found by their style in the XML; only those openpyxl read as a date (a number or
+    an ISO date, not text) are changed."""
+    for style, part in shown.items():
+        for cell in _elements_with(xml, f's="{style}"'.encode(), STYLED_CELL):
+            number, letters, row_number, kind = cell.groups()
+            row, column = int(row_number) - 1, _column(letters.decode()) - 1
+            if int(number) != style or kind not in (b"", b"n", b"d") or row >= len(rows):
+                continue
+            if column < len(rows[row]) and ISO_DATE.match(text := rows[row][column]):
+                rows[row][column] = text[: SHOWN_LENGTH[part]]
+
+
+def _elements_with(
+    xml: bytes, needle: bytes, element: re.Pattern[bytes]
+) -> Iterator[re.Match[bytes]]:
+    """The elements among the sheet's cells that hold `needle` in their tag and that `element`
+    matches: `needle` is searched as plain bytes, many times faster through a sheet of a
+    million rows than trying `element` at each of its tags."""
+    start, end = _cells_span(xml)
+    at = xml.find(needle, start, end)
+    while at >= 0:
+        if match := element.match(xml, xml.rfind(b"<", start, at)):
+            yield match
+        at = xml.find(needle, at + 1, end)
+
+
+def _merged_ranges_filled(path: Path, rows: list[list[str]], xml: bytes) -> list[str]:
+    """Each range merged down one column given its value in every row it covers, as Excel
+    shows it (openpyxl gives it in the first cell only): a region merged down over its events
+    is each event's region. Only rows that hold a cell of their own are filled: Excel stores
+    the other cells of a merged range as empty ones, and a region merged on past the last event
+    would otherwise add blank rows as events. Ranges across columns (a title over the table, a
+    heading over two columns) keep their value in their first cell. A note, also raised as an
+    `ImpactWarning`, names the ranges filled."""
+    ranges = MERGED_RANGE.findall(xml, _cells_span(xml)[1])
+    if not ranges:
+        return []
+    holding = [any(row) for row in rows]
+    filled = [ref.decode() for ref in ranges if _range_filled(rows, holding, ref.decode())]
+    if not filled:
+        return []
+    return _noted(
+        path, f"{len(filled)} merged cell range(s) filled with their value ({_first_few(filled)})"
+    )
+
+
+def _range_filled(rows: list[list[str]], holding: list[bool], ref: str) -> bool:
+    """Fill the range `ref` ("A2:A6"), when it lies in one column, with its first cell's text
+    in the rows that hold a cell of their own (`holding`); whether any cell was filled."""
+    (top, column), (bottom, last) = (_cell_place(cell) for cell in ref.split(":"))
+    if column != last or top >= len(rows) or column >= len(rows[top]) or not rows[top][column]:
+        return False
+    text = rows[top][column]
+    below = [rows[n] for n in range(top + 1, min(bottom + 1, len(rows))) if holding[n]]
+    for row in below:
+        row.extend([""] * (column + 1 - len(row)))
+        row[column] = text
+    return bool(below)
+
+
+def _cell_place(reference: str) -> tuple[int, int]:
+    """A cell's row and column from its reference ("B7"), counted from 0."""
+    letters = reference.rstrip("0123456789")
+    return int(reference[len(letters) :]) - 1, _column(letters) - 1
+
+
+def _hidden_rows_and_columns(path: Path, rows: list[list[str]], xml: bytes) -> list[str]:
+    """Notes, each also raised as an `ImpactWarning`, on the hidden rows and columns that hold a
+    cell. They are read as any other (each row read is an event, a rejected row or a skipped
+    one, none left out unsaid), but an analyst often hides the rows a filter leaves out or a
+    column of workings, and should know they were read."""
+    numbers = [int(row[1]) for row in _elements_with(xml, b'hidden="', HIDDEN_ROW)]
+    hidden = [n for n in numbers if n <= len(rows) and any(rows[n - 1])]
+    notes = []
+    if hidden:
+        notes += _noted(
+            path,
+            f"{len(hidden)} hidden row(s) read as any other (rows {_first_few(hidden)}): "
+            "delete them from the sheet if they are not events",
+        )
+    columns = HIDDEN_COLUMNS.findall(xml, 0, _cells_span(xml)[0])
+    if columns:
+        notes += _hidden_columns(path, rows, columns)
+    return notes
+
+
+def _hidden_columns(
+    path: Path, rows: list[list[str]], spans: list[tuple[bytes, bytes]]
+) -> list[str]:
+    """The note on hidden columns (spans of column numbers, from 1) that hold a cell."""
+    from openpyxl.utils import get_column_letter
+
+    held = {p + 1 for row in rows for p, text in enumerate(row) if text}
+    hidden = sorted(c for c in held if any(int(a) <= c <= int(b) for a, b in spans))
+    if not hidden:
+        return []
+    letters = [get_column_letter(c) for c in hidden]
+    return _noted(
+        path,
+        f"{len(hidden)} hidden column(s) read as any other (columns {_first_few(letters)}): "
+        "delete them from the sheet if they are not part of the events",
+    )
+
+
+def _noted(path: Path, note: str) -> list[str]:
+    """`note` as a list of notes, and raised as an `ImpactWarning` naming the file."""
+    warnings.warn(ImpactWarning(f"{path.name}: {note}"), stacklevel=3)
+    return [note]
 
 
 def _worksheet(path: Path, book: Any, sheet: str | int) -> Any:

@@ -156,3 +156,192 @@ def test_a_wide_file_is_held_as_wide_as_its_cells(tmp_path):
     book.save(tmp_path / "events.xlsx")
     grid, _ = _excel_grid(tmp_path / "events.xlsx", (tmp_path / "events.xlsx").read_bytes(), 0)
     assert (grid.width, list(grid.cells.columns), len(grid.cells)) == (16_384, [0, 1, 699], 3)
+
+
+def _saved(book, tmp_path) -> tuple[Path, bytes]:
+    path = tmp_path / "events.xlsx"
+    book.save(path)
+    return path, path.read_bytes()
+
+
+def test_a_merged_range_gives_its_value_to_every_cell_and_is_noted(tmp_path):
+    """A region merged down over its events is each event's region; rows without a cell of
+    their own are left as they are, and a range across columns (a title) keeps its value in
+    its first cell."""
+    import openpyxl
+
+    from impact.errors import ImpactWarning
+    from impact.sheets import _excel_grid
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(("Control changes, Nov 2023",))
+    sheet.append(("region", "township", "place"))
+    for township, place in (("Tamu", "Khampat"), ("Tamu", "Tamu"), ("Kawlin", "Kawlin")):
+        sheet.append(("Sagaing" if place == "Khampat" else None, township, place))
+    sheet.append(("Shan", "Lashio", "Lashio"))
+    sheet.merge_cells("A1:XFD1")  # a title merged across the whole row
+    sheet.merge_cells("A3:A5")
+    sheet.merge_cells("B3:B4")
+    sheet.merge_cells("A6:A40")  # on over blank rows
+    sheet.merge_cells("D3:E3")  # no value: nothing to fill
+    with pytest.warns(ImpactWarning, match=r"events\.xlsx: 2 merged cell range\(s\) filled"):
+        grid, notes = _excel_grid(*_saved(book, tmp_path), 0)
+    assert notes[0].startswith("2 merged cell range(s) filled with their value (")
+    assert set(notes[0].rpartition("(")[2].rstrip(")").split(", ")) == {"A3:A5", "B3:B4"}
+    assert list(grid.cells.columns) == [0, 1, 2]
+    assert (grid.cells.iloc[6:] == "").all(axis=None)
+    assert grid.cells[0].tolist()[2:6] == ["Sagaing", "Sagaing", "Sagaing", "Shan"]
+    assert grid.cells[1].tolist()[2:6] == ["Tamu", "Tamu", "Kawlin", "Lashio"]
+    assert grid.cells.iloc[0].tolist() == ["Control changes, Nov 2023", "", ""]
+
+
+def test_hidden_rows_and_columns_are_read_and_noted(tmp_path):
+    """Rows a filter hid are still rows (each one used, rejected or skipped), and so are hidden
+    columns; the notes say which, so that an analyst can delete them. Hidden rows and columns
+    without a cell are not named."""
+    import openpyxl
+
+    from impact.errors import ImpactWarning
+    from impact.sheets import _excel_grid
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(("date", "place", "working"))
+    for day in range(7, 11):
+        sheet.append((f"2023-11-{day:02d}", f"Place {day}", day))
+    for row in (3, 4, 9):
+        sheet.row_dimensions[row].hidden = True
+    sheet.column_dimensions["C"].hidden = True
+    sheet.column_dimensions.group("E", "Z", hidden=True)
+    with pytest.warns(ImpactWarning, match="hidden (row|column)") as raised:
+        grid, notes = _excel_grid(*_saved(book, tmp_path), 0)
+    assert notes == [
+        "2 hidden row(s) read as any other (rows 3, 4): delete them from the sheet if they are "
+        "not events",
+        "1 hidden column(s) read as any other (columns C): delete them from the sheet if they "
+        "are not part of the events",
+    ]
+    assert len(raised) == 2
+    # Row 9, hidden but empty, is read too (then skipped as blank, as any empty row).
+    assert (
+        grid.cells[1].tolist() == ["place", "Place 7", "Place 8", "Place 9", "Place 10"] + [""] * 4
+    )
+    assert grid.cells[2].tolist()[:5] == ["working", "7", "8", "9", "10"]
+
+
+@pytest.mark.parametrize(
+    ("number_format", "text"),
+    [
+        ("mmm-yy", "2023-11"),
+        ("mmmm yyyy", "2023-11"),
+        ("mmm yyyy", "2023-11"),
+        ("yyyy-mm", "2023-11"),
+        ("mm/yyyy", "2023-11"),
+        ("[$-409]mmm\\-yy;@", "2023-11"),
+        ("yyyy", "2023"),
+        ("dd/mm/yyyy", "2023-11-07"),
+        ("d-mmm-yy", "2023-11-07"),
+        ("mm-dd-yy", "2023-11-07"),  # Excel's built-in format 14
+        ("d mmmm yyyy", "2023-11-07"),
+        ("h:mm", "2023-11-07"),
+    ],
+)
+def test_a_date_formatted_to_show_a_month_or_a_year_reads_as_that(tmp_path, number_format, text):
+    """A date that Excel shows as "Nov-23" is November 2023, not 1 November; one that shows its
+    day keeps it."""
+    from datetime import datetime
+
+    import openpyxl
+
+    from impact.sheets import _excel_grid
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(("date", "place"))
+    sheet.append((datetime(2023, 11, 7), "Khampat"))
+    sheet.append((datetime(2023, 11, 7, 10, 30), "Kawlin"))
+    sheet.append(("2023-11-07", "Tamu"))  # text, whatever its format
+    for row in (2, 4):
+        sheet.cell(row, 1).number_format = number_format
+    grid, _ = _excel_grid(*_saved(book, tmp_path), 0)
+    assert grid.cells[0].tolist() == ["date", text, "2023-11-07 10:30:00", "2023-11-07"]
+
+
+def test_excels_built_in_month_format_reads_as_a_month(tmp_path):
+    """Built-in formats are stored as a number, not a code: 17 is mmm-yy, 14 to 16 and 22 show
+    a day."""
+    import zipfile
+    from datetime import datetime
+
+    import openpyxl
+    from openpyxl.styles.numbers import BUILTIN_FORMATS
+
+    from impact.sheets import _excel_grid
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    ids = (14, 15, 16, 17, 22)
+    for n, number in enumerate(ids, start=1):
+        sheet.cell(n, 1, datetime(2023, 11, 7)).number_format = BUILTIN_FORMATS[number]
+    path, data = _saved(book, tmp_path)
+    styles = zipfile.ZipFile(path).read("xl/styles.xml")
+    assert all(f'numFmtId="{number}"'.encode() in styles for number in ids)
+    assert b'formatCode="mm' not in styles and b'formatCode="d' not in styles
+    grid, _ = _excel_grid(path, data, 0)
+    assert grid.cells[0].tolist() == ["2023-11-07"] * 3 + ["2023-11", "2023-11-07"]
+
+
+@pytest.mark.parametrize(
+    ("code", "shown"),
+    [
+        ("mmm-yy", "month"),
+        ('mmmm" "yyyy', "month"),
+        ("[Blue][$-409]mmmm yyyy", "month"),
+        ('"Day" mmm yy', "month"),
+        ("yyyy", "year"),
+        ('yyyy" (m)"', "year"),
+        ("dd/mm/yyyy", None),
+        ("ddd mmm yyyy", None),
+        ("h:mm", None),
+        ("mm:ss", None),
+        ("[mm]:ss", None),
+        ("[h]:mm", None),
+        ("mmm-yy h:mm AM/PM", None),
+        ("yyyy-mm-dd hh:mm", None),
+        ("General", None),
+    ],
+)
+def test_what_a_date_format_shows(code, shown):
+    from impact.sheets import _date_shown
+
+    assert _date_shown(code) == shown
+
+
+def test_a_merged_region_and_a_month_formatted_date_reach_the_events(tmp_path):
+    """Through the events reader: every row under a merged region has it, and a date shown as
+    a month is an event of that month."""
+    from datetime import datetime
+
+    import openpyxl
+
+    import impact
+    from impact.errors import ImpactWarning
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(("Date", "Region", "Township", "Town", "Change", "Actor"))
+    sheet.append((datetime(2023, 11, 7), "Sagaing", "Tamu", "Khampat", "captured", "PDF"))
+    sheet.append((datetime(2023, 11, 8), None, "Kawlin", "Kawlin", "captured", "PDF"))
+    sheet.append((datetime(2023, 11, 7), None, "Tamu", "Tamu", "captured", "PDF"))
+    sheet["A4"].number_format = "mmm-yy"
+    sheet.merge_cells("B2:B4")
+    path, _ = _saved(book, tmp_path)
+    with pytest.warns(ImpactWarning, match=r"1 merged cell range\(s\) filled .*\(B2:B4\)"):
+        table = impact.read_events(path)
+    events = table.events.set_index("source_row").sort_index()
+    assert events["region"].tolist() == ["Sagaing"] * 3
+    assert events["date_precision"].tolist() == ["day", "day", "month"]
+    assert events.loc[4, "date_text"] == "2023-11"
+    assert str(events.loc[4, "date_end"].date()) == "2023-11-30"
+    assert table.rows_read == 3 and table.rejected.empty
