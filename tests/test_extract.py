@@ -614,3 +614,26 @@ def test_every_place_listed_as_the_subject_changes_hands(extractor, text):
     ]
     unit = draft(extractor, "Khampat, Tamu Township, was captured by the PDF on 7 November 2023.")
     assert list(unit["place"]) == ["Khampat"]
+
+
+def test_a_change_in_a_clause_of_its_own_is_not_dated_by_the_main_clause(extractor):
+    aside = draft(
+        extractor,
+        "The AA, which captured Paletwa in January, seized Kyauktaw on 14 March 2024.",
+        "2024-12-30",
+    )
+    assert sorted(aside[["place", "date"]].values.tolist()) == [
+        ["Kyauktaw", "2024-03-14"],
+        ["Paletwa", "2024-01"],
+    ]
+    leading = draft(
+        extractor, "After capturing Paletwa, the AA seized Kyauktaw on 14 March 2024.", "2024-12-30"
+    )
+    paletwa = leading.set_index("place").loc["Paletwa"]
+    assert paletwa["date"] != "2024-03-14" and "date not stated" in paletwa["review_reason"]
+    main = draft(
+        extractor,
+        "After a week of fighting, the AA seized Kyauktaw on 14 March 2024.",
+        "2024-12-30",
+    )
+    assert main[["place", "date"]].values.tolist() == [["Kyauktaw", "2024-03-14"]]

@@ -27,6 +27,10 @@ DENIED_BACK = re.compile(
     r"(?:had\s+|has\s+)?(?:fallen|been\s+(?:captured|seized|taken|lost|overrun))",
     re.I,
 )
+# A clause set inside or before the main one: its change is dated within it, not by the main
+# clause's date ("The AA, which captured Paletwa in January, seized Kyauktaw on 14 March").
+ASIDE_OPENING = re.compile(r",\s*(?:which|who)\b[^,]*$")
+SUBORDINATE = re.compile(r"\b(?:after|before|since|following|when|while|until)$", re.I)
 CONFIDENCE = ("low", "medium", "high")
 MAX_EVIDENCE = 5
 DATE_CLAUSE = re.compile(
@@ -218,6 +222,13 @@ def _nearest(own: list[DateMention], candidate: Candidate, sentence: str) -> Dat
     before = [b.end() for b in DATE_CLAUSE.finditer(sentence[:start])]
     after = DATE_CLAUSE.search(sentence, end)
     low, high = max(before, default=0), after.start() if after else len(sentence)
+    aside = ASIDE_OPENING.search(sentence, 0, start)  # "The AA, which captured Paletwa …, "
+    leading = before and SUBORDINATE.search(sentence, max(0, before[-1] - 12), before[-1])
+    opened = aside.end() if aside else before[-1] if leading else None  # "After capturing …, "
+    if opened is not None and "," not in sentence[opened:start]:
+        low = max(low, aside.start()) if aside else low
+        closing = sentence.find(",", end, high)
+        high = closing if closing >= 0 else high
     inside = [d for d in own if low <= d.start < high]
     if not inside:
         return None
