@@ -222,19 +222,33 @@ def _nearest(own: list[DateMention], candidate: Candidate, sentence: str) -> Dat
     before = [b.end() for b in DATE_CLAUSE.finditer(sentence[:start])]
     after = DATE_CLAUSE.search(sentence, end)
     low, high = max(before, default=0), after.start() if after else len(sentence)
-    aside = ASIDE_OPENING.search(sentence, 0, start)  # "The AA, which captured Paletwa …, "
-    leading = before and SUBORDINATE.search(sentence, max(0, before[-1] - 12), before[-1])
-    opened = aside.end() if aside else before[-1] if leading else None  # "After capturing …, "
-    if opened is not None and "," not in sentence[opened:start]:
-        low = max(low, aside.start()) if aside else low
-        closing = sentence.find(",", end, high)
-        high = closing if closing >= 0 else high
+    low, high = _own_clause(sentence, start, end, before, low, high)
     inside = [d for d in own if low <= d.start < high]
     if not inside:
         return None
     later = [d for d in inside if d.start >= end]
     exact = [d for d in (later or inside) if not d.relative] or (later or inside)
     return exact[0] if later else exact[-1]
+
+
+def _own_clause(
+    sentence: str, start: int, end: int, breaks: list[int], low: int, high: int
+) -> tuple[int, int]:
+    """The bounds `low`-`high` narrowed to a clause set inside the sentence ("The AA, which
+    captured Paletwa in January, seized …") or before its main clause ("After capturing
+    Paletwa, the AA …"), where the change from `start` to `end` lies in one; `breaks` are
+    the ends of the clause words before it."""
+    aside = ASIDE_OPENING.search(sentence, 0, start)
+    if aside:
+        opened, low = aside.end(), max(low, aside.start())
+    elif breaks and SUBORDINATE.search(sentence, max(0, breaks[-1] - 12), breaks[-1]):
+        opened = breaks[-1]
+    else:
+        return low, high
+    if "," in sentence[opened:start]:
+        return low, high
+    closing = sentence.find(",", end, high)
+    return low, closing if closing >= 0 else high
 
 
 def _set_date(draft: Draft, mention: DateMention, quality: int) -> None:

@@ -130,7 +130,7 @@ class PlaceIndex:
         places = reference.places
         self.places = places
         self.reference = reference
-        self.spellings: dict[str, tuple[str, str] | None] = {}
+        self.spellings: dict[str, tuple[str, str | None] | None] = {}
         names = pd.concat(
             [
                 places[["pcode", "name"]].rename(columns={"name": "text"}),
@@ -222,7 +222,7 @@ class PlaceIndex:
         return -1.0 if value is None or pd.isna(value) else float(value)
 
     def by_spelling(self, mention: Mention) -> tuple[Mention, str | None]:
-        """A name the index does not list ("Laukkai", "Ann") matched as `impact report` would
+        """A name the index does not list ("Namtue", "Ann") matched as `impact report` would
         match it (spelling, short names), when that gives one town or township: the place
         and, unless the match is of high confidence, a note of it for review; else the
         mention unchanged and no note."""
