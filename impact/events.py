@@ -527,14 +527,16 @@ def _blank_places_filled(frame: pd.DataFrame, plan: ColumnPlan) -> tuple[pd.Data
     """Where the place cell is empty, the first other place column with a value (a Town
     column left blank on rows about villages, named in a Village column), and a note for
     each column so used."""
+    if not plan.other_places:
+        return frame, []
     place = frame["place"]
-    blank = (place.fillna("").str.strip() == "").to_numpy(dtype=bool, copy=True)
-    if not plan.other_places or not blank.any():
+    blank = _blank_texts(place).to_numpy(dtype=bool, copy=True)
+    if not blank.any():
         return frame, []
     filled, notes = place.to_numpy(dtype=object, copy=True), []
     for column in plan.other_places:
         values = frame[column]
-        use = blank & (values.fillna("").str.strip() != "").to_numpy()
+        use = blank & ~_blank_texts(values).to_numpy(dtype=bool)
         if use.any():
             filled[use] = values.to_numpy(dtype=object)[use]
             blank &= ~use
@@ -617,7 +619,8 @@ def _totals(values: pd.Series) -> pd.Series:
 
 
 def _blank_texts(values: pd.Series) -> pd.Series:
-    return values.isna() | (values.astype(object).astype(str).str.strip() == "")
+    """Whether each cell is missing or holds only spaces."""
+    return values.fillna("").astype(str).str.strip() == ""
 
 
 def _headings(rows: pd.DataFrame) -> pd.Series:

@@ -693,16 +693,23 @@ def _several_places(out: pd.DataFrame, keys: pd.DataFrame, reference: Reference)
     several = listed & matched & ~own_name.fillna(False).astype(bool)
     if not several.any():
         return out
-    out.loc[several, "match_note"] = _note(
-        out.loc[several, "match_note"],
+    rows = out.index[several]
+    note = (
         "the place text names several places; only "
-        + out.loc[several, "place_name"].astype(str)
-        + " is counted: give each place its own row",
+        + out.loc[rows, "place_name"].astype(str)
+        + " is counted: give each place its own row"
     )
-    out.loc[several, "match_flags"] = _joined_flags(
-        out.loc[several, "match_flags"], pd.Series("several_places", index=out.index[several])
+    return _flagged_low(out, rows, "several_places", note)
+
+
+def _flagged_low(out: pd.DataFrame, rows: pd.Index, flag: str, note: pd.Series) -> pd.DataFrame:
+    """`rows` of `out` flagged `flag`, with `note` added to their match note and their
+    confidence made low."""
+    out.loc[rows, "match_note"] = _note(out.loc[rows, "match_note"], note)
+    out.loc[rows, "match_flags"] = _joined_flags(
+        out.loc[rows, "match_flags"], pd.Series(flag, index=rows)
     )
-    out.loc[several, "match_confidence"] = "low"
+    out.loc[rows, "match_confidence"] = "low"
     return out
 
 
@@ -735,7 +742,6 @@ def _listed_after_comma(text: pd.Series, pcode: pd.Series, reference: Reference)
 
 # Levels whose places are often named after a town elsewhere ("Kyauk Taw" village tract in Shan).
 NAMESAKE_LEVELS = ("village_tract", "village", "ward")
-TOWN_LEVELS = ("town", "sub_township", "township")
 
 
 def _town_elsewhere(out: pd.DataFrame, queries: pd.DataFrame, reference: Reference) -> pd.DataFrame:
@@ -754,7 +760,7 @@ def _town_elsewhere(out: pd.DataFrame, queries: pd.DataFrame, reference: Referen
         return out
     places = reference.places
     names = reference.gazetteer.names
-    towns = names.loc[names["level"].isin(TOWN_LEVELS), ["key", "pcode", "township_pcode"]]
+    towns = names.loc[names["level"].isin(CONTROL_LEVELS), ["key", "pcode", "township_pcode"]]
     matched = out.loc[suspect, ["matched_name", "pcode"]]
     pairs = pd.DataFrame(
         {
@@ -772,8 +778,7 @@ def _town_elsewhere(out: pd.DataFrame, queries: pd.DataFrame, reference: Referen
     rows = pd.Index(pairs["row"])
     town = pd.Series(pairs["pcode"].to_numpy(), index=rows)
     region = town.map(places["state_region_pcode"]).map(places["name"])
-    out.loc[rows, "match_note"] = _note(
-        out.loc[rows, "match_note"],
+    note = (
         "also the name of "
         + town.map(places["name"])
         + " ("
@@ -782,13 +787,9 @@ def _town_elsewhere(out: pd.DataFrame, queries: pd.DataFrame, reference: Referen
         + region.fillna("")
         + "): only the region or district hint chose this "
         + out.loc[rows, "level"].str.replace("_", " ")
-        + "; check the hint",
+        + "; check the hint"
     )
-    out.loc[rows, "match_flags"] = _joined_flags(
-        out.loc[rows, "match_flags"], pd.Series("town_elsewhere", index=rows)
-    )
-    out.loc[rows, "match_confidence"] = "low"
-    return out
+    return _flagged_low(out, rows, "town_elsewhere", note)
 
 
 def _note(existing: pd.Series, extra: pd.Series | str) -> pd.Series:

@@ -648,14 +648,6 @@ def _cells_span(xml: bytes) -> tuple[int, int]:
     return (start, xml.rfind(b"sheetData")) if start >= 0 else (len(xml), len(xml))
 
 
-def _column(letters: str) -> int:
-    """A column's number from its letters (A is 1)."""
-    number = 0
-    for letter in letters:
-        number = number * 26 + ord(letter) - 64
-    return number
-
-
 def _month_or_year_styles(book: Any) -> dict[int, str]:
     """The workbook's cell styles whose date format shows only a month or only a year, each
     with "month" or "year". Taken from the number formats openpyxl read from `xl/styles.xml` to
@@ -693,10 +685,12 @@ def _dates_as_shown(rows: list[list[str]], xml: bytes, shown: dict[int, str]) ->
     ("2023"), which the date reader reads as a month or a year rather than as their first day.
     Cells are found by their style in the XML; only those openpyxl read as a date (a number or
     an ISO date, not text) are changed."""
+    from openpyxl.utils import column_index_from_string
+
     for style, part in shown.items():
         for cell in _elements_with(xml, f's="{style}"'.encode(), STYLED_CELL):
             number, letters, row_number, kind = cell.groups()
-            row, column = int(row_number) - 1, _column(letters.decode()) - 1
+            row, column = int(row_number) - 1, column_index_from_string(letters.decode()) - 1
             if int(number) != style or kind not in (b"", b"n", b"d") or row >= len(rows):
                 continue
             if column < len(rows[row]) and ISO_DATE.match(text := rows[row][column]):
@@ -753,8 +747,10 @@ def _range_filled(rows: list[list[str]], holding: list[bool], ref: str) -> bool:
 
 def _cell_place(reference: str) -> tuple[int, int]:
     """A cell's row and column from its reference ("B7"), counted from 0."""
-    letters = reference.rstrip("0123456789")
-    return int(reference[len(letters) :]) - 1, _column(letters) - 1
+    from openpyxl.utils.cell import coordinate_to_tuple
+
+    row, column = coordinate_to_tuple(reference)
+    return row - 1, column - 1
 
 
 def _hidden_rows_and_columns(path: Path, rows: list[list[str]], xml: bytes) -> list[str]:

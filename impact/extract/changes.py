@@ -17,8 +17,12 @@ from dataclasses import dataclass, field
 from impact.extract.actors_in_text import ActorMention
 from impact.extract.hedges import CLAUSE_BREAK, CONTINUING, PARTIAL, clause_of, hedged
 from impact.extract.places import Mention, title_case
+from impact.extract.when import MONTHS, WEEKDAYS
 
 CONTROL = r"\s+(?:\w+\s+){0,2}?control\s+(?:of|over)"
+# Common words that state a change only with the town as their object or subject (`TIGHT`).
+TAKE = r"taken|took|takes|take|taking"
+LOSE_WORDS = r"lost|loses|lose|losing"
 CAPTURE = (
     r"seized|seizes|seize|seizing|captured|captures|capture|capturing|overran|overrun|overruns|"
     r"liberated|liberates|occupied|occupies|occupy|conquered|overtook|overpowered|"
@@ -26,9 +30,7 @@ CAPTURE = (
     rf"declared|claims?|claimed|wrested|wresting|established){CONTROL}|wrested|"
     r"took\s+over|taken\s+over|takes\s+over|take\s+over|taking\s+over|"
     r"drove|driven|driving|ousted|expelled|routed|"
-    r"now\s+controls?|now\s+(?:in|has|have)\s+(?:full\s+|complete\s+)?control\s+(?:of|over)|"
-    # Common words that state a capture only with the town as their object (see `TIGHT`).
-    r"taken|took|takes|take|taking"
+    r"now\s+controls?|now\s+(?:in|has|have)\s+(?:full\s+|complete\s+)?control\s+(?:of|over)|" + TAKE
 )
 RECAPTURE = (
     r"recaptured|recaptures|recapture|recapturing|retook|retakes|retake|retaken|retaking|"
@@ -48,7 +50,7 @@ WITHDRAW = (
     r"(?:pulled|pulling|pull)\s+(?:back|out)\s+(?:from|of)|abandoned|abandoning|fled\s+from"
 )
 # "The junta lost Lashio to the MNDAA": the subject lost, the actor after "to" gained.
-LOSE = rf"(?:lost|loses|lose|losing)(?:{CONTROL})?"
+LOSE = rf"(?:{LOSE_WORDS})(?:{CONTROL})?"
 FALL = r"fell\s+to|falls\s+to|fallen\s+to|fall\s+to|fell\s+under|came\s+under|fell|falls|fallen"
 NOUNS = (
     r"(?P<noun>fall|capture|seizure|takeover|conquest|liberation|recapture|retaking|handover|"
@@ -76,7 +78,7 @@ NOUN_CHANGE = {
 # Lashio", "the loss of Lashio"), not "took part in", "lost 20 soldiers near", "loss of life
 # in"; passive, only said of the place itself ("Lashio was taken by", not "a man from Lashio
 # was taken to hospital").
-TIGHT = re.compile(r"(?:taken|took|takes|take|taking|lost|loses|lose|losing|loss\s+of)", re.I)
+TIGHT = re.compile(rf"(?:{TAKE}|{LOSE_WORDS}|loss\s+of)", re.I)
 TIGHT_OBJECT = re.compile(
     r"\s*(?:the\s+)?(?:(?:strategic|key|important|border|northern|southern|eastern|western|"
     r"nearby|neighbouring|neighboring|remaining|whole|entire)\s+)*"
@@ -307,13 +309,15 @@ def _next_in_list(
     start = joiner.end()
     listed = next((p for p in places if p.start == start), None)
     if listed is not None:
-        inside = bool(listed.pcode) and previous.pcode.startswith(listed.pcode)
+        inside = _lies_in(previous, listed)
         return listed if not (inside or _facility_after(sentence, listed)) else None
     return _unlisted_place(sentence, start, places)
 
 
-MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?"
-WEEKDAY = r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day"
+# Month and weekday names as `when` reads them, capitalised as in running text.
+MONTH = "(?:" + "|".join(sorted(map(str.title, MONTHS), key=len, reverse=True)) + r")(?![a-z])\.?"
+WEEKDAY = "(?:" + "|".join(map(str.title, WEEKDAYS)) + ")"
+JOINED = r"(?:,\s*and|,|and|&)"
 # "captured Kyauktaw on 14 March and Minbya on 20 March": each place's own date between them.
 DATED = (
     rf"\s+(?:on|in|by)\s+(?:(?:early|mid|late)[\s-]+)?(?:{WEEKDAY},?\s+)?"
@@ -321,8 +325,7 @@ DATED = (
     r"(?:,?\s+\d{4})?"
 )
 LIST_JOINER = re.compile(
-    r"\s*(?:towns?|townships?|city|cities|villages?)?"
-    rf"(?:{DATED}\s*(?:,\s*and|and|&)|\s*(?:,\s*and|,|and|&))\s+"
+    rf"\s*(?:towns?|townships?|city|cities|villages?)?(?:{DATED}\s*(?:,\s*and|and|&)|\s*{JOINED})\s+"
 )
 
 
@@ -386,15 +389,20 @@ def _listed_before(sentence: str, target: tuple, places: list[Mention]) -> list[
     listed: list[tuple] = []
     for earlier in reversed([p for p in places if p.end <= place.start]):
         joiner = SUBJECT_JOINER.fullmatch(sentence, earlier.end, place.start)
-        inside = bool(place.pcode) and place.pcode.startswith(earlier.pcode or "-")
-        if not joiner or inside or _facility_after(sentence, earlier):
+        if not joiner or _lies_in(place, earlier) or _facility_after(sentence, earlier):
             break
         listed.insert(0, (earlier, earlier.text, earlier.start, False))
         place = earlier
     return listed
 
 
-SUBJECT_JOINER = re.compile(r"\s*(?:towns?|townships?)?\s*(?:,\s*and|,|and|&)\s+")
+def _lies_in(place: Mention, unit: Mention) -> bool:
+    """Whether `unit` is a unit `place` lies in ("Khampat, Tamu Township"): where, not another
+    place."""
+    return bool(unit.pcode) and place.pcode.startswith(unit.pcode)
+
+
+SUBJECT_JOINER = re.compile(rf"\s*(?:towns?|townships?)?\s*{JOINED}\s+")
 UNLISTED = re.compile(
     r"\s*(?:the\s+(?:\w+\s+)?(?:town|city|village)\s+of\s+)?"
     r"(?P<name>[A-Z][a-z'’-]{2,}(?:\s+[A-Z][a-z'’-]+){0,2})(?P<kind>\s+(?:towns?|villages?|city|cities)\b)?"
@@ -471,7 +479,6 @@ def _assign_actors(candidate: Candidate, sentence: str, match: re.Match, form: s
         candidate.losing = _subject(before_actors, sentence, match.start())
     elif form == "withdraw":
         candidate.losing = _subject(before_actors, sentence, match.start())
-
     else:
         candidate.gaining = _subject(before_actors, sentence, match.start())
     source = re.search(r"\b(?:from|out\s+of)\s+(?:the\s+)?", after[:200])
